@@ -1,0 +1,212 @@
+//! The target catalog: `targets/*.toml` read, validated against the source documents, and turned
+//! into domain values. Validation collects every problem before it answers.
+
+mod raw;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::domain::{Indicator, Plan, Target};
+
+pub use validate::Documents;
+
+/// Where the catalog lives on disk.
+#[derive(Debug, Clone)]
+pub struct CatalogPaths {
+    /// `targets/`: one TOML file per plan, plus `indicators.toml` and `regions.toml`.
+    pub targets_dir: PathBuf,
+    /// `seed/documents/`: the source texts that targets cite.
+    pub documents_dir: PathBuf,
+}
+
+/// Places a target or actual may be for: the whole city (the default) and its districts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Regions {
+    pub default: String,
+    pub districts: Vec<String>,
+}
+
+impl Regions {
+    pub fn contains(&self, region: &str) -> bool {
+        region == self.default || self.districts.iter().any(|d| d == region)
+    }
+}
+
+/// A validated catalog: every plan, indicator and target, in file order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Catalog {
+    pub plans: Vec<Plan>,
+    pub indicators: Vec<Indicator>,
+    #[serde(serialize_with = "serialize_targets")]
+    pub targets: Vec<Target>,
+    pub regions: Regions,
+}
+
+fn serialize_targets<S: serde::Serializer>(targets: &[Target], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(targets.iter().map(TargetExport::from))
+}
+
+/// A target as `catalog export` prints it.
+#[derive(Serialize)]
+struct TargetExport<'a> {
+    slug: &'a str,
+    plan: &'a str,
+    indicator: &'a str,
+    name: &'a str,
+    name_en: &'a str,
+    kind: &'static str,
+    comparator: Option<&'static str>,
+    value: f64,
+    value_max: Option<f64>,
+    unit: &'a str,
+    scale: f64,
+    as_written: String,
+    tolerance: Option<f64>,
+    reference_year: Option<i32>,
+    deadline: String,
+    deadline_implied: bool,
+    baseline: &'a Option<crate::domain::Baseline>,
+    stretch: bool,
+    binding: Option<bool>,
+    region: &'a str,
+    source: &'a crate::domain::Citation,
+    notes: &'a Option<String>,
+}
+
+impl<'a> From<&'a Target> for TargetExport<'a> {
+    fn from(t: &'a Target) -> Self {
+        TargetExport {
+            slug: &t.slug,
+            plan: &t.plan,
+            indicator: &t.indicator,
+            name: &t.name,
+            name_en: &t.name_en,
+            kind: t.kind.as_str(),
+            comparator: t.comparator.map(|c| c.symbol()),
+            value: t.value,
+            value_max: t.value_max,
+            unit: &t.unit,
+            scale: t.scale,
+            as_written: t.as_written(),
+            tolerance: t.tolerance,
+            reference_year: t.reference_year,
+            deadline: t.deadline.to_string(),
+            deadline_implied: t.deadline_implied,
+            baseline: &t.baseline,
+            stretch: t.stretch,
+            binding: t.binding,
+            region: &t.region,
+            source: &t.source,
+            notes: &t.notes,
+        }
+    }
+}
+
+/// One thing wrong in the catalog, located as precisely as the files allow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogProblem {
+    pub file: String,
+    /// `target sc13-ftth`, `indicator open-data-sets`, `plan` …
+    pub item: Option<String>,
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for CatalogProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(item) = &self.item {
+            write!(f, ": {item}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Every problem found in the catalog.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct CatalogErrors(pub Vec<CatalogProblem>);
+
+impl fmt::Display for CatalogErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "the catalog has {} problem(s):", self.0.len())?;
+        for problem in &self.0 {
+            writeln!(f, "  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Catalog {
+    /// Reads and validates the whole catalog; every problem is reported, not only the first.
+    pub fn load(paths: &CatalogPaths) -> Result<Catalog, CatalogErrors> {
+        let mut documents = Documents::new(&paths.documents_dir);
+        let files = read_catalog_files(&paths.targets_dir).map_err(|p| CatalogErrors(vec![p]))?;
+        validate::validate(&files, &mut documents)
+    }
+
+    pub fn indicator(&self, slug: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.slug == slug)
+    }
+
+    /// Targets per plan slug, for counts.
+    pub fn targets_by_plan(&self) -> BTreeMap<&str, Vec<&Target>> {
+        let mut by_plan: BTreeMap<&str, Vec<&Target>> = BTreeMap::new();
+        for t in &self.targets {
+            by_plan.entry(t.plan.as_str()).or_default().push(t);
+        }
+        by_plan
+    }
+}
+
+/// One catalog file: its name as shown in messages and its text.
+pub(crate) struct CatalogFile {
+    pub name: String,
+    pub stem: String,
+    pub text: String,
+}
+
+fn read_catalog_files(dir: &Path) -> Result<Vec<CatalogFile>, CatalogProblem> {
+    let problem = |reason: String| CatalogProblem {
+        file: dir.display().to_string(),
+        item: None,
+        field: None,
+        reason,
+    };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| problem(format!("cannot read the catalog directory: {e}")))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| problem(format!("cannot read {}: {e}", path.display())))?;
+            Ok(CatalogFile {
+                name: format!(
+                    "{}/{}",
+                    dir.display(),
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                stem: path
+                    .file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                text,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

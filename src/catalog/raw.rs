@@ -1,0 +1,112 @@
+//! The TOML shapes of `targets/*.toml`, exactly as written. Nearly every field is optional here so
+//! that validation can report every missing field at once instead of serde's first.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawFile {
+    pub plan: Option<toml::Value>,
+    #[serde(default)]
+    pub indicator: Vec<toml::Value>,
+    #[serde(default)]
+    pub target: Vec<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPlan {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub title_en: Option<String>,
+    pub doc_number: Option<String>,
+    pub issued: Option<RawDate>,
+    pub horizon: Option<[i32; 2]>,
+    pub source: Option<String>,
+    pub line: Option<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawIndicator {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub name_en: Option<String>,
+    pub unit: Option<String>,
+    pub higher_is_better: Option<bool>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawDeadline {
+    Year(i32),
+    Date(RawDate),
+}
+
+/// A TOML date. Read through `toml::Value` a date may arrive as its text, so both are accepted;
+/// only a plain `YYYY-MM-DD` passes validation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawDate {
+    Datetime(toml::value::Datetime),
+    Text(String),
+}
+
+impl RawDate {
+    pub fn to_date(&self) -> Option<chrono::NaiveDate> {
+        let text = match self {
+            RawDate::Datetime(d) => d.to_string(),
+            RawDate::Text(t) => t.clone(),
+        };
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBaseline {
+    pub value: f64,
+    pub year: i32,
+    pub line: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCitation {
+    pub line: i32,
+    pub quote: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTarget {
+    pub slug: Option<String>,
+    pub indicator: Option<String>,
+    pub name: Option<String>,
+    pub name_en: Option<String>,
+    pub kind: Option<String>,
+    pub comparator: Option<String>,
+    pub value: Option<f64>,
+    pub value_max: Option<f64>,
+    pub unit: Option<String>,
+    pub unit_read: Option<String>,
+    pub tolerance: Option<f64>,
+    pub reference_year: Option<i32>,
+    pub deadline: Option<RawDeadline>,
+    #[serde(default)]
+    pub deadline_implied: bool,
+    pub baseline: Option<RawBaseline>,
+    #[serde(default)]
+    pub stretch: bool,
+    pub binding: Option<bool>,
+    pub region: Option<String>,
+    pub source: Option<RawCitation>,
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRegions {
+    pub default: String,
+    pub districts: Vec<String>,
+}

@@ -1,0 +1,630 @@
+//! From raw TOML to domain values, collecting every problem on the way.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::raw::{RawCitation, RawDeadline, RawFile, RawIndicator, RawPlan, RawRegions, RawTarget};
+use super::{Catalog, CatalogErrors, CatalogFile, CatalogProblem, Regions};
+use crate::domain::{
+    Baseline, Citation, Comparator, Deadline, Indicator, Plan, Target, TargetKind, WHOLE_CITY,
+    scale_between,
+};
+
+/// The source documents, read once each, split into lines (line 1 is the first).
+pub struct Documents {
+    dir: PathBuf,
+    cache: HashMap<String, Option<Vec<String>>>,
+}
+
+impl Documents {
+    pub fn new(dir: &Path) -> Documents {
+        Documents {
+            dir: dir.to_owned(),
+            cache: HashMap::new(),
+        }
+    }
+
+    fn lines(&mut self, file: &str) -> Option<&Vec<String>> {
+        let dir = &self.dir;
+        self.cache
+            .entry(file.to_owned())
+            .or_insert_with(|| {
+                // Names only: a catalog must not cite files outside the documents folder.
+                if file.contains('/') || file.contains('\\') {
+                    return None;
+                }
+                std::fs::read_to_string(dir.join(file))
+                    .ok()
+                    .map(|t| t.split('\n').map(str::to_owned).collect())
+            })
+            .as_ref()
+    }
+
+    /// Line `n` (from 1) of `file`, or why it can't be had.
+    pub fn line(&mut self, file: &str, n: i32) -> Result<&str, String> {
+        let dir = self.dir.display().to_string();
+        let lines = self
+            .lines(file)
+            .ok_or_else(|| format!("document {dir}/{file} cannot be read"))?;
+        usize::try_from(n)
+            .ok()
+            .filter(|n| (1..=lines.len()).contains(n))
+            .map(|n| lines[n - 1].as_str())
+            .ok_or_else(|| format!("line {n} is outside {dir}/{file} ({} lines)", lines.len()))
+    }
+}
+
+/// Collects problems for one file, tagging each with the item being read.
+struct Problems<'a> {
+    file: &'a str,
+    item: Option<String>,
+    found: &'a mut Vec<CatalogProblem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, field: Option<&str>, reason: impl Into<String>) {
+        self.found.push(CatalogProblem {
+            file: self.file.to_owned(),
+            item: self.item.clone(),
+            field: field.map(str::to_owned),
+            reason: reason.into(),
+        });
+    }
+
+    fn require<T: Clone>(&mut self, value: &Option<T>, field: &str) -> Option<T> {
+        if value.is_none() {
+            self.add(Some(field), "missing");
+        }
+        value.clone()
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// What has been read so far, across all files.
+#[derive(Default)]
+struct Reading {
+    plans: Vec<Plan>,
+    indicators: Vec<Indicator>,
+    targets: Vec<Target>,
+    problems: Vec<CatalogProblem>,
+}
+
+pub(super) fn validate(
+    files: &[CatalogFile],
+    documents: &mut Documents,
+) -> Result<Catalog, CatalogErrors> {
+    let mut reading = Reading::default();
+    let regions = read_regions(files, &mut reading.problems);
+    let mut parsed: Vec<(&CatalogFile, RawFile)> = Vec::new();
+    for file in files.iter().filter(|f| f.stem != "regions") {
+        match toml::from_str::<RawFile>(&file.text) {
+            Ok(raw) => parsed.push((file, raw)),
+            Err(e) => reading.problems.push(CatalogProblem {
+                file: file.name.clone(),
+                item: None,
+                field: None,
+                reason: format!("not valid TOML: {}", e.to_string().trim()),
+            }),
+        }
+    }
+    // Indicators first: a target may point to an indicator defined in a later file.
+    for (file, raw) in &parsed {
+        for value in &raw.indicator {
+            read_indicator(file, value, &mut reading);
+        }
+    }
+    for (file, raw) in &parsed {
+        for value in &raw.target {
+            imply_milestone_indicator(file, value, &mut reading);
+        }
+    }
+    for (file, raw) in &parsed {
+        let plan = raw
+            .plan
+            .as_ref()
+            .and_then(|value| read_plan(file, value, documents, &mut reading));
+        if plan.is_none() && !raw.target.is_empty() {
+            let mut p = Problems {
+                file: &file.name,
+                item: None,
+                found: &mut reading.problems,
+            };
+            p.add(
+                Some("plan"),
+                "targets need a valid [plan] table in the same file",
+            );
+        }
+        if let Some(plan) = plan {
+            for value in &raw.target {
+                if let Some(target) =
+                    read_target(file, &plan, value, &regions, documents, &mut reading)
+                {
+                    reading.targets.push(target);
+                }
+            }
+            reading.plans.push(plan);
+        }
+    }
+    if reading.problems.is_empty() {
+        Ok(Catalog {
+            plans: reading.plans,
+            indicators: reading.indicators,
+            targets: reading.targets,
+            regions,
+        })
+    } else {
+        Err(CatalogErrors(reading.problems))
+    }
+}
+
+fn read_regions(files: &[CatalogFile], problems: &mut Vec<CatalogProblem>) -> Regions {
+    let fallback = Regions {
+        default: WHOLE_CITY.to_owned(),
+        districts: Vec::new(),
+    };
+    let Some(file) = files.iter().find(|f| f.stem == "regions") else {
+        return fallback;
+    };
+    match toml::from_str::<RawRegions>(&file.text) {
+        Ok(raw) => Regions {
+            default: raw.default,
+            districts: raw.districts,
+        },
+        Err(e) => {
+            problems.push(CatalogProblem {
+                file: file.name.clone(),
+                item: None,
+                field: None,
+                reason: format!("not a valid regions file: {}", e.to_string().trim()),
+            });
+            fallback
+        }
+    }
+}
+
+fn item_slug(value: &toml::Value) -> String {
+    value
+        .get("slug")
+        .and_then(|s| s.as_str())
+        .unwrap_or("(no slug)")
+        .to_owned()
+}
+
+fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading) {
+    let mut p = Problems {
+        file: &file.name,
+        item: Some(format!("indicator {}", item_slug(value))),
+        found: &mut reading.problems,
+    };
+    let raw = match RawIndicator::deserialize(value.clone()) {
+        Ok(raw) => raw,
+        Err(e) => return p.add(None, e.to_string()),
+    };
+    let (Some(slug), Some(name), Some(name_en), Some(unit), Some(higher_is_better)) = (
+        p.require(&raw.slug, "slug"),
+        p.require(&raw.name, "name"),
+        p.require(&raw.name_en, "name_en"),
+        p.require(&raw.unit, "unit"),
+        p.require(&raw.higher_is_better, "higher_is_better"),
+    ) else {
+        return;
+    };
+    if !is_slug(&slug) {
+        return p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
+    }
+    if reading.indicators.iter().any(|i| i.slug == slug) {
+        return p.add(
+            Some("slug"),
+            "duplicate indicator slug (defined twice in the catalog)",
+        );
+    }
+    if unit.trim().is_empty() {
+        return p.add(Some("unit"), "empty unit");
+    }
+    reading.indicators.push(Indicator {
+        slug,
+        name,
+        name_en,
+        unit,
+        higher_is_better,
+        notes: raw.notes,
+    });
+}
+
+/// A milestone that names no indicator is measured by one of its own (percent complete), which
+/// other targets may then point to, so it is registered before any target is read.
+fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading) {
+    let text = |key: &str| value.get(key).and_then(|v| v.as_str());
+    if text("kind") != Some("milestone") || value.get("indicator").is_some() {
+        return;
+    }
+    let (Some(slug), Some(name), Some(name_en)) = (text("slug"), text("name"), text("name_en"))
+    else {
+        return; // read_target reports the missing fields.
+    };
+    if reading.indicators.iter().any(|i| i.slug == slug) {
+        let mut p = Problems {
+            file: &file.name,
+            item: Some(format!("target {slug}")),
+            found: &mut reading.problems,
+        };
+        return p.add(
+            Some("indicator"),
+            "an indicator with this slug exists: name it, or rename the milestone",
+        );
+    }
+    reading.indicators.push(Indicator {
+        slug: slug.to_owned(),
+        name: name.to_owned(),
+        name_en: name_en.to_owned(),
+        unit: "%".to_owned(),
+        higher_is_better: true,
+        notes: Some("percent complete of a milestone (100 = done)".to_owned()),
+    });
+}
+
+fn read_plan(
+    file: &CatalogFile,
+    value: &toml::Value,
+    documents: &mut Documents,
+    reading: &mut Reading,
+) -> Option<Plan> {
+    let mut p = Problems {
+        file: &file.name,
+        item: Some("plan".to_owned()),
+        found: &mut reading.problems,
+    };
+    let raw = match RawPlan::deserialize(value.clone()) {
+        Ok(raw) => raw,
+        Err(e) => {
+            p.add(None, e.to_string());
+            return None;
+        }
+    };
+    let slug = p.require(&raw.slug, "slug");
+    let title = p.require(&raw.title, "title");
+    let title_en = p.require(&raw.title_en, "title_en");
+    let horizon = p.require(&raw.horizon, "horizon");
+    let source = p.require(&raw.source, "source");
+    let (slug, title, title_en, horizon, source) = (slug?, title?, title_en?, horizon?, source?);
+    p.item = Some(format!("plan {slug}"));
+    let mut ok = true;
+    if slug != file.stem {
+        p.add(
+            Some("slug"),
+            format!("must equal the file name `{}`", file.stem),
+        );
+        ok = false;
+    }
+    if reading.plans.iter().any(|plan| plan.slug == slug) {
+        p.add(Some("slug"), "duplicate plan slug");
+        ok = false;
+    }
+    if horizon[0] > horizon[1] {
+        p.add(Some("horizon"), "the first year is after the last");
+        ok = false;
+    }
+    let issued = match &raw.issued {
+        Some(d) => {
+            let date = d.to_date();
+            if date.is_none() {
+                p.add(Some("issued"), "write a date such as 2016-09-19");
+                ok = false;
+            }
+            date
+        }
+        None => None,
+    };
+    if let Some(line) = raw.line
+        && let Err(reason) = documents.line(&source, line)
+    {
+        p.add(Some("line"), reason);
+        ok = false;
+    }
+    if raw.line.is_none()
+        && let Err(reason) = documents.line(&source, 1)
+    {
+        p.add(Some("source"), reason);
+        ok = false;
+    }
+    ok.then_some(Plan {
+        slug,
+        title,
+        title_en,
+        doc_number: raw.doc_number,
+        issued,
+        horizon_start: horizon[0],
+        horizon_end: horizon[1],
+        source_file: source,
+        source_line: raw.line,
+    })
+}
+
+fn read_target(
+    file: &CatalogFile,
+    plan: &Plan,
+    value: &toml::Value,
+    regions: &Regions,
+    documents: &mut Documents,
+    reading: &mut Reading,
+) -> Option<Target> {
+    let slug = item_slug(value);
+    let mut p = Problems {
+        file: &file.name,
+        item: Some(format!("target {slug}")),
+        found: &mut reading.problems,
+    };
+    let raw = match RawTarget::deserialize(value.clone()) {
+        Ok(raw) => raw,
+        Err(e) => {
+            p.add(None, e.to_string());
+            return None;
+        }
+    };
+    let before = p.found.len();
+
+    let slug = p.require(&raw.slug, "slug");
+    if let Some(s) = &slug {
+        if !is_slug(s) {
+            p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
+        }
+        if reading.targets.iter().any(|t| &t.slug == s) {
+            p.add(
+                Some("slug"),
+                "duplicate target slug (slugs are unique across the whole catalog)",
+            );
+        }
+    }
+    let name = p.require(&raw.name, "name");
+    let name_en = p.require(&raw.name_en, "name_en");
+    let kind = p
+        .require(&raw.kind, "kind")
+        .and_then(|k| match k.parse::<TargetKind>() {
+            Ok(kind) => Some(kind),
+            Err(reason) => {
+                p.add(Some("kind"), reason);
+                None
+            }
+        });
+    let comparator = match &raw.comparator {
+        Some(c) => match c.parse::<Comparator>() {
+            Ok(c) => Some(c),
+            Err(reason) => {
+                p.add(Some("comparator"), reason);
+                None
+            }
+        },
+        None => None,
+    };
+    let deadline = p.require(&raw.deadline, "deadline").and_then(|d| match d {
+        RawDeadline::Year(y) => Some(Deadline::Year(y)),
+        RawDeadline::Date(d) => {
+            let date = d.to_date();
+            if date.is_none() {
+                p.add(
+                    Some("deadline"),
+                    "write a year (2020) or a date (2020-06-30)",
+                );
+            }
+            date.map(Deadline::Date)
+        }
+    });
+    let unit = p.require(&raw.unit, "unit");
+
+    // Kind-specific fields.
+    let value = match (kind, raw.value) {
+        (Some(TargetKind::Milestone), None) => Some(100.0),
+        (_, v) => p.require(&v, "value"),
+    };
+    if let Some(v) = value
+        && !v.is_finite()
+    {
+        p.add(Some("value"), "not a finite number");
+    }
+    if matches!(kind, Some(TargetKind::Level | TargetKind::Change))
+        && comparator.is_none()
+        && raw.comparator.is_none()
+    {
+        p.add(
+            Some("comparator"),
+            format!(
+                "missing: a {} target needs one",
+                kind.map_or("", |k| k.as_str())
+            ),
+        );
+    }
+    if kind == Some(TargetKind::Range) {
+        match (value, raw.value_max) {
+            (_, None) => p.add(
+                Some("value_max"),
+                "missing: a range target needs value and value_max",
+            ),
+            (Some(min), Some(max)) if max < min => p.add(Some("value_max"), "smaller than value"),
+            _ => {}
+        }
+    }
+    if comparator == Some(Comparator::About) {
+        match raw.tolerance {
+            None => p.add(
+                Some("tolerance"),
+                "missing: an approximate (≈) target needs a tolerance",
+            ),
+            Some(t) if !(t > 0.0 && t.is_finite()) => {
+                p.add(Some("tolerance"), "must be a positive number")
+            }
+            _ => {}
+        }
+    }
+    if kind == Some(TargetKind::Change) && raw.reference_year.is_none() {
+        p.add(
+            Some("reference_year"),
+            "missing: a change target needs the year it is measured from",
+        );
+    }
+
+    // The indicator, implied for a milestone that names none.
+    let indicator_slug = match (&raw.indicator, kind, &slug) {
+        (Some(i), _, _) => Some(i.clone()),
+        (None, Some(TargetKind::Milestone), Some(s)) => Some(s.clone()),
+        (None, _, _) => {
+            p.add(Some("indicator"), "missing (only a milestone may omit it)");
+            None
+        }
+    };
+    let indicator_unit = match (&indicator_slug, &raw.indicator) {
+        (Some(i), Some(_)) => match reading.indicators.iter().find(|ind| &ind.slug == i) {
+            Some(ind) => Some(ind.unit.clone()),
+            None => {
+                p.add(Some("indicator"), format!("unknown indicator `{i}`"));
+                None
+            }
+        },
+        // A milestone's own indicator, registered by imply_milestone_indicator.
+        (Some(_), None) => Some("%".to_owned()),
+        _ => None,
+    };
+
+    // Units: the written one (or the one read instead) must fit the indicator's after scaling.
+    let relative_change =
+        kind == Some(TargetKind::Change) && unit.as_deref().map(str::trim) == Some("%");
+    let unit_for_scale = raw.unit_read.clone().or_else(|| unit.clone());
+    if raw.unit_read.is_some() && raw.notes.is_none() {
+        p.add(
+            Some("notes"),
+            "unit_read needs a note saying why the written unit was not used",
+        );
+    }
+    let scale = match (&unit_for_scale, &indicator_unit) {
+        (Some(_), Some(_)) if relative_change => Some(1.0),
+        (Some(written), Some(canonical)) => match scale_between(written, canonical) {
+            Ok(s) => Some(s),
+            Err(mismatch) => {
+                p.add(
+                    Some(if raw.unit_read.is_some() {
+                        "unit_read"
+                    } else {
+                        "unit"
+                    }),
+                    mismatch.to_string(),
+                );
+                None
+            }
+        },
+        _ => None,
+    };
+
+    // Deadline against baseline and reference year.
+    if let (Some(d), Some(b)) = (deadline, &raw.baseline)
+        && d.year() <= b.year
+    {
+        p.add(
+            Some("deadline"),
+            format!("{d} is not after the baseline year {}", b.year),
+        );
+    }
+    if let (Some(d), Some(r)) = (deadline, raw.reference_year)
+        && d.year() <= r
+    {
+        p.add(
+            Some("deadline"),
+            format!("{d} is not after the reference year {r}"),
+        );
+    }
+
+    // Citations: the quote must be verbatim on its line; the baseline's line must exist.
+    let source = p.require(&raw.source, "source");
+    if let Some(RawCitation { line, quote }) = &source {
+        if quote.trim().is_empty() {
+            p.add(Some("source.quote"), "empty quote");
+        } else {
+            match documents.line(&plan.source_file, *line) {
+                Ok(text) if text.contains(quote.as_str()) => {}
+                Ok(text) => {
+                    let shown: String = text.chars().take(120).collect();
+                    p.add(
+                        Some("source.quote"),
+                        format!(
+                            "«{quote}» is not verbatim on line {line} of {}; the line reads «{shown}…»",
+                            plan.source_file
+                        ),
+                    );
+                }
+                Err(reason) => p.add(Some("source.line"), reason),
+            }
+        }
+    }
+    if let Some(b) = &raw.baseline
+        && let Err(reason) = documents.line(&plan.source_file, b.line)
+    {
+        p.add(Some("baseline.line"), reason);
+    }
+    let region = raw
+        .region
+        .clone()
+        .unwrap_or_else(|| regions.default.clone());
+    if !regions.contains(&region) {
+        p.add(
+            Some("region"),
+            format!("unknown region `{region}` (see targets/regions.toml)"),
+        );
+    }
+
+    if p.found.len() > before {
+        return None;
+    }
+    let (slug, name, name_en, kind, deadline, unit, value, scale, indicator, source) = (
+        slug?,
+        name?,
+        name_en?,
+        kind?,
+        deadline?,
+        unit?,
+        value?,
+        scale?,
+        indicator_slug?,
+        source?,
+    );
+    // A relative change is a percentage, not a quantity of the indicator: it is not scaled.
+    let to_canonical = |v: f64| v * scale;
+    // A relative change's baseline is the indicator's value in its own unit.
+    let baseline_scale = if relative_change { 1.0 } else { scale };
+    Some(Target {
+        slug,
+        plan: plan.slug.clone(),
+        indicator,
+        name,
+        name_en,
+        kind,
+        comparator,
+        value: to_canonical(value),
+        value_max: raw.value_max.map(to_canonical),
+        unit,
+        scale,
+        tolerance: raw.tolerance.map(to_canonical),
+        reference_year: raw.reference_year,
+        deadline,
+        deadline_implied: raw.deadline_implied,
+        baseline: raw.baseline.as_ref().map(|b| Baseline {
+            value: b.value * baseline_scale,
+            year: b.year,
+            line: b.line,
+        }),
+        stretch: raw.stretch,
+        binding: raw.binding,
+        region,
+        source: Citation {
+            line: source.line,
+            quote: source.quote,
+        },
+        notes: raw.notes,
+    })
+}

@@ -1,0 +1,51 @@
+//! Settings: defaults that need nothing, then an optional `plantrack.toml`, then `PLANTRACK_*`
+//! environment variables (`PLANTRACK_DATABASE_URL`, `PLANTRACK_BIND`, `PLANTRACK_DATA_DIR` …).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::catalog::CatalogPaths;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// `sqlite://PATH` (the default, embedded) or `postgres://…`.
+    pub database_url: String,
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Where plantrack keeps its files (the SQLite database by default, reports, the inbox).
+    pub data_dir: PathBuf,
+    /// The target catalog: one TOML file per plan.
+    pub catalog_dir: PathBuf,
+    /// The source documents that targets cite.
+    pub documents_dir: PathBuf,
+    /// Connections in the pool.
+    pub pool_size: u32,
+}
+
+pub const DEFAULT_CONFIG_FILE: &str = "plantrack.toml";
+
+impl Settings {
+    /// Reads settings from `file` (if it exists) and the environment over the defaults.
+    pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
+        let file = file.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
+        config::Config::builder()
+            .set_default("database_url", "sqlite://data/plantrack.db")?
+            .set_default("bind", "127.0.0.1:8080")?
+            .set_default("data_dir", "data")?
+            .set_default("catalog_dir", "targets")?
+            .set_default("documents_dir", "seed/documents")?
+            .set_default("pool_size", 8)?
+            .add_source(config::File::from(file).required(false))
+            .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
+            .build()?
+            .try_deserialize()
+    }
+
+    pub fn catalog_paths(&self) -> CatalogPaths {
+        CatalogPaths {
+            targets_dir: self.catalog_dir.clone(),
+            documents_dir: self.documents_dir.clone(),
+        }
+    }
+}

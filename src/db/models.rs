@@ -1,0 +1,257 @@
+//! Rows as stored (`PlanRow`) and what the catalog writes (`PlanForm`), in Lemmy's naming.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{indicators, plans, targets};
+use crate::domain;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plans)]
+pub struct PlanRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub title_en: String,
+    pub doc_number: Option<String>,
+    pub issued: Option<NaiveDate>,
+    pub horizon_start: i32,
+    pub horizon_end: i32,
+    pub source_file: String,
+    pub source_line: Option<i32>,
+    pub retired_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = plans, treat_none_as_null = true)]
+pub struct PlanForm {
+    pub slug: String,
+    pub title: String,
+    pub title_en: String,
+    pub doc_number: Option<String>,
+    pub issued: Option<NaiveDate>,
+    pub horizon_start: i32,
+    pub horizon_end: i32,
+    pub source_file: String,
+    pub source_line: Option<i32>,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+impl From<&domain::Plan> for PlanForm {
+    fn from(p: &domain::Plan) -> Self {
+        PlanForm {
+            slug: p.slug.clone(),
+            title: p.title.clone(),
+            title_en: p.title_en.clone(),
+            doc_number: p.doc_number.clone(),
+            issued: p.issued,
+            horizon_start: p.horizon_start,
+            horizon_end: p.horizon_end,
+            source_file: p.source_file.clone(),
+            source_line: p.source_line,
+            retired_at: None,
+        }
+    }
+}
+
+impl From<&PlanRow> for PlanForm {
+    fn from(r: &PlanRow) -> Self {
+        PlanForm {
+            slug: r.slug.clone(),
+            title: r.title.clone(),
+            title_en: r.title_en.clone(),
+            doc_number: r.doc_number.clone(),
+            issued: r.issued,
+            horizon_start: r.horizon_start,
+            horizon_end: r.horizon_end,
+            source_file: r.source_file.clone(),
+            source_line: r.source_line,
+            retired_at: r.retired_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = indicators)]
+pub struct IndicatorRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub notes: Option<String>,
+    pub retired_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = indicators, treat_none_as_null = true)]
+pub struct IndicatorForm {
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub notes: Option<String>,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+impl From<&domain::Indicator> for IndicatorForm {
+    fn from(i: &domain::Indicator) -> Self {
+        IndicatorForm {
+            slug: i.slug.clone(),
+            name: i.name.clone(),
+            name_en: i.name_en.clone(),
+            unit: i.unit.clone(),
+            higher_is_better: i.higher_is_better,
+            notes: i.notes.clone(),
+            retired_at: None,
+        }
+    }
+}
+
+impl From<&IndicatorRow> for IndicatorForm {
+    fn from(r: &IndicatorRow) -> Self {
+        IndicatorForm {
+            slug: r.slug.clone(),
+            name: r.name.clone(),
+            name_en: r.name_en.clone(),
+            unit: r.unit.clone(),
+            higher_is_better: r.higher_is_better,
+            notes: r.notes.clone(),
+            retired_at: r.retired_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = targets)]
+pub struct TargetRow {
+    pub id: i64,
+    pub slug: String,
+    pub plan_id: i64,
+    pub indicator_id: i64,
+    pub name: String,
+    pub name_en: String,
+    pub kind: String,
+    pub comparator: Option<String>,
+    pub value: f64,
+    pub value_max: Option<f64>,
+    pub unit: String,
+    pub scale: f64,
+    pub tolerance: Option<f64>,
+    pub reference_year: Option<i32>,
+    pub deadline: String,
+    pub deadline_date: NaiveDate,
+    pub deadline_implied: bool,
+    pub baseline_value: Option<f64>,
+    pub baseline_year: Option<i32>,
+    pub baseline_line: Option<i32>,
+    pub stretch: bool,
+    pub binding: Option<bool>,
+    pub region: String,
+    pub source_line: i32,
+    pub source_quote: String,
+    pub notes: Option<String>,
+    pub retired_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = targets, treat_none_as_null = true)]
+pub struct TargetForm {
+    pub slug: String,
+    pub plan_id: i64,
+    pub indicator_id: i64,
+    pub name: String,
+    pub name_en: String,
+    pub kind: String,
+    pub comparator: Option<String>,
+    pub value: f64,
+    pub value_max: Option<f64>,
+    pub unit: String,
+    pub scale: f64,
+    pub tolerance: Option<f64>,
+    pub reference_year: Option<i32>,
+    pub deadline: String,
+    pub deadline_date: NaiveDate,
+    pub deadline_implied: bool,
+    pub baseline_value: Option<f64>,
+    pub baseline_year: Option<i32>,
+    pub baseline_line: Option<i32>,
+    pub stretch: bool,
+    pub binding: Option<bool>,
+    pub region: String,
+    pub source_line: i32,
+    pub source_quote: String,
+    pub notes: Option<String>,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+impl TargetForm {
+    pub fn new(t: &domain::Target, plan_id: i64, indicator_id: i64) -> Self {
+        TargetForm {
+            slug: t.slug.clone(),
+            plan_id,
+            indicator_id,
+            name: t.name.clone(),
+            name_en: t.name_en.clone(),
+            kind: t.kind.as_str().to_owned(),
+            comparator: t.comparator.map(|c| c.symbol().to_owned()),
+            value: t.value,
+            value_max: t.value_max,
+            unit: t.unit.clone(),
+            scale: t.scale,
+            tolerance: t.tolerance,
+            reference_year: t.reference_year,
+            deadline: t.deadline.to_string(),
+            deadline_date: t.deadline.date(),
+            deadline_implied: t.deadline_implied,
+            baseline_value: t.baseline.as_ref().map(|b| b.value),
+            baseline_year: t.baseline.as_ref().map(|b| b.year),
+            baseline_line: t.baseline.as_ref().map(|b| b.line),
+            stretch: t.stretch,
+            binding: t.binding,
+            region: t.region.clone(),
+            source_line: t.source.line,
+            source_quote: t.source.quote.clone(),
+            notes: t.notes.clone(),
+            retired_at: None,
+        }
+    }
+}
+
+impl From<&TargetRow> for TargetForm {
+    fn from(r: &TargetRow) -> Self {
+        TargetForm {
+            slug: r.slug.clone(),
+            plan_id: r.plan_id,
+            indicator_id: r.indicator_id,
+            name: r.name.clone(),
+            name_en: r.name_en.clone(),
+            kind: r.kind.clone(),
+            comparator: r.comparator.clone(),
+            value: r.value,
+            value_max: r.value_max,
+            unit: r.unit.clone(),
+            scale: r.scale,
+            tolerance: r.tolerance,
+            reference_year: r.reference_year,
+            deadline: r.deadline.clone(),
+            deadline_date: r.deadline_date,
+            deadline_implied: r.deadline_implied,
+            baseline_value: r.baseline_value,
+            baseline_year: r.baseline_year,
+            baseline_line: r.baseline_line,
+            stretch: r.stretch,
+            binding: r.binding,
+            region: r.region.clone(),
+            source_line: r.source_line,
+            source_quote: r.source_quote.clone(),
+            notes: r.notes.clone(),
+            retired_at: r.retired_at,
+        }
+    }
+}

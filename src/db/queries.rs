@@ -1,0 +1,94 @@
+//! Reads for the API: current (not retired) catalog items with their plan and indicator.
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::models::{IndicatorRow, PlanRow, TargetRow};
+use super::schema::{indicators, plans, targets};
+
+/// A target with the plan that sets it and the indicator it measures.
+pub type TargetWithContext = (TargetRow, PlanRow, IndicatorRow);
+
+pub fn list_plans(conn: &mut DbConn) -> QueryResult<Vec<PlanRow>> {
+    plans::table
+        .filter(plans::retired_at.is_null())
+        .order((plans::horizon_start, plans::slug))
+        .select(PlanRow::as_select())
+        .load(conn)
+}
+
+pub fn plan_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<PlanRow>> {
+    plans::table
+        .filter(plans::slug.eq(slug))
+        .filter(plans::retired_at.is_null())
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_indicators(conn: &mut DbConn) -> QueryResult<Vec<IndicatorRow>> {
+    indicators::table
+        .filter(indicators::retired_at.is_null())
+        .order(indicators::slug)
+        .select(IndicatorRow::as_select())
+        .load(conn)
+}
+
+pub fn indicator_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<IndicatorRow>> {
+    indicators::table
+        .filter(indicators::slug.eq(slug))
+        .filter(indicators::retired_at.is_null())
+        .select(IndicatorRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Current targets, optionally of one plan and/or one indicator (by slug), in catalog order.
+pub fn list_targets(
+    conn: &mut DbConn,
+    plan: Option<&str>,
+    indicator: Option<&str>,
+) -> QueryResult<Vec<TargetWithContext>> {
+    let mut query = targets::table
+        .inner_join(plans::table)
+        .inner_join(indicators::table)
+        .filter(targets::retired_at.is_null())
+        .select((
+            TargetRow::as_select(),
+            PlanRow::as_select(),
+            IndicatorRow::as_select(),
+        ))
+        .order(targets::id)
+        .into_boxed();
+    if let Some(plan) = plan {
+        query = query.filter(plans::slug.eq(plan.to_owned()));
+    }
+    if let Some(indicator) = indicator {
+        query = query.filter(indicators::slug.eq(indicator.to_owned()));
+    }
+    query.load(conn)
+}
+
+pub fn target_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<TargetWithContext>> {
+    targets::table
+        .inner_join(plans::table)
+        .inner_join(indicators::table)
+        .filter(targets::slug.eq(slug))
+        .filter(targets::retired_at.is_null())
+        .select((
+            TargetRow::as_select(),
+            PlanRow::as_select(),
+            IndicatorRow::as_select(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Number of current targets per plan id.
+pub fn target_counts_by_plan(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64)>> {
+    targets::table
+        .filter(targets::retired_at.is_null())
+        .group_by(targets::plan_id)
+        .select((targets::plan_id, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -1,0 +1,132 @@
+//! Hand-kept, portable table definitions shared by the SQLite and PostgreSQL migrations.
+
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        title_en -> Text,
+        doc_number -> Nullable<Text>,
+        issued -> Nullable<Date>,
+        horizon_start -> Integer,
+        horizon_end -> Integer,
+        source_file -> Text,
+        source_line -> Nullable<Integer>,
+        retired_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    indicators (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        name_en -> Text,
+        unit -> Text,
+        higher_is_better -> Bool,
+        notes -> Nullable<Text>,
+        retired_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    targets (id) {
+        id -> BigInt,
+        slug -> Text,
+        plan_id -> BigInt,
+        indicator_id -> BigInt,
+        name -> Text,
+        name_en -> Text,
+        kind -> Text,
+        comparator -> Nullable<Text>,
+        value -> Double,
+        value_max -> Nullable<Double>,
+        unit -> Text,
+        scale -> Double,
+        tolerance -> Nullable<Double>,
+        reference_year -> Nullable<Integer>,
+        deadline -> Text,
+        deadline_date -> Date,
+        deadline_implied -> Bool,
+        baseline_value -> Nullable<Double>,
+        baseline_year -> Nullable<Integer>,
+        baseline_line -> Nullable<Integer>,
+        stretch -> Bool,
+        binding -> Nullable<Bool>,
+        region -> Text,
+        source_line -> Integer,
+        source_quote -> Text,
+        notes -> Nullable<Text>,
+        retired_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    uploads (id) {
+        id -> BigInt,
+        file_name -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        received_at -> Timestamp,
+        uploaded_by -> Text,
+        channel -> Text,
+        rows_total -> Integer,
+        rows_new -> Integer,
+        rows_revised -> Integer,
+        rows_unchanged -> Integer,
+        outcome -> Text,
+        error_report -> Nullable<Text>,
+        raw -> Binary,
+    }
+}
+
+diesel::table! {
+    actuals (id) {
+        id -> BigInt,
+        indicator_id -> BigInt,
+        region -> Text,
+        period -> Text,
+        period_end -> Date,
+        value -> Double,
+        note -> Nullable<Text>,
+        source -> Nullable<Text>,
+        upload_id -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+        details -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(targets -> plans (plan_id));
+diesel::joinable!(targets -> indicators (indicator_id));
+diesel::joinable!(actuals -> indicators (indicator_id));
+diesel::joinable!(actuals -> uploads (upload_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    plans, indicators, targets, api_tokens, uploads, actuals, audit_log
+);

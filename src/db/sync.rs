@@ -1,0 +1,251 @@
+//! Writes the validated catalog into the database. Idempotent: a second sync with the same catalog
+//! changes nothing; an edited item is updated; an item no longer in the catalog is marked retired
+//! (kept with its history), and comes back if it reappears.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::models::{IndicatorForm, IndicatorRow, PlanForm, PlanRow, TargetForm, TargetRow};
+use super::schema::{indicators, plans, targets};
+use super::{DbConn, write_tx};
+use crate::catalog::Catalog;
+
+/// How many items a sync inserted, updated, retired or left alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncCounts {
+    pub inserted: usize,
+    pub updated: usize,
+    pub retired: usize,
+    pub unchanged: usize,
+}
+
+impl SyncCounts {
+    pub fn changed(&self) -> bool {
+        self.inserted + self.updated + self.retired > 0
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub plans: SyncCounts,
+    pub indicators: SyncCounts,
+    pub targets: SyncCounts,
+}
+
+impl SyncReport {
+    pub fn changed(&self) -> bool {
+        self.plans.changed() || self.indicators.changed() || self.targets.changed()
+    }
+}
+
+/// What to do with one stored row; the same for the three catalog tables.
+enum Change<F> {
+    Insert(F),
+    Update(i64, F),
+    Retire(i64),
+}
+
+/// Decides, per slug, what to do with each catalog item against the stored rows.
+fn plan_changes<F: PartialEq + Clone>(
+    wanted: Vec<(String, F)>,
+    stored: Vec<(i64, String, F)>,
+    retired: impl Fn(&F) -> bool,
+    counts: &mut SyncCounts,
+) -> Vec<Change<F>> {
+    let mut stored_by_slug: HashMap<String, (i64, F)> = stored
+        .into_iter()
+        .map(|(id, slug, form)| (slug, (id, form)))
+        .collect();
+    let mut changes = Vec::new();
+    for (slug, form) in wanted {
+        match stored_by_slug.remove(&slug) {
+            None => {
+                counts.inserted += 1;
+                changes.push(Change::Insert(form));
+            }
+            Some((_, old)) if old == form => counts.unchanged += 1,
+            Some((id, _)) => {
+                counts.updated += 1;
+                changes.push(Change::Update(id, form));
+            }
+        }
+    }
+    for (_, (id, old)) in stored_by_slug {
+        if retired(&old) {
+            counts.unchanged += 1;
+        } else {
+            counts.retired += 1;
+            changes.push(Change::Retire(id));
+        }
+    }
+    changes
+}
+
+/// Syncs the catalog in one write transaction.
+pub fn sync_catalog(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    now: NaiveDateTime,
+) -> QueryResult<SyncReport> {
+    write_tx(conn, |conn| {
+        let mut report = SyncReport::default();
+        sync_plans(conn, catalog, now, &mut report.plans)?;
+        sync_indicators(conn, catalog, now, &mut report.indicators)?;
+        sync_targets(conn, catalog, now, &mut report.targets)?;
+        Ok(report)
+    })
+}
+
+fn sync_plans(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    now: NaiveDateTime,
+    counts: &mut SyncCounts,
+) -> QueryResult<()> {
+    let stored: Vec<PlanRow> = plans::table.select(PlanRow::as_select()).load(conn)?;
+    let wanted = catalog
+        .plans
+        .iter()
+        .map(|p| (p.slug.clone(), PlanForm::from(p)))
+        .collect();
+    let stored = stored
+        .iter()
+        .map(|r| (r.id, r.slug.clone(), PlanForm::from(r)))
+        .collect();
+    for change in plan_changes(
+        wanted,
+        stored,
+        |f: &PlanForm| f.retired_at.is_some(),
+        counts,
+    ) {
+        match change {
+            Change::Insert(form) => {
+                diesel::insert_into(plans::table)
+                    .values((&form, plans::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Update(id, form) => {
+                diesel::update(plans::table.find(id))
+                    .set((&form, plans::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Retire(id) => {
+                diesel::update(plans::table.find(id))
+                    .set((plans::retired_at.eq(Some(now)), plans::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sync_indicators(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    now: NaiveDateTime,
+    counts: &mut SyncCounts,
+) -> QueryResult<()> {
+    let stored: Vec<IndicatorRow> = indicators::table
+        .select(IndicatorRow::as_select())
+        .load(conn)?;
+    let wanted = catalog
+        .indicators
+        .iter()
+        .map(|i| (i.slug.clone(), IndicatorForm::from(i)))
+        .collect();
+    let stored = stored
+        .iter()
+        .map(|r| (r.id, r.slug.clone(), IndicatorForm::from(r)))
+        .collect();
+    for change in plan_changes(
+        wanted,
+        stored,
+        |f: &IndicatorForm| f.retired_at.is_some(),
+        counts,
+    ) {
+        match change {
+            Change::Insert(form) => {
+                diesel::insert_into(indicators::table)
+                    .values((&form, indicators::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Update(id, form) => {
+                diesel::update(indicators::table.find(id))
+                    .set((&form, indicators::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Retire(id) => {
+                diesel::update(indicators::table.find(id))
+                    .set((
+                        indicators::retired_at.eq(Some(now)),
+                        indicators::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sync_targets(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    now: NaiveDateTime,
+    counts: &mut SyncCounts,
+) -> QueryResult<()> {
+    // Plans and indicators are written by now: resolve slugs to ids.
+    let plan_ids: HashMap<String, i64> = plans::table
+        .select((plans::slug, plans::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let indicator_ids: HashMap<String, i64> = indicators::table
+        .select((indicators::slug, indicators::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let stored: Vec<TargetRow> = targets::table.select(TargetRow::as_select()).load(conn)?;
+    let wanted = catalog
+        .targets
+        .iter()
+        .map(|t| {
+            let form = TargetForm::new(t, plan_ids[&t.plan], indicator_ids[&t.indicator]);
+            (t.slug.clone(), form)
+        })
+        .collect();
+    let stored = stored
+        .iter()
+        .map(|r| (r.id, r.slug.clone(), TargetForm::from(r)))
+        .collect();
+    for change in plan_changes(
+        wanted,
+        stored,
+        |f: &TargetForm| f.retired_at.is_some(),
+        counts,
+    ) {
+        match change {
+            Change::Insert(form) => {
+                diesel::insert_into(targets::table)
+                    .values((&form, targets::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Update(id, form) => {
+                diesel::update(targets::table.find(id))
+                    .set((&form, targets::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Retire(id) => {
+                diesel::update(targets::table.find(id))
+                    .set((
+                        targets::retired_at.eq(Some(now)),
+                        targets::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}

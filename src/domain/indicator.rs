@@ -1,0 +1,13 @@
+use serde::Serialize;
+
+/// A measured quantity, independent of the plans that set targets on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Indicator {
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    /// Canonical unit: every target value and actual of this indicator is stored in it.
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub notes: Option<String>,
+}

@@ -1,0 +1,18 @@
+//! Pure types and rules of the model: no I/O, nothing from the rest of the crate.
+
+mod indicator;
+mod period;
+mod plan;
+mod target;
+mod units;
+
+pub use indicator::Indicator;
+pub use period::{Period, PeriodError};
+pub use plan::Plan;
+pub use target::{
+    Baseline, Citation, Comparator, Deadline, Target, TargetKind, format_number, goal_as_written,
+};
+pub use units::{UnitMismatch, scale_between};
+
+/// The region every target and actual is for unless it names a district.
+pub const WHOLE_CITY: &str = "全市";

@@ -1,0 +1,18 @@
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// One policy document: the plan that sets targets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub slug: String,
+    pub title: String,
+    pub title_en: String,
+    /// 文号, e.g. 沪府发〔2016〕80号.
+    pub doc_number: Option<String>,
+    pub issued: Option<NaiveDate>,
+    pub horizon_start: i32,
+    pub horizon_end: i32,
+    /// File name in `seed/documents/`.
+    pub source_file: String,
+    pub source_line: Option<i32>,
+}

@@ -1,0 +1,120 @@
+//! One error type for requests. Policy: `QueryResult` inside `db`, `AppError` in handlers,
+//! `anyhow` outside the request cycle (start-up, CLI). Every error answers with the JSON envelope
+//! `{"error": {"code", "message", "details"}}`; internal causes are logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{what} `{slug}` not found")]
+    NotFound { what: &'static str, slug: String },
+    #[error("{message}")]
+    BadRequest { message: String, details: Value },
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn not_found(what: &'static str, slug: impl Into<String>) -> AppError {
+        AppError::NotFound {
+            what,
+            slug: slug.into(),
+        }
+    }
+
+    pub fn bad_parameter(parameter: &str, reason: impl Into<String>) -> AppError {
+        let reason = reason.into();
+        AppError::BadRequest {
+            message: format!("query parameter `{parameter}`: {reason}"),
+            details: serde_json::json!({ "parameter": parameter, "reason": reason }),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound { .. } => "not_found",
+            AppError::BadRequest { .. } => "bad_request",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            AppError::NotFound { what, slug } => serde_json::json!({ "kind": what, "slug": slug }),
+            AppError::BadRequest { details, .. } => details.clone(),
+            _ => Value::Null,
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable(e.into())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+/// The JSON error envelope.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl ErrorEnvelope {
+    pub fn new(code: &str, message: impl Into<String>, details: Value) -> ErrorEnvelope {
+        ErrorEnvelope {
+            error: ErrorBody {
+                code: code.to_owned(),
+                message: message.into(),
+                details,
+            },
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(cause) | AppError::Unavailable(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        HttpResponse::build(self.status_code()).json(ErrorEnvelope::new(
+            self.code(),
+            self.to_string(),
+            self.details(),
+        ))
+    }
+}

@@ -1,0 +1,209 @@
+//! JSON shapes of the read API. Every payload names things in Chinese and English.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
+use crate::domain::{Comparator, TargetKind, goal_as_written};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanDto {
+    pub slug: String,
+    pub title: String,
+    pub title_en: String,
+    /// 文号, e.g. 沪府发〔2016〕80号.
+    pub doc_number: Option<String>,
+    pub issued: Option<NaiveDate>,
+    /// First and last year the plan covers.
+    pub horizon: [i32; 2],
+    pub source_document: String,
+    pub source_line: Option<i32>,
+    pub target_count: i64,
+}
+
+impl PlanDto {
+    pub fn new(row: &PlanRow, target_count: i64) -> PlanDto {
+        PlanDto {
+            slug: row.slug.clone(),
+            title: row.title.clone(),
+            title_en: row.title_en.clone(),
+            doc_number: row.doc_number.clone(),
+            issued: row.issued,
+            horizon: [row.horizon_start, row.horizon_end],
+            source_document: row.source_file.clone(),
+            source_line: row.source_line,
+            target_count,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanDetailDto {
+    #[serde(flatten)]
+    pub plan: PlanDto,
+    pub targets: Vec<TargetDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorDto {
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub notes: Option<String>,
+}
+
+impl From<&IndicatorRow> for IndicatorDto {
+    fn from(row: &IndicatorRow) -> Self {
+        IndicatorDto {
+            slug: row.slug.clone(),
+            name: row.name.clone(),
+            name_en: row.name_en.clone(),
+            unit: row.unit.clone(),
+            higher_is_better: row.higher_is_better,
+            notes: row.notes.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorDetailDto {
+    #[serde(flatten)]
+    pub indicator: IndicatorDto,
+    pub targets: Vec<TargetDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanRef {
+    pub slug: String,
+    pub title: String,
+    pub title_en: String,
+    pub doc_number: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorRef {
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    pub unit: String,
+    pub higher_is_better: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BaselineDto {
+    /// In the indicator's unit.
+    pub value: f64,
+    pub year: i32,
+    /// Line of the source document that states it.
+    pub line: i32,
+}
+
+/// Where the goal is written: document, line and the verbatim words.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CitationDto {
+    pub document: String,
+    pub doc_number: Option<String>,
+    pub line: i32,
+    pub quote: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetDto {
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    pub plan: PlanRef,
+    pub indicator: IndicatorRef,
+    pub kind: TargetKind,
+    pub comparator: Option<Comparator>,
+    /// In the indicator's unit (a relative change: signed percent).
+    pub value: f64,
+    pub value_max: Option<f64>,
+    /// The unit as the document writes it.
+    pub unit: String,
+    /// The goal as written, e.g. "≥ 70%".
+    pub as_written: String,
+    pub tolerance: Option<f64>,
+    pub reference_year: Option<i32>,
+    /// A year (2020) or a date (2017-06-30), as the document gives it.
+    pub deadline: String,
+    pub deadline_date: NaiveDate,
+    pub deadline_implied: bool,
+    pub baseline: Option<BaselineDto>,
+    pub stretch: bool,
+    pub binding: Option<bool>,
+    pub region: String,
+    pub citation: CitationDto,
+    pub notes: Option<String>,
+}
+
+impl TargetDto {
+    pub fn new(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> TargetDto {
+        let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
+        let comparator: Option<Comparator> =
+            target.comparator.as_deref().and_then(|c| c.parse().ok());
+        TargetDto {
+            slug: target.slug.clone(),
+            name: target.name.clone(),
+            name_en: target.name_en.clone(),
+            plan: PlanRef {
+                slug: plan.slug.clone(),
+                title: plan.title.clone(),
+                title_en: plan.title_en.clone(),
+                doc_number: plan.doc_number.clone(),
+            },
+            indicator: IndicatorRef {
+                slug: indicator.slug.clone(),
+                name: indicator.name.clone(),
+                name_en: indicator.name_en.clone(),
+                unit: indicator.unit.clone(),
+                higher_is_better: indicator.higher_is_better,
+            },
+            kind,
+            comparator,
+            value: target.value,
+            value_max: target.value_max,
+            unit: target.unit.clone(),
+            as_written: goal_as_written(
+                kind,
+                comparator,
+                target.value,
+                target.value_max,
+                target.scale,
+                &target.unit,
+            ),
+            tolerance: target.tolerance,
+            reference_year: target.reference_year,
+            deadline: target.deadline.clone(),
+            deadline_date: target.deadline_date,
+            deadline_implied: target.deadline_implied,
+            baseline: match (
+                target.baseline_value,
+                target.baseline_year,
+                target.baseline_line,
+            ) {
+                (Some(value), Some(year), Some(line)) => Some(BaselineDto { value, year, line }),
+                _ => None,
+            },
+            stretch: target.stretch,
+            binding: target.binding,
+            region: target.region.clone(),
+            citation: CitationDto {
+                document: plan.source_file.clone(),
+                doc_number: plan.doc_number.clone(),
+                line: target.source_line,
+                quote: target.source_quote.clone(),
+            },
+            notes: target.notes.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub database: &'static str,
+}

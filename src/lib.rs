@@ -1,0 +1,107 @@
+//! plantrack: tracks the quantitative goals of government plans.
+//!
+//! Data flows one way: `catalog` (and later `ingest`) write through `db`; `domain` holds the pure
+//! types; `http` only reads. The application is built here so tests can start the real server.
+
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::db::DbPool;
+
+/// Opens the database (migrating it) and loads the catalog into it.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Catalog, db::SyncReport)> {
+    let pool = db::connect(&settings.database_url, settings.pool_size)
+        .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
+    let catalog = Catalog::load(&settings.catalog_paths())?;
+    let mut conn = pool.get().context("taking a database connection")?;
+    let report = db::sync_catalog(&mut conn, &catalog, now())
+        .context("writing the catalog into the database")?;
+    Ok((pool, catalog, report))
+}
+
+/// The current time as stored: UTC without a zone.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The running HTTP server and the port it listens on (port 0 in tests picks a free one).
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Prepares the database and binds the server; it runs once awaited.
+    pub fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let (pool, _catalog, report) = prepare_database(settings)?;
+        tracing::info!(?report, "catalog synced");
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        Self::with_listener(pool, listener)
+    }
+
+    pub fn with_listener(pool: DbPool, listener: TcpListener) -> anyhow::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let metrics = PrometheusMetricsBuilder::new("plantrack")
+            .endpoint("/metrics")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let pool = web::Data::new(pool);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(metrics.clone())
+                .wrap(TracingLogger::default())
+                .app_data(pool.clone())
+                .configure(http::routes)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level.
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_web_prom=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

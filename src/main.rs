@@ -1,0 +1,134 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use plantrack::catalog::Catalog;
+use plantrack::config::Settings;
+use plantrack::{Application, db, init_tracing, prepare_database};
+
+/// plantrack — tracks the quantitative goals of government plans.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Settings file (default: plantrack.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server: migrates the database and loads the catalog first.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Work with the target catalog (targets/*.toml).
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Validate every catalog file against the source documents and report every problem.
+    Check {
+        /// Only validate the files; do not write the catalog into the database.
+        #[arg(long)]
+        no_sync: bool,
+    },
+    /// Print every plan, indicator and target.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Json,
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
+    match cli.command {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            db::connect(&settings.database_url, 1)?;
+            println!(
+                "migrations applied to {}",
+                plantrack::redact(&settings.database_url)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog(CatalogCommand::Check { no_sync }) => catalog_check(&settings, no_sync),
+        Command::Catalog(CatalogCommand::Export {
+            format: ExportFormat::Json,
+        }) => {
+            let catalog = load_catalog_or_report(&settings)?;
+            let Some(catalog) = catalog else {
+                return Ok(ExitCode::FAILURE);
+            };
+            println!("{}", serde_json::to_string_pretty(&catalog)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load_catalog_or_report(settings: &Settings) -> anyhow::Result<Option<Catalog>> {
+    match Catalog::load(&settings.catalog_paths()) {
+        Ok(catalog) => Ok(Some(catalog)),
+        Err(errors) => {
+            eprint!("{errors}");
+            Ok(None)
+        }
+    }
+}
+
+fn catalog_check(settings: &Settings, no_sync: bool) -> anyhow::Result<ExitCode> {
+    let Some(catalog) = load_catalog_or_report(settings)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    println!(
+        "catalog ok: {} plans, {} indicators, {} targets",
+        catalog.plans.len(),
+        catalog.indicators.len(),
+        catalog.targets.len()
+    );
+    if !no_sync {
+        let (_, _, report) = prepare_database(settings)?;
+        println!(
+            "synced into {}: targets {} new, {} updated, {} retired, {} unchanged",
+            plantrack::redact(&settings.database_url),
+            report.targets.inserted,
+            report.targets.updated,
+            report.targets.retired,
+            report.targets.unchanged
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let app = Application::build(&settings)?;
+        tracing::info!(bind = %settings.bind, "plantrack listening");
+        app.run_until_stopped().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
