@@ -1,1 +1,331 @@
+//! Validation cases: each problem the catalog check must find, and a valid catalog's values.
 
+use std::fs;
+use std::path::Path;
+
+use super::{Catalog, CatalogPaths, CatalogProblem};
+use crate::domain::{Comparator, TargetKind};
+
+/// A one-plan document: line 3 holds the goal, line 2 the baseline.
+const DOCUMENT: &str = "上海市推进智慧城市建设“十三五”规划\n实际光纤入户率 54%;家庭宽带用户 330万户\n实际光纤入户率达到 70%,光纤用户超过 500 万户\n建成3—5个大数据产业基地\n";
+
+const PLAN: &str = r#"
+[plan]
+slug = "demo-plan"
+title = "上海市推进智慧城市建设“十三五”规划"
+title_en = "Smart city plan"
+doc_number = "沪府发〔2016〕80号"
+issued = 2016-09-19
+horizon = [2016, 2020]
+source = "doc.txt"
+line = 1
+
+[[indicator]]
+slug = "ftth"
+name = "实际光纤入户率"
+name_en = "FTTH take-up"
+unit = "%"
+higher_is_better = true
+
+[[indicator]]
+slug = "fibre-users"
+name = "光纤用户数"
+name_en = "Fibre users"
+unit = "户"
+higher_is_better = true
+"#;
+
+const GOOD_TARGETS: &str = r#"
+[[target]]
+slug = "demo-ftth"
+indicator = "ftth"
+name = "实际光纤入户率"
+name_en = "FTTH take-up"
+kind = "level"
+comparator = ">="
+value = 70
+unit = "%"
+deadline = 2020
+baseline = { value = 54, year = 2015, line = 2 }
+source = { line = 3, quote = "实际光纤入户率达到 70%" }
+
+[[target]]
+slug = "demo-fibre-users"
+indicator = "fibre-users"
+name = "光纤用户"
+name_en = "Fibre users"
+kind = "level"
+comparator = ">"
+value = 500
+unit = "万户"
+deadline = 2020
+baseline = { value = 330, year = 2015, line = 2 }
+source = { line = 3, quote = "光纤用户超过 500 万户" }
+
+[[target]]
+slug = "demo-bases"
+name = "大数据产业基地"
+name_en = "Big-data industry bases"
+kind = "milestone"
+unit = "%"
+deadline = 2020-06-30
+source = { line = 4, quote = "建成3—5个大数据产业基地" }
+"#;
+
+fn write_catalog(dir: &Path, plan_file: &str) -> CatalogPaths {
+    let targets = dir.join("targets");
+    let documents = dir.join("documents");
+    fs::create_dir_all(&targets).unwrap();
+    fs::create_dir_all(&documents).unwrap();
+    fs::write(documents.join("doc.txt"), DOCUMENT).unwrap();
+    fs::write(targets.join("demo-plan.toml"), plan_file).unwrap();
+    fs::write(
+        targets.join("regions.toml"),
+        "default = \"全市\"\ndistricts = [\"浦东新区\"]\n",
+    )
+    .unwrap();
+    CatalogPaths {
+        targets_dir: targets,
+        documents_dir: documents,
+    }
+}
+
+fn load(plan_file: &str) -> Result<Catalog, Vec<CatalogProblem>> {
+    let dir = tempfile::tempdir().unwrap();
+    Catalog::load(&write_catalog(dir.path(), plan_file)).map_err(|e| e.0)
+}
+
+fn problems(plan_file: &str) -> Vec<CatalogProblem> {
+    load(plan_file).expect_err("the catalog should be rejected")
+}
+
+/// A catalog whose one target is `body` (its other fields as in the good fibre target).
+fn with_target(body: &str) -> String {
+    format!("{PLAN}\n[[target]]\n{body}\n")
+}
+
+const FTTH_TARGET: &str = r#"slug = "demo-ftth"
+indicator = "ftth"
+name = "实际光纤入户率"
+name_en = "FTTH take-up"
+kind = "level"
+comparator = ">="
+value = 70
+unit = "%"
+deadline = 2020
+source = { line = 3, quote = "实际光纤入户率达到 70%" }"#;
+
+fn ftth_with(from: &str, to: &str) -> String {
+    assert!(
+        FTTH_TARGET.contains(from),
+        "test setup: `{from}` not in the fibre target"
+    );
+    with_target(&FTTH_TARGET.replace(from, to))
+}
+
+#[track_caller]
+fn assert_one_problem(found: &[CatalogProblem], field: &str, reason_contains: &str) {
+    assert!(
+        found
+            .iter()
+            .any(|p| p.field.as_deref() == Some(field) && p.reason.contains(reason_contains)),
+        "expected a problem on `{field}` containing «{reason_contains}», got {found:#?}"
+    );
+}
+
+#[test]
+fn a_valid_catalog_loads_with_values_in_the_indicators_unit() {
+    let catalog = load(&format!("{PLAN}{GOOD_TARGETS}")).unwrap();
+    assert_eq!(catalog.plans.len(), 1);
+    assert_eq!(
+        catalog.plans[0].doc_number.as_deref(),
+        Some("沪府发〔2016〕80号")
+    );
+    let users = catalog
+        .targets
+        .iter()
+        .find(|t| t.slug == "demo-fibre-users")
+        .unwrap();
+    assert_eq!(users.comparator, Some(Comparator::MoreThan));
+    assert_eq!(users.value, 5_000_000.0);
+    assert_eq!(users.baseline.as_ref().unwrap().value, 3_300_000.0);
+    assert_eq!(users.as_written(), "> 500万户");
+    let bases = catalog
+        .targets
+        .iter()
+        .find(|t| t.slug == "demo-bases")
+        .unwrap();
+    assert_eq!(bases.kind, TargetKind::Milestone);
+    assert_eq!(bases.value, 100.0);
+    assert_eq!(bases.deadline.to_string(), "2020-06-30");
+    // The milestone's own indicator is implied.
+    assert_eq!(catalog.indicator("demo-bases").unwrap().unit, "%");
+    assert_eq!(users.region, "全市");
+}
+
+#[test]
+fn a_quote_not_on_its_line_is_reported_with_file_line_and_text() {
+    let found = problems(&ftth_with("达到 70%\" }", "达到 75%\" }"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let message = found[0].to_string();
+    assert!(message.contains("demo-plan.toml"), "{message}");
+    assert!(message.contains("target demo-ftth"), "{message}");
+    assert!(message.contains("source.quote"), "{message}");
+    assert!(message.contains("line 3 of doc.txt"), "{message}");
+}
+
+#[test]
+fn a_line_outside_the_document_is_reported() {
+    let found = problems(&ftth_with("line = 3,", "line = 99,"));
+    assert_one_problem(&found, "source.line", "outside");
+}
+
+#[test]
+fn duplicate_target_slugs_are_reported() {
+    let found = problems(&format!(
+        "{PLAN}{GOOD_TARGETS}\n[[target]]\n{FTTH_TARGET}\n"
+    ));
+    assert_one_problem(&found, "slug", "duplicate target slug");
+}
+
+#[test]
+fn duplicate_indicator_slugs_are_reported() {
+    let found = problems(&format!(
+        "{PLAN}\n[[indicator]]\nslug = \"ftth\"\nname = \"x\"\nname_en = \"x\"\nunit = \"%\"\nhigher_is_better = true\n"
+    ));
+    assert_one_problem(&found, "slug", "duplicate indicator slug");
+}
+
+#[test]
+fn an_unknown_indicator_is_reported() {
+    let found = problems(&ftth_with("indicator = \"ftth\"", "indicator = \"fibre\""));
+    assert_one_problem(&found, "indicator", "unknown indicator `fibre`");
+}
+
+#[test]
+fn a_unit_that_does_not_fit_the_indicator_is_reported() {
+    let found = problems(&ftth_with("unit = \"%\"", "unit = \"万户\""));
+    assert_one_problem(&found, "unit", "does not match the indicator's unit `%`");
+}
+
+#[test]
+fn kind_specific_fields_are_required() {
+    let cases = [
+        (
+            FTTH_TARGET.replace("comparator = \">=\"\n", ""),
+            "comparator",
+        ),
+        (
+            FTTH_TARGET.replace("kind = \"level\"", "kind = \"range\""),
+            "value_max",
+        ),
+        (
+            FTTH_TARGET.replace("comparator = \">=\"", "comparator = \"≈\""),
+            "tolerance",
+        ),
+        (
+            FTTH_TARGET.replace("kind = \"level\"", "kind = \"change\""),
+            "reference_year",
+        ),
+        (FTTH_TARGET.replace("value = 70\n", ""), "value"),
+        (FTTH_TARGET.replace("deadline = 2020\n", ""), "deadline"),
+    ];
+    for (body, field) in cases {
+        let found = problems(&with_target(&body));
+        assert_one_problem(&found, field, "missing");
+    }
+}
+
+#[test]
+fn a_deadline_not_after_the_baseline_is_reported() {
+    let found = problems(&ftth_with(
+        "deadline = 2020",
+        "deadline = 2015\nbaseline = { value = 54, year = 2015, line = 2 }",
+    ));
+    assert_one_problem(&found, "deadline", "not after the baseline year 2015");
+}
+
+#[test]
+fn unknown_kinds_comparators_regions_and_fields_are_reported() {
+    assert_one_problem(
+        &problems(&ftth_with("kind = \"level\"", "kind = \"goal\"")),
+        "kind",
+        "unknown kind",
+    );
+    assert_one_problem(
+        &problems(&ftth_with("comparator = \">=\"", "comparator = \"=>\"")),
+        "comparator",
+        "unknown",
+    );
+    assert_one_problem(
+        &problems(&ftth_with(
+            "unit = \"%\"",
+            "unit = \"%\"\nregion = \"火星\"",
+        )),
+        "region",
+        "火星",
+    );
+    let unknown_field = problems(&ftth_with("unit = \"%\"", "unit = \"%\"\nvalu = 3"));
+    assert!(
+        unknown_field[0].reason.contains("unknown field `valu`"),
+        "{unknown_field:#?}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let body = FTTH_TARGET
+        .replace("indicator = \"ftth\"", "indicator = \"nope\"")
+        .replace("达到 70%\" }", "达到 80%\" }")
+        .replace("comparator = \">=\"\n", "");
+    let found = problems(&format!(
+        "{}\n[[target]]\n{body}\n",
+        format!("{PLAN}{GOOD_TARGETS}").replace("光纤用户超过 500", "光纤用户超过 600")
+    ));
+    let fields: Vec<_> = found.iter().filter_map(|p| p.field.as_deref()).collect();
+    for field in ["indicator", "source.quote", "comparator"] {
+        assert!(fields.contains(&field), "{field} missing from {found:#?}");
+    }
+    // The problem in the first, otherwise good, target is there too.
+    assert!(
+        found
+            .iter()
+            .any(|p| p.item.as_deref() == Some("target demo-fibre-users")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn broken_toml_and_a_plan_named_unlike_its_file_are_reported() {
+    assert!(
+        problems("[plan\nslug=")[0]
+            .reason
+            .contains("not valid TOML")
+    );
+    let found = problems(&PLAN.replace("slug = \"demo-plan\"", "slug = \"other\""));
+    assert_one_problem(&found, "slug", "must equal the file name");
+}
+
+#[test]
+fn the_shipped_catalog_passes_the_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let paths = CatalogPaths {
+        targets_dir: root.join("targets"),
+        documents_dir: root.join("seed/documents"),
+    };
+    let catalog = Catalog::load(&paths).unwrap_or_else(|e| panic!("{e}"));
+    let smart_city = catalog
+        .targets
+        .iter()
+        .filter(|t| t.plan == "smart-city-13th-fyp")
+        .count();
+    assert!(
+        smart_city >= 25,
+        "the smart-city plan has {smart_city} targets"
+    );
+    assert!(
+        catalog.targets.len() >= 400,
+        "{} targets",
+        catalog.targets.len()
+    );
+}

@@ -137,7 +137,7 @@ mod tests {
             ("Mb/s", "Mbps", 1.0),
             ("EB", "PB", 1e3),
             ("万个", "个", 1e4),
-            ("千瓦", "万千瓦", 1e-1),
+            ("千瓦", "万千瓦", 1e-4),
         ];
         for (written, canonical, factor) in cases {
             let got = scale_between(written, canonical).unwrap();

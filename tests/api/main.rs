@@ -1,1 +1,8 @@
+//! Integration tests: the real server on 127.0.0.1:0 over HTTP, on a fresh SQLite file per test,
+//! and on a fresh PostgreSQL database per test when PLANTRACK_TEST_POSTGRES_URL is set.
+//! One test binary, so the application links once.
 
+mod catalog_cli;
+mod helpers;
+mod read_api;
+mod sync;

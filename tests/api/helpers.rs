@@ -1,0 +1,150 @@
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use plantrack::Application;
+use plantrack::config::Settings;
+
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The backends every storage test runs on: SQLite always, PostgreSQL when configured.
+pub fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("PLANTRACK_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        backends.push(Backend::Postgres(url));
+    }
+    backends
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// A database that exists for one test: a SQLite file in a temporary directory, or a PostgreSQL
+/// database created for it and dropped afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    pub fn new(backend: &Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("plantrack.db").display()),
+                dir,
+                postgres: None,
+            },
+            Backend::Postgres(admin_url) => {
+                let name = format!(
+                    "plantrack_test_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst),
+                    chrono::Utc::now().timestamp_micros() % 1_000_000
+                );
+                let mut admin = PgConnection::establish(admin_url)
+                    .expect("connect to the PostgreSQL test server");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(base, _)| base);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    postgres: Some((admin_url.clone(), name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// Settings for a test: the shipped catalog unless `catalog_dir` says otherwise.
+pub fn settings(db: &TestDb, catalog_dir: Option<PathBuf>) -> Settings {
+    Settings {
+        database_url: db.url.clone(),
+        bind: "127.0.0.1:0".to_owned(),
+        data_dir: db.dir.path().join("data"),
+        catalog_dir: catalog_dir.unwrap_or_else(|| repo_root().join("targets")),
+        documents_dir: repo_root().join("seed/documents"),
+        pool_size: 4,
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// Kept so the database lives as long as the app.
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+}
+
+/// Starts the real application on a free port over a fresh database.
+pub async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_with(TestDb::new(backend), None).await
+}
+
+pub async fn spawn_app_with(db: TestDb, catalog_dir: Option<PathBuf>) -> TestApp {
+    let settings = settings(&db, catalog_dir);
+    let app = tokio::task::spawn_blocking(move || Application::build(&settings))
+        .await
+        .expect("build task")
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        _db: db,
+    }
+}
+
+/// Copies the shipped catalog to a temporary directory a test may edit.
+pub fn copy_catalog(to: &Path) -> PathBuf {
+    let dir = to.join("targets");
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(repo_root().join("targets")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
