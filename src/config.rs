@@ -19,6 +19,10 @@ pub struct Settings {
     pub catalog_dir: PathBuf,
     /// The source documents that targets cite.
     pub documents_dir: PathBuf,
+    /// Figures the source documents report, loaded through the upload path at start.
+    pub seed_actuals_dir: PathBuf,
+    /// Load `seed_actuals_dir` at start (files already loaded are recognised and skipped).
+    pub load_seed_actuals: bool,
     /// Connections in the pool.
     pub pool_size: u32,
 }
@@ -35,6 +39,8 @@ impl Settings {
             .set_default("data_dir", "data")?
             .set_default("catalog_dir", "targets")?
             .set_default("documents_dir", "seed/documents")?
+            .set_default("seed_actuals_dir", "seed/actuals")?
+            .set_default("load_seed_actuals", true)?
             .set_default("pool_size", 8)?
             .add_source(config::File::from(file).required(false))
             .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))

@@ -37,6 +37,8 @@ enum CatalogCommand {
         #[arg(long)]
         no_sync: bool,
     },
+    /// Count targets per plan and per kind, and seed actuals per file, to compare with the documents.
+    Stats,
     /// Print every plan, indicator and target.
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
@@ -74,6 +76,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog(CatalogCommand::Check { no_sync }) => catalog_check(&settings, no_sync),
+        Command::Catalog(CatalogCommand::Stats) => {
+            let Some(catalog) = load_catalog_or_report(&settings)? else {
+                return Ok(ExitCode::FAILURE);
+            };
+            print!(
+                "{}",
+                plantrack::catalog::stats::render(&catalog, &settings.seed_actuals_dir)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Catalog(CatalogCommand::Export {
             format: ExportFormat::Json,
         }) => {
@@ -107,6 +119,9 @@ fn catalog_check(settings: &Settings, no_sync: bool) -> anyhow::Result<ExitCode>
         catalog.indicators.len(),
         catalog.targets.len()
     );
+    if !seed_actuals_ok(settings, &catalog) {
+        return Ok(ExitCode::FAILURE);
+    }
     if !no_sync {
         let (_, _, report) = prepare_database(settings)?;
         println!(
@@ -131,4 +146,46 @@ fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
         app.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Validates the seed CSVs against the catalog; prints every problem, and warns about facts that
+/// two documents report differently (both are kept: the later file's value is current).
+fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
+    let today = chrono::Local::now().date_naive();
+    match plantrack::ingest::check_seed_files(&settings.seed_actuals_dir, catalog, today) {
+        Err(files) => {
+            for (file, errors) in files {
+                for e in errors {
+                    let column = e.column.map(|c| format!(" column {c}")).unwrap_or_default();
+                    let value = e.value.map(|v| format!(" «{v}»")).unwrap_or_default();
+                    eprintln!(
+                        "  {}/{file}: line {}{column}{value}: {}",
+                        settings.seed_actuals_dir.display(),
+                        e.line,
+                        e.reason
+                    );
+                }
+            }
+            eprintln!("the seed actuals have problems");
+            false
+        }
+        Ok(plantrack::ingest::SeedCheck { rows, conflicts }) => {
+            println!("seed actuals ok: {rows} rows");
+            for c in &conflicts {
+                let reports: Vec<String> = c
+                    .reports
+                    .iter()
+                    .map(|(at, v)| format!("{v} ({at})"))
+                    .collect();
+                println!(
+                    "warning: {} {} {} is reported differently: {}",
+                    c.indicator,
+                    c.region,
+                    c.period,
+                    reports.join(" vs ")
+                );
+            }
+            true
+        }
+    }
 }

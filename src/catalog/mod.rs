@@ -2,6 +2,7 @@
 //! into domain values. Validation collects every problem before it answers.
 
 mod raw;
+pub mod stats;
 mod validate;
 
 use std::collections::BTreeMap;

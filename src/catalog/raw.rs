@@ -33,6 +33,8 @@ pub(super) struct RawIndicator {
     pub name_en: Option<String>,
     pub unit: Option<String>,
     pub higher_is_better: Option<bool>,
+    #[serde(default)]
+    pub can_be_negative: bool,
     pub notes: Option<String>,
 }
 

@@ -236,6 +236,7 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
         name_en,
         unit,
         higher_is_better,
+        can_be_negative: raw.can_be_negative,
         notes: raw.notes,
     });
 }
@@ -268,6 +269,7 @@ fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &
         name_en: name_en.to_owned(),
         unit: "%".to_owned(),
         higher_is_better: true,
+        can_be_negative: false,
         notes: Some("percent complete of a milestone (100 = done)".to_owned()),
     });
 }

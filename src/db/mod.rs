@@ -1,6 +1,7 @@
 //! Storage on SQLite (embedded, the default) or PostgreSQL (several replicas), chosen by the URL
 //! scheme. diesel is synchronous: callers on the async side run all of this inside `web::block`.
 
+pub mod actuals;
 pub mod models;
 pub mod queries;
 pub mod schema;

@@ -81,6 +81,7 @@ pub struct IndicatorRow {
     pub name_en: String,
     pub unit: String,
     pub higher_is_better: bool,
+    pub can_be_negative: bool,
     pub notes: Option<String>,
     pub retired_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
@@ -94,6 +95,7 @@ pub struct IndicatorForm {
     pub name_en: String,
     pub unit: String,
     pub higher_is_better: bool,
+    pub can_be_negative: bool,
     pub notes: Option<String>,
     pub retired_at: Option<NaiveDateTime>,
 }
@@ -106,6 +108,7 @@ impl From<&domain::Indicator> for IndicatorForm {
             name_en: i.name_en.clone(),
             unit: i.unit.clone(),
             higher_is_better: i.higher_is_better,
+            can_be_negative: i.can_be_negative,
             notes: i.notes.clone(),
             retired_at: None,
         }
@@ -120,6 +123,7 @@ impl From<&IndicatorRow> for IndicatorForm {
             name_en: r.name_en.clone(),
             unit: r.unit.clone(),
             higher_is_better: r.higher_is_better,
+            can_be_negative: r.can_be_negative,
             notes: r.notes.clone(),
             retired_at: r.retired_at,
         }
@@ -254,4 +258,70 @@ impl From<&TargetRow> for TargetForm {
             retired_at: r.retired_at,
         }
     }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = super::schema::uploads)]
+pub struct UploadSummaryRow {
+    pub id: i64,
+    pub file_name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub received_at: NaiveDateTime,
+    pub uploaded_by: String,
+    pub channel: String,
+    pub rows_total: i32,
+    pub rows_new: i32,
+    pub rows_revised: i32,
+    pub rows_unchanged: i32,
+    pub outcome: String,
+    pub error_report: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::uploads)]
+pub struct UploadForm<'a> {
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    pub size_bytes: i64,
+    pub received_at: NaiveDateTime,
+    pub uploaded_by: &'a str,
+    pub channel: &'a str,
+    pub rows_total: i32,
+    pub rows_new: i32,
+    pub rows_revised: i32,
+    pub rows_unchanged: i32,
+    pub outcome: &'a str,
+    pub error_report: Option<String>,
+    pub raw: &'a [u8],
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = super::schema::actuals)]
+pub struct ActualRow {
+    pub id: i64,
+    pub indicator_id: i64,
+    pub region: String,
+    pub period: String,
+    pub period_end: NaiveDate,
+    pub value: f64,
+    pub note: Option<String>,
+    pub source: Option<String>,
+    pub upload_id: Option<i64>,
+    pub recorded_at: NaiveDateTime,
+    pub superseded_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::actuals)]
+pub struct ActualForm {
+    pub indicator_id: i64,
+    pub region: String,
+    pub period: String,
+    pub period_end: NaiveDate,
+    pub value: f64,
+    pub note: Option<String>,
+    pub source: Option<String>,
+    pub upload_id: Option<i64>,
+    pub recorded_at: NaiveDateTime,
 }

@@ -25,6 +25,7 @@ diesel::table! {
         name_en -> Text,
         unit -> Text,
         higher_is_better -> Bool,
+        can_be_negative -> Bool,
         notes -> Nullable<Text>,
         retired_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,

@@ -9,5 +9,7 @@ pub struct Indicator {
     /// Canonical unit: every target value and actual of this indicator is stored in it.
     pub unit: String,
     pub higher_is_better: bool,
+    /// Growth rates and balances may be negative; counts, amounts and shares may not.
+    pub can_be_negative: bool,
     pub notes: Option<String>,
 }

@@ -17,6 +17,20 @@ pub enum Period {
 pub struct PeriodError(pub String);
 
 impl Period {
+    /// The first day of the span.
+    pub fn start(&self) -> NaiveDate {
+        let first = |year: i32, month: u32| {
+            NaiveDate::from_ymd_opt(year, month, 1)
+                .expect("years 1000–9999 and months 1–12 are valid dates")
+        };
+        match *self {
+            Period::Year(y) => first(y, 1),
+            Period::Quarter(y, q) => first(y, q * 3 - 2),
+            Period::Month(y, m) => first(y, m),
+            Period::Day(d) => d,
+        }
+    }
+
     /// The last day of the span: the day its value is read.
     pub fn end(&self) -> NaiveDate {
         match *self {

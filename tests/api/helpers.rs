@@ -89,6 +89,8 @@ pub fn settings(db: &TestDb, catalog_dir: Option<PathBuf>) -> Settings {
         data_dir: db.dir.path().join("data"),
         catalog_dir: catalog_dir.unwrap_or_else(|| repo_root().join("targets")),
         documents_dir: repo_root().join("seed/documents"),
+        seed_actuals_dir: repo_root().join("seed/actuals"),
+        load_seed_actuals: true,
         pool_size: 4,
     }
 }

@@ -23,6 +23,7 @@ CREATE TABLE indicators (
     name_en TEXT NOT NULL,
     unit TEXT NOT NULL,
     higher_is_better BOOLEAN NOT NULL,
+    can_be_negative BOOLEAN NOT NULL,
     notes TEXT,
     retired_at TIMESTAMP,
     updated_at TIMESTAMP NOT NULL

@@ -1,0 +1,596 @@
+//! CSV uploads of actuals: decode, parse (polars), validate every row, then commit atomically.
+//! Every way in — HTTP, the CLI, the inbox, the seed files — goes through [`ingest`].
+
+mod decode;
+mod parse;
+mod validate;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Regions;
+use crate::db::models::{ActualForm, UploadForm, UploadSummaryRow};
+use crate::db::{DbConn, actuals, queries, write_tx};
+use crate::domain::Period;
+
+pub use decode::Encoding;
+
+/// One problem in an upload, where a clerk can find it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// File line, counting the header as line 1; 0 for the file as a whole.
+    pub line: usize,
+    pub column: Option<String>,
+    /// The cell as written.
+    pub value: Option<String>,
+    pub reason: String,
+}
+
+impl RowError {
+    fn file(reason: impl Into<String>) -> RowError {
+        RowError {
+            line: 0,
+            column: None,
+            value: None,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What validation needs to know about an indicator.
+#[derive(Debug, Clone)]
+pub struct IndicatorInfo {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub unit: String,
+    pub can_be_negative: bool,
+    /// Measured in percent complete: accepts 完成 / 未完成.
+    pub is_milestone: bool,
+}
+
+#[cfg(test)]
+impl IndicatorInfo {
+    fn test(slug: &str, unit: &str, is_milestone: bool) -> IndicatorInfo {
+        IndicatorInfo {
+            id: 1,
+            slug: slug.to_owned(),
+            name: slug.to_owned(),
+            unit: unit.to_owned(),
+            can_be_negative: false,
+            is_milestone,
+        }
+    }
+}
+
+/// The catalog facts an upload is checked against.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub indicators: Vec<IndicatorInfo>,
+    pub regions: Regions,
+    pub today: NaiveDate,
+}
+
+impl Reference {
+    pub fn load(
+        conn: &mut DbConn,
+        regions: Regions,
+        today: NaiveDate,
+    ) -> diesel::QueryResult<Reference> {
+        let milestones: HashSet<i64> = actuals::milestone_indicator_ids(conn)?
+            .into_iter()
+            .collect();
+        let indicators = queries::list_indicators(conn)?
+            .into_iter()
+            .map(|row| IndicatorInfo {
+                is_milestone: milestones.contains(&row.id),
+                id: row.id,
+                slug: row.slug,
+                name: row.name,
+                unit: row.unit,
+                can_be_negative: row.can_be_negative,
+            })
+            .collect();
+        Ok(Reference {
+            indicators,
+            regions,
+            today,
+        })
+    }
+}
+
+/// A valid row, ready to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidRow {
+    pub line: usize,
+    pub indicator_id: i64,
+    pub region: String,
+    pub period: Period,
+    pub value: f64,
+    pub note: Option<String>,
+    pub source: Option<String>,
+}
+
+/// A file that passed every check.
+#[derive(Debug)]
+pub struct Prepared {
+    pub rows: Vec<ValidRow>,
+    pub encoding: Encoding,
+}
+
+/// Decodes, parses and validates; all problems or all rows.
+pub fn prepare(
+    bytes: &[u8],
+    encoding: Option<Encoding>,
+    reference: &Reference,
+) -> Result<Prepared, Vec<RowError>> {
+    let decoded = decode::decode(bytes, encoding).map_err(|reason| vec![RowError::file(reason)])?;
+    let table = parse::read_table(&decoded.text)?;
+    if table.len() == 0 {
+        return Err(vec![RowError::file(
+            "the file has a header but no data rows",
+        )]);
+    }
+    let (rows, errors) = validate::validate_rows(&table, reference);
+    if errors.is_empty() {
+        Ok(Prepared {
+            rows,
+            encoding: decoded.encoding,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Who sent a file and how.
+#[derive(Debug, Clone)]
+pub struct UploadRequest {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub uploaded_by: String,
+    /// `http`, `cli`, `inbox` or `seed`.
+    pub channel: String,
+    pub encoding: Option<Encoding>,
+    pub dry_run: bool,
+}
+
+/// What an upload changes (or, in a dry run, would change) for one row.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RowChange {
+    pub line: usize,
+    pub indicator: String,
+    pub region: String,
+    pub period: String,
+    /// `new`, `revised` or `unchanged`.
+    pub change: &'static str,
+    pub value: f64,
+    /// The current value a revision replaces.
+    pub old_value: Option<f64>,
+}
+
+/// Listing more rows than this in an answer helps nobody; counts are always complete.
+const LISTED_CHANGES: usize = 1_000;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IngestReport {
+    /// The upload's id (`null` in a dry run).
+    pub upload_id: Option<i64>,
+    /// True when the same bytes were uploaded before: nothing changed, the original is answered.
+    pub duplicate: bool,
+    pub dry_run: bool,
+    pub file_name: String,
+    pub sha256: String,
+    #[schema(value_type = String)]
+    pub encoding: Option<Encoding>,
+    pub rows_total: usize,
+    pub rows_new: usize,
+    pub rows_revised: usize,
+    pub rows_unchanged: usize,
+    /// New and revised rows (the first 1000), then the revisions' old values.
+    pub changes: Vec<RowChange>,
+    pub changes_truncated: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the upload has {} problem(s); nothing was written", .errors.len())]
+    Invalid {
+        upload_id: Option<i64>,
+        errors: Vec<RowError>,
+    },
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Ingests one file: validates it, then writes the upload and its actuals in one transaction.
+/// Rejected files are recorded with their error report and write no actuals; the same bytes
+/// uploaded again change nothing and answer with the original upload; a dry run writes nothing.
+pub fn ingest(
+    conn: &mut DbConn,
+    request: &UploadRequest,
+    regions: &Regions,
+    now: NaiveDateTime,
+) -> Result<IngestReport, IngestError> {
+    let sha256 = sha256_hex(&request.bytes);
+    if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
+        return Ok(duplicate_report(original, request.dry_run));
+    }
+    let reference = Reference::load(conn, regions.clone(), now.date())?;
+    let prepared = match prepare(&request.bytes, request.encoding, &reference) {
+        Ok(prepared) => prepared,
+        Err(errors) => {
+            let upload_id = if request.dry_run {
+                None
+            } else {
+                Some(record_rejection(conn, request, &sha256, &errors, now)?)
+            };
+            return Err(IngestError::Invalid { upload_id, errors });
+        }
+    };
+    let slugs: HashMap<i64, &str> = reference
+        .indicators
+        .iter()
+        .map(|i| (i.id, i.slug.as_str()))
+        .collect();
+    if request.dry_run {
+        let plan = plan_changes(conn, &prepared.rows, &slugs)?;
+        return Ok(plan.report(request, sha256, prepared.encoding, None));
+    }
+    write_tx(conn, |conn| {
+        // Checked again inside the transaction: two replicas may race with the same file.
+        if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
+            return Ok(duplicate_report(original, false));
+        }
+        let plan = plan_changes(conn, &prepared.rows, &slugs)?;
+        let upload_id = actuals::insert_upload(
+            conn,
+            &UploadForm {
+                file_name: &request.file_name,
+                sha256: &sha256,
+                size_bytes: request.bytes.len() as i64,
+                received_at: now,
+                uploaded_by: &request.uploaded_by,
+                channel: &request.channel,
+                rows_total: plan.total as i32,
+                rows_new: plan.new as i32,
+                rows_revised: plan.revised as i32,
+                rows_unchanged: plan.unchanged as i32,
+                outcome: "committed",
+                error_report: None,
+                raw: &request.bytes,
+            },
+        )?;
+        actuals::supersede(conn, &plan.superseded_ids, now)?;
+        let forms: Vec<ActualForm> = plan
+            .to_write
+            .iter()
+            .map(|&i| {
+                let row = &prepared.rows[i];
+                ActualForm {
+                    indicator_id: row.indicator_id,
+                    region: row.region.clone(),
+                    period: row.period.to_string(),
+                    period_end: row.period.end(),
+                    value: row.value,
+                    note: row.note.clone(),
+                    source: row.source.clone(),
+                    upload_id: Some(upload_id),
+                    recorded_at: now,
+                }
+            })
+            .collect();
+        actuals::insert_actuals(conn, &forms)?;
+        Ok(plan.report(request, sha256.clone(), prepared.encoding, Some(upload_id)))
+    })
+}
+
+fn record_rejection(
+    conn: &mut DbConn,
+    request: &UploadRequest,
+    sha256: &str,
+    errors: &[RowError],
+    now: NaiveDateTime,
+) -> diesel::QueryResult<i64> {
+    write_tx(conn, |conn| {
+        actuals::insert_upload(
+            conn,
+            &UploadForm {
+                file_name: &request.file_name,
+                sha256,
+                size_bytes: request.bytes.len() as i64,
+                received_at: now,
+                uploaded_by: &request.uploaded_by,
+                channel: &request.channel,
+                rows_total: 0,
+                rows_new: 0,
+                rows_revised: 0,
+                rows_unchanged: 0,
+                outcome: "rejected",
+                error_report: serde_json::to_string(errors).ok(),
+                raw: &request.bytes,
+            },
+        )
+    })
+}
+
+fn duplicate_report(original: UploadSummaryRow, dry_run: bool) -> IngestReport {
+    IngestReport {
+        upload_id: Some(original.id),
+        duplicate: true,
+        dry_run,
+        file_name: original.file_name,
+        sha256: original.sha256,
+        encoding: None,
+        rows_total: original.rows_total as usize,
+        rows_new: 0,
+        rows_revised: 0,
+        rows_unchanged: original.rows_total as usize,
+        changes: Vec::new(),
+        changes_truncated: false,
+    }
+}
+
+/// How each row relates to the current values.
+struct ChangePlan {
+    total: usize,
+    new: usize,
+    revised: usize,
+    unchanged: usize,
+    /// Indexes of rows to insert (new and revised).
+    to_write: Vec<usize>,
+    superseded_ids: Vec<i64>,
+    changes: Vec<RowChange>,
+}
+
+fn plan_changes(
+    conn: &mut DbConn,
+    rows: &[ValidRow],
+    slugs: &HashMap<i64, &str>,
+) -> diesel::QueryResult<ChangePlan> {
+    let mut indicator_ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.indicator_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    indicator_ids.sort_unstable();
+    let current: HashMap<(i64, String, String), (i64, f64)> =
+        actuals::current_values(conn, &indicator_ids)?
+            .into_iter()
+            .map(|c| ((c.indicator_id, c.region, c.period), (c.id, c.value)))
+            .collect();
+    let mut plan = ChangePlan {
+        total: rows.len(),
+        new: 0,
+        revised: 0,
+        unchanged: 0,
+        to_write: Vec::new(),
+        superseded_ids: Vec::new(),
+        changes: Vec::new(),
+    };
+    for (index, row) in rows.iter().enumerate() {
+        let period = row.period.to_string();
+        let (change, old_value) =
+            match current.get(&(row.indicator_id, row.region.clone(), period.clone())) {
+                None => {
+                    plan.new += 1;
+                    plan.to_write.push(index);
+                    ("new", None)
+                }
+                Some(&(_, old)) if old == row.value => {
+                    plan.unchanged += 1;
+                    ("unchanged", None)
+                }
+                Some(&(id, old)) => {
+                    plan.revised += 1;
+                    plan.to_write.push(index);
+                    plan.superseded_ids.push(id);
+                    ("revised", Some(old))
+                }
+            };
+        if change != "unchanged" && plan.changes.len() < LISTED_CHANGES {
+            plan.changes.push(RowChange {
+                line: row.line,
+                indicator: slugs
+                    .get(&row.indicator_id)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+                region: row.region.clone(),
+                period,
+                change,
+                value: row.value,
+                old_value,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+impl ChangePlan {
+    fn report(
+        self,
+        request: &UploadRequest,
+        sha256: String,
+        encoding: Encoding,
+        upload_id: Option<i64>,
+    ) -> IngestReport {
+        IngestReport {
+            upload_id,
+            duplicate: false,
+            dry_run: request.dry_run,
+            file_name: request.file_name.clone(),
+            sha256,
+            encoding: Some(encoding),
+            rows_total: self.total,
+            rows_new: self.new,
+            rows_revised: self.revised,
+            rows_unchanged: self.unchanged,
+            changes_truncated: self.new + self.revised > self.changes.len(),
+            changes: self.changes,
+        }
+    }
+}
+
+/// Loads `seed/actuals/*.csv` (in name order) through the upload path. Files already loaded are
+/// recognised by their bytes and change nothing, so this runs at every start.
+pub fn load_seed_actuals(
+    conn: &mut DbConn,
+    dir: &std::path::Path,
+    regions: &Regions,
+    now: NaiveDateTime,
+) -> anyhow::Result<Vec<IngestReport>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    let mut reports = Vec::new();
+    for path in files {
+        let request = UploadRequest {
+            file_name: path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            bytes: std::fs::read(&path)?,
+            uploaded_by: "seed".to_owned(),
+            channel: "seed".to_owned(),
+            encoding: None,
+            dry_run: false,
+        };
+        match ingest(conn, &request, regions, now) {
+            Ok(report) => reports.push(report),
+            Err(IngestError::Invalid { errors, .. }) => {
+                let listed: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("line {}: {}", e.line, e.reason))
+                    .collect();
+                anyhow::bail!(
+                    "seed file {} is invalid:\n  {}",
+                    path.display(),
+                    listed.join("\n  ")
+                );
+            }
+            Err(IngestError::Db(e)) => return Err(e.into()),
+        }
+    }
+    Ok(reports)
+}
+
+/// A fact two seed files report differently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeedConflict {
+    pub indicator: String,
+    pub region: String,
+    pub period: String,
+    /// (file:line, value) of each report, in file order.
+    pub reports: Vec<(String, f64)>,
+}
+
+/// The seed files passed: their row count and the facts they disagree on.
+#[derive(Debug)]
+pub struct SeedCheck {
+    pub rows: usize,
+    pub conflicts: Vec<SeedConflict>,
+}
+
+/// The problems of one file, by name.
+pub type FileProblems = (String, Vec<RowError>);
+
+/// Checks the seed CSVs against the catalog without a database: every row valid (the problems of
+/// each file otherwise), and the facts that different files report differently.
+pub fn check_seed_files(
+    dir: &std::path::Path,
+    catalog: &crate::catalog::Catalog,
+    today: NaiveDate,
+) -> Result<SeedCheck, Vec<FileProblems>> {
+    let milestones: HashSet<&str> = catalog
+        .targets
+        .iter()
+        .filter(|t| t.kind == crate::domain::TargetKind::Milestone)
+        .map(|t| t.indicator.as_str())
+        .collect();
+    let reference = Reference {
+        indicators: catalog
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(index, i)| IndicatorInfo {
+                id: index as i64,
+                slug: i.slug.clone(),
+                name: i.name.clone(),
+                unit: i.unit.clone(),
+                can_be_negative: i.can_be_negative,
+                is_milestone: milestones.contains(i.slug.as_str()),
+            })
+            .collect(),
+        regions: catalog.regions.clone(),
+        today,
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "csv"));
+    files.sort();
+    let mut problems = Vec::new();
+    let mut facts: HashMap<(i64, String, Period), Vec<(String, f64)>> = HashMap::new();
+    let mut rows_total = 0;
+    for path in &files {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                problems.push((name, vec![RowError::file(format!("cannot read: {e}"))]));
+                continue;
+            }
+        };
+        match prepare(&bytes, None, &reference) {
+            Ok(prepared) => {
+                rows_total += prepared.rows.len();
+                for row in prepared.rows {
+                    facts
+                        .entry((row.indicator_id, row.region, row.period))
+                        .or_default()
+                        .push((format!("{name}:{}", row.line), row.value));
+                }
+            }
+            Err(errors) => problems.push((name, errors)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut conflicts: Vec<SeedConflict> = facts
+        .into_iter()
+        .filter(|(_, reports)| reports.iter().any(|(_, v)| *v != reports[0].1))
+        .map(|((indicator, region, period), reports)| SeedConflict {
+            indicator: reference.indicators[indicator as usize].slug.clone(),
+            region,
+            period: period.to_string(),
+            reports,
+        })
+        .collect();
+    conflicts.sort_by(|a, b| (&a.indicator, &a.period).cmp(&(&b.indicator, &b.period)));
+    Ok(SeedCheck {
+        rows: rows_total,
+        conflicts,
+    })
+}
