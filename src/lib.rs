@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod progress;
 
 use std::net::TcpListener;
 

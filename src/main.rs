@@ -43,6 +43,9 @@ enum CatalogCommand {
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
+        /// Only print; do not write the catalog into the database.
+        #[arg(long)]
+        no_sync: bool,
     },
 }
 
@@ -88,12 +91,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Catalog(CatalogCommand::Export {
             format: ExportFormat::Json,
+            no_sync,
         }) => {
             let catalog = load_catalog_or_report(&settings)?;
             let Some(catalog) = catalog else {
                 return Ok(ExitCode::FAILURE);
             };
             println!("{}", serde_json::to_string_pretty(&catalog)?);
+            if !no_sync {
+                // stdout is the JSON; the sync reports on stderr.
+                let (_, _, report) = prepare_database(&settings)?;
+                eprintln!("catalog synced: {} targets changed", report.targets.inserted + report.targets.updated);
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -66,7 +66,8 @@ fn catalog_check_rejects_a_broken_quote_naming_file_and_line() {
 
 #[test]
 fn catalog_export_prints_every_target_as_json() {
-    let out = plantrack(&["catalog", "export", "--format", "json"], &[]);
+    let db = TestDb::new(&crate::helpers::Backend::Sqlite);
+    let out = plantrack(&["catalog", "export", "--format", "json"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
     assert!(
         out.status.success(),
         "{}",

@@ -1,0 +1,216 @@
+//! The progress engine: how far each target has come, whether it is on pace, and where its trend
+//! leads. Pure: plain domain values in, plain results out.
+//!
+//! For a numeric target with baseline b (at t0), target T (due tD) and latest actual v (at t):
+//! progress = (v − b) / (T − b), elapsed = (t − t0) / (tD − t0), pace = progress / elapsed
+//! (时间过半、任务过半). The `cagr` method (Open SDG / Eurostat) uses instead the ratio of the observed
+//! to the required compound annual growth rate. Both are banded at 0.95 / 0.6 / 0.
+
+mod engine;
+mod time;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use engine::{assess, observations_as_of};
+#[cfg(test)]
+mod tests;
+
+pub use time::{date_from_decimal_year, decimal_year};
+
+use crate::domain::{Comparator, TargetKind};
+
+/// How pace is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Share of the distance covered over share of the time used.
+    #[default]
+    Linear,
+    /// Observed CAGR over required CAGR.
+    Cagr,
+}
+
+impl std::str::FromStr for Method {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "linear" => Ok(Method::Linear),
+            "cagr" => Ok(Method::Cagr),
+            other => Err(format!("unknown method `{other}`: use linear or cagr")),
+        }
+    }
+}
+
+impl Method {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Linear => "linear",
+            Method::Cagr => "cagr",
+        }
+    }
+}
+
+/// The verdict on a target. Ordered from worst to best among the assessed statuses, so that
+/// "more progress never gives a worse status" can be stated as an ordering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Deadline passed, not achieved.
+    Missed,
+    /// Moving away from the target (pace < 0).
+    Regressing,
+    /// 0 ≤ pace < 0.6.
+    OffTrack,
+    /// 0.6 ≤ pace < 0.95.
+    AtRisk,
+    /// pace ≥ 0.95.
+    OnTrack,
+    /// The comparator holds.
+    Achieved,
+    /// No actual as of the date.
+    NoData,
+    /// Data exists but the rules cannot judge it (see `reason`).
+    NotAssessable,
+}
+
+pub const ALL_STATUSES: [Status; 8] = [
+    Status::Achieved,
+    Status::OnTrack,
+    Status::AtRisk,
+    Status::OffTrack,
+    Status::Regressing,
+    Status::Missed,
+    Status::NoData,
+    Status::NotAssessable,
+];
+
+impl Status {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Achieved => "achieved",
+            Status::OnTrack => "on_track",
+            Status::AtRisk => "at_risk",
+            Status::OffTrack => "off_track",
+            Status::Regressing => "regressing",
+            Status::Missed => "missed",
+            Status::NoData => "no_data",
+            Status::NotAssessable => "not_assessable",
+        }
+    }
+
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            Status::Achieved => "已实现",
+            Status::OnTrack => "进度正常",
+            Status::AtRisk => "存在风险",
+            Status::OffTrack => "进度滞后",
+            Status::Regressing => "倒退",
+            Status::Missed => "未按期实现",
+            Status::NoData => "暂无数据",
+            Status::NotAssessable => "无法评估",
+        }
+    }
+
+    /// The band a pace (or CAGR ratio) falls in.
+    pub fn from_score(score: f64) -> Status {
+        if score >= ON_TRACK {
+            Status::OnTrack
+        } else if score >= AT_RISK {
+            Status::AtRisk
+        } else if score >= 0.0 {
+            Status::OffTrack
+        } else {
+            Status::Regressing
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ALL_STATUSES.iter().copied().find(|st| st.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = ALL_STATUSES.iter().map(Status::as_str).collect();
+            format!("unknown status `{s}`: use one of {}", names.join(", "))
+        })
+    }
+}
+
+/// Pace bands (DESIGN.md, Progress; the Open SDG thresholds).
+pub const ON_TRACK: f64 = 0.95;
+pub const AT_RISK: f64 = 0.6;
+
+/// What the engine needs to know about a target, values in the indicator's unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetSpec {
+    pub kind: TargetKind,
+    pub comparator: Option<Comparator>,
+    pub value: f64,
+    pub value_max: Option<f64>,
+    pub tolerance: Option<f64>,
+    /// A change written in % (relative to the reference year's value); otherwise absolute.
+    pub relative_change: bool,
+    pub reference_year: Option<i32>,
+    pub deadline: NaiveDate,
+    /// The baseline the catalog states: (date, value).
+    pub baseline: Option<(NaiveDate, f64)>,
+    /// When the plan starts: a milestone with no baseline starts at 0 % then.
+    pub start: NaiveDate,
+}
+
+/// One measured value of the target's series, at the end of its period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Observation {
+    pub date: NaiveDate,
+    pub value: f64,
+}
+
+/// An actual as stored: its period's end, when it was recorded, and when (if ever) superseded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Revision {
+    pub period_end: NaiveDate,
+    pub value: f64,
+    pub recorded_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Point {
+    pub date: NaiveDate,
+    pub value: f64,
+}
+
+/// Where the trend leads.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Projection {
+    /// `least_squares` (3 points or more) or `two_points`.
+    pub fit: &'static str,
+    pub points: usize,
+    /// Value the trend gives at the deadline.
+    pub value_at_deadline: f64,
+    /// When the trend reaches the target; `None`: not at this trend.
+    pub reaches_target_on: Option<NaiveDate>,
+    /// Slope in units per year.
+    pub slope_per_year: f64,
+}
+
+/// The engine's full answer for one target.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub status: Status,
+    pub method: Method,
+    pub as_of: NaiveDate,
+    /// Achieved, but only after the deadline.
+    pub achieved_late: bool,
+    pub baseline: Option<Point>,
+    pub latest: Option<Point>,
+    /// The value to reach, in the indicator's unit (for a change: computed from the reference year).
+    pub target_value: Option<f64>,
+    pub progress: Option<f64>,
+    pub elapsed: Option<f64>,
+    pub pace: Option<f64>,
+    /// Observed CAGR / required CAGR (method `cagr`).
+    pub cagr_ratio: Option<f64>,
+    pub projection: Option<Projection>,
+    /// Why the engine could not judge, or how it read the data.
+    pub reason: Option<String>,
+}

@@ -1,0 +1,230 @@
+//! Test vectors from the methodology (DESIGN.md, the Open SDG method, OKR tools) as tables.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::*;
+use crate::domain::{Comparator, TargetKind};
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn year_end(y: i32) -> NaiveDate {
+    ymd(y, 12, 31)
+}
+
+fn level(comparator: Comparator, value: f64, baseline: Option<(i32, f64)>, deadline: i32) -> TargetSpec {
+    TargetSpec {
+        kind: TargetKind::Level,
+        comparator: Some(comparator),
+        value,
+        value_max: None,
+        tolerance: None,
+        relative_change: false,
+        reference_year: None,
+        deadline: year_end(deadline),
+        baseline: baseline.map(|(y, v)| (year_end(y), v)),
+        start: ymd(2016, 1, 1),
+    }
+}
+
+fn series(points: &[(i32, f64)]) -> Vec<Observation> {
+    points.iter().map(|&(y, value)| Observation { date: year_end(y), value }).collect()
+}
+
+#[track_caller]
+fn close(actual: Option<f64>, expected: f64, what: &str) {
+    let actual = actual.unwrap_or_else(|| panic!("{what}: missing"));
+    assert!((actual - expected).abs() < 1e-4, "{what}: {actual} ≠ {expected}");
+}
+
+#[test]
+fn the_reference_cases() {
+    let fibre = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
+    let energy = TargetSpec {
+        kind: TargetKind::Change,
+        comparator: Some(Comparator::AtMost),
+        value: -14.0,
+        relative_change: true,
+        reference_year: Some(2020),
+        baseline: None,
+        deadline: year_end(2025),
+        ..fibre.clone()
+    };
+    // (name, spec, series, method, progress, elapsed, pace, cagr ratio, status)
+    let cases: [(&str, &TargetSpec, Vec<Observation>, Method, f64, f64, f64, Option<f64>, Status); 4] = [
+        ("fibre linear", &fibre, series(&[(2017, 60.0)]), Method::Linear, 0.375, 0.4, 0.9375, None, Status::AtRisk),
+        ("fibre cagr", &fibre, series(&[(2017, 60.0)]), Method::Cagr, 0.375, 0.4, 0.9375, Some(1.0154), Status::OnTrack),
+        (
+            "energy cagr",
+            &energy,
+            series(&[(2020, 100.0), (2023, 93.0)]),
+            Method::Cagr,
+            0.5,
+            0.6,
+            0.8333,
+            Some(0.8044),
+            Status::AtRisk,
+        ),
+        ("energy linear", &energy, series(&[(2020, 100.0), (2023, 93.0)]), Method::Linear, 0.5, 0.6, 0.8333, None, Status::AtRisk),
+    ];
+    for (name, spec, observations, method, progress, elapsed, pace, ratio, status) in cases {
+        let as_of = if name.starts_with("fibre") { ymd(2018, 6, 30) } else { ymd(2024, 6, 30) };
+        let got = assess(spec, &observations, as_of, method);
+        close(got.progress, progress, name);
+        close(got.elapsed, elapsed, name);
+        close(got.pace, pace, name);
+        match ratio {
+            Some(r) => close(got.cagr_ratio, r, name),
+            None => assert_eq!(got.cagr_ratio, None, "{name}"),
+        }
+        assert_eq!(got.status, status, "{name}: {got:?}");
+    }
+    let got = assess(&energy, &series(&[(2020, 100.0), (2023, 93.0)]), ymd(2024, 6, 30), Method::Linear);
+    close(got.target_value, 86.0, "比2020年下降14% is 86 % of the 2020 value");
+}
+
+#[test]
+fn okr_decrease_progress_is_the_share_of_the_distance() {
+    // Decrease 100 → 60: actual 80 → 0.5, 70 → 0.75, 50 → 1.25 (achieved).
+    let spec = level(Comparator::AtMost, 60.0, Some((2020, 100.0)), 2030);
+    for (actual, progress, status) in [(80.0, 0.5, None), (70.0, 0.75, None), (50.0, 1.25, Some(Status::Achieved))] {
+        let got = assess(&spec, &series(&[(2025, actual)]), ymd(2026, 1, 1), Method::Linear);
+        close(got.progress, progress, &format!("actual {actual}"));
+        if let Some(status) = status {
+            assert_eq!(got.status, status);
+        }
+    }
+}
+
+#[test]
+fn comparators_keep_the_documents_meaning() {
+    let as_of = ymd(2020, 6, 30);
+    let with = |comparator, value, tolerance| TargetSpec { tolerance, ..level(comparator, value, Some((2015, 800.0)), 2020) };
+    // (comparator, target, tolerance, actual, achieved)
+    let cases = [
+        (Comparator::MoreThan, 5000.0, None, 5000.0, false), // 超过5000: 5000 does not meet it
+        (Comparator::MoreThan, 5000.0, None, 5001.0, true),
+        (Comparator::AtLeast, 5000.0, None, 5000.0, true),
+        (Comparator::AtMost, 28.0, None, 28.0, true),
+        (Comparator::LessThan, 28.0, None, 28.0, false),
+        (Comparator::About, 30.0, Some(1.5), 28.5, true),
+        (Comparator::About, 30.0, Some(1.5), 31.6, false),
+    ];
+    for (comparator, value, tolerance, actual, achieved) in cases {
+        let got = assess(&with(comparator, value, tolerance), &series(&[(2019, actual)]), as_of, Method::Linear);
+        assert_eq!(got.status == Status::Achieved, achieved, "{comparator} {value} with {actual}: {got:?}");
+    }
+}
+
+#[test]
+fn ranges_are_achieved_inside_and_measured_to_the_nearer_bound() {
+    let spec = TargetSpec {
+        kind: TargetKind::Range,
+        value_max: Some(5.0),
+        ..level(Comparator::AtLeast, 3.0, Some((2015, 0.0)), 2020)
+    };
+    let inside = assess(&spec, &series(&[(2018, 4.0)]), ymd(2019, 1, 1), Method::Linear);
+    assert_eq!(inside.status, Status::Achieved);
+    let below = assess(&spec, &series(&[(2018, 2.0)]), ymd(2019, 1, 1), Method::Linear);
+    close(below.progress, 2.0 / 3.0, "towards 3");
+}
+
+#[test]
+fn milestones_are_done_staged_or_missed() {
+    let spec = TargetSpec { kind: TargetKind::Milestone, comparator: None, ..level(Comparator::AtLeast, 100.0, None, 2020) };
+    let as_of = ymd(2018, 6, 1);
+    let at = |value: f64| vec![Observation { date: ymd(2018, 1, 1), value }];
+    assert_eq!(assess(&spec, &at(100.0), as_of, Method::Linear).status, Status::Achieved);
+    // Half done at 2018-01-01, 2 of 5 years in: pace 0.5 / 0.4 = 1.25.
+    let staged = assess(&spec, &at(50.0), as_of, Method::Linear);
+    assert_eq!(staged.status, Status::OnTrack, "{staged:?}");
+    assert_eq!(assess(&spec, &at(0.0), as_of, Method::Linear).status, Status::OffTrack);
+    assert_eq!(assess(&spec, &[], as_of, Method::Linear).status, Status::NoData);
+    assert_eq!(assess(&spec, &at(50.0), ymd(2021, 3, 1), Method::Linear).status, Status::Missed);
+    let cagr = assess(&spec, &at(50.0), as_of, Method::Cagr);
+    assert_eq!(cagr.method, Method::Linear, "milestones are judged by linear pace");
+}
+
+#[test]
+fn after_the_deadline_a_target_is_achieved_on_time_late_or_missed() {
+    let spec = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
+    let as_of = ymd(2022, 1, 1);
+    let on_time = assess(&spec, &series(&[(2020, 71.0), (2021, 69.0)]), as_of, Method::Linear);
+    assert_eq!((on_time.status, on_time.achieved_late), (Status::Achieved, false));
+    let late = assess(&spec, &series(&[(2020, 66.0), (2021, 72.0)]), as_of, Method::Linear);
+    assert_eq!((late.status, late.achieved_late), (Status::Achieved, true));
+    let missed = assess(&spec, &series(&[(2020, 66.0), (2021, 68.0)]), as_of, Method::Linear);
+    assert_eq!(missed.status, Status::Missed);
+}
+
+#[test]
+fn what_cannot_be_judged_says_why() {
+    let as_of = ymd(2018, 1, 1);
+    let no_baseline = level(Comparator::AtLeast, 70.0, None, 2020);
+    let one_point = assess(&no_baseline, &series(&[(2017, 60.0)]), as_of, Method::Linear);
+    assert_eq!(one_point.status, Status::NotAssessable);
+    assert!(one_point.reason.unwrap().contains("one point"));
+    // Two points and no catalog baseline: the first actual is the baseline.
+    let two = assess(&no_baseline, &series(&[(2015, 54.0), (2017, 60.0)]), as_of, Method::Linear);
+    close(two.pace, 0.9375, "baseline from the earliest actual");
+
+    let across_zero = level(Comparator::AtLeast, 5.0, Some((2015, -2.0)), 2020);
+    let got = assess(&across_zero, &series(&[(2017, 1.0)]), as_of, Method::Cagr);
+    assert_eq!(got.status, Status::NotAssessable);
+    assert!(got.reason.unwrap().contains("positive"));
+
+    let change = TargetSpec {
+        kind: TargetKind::Change,
+        relative_change: true,
+        reference_year: Some(2020),
+        value: -14.0,
+        ..level(Comparator::AtMost, -14.0, None, 2025)
+    };
+    let got = assess(&change, &series(&[(2021, 90.0), (2022, 88.0)]), ymd(2023, 1, 1), Method::Linear);
+    assert_eq!(got.status, Status::NotAssessable);
+    assert!(got.reason.unwrap().contains("reference year 2020"));
+
+    let inverted = level(Comparator::AtLeast, 70.0, Some((2021, 54.0)), 2020);
+    let got = assess(&inverted, &series(&[(2017, 60.0)]), as_of, Method::Linear);
+    assert_eq!(got.status, Status::NotAssessable);
+}
+
+#[test]
+fn moving_away_from_the_target_is_regressing() {
+    let spec = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
+    let got = assess(&spec, &series(&[(2017, 50.0)]), ymd(2018, 1, 1), Method::Linear);
+    assert_eq!(got.status, Status::Regressing);
+}
+
+#[test]
+fn as_of_counts_only_what_was_known_then() {
+    let revisions = [
+        Revision { period_end: year_end(2017), value: 60.0, recorded_on: ymd(2018, 2, 1) },
+        Revision { period_end: year_end(2017), value: 62.0, recorded_on: ymd(2018, 9, 1) },
+        Revision { period_end: year_end(2018), value: 65.0, recorded_on: ymd(2019, 2, 1) },
+    ];
+    let at = |d| observations_as_of(&revisions, d);
+    assert_eq!(at(ymd(2018, 1, 31)), vec![]);
+    assert_eq!(at(ymd(2018, 3, 1)), series(&[(2017, 60.0)]));
+    assert_eq!(at(ymd(2018, 12, 31)), series(&[(2017, 62.0)]));
+    assert_eq!(at(ymd(2019, 3, 1)), series(&[(2017, 62.0), (2018, 65.0)]));
+}
+
+#[test]
+fn projections_follow_the_trend() {
+    let spec = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
+    let two = assess(&spec, &series(&[(2017, 60.0)]), ymd(2018, 1, 1), Method::Linear);
+    let p = two.projection.unwrap();
+    assert_eq!((p.fit, p.points), ("two_points", 2));
+    close(Some(p.value_at_deadline), 69.0, "54 + 3 a year for 5 years");
+    let reach = p.reaches_target_on.expect("the trend reaches 70, after the deadline");
+    assert!(reach > year_end(2020) && reach.year() == 2021, "{reach}");
+    let three = assess(&spec, &series(&[(2016, 57.5), (2017, 60.0)]), ymd(2018, 1, 1), Method::Linear);
+    let p = three.projection.unwrap();
+    assert_eq!(p.fit, "least_squares");
+    close(Some(p.slope_per_year), 3.0, "slope of 54, 57.5, 60");
+    close(Some(p.value_at_deadline), 57.0 + 1.0 / 6.0 + 12.0, "fitted line at 2020");
+    let falling = assess(&spec, &series(&[(2016, 53.0), (2017, 52.0)]), ymd(2018, 1, 1), Method::Linear);
+    assert_eq!(falling.projection.unwrap().reaches_target_on, None, "not at this trend");
+}
