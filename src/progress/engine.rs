@@ -145,11 +145,17 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         projection: None,
         reason: None,
     };
+    // The goal is known without data (a target of 70 % is 70 % before the first figure).
+    let resolved = goal_and_baseline(spec, facts);
+    if let Ok((goal, baseline)) = &resolved {
+        out.target_value = Some(goal.headline());
+        out.baseline = *baseline;
+    }
     let Some(latest) = facts.latest else {
         out.reason = Some("no actual as of this date".to_owned());
         return out;
     };
-    let (goal, baseline) = match goal_and_baseline(spec, facts) {
+    let (goal, baseline) = match resolved {
         Ok(found) => found,
         Err(reason) => {
             out.status = Status::NotAssessable;
@@ -157,8 +163,6 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
             return out;
         }
     };
-    out.baseline = baseline;
-    out.target_value = Some(goal.headline());
 
     // Achievement first, before any rate: the comparator holding now (or by the deadline).
     let decided = if as_of > spec.deadline {

@@ -7,6 +7,7 @@
 //! to the required compound annual growth rate. Both are banded at 0.95 / 0.6 / 0.
 
 mod engine;
+pub mod frame;
 mod time;
 
 use chrono::NaiveDate;

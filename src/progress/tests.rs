@@ -228,3 +228,143 @@ fn projections_follow_the_trend() {
     let falling = assess(&spec, &series(&[(2016, 53.0), (2017, 52.0)]), ymd(2018, 1, 1), Method::Linear);
     assert_eq!(falling.projection.unwrap().reaches_target_on, None, "not at this trend");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::progress::frame::assess_all;
+
+    fn date_strategy(from: i32, to: i32) -> impl Strategy<Value = NaiveDate> {
+        (from..=to, 1u32..=12, prop_oneof![Just(0u32), 1u32..=28]).prop_map(|(y, m, d)| {
+            // Mostly period ends (the usual case), sometimes a day inside the month.
+            if d == 0 { crate::domain::Period::Month(y, m).end() } else { ymd(y, m, d) }
+        })
+    }
+
+    fn comparator_strategy() -> impl Strategy<Value = Comparator> {
+        prop_oneof![
+            Just(Comparator::AtLeast),
+            Just(Comparator::MoreThan),
+            Just(Comparator::AtMost),
+            Just(Comparator::LessThan),
+            Just(Comparator::About)
+        ]
+    }
+
+    fn kind_strategy() -> impl Strategy<Value = TargetKind> {
+        prop_oneof![Just(TargetKind::Level), Just(TargetKind::Change), Just(TargetKind::Range), Just(TargetKind::Milestone)]
+    }
+
+    /// Values on a coarse grid, so equalities (actual = target, baseline = target) happen.
+    fn value_strategy() -> impl Strategy<Value = f64> {
+        prop_oneof![(-20i32..=200).prop_map(|v| v as f64), (-2000i32..=20000).prop_map(|v| v as f64 / 100.0)]
+    }
+
+    fn spec_strategy() -> impl Strategy<Value = TargetSpec> {
+        (
+            kind_strategy(),
+            comparator_strategy(),
+            value_strategy(),
+            0.0f64..50.0,
+            prop::option::of(0.0f64..10.0),
+            any::<bool>(),
+            2012i32..=2024,
+            date_strategy(2014, 2030),
+            prop::option::of((date_strategy(2010, 2026), value_strategy())),
+            date_strategy(2010, 2020),
+        )
+            .prop_map(|(kind, comparator, value, width, tolerance, relative, reference_year, deadline, baseline, start)| {
+                TargetSpec {
+                    kind,
+                    comparator: (kind != TargetKind::Milestone).then_some(comparator),
+                    value: if kind == TargetKind::Milestone { 100.0 } else { value },
+                    value_max: (kind == TargetKind::Range).then_some(value + width),
+                    tolerance: tolerance.or((comparator == Comparator::About).then_some(1.0)),
+                    relative_change: relative,
+                    reference_year: (kind == TargetKind::Change).then_some(reference_year),
+                    deadline,
+                    baseline,
+                    start,
+                }
+            })
+    }
+
+    fn series_strategy() -> impl Strategy<Value = Vec<Observation>> {
+        prop::collection::btree_map(date_strategy(2010, 2032), value_strategy(), 0..8)
+            .prop_map(|m| m.into_iter().map(|(date, value)| Observation { date, value }).collect())
+    }
+
+    fn method_strategy() -> impl Strategy<Value = Method> {
+        prop_oneof![Just(Method::Linear), Just(Method::Cagr)]
+    }
+
+    fn same(a: Option<f64>, b: Option<f64>) -> bool {
+        match (a, b) {
+            (Some(x), Some(y)) => x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn the_frame_agrees_exactly_with_each_target_alone(
+            targets in prop::collection::vec((spec_strategy(), series_strategy()), 1..12),
+            as_of in date_strategy(2012, 2034),
+            method in method_strategy(),
+        ) {
+            let specs: Vec<TargetSpec> = targets.iter().map(|(s, _)| s.clone()).collect();
+            let series: Vec<&[Observation]> = targets.iter().map(|(_, o)| o.as_slice()).collect();
+            let frame = assess_all(&specs, &series, as_of, method).unwrap();
+            let statuses = frame.statuses().unwrap();
+            let columns = ["target_value", "progress", "elapsed", "pace", "cagr_ratio"].map(|c| frame.column_f64(c).unwrap());
+            let late: Vec<bool> = frame.frame.column("achieved_late").unwrap().bool().unwrap().iter().map(|b| b.unwrap_or(false)).collect();
+            for (i, (spec, observations)) in targets.iter().enumerate() {
+                let one = assess(spec, observations, as_of, method);
+                prop_assert_eq!(statuses[i], one.status, "target {}: {:?} {:?} → {:?}", i, spec, observations, one);
+                prop_assert_eq!(late[i], one.achieved_late);
+                let expected = [one.target_value, one.progress, one.elapsed, one.pace, one.cagr_ratio];
+                for (c, name) in ["target_value", "progress", "elapsed", "pace", "cagr_ratio"].iter().enumerate() {
+                    prop_assert!(same(columns[c][i], expected[c]), "{} of target {}: frame {:?} engine {:?}", name, i, columns[c][i], expected[c]);
+                }
+            }
+        }
+
+        #[test]
+        fn more_progress_never_gives_a_worse_status(
+            baseline in 1.0f64..100.0,
+            distance in 1.0f64..100.0,
+            a in 0.01f64..250.0,
+            b in 0.01f64..250.0,
+            method in method_strategy(),
+            rising in any::<bool>(),
+        ) {
+            // Towards a higher target (≥) or a lower one (≤), a value further along never ranks lower.
+            let (target, comparator) = if rising { (baseline + distance, Comparator::AtLeast) } else { ((baseline - distance).max(0.5), Comparator::AtMost) };
+            prop_assume!(target != baseline);
+            let spec = level(comparator, target, Some((2015, baseline)), 2025);
+            let status = |v: f64| assess(&spec, &series(&[(2019, v)]), ymd(2020, 1, 1), method).status;
+            let (less, more) = if rising == (a < b) { (a, b) } else { (b, a) };
+            let (s_less, s_more) = (status(less), status(more));
+            prop_assert!(s_more >= s_less, "{:?} for {} but {:?} for {} (target {} from {})", s_more, more, s_less, less, target, baseline);
+        }
+
+        #[test]
+        fn lower_is_better_mirrors_higher_is_better(
+            baseline in -100.0f64..100.0,
+            target in -100.0f64..100.0,
+            actual in -150.0f64..150.0,
+            strict in any::<bool>(),
+        ) {
+            prop_assume!(target != baseline);
+            let (up, down) = if strict { (Comparator::MoreThan, Comparator::LessThan) } else { (Comparator::AtLeast, Comparator::AtMost) };
+            let higher = assess(&level(up, target, Some((2015, baseline)), 2025), &series(&[(2019, actual)]), ymd(2020, 1, 1), Method::Linear);
+            let lower = assess(&level(down, -target, Some((2015, -baseline)), 2025), &series(&[(2019, -actual)]), ymd(2020, 1, 1), Method::Linear);
+            prop_assert_eq!(higher.status, lower.status);
+            prop_assert!(same(higher.progress, lower.progress) && same(higher.pace, lower.pace));
+        }
+    }
+}
