@@ -23,6 +23,14 @@ pub struct Settings {
     pub seed_actuals_dir: PathBuf,
     /// Load `seed_actuals_dir` at start (files already loaded are recognised and skipped).
     pub load_seed_actuals: bool,
+    /// Largest upload accepted, in bytes (default 50 MB).
+    pub upload_limit_bytes: usize,
+    /// Reads need no token; `false` asks for a viewer token on every API read.
+    pub public_read: bool,
+    /// A folder watched for CSV files to ingest (none by default).
+    pub inbox_dir: Option<PathBuf>,
+    /// Seconds between looks at the inbox; a file is taken once its size held for one interval.
+    pub inbox_poll_seconds: u64,
     /// Connections in the pool.
     pub pool_size: u32,
 }
@@ -42,6 +50,9 @@ impl Settings {
             .set_default("seed_actuals_dir", "seed/actuals")?
             .set_default("load_seed_actuals", true)?
             .set_default("pool_size", 8)?
+            .set_default("upload_limit_bytes", 50 * 1024 * 1024)?
+            .set_default("public_read", true)?
+            .set_default("inbox_poll_seconds", 2)?
             .add_source(config::File::from(file).required(false))
             .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
             .build()?
@@ -49,9 +60,6 @@ impl Settings {
     }
 
     pub fn catalog_paths(&self) -> CatalogPaths {
-        CatalogPaths {
-            targets_dir: self.catalog_dir.clone(),
-            documents_dir: self.documents_dir.clone(),
-        }
+        CatalogPaths { targets_dir: self.catalog_dir.clone(), documents_dir: self.documents_dir.clone() }
     }
 }

@@ -13,6 +13,14 @@ pub enum AppError {
     NotFound { what: &'static str, slug: String },
     #[error("{message}")]
     BadRequest { message: String, details: Value },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("the upload is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the upload has {} problem(s); nothing was written", .errors.len())]
+    InvalidUpload { upload_id: Option<i64>, errors: Vec<crate::ingest::RowError> },
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -21,10 +29,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn not_found(what: &'static str, slug: impl Into<String>) -> AppError {
-        AppError::NotFound {
-            what,
-            slug: slug.into(),
-        }
+        AppError::NotFound { what, slug: slug.into() }
     }
 
     pub fn bad_parameter(parameter: &str, reason: impl Into<String>) -> AppError {
@@ -39,6 +44,11 @@ impl AppError {
         match self {
             AppError::NotFound { .. } => "not_found",
             AppError::BadRequest { .. } => "bad_request",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::InvalidUpload { .. } => "invalid_upload",
+
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -48,6 +58,11 @@ impl AppError {
         match self {
             AppError::NotFound { what, slug } => serde_json::json!({ "kind": what, "slug": slug }),
             AppError::BadRequest { details, .. } => details.clone(),
+            AppError::PayloadTooLarge { limit } => serde_json::json!({ "limit_bytes": limit }),
+            AppError::InvalidUpload { upload_id, errors } => {
+                serde_json::json!({ "upload_id": upload_id, "errors": errors })
+            }
+
             _ => Value::Null,
         }
     }
@@ -87,13 +102,7 @@ pub struct ErrorBody {
 
 impl ErrorEnvelope {
     pub fn new(code: &str, message: impl Into<String>, details: Value) -> ErrorEnvelope {
-        ErrorEnvelope {
-            error: ErrorBody {
-                code: code.to_owned(),
-                message: message.into(),
-                details,
-            },
-        }
+        ErrorEnvelope { error: ErrorBody { code: code.to_owned(), message: message.into(), details } }
     }
 }
 
@@ -102,6 +111,11 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound { .. } => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::InvalidUpload { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -111,10 +125,6 @@ impl ResponseError for AppError {
         if let AppError::Internal(cause) | AppError::Unavailable(cause) = self {
             tracing::error!(error = ?cause, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(ErrorEnvelope::new(
-            self.code(),
-            self.to_string(),
-            self.details(),
-        ))
+        HttpResponse::build(self.status_code()).json(ErrorEnvelope::new(self.code(), self.to_string(), self.details()))
     }
 }

@@ -3,7 +3,9 @@
 //! Data flows one way: `catalog` (and later `ingest`) write through `db`; `domain` holds the pure
 //! types; `http` only reads. The application is built here so tests can start the real server.
 
+pub mod auth;
 pub mod catalog;
+pub mod cli_ingest;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -11,6 +13,8 @@ pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod progress;
+pub mod status;
+pub mod status_table;
 
 use std::net::TcpListener;
 
@@ -30,8 +34,15 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Catalog,
         .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
     let catalog = Catalog::load(&settings.catalog_paths())?;
     let mut conn = pool.get().context("taking a database connection")?;
-    let report = db::sync_catalog(&mut conn, &catalog, now())
-        .context("writing the catalog into the database")?;
+    let report = db::sync_catalog(&mut conn, &catalog, now()).context("writing the catalog into the database")?;
+    if settings.load_seed_actuals {
+        let loaded = ingest::load_seed_actuals(&mut conn, &settings.seed_actuals_dir, &catalog.regions, now())
+            .context("loading the seed actuals")?;
+        let new_rows: usize = loaded.iter().map(|r| r.rows_new + r.rows_revised).sum();
+        if new_rows > 0 {
+            tracing::info!(files = loaded.len(), new_rows, "seed actuals loaded");
+        }
+    }
     Ok((pool, catalog, report))
 }
 
@@ -63,25 +74,32 @@ pub struct Application {
 impl Application {
     /// Prepares the database and binds the server; it runs once awaited.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
-        let (pool, _catalog, report) = prepare_database(settings)?;
+        let (pool, catalog, report) = prepare_database(settings)?;
         tracing::info!(?report, "catalog synced");
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("binding {}", settings.bind))?;
-        Self::with_listener(pool, listener)
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let state = http::AppState {
+            regions: catalog.regions.clone(),
+            upload_limit_bytes: settings.upload_limit_bytes,
+            public_read: settings.public_read,
+        };
+        Self::with_listener(pool, state, listener)
     }
 
-    pub fn with_listener(pool: DbPool, listener: TcpListener) -> anyhow::Result<Application> {
+    pub fn with_listener(pool: DbPool, state: http::AppState, listener: TcpListener) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let metrics = PrometheusMetricsBuilder::new("plantrack")
             .endpoint("/metrics")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let pool = web::Data::new(pool);
+        let state = web::Data::new(state);
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(http::guard_reads))
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::default())
                 .app_data(pool.clone())
+                .app_data(state.clone())
                 .configure(http::routes)
         })
         .listen(listener)?
@@ -102,8 +120,5 @@ impl Application {
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_web_prom=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

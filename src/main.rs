@@ -24,7 +24,39 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Load CSV files of actuals (same checks as an upload; each file all or nothing).
+    Ingest {
+        /// CSV files: indicator,period,value[,region,note,source]
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Validate and show what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Force the encoding: utf-8 or gb18030 (gbk). Default: detected.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Recorded as the uploader (default: the login name).
+        #[arg(long = "as")]
+        uploaded_by: Option<String>,
+    },
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print every target's status: a table for the terminal, or JSON / CSV.
+    Status {
+        /// Only this plan's targets (slug).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Judge as of this date (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = MethodArg::Linear)]
+        method: MethodArg,
+        #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+        format: StatusFormat,
+    },
     /// Work with the target catalog (targets/*.toml).
+
     #[command(subcommand)]
     Catalog(CatalogCommand),
 }
@@ -54,6 +86,38 @@ enum ExportFormat {
     Json,
 }
 
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once (only its hash is kept).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// viewer, uploader or admin
+        #[arg(long)]
+        role: String,
+    },
+    /// List tokens (names, roles, dates; never the tokens).
+    List,
+    /// Revoke every live token with this name.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Linear,
+    Cagr,
+}
+
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
@@ -72,27 +136,52 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => serve(settings),
         Command::Migrate => {
             db::connect(&settings.database_url, 1)?;
-            println!(
-                "migrations applied to {}",
-                plantrack::redact(&settings.database_url)
-            );
+            println!("migrations applied to {}", plantrack::redact(&settings.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { files, dry_run, encoding, uploaded_by } => {
+            let encoding =
+                encoding.map(|e| e.parse::<plantrack::ingest::Encoding>()).transpose().map_err(anyhow::Error::msg)?;
+            let who = uploaded_by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_owned());
+            plantrack::cli_ingest::run(&settings, &files, dry_run, encoding, &who)
+        }
+        Command::Token(command) => token(&settings, command),
+        Command::Status { plan, as_of, method, format } => {
+            let judgement = plantrack::status::Judgement {
+                as_of: as_of.unwrap_or_else(plantrack::status::today),
+                method: match method {
+                    MethodArg::Linear => plantrack::progress::Method::Linear,
+                    MethodArg::Cagr => plantrack::progress::Method::Cagr,
+                },
+            };
+            let (pool, _, _) = prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            if let Some(plan) = &plan
+                && plantrack::db::queries::plan_by_slug(&mut conn, plan)?.is_none()
+            {
+                anyhow::bail!("no plan `{plan}` (see `plantrack catalog stats` for the plans)");
+            }
+            let assessed = plantrack::status::assess_list(&mut conn, plan.as_deref(), None, judgement)?;
+            let out = match format {
+                StatusFormat::Table => plantrack::status_table::table(&assessed, judgement),
+                StatusFormat::Json => serde_json::to_string_pretty(
+                    &assessed.iter().map(plantrack::http::dto::TargetDto::assessed).collect::<Vec<_>>(),
+                )?,
+                StatusFormat::Csv => plantrack::status_table::csv(&assessed)?,
+            };
+            println!("{out}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog(CatalogCommand::Check { no_sync }) => catalog_check(&settings, no_sync),
+
         Command::Catalog(CatalogCommand::Stats) => {
             let Some(catalog) = load_catalog_or_report(&settings)? else {
                 return Ok(ExitCode::FAILURE);
             };
-            print!(
-                "{}",
-                plantrack::catalog::stats::render(&catalog, &settings.seed_actuals_dir)
-            );
+            print!("{}", plantrack::catalog::stats::render(&catalog, &settings.seed_actuals_dir));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Catalog(CatalogCommand::Export {
-            format: ExportFormat::Json,
-            no_sync,
-        }) => {
+        Command::Catalog(CatalogCommand::Export { format: ExportFormat::Json, no_sync }) => {
             let catalog = load_catalog_or_report(&settings)?;
             let Some(catalog) = catalog else {
                 return Ok(ExitCode::FAILURE);
@@ -146,9 +235,7 @@ fn catalog_check(settings: &Settings, no_sync: bool) -> anyhow::Result<ExitCode>
 }
 
 fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = Application::build(&settings)?;
         tracing::info!(bind = %settings.bind, "plantrack listening");
@@ -181,11 +268,7 @@ fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
         Ok(plantrack::ingest::SeedCheck { rows, conflicts }) => {
             println!("seed actuals ok: {rows} rows");
             for c in &conflicts {
-                let reports: Vec<String> = c
-                    .reports
-                    .iter()
-                    .map(|(at, v)| format!("{v} ({at})"))
-                    .collect();
+                let reports: Vec<String> = c.reports.iter().map(|(at, v)| format!("{v} ({at})")).collect();
                 println!(
                     "warning: {} {} {} is reported differently: {}",
                     c.indicator,
@@ -197,4 +280,35 @@ fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
             true
         }
     }
+}
+
+fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    let pool = db::connect(&settings.database_url, 1)?;
+    let mut conn = pool.get()?;
+    match command {
+        TokenCommand::Create { name, role } => {
+            let role: plantrack::auth::Role = role.parse().map_err(anyhow::Error::msg)?;
+            let token = plantrack::auth::create_token(&mut conn, &name, role, plantrack::now())?;
+            eprintln!("token `{name}` ({role}) created; it is shown once, keep it now:");
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            for t in db::access::list_tokens(&mut conn)? {
+                let state = t.revoked_at.map(|at| format!("revoked {at}")).unwrap_or_else(|| "live".to_owned());
+                println!("{}\t{}\tcreated {}\t{state}", t.name, t.role, t.created_at);
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            let revoked = db::write_tx(&mut conn, |conn| {
+                let n = db::access::revoke_token(conn, &name, plantrack::now())?;
+                db::access::audit(conn, "cli", "token.revoke", &name, None, plantrack::now())?;
+                Ok::<_, diesel::result::Error>(n)
+            })?;
+            if revoked == 0 {
+                anyhow::bail!("no live token named `{name}`");
+            }
+            println!("revoked {revoked} token(s) named `{name}`");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

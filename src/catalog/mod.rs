@@ -174,14 +174,8 @@ pub(crate) struct CatalogFile {
 }
 
 fn read_catalog_files(dir: &Path) -> Result<Vec<CatalogFile>, CatalogProblem> {
-    let problem = |reason: String| CatalogProblem {
-        file: dir.display().to_string(),
-        item: None,
-        field: None,
-        reason,
-    };
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| problem(format!("cannot read the catalog directory: {e}")))?;
+    let problem = |reason: String| CatalogProblem { file: dir.display().to_string(), item: None, field: None, reason };
+    let entries = std::fs::read_dir(dir).map_err(|e| problem(format!("cannot read the catalog directory: {e}")))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
@@ -190,19 +184,11 @@ fn read_catalog_files(dir: &Path) -> Result<Vec<CatalogFile>, CatalogProblem> {
     paths
         .into_iter()
         .map(|path| {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| problem(format!("cannot read {}: {e}", path.display())))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| problem(format!("cannot read {}: {e}", path.display())))?;
             Ok(CatalogFile {
-                name: format!(
-                    "{}/{}",
-                    dir.display(),
-                    path.file_name().unwrap_or_default().to_string_lossy()
-                ),
-                stem: path
-                    .file_stem()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
+                name: format!("{}/{}", dir.display(), path.file_name().unwrap_or_default().to_string_lossy()),
+                stem: path.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
                 text,
             })
         })

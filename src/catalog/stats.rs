@@ -7,22 +7,12 @@ use std::path::Path;
 use super::Catalog;
 use crate::domain::TargetKind;
 
-const KINDS: [TargetKind; 4] = [
-    TargetKind::Level,
-    TargetKind::Change,
-    TargetKind::Range,
-    TargetKind::Milestone,
-];
+const KINDS: [TargetKind; 4] = [TargetKind::Level, TargetKind::Change, TargetKind::Range, TargetKind::Milestone];
 
 /// Data rows of a CSV file: non-blank lines after the header.
 fn data_rows(path: &Path) -> usize {
     std::fs::read_to_string(path)
-        .map(|t| {
-            t.lines()
-                .filter(|l| !l.trim().is_empty())
-                .count()
-                .saturating_sub(1)
-        })
+        .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count().saturating_sub(1))
         .unwrap_or(0)
 }
 
@@ -38,14 +28,8 @@ pub fn render(catalog: &Catalog, seed_dir: &Path) -> String {
     let mut totals = BTreeMap::new();
     let mut actual_total = 0;
     for plan in &catalog.plans {
-        let targets = by_plan
-            .get(plan.slug.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let counts: Vec<usize> = KINDS
-            .iter()
-            .map(|k| targets.iter().filter(|t| t.kind == *k).count())
-            .collect();
+        let targets = by_plan.get(plan.slug.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let counts: Vec<usize> = KINDS.iter().map(|k| targets.iter().filter(|t| t.kind == *k).count()).collect();
         for (kind, count) in KINDS.iter().zip(&counts) {
             *totals.entry(kind.as_str()).or_insert(0) += count;
         }
@@ -66,11 +50,7 @@ pub fn render(catalog: &Catalog, seed_dir: &Path) -> String {
     let _ = writeln!(
         out,
         "{:<48} {:>6} {:>6} {:>6} {:>6} {:>9} {:>7}",
-        format!(
-            "total ({} plans, {} indicators)",
-            catalog.plans.len(),
-            catalog.indicators.len()
-        ),
+        format!("total ({} plans, {} indicators)", catalog.plans.len(), catalog.indicators.len()),
         totals["level"],
         totals["change"],
         totals["range"],

@@ -79,15 +79,8 @@ fn write_catalog(dir: &Path, plan_file: &str) -> CatalogPaths {
     fs::create_dir_all(&documents).unwrap();
     fs::write(documents.join("doc.txt"), DOCUMENT).unwrap();
     fs::write(targets.join("demo-plan.toml"), plan_file).unwrap();
-    fs::write(
-        targets.join("regions.toml"),
-        "default = \"全市\"\ndistricts = [\"浦东新区\"]\n",
-    )
-    .unwrap();
-    CatalogPaths {
-        targets_dir: targets,
-        documents_dir: documents,
-    }
+    fs::write(targets.join("regions.toml"), "default = \"全市\"\ndistricts = [\"浦东新区\"]\n").unwrap();
+    CatalogPaths { targets_dir: targets, documents_dir: documents }
 }
 
 fn load(plan_file: &str) -> Result<Catalog, Vec<CatalogProblem>> {
@@ -116,19 +109,14 @@ deadline = 2020
 source = { line = 3, quote = "实际光纤入户率达到 70%" }"#;
 
 fn ftth_with(from: &str, to: &str) -> String {
-    assert!(
-        FTTH_TARGET.contains(from),
-        "test setup: `{from}` not in the fibre target"
-    );
+    assert!(FTTH_TARGET.contains(from), "test setup: `{from}` not in the fibre target");
     with_target(&FTTH_TARGET.replace(from, to))
 }
 
 #[track_caller]
 fn assert_one_problem(found: &[CatalogProblem], field: &str, reason_contains: &str) {
     assert!(
-        found
-            .iter()
-            .any(|p| p.field.as_deref() == Some(field) && p.reason.contains(reason_contains)),
+        found.iter().any(|p| p.field.as_deref() == Some(field) && p.reason.contains(reason_contains)),
         "expected a problem on `{field}` containing «{reason_contains}», got {found:#?}"
     );
 }
@@ -137,24 +125,13 @@ fn assert_one_problem(found: &[CatalogProblem], field: &str, reason_contains: &s
 fn a_valid_catalog_loads_with_values_in_the_indicators_unit() {
     let catalog = load(&format!("{PLAN}{GOOD_TARGETS}")).unwrap();
     assert_eq!(catalog.plans.len(), 1);
-    assert_eq!(
-        catalog.plans[0].doc_number.as_deref(),
-        Some("沪府发〔2016〕80号")
-    );
-    let users = catalog
-        .targets
-        .iter()
-        .find(|t| t.slug == "demo-fibre-users")
-        .unwrap();
+    assert_eq!(catalog.plans[0].doc_number.as_deref(), Some("沪府发〔2016〕80号"));
+    let users = catalog.targets.iter().find(|t| t.slug == "demo-fibre-users").unwrap();
     assert_eq!(users.comparator, Some(Comparator::MoreThan));
     assert_eq!(users.value, 5_000_000.0);
     assert_eq!(users.baseline.as_ref().unwrap().value, 3_300_000.0);
     assert_eq!(users.as_written(), "> 500万户");
-    let bases = catalog
-        .targets
-        .iter()
-        .find(|t| t.slug == "demo-bases")
-        .unwrap();
+    let bases = catalog.targets.iter().find(|t| t.slug == "demo-bases").unwrap();
     assert_eq!(bases.kind, TargetKind::Milestone);
     assert_eq!(bases.value, 100.0);
     assert_eq!(bases.deadline.to_string(), "2020-06-30");
@@ -182,9 +159,7 @@ fn a_line_outside_the_document_is_reported() {
 
 #[test]
 fn duplicate_target_slugs_are_reported() {
-    let found = problems(&format!(
-        "{PLAN}{GOOD_TARGETS}\n[[target]]\n{FTTH_TARGET}\n"
-    ));
+    let found = problems(&format!("{PLAN}{GOOD_TARGETS}\n[[target]]\n{FTTH_TARGET}\n"));
     assert_one_problem(&found, "slug", "duplicate target slug");
 }
 
@@ -211,22 +186,10 @@ fn a_unit_that_does_not_fit_the_indicator_is_reported() {
 #[test]
 fn kind_specific_fields_are_required() {
     let cases = [
-        (
-            FTTH_TARGET.replace("comparator = \">=\"\n", ""),
-            "comparator",
-        ),
-        (
-            FTTH_TARGET.replace("kind = \"level\"", "kind = \"range\""),
-            "value_max",
-        ),
-        (
-            FTTH_TARGET.replace("comparator = \">=\"", "comparator = \"≈\""),
-            "tolerance",
-        ),
-        (
-            FTTH_TARGET.replace("kind = \"level\"", "kind = \"change\""),
-            "reference_year",
-        ),
+        (FTTH_TARGET.replace("comparator = \">=\"\n", ""), "comparator"),
+        (FTTH_TARGET.replace("kind = \"level\"", "kind = \"range\""), "value_max"),
+        (FTTH_TARGET.replace("comparator = \">=\"", "comparator = \"≈\""), "tolerance"),
+        (FTTH_TARGET.replace("kind = \"level\"", "kind = \"change\""), "reference_year"),
         (FTTH_TARGET.replace("value = 70\n", ""), "value"),
         (FTTH_TARGET.replace("deadline = 2020\n", ""), "deadline"),
     ];
@@ -238,38 +201,18 @@ fn kind_specific_fields_are_required() {
 
 #[test]
 fn a_deadline_not_after_the_baseline_is_reported() {
-    let found = problems(&ftth_with(
-        "deadline = 2020",
-        "deadline = 2015\nbaseline = { value = 54, year = 2015, line = 2 }",
-    ));
+    let found =
+        problems(&ftth_with("deadline = 2020", "deadline = 2015\nbaseline = { value = 54, year = 2015, line = 2 }"));
     assert_one_problem(&found, "deadline", "not after the baseline year 2015");
 }
 
 #[test]
 fn unknown_kinds_comparators_regions_and_fields_are_reported() {
-    assert_one_problem(
-        &problems(&ftth_with("kind = \"level\"", "kind = \"goal\"")),
-        "kind",
-        "unknown kind",
-    );
-    assert_one_problem(
-        &problems(&ftth_with("comparator = \">=\"", "comparator = \"=>\"")),
-        "comparator",
-        "unknown",
-    );
-    assert_one_problem(
-        &problems(&ftth_with(
-            "unit = \"%\"",
-            "unit = \"%\"\nregion = \"火星\"",
-        )),
-        "region",
-        "火星",
-    );
+    assert_one_problem(&problems(&ftth_with("kind = \"level\"", "kind = \"goal\"")), "kind", "unknown kind");
+    assert_one_problem(&problems(&ftth_with("comparator = \">=\"", "comparator = \"=>\"")), "comparator", "unknown");
+    assert_one_problem(&problems(&ftth_with("unit = \"%\"", "unit = \"%\"\nregion = \"火星\"")), "region", "火星");
     let unknown_field = problems(&ftth_with("unit = \"%\"", "unit = \"%\"\nvalu = 3"));
-    assert!(
-        unknown_field[0].reason.contains("unknown field `valu`"),
-        "{unknown_field:#?}"
-    );
+    assert!(unknown_field[0].reason.contains("unknown field `valu`"), "{unknown_field:#?}");
 }
 
 #[test]
@@ -287,21 +230,12 @@ fn every_problem_is_reported_at_once() {
         assert!(fields.contains(&field), "{field} missing from {found:#?}");
     }
     // The problem in the first, otherwise good, target is there too.
-    assert!(
-        found
-            .iter()
-            .any(|p| p.item.as_deref() == Some("target demo-fibre-users")),
-        "{found:#?}"
-    );
+    assert!(found.iter().any(|p| p.item.as_deref() == Some("target demo-fibre-users")), "{found:#?}");
 }
 
 #[test]
 fn broken_toml_and_a_plan_named_unlike_its_file_are_reported() {
-    assert!(
-        problems("[plan\nslug=")[0]
-            .reason
-            .contains("not valid TOML")
-    );
+    assert!(problems("[plan\nslug=")[0].reason.contains("not valid TOML"));
     let found = problems(&PLAN.replace("slug = \"demo-plan\"", "slug = \"other\""));
     assert_one_problem(&found, "slug", "must equal the file name");
 }
@@ -309,23 +243,9 @@ fn broken_toml_and_a_plan_named_unlike_its_file_are_reported() {
 #[test]
 fn the_shipped_catalog_passes_the_check() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let paths = CatalogPaths {
-        targets_dir: root.join("targets"),
-        documents_dir: root.join("seed/documents"),
-    };
+    let paths = CatalogPaths { targets_dir: root.join("targets"), documents_dir: root.join("seed/documents") };
     let catalog = Catalog::load(&paths).unwrap_or_else(|e| panic!("{e}"));
-    let smart_city = catalog
-        .targets
-        .iter()
-        .filter(|t| t.plan == "smart-city-13th-fyp")
-        .count();
-    assert!(
-        smart_city >= 25,
-        "the smart-city plan has {smart_city} targets"
-    );
-    assert!(
-        catalog.targets.len() >= 400,
-        "{} targets",
-        catalog.targets.len()
-    );
+    let smart_city = catalog.targets.iter().filter(|t| t.plan == "smart-city-13th-fyp").count();
+    assert!(smart_city >= 25, "the smart-city plan has {smart_city} targets");
+    assert!(catalog.targets.len() >= 400, "{} targets", catalog.targets.len());
 }

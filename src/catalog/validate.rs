@@ -8,8 +8,7 @@ use serde::Deserialize;
 use super::raw::{RawCitation, RawDeadline, RawFile, RawIndicator, RawPlan, RawRegions, RawTarget};
 use super::{Catalog, CatalogErrors, CatalogFile, CatalogProblem, Regions};
 use crate::domain::{
-    Baseline, Citation, Comparator, Deadline, Indicator, Plan, Target, TargetKind, WHOLE_CITY,
-    scale_between,
+    Baseline, Citation, Comparator, Deadline, Indicator, Plan, Target, TargetKind, WHOLE_CITY, scale_between,
 };
 
 /// The source documents, read once each, split into lines (line 1 is the first).
@@ -20,10 +19,7 @@ pub struct Documents {
 
 impl Documents {
     pub fn new(dir: &Path) -> Documents {
-        Documents {
-            dir: dir.to_owned(),
-            cache: HashMap::new(),
-        }
+        Documents { dir: dir.to_owned(), cache: HashMap::new() }
     }
 
     fn lines(&mut self, file: &str) -> Option<&Vec<String>> {
@@ -35,9 +31,7 @@ impl Documents {
                 if file.contains('/') || file.contains('\\') {
                     return None;
                 }
-                std::fs::read_to_string(dir.join(file))
-                    .ok()
-                    .map(|t| t.split('\n').map(str::to_owned).collect())
+                std::fs::read_to_string(dir.join(file)).ok().map(|t| t.split('\n').map(str::to_owned).collect())
             })
             .as_ref()
     }
@@ -45,9 +39,7 @@ impl Documents {
     /// Line `n` (from 1) of `file`, or why it can't be had.
     pub fn line(&mut self, file: &str, n: i32) -> Result<&str, String> {
         let dir = self.dir.display().to_string();
-        let lines = self
-            .lines(file)
-            .ok_or_else(|| format!("document {dir}/{file} cannot be read"))?;
+        let lines = self.lines(file).ok_or_else(|| format!("document {dir}/{file} cannot be read"))?;
         usize::try_from(n)
             .ok()
             .filter(|n| (1..=lines.len()).contains(n))
@@ -83,8 +75,7 @@ impl Problems<'_> {
 
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -98,10 +89,7 @@ struct Reading {
     problems: Vec<CatalogProblem>,
 }
 
-pub(super) fn validate(
-    files: &[CatalogFile],
-    documents: &mut Documents,
-) -> Result<Catalog, CatalogErrors> {
+pub(super) fn validate(files: &[CatalogFile], documents: &mut Documents) -> Result<Catalog, CatalogErrors> {
     let mut reading = Reading::default();
     let regions = read_regions(files, &mut reading.problems);
     let mut parsed: Vec<(&CatalogFile, RawFile)> = Vec::new();
@@ -128,26 +116,14 @@ pub(super) fn validate(
         }
     }
     for (file, raw) in &parsed {
-        let plan = raw
-            .plan
-            .as_ref()
-            .and_then(|value| read_plan(file, value, documents, &mut reading));
+        let plan = raw.plan.as_ref().and_then(|value| read_plan(file, value, documents, &mut reading));
         if plan.is_none() && !raw.target.is_empty() {
-            let mut p = Problems {
-                file: &file.name,
-                item: None,
-                found: &mut reading.problems,
-            };
-            p.add(
-                Some("plan"),
-                "targets need a valid [plan] table in the same file",
-            );
+            let mut p = Problems { file: &file.name, item: None, found: &mut reading.problems };
+            p.add(Some("plan"), "targets need a valid [plan] table in the same file");
         }
         if let Some(plan) = plan {
             for value in &raw.target {
-                if let Some(target) =
-                    read_target(file, &plan, value, &regions, documents, &mut reading)
-                {
+                if let Some(target) = read_target(file, &plan, value, &regions, documents, &mut reading) {
                     reading.targets.push(target);
                 }
             }
@@ -155,30 +131,19 @@ pub(super) fn validate(
         }
     }
     if reading.problems.is_empty() {
-        Ok(Catalog {
-            plans: reading.plans,
-            indicators: reading.indicators,
-            targets: reading.targets,
-            regions,
-        })
+        Ok(Catalog { plans: reading.plans, indicators: reading.indicators, targets: reading.targets, regions })
     } else {
         Err(CatalogErrors(reading.problems))
     }
 }
 
 fn read_regions(files: &[CatalogFile], problems: &mut Vec<CatalogProblem>) -> Regions {
-    let fallback = Regions {
-        default: WHOLE_CITY.to_owned(),
-        districts: Vec::new(),
-    };
+    let fallback = Regions { default: WHOLE_CITY.to_owned(), districts: Vec::new() };
     let Some(file) = files.iter().find(|f| f.stem == "regions") else {
         return fallback;
     };
     match toml::from_str::<RawRegions>(&file.text) {
-        Ok(raw) => Regions {
-            default: raw.default,
-            districts: raw.districts,
-        },
+        Ok(raw) => Regions { default: raw.default, districts: raw.districts },
         Err(e) => {
             problems.push(CatalogProblem {
                 file: file.name.clone(),
@@ -192,11 +157,7 @@ fn read_regions(files: &[CatalogFile], problems: &mut Vec<CatalogProblem>) -> Re
 }
 
 fn item_slug(value: &toml::Value) -> String {
-    value
-        .get("slug")
-        .and_then(|s| s.as_str())
-        .unwrap_or("(no slug)")
-        .to_owned()
+    value.get("slug").and_then(|s| s.as_str()).unwrap_or("(no slug)").to_owned()
 }
 
 fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading) {
@@ -222,10 +183,7 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
         return p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
     }
     if reading.indicators.iter().any(|i| i.slug == slug) {
-        return p.add(
-            Some("slug"),
-            "duplicate indicator slug (defined twice in the catalog)",
-        );
+        return p.add(Some("slug"), "duplicate indicator slug (defined twice in the catalog)");
     }
     if unit.trim().is_empty() {
         return p.add(Some("unit"), "empty unit");
@@ -248,20 +206,12 @@ fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &
     if text("kind") != Some("milestone") || value.get("indicator").is_some() {
         return;
     }
-    let (Some(slug), Some(name), Some(name_en)) = (text("slug"), text("name"), text("name_en"))
-    else {
+    let (Some(slug), Some(name), Some(name_en)) = (text("slug"), text("name"), text("name_en")) else {
         return; // read_target reports the missing fields.
     };
     if reading.indicators.iter().any(|i| i.slug == slug) {
-        let mut p = Problems {
-            file: &file.name,
-            item: Some(format!("target {slug}")),
-            found: &mut reading.problems,
-        };
-        return p.add(
-            Some("indicator"),
-            "an indicator with this slug exists: name it, or rename the milestone",
-        );
+        let mut p = Problems { file: &file.name, item: Some(format!("target {slug}")), found: &mut reading.problems };
+        return p.add(Some("indicator"), "an indicator with this slug exists: name it, or rename the milestone");
     }
     reading.indicators.push(Indicator {
         slug: slug.to_owned(),
@@ -280,11 +230,7 @@ fn read_plan(
     documents: &mut Documents,
     reading: &mut Reading,
 ) -> Option<Plan> {
-    let mut p = Problems {
-        file: &file.name,
-        item: Some("plan".to_owned()),
-        found: &mut reading.problems,
-    };
+    let mut p = Problems { file: &file.name, item: Some("plan".to_owned()), found: &mut reading.problems };
     let raw = match RawPlan::deserialize(value.clone()) {
         Ok(raw) => raw,
         Err(e) => {
@@ -301,10 +247,7 @@ fn read_plan(
     p.item = Some(format!("plan {slug}"));
     let mut ok = true;
     if slug != file.stem {
-        p.add(
-            Some("slug"),
-            format!("must equal the file name `{}`", file.stem),
-        );
+        p.add(Some("slug"), format!("must equal the file name `{}`", file.stem));
         ok = false;
     }
     if reading.plans.iter().any(|plan| plan.slug == slug) {
@@ -360,11 +303,7 @@ fn read_target(
     reading: &mut Reading,
 ) -> Option<Target> {
     let slug = item_slug(value);
-    let mut p = Problems {
-        file: &file.name,
-        item: Some(format!("target {slug}")),
-        found: &mut reading.problems,
-    };
+    let mut p = Problems { file: &file.name, item: Some(format!("target {slug}")), found: &mut reading.problems };
     let raw = match RawTarget::deserialize(value.clone()) {
         Ok(raw) => raw,
         Err(e) => {
@@ -380,23 +319,18 @@ fn read_target(
             p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
         }
         if reading.targets.iter().any(|t| &t.slug == s) {
-            p.add(
-                Some("slug"),
-                "duplicate target slug (slugs are unique across the whole catalog)",
-            );
+            p.add(Some("slug"), "duplicate target slug (slugs are unique across the whole catalog)");
         }
     }
     let name = p.require(&raw.name, "name");
     let name_en = p.require(&raw.name_en, "name_en");
-    let kind = p
-        .require(&raw.kind, "kind")
-        .and_then(|k| match k.parse::<TargetKind>() {
-            Ok(kind) => Some(kind),
-            Err(reason) => {
-                p.add(Some("kind"), reason);
-                None
-            }
-        });
+    let kind = p.require(&raw.kind, "kind").and_then(|k| match k.parse::<TargetKind>() {
+        Ok(kind) => Some(kind),
+        Err(reason) => {
+            p.add(Some("kind"), reason);
+            None
+        }
+    });
     let comparator = match &raw.comparator {
         Some(c) => match c.parse::<Comparator>() {
             Ok(c) => Some(c),
@@ -412,10 +346,7 @@ fn read_target(
         RawDeadline::Date(d) => {
             let date = d.to_date();
             if date.is_none() {
-                p.add(
-                    Some("deadline"),
-                    "write a year (2020) or a date (2020-06-30)",
-                );
+                p.add(Some("deadline"), "write a year (2020) or a date (2020-06-30)");
             }
             date.map(Deadline::Date)
         }
@@ -432,45 +363,26 @@ fn read_target(
     {
         p.add(Some("value"), "not a finite number");
     }
-    if matches!(kind, Some(TargetKind::Level | TargetKind::Change))
-        && comparator.is_none()
-        && raw.comparator.is_none()
+    if matches!(kind, Some(TargetKind::Level | TargetKind::Change)) && comparator.is_none() && raw.comparator.is_none()
     {
-        p.add(
-            Some("comparator"),
-            format!(
-                "missing: a {} target needs one",
-                kind.map_or("", |k| k.as_str())
-            ),
-        );
+        p.add(Some("comparator"), format!("missing: a {} target needs one", kind.map_or("", |k| k.as_str())));
     }
     if kind == Some(TargetKind::Range) {
         match (value, raw.value_max) {
-            (_, None) => p.add(
-                Some("value_max"),
-                "missing: a range target needs value and value_max",
-            ),
+            (_, None) => p.add(Some("value_max"), "missing: a range target needs value and value_max"),
             (Some(min), Some(max)) if max < min => p.add(Some("value_max"), "smaller than value"),
             _ => {}
         }
     }
     if comparator == Some(Comparator::About) {
         match raw.tolerance {
-            None => p.add(
-                Some("tolerance"),
-                "missing: an approximate (≈) target needs a tolerance",
-            ),
-            Some(t) if !(t > 0.0 && t.is_finite()) => {
-                p.add(Some("tolerance"), "must be a positive number")
-            }
+            None => p.add(Some("tolerance"), "missing: an approximate (≈) target needs a tolerance"),
+            Some(t) if !(t > 0.0 && t.is_finite()) => p.add(Some("tolerance"), "must be a positive number"),
             _ => {}
         }
     }
     if kind == Some(TargetKind::Change) && raw.reference_year.is_none() {
-        p.add(
-            Some("reference_year"),
-            "missing: a change target needs the year it is measured from",
-        );
+        p.add(Some("reference_year"), "missing: a change target needs the year it is measured from");
     }
 
     // The indicator, implied for a milestone that names none.
@@ -496,28 +408,17 @@ fn read_target(
     };
 
     // Units: the written one (or the one read instead) must fit the indicator's after scaling.
-    let relative_change =
-        kind == Some(TargetKind::Change) && unit.as_deref().map(str::trim) == Some("%");
+    let relative_change = kind == Some(TargetKind::Change) && unit.as_deref().map(str::trim) == Some("%");
     let unit_for_scale = raw.unit_read.clone().or_else(|| unit.clone());
     if raw.unit_read.is_some() && raw.notes.is_none() {
-        p.add(
-            Some("notes"),
-            "unit_read needs a note saying why the written unit was not used",
-        );
+        p.add(Some("notes"), "unit_read needs a note saying why the written unit was not used");
     }
     let scale = match (&unit_for_scale, &indicator_unit) {
         (Some(_), Some(_)) if relative_change => Some(1.0),
         (Some(written), Some(canonical)) => match scale_between(written, canonical) {
             Ok(s) => Some(s),
             Err(mismatch) => {
-                p.add(
-                    Some(if raw.unit_read.is_some() {
-                        "unit_read"
-                    } else {
-                        "unit"
-                    }),
-                    mismatch.to_string(),
-                );
+                p.add(Some(if raw.unit_read.is_some() { "unit_read" } else { "unit" }), mismatch.to_string());
                 None
             }
         },
@@ -528,18 +429,12 @@ fn read_target(
     if let (Some(d), Some(b)) = (deadline, &raw.baseline)
         && d.year() <= b.year
     {
-        p.add(
-            Some("deadline"),
-            format!("{d} is not after the baseline year {}", b.year),
-        );
+        p.add(Some("deadline"), format!("{d} is not after the baseline year {}", b.year));
     }
     if let (Some(d), Some(r)) = (deadline, raw.reference_year)
         && d.year() <= r
     {
-        p.add(
-            Some("deadline"),
-            format!("{d} is not after the reference year {r}"),
-        );
+        p.add(Some("deadline"), format!("{d} is not after the reference year {r}"));
     }
 
     // Citations: the quote must be verbatim on its line; the baseline's line must exist.
@@ -569,32 +464,16 @@ fn read_target(
     {
         p.add(Some("baseline.line"), reason);
     }
-    let region = raw
-        .region
-        .clone()
-        .unwrap_or_else(|| regions.default.clone());
+    let region = raw.region.clone().unwrap_or_else(|| regions.default.clone());
     if !regions.contains(&region) {
-        p.add(
-            Some("region"),
-            format!("unknown region `{region}` (see targets/regions.toml)"),
-        );
+        p.add(Some("region"), format!("unknown region `{region}` (see targets/regions.toml)"));
     }
 
     if p.found.len() > before {
         return None;
     }
-    let (slug, name, name_en, kind, deadline, unit, value, scale, indicator, source) = (
-        slug?,
-        name?,
-        name_en?,
-        kind?,
-        deadline?,
-        unit?,
-        value?,
-        scale?,
-        indicator_slug?,
-        source?,
-    );
+    let (slug, name, name_en, kind, deadline, unit, value, scale, indicator, source) =
+        (slug?, name?, name_en?, kind?, deadline?, unit?, value?, scale?, indicator_slug?, source?);
     // A relative change is a percentage, not a quantity of the indicator: it is not scaled.
     let to_canonical = |v: f64| v * scale;
     // A relative change's baseline is the indicator's value in its own unit.
@@ -623,10 +502,7 @@ fn read_target(
         stretch: raw.stretch,
         binding: raw.binding,
         region,
-        source: Citation {
-            line: source.line,
-            quote: source.quote,
-        },
+        source: Citation { line: source.line, quote: source.quote },
         notes: raw.notes,
     })
 }

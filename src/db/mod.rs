@@ -1,6 +1,7 @@
 //! Storage on SQLite (embedded, the default) or PostgreSQL (several replicas), chosen by the URL
 //! scheme. diesel is synchronous: callers on the async side run all of this inside `web::block`.
 
+pub mod access;
 pub mod actuals;
 pub mod models;
 pub mod queries;
@@ -44,10 +45,7 @@ pub enum DbError {
     #[error("database URL `{0}` has no known scheme: use sqlite://PATH or postgres://…")]
     UnknownScheme(String),
     #[error("cannot create the directory for the SQLite file {path}: {source}")]
-    CreateDir {
-        path: String,
-        source: std::io::Error,
-    },
+    CreateDir { path: String, source: std::io::Error },
     #[error("cannot connect to the database: {0}")]
     Connect(#[from] ConnectionError),
     #[error("database pool: {0}")]
@@ -90,8 +88,7 @@ impl Backend {
                     "PRAGMA synchronous = NORMAL",
                     "PRAGMA foreign_keys = ON",
                 ] {
-                    conn.batch_execute(pragma)
-                        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                    conn.batch_execute(pragma).map_err(ConnectionError::CouldntSetupConfiguration)?;
                 }
                 Ok(DbConn::Sqlite(conn))
             }
@@ -126,41 +123,29 @@ impl ManageConnection for DbManager {
 pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     let backend = Backend::from_url(url)?;
     if let Backend::Sqlite(path) = &backend
-        && let Some(dir) = std::path::Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
         && !path.starts_with(':')
     {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
-            path: path.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir { path: path.clone(), source })?;
     }
     let mut conn = backend.connect()?;
     run_migrations(&mut conn)?;
     drop(conn);
-    let pool = r2d2::Pool::builder()
-        .max_size(pool_size)
-        .build(DbManager { backend })?;
+    let pool = r2d2::Pool::builder().max_size(pool_size).build(DbManager { backend })?;
     Ok(pool)
 }
 
 /// Applies pending migrations. On PostgreSQL an advisory lock makes replicas that start together
 /// take turns: the first migrates, the others then find nothing to do.
 pub fn run_migrations(conn: &mut DbConn) -> Result<(), DbError> {
-    let migrate = |result: diesel::migration::Result<Vec<_>>| {
-        result
-            .map(|_| ())
-            .map_err(|e| DbError::Migrate(e.to_string()))
-    };
+    let migrate =
+        |result: diesel::migration::Result<Vec<_>>| result.map(|_| ()).map_err(|e| DbError::Migrate(e.to_string()));
     match conn {
         DbConn::Sqlite(c) => migrate(c.run_pending_migrations(SQLITE_MIGRATIONS)),
         DbConn::Pg(c) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
-                .execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(c)?;
             let result = migrate(c.run_pending_migrations(POSTGRES_MIGRATIONS));
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
-                .execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(c)?;
             result
         }
     }
@@ -169,10 +154,7 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), DbError> {
 /// Runs `f` in a write transaction. On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that
 /// reads and then writes fails with "database is locked" when another writer got there first,
 /// whatever the busy timeout; an immediate one waits its turn.
-pub fn write_tx<T, E>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
+pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {

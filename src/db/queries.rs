@@ -53,11 +53,7 @@ pub fn list_targets(
         .inner_join(plans::table)
         .inner_join(indicators::table)
         .filter(targets::retired_at.is_null())
-        .select((
-            TargetRow::as_select(),
-            PlanRow::as_select(),
-            IndicatorRow::as_select(),
-        ))
+        .select((TargetRow::as_select(), PlanRow::as_select(), IndicatorRow::as_select()))
         .order(targets::id)
         .into_boxed();
     if let Some(plan) = plan {
@@ -75,11 +71,7 @@ pub fn target_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Targe
         .inner_join(indicators::table)
         .filter(targets::slug.eq(slug))
         .filter(targets::retired_at.is_null())
-        .select((
-            TargetRow::as_select(),
-            PlanRow::as_select(),
-            IndicatorRow::as_select(),
-        ))
+        .select((TargetRow::as_select(), PlanRow::as_select(), IndicatorRow::as_select()))
         .first(conn)
         .optional()
 }

@@ -123,11 +123,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbox_claims (id) {
+        id -> BigInt,
+        file_name -> Text,
+        sha256 -> Text,
+        claimed_by -> Text,
+        claimed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(targets -> plans (plan_id));
+
 diesel::joinable!(targets -> indicators (indicator_id));
 diesel::joinable!(actuals -> indicators (indicator_id));
 diesel::joinable!(actuals -> uploads (upload_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    plans, indicators, targets, api_tokens, uploads, actuals, audit_log
+    plans,
+    indicators,
+    targets,
+    api_tokens,
+    uploads,
+    actuals,
+    audit_log,
+    inbox_claims
 );

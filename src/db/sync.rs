@@ -55,10 +55,8 @@ fn plan_changes<F: PartialEq + Clone>(
     retired: impl Fn(&F) -> bool,
     counts: &mut SyncCounts,
 ) -> Vec<Change<F>> {
-    let mut stored_by_slug: HashMap<String, (i64, F)> = stored
-        .into_iter()
-        .map(|(id, slug, form)| (slug, (id, form)))
-        .collect();
+    let mut stored_by_slug: HashMap<String, (i64, F)> =
+        stored.into_iter().map(|(id, slug, form)| (slug, (id, form))).collect();
     let mut changes = Vec::new();
     for (slug, form) in wanted {
         match stored_by_slug.remove(&slug) {
@@ -85,52 +83,31 @@ fn plan_changes<F: PartialEq + Clone>(
 }
 
 /// Syncs the catalog in one write transaction.
-pub fn sync_catalog(
-    conn: &mut DbConn,
-    catalog: &Catalog,
-    now: NaiveDateTime,
-) -> QueryResult<SyncReport> {
+pub fn sync_catalog(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime) -> QueryResult<SyncReport> {
     write_tx(conn, |conn| {
         let mut report = SyncReport::default();
         sync_plans(conn, catalog, now, &mut report.plans)?;
         sync_indicators(conn, catalog, now, &mut report.indicators)?;
         sync_targets(conn, catalog, now, &mut report.targets)?;
+        if report.changed() {
+            let details = serde_json::to_string(&report).ok();
+            super::access::audit(conn, "catalog", "catalog.sync", "targets/", details, now)?;
+        }
         Ok(report)
     })
 }
 
-fn sync_plans(
-    conn: &mut DbConn,
-    catalog: &Catalog,
-    now: NaiveDateTime,
-    counts: &mut SyncCounts,
-) -> QueryResult<()> {
+fn sync_plans(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime, counts: &mut SyncCounts) -> QueryResult<()> {
     let stored: Vec<PlanRow> = plans::table.select(PlanRow::as_select()).load(conn)?;
-    let wanted = catalog
-        .plans
-        .iter()
-        .map(|p| (p.slug.clone(), PlanForm::from(p)))
-        .collect();
-    let stored = stored
-        .iter()
-        .map(|r| (r.id, r.slug.clone(), PlanForm::from(r)))
-        .collect();
-    for change in plan_changes(
-        wanted,
-        stored,
-        |f: &PlanForm| f.retired_at.is_some(),
-        counts,
-    ) {
+    let wanted = catalog.plans.iter().map(|p| (p.slug.clone(), PlanForm::from(p))).collect();
+    let stored = stored.iter().map(|r| (r.id, r.slug.clone(), PlanForm::from(r))).collect();
+    for change in plan_changes(wanted, stored, |f: &PlanForm| f.retired_at.is_some(), counts) {
         match change {
             Change::Insert(form) => {
-                diesel::insert_into(plans::table)
-                    .values((&form, plans::updated_at.eq(now)))
-                    .execute(conn)?;
+                diesel::insert_into(plans::table).values((&form, plans::updated_at.eq(now))).execute(conn)?;
             }
             Change::Update(id, form) => {
-                diesel::update(plans::table.find(id))
-                    .set((&form, plans::updated_at.eq(now)))
-                    .execute(conn)?;
+                diesel::update(plans::table.find(id)).set((&form, plans::updated_at.eq(now))).execute(conn)?;
             }
             Change::Retire(id) => {
                 diesel::update(plans::table.find(id))
@@ -148,29 +125,13 @@ fn sync_indicators(
     now: NaiveDateTime,
     counts: &mut SyncCounts,
 ) -> QueryResult<()> {
-    let stored: Vec<IndicatorRow> = indicators::table
-        .select(IndicatorRow::as_select())
-        .load(conn)?;
-    let wanted = catalog
-        .indicators
-        .iter()
-        .map(|i| (i.slug.clone(), IndicatorForm::from(i)))
-        .collect();
-    let stored = stored
-        .iter()
-        .map(|r| (r.id, r.slug.clone(), IndicatorForm::from(r)))
-        .collect();
-    for change in plan_changes(
-        wanted,
-        stored,
-        |f: &IndicatorForm| f.retired_at.is_some(),
-        counts,
-    ) {
+    let stored: Vec<IndicatorRow> = indicators::table.select(IndicatorRow::as_select()).load(conn)?;
+    let wanted = catalog.indicators.iter().map(|i| (i.slug.clone(), IndicatorForm::from(i))).collect();
+    let stored = stored.iter().map(|r| (r.id, r.slug.clone(), IndicatorForm::from(r))).collect();
+    for change in plan_changes(wanted, stored, |f: &IndicatorForm| f.retired_at.is_some(), counts) {
         match change {
             Change::Insert(form) => {
-                diesel::insert_into(indicators::table)
-                    .values((&form, indicators::updated_at.eq(now)))
-                    .execute(conn)?;
+                diesel::insert_into(indicators::table).values((&form, indicators::updated_at.eq(now))).execute(conn)?;
             }
             Change::Update(id, form) => {
                 diesel::update(indicators::table.find(id))
@@ -179,10 +140,7 @@ fn sync_indicators(
             }
             Change::Retire(id) => {
                 diesel::update(indicators::table.find(id))
-                    .set((
-                        indicators::retired_at.eq(Some(now)),
-                        indicators::updated_at.eq(now),
-                    ))
+                    .set((indicators::retired_at.eq(Some(now)), indicators::updated_at.eq(now)))
                     .execute(conn)?;
             }
         }
@@ -190,23 +148,12 @@ fn sync_indicators(
     Ok(())
 }
 
-fn sync_targets(
-    conn: &mut DbConn,
-    catalog: &Catalog,
-    now: NaiveDateTime,
-    counts: &mut SyncCounts,
-) -> QueryResult<()> {
+fn sync_targets(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime, counts: &mut SyncCounts) -> QueryResult<()> {
     // Plans and indicators are written by now: resolve slugs to ids.
-    let plan_ids: HashMap<String, i64> = plans::table
-        .select((plans::slug, plans::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let indicator_ids: HashMap<String, i64> = indicators::table
-        .select((indicators::slug, indicators::id))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
+    let plan_ids: HashMap<String, i64> =
+        plans::table.select((plans::slug, plans::id)).load::<(String, i64)>(conn)?.into_iter().collect();
+    let indicator_ids: HashMap<String, i64> =
+        indicators::table.select((indicators::slug, indicators::id)).load::<(String, i64)>(conn)?.into_iter().collect();
     let stored: Vec<TargetRow> = targets::table.select(TargetRow::as_select()).load(conn)?;
     let wanted = catalog
         .targets
@@ -216,33 +163,18 @@ fn sync_targets(
             (t.slug.clone(), form)
         })
         .collect();
-    let stored = stored
-        .iter()
-        .map(|r| (r.id, r.slug.clone(), TargetForm::from(r)))
-        .collect();
-    for change in plan_changes(
-        wanted,
-        stored,
-        |f: &TargetForm| f.retired_at.is_some(),
-        counts,
-    ) {
+    let stored = stored.iter().map(|r| (r.id, r.slug.clone(), TargetForm::from(r))).collect();
+    for change in plan_changes(wanted, stored, |f: &TargetForm| f.retired_at.is_some(), counts) {
         match change {
             Change::Insert(form) => {
-                diesel::insert_into(targets::table)
-                    .values((&form, targets::updated_at.eq(now)))
-                    .execute(conn)?;
+                diesel::insert_into(targets::table).values((&form, targets::updated_at.eq(now))).execute(conn)?;
             }
             Change::Update(id, form) => {
-                diesel::update(targets::table.find(id))
-                    .set((&form, targets::updated_at.eq(now)))
-                    .execute(conn)?;
+                diesel::update(targets::table.find(id)).set((&form, targets::updated_at.eq(now))).execute(conn)?;
             }
             Change::Retire(id) => {
                 diesel::update(targets::table.find(id))
-                    .set((
-                        targets::retired_at.eq(Some(now)),
-                        targets::updated_at.eq(now),
-                    ))
+                    .set((targets::retired_at.eq(Some(now)), targets::updated_at.eq(now)))
                     .execute(conn)?;
             }
         }

@@ -9,9 +9,7 @@ mod units;
 pub use indicator::Indicator;
 pub use period::{Period, PeriodError};
 pub use plan::Plan;
-pub use target::{
-    Baseline, Citation, Comparator, Deadline, Target, TargetKind, format_number, goal_as_written,
-};
+pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind, format_number, goal_as_written};
 pub use units::{UnitMismatch, scale_between};
 
 /// The region every target and actual is for unless it names a district.

@@ -20,8 +20,7 @@ impl Period {
     /// The first day of the span.
     pub fn start(&self) -> NaiveDate {
         let first = |year: i32, month: u32| {
-            NaiveDate::from_ymd_opt(year, month, 1)
-                .expect("years 1000–9999 and months 1–12 are valid dates")
+            NaiveDate::from_ymd_opt(year, month, 1).expect("years 1000–9999 and months 1–12 are valid dates")
         };
         match *self {
             Period::Year(y) => first(y, 1),
@@ -43,11 +42,7 @@ impl Period {
 }
 
 pub(crate) fn last_day_of_month(year: i32, month: u32) -> NaiveDate {
-    let (next_year, next_month) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
+    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
     NaiveDate::from_ymd_opt(next_year, next_month, 1)
         .and_then(|d| d.pred_opt())
         .expect("month arithmetic stays inside chrono's range for years 1000–9999")
@@ -139,16 +134,7 @@ mod tests {
 
     #[test]
     fn malformed_periods_are_rejected() {
-        for raw in [
-            "",
-            "20",
-            "2020-13",
-            "2020-Q5",
-            "2020-02-30",
-            "2020/07",
-            "二〇二〇",
-            "2020-7",
-        ] {
+        for raw in ["", "20", "2020-13", "2020-Q5", "2020-02-30", "2020/07", "二〇二〇", "2020-7"] {
             assert!(raw.parse::<Period>().is_err(), "{raw:?} should be rejected");
         }
     }

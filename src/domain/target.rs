@@ -38,9 +38,7 @@ impl FromStr for TargetKind {
             "change" => Ok(TargetKind::Change),
             "range" => Ok(TargetKind::Range),
             "milestone" => Ok(TargetKind::Milestone),
-            other => Err(format!(
-                "unknown kind `{other}`: use level, change, range or milestone"
-            )),
+            other => Err(format!("unknown kind `{other}`: use level, change, range or milestone")),
         }
     }
 }
@@ -94,9 +92,7 @@ impl FromStr for Comparator {
             "<=" | "≤" => Ok(Comparator::AtMost),
             "<" => Ok(Comparator::LessThan),
             "≈" | "~" => Ok(Comparator::About),
-            other => Err(format!(
-                "unknown comparator `{other}`: use >=, >, <=, < or ≈"
-            )),
+            other => Err(format!("unknown comparator `{other}`: use >=, >, <=, < or ≈")),
         }
     }
 }
@@ -145,9 +141,7 @@ impl FromStr for Deadline {
         }
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Deadline::Date)
-            .map_err(|_| {
-                format!("`{s}` is not a deadline: write a year (2020) or a date (2020-06-30)")
-            })
+            .map_err(|_| format!("`{s}` is not a deadline: write a year (2020) or a date (2020-06-30)"))
     }
 }
 
@@ -217,14 +211,7 @@ impl Target {
 
     /// The goal as a reader would write it: "≥ 70%", "3—5个".
     pub fn as_written(&self) -> String {
-        goal_as_written(
-            self.kind,
-            self.comparator,
-            self.value,
-            self.value_max,
-            self.scale,
-            &self.unit,
-        )
+        goal_as_written(self.kind, self.comparator, self.value, self.value_max, self.scale, &self.unit)
     }
 }
 
@@ -250,9 +237,5 @@ pub fn goal_as_written(
 /// Numbers without float noise: 70 not 70.0, 3.5 not 3.5000000001.
 pub fn format_number(v: f64) -> String {
     let rounded = (v * 1e6).round() / 1e6;
-    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-        format!("{}", rounded as i64)
-    } else {
-        format!("{rounded}")
-    }
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 { format!("{}", rounded as i64) } else { format!("{rounded}") }
 }

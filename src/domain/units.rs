@@ -4,28 +4,14 @@
 use std::fmt;
 
 /// Chinese magnitude words, longest first so 万亿 is not read as 万 + 亿.
-const MAGNITUDES: [(&str, f64); 7] = [
-    ("万亿", 1e12),
-    ("千万", 1e7),
-    ("百万", 1e6),
-    ("十万", 1e5),
-    ("亿", 1e8),
-    ("万", 1e4),
-    ("千", 1e3),
-];
+const MAGNITUDES: [(&str, f64); 7] =
+    [("万亿", 1e12), ("千万", 1e7), ("百万", 1e6), ("十万", 1e5), ("亿", 1e8), ("万", 1e4), ("千", 1e3)];
 
 /// Data units that take SI prefixes (Mbps, GB, MB/s …).
 const DATA_UNITS: [&str; 5] = ["bps", "b/s", "B/s", "Bps", "B"];
 
-const SI_PREFIXES: [(char, f64); 7] = [
-    ('k', 1e3),
-    ('K', 1e3),
-    ('M', 1e6),
-    ('G', 1e9),
-    ('T', 1e12),
-    ('P', 1e15),
-    ('E', 1e18),
-];
+const SI_PREFIXES: [(char, f64); 7] =
+    [('k', 1e3), ('K', 1e3), ('M', 1e6), ('G', 1e9), ('T', 1e12), ('P', 1e15), ('E', 1e18)];
 
 /// A unit split into its base and the scale factor in front of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,20 +24,14 @@ fn split(unit: &str) -> ScaledUnit<'_> {
     let unit = unit.trim();
     // Percentage points are absolute changes of a percentage: same base as %.
     if matches!(unit, "个百分点" | "百分点") {
-        return ScaledUnit {
-            scale: 1.0,
-            base: "%",
-        };
+        return ScaledUnit { scale: 1.0, base: "%" };
     }
     for (word, scale) in MAGNITUDES {
         if let Some(rest) = unit.strip_prefix(word)
             && !rest.is_empty()
         {
             let inner = split(rest);
-            return ScaledUnit {
-                scale: scale * inner.scale,
-                base: inner.base,
-            };
+            return ScaledUnit { scale: scale * inner.scale, base: inner.base };
         }
     }
     for data in DATA_UNITS {
@@ -60,23 +40,14 @@ fn split(unit: &str) -> ScaledUnit<'_> {
             if let (Some(p), None) = (chars.next(), chars.next())
                 && let Some((_, scale)) = SI_PREFIXES.iter().find(|(c, _)| *c == p)
             {
-                return ScaledUnit {
-                    scale: *scale,
-                    base: normalise_data_base(data),
-                };
+                return ScaledUnit { scale: *scale, base: normalise_data_base(data) };
             }
             if prefix.is_empty() {
-                return ScaledUnit {
-                    scale: 1.0,
-                    base: normalise_data_base(data),
-                };
+                return ScaledUnit { scale: 1.0, base: normalise_data_base(data) };
             }
         }
     }
-    ScaledUnit {
-        scale: 1.0,
-        base: unit,
-    }
+    ScaledUnit { scale: 1.0, base: unit }
 }
 
 /// `Mb/s` and `Mbps` are the same unit; so are `MB/s` and `MBps`.
@@ -112,10 +83,7 @@ pub fn scale_between(written: &str, canonical: &str) -> Result<f64, UnitMismatch
     if w.base == c.base {
         Ok(w.scale / c.scale)
     } else {
-        Err(UnitMismatch {
-            written: written.to_owned(),
-            canonical: canonical.to_owned(),
-        })
+        Err(UnitMismatch { written: written.to_owned(), canonical: canonical.to_owned() })
     }
 }
 
@@ -141,25 +109,14 @@ mod tests {
         ];
         for (written, canonical, factor) in cases {
             let got = scale_between(written, canonical).unwrap();
-            assert!(
-                (got - factor).abs() < 1e-9 * factor,
-                "{written} → {canonical}: {got}"
-            );
+            assert!((got - factor).abs() < 1e-9 * factor, "{written} → {canonical}: {got}");
         }
     }
 
     #[test]
     fn different_bases_do_not_match() {
-        for (written, canonical) in [
-            ("MB/s", "Mbps"),
-            ("项", "个"),
-            ("万户", "%"),
-            ("亿元", "元/人"),
-        ] {
-            assert!(
-                scale_between(written, canonical).is_err(),
-                "{written} vs {canonical}"
-            );
+        for (written, canonical) in [("MB/s", "Mbps"), ("项", "个"), ("万户", "%"), ("亿元", "元/人")] {
+            assert!(scale_between(written, canonical).is_err(), "{written} vs {canonical}");
         }
     }
 }

@@ -6,6 +6,8 @@ use utoipa::ToSchema;
 
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
 use crate::domain::{Comparator, TargetKind, goal_as_written};
+use crate::progress::{Method, Point, Progress, Status};
+use crate::status::{Assessed, ProgressSummary};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanDto {
@@ -20,6 +22,9 @@ pub struct PlanDto {
     pub source_document: String,
     pub source_line: Option<i32>,
     pub target_count: i64,
+    /// Targets per status as of today (linear method).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_counts: Option<Vec<StatusCount>>,
 }
 
 impl PlanDto {
@@ -34,6 +39,7 @@ impl PlanDto {
             source_document: row.source_file.clone(),
             source_line: row.source_line,
             target_count,
+            status_counts: None,
         }
     }
 }
@@ -42,6 +48,9 @@ impl PlanDto {
 pub struct PlanDetailDto {
     #[serde(flatten)]
     pub plan: PlanDto,
+    pub as_of: NaiveDate,
+    pub method: Method,
+    pub status_counts: Vec<StatusCount>,
     pub targets: Vec<TargetDto>,
 }
 
@@ -138,13 +147,15 @@ pub struct TargetDto {
     pub region: String,
     pub citation: CitationDto,
     pub notes: Option<String>,
+    /// The verdict as of the requested date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<ProgressSummary>,
 }
 
 impl TargetDto {
     pub fn new(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> TargetDto {
         let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
-        let comparator: Option<Comparator> =
-            target.comparator.as_deref().and_then(|c| c.parse().ok());
+        let comparator: Option<Comparator> = target.comparator.as_deref().and_then(|c| c.parse().ok());
         TargetDto {
             slug: target.slug.clone(),
             name: target.name.clone(),
@@ -167,24 +178,13 @@ impl TargetDto {
             value: target.value,
             value_max: target.value_max,
             unit: target.unit.clone(),
-            as_written: goal_as_written(
-                kind,
-                comparator,
-                target.value,
-                target.value_max,
-                target.scale,
-                &target.unit,
-            ),
+            as_written: goal_as_written(kind, comparator, target.value, target.value_max, target.scale, &target.unit),
             tolerance: target.tolerance,
             reference_year: target.reference_year,
             deadline: target.deadline.clone(),
             deadline_date: target.deadline_date,
             deadline_implied: target.deadline_implied,
-            baseline: match (
-                target.baseline_value,
-                target.baseline_year,
-                target.baseline_line,
-            ) {
+            baseline: match (target.baseline_value, target.baseline_year, target.baseline_line) {
                 (Some(value), Some(year), Some(line)) => Some(BaselineDto { value, year, line }),
                 _ => None,
             },
@@ -198,8 +198,35 @@ impl TargetDto {
                 quote: target.source_quote.clone(),
             },
             notes: target.notes.clone(),
+            progress: None,
         }
     }
+
+    pub fn assessed(a: &Assessed) -> TargetDto {
+        TargetDto { progress: Some(a.summary.clone()), ..TargetDto::new(&a.target, &a.plan, &a.indicator) }
+    }
+}
+
+/// One target in full: the verdict with its projection and reason, and the series it rests on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetDetailDto {
+    #[serde(flatten)]
+    pub target: TargetDto,
+    pub assessment: Progress,
+    /// The actuals the verdict rests on (as of the date, latest revision of each period).
+    pub series: Vec<Point>,
+}
+
+/// How many targets have each status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusCount {
+    pub status: Status,
+    pub label: &'static str,
+    pub count: usize,
+}
+
+pub fn status_counts(counts: Vec<(Status, usize)>) -> Vec<StatusCount> {
+    counts.into_iter().map(|(status, count)| StatusCount { status, label: status.label_zh(), count }).collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

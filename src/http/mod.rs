@@ -1,7 +1,17 @@
 //! The HTTP interface: one route table, the error envelope for extractor failures, OpenAPI.
 
+mod auth;
 pub mod dto;
 mod handlers;
+mod uploads;
+
+/// What handlers need besides the pool: the places actuals may be for and the upload rules.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub regions: crate::catalog::Regions,
+    pub upload_limit_bytes: usize,
+    pub public_read: bool,
+}
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
@@ -10,10 +20,7 @@ use crate::error::{AppError, ErrorEnvelope};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(
-        title = "plantrack",
-        description = "Targets of government plans, their actuals and progress"
-    ),
+    info(title = "plantrack", description = "Targets of government plans, their actuals and progress"),
     paths(
         handlers::healthz,
         handlers::list_plans,
@@ -22,6 +29,11 @@ use crate::error::{AppError, ErrorEnvelope};
         handlers::get_indicator,
         handlers::list_targets,
         handlers::get_target,
+        uploads::create_upload,
+        uploads::list_uploads,
+        uploads::get_upload,
+        uploads::get_upload_raw,
+        uploads::indicator_actuals,
     ),
     components(schemas(ErrorEnvelope))
 )]
@@ -38,11 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .into()
     }))
     .app_data(web::PathConfig::default().error_handler(|err, _req| {
-        AppError::BadRequest {
-            message: format!("bad path: {err}"),
-            details: serde_json::Value::Null,
-        }
-        .into()
+        AppError::BadRequest { message: format!("bad path: {err}"), details: serde_json::Value::Null }.into()
     }))
     .service(handlers::healthz)
     .service(handlers::list_plans)
@@ -51,14 +59,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(handlers::get_indicator)
     .service(handlers::list_targets)
     .service(handlers::get_target)
+    .service(uploads::create_upload)
+    .service(uploads::list_uploads)
+    .service(uploads::get_upload)
+    .service(uploads::get_upload_raw)
+    .service(uploads::indicator_actuals)
     .route("/api/openapi.json", web::get().to(openapi_json))
     .default_service(web::to(not_found));
 }
 
 async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(ApiDoc::openapi().to_json().unwrap_or_default())
+    HttpResponse::Ok().content_type("application/json").body(ApiDoc::openapi().to_json().unwrap_or_default())
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
@@ -67,4 +78,22 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
         format!("no route for {} {}", req.method(), req.path()),
         serde_json::Value::Null,
     ))
+}
+
+/// With `public_read = false`, every API read needs a viewer token (writes check their own role).
+pub async fn guard_reads(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let public = req.app_data::<web::Data<AppState>>().is_none_or(|s| s.public_read);
+    let guarded = !public && req.method() == actix_web::http::Method::GET && req.path().starts_with("/api/v1/");
+    if guarded {
+        let pool = req.app_data::<web::Data<crate::db::DbPool>>().cloned();
+        if let Some(pool) = pool
+            && let Err(e) = auth::require(req.request(), &pool, crate::auth::Role::Viewer).await
+        {
+            return Ok(req.error_response(e));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::Regions;
 use crate::db::models::{ActualForm, UploadForm, UploadSummaryRow};
-use crate::db::{DbConn, actuals, queries, write_tx};
+use crate::db::{DbConn, access, actuals, queries, write_tx};
 use crate::domain::Period;
 
 pub use decode::Encoding;
@@ -31,12 +31,7 @@ pub struct RowError {
 
 impl RowError {
     fn file(reason: impl Into<String>) -> RowError {
-        RowError {
-            line: 0,
-            column: None,
-            value: None,
-            reason: reason.into(),
-        }
+        RowError { line: 0, column: None, value: None, reason: reason.into() }
     }
 }
 
@@ -75,14 +70,8 @@ pub struct Reference {
 }
 
 impl Reference {
-    pub fn load(
-        conn: &mut DbConn,
-        regions: Regions,
-        today: NaiveDate,
-    ) -> diesel::QueryResult<Reference> {
-        let milestones: HashSet<i64> = actuals::milestone_indicator_ids(conn)?
-            .into_iter()
-            .collect();
+    pub fn load(conn: &mut DbConn, regions: Regions, today: NaiveDate) -> diesel::QueryResult<Reference> {
+        let milestones: HashSet<i64> = actuals::milestone_indicator_ids(conn)?.into_iter().collect();
         let indicators = queries::list_indicators(conn)?
             .into_iter()
             .map(|row| IndicatorInfo {
@@ -94,11 +83,7 @@ impl Reference {
                 can_be_negative: row.can_be_negative,
             })
             .collect();
-        Ok(Reference {
-            indicators,
-            regions,
-            today,
-        })
+        Ok(Reference { indicators, regions, today })
     }
 }
 
@@ -122,27 +107,14 @@ pub struct Prepared {
 }
 
 /// Decodes, parses and validates; all problems or all rows.
-pub fn prepare(
-    bytes: &[u8],
-    encoding: Option<Encoding>,
-    reference: &Reference,
-) -> Result<Prepared, Vec<RowError>> {
+pub fn prepare(bytes: &[u8], encoding: Option<Encoding>, reference: &Reference) -> Result<Prepared, Vec<RowError>> {
     let decoded = decode::decode(bytes, encoding).map_err(|reason| vec![RowError::file(reason)])?;
     let table = parse::read_table(&decoded.text)?;
     if table.len() == 0 {
-        return Err(vec![RowError::file(
-            "the file has a header but no data rows",
-        )]);
+        return Err(vec![RowError::file("the file has a header but no data rows")]);
     }
     let (rows, errors) = validate::validate_rows(&table, reference);
-    if errors.is_empty() {
-        Ok(Prepared {
-            rows,
-            encoding: decoded.encoding,
-        })
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(Prepared { rows, encoding: decoded.encoding }) } else { Err(errors) }
 }
 
 /// Who sent a file and how.
@@ -197,19 +169,13 @@ pub struct IngestReport {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("the upload has {} problem(s); nothing was written", .errors.len())]
-    Invalid {
-        upload_id: Option<i64>,
-        errors: Vec<RowError>,
-    },
+    Invalid { upload_id: Option<i64>, errors: Vec<RowError> },
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Ingests one file: validates it, then writes the upload and its actuals in one transaction.
@@ -229,19 +195,12 @@ pub fn ingest(
     let prepared = match prepare(&request.bytes, request.encoding, &reference) {
         Ok(prepared) => prepared,
         Err(errors) => {
-            let upload_id = if request.dry_run {
-                None
-            } else {
-                Some(record_rejection(conn, request, &sha256, &errors, now)?)
-            };
+            let upload_id =
+                if request.dry_run { None } else { Some(record_rejection(conn, request, &sha256, &errors, now)?) };
             return Err(IngestError::Invalid { upload_id, errors });
         }
     };
-    let slugs: HashMap<i64, &str> = reference
-        .indicators
-        .iter()
-        .map(|i| (i.id, i.slug.as_str()))
-        .collect();
+    let slugs: HashMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
     if request.dry_run {
         let plan = plan_changes(conn, &prepared.rows, &slugs)?;
         return Ok(plan.report(request, sha256, prepared.encoding, None));
@@ -290,6 +249,14 @@ pub fn ingest(
             })
             .collect();
         actuals::insert_actuals(conn, &forms)?;
+        access::audit(
+            conn,
+            &request.uploaded_by,
+            "upload.commit",
+            &format!("upload {upload_id} ({})", request.file_name),
+            Some(format!("{} new, {} revised, {} unchanged", plan.new, plan.revised, plan.unchanged)),
+            now,
+        )?;
         Ok(plan.report(request, sha256.clone(), prepared.encoding, Some(upload_id)))
     })
 }
@@ -302,7 +269,7 @@ fn record_rejection(
     now: NaiveDateTime,
 ) -> diesel::QueryResult<i64> {
     write_tx(conn, |conn| {
-        actuals::insert_upload(
+        let id = actuals::insert_upload(
             conn,
             &UploadForm {
                 file_name: &request.file_name,
@@ -319,7 +286,17 @@ fn record_rejection(
                 error_report: serde_json::to_string(errors).ok(),
                 raw: &request.bytes,
             },
-        )
+        )?;
+        let subject = format!("upload {id} ({})", request.file_name);
+        access::audit(
+            conn,
+            &request.uploaded_by,
+            "upload.reject",
+            &subject,
+            Some(format!("{} problem(s)", errors.len())),
+            now,
+        )?;
+        Ok(id)
     })
 }
 
@@ -352,23 +329,13 @@ struct ChangePlan {
     changes: Vec<RowChange>,
 }
 
-fn plan_changes(
-    conn: &mut DbConn,
-    rows: &[ValidRow],
-    slugs: &HashMap<i64, &str>,
-) -> diesel::QueryResult<ChangePlan> {
-    let mut indicator_ids: Vec<i64> = rows
-        .iter()
-        .map(|r| r.indicator_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>) -> diesel::QueryResult<ChangePlan> {
+    let mut indicator_ids: Vec<i64> = rows.iter().map(|r| r.indicator_id).collect::<HashSet<_>>().into_iter().collect();
     indicator_ids.sort_unstable();
-    let current: HashMap<(i64, String, String), (i64, f64)> =
-        actuals::current_values(conn, &indicator_ids)?
-            .into_iter()
-            .map(|c| ((c.indicator_id, c.region, c.period), (c.id, c.value)))
-            .collect();
+    let current: HashMap<(i64, String, String), (i64, f64)> = actuals::current_values(conn, &indicator_ids)?
+        .into_iter()
+        .map(|c| ((c.indicator_id, c.region, c.period), (c.id, c.value)))
+        .collect();
     let mut plan = ChangePlan {
         total: rows.len(),
         new: 0,
@@ -380,32 +347,27 @@ fn plan_changes(
     };
     for (index, row) in rows.iter().enumerate() {
         let period = row.period.to_string();
-        let (change, old_value) =
-            match current.get(&(row.indicator_id, row.region.clone(), period.clone())) {
-                None => {
-                    plan.new += 1;
-                    plan.to_write.push(index);
-                    ("new", None)
-                }
-                Some(&(_, old)) if old == row.value => {
-                    plan.unchanged += 1;
-                    ("unchanged", None)
-                }
-                Some(&(id, old)) => {
-                    plan.revised += 1;
-                    plan.to_write.push(index);
-                    plan.superseded_ids.push(id);
-                    ("revised", Some(old))
-                }
-            };
+        let (change, old_value) = match current.get(&(row.indicator_id, row.region.clone(), period.clone())) {
+            None => {
+                plan.new += 1;
+                plan.to_write.push(index);
+                ("new", None)
+            }
+            Some(&(_, old)) if old == row.value => {
+                plan.unchanged += 1;
+                ("unchanged", None)
+            }
+            Some(&(id, old)) => {
+                plan.revised += 1;
+                plan.to_write.push(index);
+                plan.superseded_ids.push(id);
+                ("revised", Some(old))
+            }
+        };
         if change != "unchanged" && plan.changes.len() < LISTED_CHANGES {
             plan.changes.push(RowChange {
                 line: row.line,
-                indicator: slugs
-                    .get(&row.indicator_id)
-                    .copied()
-                    .unwrap_or_default()
-                    .to_owned(),
+                indicator: slugs.get(&row.indicator_id).copied().unwrap_or_default().to_owned(),
                 region: row.region.clone(),
                 period,
                 change,
@@ -461,11 +423,7 @@ pub fn load_seed_actuals(
     let mut reports = Vec::new();
     for path in files {
         let request = UploadRequest {
-            file_name: path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
+            file_name: path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
             bytes: std::fs::read(&path)?,
             uploaded_by: "seed".to_owned(),
             channel: "seed".to_owned(),
@@ -475,15 +433,8 @@ pub fn load_seed_actuals(
         match ingest(conn, &request, regions, now) {
             Ok(report) => reports.push(report),
             Err(IngestError::Invalid { errors, .. }) => {
-                let listed: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("line {}: {}", e.line, e.reason))
-                    .collect();
-                anyhow::bail!(
-                    "seed file {} is invalid:\n  {}",
-                    path.display(),
-                    listed.join("\n  ")
-                );
+                let listed: Vec<String> = errors.iter().map(|e| format!("line {}: {}", e.line, e.reason)).collect();
+                anyhow::bail!("seed file {} is invalid:\n  {}", path.display(), listed.join("\n  "));
             }
             Err(IngestError::Db(e)) => return Err(e.into()),
         }
@@ -550,11 +501,7 @@ pub fn check_seed_files(
     let mut facts: HashMap<(i64, String, Period), Vec<(String, f64)>> = HashMap::new();
     let mut rows_total = 0;
     for path in &files {
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -589,8 +536,5 @@ pub fn check_seed_files(
         })
         .collect();
     conflicts.sort_by(|a, b| (&a.indicator, &a.period).cmp(&(&b.indicator, &b.period)));
-    Ok(SeedCheck {
-        rows: rows_total,
-        conflicts,
-    })
+    Ok(SeedCheck { rows: rows_total, conflicts })
 }

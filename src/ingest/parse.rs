@@ -14,11 +14,7 @@ pub const OPTIONAL_COLUMNS: [&str; 3] = ["region", "note", "source"];
 
 /// Header spellings accepted for each column, compared without case and spaces.
 fn canonical_column(header: &str) -> Option<&'static str> {
-    let key: String = header
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let key: String = header.trim_start_matches('\u{feff}').chars().filter(|c| !c.is_whitespace()).collect();
     let key = key.to_lowercase();
     let name = match key.as_str() {
         "indicator" | "指标" | "指标名称" => "indicator",
@@ -52,11 +48,7 @@ impl Table {
 
 /// A comma-separated file unless the header has more tabs than commas.
 fn separator(header: &str) -> u8 {
-    if header.matches('\t').count() > header.matches(',').count() {
-        b'\t'
-    } else {
-        b','
-    }
+    if header.matches('\t').count() > header.matches(',').count() { b'\t' } else { b',' }
 }
 
 /// Drops lines that hold nothing but separators and spaces (outside quotes) and records the line
@@ -88,27 +80,16 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
     let sep = separator(header);
     let (cleaned, record_lines) = without_blank_lines(text, sep as char);
     if record_lines.is_empty() {
-        return Err(vec![RowError::file(
-            "the file is empty: expected a header row and data rows",
-        )]);
+        return Err(vec![RowError::file("the file is empty: expected a header row and data rows")]);
     }
     let header_line = record_lines[0];
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
-        .with_parse_options(
-            CsvParseOptions::default()
-                .with_separator(sep)
-                .with_quote_char(Some(b'"')),
-        )
+        .with_parse_options(CsvParseOptions::default().with_separator(sep).with_quote_char(Some(b'"')))
         .into_reader_with_file_handle(Cursor::new(cleaned.into_bytes()))
         .finish()
-        .map_err(|e| {
-            vec![RowError::file(format!(
-                "the file cannot be read as CSV: {}",
-                first_line(&e.to_string())
-            ))]
-        })?;
+        .map_err(|e| vec![RowError::file(format!("the file cannot be read as CSV: {}", first_line(&e.to_string())))])?;
 
     let mut errors = Vec::new();
     let mut renamed: Vec<String> = Vec::new();
@@ -136,11 +117,7 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
             }
         }
     }
-    let missing: Vec<&str> = REQUIRED_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| !renamed.iter().any(|r| r == c))
-        .collect();
+    let missing: Vec<&str> = REQUIRED_COLUMNS.iter().copied().filter(|c| !renamed.iter().any(|r| r == c)).collect();
     if !missing.is_empty() {
         errors.push(RowError {
             line: header_line,
@@ -161,10 +138,7 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
     frame
         .set_column_names(&renamed.iter().map(String::as_str).collect::<Vec<_>>())
         .map_err(|e| vec![RowError::file(format!("cannot name the columns: {e}"))])?;
-    Ok(Table {
-        frame,
-        lines: record_lines[1..].to_vec(),
-    })
+    Ok(Table { frame, lines: record_lines[1..].to_vec() })
 }
 
 fn first_line(message: &str) -> &str {
@@ -184,19 +158,9 @@ mod tests {
 
     #[test]
     fn headers_match_without_case_spaces_or_language() {
-        let table =
-            read_table("\u{feff} 指标 ,PERIOD,数值,地区,备注,来源\nftth,2020,70,全市,,x.txt:1\n")
-                .unwrap();
-        let names: Vec<String> = table
-            .frame
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(
-            names,
-            ["indicator", "period", "value", "region", "note", "source"]
-        );
+        let table = read_table("\u{feff} 指标 ,PERIOD,数值,地区,备注,来源\nftth,2020,70,全市,,x.txt:1\n").unwrap();
+        let names: Vec<String> = table.frame.get_column_names().iter().map(|s| s.to_string()).collect();
+        assert_eq!(names, ["indicator", "period", "value", "region", "note", "source"]);
         assert_eq!(table.lines, vec![2]);
     }
 
@@ -211,10 +175,6 @@ mod tests {
         let errors = read_table("indicator,when,value,colour\nftth,2020,70,red\n").unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("when") && e.reason.contains("unknown column")));
-        assert!(
-            errors
-                .iter()
-                .any(|e| e.reason.contains("missing column(s) period"))
-        );
+        assert!(errors.iter().any(|e| e.reason.contains("missing column(s) period")));
     }
 }

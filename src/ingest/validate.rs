@@ -74,10 +74,7 @@ fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<Value
 /// Finds the indicator a cell names: its slug, or its exact Chinese name.
 fn find_indicator<'a>(reference: &'a Reference, raw: &str) -> Option<&'a IndicatorInfo> {
     let key = raw.trim();
-    reference
-        .indicators
-        .iter()
-        .find(|i| i.slug == key || i.name == key)
+    reference.indicators.iter().find(|i| i.slug == key || i.name == key)
 }
 
 /// The three closest slugs or names, for "did you mean".
@@ -87,70 +84,43 @@ fn suggestions(reference: &Reference, raw: &str) -> Vec<String> {
         .indicators
         .iter()
         .flat_map(|i| [i.slug.as_str(), i.name.as_str()])
-        .map(|candidate| {
-            (
-                strsim::normalized_levenshtein(&key, &candidate.to_lowercase()),
-                candidate,
-            )
-        })
+        .map(|candidate| (strsim::normalized_levenshtein(&key, &candidate.to_lowercase()), candidate))
         .filter(|(score, _)| *score > 0.3)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, c)| c.to_owned())
-        .collect()
+    scored.into_iter().take(3).map(|(_, c)| c.to_owned()).collect()
 }
 
 fn cell(column: Option<&StringChunked>, row: usize) -> Option<&str> {
-    column
-        .and_then(|c| c.get(row))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    column.and_then(|c| c.get(row)).map(str::trim).filter(|s| !s.is_empty())
 }
 
 pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Vec<RowError>) {
     let mut errors = Vec::new();
-    let (indicators, periods, values) = (
-        table.column("indicator"),
-        table.column("period"),
-        table.column("value"),
-    );
-    let (regions, notes, sources) = (
-        table.column("region"),
-        table.column("note"),
-        table.column("source"),
-    );
+    let (indicators, periods, values) = (table.column("indicator"), table.column("period"), table.column("value"));
+    let (regions, notes, sources) = (table.column("region"), table.column("note"), table.column("source"));
 
     // First pass: everything but the numeric cast, which polars does for the whole column.
+    /// A row after its cells are read on their own; `None` where a cell was wrong (and reported).
     struct Pending<'a> {
         row: usize,
-        indicator: &'a IndicatorInfo,
-        region: String,
-        period: Period,
-        value: Option<f64>,
+        indicator: Option<&'a IndicatorInfo>,
+        region: Option<String>,
+        period: Option<Period>,
+        /// `Some(None)`: a number still to be cast; `Some(Some(v))`: a milestone word.
+        value: Option<Option<f64>>,
     }
     let mut pending: Vec<Pending> = Vec::with_capacity(table.len());
     let mut number_texts: Vec<Option<String>> = vec![None; table.len()];
     for (row, number_text) in number_texts.iter_mut().enumerate() {
         let line = table.lines[row];
         let mut error = |column: &str, value: Option<&str>, reason: String| {
-            errors.push(RowError {
-                line,
-                column: Some(column.to_owned()),
-                value: value.map(str::to_owned),
-                reason,
-            })
+            errors.push(RowError { line, column: Some(column.to_owned()), value: value.map(str::to_owned), reason })
         };
         let raw_indicator = cell(indicators, row);
         let indicator = match raw_indicator {
             None => {
-                error(
-                    "indicator",
-                    None,
-                    "empty: name the indicator by its slug or Chinese name".to_owned(),
-                );
+                error("indicator", None, "empty: name the indicator by its slug or Chinese name".to_owned());
                 None
             }
             Some(raw) => {
@@ -169,20 +139,12 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
         };
         let period = match cell(periods, row) {
             None => {
-                error(
-                    "period",
-                    None,
-                    "empty: write 2020, 2020-Q3, 2020-07 or 2020-07-31".to_owned(),
-                );
+                error("period", None, "empty: write 2020, 2020-Q3, 2020-07 or 2020-07-31".to_owned());
                 None
             }
             Some(raw) => match to_half_width(raw).parse::<Period>() {
                 Ok(p) if p.start() > reference.today => {
-                    error(
-                        "period",
-                        Some(raw),
-                        format!("{p} has not begun yet (today is {})", reference.today),
-                    );
+                    error("period", Some(raw), format!("{p} has not begun yet (today is {})", reference.today));
                     None
                 }
                 Ok(p) => Some(p),
@@ -199,10 +161,7 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 error(
                     "region",
                     Some(raw),
-                    format!(
-                        "unknown region: use {} or a district such as 浦东新区",
-                        reference.regions.default
-                    ),
+                    format!("unknown region: use {} or a district such as 浦东新区", reference.regions.default),
                 );
                 None
             }
@@ -224,17 +183,7 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 }
             },
         };
-        if let (Some(indicator), Some(period), Some(region), Some(value)) =
-            (indicator, period, region, value)
-        {
-            pending.push(Pending {
-                row,
-                indicator,
-                region,
-                period,
-                value,
-            });
-        }
+        pending.push(Pending { row, indicator, region, period, value });
     }
 
     // The numeric cast: non-strict, so a bad cell becomes null and is reported by its row.
@@ -247,20 +196,22 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
         }
     };
 
+    struct Valid<'a> {
+        row: usize,
+        indicator: &'a IndicatorInfo,
+        region: String,
+        period: Period,
+    }
     let mut rows = Vec::with_capacity(pending.len());
     let mut seen: HashMap<(i64, String, Period), usize> = HashMap::new();
     for p in pending {
         let line = table.lines[p.row];
         let raw_value = cell(values, p.row).map(str::to_owned);
         let mut error = |column: &str, reason: String| {
-            errors.push(RowError {
-                line,
-                column: Some(column.to_owned()),
-                value: raw_value.clone(),
-                reason,
-            })
+            errors.push(RowError { line, column: Some(column.to_owned()), value: raw_value.clone(), reason })
         };
-        let value = match p.value.or_else(|| parsed.get(p.row)) {
+        let Some(cell_value) = p.value else { continue };
+        let value = match cell_value.or_else(|| parsed.get(p.row)) {
             None => {
                 error("value", "not a number".to_owned());
                 continue;
@@ -270,29 +221,22 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 continue;
             }
             Some(v) if v.is_infinite() => {
-                error(
-                    "value",
-                    "infinite values are not measured values".to_owned(),
-                );
+                error("value", "infinite values are not measured values".to_owned());
                 continue;
             }
-            Some(v) if v < 0.0 && !p.indicator.can_be_negative => {
-                error(
-                    "value",
-                    format!("negative, but {} cannot be negative", p.indicator.name),
-                );
+            Some(v) if v < 0.0 && p.indicator.is_some_and(|i| !i.can_be_negative) => {
+                let name = p.indicator.map_or("", |i| i.name.as_str());
+                error("value", format!("negative, but {name} cannot be negative"));
                 continue;
             }
-            Some(v) if p.indicator.is_milestone && v > 100.0 => {
-                error(
-                    "value",
-                    "a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)"
-                        .to_owned(),
-                );
+            Some(v) if p.indicator.is_some_and(|i| i.is_milestone) && v > 100.0 => {
+                error("value", "a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)".to_owned());
                 continue;
             }
             Some(v) => v,
         };
+        let (Some(indicator), Some(region), Some(period)) = (p.indicator, p.region, p.period) else { continue };
+        let p = Valid { row: p.row, indicator, region, period };
         let key = (p.indicator.id, p.region.clone(), p.period);
         if let Some(first) = seen.get(&key) {
             errors.push(RowError {

@@ -106,7 +106,9 @@ pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Resul
             });
             Ok((threshold(spec.value, spec.tolerance), baseline))
         }
-        TargetKind::Range => Ok((Goal::Band(spec.value, spec.value_max.unwrap_or(spec.value)), catalog_baseline.or(facts.first))),
+        TargetKind::Range => {
+            Ok((Goal::Band(spec.value, spec.value_max.unwrap_or(spec.value)), catalog_baseline.or(facts.first)))
+        }
         TargetKind::Milestone => Ok((
             Goal::Threshold(Comparator::AtLeast, spec.value),
             Some(catalog_baseline.unwrap_or(Point { date: spec.start, value: 0.0 })),
@@ -181,8 +183,21 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
     };
 
     let score = pace_and_ratio(spec, &goal, baseline, latest, method, &mut out);
+    // Only the baseline itself is known: the target's period has no figure yet, whatever the
+    // deadline says. (A baseline that already meets the goal was decided above.)
+    // Likewise when every figure predates the plan: a 2016 plan is not judged by 2015 alone.
+    let nothing_since_baseline =
+        baseline.is_some_and(|b| latest.date <= b.date && spec.deadline > b.date) || latest.date < spec.start;
+
     out.status = match (decided, score) {
+        (Some(Status::Achieved), _) => Status::Achieved,
+        _ if nothing_since_baseline => {
+            out.reason = Some("no actual since the baseline or the plan's start".to_owned());
+
+            Status::NoData
+        }
         (Some(status), _) => status,
+
         (None, Ok(score)) => Status::from_score(score),
         (None, Err(reason)) => {
             out.reason = Some(reason);

@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::engine::{Goal, SeriesFacts, goal_and_baseline};
 use super::time::decimal_year;
-use super::{AT_RISK, Method, ON_TRACK, Observation, Point, Status, TargetSpec};
+use super::{Method, Observation, Point, Status, TargetSpec};
 use crate::domain::{Comparator, TargetKind};
 
 /// One row per target, in input order.
@@ -32,6 +32,20 @@ impl StatusFrame {
 
     pub fn column_f64(&self, name: &str) -> PolarsResult<Vec<Option<f64>>> {
         Ok(self.frame.column(name)?.f64()?.iter().collect())
+    }
+
+    /// A point from a pair of columns (decimal year, value).
+    pub fn points(&self, t: &str, value: &str) -> PolarsResult<Vec<Option<Point>>> {
+        let (ts, vs) = (self.column_f64(t)?, self.column_f64(value)?);
+        Ok(ts
+            .into_iter()
+            .zip(vs)
+            .map(|(t, value)| Some(Point { date: super::time::date_from_decimal_year(t?)?, value: value? }))
+            .collect())
+    }
+
+    pub fn achieved_late(&self) -> PolarsResult<Vec<bool>> {
+        Ok(self.frame.column("achieved_late")?.bool()?.iter().map(|b| b.unwrap_or(false)).collect())
     }
 
     /// How many targets have each status.
@@ -65,15 +79,18 @@ fn observations_frame(series: &[&[Observation]]) -> PolarsResult<DataFrame> {
 /// Per target: (t, value) of the first and last observation, by the deadline, and in the
 /// reference year — each a selection over the long frame, aligned to the target order.
 struct Reduced {
-    first: (Vec<Option<f64>>, Vec<Option<f64>>),
-    latest: (Vec<Option<f64>>, Vec<Option<f64>>),
-    by_deadline: (Vec<Option<f64>>, Vec<Option<f64>>),
-    reference: (Vec<Option<f64>>, Vec<Option<f64>>),
+    first: TimesAndValues,
+    latest: TimesAndValues,
+    by_deadline: TimesAndValues,
+    reference: TimesAndValues,
 }
+
+/// One (decimal year, value) per target, `None` where a target has no such observation.
+type TimesAndValues = (Vec<Option<f64>>, Vec<Option<f64>>);
 
 /// The first or last row of each target in a frame sorted by target then time: the rows where
 /// the target index differs from the row before (first) or after (last). Spread over `n` targets.
-fn per_target(frame: &DataFrame, n: usize, last: bool) -> PolarsResult<(Vec<Option<f64>>, Vec<Option<f64>>)> {
+fn per_target(frame: &DataFrame, n: usize, last: bool) -> PolarsResult<TimesAndValues> {
     let idx = frame.column("idx")?.u32()?;
     let neighbour = idx.shift(if last { -1 } else { 1 });
     let edge = or_false(idx.not_equal_missing(&neighbour));
@@ -138,7 +155,16 @@ fn goals(specs: &[TargetSpec], reduced: &Reduced) -> Goals {
         (Some(t), Some(value)) => super::time::date_from_decimal_year(t).map(|date| Point { date, value }),
         _ => None,
     };
-    let mut out: Vec<(bool, u32, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> = Vec::new();
+    struct Row {
+        resolved: bool,
+        comparator: u32,
+        lo: Option<f64>,
+        hi: Option<f64>,
+        headline: Option<f64>,
+        baseline_t: Option<f64>,
+        baseline_v: Option<f64>,
+    }
+    let mut out: Vec<Row> = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let facts = SeriesFacts {
             first: point(reduced.first.0[i], reduced.first.1[i]),
@@ -147,25 +173,41 @@ fn goals(specs: &[TargetSpec], reduced: &Reduced) -> Goals {
             reference: point(reduced.reference.0[i], reduced.reference.1[i]),
         };
         out.push(match goal_and_baseline(spec, &facts) {
-            Err(_) => (false, 0, None, None, None, None, None),
+            Err(_) => Row {
+                resolved: false,
+                comparator: 0,
+                lo: None,
+                hi: None,
+                headline: None,
+                baseline_t: None,
+                baseline_v: None,
+            },
             Ok((goal, baseline)) => {
                 let (code, lo, hi) = match goal {
                     Goal::Threshold(c, t) => (comparator_code(c), t, t),
                     Goal::Band(lo, hi) => (BAND, lo, hi),
                 };
                 let (bt, bv) = baseline.map_or((None, None), |b| (Some(decimal_year(b.date)), Some(b.value)));
-                (true, code, Some(lo), Some(hi), Some(goal.headline()), bt, bv)
+                Row {
+                    resolved: true,
+                    comparator: code,
+                    lo: Some(lo),
+                    hi: Some(hi),
+                    headline: Some(goal.headline()),
+                    baseline_t: bt,
+                    baseline_v: bv,
+                }
             }
         });
     }
     Goals {
-        resolved: out.iter().map(|r| r.0).collect(),
-        comparator: out.iter().map(|r| Some(r.1)).collect(),
-        lo: out.iter().map(|r| r.2).collect(),
-        hi: out.iter().map(|r| r.3).collect(),
-        headline: out.iter().map(|r| r.4).collect(),
-        baseline_t: out.iter().map(|r| r.5).collect(),
-        baseline_v: out.iter().map(|r| r.6).collect(),
+        resolved: out.iter().map(|r| r.resolved).collect(),
+        comparator: out.iter().map(|r| Some(r.comparator)).collect(),
+        lo: out.iter().map(|r| r.lo).collect(),
+        hi: out.iter().map(|r| r.hi).collect(),
+        headline: out.iter().map(|r| r.headline).collect(),
+        baseline_t: out.iter().map(|r| r.baseline_t).collect(),
+        baseline_v: out.iter().map(|r| r.baseline_v).collect(),
     }
 }
 
@@ -223,6 +265,10 @@ pub fn assess_all(
     let band_aim = g.lo.zip_with(&nearer_lo, &g.hi)?;
     let aim = band_aim.zip_with(&g.comparator.equal(BAND), &g.lo)?;
     let (b, t0) = (&g.baseline_v, &g.baseline_t);
+    let start = Float64Chunked::from_vec("start".into(), specs.iter().map(|s| decimal_year(s.start)).collect());
+    let before_start = t.lt(&start);
+    let nothing_since_baseline = or_false(&(&t.lt_eq(t0) & &deadline.gt(t0)) | &before_start);
+
     let measurable = or_false(&(&(&deadline.gt(t0) & &t.gt(t0)) & &aim.not_equal(b)) & &b.is_not_null());
     let none = Float64Chunked::full_null("none".into(), specs.len());
     let progress = (&(&v - b) / &(&aim - b)).zip_with(&measurable, &none)?;
@@ -250,6 +296,8 @@ pub fn assess_all(
             Status::NotAssessable
         } else if achieved.get(i).unwrap_or(false) {
             Status::Achieved
+        } else if nothing_since_baseline.get(i).unwrap_or(false) {
+            Status::NoData
         } else if missed.get(i).unwrap_or(false) {
             Status::Missed
         } else {
@@ -257,7 +305,6 @@ pub fn assess_all(
         };
         status.push(status_code(s));
     }
-    debug_assert!(ON_TRACK > AT_RISK);
     let frame = DataFrame::new_infer_height(vec![
         Column::new("status".into(), status),
         Column::new("achieved_late".into(), achieved_late.fill_null_with_values(false)?.into_series()),
@@ -266,6 +313,10 @@ pub fn assess_all(
         Column::new("elapsed".into(), elapsed.into_series()),
         Column::new("pace".into(), pace.into_series()),
         Column::new("cagr_ratio".into(), ratio.into_series()),
+        Column::new("latest_t".into(), reduced.latest.0),
+        Column::new("latest_value".into(), reduced.latest.1),
+        Column::new("baseline_t".into(), g.baseline_t.into_series()),
+        Column::new("baseline_value".into(), g.baseline_v.into_series()),
     ])?;
     Ok(StatusFrame { frame })
 }

@@ -51,34 +51,41 @@ fn the_reference_cases() {
         deadline: year_end(2025),
         ..fibre.clone()
     };
-    // (name, spec, series, method, progress, elapsed, pace, cagr ratio, status)
-    let cases: [(&str, &TargetSpec, Vec<Observation>, Method, f64, f64, f64, Option<f64>, Status); 4] = [
-        ("fibre linear", &fibre, series(&[(2017, 60.0)]), Method::Linear, 0.375, 0.4, 0.9375, None, Status::AtRisk),
-        ("fibre cagr", &fibre, series(&[(2017, 60.0)]), Method::Cagr, 0.375, 0.4, 0.9375, Some(1.0154), Status::OnTrack),
-        (
-            "energy cagr",
-            &energy,
-            series(&[(2020, 100.0), (2023, 93.0)]),
-            Method::Cagr,
-            0.5,
-            0.6,
-            0.8333,
-            Some(0.8044),
-            Status::AtRisk,
-        ),
-        ("energy linear", &energy, series(&[(2020, 100.0), (2023, 93.0)]), Method::Linear, 0.5, 0.6, 0.8333, None, Status::AtRisk),
+    struct Case<'a> {
+        name: &'a str,
+        spec: &'a TargetSpec,
+        series: Vec<Observation>,
+        as_of: NaiveDate,
+        method: Method,
+        progress: f64,
+        elapsed: f64,
+        pace: f64,
+        cagr_ratio: Option<f64>,
+        status: Status,
+    }
+    let fibre_2017 = || series(&[(2017, 60.0)]);
+    let energy_2023 = || series(&[(2020, 100.0), (2023, 93.0)]);
+    #[rustfmt::skip]
+    let cases = [
+        Case { name: "fibre linear", spec: &fibre, series: fibre_2017(), as_of: ymd(2018, 6, 30), method: Method::Linear,
+               progress: 0.375, elapsed: 0.4, pace: 0.9375, cagr_ratio: None, status: Status::AtRisk },
+        Case { name: "fibre cagr", spec: &fibre, series: fibre_2017(), as_of: ymd(2018, 6, 30), method: Method::Cagr,
+               progress: 0.375, elapsed: 0.4, pace: 0.9375, cagr_ratio: Some(1.0154), status: Status::OnTrack },
+        Case { name: "energy cagr", spec: &energy, series: energy_2023(), as_of: ymd(2024, 6, 30), method: Method::Cagr,
+               progress: 0.5, elapsed: 0.6, pace: 0.8333, cagr_ratio: Some(0.8044), status: Status::AtRisk },
+        Case { name: "energy linear", spec: &energy, series: energy_2023(), as_of: ymd(2024, 6, 30), method: Method::Linear,
+               progress: 0.5, elapsed: 0.6, pace: 0.8333, cagr_ratio: None, status: Status::AtRisk },
     ];
-    for (name, spec, observations, method, progress, elapsed, pace, ratio, status) in cases {
-        let as_of = if name.starts_with("fibre") { ymd(2018, 6, 30) } else { ymd(2024, 6, 30) };
-        let got = assess(spec, &observations, as_of, method);
-        close(got.progress, progress, name);
-        close(got.elapsed, elapsed, name);
-        close(got.pace, pace, name);
-        match ratio {
-            Some(r) => close(got.cagr_ratio, r, name),
-            None => assert_eq!(got.cagr_ratio, None, "{name}"),
+    for case in cases {
+        let got = assess(case.spec, &case.series, case.as_of, case.method);
+        close(got.progress, case.progress, case.name);
+        close(got.elapsed, case.elapsed, case.name);
+        close(got.pace, case.pace, case.name);
+        match case.cagr_ratio {
+            Some(r) => close(got.cagr_ratio, r, case.name),
+            None => assert_eq!(got.cagr_ratio, None, "{}", case.name),
         }
-        assert_eq!(got.status, status, "{name}: {got:?}");
+        assert_eq!(got.status, case.status, "{}: {got:?}", case.name);
     }
     let got = assess(&energy, &series(&[(2020, 100.0), (2023, 93.0)]), ymd(2024, 6, 30), Method::Linear);
     close(got.target_value, 86.0, "比2020年下降14% is 86 % of the 2020 value");
@@ -100,7 +107,8 @@ fn okr_decrease_progress_is_the_share_of_the_distance() {
 #[test]
 fn comparators_keep_the_documents_meaning() {
     let as_of = ymd(2020, 6, 30);
-    let with = |comparator, value, tolerance| TargetSpec { tolerance, ..level(comparator, value, Some((2015, 800.0)), 2020) };
+    let with =
+        |comparator, value, tolerance| TargetSpec { tolerance, ..level(comparator, value, Some((2015, 800.0)), 2020) };
     // (comparator, target, tolerance, actual, achieved)
     let cases = [
         (Comparator::MoreThan, 5000.0, None, 5000.0, false), // 超过5000: 5000 does not meet it
@@ -132,7 +140,8 @@ fn ranges_are_achieved_inside_and_measured_to_the_nearer_bound() {
 
 #[test]
 fn milestones_are_done_staged_or_missed() {
-    let spec = TargetSpec { kind: TargetKind::Milestone, comparator: None, ..level(Comparator::AtLeast, 100.0, None, 2020) };
+    let spec =
+        TargetSpec { kind: TargetKind::Milestone, comparator: None, ..level(Comparator::AtLeast, 100.0, None, 2020) };
     let as_of = ymd(2018, 6, 1);
     let at = |value: f64| vec![Observation { date: ymd(2018, 1, 1), value }];
     assert_eq!(assess(&spec, &at(100.0), as_of, Method::Linear).status, Status::Achieved);
@@ -253,7 +262,12 @@ mod properties {
     }
 
     fn kind_strategy() -> impl Strategy<Value = TargetKind> {
-        prop_oneof![Just(TargetKind::Level), Just(TargetKind::Change), Just(TargetKind::Range), Just(TargetKind::Milestone)]
+        prop_oneof![
+            Just(TargetKind::Level),
+            Just(TargetKind::Change),
+            Just(TargetKind::Range),
+            Just(TargetKind::Milestone)
+        ]
     }
 
     /// Values on a coarse grid, so equalities (actual = target, baseline = target) happen.
@@ -274,20 +288,22 @@ mod properties {
             prop::option::of((date_strategy(2010, 2026), value_strategy())),
             date_strategy(2010, 2020),
         )
-            .prop_map(|(kind, comparator, value, width, tolerance, relative, reference_year, deadline, baseline, start)| {
-                TargetSpec {
-                    kind,
-                    comparator: (kind != TargetKind::Milestone).then_some(comparator),
-                    value: if kind == TargetKind::Milestone { 100.0 } else { value },
-                    value_max: (kind == TargetKind::Range).then_some(value + width),
-                    tolerance: tolerance.or((comparator == Comparator::About).then_some(1.0)),
-                    relative_change: relative,
-                    reference_year: (kind == TargetKind::Change).then_some(reference_year),
-                    deadline,
-                    baseline,
-                    start,
-                }
-            })
+            .prop_map(
+                |(kind, comparator, value, width, tolerance, relative, reference_year, deadline, baseline, start)| {
+                    TargetSpec {
+                        kind,
+                        comparator: (kind != TargetKind::Milestone).then_some(comparator),
+                        value: if kind == TargetKind::Milestone { 100.0 } else { value },
+                        value_max: (kind == TargetKind::Range).then_some(value + width),
+                        tolerance: tolerance.or((comparator == Comparator::About).then_some(1.0)),
+                        relative_change: relative,
+                        reference_year: (kind == TargetKind::Change).then_some(reference_year),
+                        deadline,
+                        baseline,
+                        start,
+                    }
+                },
+            )
     }
 
     fn series_strategy() -> impl Strategy<Value = Vec<Observation>> {
@@ -321,11 +337,15 @@ mod properties {
             let frame = assess_all(&specs, &series, as_of, method).unwrap();
             let statuses = frame.statuses().unwrap();
             let columns = ["target_value", "progress", "elapsed", "pace", "cagr_ratio"].map(|c| frame.column_f64(c).unwrap());
-            let late: Vec<bool> = frame.frame.column("achieved_late").unwrap().bool().unwrap().iter().map(|b| b.unwrap_or(false)).collect();
+            let late = frame.achieved_late().unwrap();
+            let latest = frame.points("latest_t", "latest_value").unwrap();
+            let baseline = frame.points("baseline_t", "baseline_value").unwrap();
             for (i, (spec, observations)) in targets.iter().enumerate() {
                 let one = assess(spec, observations, as_of, method);
                 prop_assert_eq!(statuses[i], one.status, "target {}: {:?} {:?} → {:?}", i, spec, observations, one);
                 prop_assert_eq!(late[i], one.achieved_late);
+                prop_assert_eq!(latest[i], one.latest);
+                prop_assert_eq!(baseline[i], one.baseline);
                 let expected = [one.target_value, one.progress, one.elapsed, one.pace, one.cagr_ratio];
                 for (c, name) in ["target_value", "progress", "elapsed", "pace", "cagr_ratio"].iter().enumerate() {
                     prop_assert!(same(columns[c][i], expected[c]), "{} of target {}: frame {:?} engine {:?}", name, i, columns[c][i], expected[c]);
@@ -367,4 +387,12 @@ mod properties {
             prop_assert!(same(higher.progress, lower.progress) && same(higher.pace, lower.pace));
         }
     }
+}
+
+#[test]
+fn a_baseline_alone_is_no_data_even_after_the_deadline() {
+    let spec = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
+    let got = assess(&spec, &series(&[(2015, 54.0)]), ymd(2026, 1, 1), Method::Linear);
+    assert_eq!(got.status, Status::NoData, "{got:?}");
+    assert!(got.reason.unwrap().contains("since the baseline"));
 }

@@ -4,10 +4,7 @@ use crate::helpers::{TestDb, backends, copy_catalog, repo_root};
 
 fn plantrack(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_plantrack"));
-    command
-        .args(args)
-        .current_dir(repo_root())
-        .env("RUST_LOG", "warn");
+    command.args(args).current_dir(repo_root()).env("RUST_LOG", "warn");
     for (k, v) in envs {
         command.env(k, v);
     }
@@ -18,22 +15,12 @@ fn plantrack(args: &[&str], envs: &[(&str, &str)]) -> Output {
 fn catalog_check_passes_on_the_shipped_catalog_and_syncs_it() {
     for backend in backends() {
         let db = TestDb::new(&backend);
-        let out = plantrack(
-            &["catalog", "check"],
-            &[("PLANTRACK_DATABASE_URL", &db.url)],
-        );
+        let out = plantrack(&["catalog", "check"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains("catalog ok"), "{stdout}");
         assert!(stdout.contains("new"), "{stdout}");
-        let again = plantrack(
-            &["catalog", "check"],
-            &[("PLANTRACK_DATABASE_URL", &db.url)],
-        );
+        let again = plantrack(&["catalog", "check"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
         assert!(String::from_utf8_lossy(&again.stdout).contains("0 new, 0 updated, 0 retired"));
     }
 }
@@ -44,19 +31,9 @@ fn catalog_check_rejects_a_broken_quote_naming_file_and_line() {
     let catalog = copy_catalog(dir.path());
     let file = catalog.join("smart-city-13th-fyp.toml");
     let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(
-        &file,
-        text.replacen(
-            "quote = \"实际光纤入户率达到 70%\"",
-            "quote = \"实际光纤入户率达到 75%\"",
-            1,
-        ),
-    )
-    .unwrap();
-    let out = plantrack(
-        &["catalog", "check", "--no-sync"],
-        &[("PLANTRACK_CATALOG_DIR", catalog.to_str().unwrap())],
-    );
+    std::fs::write(&file, text.replacen("quote = \"实际光纤入户率达到 70%\"", "quote = \"实际光纤入户率达到 75%\"", 1))
+        .unwrap();
+    let out = plantrack(&["catalog", "check", "--no-sync"], &[("PLANTRACK_CATALOG_DIR", catalog.to_str().unwrap())]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("smart-city-13th-fyp.toml"), "{stderr}");
@@ -68,26 +45,12 @@ fn catalog_check_rejects_a_broken_quote_naming_file_and_line() {
 fn catalog_export_prints_every_target_as_json() {
     let db = TestDb::new(&crate::helpers::Backend::Sqlite);
     let out = plantrack(&["catalog", "export", "--format", "json"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let catalog: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let targets = catalog["targets"].as_array().unwrap();
     assert!(targets.len() >= 400);
-    assert!(
-        targets
-            .iter()
-            .any(|t| t["as_written"] == "≥ 70%" && t["indicator"] == "ftth-takeup-rate")
-    );
-    assert!(
-        catalog["plans"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["doc_number"] == "沪府发〔2016〕80号")
-    );
+    assert!(targets.iter().any(|t| t["as_written"] == "≥ 70%" && t["indicator"] == "ftth-takeup-rate"));
+    assert!(catalog["plans"].as_array().unwrap().iter().any(|p| p["doc_number"] == "沪府发〔2016〕80号"));
 }
 
 #[test]
@@ -101,10 +64,7 @@ fn every_command_explains_itself() {
     ] {
         let out = plantrack(&args, &[]);
         assert!(out.status.success(), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("Usage"),
-            "{args:?}"
-        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
     }
 }
 
@@ -112,11 +72,7 @@ fn every_command_explains_itself() {
 fn migrate_creates_the_database_and_a_bad_url_is_a_clear_error() {
     let db = TestDb::new(&crate::helpers::Backend::Sqlite);
     let out = plantrack(&["migrate"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = plantrack(&["migrate"], &[("PLANTRACK_DATABASE_URL", "mysql://x")]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no known scheme"));

@@ -40,11 +40,9 @@ impl TestDb {
     pub fn new(backend: &Backend) -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         match backend {
-            Backend::Sqlite => TestDb {
-                url: format!("sqlite://{}", dir.path().join("plantrack.db").display()),
-                dir,
-                postgres: None,
-            },
+            Backend::Sqlite => {
+                TestDb { url: format!("sqlite://{}", dir.path().join("plantrack.db").display()), dir, postgres: None }
+            }
             Backend::Postgres(admin_url) => {
                 let name = format!(
                     "plantrack_test_{}_{}_{}",
@@ -52,19 +50,10 @@ impl TestDb {
                     COUNTER.fetch_add(1, Ordering::SeqCst),
                     chrono::Utc::now().timestamp_micros() % 1_000_000
                 );
-                let mut admin = PgConnection::establish(admin_url)
-                    .expect("connect to the PostgreSQL test server");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .expect("create database");
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(base, _)| base);
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    dir,
-                    postgres: Some((admin_url.clone(), name)),
-                }
+                let mut admin = PgConnection::establish(admin_url).expect("connect to the PostgreSQL test server");
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create database");
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+                TestDb { url: format!("{base}/{name}"), dir, postgres: Some((admin_url.clone(), name)) }
             }
         }
     }
@@ -75,8 +64,7 @@ impl Drop for TestDb {
         if let Some((admin_url, name)) = &self.postgres
             && let Ok(mut admin) = PgConnection::establish(admin_url)
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
         }
     }
 }
@@ -92,23 +80,47 @@ pub fn settings(db: &TestDb, catalog_dir: Option<PathBuf>) -> Settings {
         seed_actuals_dir: repo_root().join("seed/actuals"),
         load_seed_actuals: true,
         pool_size: 4,
+        upload_limit_bytes: 50 * 1024 * 1024,
+        public_read: true,
+        inbox_dir: None,
+        inbox_poll_seconds: 1,
     }
 }
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    pub db_url: String,
+
     /// Kept so the database lives as long as the app.
     _db: TestDb,
 }
 
 impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
+        self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
+    }
+
+    /// A new API token with this role, created the way an admin would.
+    pub fn token(&self, role: plantrack::auth::Role) -> String {
+        let pool = plantrack::db::connect(&self.db_url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        plantrack::auth::create_token(&mut conn, &format!("test-{role}"), role, plantrack::now()).unwrap()
+    }
+
+    /// Posts a CSV body as `token`; answers status and JSON.
+    pub async fn upload(&self, token: &str, query: &str, body: impl Into<reqwest::Body>) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/uploads{query}", self.address))
+            .bearer_auth(token)
+            .header("Content-Type", "text/csv")
+            .body(body)
             .send()
             .await
-            .expect("request")
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
@@ -124,18 +136,33 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: TestDb, catalog_dir: Option<PathBuf>) -> TestApp {
-    let settings = settings(&db, catalog_dir);
+    spawn_configured(db, settings_with(catalog_dir)).await
+}
+
+fn settings_with(catalog_dir: Option<PathBuf>) -> impl FnOnce(&TestDb) -> Settings {
+    move |db| settings(db, catalog_dir)
+}
+
+/// Starts the app with settings adjusted by `configure`.
+pub async fn spawn_app_configured(backend: &Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_configured(TestDb::new(backend), |db| {
+        let mut s = settings(db, None);
+        configure(&mut s);
+        s
+    })
+    .await
+}
+
+async fn spawn_configured(db: TestDb, make: impl FnOnce(&TestDb) -> Settings) -> TestApp {
+    let settings = make(&db);
+
     let app = tokio::task::spawn_blocking(move || Application::build(&settings))
         .await
         .expect("build task")
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        _db: db,
-    }
+    TestApp { address, client: reqwest::Client::new(), db_url: db.url.clone(), _db: db }
 }
 
 /// Copies the shipped catalog to a temporary directory a test may edit.

@@ -4,5 +4,7 @@
 
 mod catalog_cli;
 mod helpers;
+mod progress_api;
 mod read_api;
 mod sync;
+mod uploads;

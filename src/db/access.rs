@@ -1,0 +1,133 @@
+//! API tokens (only their hashes are stored), the audit log, and inbox claims.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{api_tokens, audit_log, inbox_claims};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_token(
+    conn: &mut DbConn,
+    name: &str,
+    role: &str,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::name.eq(name),
+            api_tokens::role.eq(role),
+            api_tokens::token_hash.eq(token_hash),
+            api_tokens::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The live (not revoked) token with this hash.
+pub fn token_by_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<TokenRow>> {
+    api_tokens::table
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_tokens(conn: &mut DbConn) -> QueryResult<Vec<TokenRow>> {
+    api_tokens::table.order(api_tokens::id).select(TokenRow::as_select()).load(conn)
+}
+
+pub fn revoke_token(conn: &mut DbConn, name: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(api_tokens::table.filter(api_tokens::name.eq(name)).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(Some(now)))
+        .execute(conn)
+}
+
+/// Records a write: who did what to which thing.
+pub fn audit(
+    conn: &mut DbConn,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    details: Option<String>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(now),
+            audit_log::actor.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::subject.eq(subject),
+            audit_log::details.eq(details),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub details: Option<String>,
+}
+
+pub fn audit_entries(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .select((
+            audit_log::id,
+            audit_log::at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::subject,
+            audit_log::details,
+        ))
+        .load(conn)
+}
+
+/// Claims an inbox file for this replica; false when another replica already has it.
+pub fn claim_inbox_file(
+    conn: &mut DbConn,
+    file_name: &str,
+    sha256: &str,
+    claimed_by: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let inserted = match conn {
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(inbox_claims::table)
+            .values((
+                inbox_claims::file_name.eq(file_name),
+                inbox_claims::sha256.eq(sha256),
+                inbox_claims::claimed_by.eq(claimed_by),
+                inbox_claims::claimed_at.eq(now),
+            ))
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(inbox_claims::table)
+            .values((
+                inbox_claims::file_name.eq(file_name),
+                inbox_claims::sha256.eq(sha256),
+                inbox_claims::claimed_by.eq(claimed_by),
+                inbox_claims::claimed_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}

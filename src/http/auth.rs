@@ -1,0 +1,37 @@
+//! Bearer tokens on requests: 401 without a valid token, 403 with one whose role is too low.
+
+use actix_web::{HttpRequest, web};
+
+use crate::auth::{self, Caller, Role};
+use crate::db::DbPool;
+use crate::error::AppError;
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = header.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+/// The caller, who must hold at least `role`.
+pub async fn require(req: &HttpRequest, pool: &web::Data<DbPool>, role: Role) -> Result<Caller, AppError> {
+    let Some(token) = bearer(req) else {
+        return Err(AppError::Unauthorized(format!(
+            "this needs an API token with the {role} role: send `Authorization: Bearer <token>` \
+             (an admin creates one with `plantrack token create --name NAME --role {role}`)"
+        )));
+    };
+    let pool = pool.clone();
+    let caller = web::block(move || {
+        let mut conn = pool.get()?;
+        Ok::<_, AppError>(auth::authenticate(&mut conn, &token)?)
+    })
+    .await??;
+    match caller {
+        None => Err(AppError::Unauthorized("the API token is unknown or revoked".to_owned())),
+        Some(caller) if caller.role < role => Err(AppError::Forbidden(format!(
+            "the token `{}` has the {} role; this needs {role}",
+            caller.name, caller.role
+        ))),
+        Some(caller) => Ok(caller),
+    }
+}

@@ -1,0 +1,190 @@
+//! Targets judged: loads targets and their actuals through `db` and runs the progress engine.
+//! The read side (HTTP, CLI, charts, reports) asks here; nothing here writes.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
+use crate::db::{DbConn, actuals, queries};
+use crate::domain::{Comparator, TargetKind};
+use crate::progress::{self, Method, Observation, Point, Progress, Revision, Status, TargetSpec};
+
+/// The date and method a judgement is made for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Judgement {
+    pub as_of: NaiveDate,
+    pub method: Method,
+}
+
+/// The progress fields shown in lists (everything but the projection and the reason).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ProgressSummary {
+    pub status: Status,
+    pub method: Method,
+    pub as_of: NaiveDate,
+    pub achieved_late: bool,
+    pub target_value: Option<f64>,
+    pub baseline: Option<Point>,
+    pub latest: Option<Point>,
+    pub progress: Option<f64>,
+    pub elapsed: Option<f64>,
+    pub pace: Option<f64>,
+    pub cagr_ratio: Option<f64>,
+}
+
+impl From<&Progress> for ProgressSummary {
+    fn from(p: &Progress) -> Self {
+        ProgressSummary {
+            status: p.status,
+            method: p.method,
+            as_of: p.as_of,
+            achieved_late: p.achieved_late,
+            target_value: p.target_value,
+            baseline: p.baseline,
+            latest: p.latest,
+            progress: p.progress,
+            elapsed: p.elapsed,
+            pace: p.pace,
+            cagr_ratio: p.cagr_ratio,
+        }
+    }
+}
+
+/// A target with its plan, indicator and verdict.
+#[derive(Debug, Clone)]
+pub struct Assessed {
+    pub target: TargetRow,
+    pub plan: PlanRow,
+    pub indicator: IndicatorRow,
+    pub summary: ProgressSummary,
+}
+
+/// What the engine needs of a stored target.
+pub fn spec_of(target: &TargetRow, plan: &PlanRow) -> TargetSpec {
+    let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
+    let comparator: Option<Comparator> = target.comparator.as_deref().and_then(|c| c.parse().ok());
+    let year_end = |y: i32| NaiveDate::from_ymd_opt(y, 12, 31);
+    TargetSpec {
+        kind,
+        comparator,
+        value: target.value,
+        value_max: target.value_max,
+        tolerance: target.tolerance,
+        relative_change: kind == TargetKind::Change && target.unit.trim() == "%",
+        reference_year: target.reference_year,
+        deadline: target.deadline_date,
+        baseline: match (target.baseline_year.and_then(year_end), target.baseline_value) {
+            (Some(date), Some(value)) => Some((date, value)),
+            _ => None,
+        },
+        start: plan
+            .issued
+            .or_else(|| NaiveDate::from_ymd_opt(plan.horizon_start, 1, 1))
+            .unwrap_or(target.deadline_date),
+    }
+}
+
+/// Each target's series as of the date, from the stored revisions of its indicator and region.
+fn series_for(
+    targets: &[queries::TargetWithContext],
+    revisions: &[actuals::RevisionRow],
+    as_of: NaiveDate,
+) -> Vec<Vec<Observation>> {
+    let mut by_series: HashMap<(i64, &str), Vec<Revision>> = HashMap::new();
+    for r in revisions {
+        by_series.entry((r.indicator_id, r.region.as_str())).or_default().push(Revision {
+            period_end: r.period_end,
+            value: r.value,
+            recorded_on: r.recorded_at.date(),
+        });
+    }
+    targets
+        .iter()
+        .map(|(t, _, _)| {
+            by_series
+                .get(&(t.indicator_id, t.region.as_str()))
+                .map(|revs| progress::observations_as_of(revs, as_of))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Judges every (current) target of a plan and/or indicator at once, with the polars frame.
+pub fn assess_list(
+    conn: &mut DbConn,
+    plan: Option<&str>,
+    indicator: Option<&str>,
+    judgement: Judgement,
+) -> anyhow::Result<Vec<Assessed>> {
+    let targets = queries::list_targets(conn, plan, indicator)?;
+    let mut indicator_ids: Vec<i64> = targets.iter().map(|(t, _, _)| t.indicator_id).collect();
+    indicator_ids.sort_unstable();
+    indicator_ids.dedup();
+    let revisions = actuals::revisions_of(conn, &indicator_ids)?;
+    let series = series_for(&targets, &revisions, judgement.as_of);
+    let specs: Vec<TargetSpec> = targets.iter().map(|(t, p, _)| spec_of(t, p)).collect();
+    let slices: Vec<&[Observation]> = series.iter().map(Vec::as_slice).collect();
+    let frame = progress::frame::assess_all(&specs, &slices, judgement.as_of, judgement.method)?;
+    let statuses = frame.statuses()?;
+    let late = frame.achieved_late()?;
+    let [target_value, progress, elapsed, pace, cagr_ratio] =
+        ["target_value", "progress", "elapsed", "pace", "cagr_ratio"].map(|c| frame.column_f64(c));
+    let (target_value, progress, elapsed, pace, cagr_ratio) = (target_value?, progress?, elapsed?, pace?, cagr_ratio?);
+    let latest = frame.points("latest_t", "latest_value")?;
+    let baseline = frame.points("baseline_t", "baseline_value")?;
+    Ok(targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (target, plan, indicator))| Assessed {
+            summary: ProgressSummary {
+                status: statuses[i],
+                // Milestones are always judged by linear pace.
+                method: if target.kind == "milestone" { Method::Linear } else { judgement.method },
+                as_of: judgement.as_of,
+                achieved_late: late[i],
+                target_value: target_value[i],
+                baseline: baseline[i],
+                latest: latest[i],
+                progress: progress[i],
+                elapsed: elapsed[i],
+                pace: pace[i],
+                cagr_ratio: cagr_ratio[i],
+            },
+            target,
+            plan,
+            indicator,
+        })
+        .collect())
+}
+
+/// One target in full: its verdict with projection and reason, and its actuals.
+pub struct AssessedOne {
+    pub target: queries::TargetWithContext,
+    pub progress: Progress,
+    pub series: Vec<Observation>,
+}
+
+pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: Judgement) -> anyhow::Result<Option<AssessedOne>> {
+    let Some(target) = queries::target_by_slug(conn, slug)? else { return Ok(None) };
+    let revisions = actuals::revisions_of(conn, &[target.0.indicator_id])?;
+    let series = series_for(std::slice::from_ref(&target), &revisions, judgement.as_of).remove(0);
+    let spec = spec_of(&target.0, &target.1);
+    let progress = progress::assess(&spec, &series, judgement.as_of, judgement.method);
+    Ok(Some(AssessedOne { target, progress, series }))
+}
+
+/// Counts per status, every status listed (zeros included), in the order of [`progress::ALL_STATUSES`].
+pub fn count_by_status<'a>(statuses: impl Iterator<Item = &'a Status>) -> Vec<(Status, usize)> {
+    let mut counts: HashMap<Status, usize> = HashMap::new();
+    for s in statuses {
+        *counts.entry(*s).or_default() += 1;
+    }
+    progress::ALL_STATUSES.iter().map(|s| (*s, counts.get(s).copied().unwrap_or(0))).collect()
+}
+
+/// "As of" when none is given: today, in the server's time zone.
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}

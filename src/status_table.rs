@@ -1,0 +1,113 @@
+//! Statuses for people and spreadsheets: an aligned terminal table (Chinese names take two
+//! columns each) and CSV.
+
+use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::domain::format_number;
+use crate::status::{Assessed, Judgement};
+
+fn percent(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()
+}
+
+fn ratio(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.2}")).unwrap_or_default()
+}
+
+/// The latest actual in the indicator's unit (the one actuals are stored in), with its date.
+fn latest(a: &Assessed) -> String {
+    a.summary.latest.map(|p| format!("{}{} ({})", format_number(p.value), a.indicator.unit, p.date)).unwrap_or_default()
+}
+
+pub fn table(assessed: &[Assessed], judgement: Judgement) -> String {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).set_header(vec![
+        "目标 target",
+        "目标值 goal",
+        "期限 due",
+        "最新 latest",
+        "进度 progress",
+        "时间 elapsed",
+        "pace",
+        "状态 status",
+    ]);
+    for a in assessed {
+        let s = &a.summary;
+        let goal = crate::domain::goal_as_written(
+            a.target.kind.parse().unwrap_or(crate::domain::TargetKind::Level),
+            a.target.comparator.as_deref().and_then(|c| c.parse().ok()),
+            a.target.value,
+            a.target.value_max,
+            a.target.scale,
+            &a.target.unit,
+        );
+        let late = if s.achieved_late { "（逾期）" } else { "" };
+        table.add_row(vec![
+            Cell::new(&a.target.name),
+            Cell::new(goal),
+            Cell::new(&a.target.deadline),
+            Cell::new(latest(a)),
+            Cell::new(percent(s.progress)),
+            Cell::new(percent(s.elapsed)),
+            Cell::new(ratio(s.cagr_ratio.or(s.pace))),
+            Cell::new(format!("{} {}{late}", s.status.label_zh(), s.status.as_str())),
+        ]);
+    }
+    let counts = crate::status::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    let summary: Vec<String> =
+        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.label_zh())).collect();
+    format!(
+        "{table}\n{} targets as of {} ({}): {}",
+        assessed.len(),
+        judgement.as_of,
+        judgement.method.as_str(),
+        summary.join(" · ")
+    )
+}
+
+pub fn csv(assessed: &[Assessed]) -> anyhow::Result<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        "target",
+        "plan",
+        "indicator",
+        "name",
+        "name_en",
+        "status",
+        "achieved_late",
+        "progress",
+        "elapsed",
+        "pace",
+        "cagr_ratio",
+        "latest_date",
+        "latest_value",
+        "target_value",
+        "deadline",
+        "as_of",
+        "method",
+    ])?;
+    let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for a in assessed {
+        let s = &a.summary;
+        writer.write_record([
+            a.target.slug.clone(),
+            a.plan.slug.clone(),
+            a.indicator.slug.clone(),
+            a.target.name.clone(),
+            a.target.name_en.clone(),
+            s.status.as_str().to_owned(),
+            s.achieved_late.to_string(),
+            number(s.progress),
+            number(s.elapsed),
+            number(s.pace),
+            number(s.cagr_ratio),
+            s.latest.map(|p| p.date.to_string()).unwrap_or_default(),
+            number(s.latest.map(|p| p.value)),
+            number(s.target_value),
+            a.target.deadline.clone(),
+            s.as_of.to_string(),
+            s.method.as_str().to_owned(),
+        ])?;
+    }
+    Ok(String::from_utf8(writer.into_inner()?)?)
+}

@@ -1,0 +1,117 @@
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestDb, backends, repo_root, spawn_app, spawn_app_with};
+
+fn by_slug(targets: &Value) -> HashMap<String, Value> {
+    targets.as_array().unwrap().iter().map(|t| (t["slug"].as_str().unwrap().to_owned(), t.clone())).collect()
+}
+
+#[tokio::test]
+async fn the_2016_open_data_goals_are_judged_by_the_2020_figure_of_the_2021_plan() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let (status, targets) = app.get_json("/api/v1/targets?indicator=open-data-sets").await;
+        assert_eq!(status, 200);
+        let targets = by_slug(&targets);
+        // 智慧城市“十三五”: 开放数据集超过 5000 项 by 2020; the 2021 plan reports 超过4000 for 2020.
+        let more_than_5000 = &targets["sc13-open-data-sets"]["progress"];
+        assert_eq!(more_than_5000["status"], "missed", "{more_than_5000}");
+        assert_eq!(more_than_5000["latest"]["value"], 4000.0);
+        assert_eq!(more_than_5000["latest"]["date"], "2020-12-31");
+        // The 2016 big-data plan's 3000 was reached.
+        assert_eq!(targets["bd16-open-data-sets"]["progress"]["status"], "achieved");
+    }
+}
+
+#[tokio::test]
+async fn targets_filter_by_status_and_plans_count_them() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, achieved) = app.get_json("/api/v1/targets?status=achieved").await;
+    let achieved = achieved.as_array().unwrap();
+    assert!(!achieved.is_empty());
+    assert!(achieved.iter().all(|t| t["progress"]["status"] == "achieved"));
+    let (_, plan) = app.get_json("/api/v1/plans/smart-city-13th-fyp").await;
+    let counted: u64 = plan["status_counts"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted as usize, plan["targets"].as_array().unwrap().len());
+    let missed = plan["status_counts"].as_array().unwrap().iter().find(|c| c["status"] == "missed").unwrap();
+    assert!(missed["count"].as_u64().unwrap() >= 1);
+    assert_eq!(missed["label"], "未按期实现");
+    let (_, plans) = app.get_json("/api/v1/plans").await;
+    assert!(plans.as_array().unwrap().iter().all(|p| p["status_counts"].is_array()));
+}
+
+#[tokio::test]
+async fn bad_status_date_and_method_are_400_naming_the_parameter() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    for (path, parameter) in [
+        ("/api/v1/targets?status=fine", "status"),
+        ("/api/v1/targets?as_of=2020-13-01", "as_of"),
+        ("/api/v1/targets?method=magic", "method"),
+        ("/api/v1/targets/sc13-open-data-sets?as_of=yesterday", "as_of"),
+        ("/api/v1/plans/smart-city-13th-fyp?method=okr", "method"),
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(body["error"]["details"]["parameter"], parameter, "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn as_of_a_date_before_the_figures_were_recorded_they_do_not_count() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, before) = app.get_json("/api/v1/targets/sc13-open-data-sets?as_of=2021-06-30").await;
+    assert_eq!(before["progress"]["status"], "no_data", "the seed figures were recorded today, not in 2021");
+    let (_, now) = app.get_json("/api/v1/targets/sc13-open-data-sets").await;
+    assert_eq!(now["progress"]["status"], "missed");
+    let projection = &now["assessment"]["projection"];
+    assert_eq!(projection["fit"], "two_points", "{now}");
+    assert_eq!(now["series"].as_array().unwrap().len(), 2, "800 (2015) and 4000 (2020)");
+    let (_, cagr) = app.get_json("/api/v1/targets/sc13-open-data-sets?method=cagr").await;
+    assert!(cagr["assessment"]["cagr_ratio"].as_f64().is_some(), "{cagr}");
+}
+
+#[tokio::test]
+async fn the_cli_and_the_api_agree() {
+    let db = TestDb::new(&Backend::Sqlite);
+    let url = db.url.clone();
+    let app = spawn_app_with(db, None).await;
+    let (_, api) = app.get_json("/api/v1/targets?plan=smart-city-13th-fyp").await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
+        .args(["status", "--plan", "smart-city-13th-fyp", "--format", "json"])
+        .current_dir(repo_root())
+        .env("PLANTRACK_DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses = |v: &Value| -> Vec<(String, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["slug"].as_str().unwrap().to_owned(), t["progress"]["status"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    assert_eq!(statuses(&cli), statuses(&api));
+
+    let table = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
+        .args(["status", "--plan", "smart-city-13th-fyp"])
+        .current_dir(repo_root())
+        .env("PLANTRACK_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("政府数据开放数据集") || text.contains("开放数据集"), "{text}");
+    assert!(text.contains("未按期实现 missed"));
+    let csv = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
+        .args(["status", "--format", "csv", "--method", "cagr"])
+        .current_dir(repo_root())
+        .env("PLANTRACK_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with("target,plan,indicator,name"));
+    assert!(csv.lines().any(|l| l.starts_with("sc13-open-data-sets,") && l.contains(",missed,")));
+}

@@ -1,0 +1,280 @@
+use plantrack::auth::Role;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, backends, spawn_app, spawn_app_configured};
+
+async fn actuals(app: &TestApp, indicator: &str, history: bool) -> Vec<Value> {
+    let (status, body) = app.get_json(&format!("/api/v1/indicators/{indicator}/actuals?history={history}")).await;
+    assert_eq!(status, 200, "{body}");
+    body.as_array().unwrap().clone()
+}
+
+fn rows_for(rows: &[Value], period: &str) -> Vec<Value> {
+    rows.iter().filter(|r| r["period"] == period).cloned().collect()
+}
+
+#[tokio::test]
+async fn writing_needs_an_uploader_token() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let csv = "indicator,period,value\nopen-data-sets,2021,4500\n";
+    let response = app.client.post(format!("{}/api/v1/uploads", app.address)).body(csv).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let (status, body) = app.upload("pt_not-a-token", "", csv).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    let (status, body) = app.upload(&app.token(Role::Viewer), "", csv).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "forbidden");
+    let (status, body) = app.upload(&app.token(Role::Uploader), "", csv).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test]
+async fn a_gb18030_excel_export_with_chinese_names_and_headers_is_read() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let text = "指标,期间,数值,地区,备注\r\n实际光纤入户率,2018,\"６５．５％\",全市,年报\r\n\r\n政府数据开放数据集数量,2021-Q2,\"4,600\",全市,\r\n";
+        let (gbk, _, _) = encoding_rs::GB18030.encode(text);
+        let (status, report) = app.upload(&app.token(Role::Uploader), "?name=年报.csv", gbk.into_owned()).await;
+        assert_eq!(status, 201, "{report}");
+        assert_eq!(report["encoding"], "gb18030");
+        assert_eq!(report["rows_new"], 2);
+        let ftth = actuals(&app, "ftth-takeup-rate", false).await;
+        assert_eq!(rows_for(&ftth, "2018")[0]["value"], 65.5);
+        assert_eq!(rows_for(&ftth, "2018")[0]["note"], "年报");
+        let open = actuals(&app, "open-data-sets", false).await;
+        assert_eq!(rows_for(&open, "2021-Q2")[0]["value"], 4600.0);
+        assert_eq!(rows_for(&open, "2021-Q2")[0]["period_end"], "2021-06-30");
+    }
+}
+
+#[tokio::test]
+async fn a_utf8_file_with_a_byte_order_mark_and_tabs_is_read() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let body = "\u{feff}Indicator\tPeriod\tValue\nopen-data-sets\t2022-07\t5100\n";
+    let (status, report) = app.upload(&app.token(Role::Uploader), "", body).await;
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(rows_for(&actuals(&app, "open-data-sets", false).await, "2022-07")[0]["value"], 5100.0);
+}
+
+#[tokio::test]
+async fn a_file_with_three_bad_rows_lists_all_three_and_writes_nothing() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let before = actuals(&app, "open-data-sets", true).await.len();
+        let csv = "indicator,period,value,region\n\
+                   open-data-sets,2021,4500,全市\n\
+                   open-data-set,2021,4500,全市\n\
+                   ftth-takeup-rate,2020-13,65,全市\n\
+                   ftth-takeup-rate,2019,abc,火星\n\
+                   open-data-sets,2022,4800,\n";
+        let (status, body) = app.upload(&app.token(Role::Uploader), "", csv).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_upload");
+        let errors = body["error"]["details"]["errors"].as_array().unwrap();
+        let located: Vec<(u64, &str)> =
+            errors.iter().map(|e| (e["line"].as_u64().unwrap(), e["column"].as_str().unwrap())).collect();
+        assert_eq!(located, vec![(3, "indicator"), (4, "period"), (5, "region"), (5, "value")], "{body}");
+        assert!(errors[0]["reason"].as_str().unwrap().contains("did you mean open-data-sets"));
+        assert_eq!(errors[0]["value"], "open-data-set");
+        assert_eq!(errors[3]["value"], "abc");
+        assert_eq!(actuals(&app, "open-data-sets", true).await.len(), before, "the good rows were not written either");
+        let upload_id = body["error"]["details"]["upload_id"].as_i64().unwrap();
+        let (_, upload) = app.get_json(&format!("/api/v1/uploads/{upload_id}")).await;
+        assert_eq!(upload["outcome"], "rejected");
+        assert_eq!(upload["errors"].as_array().unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn every_bad_input_class_is_explained() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    // (csv, expected line, column, words in the reason)
+    let cases: [(&str, u64, Option<&str>, &str); 10] = [
+        ("indicator,value\nopen-data-sets,1\n", 1, None, "missing column(s) period"),
+        ("indicator,period,value,colour\nopen-data-sets,2020,1,red\n", 1, Some("colour"), "unknown column"),
+        ("indicator,period,value\nopen-data-sets,2099,1\n", 2, Some("period"), "has not begun"),
+        ("indicator,period,value\nopen-data-sets,2020/07,1\n", 2, Some("period"), "is not a period"),
+        ("indicator,period,value\nopen-data-sets,2020,NaN\n", 2, Some("value"), "NaN"),
+        ("indicator,period,value\nopen-data-sets,2020,inf\n", 2, Some("value"), "infinite"),
+        ("indicator,period,value\nopen-data-sets,2020,-5\n", 2, Some("value"), "negative"),
+        ("indicator,period,value\nopen-data-sets,2020,70%\n", 2, Some("value"), "% sign"),
+        (
+            "indicator,period,value\nopen-data-sets,2020,1\nopen-data-sets,2020,2\n",
+            3,
+            Some("period"),
+            "duplicate: line 2",
+        ),
+        ("indicator,period,value\n", 0, None, "no data rows"),
+    ];
+    for (csv, line, column, reason) in cases {
+        let (status, body) = app.upload(&token, "", csv).await;
+        assert_eq!(status, 422, "{csv}: {body}");
+        let errors = body["error"]["details"]["errors"].as_array().unwrap();
+        assert!(
+            errors.iter().any(|e| e["line"].as_u64() == Some(line)
+                && e["column"].as_str() == column
+                && e["reason"].as_str().unwrap().contains(reason)),
+            "{csv}: expected line {line} {column:?} «{reason}» in {body}"
+        );
+    }
+    let (gbk, _, _) = encoding_rs::GB18030.encode("指标,期间,数值\n实际光纤入户率,2018,60\n");
+    let (status, body) = app.upload(&token, "?encoding=utf-8", gbk.into_owned()).await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["details"]["errors"][0]["reason"].as_str().unwrap().contains("not valid UTF-8"));
+    let (status, body) = app.upload(&token, "?encoding=latin1", "x").await;
+    assert_eq!((status, body["error"]["details"]["parameter"].as_str()), (400, Some("encoding")));
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_new_revised_and_unchanged_and_writes_nothing() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    // The seed has open-data-sets 2020 = 4000 and 2015 = 800.
+    let csv = "indicator,period,value\nopen-data-sets,2020,4100\nopen-data-sets,2015,800\nopen-data-sets,2021,4500\n";
+    let before = actuals(&app, "open-data-sets", true).await;
+    let (status, report) = app.upload(&token, "?dry_run=true", csv).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["rows_new"].as_u64(), report["rows_revised"].as_u64(), report["rows_unchanged"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+    let revised = report["changes"].as_array().unwrap().iter().find(|c| c["change"] == "revised").unwrap().clone();
+    assert_eq!((revised["old_value"].as_f64(), revised["value"].as_f64()), (Some(4000.0), Some(4100.0)));
+    assert_eq!(report["upload_id"], Value::Null);
+    assert_eq!(actuals(&app, "open-data-sets", true).await, before, "a dry run writes nothing");
+}
+
+#[tokio::test]
+async fn a_revision_supersedes_and_history_keeps_the_old_value() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let first = "indicator,period,value,source\nopen-data-sets,2021,4500,first report\n";
+        let (status, one) = app.upload(&token, "?name=first.csv", first).await;
+        assert_eq!(status, 201);
+        let (status, two) =
+            app.upload(&token, "?name=second.csv", "indicator,period,value\nopen-data-sets,2021,4700\n").await;
+        assert_eq!(status, 201);
+        assert_eq!(two["rows_revised"], 1);
+        let current = rows_for(&actuals(&app, "open-data-sets", false).await, "2021");
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0]["value"], 4700.0);
+        let history = rows_for(&actuals(&app, "open-data-sets", true).await, "2021");
+        assert_eq!(history.len(), 2);
+        let old = history.iter().find(|r| r["value"] == 4500.0).unwrap();
+        assert!(old["superseded_at"].is_string());
+        assert_eq!(old["upload_id"], one["upload_id"]);
+        // The same bytes again change nothing and answer with the original upload.
+        let (status, again) = app.upload(&token, "?name=first-again.csv", first).await;
+        assert_eq!(status, 200);
+        assert_eq!((again["duplicate"].as_bool(), &again["upload_id"]), (Some(true), &one["upload_id"]));
+        assert_eq!(rows_for(&actuals(&app, "open-data-sets", true).await, "2021").len(), 2);
+        // The raw bytes are kept exactly.
+        let raw = app.get(&format!("/api/v1/uploads/{}/raw", one["upload_id"])).await.bytes().await.unwrap();
+        assert_eq!(&raw[..], first.as_bytes());
+    }
+}
+
+#[tokio::test]
+async fn multipart_uploads_and_the_upload_list() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes("指标,期间,数值\nopen-data-sets,2023,5200\n".as_bytes().to_vec())
+            .file_name("月报.csv"),
+    );
+    let response = app
+        .client
+        .post(format!("{}/api/v1/uploads", app.address))
+        .bearer_auth(app.token(Role::Uploader))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let (_, uploads) = app.get_json("/api/v1/uploads").await;
+    let newest = &uploads[0];
+    assert_eq!(newest["file_name"], "月报.csv");
+    assert_eq!(newest["uploaded_by"], "test-uploader");
+    assert_eq!(newest["channel"], "http");
+    assert_eq!(newest["outcome"], "committed");
+    assert_eq!(newest["sha256"].as_str().unwrap().len(), 64);
+    assert!(uploads.as_array().unwrap().iter().any(|u| u["channel"] == "seed"));
+    let (status, body) = app.get_json("/api/v1/uploads/999999").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_413_with_the_envelope() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.upload_limit_bytes = 1000).await;
+    let big = format!("indicator,period,value\n{}", "open-data-sets,2021,4500\n".repeat(100));
+    let (status, body) = app.upload(&app.token(Role::Uploader), "", big).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "payload_too_large");
+    assert_eq!(body["error"]["details"]["limit_bytes"], 1000);
+}
+
+#[tokio::test]
+async fn eight_clients_uploading_at_once_all_commit() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let uploads = (0..8).map(|i| {
+            let csv = format!(
+                "indicator,period,value\nopen-data-sets,{}-{:02},{}\nftth-takeup-rate,{}-{:02},{}\n",
+                2016 + i,
+                i + 1,
+                1000 + i,
+                2016 + i,
+                i + 1,
+                55 + i
+            );
+            app.upload(&token, "", csv)
+        });
+        let results = futures_util::future::join_all(uploads).await;
+        for (status, body) in &results {
+            assert_eq!(*status, 201, "{backend:?}: {body}");
+        }
+        let monthly = actuals(&app, "open-data-sets", false).await;
+        assert_eq!(monthly.iter().filter(|r| r["period"].as_str().unwrap().len() == 7).count(), 8);
+    }
+}
+
+#[tokio::test]
+async fn with_public_read_off_reads_need_a_viewer_token() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.public_read = false).await;
+    let (status, body) = app.get_json("/api/v1/plans").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    let response = app
+        .client
+        .get(format!("{}/api/v1/plans", app.address))
+        .bearer_auth(app.token(Role::Viewer))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.get("/healthz").await.status(), 200, "health stays public");
+}
+
+#[tokio::test]
+async fn every_write_lands_in_the_audit_log() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    app.upload(&token, "", "indicator,period,value\nopen-data-sets,2021,4500\n").await;
+    app.upload(&token, "", "indicator,period,value\nnope,2021,1\n").await;
+    let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
+    let entries = plantrack::db::access::audit_entries(&mut pool.get().unwrap(), 100).unwrap();
+    let actions: Vec<(&str, &str)> = entries.iter().map(|e| (e.actor.as_str(), e.action.as_str())).collect();
+    for expected in [
+        ("test-uploader", "upload.commit"),
+        ("test-uploader", "upload.reject"),
+        ("cli", "token.create"),
+        ("seed", "upload.commit"),
+        ("catalog", "catalog.sync"),
+    ] {
+        assert!(actions.contains(&expected), "{expected:?} not in {actions:?}");
+    }
+}
