@@ -30,7 +30,7 @@ pub struct Settings {
     /// A folder watched for CSV files to ingest (none by default).
     pub inbox_dir: Option<PathBuf>,
     /// Seconds between looks at the inbox; a file is taken once its size held for one interval.
-    pub inbox_poll_seconds: u64,
+    pub inbox_poll_seconds: f64,
     /// Connections in the pool.
     pub pool_size: u32,
 }
@@ -52,7 +52,7 @@ impl Settings {
             .set_default("pool_size", 8)?
             .set_default("upload_limit_bytes", 50 * 1024 * 1024)?
             .set_default("public_read", true)?
-            .set_default("inbox_poll_seconds", 2)?
+            .set_default("inbox_poll_seconds", 2.0)?
             .add_source(config::File::from(file).required(false))
             .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
             .build()?

@@ -12,6 +12,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
+
 pub mod progress;
 pub mod status;
 pub mod status_table;
@@ -77,6 +79,10 @@ impl Application {
         let (pool, catalog, report) = prepare_database(settings)?;
         tracing::info!(?report, "catalog synced");
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        if let Some(dir) = &settings.inbox_dir {
+            let every = std::time::Duration::from_secs_f64(settings.inbox_poll_seconds.max(0.05));
+            tokio::spawn(jobs::inbox::run(dir.clone(), every, pool.clone(), catalog.regions.clone()));
+        }
         let state = http::AppState {
             regions: catalog.regions.clone(),
             upload_limit_bytes: settings.upload_limit_bytes,

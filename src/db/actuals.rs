@@ -9,7 +9,7 @@ use super::models::{ActualForm, ActualRow, UploadForm, UploadSummaryRow};
 use super::schema::{actuals, targets, uploads};
 
 /// SQLite allows 32 766 bound values per statement, PostgreSQL 65 535; an actual has 9 columns.
-const INSERT_CHUNK_ROWS: usize = 3_000;
+pub const INSERT_CHUNK_ROWS: usize = 3_000;
 /// Ids per `IN (…)` list.
 const ID_CHUNK: usize = 5_000;
 

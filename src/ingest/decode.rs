@@ -26,17 +26,18 @@ impl FromStr for Encoding {
 
 /// Decoded text and the encoding it was read in.
 #[derive(Debug)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    /// Borrowed from the bytes when they are UTF-8 already.
+    pub text: std::borrow::Cow<'a, str>,
     pub encoding: Encoding,
 }
 
 /// Decodes `bytes`; a forced encoding must fit the bytes exactly, or the reason is returned.
-pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<Decoded, String> {
+pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<Decoded<'_>, String> {
     let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF");
     match forced {
         Some(Encoding::Utf8) => std::str::from_utf8(without_bom.unwrap_or(bytes))
-            .map(|t| Decoded { text: t.to_owned(), encoding: Encoding::Utf8 })
+            .map(|t| Decoded { text: t.into(), encoding: Encoding::Utf8 })
             .map_err(|e| format!("the file is not valid UTF-8 (byte {}); is it GB18030/GBK?", e.valid_up_to())),
         Some(Encoding::Gb18030) => decode_gb18030(bytes),
         None => match (without_bom, std::str::from_utf8(bytes)) {
@@ -45,21 +46,21 @@ pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<Decoded, String>
                 if had_errors {
                     Err("the file starts with a UTF-8 byte order mark but is not valid UTF-8".to_owned())
                 } else {
-                    Ok(Decoded { text: text.into_owned(), encoding: Encoding::Utf8 })
+                    Ok(Decoded { text, encoding: Encoding::Utf8 })
                 }
             }
-            (None, Ok(text)) => Ok(Decoded { text: text.to_owned(), encoding: Encoding::Utf8 }),
+            (None, Ok(text)) => Ok(Decoded { text: text.into(), encoding: Encoding::Utf8 }),
             (None, Err(_)) => decode_gb18030(bytes),
         },
     }
 }
 
-fn decode_gb18030(bytes: &[u8]) -> Result<Decoded, String> {
+fn decode_gb18030(bytes: &[u8]) -> Result<Decoded<'_>, String> {
     let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
     if had_errors {
         Err("the file is neither UTF-8 nor GB18030/GBK: save it as CSV UTF-8 and upload again".to_owned())
     } else {
-        Ok(Decoded { text: text.into_owned(), encoding: Encoding::Gb18030 })
+        Ok(Decoded { text, encoding: Encoding::Gb18030 })
     }
 }
 
@@ -71,12 +72,12 @@ mod tests {
     fn utf8_with_and_without_bom_and_gb18030_are_read() {
         let text = "指标,期间,数值\n实际光纤入户率,2020,70\n";
         let plain = decode(text.as_bytes(), None).unwrap();
-        assert_eq!((plain.text.as_str(), plain.encoding), (text, Encoding::Utf8));
+        assert_eq!((&*plain.text, plain.encoding), (text, Encoding::Utf8));
         let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
         assert_eq!(decode(&bom, None).unwrap().text, text);
         let (gbk, _, _) = GB18030.encode(text);
         let decoded = decode(&gbk, None).unwrap();
-        assert_eq!((decoded.text.as_str(), decoded.encoding), (text, Encoding::Gb18030));
+        assert_eq!((&*decoded.text, decoded.encoding), (text, Encoding::Gb18030));
     }
 
     #[test]

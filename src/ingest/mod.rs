@@ -92,7 +92,8 @@ impl Reference {
 pub struct ValidRow {
     pub line: usize,
     pub indicator_id: i64,
-    pub region: String,
+    /// Shared: a million rows name a handful of regions.
+    pub region: std::sync::Arc<str>,
     pub period: Period,
     pub value: f64,
     pub note: Option<String>,
@@ -230,25 +231,27 @@ pub fn ingest(
             },
         )?;
         actuals::supersede(conn, &plan.superseded_ids, now)?;
-        let forms: Vec<ActualForm> = plan
-            .to_write
-            .iter()
-            .map(|&i| {
-                let row = &prepared.rows[i];
-                ActualForm {
-                    indicator_id: row.indicator_id,
-                    region: row.region.clone(),
-                    period: row.period.to_string(),
-                    period_end: row.period.end(),
-                    value: row.value,
-                    note: row.note.clone(),
-                    source: row.source.clone(),
-                    upload_id: Some(upload_id),
-                    recorded_at: now,
-                }
-            })
-            .collect();
-        actuals::insert_actuals(conn, &forms)?;
+        // Rows become insert forms a chunk at a time, so a large file is not held twice.
+        for chunk in plan.to_write.chunks(actuals::INSERT_CHUNK_ROWS) {
+            let forms: Vec<ActualForm> = chunk
+                .iter()
+                .map(|&i| {
+                    let row = &prepared.rows[i];
+                    ActualForm {
+                        indicator_id: row.indicator_id,
+                        region: row.region.to_string(),
+                        period: row.period.to_string(),
+                        period_end: row.period.end(),
+                        value: row.value,
+                        note: row.note.clone(),
+                        source: row.source.clone(),
+                        upload_id: Some(upload_id),
+                        recorded_at: now,
+                    }
+                })
+                .collect();
+            actuals::insert_actuals(conn, &forms)?;
+        }
         access::audit(
             conn,
             &request.uploaded_by,
@@ -332,9 +335,10 @@ struct ChangePlan {
 fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>) -> diesel::QueryResult<ChangePlan> {
     let mut indicator_ids: Vec<i64> = rows.iter().map(|r| r.indicator_id).collect::<HashSet<_>>().into_iter().collect();
     indicator_ids.sort_unstable();
-    let current: HashMap<(i64, String, String), (i64, f64)> = actuals::current_values(conn, &indicator_ids)?
-        .into_iter()
-        .map(|c| ((c.indicator_id, c.region, c.period), (c.id, c.value)))
+    let stored = actuals::current_values(conn, &indicator_ids)?;
+    let current: HashMap<(i64, &str, Period), (i64, f64)> = stored
+        .iter()
+        .filter_map(|c| Some(((c.indicator_id, c.region.as_str(), c.period.parse().ok()?), (c.id, c.value))))
         .collect();
     let mut plan = ChangePlan {
         total: rows.len(),
@@ -346,8 +350,7 @@ fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>
         changes: Vec::new(),
     };
     for (index, row) in rows.iter().enumerate() {
-        let period = row.period.to_string();
-        let (change, old_value) = match current.get(&(row.indicator_id, row.region.clone(), period.clone())) {
+        let (change, old_value) = match current.get(&(row.indicator_id, &*row.region, row.period)) {
             None => {
                 plan.new += 1;
                 plan.to_write.push(index);
@@ -368,8 +371,8 @@ fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>
             plan.changes.push(RowChange {
                 line: row.line,
                 indicator: slugs.get(&row.indicator_id).copied().unwrap_or_default().to_owned(),
-                region: row.region.clone(),
-                period,
+                region: row.region.to_string(),
+                period: row.period.to_string(),
                 change,
                 value: row.value,
                 old_value,
@@ -498,7 +501,10 @@ pub fn check_seed_files(
     files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "csv"));
     files.sort();
     let mut problems = Vec::new();
-    let mut facts: HashMap<(i64, String, Period), Vec<(String, f64)>> = HashMap::new();
+    /// Each fact (indicator, region, period) with every (file:line, value) that reports it.
+    type Reports = HashMap<(i64, std::sync::Arc<str>, Period), Vec<(String, f64)>>;
+    let mut facts: Reports = HashMap::new();
+
     let mut rows_total = 0;
     for path in &files {
         let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
@@ -530,7 +536,7 @@ pub fn check_seed_files(
         .filter(|(_, reports)| reports.iter().any(|(_, v)| *v != reports[0].1))
         .map(|((indicator, region, period), reports)| SeedConflict {
             indicator: reference.indicators[indicator as usize].slug.clone(),
-            region,
+            region: region.to_string(),
             period: period.to_string(),
             reports,
         })

@@ -2,6 +2,7 @@
 //! cannot stop the read, and every bad row can be reported); a light pre-scan drops blank lines
 //! and remembers the file line each record starts on, which polars does not track.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use polars::prelude::*;
@@ -53,24 +54,42 @@ fn separator(header: &str) -> u8 {
 
 /// Drops lines that hold nothing but separators and spaces (outside quotes) and records the line
 /// each remaining record starts on. A quoted value may span lines.
-fn without_blank_lines(text: &str, sep: char) -> (String, Vec<usize>) {
-    let mut kept = String::with_capacity(text.len());
+/// The text itself when it has no blank line (the usual case: no copy).
+fn without_blank_lines(text: &str, sep: char) -> (Cow<'_, str>, Vec<usize>) {
+    let blank = |line: &str| line.chars().all(|c| c == sep || c.is_whitespace());
+    let mut kept: Option<String> = None;
     let mut record_lines = Vec::new();
     let mut in_quotes = false;
-    for (index, line) in text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
+    let mut offset = 0;
+    for (index, raw_line) in text.split('\n').enumerate() {
+        // The empty remainder after the final newline is the end of the file, not a blank line.
+        if raw_line.is_empty() && offset >= text.len() {
+            break;
+        }
+        let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
+
         let starts_record = !in_quotes;
-        in_quotes ^= line.matches('"').count() % 2 == 1;
-        if starts_record && line.chars().all(|c| c == sep || c.is_whitespace()) {
+        if line.contains('"') {
+            in_quotes ^= line.matches('"').count() % 2 == 1;
+        }
+        let skip = starts_record && blank(line);
+        if skip && kept.is_none() {
+            // First blank line: from here on, build a copy without the blank lines.
+            kept = Some(text[..offset].to_owned());
+        }
+        offset += raw_line.len() + 1;
+        if skip {
             continue;
         }
         if starts_record {
             record_lines.push(index + 1);
         }
-        kept.push_str(line);
-        kept.push('\n');
+        if let Some(kept) = kept.as_mut() {
+            kept.push_str(line);
+            kept.push('\n');
+        }
     }
-    (kept, record_lines)
+    (kept.map_or(Cow::Borrowed(text), Cow::Owned), record_lines)
 }
 
 /// Reads the CSV text. Header problems (missing or unknown columns) are returned as errors on
@@ -87,7 +106,7 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_parse_options(CsvParseOptions::default().with_separator(sep).with_quote_char(Some(b'"')))
-        .into_reader_with_file_handle(Cursor::new(cleaned.into_bytes()))
+        .into_reader_with_file_handle(Cursor::new(cleaned.as_bytes()))
         .finish()
         .map_err(|e| vec![RowError::file(format!("the file cannot be read as CSV: {}", first_line(&e.to_string())))])?;
 
@@ -154,6 +173,9 @@ mod tests {
         let (kept, lines) = without_blank_lines("a,b\n\n1,2\n,,\n\"x\ny\",3\n  \n4,5\n", ',');
         assert_eq!(lines, vec![1, 3, 5, 8]);
         assert_eq!(kept, "a,b\n1,2\n\"x\ny\",3\n4,5\n");
+        let (same, lines) = without_blank_lines("a,b\n1,2\n", ',');
+        assert!(matches!(same, Cow::Borrowed(_)), "no blank line: no copy");
+        assert_eq!(lines, vec![1, 2]);
     }
 
     #[test]

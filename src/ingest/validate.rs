@@ -2,6 +2,7 @@
 //! raw value and a reason a clerk understands.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -71,12 +72,6 @@ fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<Value
     strip_thousands_separators(&number).map(ValueText::Number)
 }
 
-/// Finds the indicator a cell names: its slug, or its exact Chinese name.
-fn find_indicator<'a>(reference: &'a Reference, raw: &str) -> Option<&'a IndicatorInfo> {
-    let key = raw.trim();
-    reference.indicators.iter().find(|i| i.slug == key || i.name == key)
-}
-
 /// The three closest slugs or names, for "did you mean".
 fn suggestions(reference: &Reference, raw: &str) -> Vec<String> {
     let key = raw.trim().to_lowercase();
@@ -95,36 +90,49 @@ fn cell(column: Option<&StringChunked>, row: usize) -> Option<&str> {
     column.and_then(|c| c.get(row)).map(str::trim).filter(|s| !s.is_empty())
 }
 
+fn parse_period(raw: &str) -> Result<Period, crate::domain::PeriodError> {
+    if raw.is_ascii() { raw.parse() } else { to_half_width(raw).parse() }
+}
+
+/// Checks every row. The value column is cast by polars, non-strictly: plain numbers come out
+/// as numbers, and only the cells it could not read (full-width digits, `1,234`, `70%`, 完成 …)
+/// are looked at one by one, then reported if they still are not numbers.
 pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Vec<RowError>) {
     let mut errors = Vec::new();
     let (indicators, periods, values) = (table.column("indicator"), table.column("period"), table.column("value"));
     let (regions, notes, sources) = (table.column("region"), table.column("note"), table.column("source"));
-
-    // First pass: everything but the numeric cast, which polars does for the whole column.
-    /// A row after its cells are read on their own; `None` where a cell was wrong (and reported).
-    struct Pending<'a> {
-        row: usize,
-        indicator: Option<&'a IndicatorInfo>,
-        region: Option<String>,
-        period: Option<Period>,
-        /// `Some(None)`: a number still to be cast; `Some(Some(v))`: a milestone word.
-        value: Option<Option<f64>>,
+    // An indicator is named by its slug or its exact Chinese name.
+    let mut by_name: HashMap<&str, &IndicatorInfo> = HashMap::with_capacity(reference.indicators.len() * 2);
+    for i in &reference.indicators {
+        by_name.insert(i.name.as_str(), i);
     }
-    let mut pending: Vec<Pending> = Vec::with_capacity(table.len());
-    let mut number_texts: Vec<Option<String>> = vec![None; table.len()];
-    for (row, number_text) in number_texts.iter_mut().enumerate() {
+    for i in &reference.indicators {
+        by_name.insert(i.slug.as_str(), i);
+    }
+    let places: HashMap<&str, Arc<str>> = std::iter::once(&reference.regions.default)
+        .chain(&reference.regions.districts)
+        .map(|r| (r.as_str(), Arc::from(r.as_str())))
+        .collect();
+    let cast = table.frame.column("value").and_then(|c| c.cast(&DataType::Float64));
+    let Ok(Ok(cast)) = cast.as_ref().map(|c| c.f64()) else {
+        errors.push(RowError::file("the value column cannot be read"));
+        return (Vec::new(), errors);
+    };
+
+    let mut rows = Vec::with_capacity(table.len());
+    let mut seen: HashMap<(i64, Arc<str>, Period), usize> = HashMap::with_capacity(table.len());
+    for row in 0..table.len() {
         let line = table.lines[row];
         let mut error = |column: &str, value: Option<&str>, reason: String| {
             errors.push(RowError { line, column: Some(column.to_owned()), value: value.map(str::to_owned), reason })
         };
-        let raw_indicator = cell(indicators, row);
-        let indicator = match raw_indicator {
+        let indicator = match cell(indicators, row) {
             None => {
                 error("indicator", None, "empty: name the indicator by its slug or Chinese name".to_owned());
                 None
             }
             Some(raw) => {
-                let found = find_indicator(reference, raw);
+                let found = by_name.get(raw).copied();
                 if found.is_none() {
                     let hint = suggestions(reference, raw);
                     let reason = if hint.is_empty() {
@@ -142,7 +150,7 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 error("period", None, "empty: write 2020, 2020-Q3, 2020-07 or 2020-07-31".to_owned());
                 None
             }
-            Some(raw) => match to_half_width(raw).parse::<Period>() {
+            Some(raw) => match parse_period(raw) {
                 Ok(p) if p.start() > reference.today => {
                     error("period", Some(raw), format!("{p} has not begun yet (today is {})", reference.today));
                     None
@@ -155,111 +163,71 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
             },
         };
         let region = match cell(regions, row) {
-            None => Some(reference.regions.default.clone()),
-            Some(raw) if reference.regions.contains(raw) => Some(raw.to_owned()),
+            None => places.get(reference.regions.default.as_str()).cloned(),
             Some(raw) => {
-                error(
-                    "region",
-                    Some(raw),
-                    format!("unknown region: use {} or a district such as 浦东新区", reference.regions.default),
-                );
-                None
+                let found = places.get(raw).cloned();
+                if found.is_none() {
+                    let reason =
+                        format!("unknown region: use {} or a district such as 浦东新区", reference.regions.default);
+                    error("region", Some(raw), reason);
+                }
+                found
             }
         };
-        let value = match cell(values, row) {
-            None => {
-                error("value", None, "empty value".to_owned());
-                None
-            }
-            Some(raw) => match normalise_value(raw, indicator) {
-                Ok(ValueText::Done(v)) => Some(Some(v)),
-                Ok(ValueText::Number(text)) => {
-                    *number_text = Some(text);
-                    Some(None)
-                }
-                Err(reason) => {
-                    error("value", Some(raw), reason);
-                    None
-                }
+        let raw_value = cell(values, row);
+        let value = match (cast.get(row), raw_value) {
+            (_, None) => Err("empty value".to_owned()),
+            // A number polars read; a % sign or a word never gets here.
+            (Some(v), Some(_)) => Ok(v),
+            (None, Some(raw)) => match normalise_value(raw, indicator) {
+                Ok(ValueText::Done(v)) => Ok(v),
+                Ok(ValueText::Number(text)) => text.parse::<f64>().map_err(|_| "not a number".to_owned()),
+                Err(reason) => Err(reason),
             },
         };
-        pending.push(Pending { row, indicator, region, period, value });
-    }
-
-    // The numeric cast: non-strict, so a bad cell becomes null and is reported by its row.
-    let parsed = Series::new("value".into(), number_texts).cast(&DataType::Float64);
-    let parsed = match parsed.as_ref().map(|s| s.f64()) {
-        Ok(Ok(floats)) => floats.clone(),
-        _ => {
-            errors.push(RowError::file("the value column cannot be read as numbers"));
-            return (Vec::new(), errors);
-        }
-    };
-
-    struct Valid<'a> {
-        row: usize,
-        indicator: &'a IndicatorInfo,
-        region: String,
-        period: Period,
-    }
-    let mut rows = Vec::with_capacity(pending.len());
-    let mut seen: HashMap<(i64, String, Period), usize> = HashMap::new();
-    for p in pending {
-        let line = table.lines[p.row];
-        let raw_value = cell(values, p.row).map(str::to_owned);
-        let mut error = |column: &str, reason: String| {
-            errors.push(RowError { line, column: Some(column.to_owned()), value: raw_value.clone(), reason })
+        let value = value.and_then(|v| match indicator {
+            _ if v.is_nan() => Err("NaN is not a measured value".to_owned()),
+            _ if v.is_infinite() => Err("infinite values are not measured values".to_owned()),
+            Some(i) if v < 0.0 && !i.can_be_negative => Err(format!("negative, but {} cannot be negative", i.name)),
+            Some(i) if i.is_milestone && v > 100.0 => {
+                Err("a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)".to_owned())
+            }
+            _ => Ok(v),
+        });
+        let value = match value {
+            Ok(v) => Some(v),
+            Err(reason) => {
+                error("value", raw_value, reason);
+                None
+            }
         };
-        let Some(cell_value) = p.value else { continue };
-        let value = match cell_value.or_else(|| parsed.get(p.row)) {
-            None => {
-                error("value", "not a number".to_owned());
-                continue;
-            }
-            Some(v) if v.is_nan() => {
-                error("value", "NaN is not a measured value".to_owned());
-                continue;
-            }
-            Some(v) if v.is_infinite() => {
-                error("value", "infinite values are not measured values".to_owned());
-                continue;
-            }
-            Some(v) if v < 0.0 && p.indicator.is_some_and(|i| !i.can_be_negative) => {
-                let name = p.indicator.map_or("", |i| i.name.as_str());
-                error("value", format!("negative, but {name} cannot be negative"));
-                continue;
-            }
-            Some(v) if p.indicator.is_some_and(|i| i.is_milestone) && v > 100.0 => {
-                error("value", "a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)".to_owned());
-                continue;
-            }
-            Some(v) => v,
+        let (Some(indicator), Some(period), Some(region), Some(value)) = (indicator, period, region, value) else {
+            continue;
         };
-        let (Some(indicator), Some(region), Some(period)) = (p.indicator, p.region, p.period) else { continue };
-        let p = Valid { row: p.row, indicator, region, period };
-        let key = (p.indicator.id, p.region.clone(), p.period);
-        if let Some(first) = seen.get(&key) {
-            errors.push(RowError {
+        match seen.entry((indicator.id, region.clone(), period)) {
+            std::collections::hash_map::Entry::Occupied(first) => errors.push(RowError {
                 line,
                 column: Some("period".to_owned()),
-                value: Some(p.period.to_string()),
+                value: Some(period.to_string()),
                 reason: format!(
-                    "duplicate: line {first} already gives {} for {} in {}",
-                    p.indicator.slug, p.period, p.region
+                    "duplicate: line {} already gives {} for {period} in {region}",
+                    first.get(),
+                    indicator.slug
                 ),
-            });
-            continue;
+            }),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(line);
+                rows.push(ValidRow {
+                    line,
+                    indicator_id: indicator.id,
+                    region,
+                    period,
+                    value,
+                    note: cell(notes, row).map(str::to_owned),
+                    source: cell(sources, row).map(str::to_owned),
+                });
+            }
         }
-        seen.insert(key, line);
-        rows.push(ValidRow {
-            line,
-            indicator_id: p.indicator.id,
-            region: p.region,
-            period: p.period,
-            value,
-            note: cell(notes, p.row).map(str::to_owned),
-            source: cell(sources, p.row).map(str::to_owned),
-        });
     }
     errors.sort_by_key(|e| e.line);
     (rows, errors)

@@ -83,7 +83,7 @@ pub fn settings(db: &TestDb, catalog_dir: Option<PathBuf>) -> Settings {
         upload_limit_bytes: 50 * 1024 * 1024,
         public_read: true,
         inbox_dir: None,
-        inbox_poll_seconds: 1,
+        inbox_poll_seconds: 0.2,
     }
 }
 

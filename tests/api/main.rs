@@ -4,6 +4,8 @@
 
 mod catalog_cli;
 mod helpers;
+mod inbox;
+mod ingest_cli;
 mod progress_api;
 mod read_api;
 mod sync;

@@ -1,0 +1,3 @@
+//! Background work of the server: the watched inbox.
+
+pub mod inbox;
