@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod charts;
 pub mod cli_ingest;
 pub mod config;
 pub mod db;

@@ -39,6 +39,17 @@ enum Command {
         #[arg(long = "as")]
         uploaded_by: Option<String>,
     },
+    /// Write every target's chart and every plan's overview (SVG and PNG) into a folder.
+    Charts {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// zh (default) or en
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Judge as of this date (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -146,6 +157,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             plantrack::cli_ingest::run(&settings, &files, dry_run, encoding, &who)
         }
         Command::Token(command) => token(&settings, command),
+        Command::Charts { out, lang, as_of } => {
+            let lang: plantrack::charts::Lang = lang.parse().map_err(anyhow::Error::msg)?;
+            let judgement = plantrack::status::Judgement {
+                as_of: as_of.unwrap_or_else(plantrack::status::today),
+                method: plantrack::progress::Method::Linear,
+            };
+            let (pool, _, _) = prepare_database(&settings)?;
+            let started = std::time::Instant::now();
+            let mut conn = pool.get()?;
+            let (charts, failed) = plantrack::charts::render_all(&mut conn, judgement, lang)?;
+            for chart in &charts {
+                let path = out.join(&chart.name);
+                std::fs::create_dir_all(path.parent().unwrap_or(&out))?;
+                std::fs::write(path.with_extension("svg"), &chart.svg)?;
+                std::fs::write(path.with_extension("png"), &chart.png)?;
+            }
+            for (name, error) in &failed {
+                eprintln!("{name}: {error}");
+            }
+            println!(
+                "{} charts written to {} in {:.1} s",
+                charts.len(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
         Command::Status { plan, as_of, method, format } => {
             let judgement = plantrack::status::Judgement {
                 as_of: as_of.unwrap_or_else(plantrack::status::today),

@@ -30,7 +30,7 @@ impl JudgementQuery {
     }
 }
 
-fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
+pub(super) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
     let as_of = match as_of {
         None | Some("") => status::today(),
         Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")

@@ -1,6 +1,7 @@
 //! The HTTP interface: one route table, the error envelope for extractor failures, OpenAPI.
 
 mod auth;
+mod charts;
 pub mod dto;
 mod handlers;
 mod uploads;
@@ -34,6 +35,8 @@ use crate::error::{AppError, ErrorEnvelope};
         uploads::get_upload,
         uploads::get_upload_raw,
         uploads::indicator_actuals,
+        charts::target_chart,
+        charts::plan_chart,
     ),
     components(schemas(ErrorEnvelope))
 )]
@@ -64,6 +67,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(uploads::get_upload)
     .service(uploads::get_upload_raw)
     .service(uploads::indicator_actuals)
+    .service(charts::target_chart)
+    .service(charts::plan_chart)
     .route("/api/openapi.json", web::get().to(openapi_json))
     .default_service(web::to(not_found));
 }

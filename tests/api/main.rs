@@ -3,6 +3,7 @@
 //! One test binary, so the application links once.
 
 mod catalog_cli;
+mod charts;
 mod helpers;
 mod inbox;
 mod ingest_cli;

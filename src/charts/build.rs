@@ -1,0 +1,119 @@
+//! From assessed targets to charts.
+
+use super::{ChartGoal, Lang, OverviewRow, PlanOverview, TargetChart};
+use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
+use crate::domain::{Comparator, TargetKind, goal_as_written};
+use crate::progress::Point;
+use crate::status::{Assessed, AssessedOne};
+
+/// The goal as the chart draws it, in the indicator's unit.
+fn goal(target: &TargetRow, target_value: Option<f64>, baseline: Option<f64>) -> ChartGoal {
+    let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
+    let comparator: Option<Comparator> = target.comparator.as_deref().and_then(|c| c.parse().ok());
+    let value = target_value.unwrap_or(target.value);
+    match (kind, comparator) {
+        (TargetKind::Milestone, _) => ChartGoal::Milestone,
+        (TargetKind::Range, _) => ChartGoal::Band(target.value, target.value_max.unwrap_or(target.value)),
+        (TargetKind::Change, Some(Comparator::About)) if target.unit.trim() == "%" => {
+            let tolerance = baseline.map_or(0.0, |b| (b * target.tolerance.unwrap_or(0.0) / 100.0).abs());
+            ChartGoal::Band(value - tolerance, value + tolerance)
+        }
+        (_, Some(Comparator::About)) => {
+            let tolerance = target.tolerance.unwrap_or(0.0);
+            ChartGoal::Band(value - tolerance, value + tolerance)
+        }
+        _ => ChartGoal::Line(value),
+    }
+}
+
+/// "实际光纤入户率 ≥ 70%（2020）" — the indicator's name and the goal as the document writes it.
+pub fn title(target: &TargetRow, indicator: &IndicatorRow, lang: Lang) -> String {
+    let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
+    let comparator = target.comparator.as_deref().and_then(|c| c.parse().ok());
+    let written = goal_as_written(kind, comparator, target.value, target.value_max, target.scale, &target.unit);
+    let reference = match (kind, target.reference_year, lang) {
+        (TargetKind::Change, Some(y), Lang::Zh) => format!("比{y}年"),
+        (TargetKind::Change, Some(y), Lang::En) => format!("vs {y} "),
+        _ => String::new(),
+    };
+    match (kind, lang) {
+        (TargetKind::Milestone, Lang::Zh) => format!("{}（{}）", target.name, target.deadline),
+        (TargetKind::Milestone, Lang::En) => format!("{} ({})", target.name_en, target.deadline),
+        (_, Lang::Zh) => format!("{} {reference}{written}（{}）", indicator.name, target.deadline),
+        (_, Lang::En) => format!("{} {reference}{written} ({})", indicator.name_en, target.deadline),
+    }
+}
+
+pub fn target_chart(one: &AssessedOne, lang: Lang) -> TargetChart {
+    let (target, _, indicator) = &one.target;
+    let p = &one.progress;
+    let unit = if target.kind == "milestone" { "%".to_owned() } else { indicator.unit.clone() };
+    TargetChart::new(
+        title(target, indicator, lang),
+        unit,
+        lang,
+        goal(target, p.target_value, p.baseline.map(|b| b.value)),
+        target.deadline_date,
+        p,
+        one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
+    )
+}
+
+pub fn plan_overview(plan: &PlanRow, assessed: &[Assessed], lang: Lang) -> PlanOverview {
+    let title = match lang {
+        Lang::Zh => format!("{}：目标进度", plan.title),
+        Lang::En => format!("{}: progress of targets", plan.title_en),
+    };
+    let rows = assessed
+        .iter()
+        .map(|a| OverviewRow {
+            name: if lang == Lang::Zh { a.target.name.clone() } else { a.target.name_en.clone() },
+            status: a.summary.status,
+            progress: a.summary.progress,
+        })
+        .collect();
+    PlanOverview::new(title, lang, rows)
+}
+
+/// One rendered chart of the catalog: its file stem and SVG and PNG bytes.
+pub struct Rendered {
+    pub name: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// A chart that could not be drawn: its name and why.
+pub type Failure = (String, String);
+
+/// Every target's chart and every plan's overview, at 800×480 (overviews at their natural
+/// height). A chart that fails is reported by name; the others still come out.
+pub fn render_all(
+    conn: &mut crate::db::DbConn,
+    judgement: crate::status::Judgement,
+    lang: Lang,
+) -> anyhow::Result<(Vec<Rendered>, Vec<Failure>)> {
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    let assessed = crate::status::assess_list(conn, None, None, judgement)?;
+    for a in &assessed {
+        let name = format!("targets/{}", a.target.slug);
+        let one = crate::status::assess_one(conn, &a.target.slug, judgement)?;
+        let Some(one) = one else { continue };
+        let chart = target_chart(&one, lang);
+        match (chart.svg(800, 480), chart.png(800, 480)) {
+            (Ok(svg), Ok(png)) => done.push(Rendered { name, svg, png }),
+            (Err(e), _) | (_, Err(e)) => failed.push((name, e.to_string())),
+        }
+    }
+    for plan in crate::db::queries::list_plans(conn)? {
+        let rows: Vec<Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect();
+        let overview = plan_overview(&plan, &rows, lang);
+        let height = overview.natural_height();
+        let name = format!("plans/{}", plan.slug);
+        match (overview.svg(800, height), overview.png(800, height)) {
+            (Ok(svg), Ok(png)) => done.push(Rendered { name, svg, png }),
+            (Err(e), _) | (_, Err(e)) => failed.push((name, e.to_string())),
+        }
+    }
+    Ok((done, failed))
+}

@@ -1,0 +1,173 @@
+//! The overview of a plan: one bar per target for the share of the distance covered, coloured by
+//! status, sorted by status then name, with a legend.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{ChartError, FONT, Lang, encode_png, register_fonts, status_color, status_label};
+use crate::progress::{ALL_STATUSES, Status};
+
+#[derive(Debug, Clone)]
+pub struct OverviewRow {
+    pub name: String,
+    pub status: Status,
+    /// Share of the distance covered (may be < 0 or > 1; drawn clipped with a mark).
+    pub progress: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanOverview {
+    pub title: String,
+    pub lang: Lang,
+    pub rows: Vec<OverviewRow>,
+}
+
+const ROW: u32 = 24;
+const HEADER: u32 = 74;
+
+/// Order of statuses on the overview: what needs attention first.
+fn rank(status: Status) -> usize {
+    [
+        Status::Missed,
+        Status::Regressing,
+        Status::OffTrack,
+        Status::AtRisk,
+        Status::OnTrack,
+        Status::Achieved,
+        Status::NotAssessable,
+        Status::NoData,
+    ]
+    .iter()
+    .position(|s| *s == status)
+    .unwrap_or(usize::MAX)
+}
+
+impl PlanOverview {
+    pub fn new(title: String, lang: Lang, mut rows: Vec<OverviewRow>) -> PlanOverview {
+        rows.sort_by(|a, b| rank(a.status).cmp(&rank(b.status)).then_with(|| a.name.cmp(&b.name)));
+        PlanOverview { title, lang, rows }
+    }
+
+    /// The height that fits every row.
+    pub fn natural_height(&self) -> u32 {
+        HEADER + ROW * self.rows.len().max(1) as u32 + 16
+    }
+
+    pub fn svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
+        register_fonts();
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+            self.draw(&root)?;
+            root.present()?;
+        }
+        Ok(out)
+    }
+
+    pub fn png(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+        register_fonts();
+        let mut rgb = vec![0u8; width as usize * height as usize * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+            self.draw(&root)?;
+            root.present()?;
+        }
+        encode_png(&rgb, width, height)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let (width, height) = root.dim_in_pixel();
+        let (width, height) = (width as i32, height as i32);
+        let title = (FONT, 18).into_font().style(FontStyle::Bold);
+        root.draw(&Text::new(fit(root, &self.title, &title, width - 20)?, (10, 8), title))?;
+
+        // Legend: every status present, with its count.
+        let legend_font = (FONT, 12).into_font();
+        let mut x = 10;
+        for status in ALL_STATUSES.iter().copied().filter(|s| self.rows.iter().any(|r| r.status == *s)) {
+            let count = self.rows.iter().filter(|r| r.status == status).count();
+            let label = format!("{} {count}", status_label(status, self.lang));
+            let (w, _) = root.estimate_text_size(&label, &legend_font.clone().into())?;
+            if x + 18 + w as i32 > width - 10 {
+                break;
+            }
+            root.draw(&Rectangle::new([(x, 40), (x + 12, 52)], status_color(status).filled()))?;
+            root.draw(&Text::new(label, (x + 16, 39), legend_font.clone()))?;
+            x += 30 + w as i32;
+        }
+
+        // Rows: the name on the left (cut with an ellipsis to fit), the bar on the right.
+        let label_w = (width as f64 * 0.42) as i32;
+        let (bar_x0, bar_x1) = (label_w + 16, width - 56);
+        let name_font = (FONT, 13).into_font();
+        let small = (FONT, 11).into_font();
+        let rows_fit = ((height - HEADER as i32 - 8) / ROW as i32).max(0) as usize;
+        for (i, row) in self.rows.iter().take(rows_fit).enumerate() {
+            let y = HEADER as i32 + i as i32 * ROW as i32;
+            let color = status_color(row.status);
+            root.draw(&Text::new(fit(root, &row.name, &name_font, label_w)?, (10, y + 4), name_font.clone()))?;
+            root.draw(&Rectangle::new(
+                [(bar_x0, y + 5), (bar_x1, y + ROW as i32 - 5)],
+                RGBColor(242, 242, 242).filled(),
+            ))?;
+            match row.progress {
+                Some(p) => {
+                    let shown = p.clamp(0.0, 1.0);
+                    let end = bar_x0 + ((bar_x1 - bar_x0) as f64 * shown) as i32;
+                    root.draw(&Rectangle::new(
+                        [(bar_x0, y + 5), (end.max(bar_x0 + 2), y + ROW as i32 - 5)],
+                        color.filled(),
+                    ))?;
+                    // Past the goal or behind the start: a mark at the end it overflows.
+                    let label = match p {
+                        p if p > 1.0 => format!("▶ {:.0}%", p * 100.0),
+                        p if p < 0.0 => format!("◀ {:.0}%", p * 100.0),
+                        p => format!("{:.0}%", p * 100.0),
+                    };
+                    root.draw(&Text::new(label, (bar_x1 + 4, y + 5), small.clone()))?;
+                }
+                None => {
+                    let label = status_label(row.status, self.lang);
+                    root.draw(&Text::new(label, (bar_x0 + 6, y + 5), small.clone().color(&color)))?;
+                }
+            }
+        }
+        if rows_fit < self.rows.len() {
+            let more = format!("… +{}", self.rows.len() - rows_fit);
+            root.draw(&Text::new(more, (10, height - 18), small))?;
+        }
+        Ok(())
+    }
+}
+
+/// `text`, cut with an ellipsis so it fits `max_width` pixels in `font`.
+fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &FontDesc,
+    max_width: i32,
+) -> Result<String, ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let style: TextStyle = font.clone().into();
+    if area.estimate_text_size(text, &style)?.0 as i32 <= max_width {
+        return Ok(text.to_owned());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let (mut lo, mut hi) = (0, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        let candidate: String = chars[..mid].iter().collect::<String>() + "…";
+        if area.estimate_text_size(&candidate, &style)?.0 as i32 <= max_width {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(chars[..lo].iter().collect::<String>() + "…")
+}

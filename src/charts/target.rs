@@ -1,0 +1,308 @@
+//! The chart of one target: actuals, baseline, the expected path to the goal, the goal at the
+//! deadline (a line for ≥ / ≤, a band for ranges and ≈), the projection, and the "as of" date.
+
+use chrono::{Datelike, NaiveDate};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{ChartError, FONT, Lang, encode_png, register_fonts, status_color, status_label};
+use crate::progress::{Point, Progress, Status, decimal_year};
+
+/// The goal as drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChartGoal {
+    /// A threshold (≥, >, ≤, <): a line at the value.
+    Line(f64),
+    /// A range or an approximate value: a band.
+    Band(f64, f64),
+    /// A deliverable in percent complete: 100 = done.
+    Milestone,
+}
+
+/// Everything a target chart shows, already in the indicator's unit.
+#[derive(Debug, Clone)]
+pub struct TargetChart {
+    /// "实际光纤入户率 ≥ 70%（2020）"
+    pub title: String,
+    pub unit: String,
+    pub lang: Lang,
+    pub series: Vec<Point>,
+    pub baseline: Option<Point>,
+    pub goal: ChartGoal,
+    /// The value aimed at (a band's nearer bound), for the expected path.
+    pub aim: Option<f64>,
+    pub deadline: NaiveDate,
+    /// From the latest actual to the trend's value at the deadline.
+    pub projection: Option<(Point, Point)>,
+    pub as_of: NaiveDate,
+    pub status: Status,
+    pub pace: Option<f64>,
+}
+
+impl TargetChart {
+    /// The chart of an assessed target. `goal` comes from the target's kind and comparator.
+    pub fn new(
+        title: String,
+        unit: String,
+        lang: Lang,
+        goal: ChartGoal,
+        deadline: NaiveDate,
+        progress: &Progress,
+        series: Vec<Point>,
+    ) -> TargetChart {
+        let projection = match (&progress.projection, progress.latest) {
+            (Some(p), Some(latest)) if deadline > latest.date => {
+                Some((latest, Point { date: deadline, value: p.value_at_deadline }))
+            }
+            _ => None,
+        };
+        let aim = match goal {
+            ChartGoal::Line(v) => Some(v),
+            ChartGoal::Milestone => Some(100.0),
+            ChartGoal::Band(lo, hi) => match progress.latest.or(progress.baseline) {
+                Some(p) if (p.value - lo).abs() <= (p.value - hi).abs() => Some(lo),
+                Some(_) => Some(hi),
+                None => Some((lo + hi) / 2.0),
+            },
+        };
+        TargetChart {
+            title,
+            unit,
+            lang,
+            series,
+            baseline: progress.baseline,
+            goal,
+            aim,
+            deadline,
+            projection,
+            as_of: progress.as_of,
+            status: progress.status,
+            pace: progress.cagr_ratio.or(progress.pace),
+        }
+    }
+
+    pub fn svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
+        register_fonts();
+        let mut out = String::new();
+        {
+            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+            self.draw(&root)?;
+            root.present()?;
+        }
+        Ok(out)
+    }
+
+    pub fn png(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+        register_fonts();
+        let mut rgb = vec![0u8; width as usize * height as usize * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+            self.draw(&root)?;
+            root.present()?;
+        }
+        encode_png(&rgb, width, height)
+    }
+
+    fn text(&self, zh: &'static str, en: &'static str) -> &'static str {
+        if self.lang == Lang::Zh { zh } else { en }
+    }
+
+    /// Time span shown: from the first thing drawn to past the deadline and the "as of" date.
+    fn x_range(&self) -> (f64, f64) {
+        let dates = self.series.iter().map(|p| p.date).chain(self.baseline.map(|b| b.date)).chain([self.deadline]);
+        let first = dates.clone().min().unwrap_or(self.deadline);
+        // The "as of" date is shown unless it lies far past the deadline.
+        let latest_shown = self.deadline.with_year(self.deadline.year() + 8).unwrap_or(self.deadline);
+        let last = dates.max().unwrap_or(self.deadline).max(self.as_of.min(latest_shown));
+        let (x0, x1) = (decimal_year(first), decimal_year(last));
+        let pad = ((x1 - x0) * 0.06).max(0.3);
+        (x0 - pad, x1 + pad)
+    }
+
+    fn y_range(&self) -> (f64, f64) {
+        if self.goal == ChartGoal::Milestone {
+            return (0.0, 110.0);
+        }
+        let mut values: Vec<f64> = self.series.iter().map(|p| p.value).collect();
+        values.extend(self.baseline.map(|b| b.value));
+        match self.goal {
+            ChartGoal::Line(v) => values.push(v),
+            ChartGoal::Band(lo, hi) => values.extend([lo, hi]),
+            ChartGoal::Milestone => {}
+        }
+        values.extend(self.projection.map(|(_, p)| p.value));
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
+        // Start at zero when the data sits well above it: amounts read truer from zero.
+        let floor = if lo >= 0.0 && lo < span * 1.5 { 0.0 } else { lo - span * 0.15 };
+        (floor, hi + span * 0.15)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let (width, _) = root.dim_in_pixel();
+        let title_size = if width < 500 { 15 } else { 19 };
+        let area = root.titled(&self.title, (FONT, title_size).into_font().style(FontStyle::Bold))?;
+        let color = status_color(self.status);
+        let (x0, x1) = self.x_range();
+        let (y0, y1) = self.y_range();
+        let mut chart = ChartBuilder::on(&area)
+            .margin(10)
+            .margin_right(20)
+            .x_label_area_size(30)
+            .y_label_area_size(62)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        let span = x1 - x0;
+        let unit = self.unit.clone();
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(238, 238, 238))
+            .bold_line_style(RGBColor(220, 220, 220))
+            .x_labels(if span > 12.0 { 8 } else { 10 })
+            .x_label_formatter(&|x| year_label(*x, span))
+            .y_labels(6)
+            .y_label_formatter(&|y| crate::domain::format_number((y * 100.0).round() / 100.0))
+            .y_desc(unit)
+            .label_style((FONT, 12))
+            .axis_desc_style((FONT, 13))
+            .draw()?;
+
+        let t = |p: &Point| decimal_year(p.date);
+        let deadline_x = decimal_year(self.deadline);
+        let goal_color = RGBColor(0x37, 0x47, 0x4f);
+
+        // The goal: a band, or a threshold line (100 % for a milestone), marked at the deadline.
+        match self.goal {
+            ChartGoal::Band(lo, hi) => {
+                chart
+                    .draw_series([Rectangle::new([(x0, lo), (x1, hi)], goal_color.mix(0.12).filled())])?
+                    .label(self.text("目标区间", "target band"))
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], goal_color.mix(0.25).filled()));
+            }
+            ChartGoal::Line(_) | ChartGoal::Milestone => {
+                let v = v_of(&self.goal);
+                chart
+                    .draw_series(DashedLineSeries::new([(x0, v), (x1, v)], 8, 5, goal_color.stroke_width(1)))?
+                    .label(self.text("目标", "target"))
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], goal_color));
+            }
+        }
+        if let Some(aim) = self.aim {
+            chart.draw_series([TriangleMarker::new((deadline_x, aim), 7, goal_color.filled())])?;
+        }
+        // Deadline.
+        chart.draw_series(DashedLineSeries::new(
+            [(deadline_x, y0), (deadline_x, y1)],
+            3,
+            4,
+            goal_color.mix(0.5).stroke_width(1),
+        ))?;
+
+        // Where we should be: a straight line from the baseline to the goal at the deadline.
+        if let (Some(base), Some(aim)) = (self.baseline, self.aim) {
+            let grey = RGBColor(0x90, 0x90, 0x90);
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(t(&base), base.value), (deadline_x, aim)],
+                    6,
+                    4,
+                    grey.stroke_width(2),
+                ))?
+                .label(self.text("应有进度", "expected path"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(2)));
+            chart.draw_series([Cross::new((t(&base), base.value), 5, grey.stroke_width(2))])?;
+        }
+
+        // Actuals, coloured by status.
+        if !self.series.is_empty() {
+            chart
+                .draw_series(LineSeries::new(self.series.iter().map(|p| (t(p), p.value)), color.stroke_width(3)))?
+                .label(self.text("实际值", "actual"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
+            chart.draw_series(self.series.iter().map(|p| Circle::new((t(p), p.value), 4, color.filled())))?;
+            if self.goal == ChartGoal::Milestone {
+                let font = (FONT, 12).into_font().color(&color);
+                chart.draw_series(self.series.iter().map(|p| {
+                    let label = match p.value {
+                        v if v >= 100.0 => self.text("完成", "done").to_owned(),
+                        v if v <= 0.0 => self.text("未完成", "not done").to_owned(),
+                        v => format!("{}%", crate::domain::format_number(v)),
+                    };
+                    Text::new(label, (t(p), p.value + 5.0), font.clone())
+                }))?;
+            }
+        }
+
+        // Where the trend leads.
+        if let Some((from, to)) = self.projection {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(t(&from), from.value), (t(&to), to.value)],
+                    5,
+                    5,
+                    color.mix(0.7).stroke_width(2),
+                ))?
+                .label(self.text("趋势外推", "projection"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.mix(0.7).stroke_width(2)));
+        }
+
+        // As of.
+        let as_of_x = decimal_year(self.as_of);
+        if as_of_x > x0 && as_of_x < x1 {
+            let blue = RGBColor(0x15, 0x65, 0xc0);
+            chart.draw_series(DashedLineSeries::new(
+                [(as_of_x, y0), (as_of_x, y1)],
+                2,
+                3,
+                blue.mix(0.6).stroke_width(1),
+            ))?;
+            let label = format!("{} {}", self.text("截至", "as of"), self.as_of);
+            chart.draw_series([Text::new(label, (as_of_x, y1), (FONT, 11).into_font().color(&blue))])?;
+        }
+
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(210, 210, 210))
+            .label_font((FONT, 12))
+            .draw()?;
+
+        // The verdict, in its colour, top right.
+        let verdict = match self.pace {
+            Some(p) if !matches!(self.status, Status::Achieved | Status::NoData | Status::NotAssessable) => {
+                format!("{}  pace {:.2}", status_label(self.status, self.lang), p)
+            }
+            _ => status_label(self.status, self.lang).to_owned(),
+        };
+        let (w, _) = area.dim_in_pixel();
+        let style = (FONT, 15).into_font().style(FontStyle::Bold).color(&color);
+        let (text_w, _) = area.estimate_text_size(&verdict, &style)?;
+        area.draw(&Text::new(verdict, ((w as i32 - text_w as i32 - 24).max(0), 14), style))?;
+        Ok(())
+    }
+}
+
+fn v_of(goal: &ChartGoal) -> f64 {
+    match goal {
+        ChartGoal::Line(v) => *v,
+        ChartGoal::Band(lo, hi) => (lo + hi) / 2.0,
+        ChartGoal::Milestone => 100.0,
+    }
+}
+
+/// Tick labels: years on long spans, year-month on short ones.
+fn year_label(x: f64, span: f64) -> String {
+    match crate::progress::date_from_decimal_year(x) {
+        // Annual values are read at the year's end, so the tick at the end of 2015 says 2015,
+        // right under the 2015 figure.
+        Some(d) if span > 3.0 => d.year().to_string(),
+        Some(d) => d.format("%Y-%m").to_string(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,125 @@
+use chrono::NaiveDate;
+
+use super::*;
+use crate::progress::{Point, Progress, Status};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn progress(status: Status, baseline: Option<Point>, latest: Option<Point>) -> Progress {
+    Progress {
+        status,
+        method: crate::progress::Method::Linear,
+        as_of: d(2018, 6, 30),
+        achieved_late: false,
+        baseline,
+        latest,
+        target_value: Some(70.0),
+        progress: Some(0.375),
+        elapsed: Some(0.4),
+        pace: Some(0.9375),
+        cagr_ratio: None,
+        projection: None,
+        reason: None,
+    }
+}
+
+fn fibre() -> TargetChart {
+    let base = Point { date: d(2015, 12, 31), value: 54.0 };
+    let latest = Point { date: d(2017, 12, 31), value: 60.0 };
+    TargetChart::new(
+        "实际光纤入户率 ≥ 70%（2020）".to_owned(),
+        "%".to_owned(),
+        Lang::Zh,
+        ChartGoal::Line(70.0),
+        d(2020, 12, 31),
+        &progress(Status::AtRisk, Some(base), Some(latest)),
+        vec![base, latest],
+    )
+}
+
+/// The contents of an SVG's text elements.
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim().to_owned()))
+        .collect()
+}
+
+/// Decodes a PNG: (width, height, share of pixels that are not white).
+fn decode(png_bytes: &[u8]) -> (u32, u32, f64) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let pixels = &buf[..info.buffer_size()];
+    let inked = pixels.chunks(3).filter(|p| p != &[255, 255, 255]).count();
+    (info.width, info.height, inked as f64 / (info.width * info.height) as f64)
+}
+
+#[test]
+fn the_svg_carries_the_title_the_target_and_the_verdict() {
+    let svg = fibre().svg(800, 480).unwrap();
+    assert!(svg.contains("实际光纤入户率 ≥ 70%（2020）"), "title");
+    assert!(svg.contains("存在风险"), "the status in Chinese");
+    assert!(svg.contains("应有进度") && svg.contains("实际值") && svg.contains("目标"), "legend");
+    assert!(texts(&svg).iter().any(|t| t == "70"), "the y axis reaches 70: {:?}", texts(&svg));
+    assert!(svg.contains(FONT), "the bundled font is named");
+}
+
+#[test]
+fn the_png_has_the_asked_size_and_is_drawn() {
+    for (w, h) in [(800, 480), (400, 300), (1600, 900)] {
+        let (width, height, inked) = decode(&fibre().png(w, h).unwrap());
+        assert_eq!((width, height), (w, h));
+        assert!(inked > 0.02, "{inked} of the pixels are not white");
+    }
+}
+
+#[test]
+fn english_and_milestones_and_bands_and_empty_charts_draw() {
+    let mut english = fibre();
+    english.lang = Lang::En;
+    assert!(english.svg(800, 480).unwrap().contains("expected path"));
+    let done = Point { date: d(2018, 3, 31), value: 100.0 };
+    let milestone = TargetChart::new(
+        "建成大数据平台（2020）".to_owned(),
+        "%".to_owned(),
+        Lang::Zh,
+        ChartGoal::Milestone,
+        d(2020, 12, 31),
+        &progress(Status::Achieved, Some(Point { date: d(2016, 1, 1), value: 0.0 }), Some(done)),
+        vec![done],
+    );
+    assert!(milestone.svg(800, 480).unwrap().contains("完成"));
+    let band = TargetChart::new(
+        "大数据产业基地 3—5个（2020）".to_owned(),
+        "个".to_owned(),
+        Lang::Zh,
+        ChartGoal::Band(3.0, 5.0),
+        d(2020, 12, 31),
+        &progress(Status::NoData, None, None),
+        vec![],
+    );
+    assert!(band.svg(800, 480).unwrap().contains("目标区间"));
+    assert!(decode(&band.png(800, 480).unwrap()).2 > 0.01);
+}
+
+#[test]
+fn the_overview_sorts_by_status_and_cuts_long_names() {
+    let rows = vec![
+        OverviewRow { name: "乙 achieved".to_owned(), status: Status::Achieved, progress: Some(1.4) },
+        OverviewRow { name: "甲 missed".to_owned(), status: Status::Missed, progress: Some(0.76) },
+        OverviewRow { name: "很长的名字".repeat(20), status: Status::NoData, progress: None },
+    ];
+    let overview = PlanOverview::new("上海市推进智慧城市建设“十三五”规划".to_owned(), Lang::Zh, rows);
+    assert_eq!(overview.rows[0].status, Status::Missed, "what needs attention first");
+    let svg = overview.svg(800, overview.natural_height()).unwrap();
+    assert!(svg.contains("▶ 140%"), "overflow is marked");
+    assert!(svg.contains('…'), "a long name is cut with an ellipsis");
+    assert!(svg.contains("未按期实现 1"), "legend with counts");
+    let (w, h, inked) = decode(&overview.png(800, overview.natural_height()).unwrap());
+    assert_eq!((w, h), (800, overview.natural_height()));
+    assert!(inked > 0.01);
+}

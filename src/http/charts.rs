@@ -1,0 +1,158 @@
+//! Chart endpoints: `/charts/targets/{slug}.svg|.png` and `/charts/plans/{slug}.svg|.png`, with
+//! an ETag of the bytes (a repeated request with If-None-Match costs no transfer).
+
+use actix_web::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::handlers::judgement;
+use crate::charts::{self, HEIGHT_RANGE, Lang, WIDTH_RANGE};
+use crate::db::{DbPool, queries};
+use crate::error::{AppError, ErrorEnvelope};
+use crate::status;
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChartQuery {
+    /// Pixels, 200–4000 (default 800).
+    pub width: Option<u32>,
+    /// Pixels, 150–8000 (default 480; a plan overview grows to fit its targets).
+    pub height: Option<u32>,
+    /// `zh` (default) or `en`.
+    pub lang: Option<String>,
+    /// Judge as of this date (YYYY-MM-DD). Default: today.
+    pub as_of: Option<String>,
+    /// `linear` (default) or `cagr`.
+    pub method: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Svg,
+    Png,
+}
+
+/// `slug.svg` → (slug, SVG).
+fn split_file(file: &str) -> Result<(String, Format), AppError> {
+    match file.rsplit_once('.') {
+        Some((slug, "svg")) => Ok((slug.to_owned(), Format::Svg)),
+        Some((slug, "png")) => Ok((slug.to_owned(), Format::Png)),
+        _ => Err(AppError::not_found("chart", file)),
+    }
+}
+
+fn size(query: &ChartQuery, default_height: u32) -> Result<(u32, u32), AppError> {
+    let width = query.width.unwrap_or(800);
+    let height = query.height.unwrap_or(default_height);
+    if !WIDTH_RANGE.contains(&width) {
+        return Err(AppError::bad_parameter("width", format!("{width} is outside {WIDTH_RANGE:?} pixels")));
+    }
+    if !HEIGHT_RANGE.contains(&height) {
+        return Err(AppError::bad_parameter("height", format!("{height} is outside {HEIGHT_RANGE:?} pixels")));
+    }
+    Ok((width, height))
+}
+
+fn lang(query: &ChartQuery) -> Result<Lang, AppError> {
+    match query.lang.as_deref() {
+        None | Some("") => Ok(Lang::Zh),
+        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", reason)),
+    }
+}
+
+/// The image with an ETag of its bytes; 304 when the client has it.
+fn image(req: &HttpRequest, bytes: Vec<u8>, format: Format) -> HttpResponse {
+    let tag = format!("\"{}\"", &crate::ingest::sha256_hex(&bytes)[..32]);
+    let cached = req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == tag);
+    let mut response = if cached { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response.insert_header((ETAG, tag)).insert_header((CACHE_CONTROL, "public, max-age=300")).content_type(
+        match format {
+            Format::Svg => "image/svg+xml; charset=utf-8",
+            Format::Png => "image/png",
+        },
+    );
+    if cached { response.finish() } else { response.body(bytes) }
+}
+
+fn chart_failed(e: charts::ChartError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("chart: {e}"))
+}
+
+/// A target's progress chart.
+#[utoipa::path(
+    params(("file" = String, Path, description = "`{slug}.svg` or `{slug}.png`"), ChartQuery),
+    responses(
+        (status = 200, description = "the chart", content_type = "image/svg+xml"),
+        (status = 304, description = "not modified (ETag)"),
+        (status = 400, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope)
+    )
+)]
+#[get("/charts/targets/{file}")]
+pub async fn target_chart(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    file: web::Path<String>,
+    query: web::Query<ChartQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, format) = split_file(&file)?;
+    let (width, height) = size(&query, 480)?;
+    let lang = lang(&query)?;
+    let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
+    let pool = pool.clone();
+    let bytes = web::block(move || {
+        let mut conn = pool.get()?;
+        let one =
+            status::assess_one(&mut conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
+        let chart = charts::target_chart(&one, lang);
+        match format {
+            Format::Svg => chart.svg(width, height).map(String::into_bytes),
+            Format::Png => chart.png(width, height),
+        }
+        .map_err(chart_failed)
+    })
+    .await??;
+    Ok(image(&req, bytes, format))
+}
+
+/// A plan's overview: one bar per target.
+#[utoipa::path(
+    params(("file" = String, Path, description = "`{slug}.svg` or `{slug}.png`"), ChartQuery),
+    responses(
+        (status = 200, description = "the chart", content_type = "image/svg+xml"),
+        (status = 304, description = "not modified (ETag)"),
+        (status = 400, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope)
+    )
+)]
+#[get("/charts/plans/{file}")]
+pub async fn plan_chart(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    file: web::Path<String>,
+    query: web::Query<ChartQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, format) = split_file(&file)?;
+    let lang = lang(&query)?;
+    let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
+    // Sizes are checked before any work; the default height is the overview's own.
+    size(&query, 480)?;
+    let requested_height = query.height;
+    let width = query.width.unwrap_or(800);
+    let pool = pool.clone();
+    let bytes = web::block(move || {
+        let mut conn = pool.get()?;
+        let plan = queries::plan_by_slug(&mut conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
+        let assessed = status::assess_list(&mut conn, Some(&slug), None, judgement)?;
+        let overview = charts::plan_overview(&plan, &assessed, lang);
+        let height = requested_height.unwrap_or_else(|| overview.natural_height()).min(*HEIGHT_RANGE.end());
+        match format {
+            Format::Svg => overview.svg(width, height).map(String::into_bytes),
+            Format::Png => overview.png(width, height),
+        }
+        .map_err(chart_failed)
+    })
+    .await??;
+    Ok(image(&req, bytes, format))
+}
