@@ -311,17 +311,3 @@ pub struct ActualRow {
     pub recorded_at: NaiveDateTime,
     pub superseded_at: Option<NaiveDateTime>,
 }
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = super::schema::actuals)]
-pub struct ActualForm {
-    pub indicator_id: i64,
-    pub region: String,
-    pub period: String,
-    pub period_end: NaiveDate,
-    pub value: f64,
-    pub note: Option<String>,
-    pub source: Option<String>,
-    pub upload_id: Option<i64>,
-    pub recorded_at: NaiveDateTime,
-}

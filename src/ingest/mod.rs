@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::Regions;
-use crate::db::models::{ActualForm, UploadForm, UploadSummaryRow};
+use crate::db::models::{UploadForm, UploadSummaryRow};
 use crate::db::{DbConn, access, actuals, queries, write_tx};
 use crate::domain::Period;
 
@@ -193,6 +193,7 @@ pub fn ingest(
         return Ok(duplicate_report(original, request.dry_run));
     }
     let reference = Reference::load(conn, regions.clone(), now.date())?;
+    let started = std::time::Instant::now();
     let prepared = match prepare(&request.bytes, request.encoding, &reference) {
         Ok(prepared) => prepared,
         Err(errors) => {
@@ -201,6 +202,7 @@ pub fn ingest(
             return Err(IngestError::Invalid { upload_id, errors });
         }
     };
+    tracing::debug!(elapsed = ?started.elapsed(), "file checked");
     let slugs: HashMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
     if request.dry_run {
         let plan = plan_changes(conn, &prepared.rows, &slugs)?;
@@ -211,7 +213,9 @@ pub fn ingest(
         if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
             return Ok(duplicate_report(original, false));
         }
+        let started = std::time::Instant::now();
         let plan = plan_changes(conn, &prepared.rows, &slugs)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "changes planned");
         let upload_id = actuals::insert_upload(
             conn,
             &UploadForm {
@@ -230,28 +234,33 @@ pub fn ingest(
                 raw: &request.bytes,
             },
         )?;
+        tracing::debug!(elapsed = ?started.elapsed(), "upload recorded");
         actuals::supersede(conn, &plan.superseded_ids, now)?;
-        // Rows become insert forms a chunk at a time, so a large file is not held twice.
-        for chunk in plan.to_write.chunks(actuals::INSERT_CHUNK_ROWS) {
-            let forms: Vec<ActualForm> = chunk
-                .iter()
-                .map(|&i| {
-                    let row = &prepared.rows[i];
-                    ActualForm {
-                        indicator_id: row.indicator_id,
-                        region: row.region.to_string(),
-                        period: row.period.to_string(),
-                        period_end: row.period.end(),
-                        value: row.value,
-                        note: row.note.clone(),
-                        source: row.source.clone(),
-                        upload_id: Some(upload_id),
-                        recorded_at: now,
-                    }
-                })
-                .collect();
-            actuals::insert_actuals(conn, &forms)?;
-        }
+        // Inserted in index order, so each index insert lands next to the previous one instead
+        // of at a random page (a million-row upload: several times faster).
+        let mut order = plan.to_write.clone();
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&prepared.rows[a], &prepared.rows[b]);
+            (x.indicator_id, &x.region, x.period).cmp(&(y.indicator_id, &y.region, y.period))
+        });
+        let values: Vec<actuals::NewActual> = order
+            .iter()
+            .map(|&i| {
+                let row = &prepared.rows[i];
+                actuals::NewActual(
+                    row.indicator_id,
+                    &row.region,
+                    row.period.to_string(),
+                    row.period.end(),
+                    row.value,
+                    row.note.as_deref(),
+                    row.source.as_deref(),
+                )
+            })
+            .collect();
+        tracing::debug!(elapsed = ?started.elapsed(), rows = values.len(), "rows ordered");
+        actuals::insert_actuals(conn, Some(upload_id), now, &values)?;
+        tracing::debug!(elapsed = ?started.elapsed(), "rows inserted");
         access::audit(
             conn,
             &request.uploaded_by,
