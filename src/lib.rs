@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod jobs;
 
 pub mod progress;
+pub mod report;
 pub mod status;
 pub mod status_table;
 

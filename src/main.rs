@@ -50,6 +50,23 @@ enum Command {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Write the PDF status report.
+    Report {
+        /// Output file.
+        #[arg(short = 'o', long = "out", value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// Only this plan (slug).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Judge as of this date (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// zh (default) or en
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        #[arg(long, value_enum, default_value_t = MethodArg::Linear)]
+        method: MethodArg,
+    },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -157,6 +174,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             plantrack::cli_ingest::run(&settings, &files, dry_run, encoding, &who)
         }
         Command::Token(command) => token(&settings, command),
+        Command::Report { out, plan, as_of, lang, method } => {
+            let options = plantrack::report::ReportOptions {
+                plan,
+                judgement: plantrack::status::Judgement {
+                    as_of: as_of.unwrap_or_else(plantrack::status::today),
+                    method: match method {
+                        MethodArg::Linear => plantrack::progress::Method::Linear,
+                        MethodArg::Cagr => plantrack::progress::Method::Cagr,
+                    },
+                },
+                lang: lang.parse().map_err(anyhow::Error::msg)?,
+            };
+            let (pool, _, _) = prepare_database(&settings)?;
+            let started = std::time::Instant::now();
+            let mut conn = pool.get()?;
+            let pdf = plantrack::report::generate(&mut conn, &options, plantrack::now())?;
+            std::fs::write(&out, &pdf)?;
+            println!("{} ({} KB) written in {:.2} s", out.display(), pdf.len() / 1024, started.elapsed().as_secs_f64());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Charts { out, lang, as_of } => {
             let lang: plantrack::charts::Lang = lang.parse().map_err(anyhow::Error::msg)?;
             let judgement = plantrack::status::Judgement {

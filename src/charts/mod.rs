@@ -19,8 +19,8 @@ use crate::progress::Status;
 /// The family every chart names; registered from the bundled font (also as "sans-serif").
 pub const FONT: &str = "Noto Sans SC";
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular.ttf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold.ttf");
+pub(crate) static REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Regular.ttf");
+pub(crate) static BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Bold.ttf");
 
 /// Registers the bundled font with plotters once per process. No system font is ever looked up.
 pub fn register_fonts() {

@@ -220,8 +220,10 @@ impl TargetChart {
 
         // Actuals, coloured by status.
         if !self.series.is_empty() {
+            // A line needs two points; a single figure is the dot alone.
+            let line = if self.series.len() >= 2 { self.series.as_slice() } else { &[] };
             chart
-                .draw_series(LineSeries::new(self.series.iter().map(|p| (t(p), p.value)), color.stroke_width(3)))?
+                .draw_series(LineSeries::new(line.iter().map(|p| (t(p), p.value)), color.stroke_width(3)))?
                 .label(self.text("实际值", "actual"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
             chart.draw_series(self.series.iter().map(|p| Circle::new((t(p), p.value), 4, color.filled())))?;
@@ -262,7 +264,9 @@ impl TargetChart {
                 blue.mix(0.6).stroke_width(1),
             ))?;
             let label = format!("{} {}", self.text("截至", "as of"), self.as_of);
-            chart.draw_series([Text::new(label, (as_of_x, y1), (FONT, 11).into_font().color(&blue))])?;
+            // At the foot of the line, clear of the verdict and the legend at the top.
+            let foot = y0 + (y1 - y0) * 0.04;
+            chart.draw_series([Text::new(label, (as_of_x, foot), (FONT, 11).into_font().color(&blue))])?;
         }
 
         chart

@@ -4,6 +4,7 @@ mod auth;
 mod charts;
 pub mod dto;
 mod handlers;
+mod reports;
 mod uploads;
 
 /// What handlers need besides the pool: the places actuals may be for and the upload rules.
@@ -37,6 +38,7 @@ use crate::error::{AppError, ErrorEnvelope};
         uploads::indicator_actuals,
         charts::target_chart,
         charts::plan_chart,
+        reports::status_pdf,
     ),
     components(schemas(ErrorEnvelope))
 )]
@@ -69,6 +71,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(uploads::indicator_actuals)
     .service(charts::target_chart)
     .service(charts::plan_chart)
+    .service(reports::status_pdf)
     .route("/api/openapi.json", web::get().to(openapi_json))
     .default_service(web::to(not_found));
 }

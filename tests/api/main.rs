@@ -9,5 +9,6 @@ mod inbox;
 mod ingest_cli;
 mod progress_api;
 mod read_api;
+mod reports;
 mod sync;
 mod uploads;

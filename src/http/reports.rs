@@ -1,0 +1,57 @@
+//! `GET /reports/status.pdf?plan=&as_of=&lang=&method=`: the status report as a PDF.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::handlers::judgement;
+use crate::charts::Lang;
+use crate::db::DbPool;
+use crate::error::{AppError, ErrorEnvelope};
+use crate::report::{self, ReportError, ReportOptions};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// Only this plan (slug); default every plan.
+    pub plan: Option<String>,
+    /// Judge as of this date (YYYY-MM-DD). Default: today.
+    pub as_of: Option<String>,
+    /// `zh` (default) or `en`.
+    pub lang: Option<String>,
+    /// `linear` (default) or `cagr`.
+    pub method: Option<String>,
+}
+
+/// The status report as a PDF.
+#[utoipa::path(
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "the report", content_type = "application/pdf"),
+        (status = 400, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope)
+    )
+)]
+#[get("/reports/status.pdf")]
+pub async fn status_pdf(pool: web::Data<DbPool>, query: web::Query<ReportQuery>) -> Result<HttpResponse, AppError> {
+    let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
+    let lang: Lang = match query.lang.as_deref() {
+        None | Some("") => Lang::Zh,
+        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", reason))?,
+    };
+    let options = ReportOptions { plan: query.plan.clone(), judgement, lang };
+    let pool = pool.clone();
+    let pdf = web::block(move || {
+        let mut conn = pool.get()?;
+        report::generate(&mut conn, &options, crate::now()).map_err(|e| match e {
+            ReportError::UnknownPlan(slug) => AppError::not_found("plan", slug),
+            other => AppError::Internal(anyhow::anyhow!("report: {other}")),
+        })
+    })
+    .await??;
+    let name = format!("plantrack-status-{}.pdf", judgement.as_of);
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Content-Disposition", format!("inline; filename=\"{name}\"")))
+        .body(pdf))
+}

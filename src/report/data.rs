@@ -1,0 +1,313 @@
+//! What the report shows, gathered from the database: plans, targets with their verdicts,
+//! counts, and the charts to draw.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use super::ReportError;
+use crate::charts::{self, Lang, status_hex, status_label};
+use crate::db::{DbConn, actuals, queries};
+use crate::domain::{TargetKind, format_number, goal_as_written};
+use crate::progress::{ALL_STATUSES, Method, Status};
+use crate::status::{self, Assessed, Judgement};
+
+/// Which report: one plan or all, as of a date, by a method, in a language.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub plan: Option<String>,
+    pub judgement: Judgement,
+    pub lang: Lang,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportData {
+    pub title: String,
+    pub scope: String,
+    pub lang: &'static str,
+    pub as_of: String,
+    pub generated_at: String,
+    pub vintage: String,
+    pub method_label: String,
+    pub target_count: usize,
+    pub plans: Vec<PlanSection>,
+    pub totals: Vec<usize>,
+    pub statuses: Vec<StatusLegend>,
+    pub status_colors: HashMap<&'static str, String>,
+    pub labels: HashMap<&'static str, serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanSection {
+    pub slug: String,
+    pub title: String,
+    pub doc_number: String,
+    pub issued: String,
+    pub horizon: String,
+    pub source: String,
+    pub counts: Vec<usize>,
+    pub targets: Vec<TargetLine>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TargetLine {
+    pub slug: String,
+    pub name: String,
+    pub baseline: String,
+    pub latest: String,
+    pub goal: String,
+    pub deadline: String,
+    pub progress: String,
+    pub status: &'static str,
+    pub label: &'static str,
+    pub charted: bool,
+    pub line: i32,
+    pub quote: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusLegend {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub meaning: &'static str,
+}
+
+/// A chart to draw for the report.
+pub enum ChartJob {
+    Plan(charts::PlanOverview),
+    Target(Box<charts::TargetChart>),
+}
+
+impl ChartJob {
+    pub fn draw(&self) -> Result<String, charts::ChartError> {
+        match self {
+            ChartJob::Plan(overview) => overview.svg(800, overview.natural_height()),
+            ChartJob::Target(chart) => chart.svg(800, 400),
+        }
+    }
+}
+
+fn meaning(status: Status, lang: Lang) -> &'static str {
+    match (status, lang) {
+        (Status::Achieved, Lang::Zh) => "最新数值已满足目标（在期限后满足的注明“逾期”）。",
+        (Status::OnTrack, Lang::Zh) => "进度/时间比（pace）≥ 0.95：时间过半、任务过半。",
+        (Status::AtRisk, Lang::Zh) => "0.6 ≤ pace < 0.95：有进展但需加快。",
+        (Status::OffTrack, Lang::Zh) => "0 ≤ pace < 0.6：进展有限。",
+        (Status::Regressing, Lang::Zh) => "pace < 0：偏离目标方向。",
+        (Status::Missed, Lang::Zh) => "期限已过，目标未实现。",
+        (Status::NoData, Lang::Zh) => "截至报告日期没有基期之后的数据。",
+        (Status::NotAssessable, Lang::Zh) => "有数据但规则无法评估（如只有一个数据点、跨零的增长率）。",
+        (Status::Achieved, Lang::En) => "The latest value meets the target (marked late when met after the deadline).",
+        (Status::OnTrack, Lang::En) => "Pace (progress over elapsed time) ≥ 0.95.",
+        (Status::AtRisk, Lang::En) => "0.6 ≤ pace < 0.95: progress, but it needs to speed up.",
+        (Status::OffTrack, Lang::En) => "0 ≤ pace < 0.6: limited progress.",
+        (Status::Regressing, Lang::En) => "pace < 0: moving away from the target.",
+        (Status::Missed, Lang::En) => "The deadline has passed and the target was not met.",
+        (Status::NoData, Lang::En) => "No figure after the baseline as of the report date.",
+        (Status::NotAssessable, Lang::En) => {
+            "Data exists but the rules cannot judge it (one point only, growth across zero …)."
+        }
+    }
+}
+
+fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
+    let zh = lang == Lang::Zh;
+    let pick = |a: &str, b: &str| serde_json::Value::from(if zh { a } else { b });
+    let method_text: Vec<&str> = if zh {
+        vec![
+            "每个数值目标以基期值 b（t0 年）、目标值 T（期限 tD）和最新实际值 v（时间 t）衡量：进度 = (v − b) / (T − b)，即已完成的距离占全部距离的比例；时间进度 = (t − t0) / (tD − t0)；pace = 进度 / 时间进度（“时间过半、任务过半”即 pace = 1）。",
+            "“超过”“突破”为严格大于，“达到”“以上”“不低于”为大于等于，“控制在”“以内”“不超过”为小于等于，“左右”“约”按容差区间判断；区间目标在区间内即为实现，进度按较近的边界计算；“比某年下降/增长”的目标以该年实际值换算为目标值。",
+            "CAGR 方法（Open SDG / Eurostat）：R = 实际年均增长率 / 所需年均增长率，分档同上；先判断是否已实现，不跨零计算增长率。里程碑按完成百分比（100 = 完成）以线性进度判断。",
+            "只计入报告日期前已结束的期间、且在该日期前已录入的数据（之后的修订不改变本报告）。所有目标值均引自文件原文的具体行。",
+        ]
+    } else {
+        vec![
+            "Each numeric target is measured by its baseline b (year t0), target T (deadline tD) and latest actual v (at t): progress = (v − b) / (T − b), the share of the distance covered; elapsed = (t − t0) / (tD − t0); pace = progress / elapsed.",
+            "超过/突破 are strict (>), 达到/以上/不低于 are ≥, 控制在/以内/不超过 are ≤, 左右/约 use a tolerance band; a range is met inside it and measured to its nearer bound; a change against a year is converted with that year's actual.",
+            "CAGR method (Open SDG / Eurostat): R = observed CAGR / required CAGR, same bands; achievement is checked first; no growth rate across zero. Milestones are judged by percent complete with linear pace.",
+            "Only periods ended and figures recorded by the report date count (later revisions do not change this report). Every target cites the line of the document it comes from.",
+        ]
+    };
+    HashMap::from([
+        ("as_of", pick("截至日期", "As of")),
+        ("generated", pick("生成时间", "Generated")),
+        ("vintage", pick("数据截至（最新上传）", "Data vintage (newest upload)")),
+        ("method", pick("评估方法", "Method")),
+        ("plans", pick("规划文件数", "Plans")),
+        ("targets", pick("目标数", "Targets")),
+        ("summary", pick("总体情况", "Summary")),
+        ("plan", pick("规划", "Plan")),
+        ("all_plans", pick("全部规划", "All plans")),
+        ("issued", pick("印发", "issued")),
+        ("horizon", pick("规划期", "horizon")),
+        ("indicator", pick("目标", "Target")),
+        ("baseline", pick("基期值", "Baseline")),
+        ("latest", pick("最新实际值", "Latest actual")),
+        ("target", pick("目标值", "Goal")),
+        ("deadline", pick("期限", "Due")),
+        ("progress", pick("进度", "Progress")),
+        ("status", pick("状态", "Status")),
+        ("citation", pick("出处", "Source")),
+        ("line", pick("第", "line")),
+        ("no_chart_heading", pick("暂无数据的目标", "Targets without data")),
+        (
+            "no_chart_note",
+            pick(
+                "以下目标截至报告日期没有任何数据，不绘制图表。",
+                "These targets have no figure at all as of the report date; no chart is drawn.",
+            ),
+        ),
+        ("method_heading", pick("附录：进度与状态的计算方法", "Appendix: how status is computed")),
+        ("method_text", serde_json::Value::from(method_text)),
+        ("chart_missing", pick("图表未能生成", "chart could not be drawn")),
+        (
+            "cover_note",
+            pick(
+                "本报告由 plantrack 根据规划原文和上传数据自动生成。",
+                "Generated by plantrack from the plan documents and uploaded figures.",
+            ),
+        ),
+    ])
+}
+
+fn with_unit(value: f64, unit: &str) -> String {
+    format!("{}{unit}", format_number(value))
+}
+
+fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
+    let t = &a.target;
+    let s = &a.summary;
+    let kind: TargetKind = t.kind.parse().unwrap_or(TargetKind::Level);
+    let unit = if kind == TargetKind::Milestone { "%" } else { a.indicator.unit.as_str() };
+    TargetLine {
+        slug: t.slug.clone(),
+        name: if lang == Lang::Zh { t.name.clone() } else { t.name_en.clone() },
+        // A milestone's baseline is its 0 % at the plan's start: nothing a reader needs to see.
+        baseline: s
+            .baseline
+            .filter(|_| kind != TargetKind::Milestone)
+            .map(|b| format!("{} ({})", with_unit(b.value, unit), b.date.format("%Y")))
+            .unwrap_or_else(|| "—".to_owned()),
+        latest: s
+            .latest
+            .map(|p| format!("{} ({})", with_unit(p.value, unit), p.date))
+            .unwrap_or_else(|| "—".to_owned()),
+        goal: goal_as_written(
+            kind,
+            t.comparator.as_deref().and_then(|c| c.parse().ok()),
+            t.value,
+            t.value_max,
+            t.scale,
+            &t.unit,
+        ),
+        deadline: t.deadline.clone(),
+        progress: s.progress.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "—".to_owned()),
+        status: s.status.as_str(),
+        label: if s.achieved_late && lang == Lang::Zh {
+            "已实现（逾期）"
+        } else if s.achieved_late {
+            "achieved, late"
+        } else {
+            status_label(s.status, lang)
+        },
+        charted: s.latest.is_some() || s.baseline.is_some_and(|_| kind != TargetKind::Milestone),
+        line: t.source_line,
+        quote: t.source_quote.clone(),
+    }
+}
+
+fn counts(statuses: impl Iterator<Item = Status>) -> Vec<usize> {
+    let statuses: Vec<Status> = statuses.collect();
+    ALL_STATUSES.iter().map(|s| statuses.iter().filter(|x| *x == s).count()).collect()
+}
+
+/// The report's data and its charts (SVG bytes by name). `draw` renders each chart; a chart it
+/// fails on is left out (the template shows a placeholder) and the error is logged.
+pub fn gather(
+    conn: &mut DbConn,
+    options: &ReportOptions,
+    generated_at: NaiveDateTime,
+    draw: &dyn Fn(&ChartJob) -> Result<String, charts::ChartError>,
+) -> Result<(ReportData, HashMap<String, Vec<u8>>), ReportError> {
+    let lang = options.lang;
+    let judgement = options.judgement;
+    let plans = match &options.plan {
+        Some(slug) => vec![
+            queries::plan_by_slug(conn, slug)
+                .map_err(anyhow::Error::from)?
+                .ok_or_else(|| ReportError::UnknownPlan(slug.clone()))?,
+        ],
+        None => queries::list_plans(conn).map_err(anyhow::Error::from)?,
+    };
+    let assessed = status::assess_list(conn, options.plan.as_deref(), None, judgement)?;
+    let mut chart_bytes = HashMap::new();
+    let mut draw_into = |name: String, job: ChartJob| match draw(&job) {
+        Ok(svg) => {
+            chart_bytes.insert(name, svg.into_bytes());
+        }
+        Err(e) => {
+            tracing::error!(chart = %name, error = %e, "a report chart could not be drawn; a placeholder stands in")
+        }
+    };
+    let mut sections = Vec::new();
+    for plan in &plans {
+        let rows: Vec<Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect();
+        draw_into(format!("plan:{}", plan.slug), ChartJob::Plan(charts::plan_overview(plan, &rows, lang)));
+        let targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
+        for line in targets.iter().filter(|l| l.charted) {
+            if let Some(one) = status::assess_one(conn, &line.slug, judgement)? {
+                draw_into(
+                    format!("target:{}", line.slug),
+                    ChartJob::Target(Box::new(charts::target_chart(&one, lang))),
+                );
+            }
+        }
+        sections.push(PlanSection {
+            slug: plan.slug.clone(),
+            title: if lang == Lang::Zh { plan.title.clone() } else { plan.title_en.clone() },
+            doc_number: plan.doc_number.clone().unwrap_or_default(),
+            issued: plan.issued.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned()),
+            horizon: format!("{}–{}", plan.horizon_start, plan.horizon_end),
+            source: plan.source_file.clone(),
+            counts: counts(rows.iter().map(|a| a.summary.status)),
+            targets,
+        });
+    }
+    let vintage = actuals::newest_upload_at(conn)
+        .map_err(anyhow::Error::from)?
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "—".to_owned());
+    let (title, scope) = match (lang, plans.as_slice()) {
+        (Lang::Zh, [one]) if options.plan.is_some() => ("规划目标进展情况报告".to_owned(), one.title.clone()),
+        (Lang::En, [one]) if options.plan.is_some() => {
+            ("Status report on plan targets".to_owned(), one.title_en.clone())
+        }
+        (Lang::Zh, all) => ("规划目标进展情况报告".to_owned(), format!("全部 {} 个规划文件", all.len())),
+        (Lang::En, all) => ("Status report on plan targets".to_owned(), format!("All {} plan documents", all.len())),
+    };
+    let data = ReportData {
+        title,
+        scope,
+        lang: if lang == Lang::Zh { "zh" } else { "en" },
+        as_of: judgement.as_of.to_string(),
+        generated_at: generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        vintage,
+        method_label: match (judgement.method, lang) {
+            (Method::Linear, Lang::Zh) => "线性进度（pace）".to_owned(),
+            (Method::Cagr, Lang::Zh) => "年均增长率之比（CAGR）".to_owned(),
+            (Method::Linear, Lang::En) => "linear pace".to_owned(),
+            (Method::Cagr, Lang::En) => "CAGR ratio".to_owned(),
+        },
+        target_count: assessed.len(),
+        totals: counts(assessed.iter().map(|a| a.summary.status)),
+        plans: sections,
+        statuses: ALL_STATUSES
+            .iter()
+            .map(|s| StatusLegend { status: s.as_str(), label: status_label(*s, lang), meaning: meaning(*s, lang) })
+            .collect(),
+        status_colors: ALL_STATUSES.iter().map(|s| (s.as_str(), status_hex(*s))).collect(),
+        labels: labels(lang),
+    };
+    Ok((data, chart_bytes))
+}

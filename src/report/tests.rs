@@ -1,0 +1,151 @@
+//! Report tests with real tools: poppler's pdftotext, pdffonts, pdfinfo and pdftoppm.
+
+use std::process::Command;
+
+use super::*;
+use crate::charts::Lang;
+use crate::status::Judgement;
+
+fn seeded_db() -> (tempfile::TempDir, crate::db::DbPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let settings = crate::config::Settings {
+        database_url: format!("sqlite://{}", dir.path().join("r.db").display()),
+        bind: "127.0.0.1:0".to_owned(),
+        data_dir: dir.path().to_owned(),
+        catalog_dir: root.join("targets"),
+        documents_dir: root.join("seed/documents"),
+        seed_actuals_dir: root.join("seed/actuals"),
+        load_seed_actuals: true,
+        pool_size: 2,
+        upload_limit_bytes: 1 << 20,
+        public_read: true,
+        inbox_dir: None,
+        inbox_poll_seconds: 1.0,
+    };
+    let (pool, _, _) = crate::prepare_database(&settings).unwrap();
+    (dir, pool)
+}
+
+fn options(plan: Option<&str>, lang: Lang) -> ReportOptions {
+    ReportOptions {
+        plan: plan.map(str::to_owned),
+        judgement: Judgement { as_of: crate::status::today(), method: crate::progress::Method::Linear },
+        lang,
+    }
+}
+
+/// Runs a poppler tool on `pdf` and returns its standard output.
+fn poppler(tool: &str, args: &[&str], pdf: &std::path::Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} is needed for this test (apt-get install poppler-utils): {e}"));
+    assert!(out.status.success(), "{tool}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The PDF's text, as poppler extracts it.
+fn pdf_text(pdf: &std::path::Path) -> String {
+    let out = Command::new("pdftotext").arg("-layout").arg(pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn generated_at() -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap().and_hms_opt(8, 0, 0).unwrap()
+}
+
+#[test]
+fn the_report_is_chinese_text_with_embedded_subset_fonts_and_numbered_pages() {
+    let (dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let pdf = generate(&mut conn, &options(Some("smart-city-13th-fyp"), Lang::Zh), generated_at()).unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+
+    let text = pdf_text(&path);
+    // (typst spaces Latin digits from Chinese, so 80号 is extracted as "80 号").
+    for expected in [
+        "规划目标进展情况报告",
+        "上海市推进智慧城市建设",
+        "沪府发〔2016〕80",
+        "政府数据公开网站开放数据集",
+        "实际光纤入户率",
+        "未按期实现",
+        "附录",
+    ] {
+        assert!(text.contains(expected), "«{expected}» not in the PDF text");
+    }
+    let fonts = poppler("pdffonts", &[], &path);
+    let font_lines: Vec<&str> = fonts.lines().skip(2).filter(|l| !l.trim().is_empty()).collect();
+    assert!(!font_lines.is_empty());
+    for line in &font_lines {
+        assert!(line.contains("NotoSansSC"), "only the bundled font: {line}");
+        let columns: Vec<&str> = line.split_whitespace().collect();
+        // name type encoding emb sub uni …: embedded and subset
+        assert!(columns.windows(2).any(|w| w == ["yes", "yes"]), "embedded subset: {line}");
+        assert!(line.split_whitespace().next().unwrap().contains('+'), "subset prefix: {line}");
+    }
+    let info = poppler("pdfinfo", &[], &path);
+    let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
+    assert!(pages >= 4, "cover, summary, the plan's table and its charts: {pages}");
+    assert!(text.contains(&format!("共 {pages} 页")), "the footer counts the pages pdfinfo counts");
+
+    let prefix = dir.path().join("page");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "40", "-png", "-f", "1", "-l", "2"])
+        .arg(&path)
+        .arg(&prefix)
+        .status()
+        .unwrap();
+    assert!(out.success());
+    for page in ["page-1.png", "page-2.png"] {
+        let png = std::fs::read(dir.path().join(page))
+            .or_else(|_| std::fs::read(dir.path().join(page.replace('-', "-0"))))
+            .unwrap();
+        assert!(png.len() > 2000, "{page} renders");
+    }
+}
+
+#[test]
+fn the_same_inputs_give_the_same_report_and_english_is_available() {
+    let (dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let one = generate(&mut conn, &options(Some("big-data-2016"), Lang::En), generated_at()).unwrap();
+    let two = generate(&mut conn, &options(Some("big-data-2016"), Lang::En), generated_at()).unwrap();
+    assert_eq!(one, two, "reproducible: same data, same as-of, same bytes");
+    let path = dir.path().join("en.pdf");
+    std::fs::write(&path, &one).unwrap();
+    let text = pdf_text(&path);
+    assert!(text.contains("Status report on plan targets"), "{text}");
+    assert!(text.contains("Appendix: how status is computed"));
+}
+
+#[test]
+fn a_chart_that_fails_becomes_a_placeholder_and_the_report_still_comes_out() {
+    let (dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let failing = |job: &data::ChartJob| match job {
+        data::ChartJob::Plan(_) => Err(crate::charts::ChartError::Draw("simulated failure".to_owned())),
+        other => other.draw(),
+    };
+    let (data, charts) =
+        gather(&mut conn, &options(Some("smart-city-13th-fyp"), Lang::Zh), generated_at(), &failing).unwrap();
+    assert!(!charts.contains_key("plan:smart-city-13th-fyp"));
+    let pdf = render(&data, charts).unwrap();
+    let path = dir.path().join("placeholder.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = pdf_text(&path);
+    assert!(text.contains("图表未能生成"), "the placeholder says so");
+    assert!(text.contains("实际光纤入户率"), "the rest of the report is there");
+}
+
+#[test]
+fn an_unknown_plan_is_an_error_not_an_empty_report() {
+    let (_dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let result = generate(&mut conn, &options(Some("no-such-plan"), Lang::Zh), generated_at());
+    assert!(matches!(result, Err(ReportError::UnknownPlan(_))));
+}
