@@ -31,6 +31,14 @@ pub struct Settings {
     pub inbox_dir: Option<PathBuf>,
     /// Seconds between looks at the inbox; a file is taken once its size held for one interval.
     pub inbox_poll_seconds: f64,
+    /// Write a status report on a schedule: `daily` or `monthly` (none by default).
+    pub report_schedule: Option<String>,
+    /// Day of the month for a monthly report (1–28).
+    pub report_day: u32,
+    /// Hour (server time, UTC) from which a day's report is due.
+    pub report_hour: u32,
+    /// Seconds between checks of the schedule.
+    pub report_check_seconds: f64,
     /// Connections in the pool.
     pub pool_size: u32,
 }
@@ -53,6 +61,9 @@ impl Settings {
             .set_default("upload_limit_bytes", 50 * 1024 * 1024)?
             .set_default("public_read", true)?
             .set_default("inbox_poll_seconds", 2.0)?
+            .set_default("report_day", 1)?
+            .set_default("report_hour", 6)?
+            .set_default("report_check_seconds", 60.0)?
             .add_source(config::File::from(file).required(false))
             .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
             .build()?

@@ -85,6 +85,12 @@ impl Application {
             let every = std::time::Duration::from_secs_f64(settings.inbox_poll_seconds.max(0.05));
             tokio::spawn(jobs::inbox::run(dir.clone(), every, pool.clone(), catalog.regions.clone()));
         }
+        if let Some(kind) = &settings.report_schedule {
+            let schedule = jobs::reports::Schedule::parse(kind, settings.report_day, settings.report_hour)
+                .map_err(anyhow::Error::msg)?;
+            let every = std::time::Duration::from_secs_f64(settings.report_check_seconds.max(0.05));
+            tokio::spawn(jobs::reports::run(pool.clone(), schedule, settings.data_dir.join("reports"), every));
+        }
         let state = http::AppState {
             regions: catalog.regions.clone(),
             upload_limit_bytes: settings.upload_limit_bytes,

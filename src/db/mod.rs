@@ -5,6 +5,7 @@ pub mod access;
 pub mod actuals;
 pub mod models;
 pub mod queries;
+pub mod reports;
 pub mod schema;
 mod sync;
 

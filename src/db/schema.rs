@@ -133,6 +133,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        period_key -> Text,
+        plan -> Nullable<Text>,
+        as_of -> Date,
+        lang -> Text,
+        method -> Text,
+        status -> Text,
+        file_path -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(targets -> plans (plan_id));
 
 diesel::joinable!(targets -> indicators (indicator_id));
@@ -147,5 +164,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     uploads,
     actuals,
     audit_log,
-    inbox_claims
+    inbox_claims,
+    reports
 );

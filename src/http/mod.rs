@@ -39,6 +39,8 @@ use crate::error::{AppError, ErrorEnvelope};
         charts::target_chart,
         charts::plan_chart,
         reports::status_pdf,
+        reports::list_reports,
+        reports::get_report,
     ),
     components(schemas(ErrorEnvelope))
 )]
@@ -72,6 +74,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(charts::target_chart)
     .service(charts::plan_chart)
     .service(reports::status_pdf)
+    .service(reports::list_reports)
+    .service(reports::get_report)
     .route("/api/openapi.json", web::get().to(openapi_json))
     .default_service(web::to(not_found));
 }

@@ -55,3 +55,41 @@ pub async fn status_pdf(pool: web::Data<DbPool>, query: web::Query<ReportQuery>)
         .insert_header(("Content-Disposition", format!("inline; filename=\"{name}\"")))
         .body(pdf))
 }
+
+/// Reports written on the schedule, newest first.
+#[utoipa::path(responses((status = 200, body = [crate::db::reports::ReportRow])))]
+#[get("/api/v1/reports")]
+pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
+    let pool = pool.clone();
+    let rows = web::block(move || {
+        let mut conn = pool.get()?;
+        Ok::<_, AppError>(crate::db::reports::list(&mut conn)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+/// One scheduled report's PDF.
+#[utoipa::path(
+    params(("id" = i64, Path, description = "report id")),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorEnvelope))
+)]
+#[get("/api/v1/reports/{id}")]
+pub async fn get_report(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let pool = pool.clone();
+    let row = web::block(move || {
+        let mut conn = pool.get()?;
+        crate::db::reports::by_id(&mut conn, id)?.ok_or_else(|| AppError::not_found("report", id.to_string()))
+    })
+    .await??;
+    let path = row.file_path.ok_or_else(|| AppError::not_found("report file", format!("{id} ({})", row.status)))?;
+    let pdf = web::block(move || std::fs::read(&path)).await?.map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}.pdf\"", row.period_key.replace(':', "-")),
+        ))
+        .body(pdf))
+}

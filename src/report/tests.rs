@@ -22,6 +22,10 @@ fn seeded_db() -> (tempfile::TempDir, crate::db::DbPool) {
         public_read: true,
         inbox_dir: None,
         inbox_poll_seconds: 1.0,
+        report_schedule: None,
+        report_day: 1,
+        report_hour: 0,
+        report_check_seconds: 0.2,
     };
     let (pool, _, _) = crate::prepare_database(&settings).unwrap();
     (dir, pool)

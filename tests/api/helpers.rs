@@ -84,6 +84,10 @@ pub fn settings(db: &TestDb, catalog_dir: Option<PathBuf>) -> Settings {
         public_read: true,
         inbox_dir: None,
         inbox_poll_seconds: 0.2,
+        report_schedule: None,
+        report_day: 1,
+        report_hour: 0,
+        report_check_seconds: 0.2,
     }
 }
 

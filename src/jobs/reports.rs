@@ -1,0 +1,102 @@
+//! Scheduled reports: `daily` or `monthly` (on `report_day`), from `report_hour` on. Each
+//! period's report is claimed in the database first, so with several replicas it is produced
+//! once, then written to `<data_dir>/reports/` and listed at `/api/v1/reports`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDateTime, Timelike};
+
+use crate::charts::Lang;
+use crate::db::{DbPool, reports};
+use crate::progress::Method;
+use crate::report::{self, ReportOptions};
+use crate::status::Judgement;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Schedule {
+    Daily { hour: u32 },
+    Monthly { day: u32, hour: u32 },
+}
+
+impl Schedule {
+    pub fn parse(kind: &str, day: u32, hour: u32) -> Result<Schedule, String> {
+        match kind {
+            "daily" => Ok(Schedule::Daily { hour }),
+            "monthly" if (1..=28).contains(&day) => Ok(Schedule::Monthly { day, hour }),
+            "monthly" => Err(format!("report_day {day}: use a day from 1 to 28")),
+            other => Err(format!("report_schedule `{other}`: use daily or monthly")),
+        }
+    }
+
+    /// The period whose report is due at `now`, if one is.
+    pub fn due(&self, now: NaiveDateTime) -> Option<String> {
+        match *self {
+            Schedule::Daily { hour } if now.hour() >= hour => Some(format!("daily:{}", now.date())),
+            Schedule::Monthly { day, hour } if now.day() > day || (now.day() == day && now.hour() >= hour) => {
+                Some(format!("monthly:{}-{:02}", now.year(), now.month()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Produces a due report if no replica has; returns its id when this one did.
+pub fn run_once(
+    pool: &DbPool,
+    schedule: Schedule,
+    dir: &std::path::Path,
+    now: NaiveDateTime,
+) -> anyhow::Result<Option<i64>> {
+    let Some(period) = schedule.due(now) else { return Ok(None) };
+    let mut conn = pool.get()?;
+    let as_of = now.date();
+    let Some(id) = reports::claim(&mut conn, &period, as_of, "zh", "linear", now)? else { return Ok(None) };
+    let options = ReportOptions { plan: None, judgement: Judgement { as_of, method: Method::Linear }, lang: Lang::Zh };
+    let outcome = report::generate(&mut conn, &options, now).map_err(|e| e.to_string()).and_then(|pdf| {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let path = dir.join(format!("status-{}.pdf", period.replace(':', "-")));
+        std::fs::write(&path, &pdf).map_err(|e| e.to_string())?;
+        Ok((path.display().to_string(), pdf.len() as i64))
+    });
+    if let Err(e) = &outcome {
+        tracing::error!(period, error = %e, "the scheduled report failed");
+    }
+    reports::finish(&mut conn, id, outcome, crate::now())?;
+    Ok(Some(id))
+}
+
+pub async fn run(pool: DbPool, schedule: Schedule, dir: PathBuf, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        ticker.tick().await;
+        let (pool, dir) = (pool.clone(), dir.clone());
+        match tokio::task::spawn_blocking(move || run_once(&pool, schedule, &dir, crate::now())).await {
+            Ok(Ok(Some(id))) => tracing::info!(id, "scheduled report written"),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "scheduled report"),
+            Err(e) => tracing::error!(error = %e, "scheduled report task"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_period_is_due_from_its_day_and_hour() {
+        let monthly = Schedule::parse("monthly", 1, 6).unwrap();
+        assert_eq!(monthly.due(at(2026, 12, 1, 5)), None);
+        assert_eq!(monthly.due(at(2026, 12, 1, 6)).as_deref(), Some("monthly:2026-12"));
+        assert_eq!(monthly.due(at(2026, 12, 15, 0)).as_deref(), Some("monthly:2026-12"));
+        let daily = Schedule::parse("daily", 1, 0).unwrap();
+        assert_eq!(daily.due(at(2026, 12, 3, 0)).as_deref(), Some("daily:2026-12-03"));
+        assert!(Schedule::parse("monthly", 31, 6).is_err());
+        assert!(Schedule::parse("hourly", 1, 6).is_err());
+    }
+}
