@@ -175,6 +175,25 @@ pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: Judgement) -> anyhow
     Ok(Some(AssessedOne { target, progress, series }))
 }
 
+/// Every (current) target of a plan, or of all plans, in full: one read of the actuals for all.
+pub fn assess_each(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> anyhow::Result<Vec<AssessedOne>> {
+    let targets = queries::list_targets(conn, plan, None)?;
+    let mut indicator_ids: Vec<i64> = targets.iter().map(|(t, _, _)| t.indicator_id).collect();
+    indicator_ids.sort_unstable();
+    indicator_ids.dedup();
+    let revisions = actuals::revisions_of(conn, &indicator_ids)?;
+    let series = series_for(&targets, &revisions, judgement.as_of);
+    Ok(targets
+        .into_iter()
+        .zip(series)
+        .map(|(target, series)| {
+            let spec = spec_of(&target.0, &target.1);
+            let progress = progress::assess(&spec, &series, judgement.as_of, judgement.method);
+            AssessedOne { target, progress, series }
+        })
+        .collect())
+}
+
 /// Counts per status, every status listed (zeros included), in the order of [`progress::ALL_STATUSES`].
 pub fn count_by_status<'a>(statuses: impl Iterator<Item = &'a Status>) -> Vec<(Status, usize)> {
     let mut counts: HashMap<Status, usize> = HashMap::new();

@@ -95,10 +95,8 @@ pub fn render_all(
     let mut done = Vec::new();
     let mut failed = Vec::new();
     let assessed = crate::status::assess_list(conn, None, None, judgement)?;
-    for a in &assessed {
-        let name = format!("targets/{}", a.target.slug);
-        let one = crate::status::assess_one(conn, &a.target.slug, judgement)?;
-        let Some(one) = one else { continue };
+    for one in crate::status::assess_each(conn, None, judgement)? {
+        let name = format!("targets/{}", one.target.0.slug);
         let chart = target_chart(&one, lang);
         match (chart.svg(800, 480), chart.png(800, 480)) {
             (Ok(svg), Ok(png)) => done.push(Rendered { name, svg, png }),

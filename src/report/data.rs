@@ -241,6 +241,10 @@ pub fn gather(
         None => queries::list_plans(conn).map_err(anyhow::Error::from)?,
     };
     let assessed = status::assess_list(conn, options.plan.as_deref(), None, judgement)?;
+    let mut full: HashMap<String, status::AssessedOne> = status::assess_each(conn, options.plan.as_deref(), judgement)?
+        .into_iter()
+        .map(|one| (one.target.0.slug.clone(), one))
+        .collect();
     let mut chart_bytes = HashMap::new();
     let mut draw_into = |name: String, job: ChartJob| match draw(&job) {
         Ok(svg) => {
@@ -256,7 +260,7 @@ pub fn gather(
         draw_into(format!("plan:{}", plan.slug), ChartJob::Plan(charts::plan_overview(plan, &rows, lang)));
         let targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
         for line in targets.iter().filter(|l| l.charted) {
-            if let Some(one) = status::assess_one(conn, &line.slug, judgement)? {
+            if let Some(one) = full.remove(&line.slug) {
                 draw_into(
                     format!("target:{}", line.slug),
                     ChartJob::Target(Box::new(charts::target_chart(&one, lang))),
