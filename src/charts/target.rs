@@ -36,6 +36,8 @@ pub struct TargetChart {
     pub projection: Option<(Point, Point)>,
     pub as_of: NaiveDate,
     pub status: Status,
+    /// Achieved, but only after the deadline.
+    pub late: bool,
     pub pace: Option<f64>,
 }
 
@@ -77,6 +79,7 @@ impl TargetChart {
             projection,
             as_of: progress.as_of,
             status: progress.status,
+            late: progress.achieved_late,
             pace: progress.cagr_ratio.or(progress.pace),
         }
     }
@@ -103,6 +106,15 @@ impl TargetChart {
         encode_png(&rgb, width, height)
     }
 
+    /// Whether the goal lies above where the series starts.
+    fn rising(&self) -> bool {
+        let start = self.baseline.or(self.series.first().copied()).map(|p| p.value);
+        match (start, self.aim) {
+            (Some(start), Some(aim)) => aim >= start,
+            _ => true,
+        }
+    }
+
     fn text(&self, zh: &'static str, en: &'static str) -> &'static str {
         if self.lang == Lang::Zh { zh } else { en }
     }
@@ -112,7 +124,7 @@ impl TargetChart {
         let dates = self.series.iter().map(|p| p.date).chain(self.baseline.map(|b| b.date)).chain([self.deadline]);
         let first = dates.clone().min().unwrap_or(self.deadline);
         // The "as of" date is shown unless it lies far past the deadline.
-        let latest_shown = self.deadline.with_year(self.deadline.year() + 8).unwrap_or(self.deadline);
+        let latest_shown = self.deadline.with_year(self.deadline.year() + 3).unwrap_or(self.deadline);
         let last = dates.max().unwrap_or(self.deadline).max(self.as_of.min(latest_shown));
         let (x0, x1) = (decimal_year(first), decimal_year(last));
         let pad = ((x1 - x0) * 0.06).max(0.3);
@@ -271,23 +283,24 @@ impl TargetChart {
 
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            // Out of the way of the lines: below a rising path, above a falling one.
+            .position(if self.rising() { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight })
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(210, 210, 210))
             .label_font((FONT, 12))
             .draw()?;
 
-        // The verdict, in its colour, top right.
+        // The verdict, in its colour.
         let verdict = match self.pace {
             Some(p) if !matches!(self.status, Status::Achieved | Status::NoData | Status::NotAssessable) => {
                 format!("{}  pace {:.2}", status_label(self.status, self.lang), p)
             }
+            _ if self.late => format!("{}{}", status_label(self.status, self.lang), self.text("（逾期）", " (late)")),
             _ => status_label(self.status, self.lang).to_owned(),
         };
-        let (w, _) = area.dim_in_pixel();
+        // Top left, inside the plot, where the series rarely is (the legend is on the right).
         let style = (FONT, 15).into_font().style(FontStyle::Bold).color(&color);
-        let (text_w, _) = area.estimate_text_size(&verdict, &style)?;
-        area.draw(&Text::new(verdict, ((w as i32 - text_w as i32 - 24).max(0), 14), style))?;
+        area.draw(&Text::new(verdict, (80, 14), style))?;
         Ok(())
     }
 }
@@ -305,7 +318,9 @@ fn year_label(x: f64, span: f64) -> String {
     match crate::progress::date_from_decimal_year(x) {
         // Annual values are read at the year's end, so the tick at the end of 2015 says 2015,
         // right under the 2015 figure.
-        Some(d) if span > 3.0 => d.year().to_string(),
+        // Ticks between year ends stay unlabelled, so a year is never named twice.
+        Some(d) if span > 3.0 && (x - x.round()).abs() < 0.02 => d.year().to_string(),
+        Some(_) if span > 3.0 => String::new(),
         Some(d) => d.format("%Y-%m").to_string(),
         None => String::new(),
     }
