@@ -150,6 +150,7 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
         ("status", pick("状态", "Status")),
         ("citation", pick("出处", "Source")),
         ("line", pick("第", "line")),
+        ("line_suffix", pick(" 行", "")),
         ("no_chart_heading", pick("暂无数据的目标", "Targets without data")),
         (
             "no_chart_note",
