@@ -10,7 +10,10 @@ use crate::status::{Assessed, AssessedOne};
 fn goal(target: &TargetRow, target_value: Option<f64>, baseline: Option<f64>) -> ChartGoal {
     let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
     let comparator: Option<Comparator> = target.comparator.as_deref().and_then(|c| c.parse().ok());
-    let value = target_value.unwrap_or(target.value);
+    // A change is a value only once the reference year's figure is known.
+    let Some(value) = target_value.or((kind != TargetKind::Change).then_some(target.value)) else {
+        return ChartGoal::Unknown;
+    };
     match (kind, comparator) {
         (TargetKind::Milestone, _) => ChartGoal::Milestone,
         (TargetKind::Range, _) => ChartGoal::Band(target.value, target.value_max.unwrap_or(target.value)),

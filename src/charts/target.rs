@@ -17,6 +17,8 @@ pub enum ChartGoal {
     Band(f64, f64),
     /// A deliverable in percent complete: 100 = done.
     Milestone,
+    /// Not known yet: a change against a year with no figure for that year.
+    Unknown,
 }
 
 /// Everything a target chart shows, already in the indicator's unit.
@@ -61,6 +63,7 @@ impl TargetChart {
         let aim = match goal {
             ChartGoal::Line(v) => Some(v),
             ChartGoal::Milestone => Some(100.0),
+            ChartGoal::Unknown => None,
             ChartGoal::Band(lo, hi) => match progress.latest.or(progress.baseline) {
                 Some(p) if (p.value - lo).abs() <= (p.value - hi).abs() => Some(lo),
                 Some(_) => Some(hi),
@@ -140,7 +143,7 @@ impl TargetChart {
         match self.goal {
             ChartGoal::Line(v) => values.push(v),
             ChartGoal::Band(lo, hi) => values.extend([lo, hi]),
-            ChartGoal::Milestone => {}
+            ChartGoal::Milestone | ChartGoal::Unknown => {}
         }
         values.extend(self.projection.map(|(_, p)| p.value));
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -196,6 +199,7 @@ impl TargetChart {
                     .label(self.text("目标区间", "target band"))
                     .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], goal_color.mix(0.25).filled()));
             }
+            ChartGoal::Unknown => {}
             ChartGoal::Line(_) | ChartGoal::Milestone => {
                 let v = v_of(&self.goal);
                 chart
@@ -309,7 +313,7 @@ fn v_of(goal: &ChartGoal) -> f64 {
     match goal {
         ChartGoal::Line(v) => *v,
         ChartGoal::Band(lo, hi) => (lo + hi) / 2.0,
-        ChartGoal::Milestone => 100.0,
+        ChartGoal::Milestone | ChartGoal::Unknown => 100.0,
     }
 }
 

@@ -123,3 +123,19 @@ fn the_overview_sorts_by_status_and_cuts_long_names() {
     assert_eq!((w, h), (800, overview.natural_height()));
     assert!(inked > 0.01);
 }
+
+#[test]
+fn a_change_with_no_reference_figure_draws_no_goal_line() {
+    let chart = TargetChart::new(
+        "单位GDP能耗 比2020年≤ -14%（2025）".to_owned(),
+        "吨标准煤/万元".to_owned(),
+        Lang::Zh,
+        ChartGoal::Unknown,
+        d(2025, 12, 31),
+        &Progress { target_value: None, ..progress(Status::NotAssessable, None, None) },
+        vec![],
+    );
+    let svg = chart.svg(800, 480).unwrap();
+    assert!(!texts(&svg).iter().any(|t| t == "-14"), "no goal on the indicator's axis");
+    assert!(!svg.contains(">目标<") && !texts(&svg).iter().any(|t| t == "目标"));
+}
