@@ -105,6 +105,42 @@ impl<E: std::error::Error + Send + Sync> From<plotters::drawing::DrawingAreaErro
     }
 }
 
+/// A chart that can draw itself on any plotters backend.
+pub(crate) trait Drawable {
+    fn draw_on<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws `chart` as SVG text.
+fn svg(chart: &impl Drawable, width: u32, height: u32) -> Result<String, ChartError> {
+    use plotters::prelude::*;
+    register_fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        chart.draw_on(&root)?;
+        root.present()?;
+    }
+    Ok(out)
+}
+
+/// Draws `chart` into an RGB buffer and encodes it as PNG.
+fn png(chart: &impl Drawable, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+    use plotters::prelude::*;
+    register_fonts();
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        chart.draw_on(&root)?;
+        root.present()?;
+    }
+    encode_png(&rgb, width, height)
+}
+
 /// Encodes an RGB buffer as PNG.
 fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartError, FONT, Lang, encode_png, register_fonts, status_color, status_label};
+use super::{ChartError, FONT, Lang, status_color, status_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 #[derive(Debug, Clone)]
@@ -54,25 +54,11 @@ impl PlanOverview {
     }
 
     pub fn svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
-        register_fonts();
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-            self.draw(&root)?;
-            root.present()?;
-        }
-        Ok(out)
+        super::svg(self, width, height)
     }
 
     pub fn png(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-        register_fonts();
-        let mut rgb = vec![0u8; width as usize * height as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-            self.draw(&root)?;
-            root.present()?;
-        }
-        encode_png(&rgb, width, height)
+        super::png(self, width, height)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
@@ -170,4 +156,13 @@ where
         }
     }
     Ok(chars[..lo].iter().collect::<String>() + "…")
+}
+
+impl super::Drawable for PlanOverview {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        self.draw(root)
+    }
 }

@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartError, FONT, Lang, encode_png, register_fonts, status_color, status_label};
+use super::{ChartError, FONT, Lang, status_color, status_label};
 use crate::progress::{Point, Progress, Status, decimal_year};
 
 /// The goal as drawn.
@@ -88,25 +88,11 @@ impl TargetChart {
     }
 
     pub fn svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
-        register_fonts();
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-            self.draw(&root)?;
-            root.present()?;
-        }
-        Ok(out)
+        super::svg(self, width, height)
     }
 
     pub fn png(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-        register_fonts();
-        let mut rgb = vec![0u8; width as usize * height as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-            self.draw(&root)?;
-            root.present()?;
-        }
-        encode_png(&rgb, width, height)
+        super::png(self, width, height)
     }
 
     /// Whether the goal lies above where the series starts.
@@ -327,5 +313,14 @@ fn year_label(x: f64, span: f64) -> String {
         Some(_) if span > 3.0 => String::new(),
         Some(d) => d.format("%Y-%m").to_string(),
         None => String::new(),
+    }
+}
+
+impl super::Drawable for TargetChart {
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        self.draw(root)
     }
 }
