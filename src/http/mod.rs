@@ -92,13 +92,15 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     ))
 }
 
-/// With `public_read = false`, every API read needs a viewer token (writes check their own role).
+/// With `public_read = false`, every read of data (API, charts, reports) needs a viewer token;
+/// writes check their own role.
 pub async fn guard_reads(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let public = req.app_data::<web::Data<AppState>>().is_none_or(|s| s.public_read);
-    let guarded = !public && req.method() == actix_web::http::Method::GET && req.path().starts_with("/api/v1/");
+    let data_path = ["/api/v1/", "/charts/", "/reports/"].iter().any(|p| req.path().starts_with(p));
+    let guarded = !public && req.method() == actix_web::http::Method::GET && data_path;
     if guarded {
         let pool = req.app_data::<web::Data<crate::db::DbPool>>().cloned();
         if let Some(pool) = pool

@@ -257,6 +257,7 @@ async fn with_public_read_off_reads_need_a_viewer_token() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(app.get("/healthz").await.status(), 200, "health stays public");
+    assert_eq!(app.get("/charts/plans/smart-city-13th-fyp.svg").await.status(), 401, "charts are data too");
 }
 
 #[tokio::test]
