@@ -154,6 +154,9 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
         return Err(errors);
     }
     let mut frame = frame;
+    // One chunk per column: validation reads cells by row, and a row lookup in a many-chunk
+    // column has to find its chunk first.
+    frame.rechunk_mut_par();
     frame
         .set_column_names(&renamed.iter().map(String::as_str).collect::<Vec<_>>())
         .map_err(|e| vec![RowError::file(format!("cannot name the columns: {e}"))])?;

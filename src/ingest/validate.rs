@@ -204,30 +204,26 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
         let (Some(indicator), Some(period), Some(region), Some(value)) = (indicator, period, region, value) else {
             continue;
         };
-        match seen.entry((indicator.id, region.clone(), period)) {
-            std::collections::hash_map::Entry::Occupied(first) => errors.push(RowError {
+        let key = (indicator.id, region.clone(), period);
+        if let Some(first) = seen.get(&key) {
+            errors.push(RowError {
                 line,
                 column: Some("period".to_owned()),
                 value: Some(period.to_string()),
-                reason: format!(
-                    "duplicate: line {} already gives {} for {period} in {region}",
-                    first.get(),
-                    indicator.slug
-                ),
-            }),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(line);
-                rows.push(ValidRow {
-                    line,
-                    indicator_id: indicator.id,
-                    region,
-                    period,
-                    value,
-                    note: cell(notes, row).map(str::to_owned),
-                    source: cell(sources, row).map(str::to_owned),
-                });
-            }
+                reason: format!("duplicate: line {first} already gives {} for {period} in {region}", indicator.slug),
+            });
+            continue;
         }
+        seen.insert(key, line);
+        rows.push(ValidRow {
+            line,
+            indicator_id: indicator.id,
+            region,
+            period,
+            value,
+            note: cell(notes, row).map(str::to_owned),
+            source: cell(sources, row).map(str::to_owned),
+        });
     }
     errors.sort_by_key(|e| e.line);
     (rows, errors)
