@@ -75,12 +75,3 @@ pub fn target_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Targe
         .first(conn)
         .optional()
 }
-
-/// Number of current targets per plan id.
-pub fn target_counts_by_plan(conn: &mut DbConn) -> QueryResult<Vec<(i64, i64)>> {
-    targets::table
-        .filter(targets::retired_at.is_null())
-        .group_by(targets::plan_id)
-        .select((targets::plan_id, diesel::dsl::count_star()))
-        .load(conn)
-}

@@ -20,12 +20,7 @@ pub async fn require(req: &HttpRequest, pool: &web::Data<DbPool>, role: Role) ->
              (an admin creates one with `plantrack token create --name NAME --role {role}`)"
         )));
     };
-    let pool = pool.clone();
-    let caller = web::block(move || {
-        let mut conn = pool.get()?;
-        Ok::<_, AppError>(auth::authenticate(&mut conn, &token)?)
-    })
-    .await??;
+    let caller = super::with_conn(pool, move |conn| Ok(auth::authenticate(conn, &token)?)).await?;
     match caller {
         None => Err(AppError::Unauthorized("the API token is unknown or revoked".to_owned())),
         Some(caller) if caller.role < role => Err(AppError::Forbidden(format!(

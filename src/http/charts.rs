@@ -6,8 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::judgement;
-use crate::charts::{self, HEIGHT_RANGE, Lang, WIDTH_RANGE};
+use super::handlers::{judgement, lang};
+use super::with_conn;
+use crate::charts::{self, HEIGHT_RANGE, WIDTH_RANGE};
 use crate::db::{DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::status;
@@ -54,13 +55,6 @@ fn size(query: &ChartQuery, default_height: u32) -> Result<(u32, u32), AppError>
     Ok((width, height))
 }
 
-fn lang(query: &ChartQuery) -> Result<Lang, AppError> {
-    match query.lang.as_deref() {
-        None | Some("") => Ok(Lang::Zh),
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", reason)),
-    }
-}
-
 /// The image with an ETag of its bytes; 304 when the client has it.
 fn image(req: &HttpRequest, bytes: Vec<u8>, format: Format) -> HttpResponse {
     let tag = format!("\"{}\"", &crate::ingest::sha256_hex(&bytes)[..32]);
@@ -98,13 +92,10 @@ pub async fn target_chart(
 ) -> Result<HttpResponse, AppError> {
     let (slug, format) = split_file(&file)?;
     let (width, height) = size(&query, 480)?;
-    let lang = lang(&query)?;
+    let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
-    let pool = pool.clone();
-    let bytes = web::block(move || {
-        let mut conn = pool.get()?;
-        let one =
-            status::assess_one(&mut conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
+    let bytes = with_conn(&pool, move |conn| {
+        let one = status::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
         let chart = charts::target_chart(&one, lang);
         match format {
             Format::Svg => chart.svg(width, height).map(String::into_bytes),
@@ -112,7 +103,7 @@ pub async fn target_chart(
         }
         .map_err(chart_failed)
     })
-    .await??;
+    .await?;
     Ok(image(&req, bytes, format))
 }
 
@@ -134,17 +125,15 @@ pub async fn plan_chart(
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, format) = split_file(&file)?;
-    let lang = lang(&query)?;
+    let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
     // Sizes are checked before any work; the default height is the overview's own.
     size(&query, 480)?;
     let requested_height = query.height;
     let width = query.width.unwrap_or(800);
-    let pool = pool.clone();
-    let bytes = web::block(move || {
-        let mut conn = pool.get()?;
-        let plan = queries::plan_by_slug(&mut conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
-        let assessed = status::assess_list(&mut conn, Some(&slug), None, judgement)?;
+    let bytes = with_conn(&pool, move |conn| {
+        let plan = queries::plan_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
+        let assessed = status::assess_list(conn, Some(&slug), None, judgement)?;
         let overview = charts::plan_overview(&plan, &assessed, lang);
         let height = requested_height.unwrap_or_else(|| overview.natural_height()).min(*HEIGHT_RANGE.end());
         match format {
@@ -153,6 +142,6 @@ pub async fn plan_chart(
         }
         .map_err(chart_failed)
     })
-    .await??;
+    .await?;
     Ok(image(&req, bytes, format))
 }

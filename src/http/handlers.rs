@@ -1,7 +1,5 @@
 //! Read handlers: extract, query inside `web::block`, map to JSON.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -9,6 +7,7 @@ use utoipa::IntoParams;
 use super::dto::{
     Health, IndicatorDetailDto, IndicatorDto, PlanDetailDto, PlanDto, TargetDetailDto, TargetDto, status_counts,
 };
+use super::with_conn;
 use crate::db::{self, DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::progress::{Method, Point, Status};
@@ -30,6 +29,14 @@ impl JudgementQuery {
     }
 }
 
+/// `?lang=`: Chinese unless `en` is asked for.
+pub(super) fn lang(raw: Option<&str>) -> Result<crate::charts::Lang, AppError> {
+    match raw {
+        None | Some("") => Ok(crate::charts::Lang::Zh),
+        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", reason)),
+    }
+}
+
 pub(super) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
     let as_of = match as_of {
         None | Some("") => status::today(),
@@ -41,20 +48,6 @@ pub(super) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Jud
         Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("method", reason))?,
     };
     Ok(Judgement { as_of, method })
-}
-
-/// Runs a blocking database closure on actix's thread pool with a pooled connection.
-async fn with_conn<T, F>(pool: &web::Data<DbPool>, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut db::DbConn) -> Result<T, AppError> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
-    })
-    .await?
 }
 
 /// Liveness and database reachability.
@@ -73,16 +66,16 @@ pub async fn healthz(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> 
 #[get("/api/v1/plans")]
 pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     let plans = with_conn(&pool, |conn| {
-        let counts: HashMap<i64, i64> = queries::target_counts_by_plan(conn)?.into_iter().collect();
         let assessed = status::assess_list(conn, None, None, judgement(None, None)?)?;
         let plans = queries::list_plans(conn)?;
         Ok(plans
             .iter()
             .map(|p| {
                 let statuses = assessed.iter().filter(|a| a.plan.id == p.id).map(|a| &a.summary.status);
+                let statuses: Vec<&Status> = statuses.collect();
                 PlanDto {
-                    status_counts: Some(status_counts(status::count_by_status(statuses))),
-                    ..PlanDto::new(p, counts.get(&p.id).copied().unwrap_or(0))
+                    status_counts: Some(status_counts(status::count_by_status(statuses.iter().copied()))),
+                    ..PlanDto::new(p, statuses.len() as i64)
                 }
             })
             .collect::<Vec<_>>())

@@ -46,6 +46,20 @@ use crate::error::{AppError, ErrorEnvelope};
 )]
 pub struct ApiDoc;
 
+/// Runs a blocking database closure on actix's thread pool with a pooled connection.
+pub(super) async fn with_conn<T, F>(pool: &web::Data<crate::db::DbPool>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
 /// Every route of the application, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _req| {

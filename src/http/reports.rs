@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::judgement;
-use crate::charts::Lang;
+use super::handlers::{judgement, lang};
+use super::with_conn;
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorEnvelope};
 use crate::report::{self, ReportError, ReportOptions};
@@ -35,20 +35,15 @@ pub struct ReportQuery {
 #[get("/reports/status.pdf")]
 pub async fn status_pdf(pool: web::Data<DbPool>, query: web::Query<ReportQuery>) -> Result<HttpResponse, AppError> {
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
-    let lang: Lang = match query.lang.as_deref() {
-        None | Some("") => Lang::Zh,
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", reason))?,
-    };
+    let lang = lang(query.lang.as_deref())?;
     let options = ReportOptions { plan: query.plan.clone(), judgement, lang };
-    let pool = pool.clone();
-    let pdf = web::block(move || {
-        let mut conn = pool.get()?;
-        report::generate(&mut conn, &options, crate::now()).map_err(|e| match e {
+    let pdf = with_conn(&pool, move |conn| {
+        report::generate(conn, &options, crate::now()).map_err(|e| match e {
             ReportError::UnknownPlan(slug) => AppError::not_found("plan", slug),
             other => AppError::Internal(anyhow::anyhow!("report: {other}")),
         })
     })
-    .await??;
+    .await?;
     let name = format!("plantrack-status-{}.pdf", judgement.as_of);
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
@@ -60,12 +55,7 @@ pub async fn status_pdf(pool: web::Data<DbPool>, query: web::Query<ReportQuery>)
 #[utoipa::path(responses((status = 200, body = [crate::db::reports::ReportRow])))]
 #[get("/api/v1/reports")]
 pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let pool = pool.clone();
-    let rows = web::block(move || {
-        let mut conn = pool.get()?;
-        Ok::<_, AppError>(crate::db::reports::list(&mut conn)?)
-    })
-    .await??;
+    let rows = with_conn(&pool, move |conn| Ok::<_, AppError>(crate::db::reports::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -77,12 +67,10 @@ pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppEr
 #[get("/api/v1/reports/{id}")]
 pub async fn get_report(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let pool = pool.clone();
-    let row = web::block(move || {
-        let mut conn = pool.get()?;
-        crate::db::reports::by_id(&mut conn, id)?.ok_or_else(|| AppError::not_found("report", id.to_string()))
+    let row = with_conn(&pool, move |conn| {
+        crate::db::reports::by_id(conn, id)?.ok_or_else(|| AppError::not_found("report", id.to_string()))
     })
-    .await??;
+    .await?;
     let path = row.file_path.ok_or_else(|| AppError::not_found("report file", format!("{id} ({})", row.status)))?;
     let pdf = web::block(move || std::fs::read(&path)).await?.map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()

@@ -8,8 +8,8 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::AppState;
 use super::auth::require;
+use super::{AppState, with_conn};
 use crate::auth::Role;
 use crate::db::models::{ActualRow, UploadSummaryRow};
 use crate::db::{DbPool, actuals, queries};
@@ -117,12 +117,8 @@ pub async fn create_upload(
         dry_run: query.dry_run.unwrap_or(false),
     };
     let regions = state.regions.clone();
-    let pool = pool.clone();
-    let result = web::block(move || {
-        let mut conn = pool.get()?;
-        Ok::<_, AppError>(ingest::ingest(&mut conn, &request, &regions, crate::now()))
-    })
-    .await??;
+    let result =
+        with_conn(&pool, move |conn| Ok::<_, AppError>(ingest::ingest(conn, &request, &regions, crate::now()))).await?;
     match result {
         Ok(report) if report.dry_run || report.duplicate => Ok(HttpResponse::Ok().json(report)),
         Ok(report) => Ok(HttpResponse::Created().json(report)),
@@ -177,12 +173,7 @@ impl From<UploadSummaryRow> for UploadDto {
 #[utoipa::path(responses((status = 200, body = [UploadDto])))]
 #[get("/api/v1/uploads")]
 pub async fn list_uploads(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let pool = pool.clone();
-    let uploads = web::block(move || {
-        let mut conn = pool.get()?;
-        Ok::<_, AppError>(actuals::list_uploads(&mut conn)?)
-    })
-    .await??;
+    let uploads = with_conn(&pool, move |conn| Ok::<_, AppError>(actuals::list_uploads(conn)?)).await?;
     Ok(HttpResponse::Ok().json(uploads.into_iter().map(UploadDto::from).collect::<Vec<_>>()))
 }
 
@@ -194,12 +185,10 @@ pub async fn list_uploads(pool: web::Data<DbPool>) -> Result<HttpResponse, AppEr
 #[get("/api/v1/uploads/{id}")]
 pub async fn get_upload(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let pool = pool.clone();
-    let upload = web::block(move || {
-        let mut conn = pool.get()?;
-        actuals::upload_by_id(&mut conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
+    let upload = with_conn(&pool, move |conn| {
+        actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok().json(UploadDto::from(upload)))
 }
 
@@ -211,12 +200,10 @@ pub async fn get_upload(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<H
 #[get("/api/v1/uploads/{id}/raw")]
 pub async fn get_upload_raw(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let pool = pool.clone();
-    let (name, raw) = web::block(move || {
-        let mut conn = pool.get()?;
-        actuals::upload_raw(&mut conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
+    let (name, raw) = with_conn(&pool, move |conn| {
+        actuals::upload_raw(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })
-    .await??;
+    .await?;
     let ascii_name: String =
         name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     Ok(HttpResponse::Ok()
@@ -277,16 +264,14 @@ pub async fn indicator_actuals(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let ActualsQuery { history, region } = query.into_inner();
-    let pool = pool.clone();
-    let rows = web::block(move || {
-        let mut conn = pool.get()?;
+    let rows = with_conn(&pool, move |conn| {
         let indicator =
-            queries::indicator_by_slug(&mut conn, &slug)?.ok_or_else(|| AppError::not_found("indicator", &slug))?;
-        let rows = actuals::actuals_of_indicator(&mut conn, indicator.id, history.unwrap_or(false))?;
+            queries::indicator_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("indicator", &slug))?;
+        let rows = actuals::actuals_of_indicator(conn, indicator.id, history.unwrap_or(false))?;
         Ok::<_, AppError>(
             rows.into_iter().filter(|a| region.as_ref().is_none_or(|r| &a.region == r)).collect::<Vec<_>>(),
         )
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(ActualDto::from).collect::<Vec<_>>()))
 }
