@@ -19,11 +19,12 @@ pub mod progress;
 pub mod report;
 pub mod status;
 pub mod status_table;
+pub mod web;
 
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -105,15 +106,17 @@ impl Application {
             .endpoint("/metrics")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
-        let pool = web::Data::new(pool);
-        let state = web::Data::new(state);
+        let pool = actix_web::web::Data::new(pool);
+        let state = actix_web::web::Data::new(state);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(http::guard_reads))
+                .wrap(web::security_headers())
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::default())
                 .app_data(pool.clone())
                 .app_data(state.clone())
+                .configure(web::routes)
                 .configure(http::routes)
         })
         .listen(listener)?

@@ -121,6 +121,11 @@ pub fn insert_actuals(
     Ok(())
 }
 
+/// The indicators an upload brought values for.
+pub fn indicator_ids_of_upload(conn: &mut DbConn, upload_id: i64) -> QueryResult<Vec<i64>> {
+    actuals::table.filter(actuals::upload_id.eq(upload_id)).select(actuals::indicator_id).distinct().load(conn)
+}
+
 /// Indicator ids that some milestone target measures (their values are percent complete).
 pub fn milestone_indicator_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
     targets::table

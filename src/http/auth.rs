@@ -21,6 +21,11 @@ pub async fn require(req: &HttpRequest, pool: &web::Data<DbPool>, role: Role) ->
         )));
     };
     let caller = super::with_conn(pool, move |conn| Ok(auth::authenticate(conn, &token)?)).await?;
+    check_role(caller, role)
+}
+
+/// The caller a token names, if its role is at least `role`.
+pub(crate) fn check_role(caller: Option<Caller>, role: Role) -> Result<Caller, AppError> {
     match caller {
         None => Err(AppError::Unauthorized("the API token is unknown or revoked".to_owned())),
         Some(caller) if caller.role < role => Err(AppError::Forbidden(format!(

@@ -37,7 +37,7 @@ pub(super) fn lang(raw: Option<&str>) -> Result<crate::charts::Lang, AppError> {
     }
 }
 
-pub(super) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
+pub(crate) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
     let as_of = match as_of {
         None | Some("") => status::today(),
         Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")

@@ -1,9 +1,9 @@
 //! The HTTP interface: one route table, the error envelope for extractor failures, OpenAPI.
 
-mod auth;
+pub(crate) mod auth;
 mod charts;
 pub mod dto;
-mod handlers;
+pub(crate) mod handlers;
 mod reports;
 mod uploads;
 
@@ -47,7 +47,7 @@ use crate::error::{AppError, ErrorEnvelope};
 pub struct ApiDoc;
 
 /// Runs a blocking database closure on actix's thread pool with a pooled connection.
-pub(super) async fn with_conn<T, F>(pool: &web::Data<crate::db::DbPool>, f: F) -> Result<T, AppError>
+pub(crate) async fn with_conn<T, F>(pool: &web::Data<crate::db::DbPool>, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
@@ -106,14 +106,16 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
     ))
 }
 
-/// With `public_read = false`, every read of data (API, charts, reports) needs a viewer token;
+/// With `public_read = false`, every read of data (API, charts, reports, pages) needs a viewer token;
 /// writes check their own role.
 pub async fn guard_reads(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let public = req.app_data::<web::Data<AppState>>().is_none_or(|s| s.public_read);
-    let data_path = ["/api/v1/", "/charts/", "/reports/"].iter().any(|p| req.path().starts_with(p));
+    let path = req.path();
+    let pages = ["/plans/", "/targets/", "/uploads", "/reports"];
+    let data_path = path == "/" || ["/api/v1/", "/charts/"].iter().chain(&pages).any(|p| path.starts_with(p));
     let guarded = !public && req.method() == actix_web::http::Method::GET && data_path;
     if guarded {
         let pool = req.app_data::<web::Data<crate::db::DbPool>>().cloned();

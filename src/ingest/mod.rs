@@ -19,7 +19,7 @@ use crate::domain::Period;
 pub use decode::Encoding;
 
 /// One problem in an upload, where a clerk can find it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RowError {
     /// File line, counting the header as line 1; 0 for the file as a whole.
     pub line: usize,

@@ -88,7 +88,7 @@ impl ChartJob {
     }
 }
 
-fn meaning(status: Status, lang: Lang) -> &'static str {
+pub(crate) fn meaning(status: Status, lang: Lang) -> &'static str {
     match (status, lang) {
         (Status::Achieved, Lang::Zh) => "最新数值已满足目标（在期限后满足的注明“逾期”）。",
         (Status::OnTrack, Lang::Zh) => "进度/时间比（pace）≥ 0.95：时间过半、任务过半。",
@@ -176,7 +176,7 @@ fn with_unit(value: f64, unit: &str) -> String {
     format!("{}{unit}", format_number(value))
 }
 
-fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
+pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
     let t = &a.target;
     let s = &a.summary;
     let kind: TargetKind = t.kind.parse().unwrap_or(TargetKind::Level);

@@ -13,7 +13,8 @@ use typst::foundations::{Bytes, Dict, IntoValue};
 use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 use typst_layout::PagedDocument;
 
-pub use data::{ReportData, ReportOptions, gather};
+pub use data::{ReportData, ReportOptions, TargetLine, gather};
+pub(crate) use data::{meaning, target_line};
 
 use crate::db::DbConn;
 

@@ -2,6 +2,7 @@
 //! and on a fresh PostgreSQL database per test when PLANTRACK_TEST_POSTGRES_URL is set.
 //! One test binary, so the application links once.
 
+mod browser;
 mod catalog_cli;
 mod charts;
 mod helpers;

@@ -1,0 +1,174 @@
+//! The planner's pages: server-rendered HTML (maud escapes every value), a small stylesheet
+//! served by the app, charts inline as SVG, no script at all. Chinese first; `?lang=en` switches
+//! and a cookie remembers it.
+
+mod layout;
+mod pages;
+mod uploads;
+
+pub use pages::{LangQuery, OverviewQuery, PageQuery, overview_page, plan_page, reports_page, target_page};
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::Markup;
+
+use crate::charts::Lang;
+use crate::error::AppError;
+
+/// The headers every response carries. The pages run no script, so the policy allows none; styles
+/// and fonts come from the app only; no other site may frame the pages.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}
+
+const STYLE: &str = include_str!("style.css");
+const LANG_COOKIE: &str = "lang";
+
+/// The page routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::overview))
+        .route("/plans/{slug}", web::get().to(pages::plan))
+        .route("/targets/{slug}", web::get().to(pages::target))
+        .route("/uploads", web::get().to(uploads::history))
+        .route("/uploads/preview", web::post().to(uploads::preview))
+        .route("/uploads/commit", web::post().to(uploads::commit))
+        .route("/uploads/{id}", web::get().to(uploads::detail))
+        .route("/reports", web::get().to(pages::reports))
+        .route("/static/style.css", web::get().to(style))
+        .route("/static/fonts/{file}", web::get().to(font));
+}
+
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((CACHE_CONTROL, "public, max-age=3600"))
+        .body(STYLE)
+}
+
+/// The bundled font, for browsers that have no Chinese font of their own (the stylesheet asks
+/// for a local one first).
+async fn font(file: web::Path<String>) -> HttpResponse {
+    let bytes = match file.as_str() {
+        "NotoSansSC-Regular.ttf" => crate::charts::REGULAR,
+        "NotoSansSC-Bold.ttf" => crate::charts::BOLD,
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type("font/ttf")
+        .insert_header((CACHE_CONTROL, "public, max-age=604800, immutable"))
+        .body(bytes)
+}
+
+/// What a page needs to know of its request (and can take to the blocking pool): the address,
+/// for the language switch, and the language.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub path: String,
+    pub query: String,
+    pub lang: PageLang,
+}
+
+impl Ctx {
+    pub fn of(req: &HttpRequest) -> Ctx {
+        Ctx { path: req.path().to_owned(), query: req.query_string().to_owned(), lang: PageLang::of(req) }
+    }
+}
+
+/// The page language: `?lang=` if given (then remembered), else the cookie, else Chinese.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang {
+    pub lang: Lang,
+    /// Set when `?lang=` asked for it: the response remembers it in a cookie.
+    remember: bool,
+}
+
+impl PageLang {
+    pub fn new(lang: Lang) -> PageLang {
+        PageLang { lang, remember: false }
+    }
+
+    pub fn of(req: &HttpRequest) -> PageLang {
+        let asked = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("lang").and_then(|l| l.parse::<Lang>().ok()));
+        match asked {
+            Some(lang) => PageLang { lang, remember: true },
+            None => {
+                let cookie = req.cookie(LANG_COOKIE).and_then(|c| c.value().parse::<Lang>().ok());
+                PageLang { lang: cookie.unwrap_or_default(), remember: false }
+            }
+        }
+    }
+
+    fn pick(&self, zh: &'static str, en: &'static str) -> &'static str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// An HTML answer: no caching of pages that show live data or carry a form token.
+fn html(lang: PageLang, status: StatusCode, body: Markup) -> HttpResponse {
+    html_with(lang, HttpResponse::build(status), body)
+}
+
+fn html_with(lang: PageLang, mut response: actix_web::HttpResponseBuilder, body: Markup) -> HttpResponse {
+    response.insert_header((CONTENT_TYPE, "text/html; charset=utf-8")).insert_header((CACHE_CONTROL, "no-store"));
+    if lang.remember {
+        let value = match lang.lang {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        };
+        response.cookie(
+            Cookie::build(LANG_COOKIE, value)
+                .path("/")
+                .same_site(SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(365))
+                .finish(),
+        );
+    }
+    response.body(body.into_string())
+}
+
+/// A page, or the error as a page with the error's status.
+fn respond(ctx: &Ctx, page: Result<Markup, AppError>) -> HttpResponse {
+    match page {
+        Ok(body) => html(ctx.lang, StatusCode::OK, body),
+        Err(error) => error_page(ctx, &error),
+    }
+}
+
+fn error_page(ctx: &Ctx, error: &AppError) -> HttpResponse {
+    let lang = ctx.lang;
+    use actix_web::ResponseError;
+    if let AppError::Internal(cause) | AppError::Unavailable(cause) = error {
+        tracing::error!(error = ?cause, "page failed");
+    }
+    let status = error.status_code();
+    let title = match status {
+        StatusCode::NOT_FOUND => lang.pick("未找到", "Not found"),
+        StatusCode::BAD_REQUEST => lang.pick("请求有误", "Bad request"),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => lang.pick("没有权限", "Not allowed"),
+        _ => lang.pick("出错了", "Something went wrong"),
+    };
+    let body = layout::page(
+        ctx,
+        title,
+        maud::html! {
+            h1 { (title) }
+            p.error { (error.to_string()) }
+            p { a href="/" { (lang.pick("返回总览", "Back to the overview")) } }
+        },
+    );
+    html(lang, status, body)
+}

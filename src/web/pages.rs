@@ -1,0 +1,531 @@
+//! Overview, plan, target and reports pages. Each page is a function of a database connection
+//! and its query, so the benchmark times exactly what a request runs.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::{self, as_of_form, dash, inline_chart, status_badge, status_bar, status_counts};
+use super::{Ctx, PageLang, respond};
+use crate::charts::{self, Lang, status_label};
+use crate::db::models::PlanRow;
+use crate::db::{DbConn, DbPool, actuals, queries};
+use crate::domain::{TargetKind, format_number};
+use crate::error::AppError;
+use crate::http::handlers::judgement;
+use crate::progress::{ALL_STATUSES, Method, Progress, Status};
+use crate::report::{TargetLine, meaning, target_line};
+use crate::status::{self, Assessed, Judgement};
+
+/// `?as_of=&sort=&lang=` of the plan and target pages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub as_of: Option<String>,
+    /// Plan page: `status`, `progress` or `deadline`.
+    pub sort: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// `?lang=` only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LangQuery {
+    pub lang: Option<String>,
+}
+
+/// `?status=&plan=&as_of=&lang=` of the overview.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverviewQuery {
+    pub status: Option<String>,
+    pub plan: Option<String>,
+    pub as_of: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// The query string as `T`; a mistake is a 400 page that names it.
+pub(super) fn parse_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
+    serde_urlencoded::from_str(req.query_string()).map_err(|e| AppError::BadRequest {
+        message: format!("bad query parameter: {e}"),
+        details: serde_json::Value::Null,
+    })
+}
+
+/// Runs a page function on the blocking pool with a connection, and answers with its HTML.
+async fn render<Q, F>(req: HttpRequest, pool: web::Data<DbPool>, page: F) -> HttpResponse
+where
+    Q: serde::de::DeserializeOwned + Send + 'static,
+    F: FnOnce(&Ctx, &mut DbConn, Q) -> Result<Markup, AppError> + Send + 'static,
+{
+    let ctx = Ctx::of(&req);
+    let query = match parse_query::<Q>(&req) {
+        Ok(query) => query,
+        Err(e) => return super::error_page(&ctx, &e),
+    };
+    let page_ctx = ctx.clone();
+    let result = crate::http::with_conn(&pool, move |conn| page(&page_ctx, conn, query)).await;
+    respond(&ctx, result)
+}
+
+pub(super) async fn overview(req: HttpRequest, pool: web::Data<DbPool>) -> HttpResponse {
+    render(req, pool, overview_page).await
+}
+
+pub(super) async fn plan(req: HttpRequest, pool: web::Data<DbPool>, slug: web::Path<String>) -> HttpResponse {
+    let slug = slug.into_inner();
+    render(req, pool, move |ctx, conn, query| plan_page(ctx, conn, &slug, query)).await
+}
+
+pub(super) async fn target(req: HttpRequest, pool: web::Data<DbPool>, slug: web::Path<String>) -> HttpResponse {
+    let slug = slug.into_inner();
+    render(req, pool, move |ctx, conn, query| target_page(ctx, conn, &slug, query)).await
+}
+
+pub(super) async fn reports(req: HttpRequest, pool: web::Data<DbPool>) -> HttpResponse {
+    render(req, pool, reports_page).await
+}
+
+fn plan_title(plan: &PlanRow, lang: Lang) -> &str {
+    if lang == Lang::Zh { &plan.title } else { &plan.title_en }
+}
+
+fn status_word(lang: PageLang) -> &'static str {
+    lang.pick("状态", "Status")
+}
+
+/// `/`: every plan with its counts and a bar of its statuses; filters by status and plan.
+pub fn overview_page(ctx: &Ctx, conn: &mut DbConn, query: OverviewQuery) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let judgement = judgement(query.as_of.as_deref(), None)?;
+    let wanted: Option<Status> = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", reason))?),
+    };
+    let plan_filter = query.plan.as_deref().filter(|p| !p.is_empty());
+    let plans = queries::list_plans(conn)?;
+    if let Some(slug) = plan_filter
+        && !plans.iter().any(|p| p.slug == slug)
+    {
+        return Err(AppError::bad_parameter("plan", format!("no plan `{slug}`")));
+    }
+    let assessed = status::assess_list(conn, plan_filter, None, judgement)?;
+    let l = lang.lang;
+    let totals = status::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    let matching: Vec<&Assessed> = assessed.iter().filter(|a| wanted.is_some_and(|w| a.summary.status == w)).collect();
+    let shown_plans: Vec<&PlanRow> = plans
+        .iter()
+        .filter(|p| plan_filter.is_none_or(|f| p.slug == f))
+        .filter(|p| wanted.is_none() || matching.iter().any(|a| a.plan.id == p.id))
+        .collect();
+    let today = status::today();
+    let title = lang.pick("规划目标总览", "Plan targets at a glance");
+    let content = html! {
+        h1 { (title) }
+        (as_of_form(lang, "/", judgement.as_of, today, &filters_kept(&query)))
+        form.filters method="get" action="/" {
+            input type="hidden" name="as_of" value=(judgement.as_of);
+            label for="status" { (status_word(lang)) }
+            select #status name="status" {
+                option value="" { (lang.pick("全部", "All")) }
+                @for s in ALL_STATUSES {
+                    option value=(s.as_str()) selected[wanted == Some(s)] { (status_label(s, l)) }
+                }
+            }
+            label for="plan" { (lang.pick("规划", "Plan")) }
+            select #plan name="plan" {
+                option value="" { (lang.pick("全部规划", "All plans")) }
+                @for p in &plans {
+                    option value=(p.slug) selected[plan_filter == Some(p.slug.as_str())] { (plan_title(p, l)) }
+                }
+            }
+            button type="submit" { (lang.pick("筛选", "Filter")) }
+        }
+        section aria-labelledby="totals" {
+            h2 #totals {
+                (lang.pick("全部目标", "All targets")) " " span.muted { (assessed.len()) }
+            }
+            (status_counts(&totals, l, plan_filter))
+        }
+        @if let Some(status) = wanted {
+            section aria-labelledby="matching" {
+                h2 #matching { (status_badge(status, false, l)) " " (matching.len()) }
+                (targets_table(lang, &matching, true))
+            }
+        }
+        section aria-labelledby="plans" {
+            h2 #plans { (lang.pick("规划文件", "Plan documents")) " " span.muted { (shown_plans.len()) } }
+            ul.plans {
+                @for plan in &shown_plans {
+                    @let rows: Vec<&Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).collect();
+                    @let counts = status::count_by_status(rows.iter().map(|a| &a.summary.status));
+                    @let summary = counts_sentence(&counts, lang);
+                    li.plan {
+                        h3 { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
+                        p.meta {
+                            (plan.doc_number.as_deref().unwrap_or("—")) " · "
+                            (plan.horizon_start) "–" (plan.horizon_end) " · "
+                            (rows.len()) " " (lang.pick("个目标", "targets"))
+                        }
+                        (status_bar(&counts, &summary))
+                        (status_counts(&counts, l, Some(&plan.slug)))
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(ctx, title, content))
+}
+
+/// The overview's filters, kept when the date changes.
+fn filters_kept(query: &OverviewQuery) -> Vec<(&'static str, &str)> {
+    let mut kept = Vec::new();
+    if let Some(s) = query.status.as_deref().filter(|s| !s.is_empty()) {
+        kept.push(("status", s));
+    }
+    if let Some(p) = query.plan.as_deref().filter(|p| !p.is_empty()) {
+        kept.push(("plan", p));
+    }
+    kept
+}
+
+/// "已实现 3，暂无数据 20" — the bar's text for screen readers.
+fn counts_sentence(counts: &[(Status, usize)], lang: PageLang) -> String {
+    let parts: Vec<String> =
+        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang.lang))).collect();
+    parts.join(lang.pick("，", ", "))
+}
+
+/// A table of targets: name (linked), goal, deadline, baseline, latest, progress, status.
+fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool) -> Markup {
+    let l = lang.lang;
+    html! {
+        div.scroll {
+            table {
+                thead {
+                    tr {
+                        th scope="col" { (lang.pick("目标", "Target")) }
+                        @if with_plan { th scope="col" { (lang.pick("规划", "Plan")) } }
+                        th scope="col" { (lang.pick("目标值", "Goal")) }
+                        th scope="col" { (lang.pick("期限", "Due")) }
+                        th scope="col" { (lang.pick("基期值", "Baseline")) }
+                        th scope="col" { (lang.pick("最新实际值", "Latest")) }
+                        th scope="col" { (lang.pick("进度", "Progress")) }
+                        th scope="col" { (status_word(lang)) }
+                    }
+                }
+                tbody {
+                    @for a in rows {
+                        @let line: TargetLine = target_line(a, l);
+                        tr {
+                            td { a href={ "/targets/" (line.slug) } { (line.name) } }
+                            @if with_plan { td { a href={ "/plans/" (a.plan.slug) } { (plan_title(&a.plan, l)) } } }
+                            td { (line.goal) }
+                            td.num { (line.deadline) }
+                            td.num { (line.baseline) }
+                            td.num { (line.latest) }
+                            td.num { (line.progress) }
+                            td { (status_badge(a.summary.status, a.summary.achieved_late, l)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How the plan page orders its targets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SortBy {
+    Catalog,
+    Status,
+    Progress,
+    Deadline,
+}
+
+impl SortBy {
+    fn parse(raw: Option<&str>) -> Result<SortBy, AppError> {
+        match raw {
+            None | Some("") => Ok(SortBy::Catalog),
+            Some("status") => Ok(SortBy::Status),
+            Some("progress") => Ok(SortBy::Progress),
+            Some("deadline") => Ok(SortBy::Deadline),
+            Some(other) => Err(AppError::bad_parameter(
+                "sort",
+                format!("unknown order `{other}`: use status, progress or deadline"),
+            )),
+        }
+    }
+
+    /// Worst first for status and progress (what needs attention), soonest first for deadlines.
+    fn apply(self, rows: &mut [&Assessed]) {
+        match self {
+            SortBy::Catalog => {}
+            SortBy::Status => rows.sort_by_key(|a| a.summary.status),
+            SortBy::Progress => rows.sort_by(|a, b| {
+                let key = |a: &Assessed| a.summary.progress.unwrap_or(f64::INFINITY);
+                key(a).total_cmp(&key(b))
+            }),
+            SortBy::Deadline => rows.sort_by_key(|a| a.target.deadline_date),
+        }
+    }
+}
+
+/// `/plans/{slug}`: the document's facts, its overview chart and its targets.
+pub fn plan_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let judgement = judgement(query.as_of.as_deref(), None)?;
+    let sort = SortBy::parse(query.sort.as_deref())?;
+    let plan = queries::plan_by_slug(conn, slug)?.ok_or_else(|| AppError::not_found("plan", slug))?;
+    let assessed = status::assess_list(conn, Some(slug), None, judgement)?;
+    let l = lang.lang;
+    let counts = status::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    let overview = charts::plan_overview(&plan, &assessed, l);
+    let chart = overview.svg(800, overview.natural_height()).map_err(|e| AppError::Internal(e.into()))?;
+    let mut rows: Vec<&Assessed> = assessed.iter().collect();
+    sort.apply(&mut rows);
+    let action = format!("/plans/{}", plan.slug);
+    let sort_link = |by: &str| format!("{action}?sort={by}&as_of={}", judgement.as_of);
+    let title = plan_title(&plan, l);
+    let content = html! {
+        h1 { (title) }
+        dl.facts {
+            dt { (lang.pick("文号", "Document number")) } dd { (plan.doc_number.as_deref().unwrap_or("—")) }
+            dt { (lang.pick("印发日期", "Issued")) } dd { (dash(plan.issued.map(|d| d.to_string()))) }
+            dt { (lang.pick("规划期", "Horizon")) } dd { (plan.horizon_start) "–" (plan.horizon_end) }
+            dt { (lang.pick("原文", "Source text")) }
+            dd {
+                code { (plan.source_file) }
+                @if let Some(line) = plan.source_line { ", " (lang.pick("第 ", "line ")) (line) (lang.pick(" 行", "")) }
+            }
+            @if l == Lang::Zh { dt { "English title" } dd lang="en" { (plan.title_en) } }
+        }
+        (as_of_form(lang, &action, judgement.as_of, status::today(), &[]))
+        (status_counts(&counts, l, Some(&plan.slug)))
+        (inline_chart(&chart, &format!("{}：{}", lang.pick("目标进度图", "Progress of targets"), counts_sentence(&counts, lang))))
+        h2 #targets { (lang.pick("目标", "Targets")) " " span.muted { (rows.len()) } }
+        p.sort {
+            (lang.pick("排序：", "Sort by: "))
+            @for (by, label, key) in [
+                (SortBy::Catalog, lang.pick("原文顺序", "document order"), ""),
+                (SortBy::Status, status_word(lang), "status"),
+                (SortBy::Progress, lang.pick("进度", "progress"), "progress"),
+                (SortBy::Deadline, lang.pick("期限", "deadline"), "deadline"),
+            ] {
+                @if by == sort { strong aria-current="true" { (label) } } @else { a href=(sort_link(key)) { (label) } }
+                " "
+            }
+        }
+        (targets_table(lang, &rows, false))
+    };
+    Ok(layout::page(ctx, title, content))
+}
+
+fn percent(v: Option<f64>) -> String {
+    dash(v.map(|v| format!("{:.1}%", v * 100.0)))
+}
+
+fn ratio(v: Option<f64>) -> String {
+    dash(v.map(|v| format!("{v:.3}")))
+}
+
+/// How the verdict was reached, in one sentence with the target's own numbers.
+fn method_sentence(p: &Progress, unit: &str, lang: PageLang) -> String {
+    let value = |v: f64| format!("{}{unit}", format_number(v));
+    let latest = p.latest.map(|l| value(l.value)).unwrap_or_default();
+    let target = p.target_value.map(value).unwrap_or_default();
+    match (p.status, p.method, lang.lang) {
+        (Status::Achieved, _, Lang::Zh) => format!("最新实际值 {latest} 已满足目标 {target}。"),
+        (Status::Achieved, _, Lang::En) => format!("The latest actual, {latest}, meets the goal of {target}."),
+        (Status::Missed, _, Lang::Zh) => format!("期限已过，最新实际值 {latest} 未满足目标 {target}。"),
+        (Status::Missed, _, Lang::En) => {
+            format!("The deadline has passed and the latest actual, {latest}, does not meet the goal of {target}.")
+        }
+        (Status::NoData | Status::NotAssessable, _, _) => meaning(p.status, lang.lang).to_owned(),
+        (_, Method::Linear, Lang::Zh) => format!(
+            "线性进度：已完成从基期值到目标值距离的 {}，已用去规划时间的 {}，两者之比 pace = {}（≥ 0.95 进度正常，0.6–0.95 存在风险，0–0.6 进度滞后，< 0 倒退）。",
+            percent(p.progress),
+            percent(p.elapsed),
+            ratio(p.pace)
+        ),
+        (_, Method::Linear, Lang::En) => format!(
+            "Linear pace: {} of the distance from baseline to goal covered in {} of the time, pace = {} (≥ 0.95 on track, 0.6–0.95 at risk, 0–0.6 off track, < 0 regressing).",
+            percent(p.progress),
+            percent(p.elapsed),
+            ratio(p.pace)
+        ),
+        (_, Method::Cagr, Lang::Zh) => format!(
+            "年均增长率法：实际年均增长率与达标所需年均增长率之比 R = {}（分档同线性进度）。",
+            ratio(p.cagr_ratio)
+        ),
+        (_, Method::Cagr, Lang::En) => format!(
+            "CAGR method: observed over required compound annual growth, R = {} (same bands as linear pace).",
+            ratio(p.cagr_ratio)
+        ),
+    }
+}
+
+/// `/targets/{slug}`: the chart, the goal as written with its citation, the numbers and how
+/// they were judged, the projection, and every figure with its revisions.
+pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let judgement: Judgement = judgement(query.as_of.as_deref(), None)?;
+    if query.sort.is_some() {
+        return Err(AppError::bad_parameter("sort", "only a plan's targets can be sorted"));
+    }
+    let one = status::assess_one(conn, slug, judgement)?.ok_or_else(|| AppError::not_found("target", slug))?;
+    let l = lang.lang;
+    let (target, plan, indicator) = &one.target;
+    let p = &one.progress;
+    let title = charts::title(target, indicator, l);
+    let chart = charts::target_chart(&one, l).svg(800, 400).map_err(|e| AppError::Internal(e.into()))?;
+    let revisions: Vec<_> = actuals::actuals_of_indicator(conn, indicator.id, true)?
+        .into_iter()
+        .filter(|a| a.region == target.region)
+        .collect();
+    let milestone = target.kind.parse::<TargetKind>().is_ok_and(|k| k == TargetKind::Milestone);
+    let unit = if milestone { "%" } else { indicator.unit.as_str() };
+    let value = |v: f64| format!("{}{unit}", format_number(v));
+    let point = |pt: Option<crate::progress::Point>| dash(pt.map(|pt| format!("{} ({})", value(pt.value), pt.date)));
+    let action = format!("/targets/{}", target.slug);
+    let content = html! {
+        p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
+        h1 { (title) }
+        p { (status_badge(p.status, p.achieved_late, l)) }
+        (as_of_form(lang, &action, judgement.as_of, status::today(), &[]))
+        (inline_chart(&chart, &format!("{title}：{}", status_label(p.status, l))))
+        section aria-labelledby="source" {
+            h2 #source { (lang.pick("原文", "As written")) }
+            blockquote lang="zh-CN" { (target.source_quote) }
+            p.cite {
+                (plan.doc_number.as_deref().unwrap_or("")) " " code { (plan.source_file) } ", "
+                (lang.pick("第 ", "line ")) (target.source_line) (lang.pick(" 行", ""))
+                @if target.deadline_implied { " · " (lang.pick("期限按规划期末推定", "deadline implied by the plan's horizon")) }
+            }
+            @if let Some(notes) = &target.notes { p.note { (notes) } }
+        }
+        section aria-labelledby="progress" {
+            h2 #progress { (lang.pick("进度", "Progress")) }
+            dl.facts {
+                dt { (lang.pick("基期值", "Baseline")) } dd { (point(p.baseline)) }
+                dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
+                dt { (lang.pick("目标值", "Goal")) } dd { (dash(p.target_value.map(value))) " · " (target.deadline) }
+                dt { (lang.pick("完成进度", "Progress")) } dd { (percent(p.progress)) }
+                dt { (lang.pick("时间进度", "Time elapsed")) } dd { (percent(p.elapsed)) }
+                dt { "pace" } dd { (ratio(p.pace)) }
+                @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio(p.cagr_ratio)) } }
+            }
+            p.method { (method_sentence(p, unit, lang)) }
+            @if let Some(reason) = &p.reason { p.note { (reason) } }
+            @if let Some(projection) = &p.projection {
+                h3 { (lang.pick("趋势预测", "Projection")) }
+                p {
+                    (lang.pick("按", "By ")) (projection.points) (lang.pick(" 个数据点的趋势（", " points ("))
+                    (if projection.fit == "least_squares" { lang.pick("最小二乘", "least squares") } else { lang.pick("两点连线", "line through two points") })
+                    (lang.pick("），期限时约为 ", "), the value at the deadline would be about "))
+                    strong { (value(projection.value_at_deadline)) }
+                    @match projection.reaches_target_on {
+                        Some(date) => { (lang.pick("；预计达标日期 ", "; the goal would be reached on ")) strong { (date) } }
+                        None => { (lang.pick("；按此趋势不会达标", "; at this trend the goal is not reached")) }
+                    }
+                    (lang.pick("。", "."))
+                }
+            }
+        }
+        section aria-labelledby="actuals" {
+            h2 #actuals { (lang.pick("实际值及修订记录", "Actuals and their revisions")) }
+            @if revisions.is_empty() {
+                p { (lang.pick("尚无实际值。", "No actuals yet.")) }
+            } @else {
+                div.scroll {
+                    table {
+                        thead { tr {
+                            th scope="col" { (lang.pick("期间", "Period")) }
+                            th scope="col" { (lang.pick("数值", "Value")) }
+                            th scope="col" { (lang.pick("录入时间", "Recorded")) }
+                            th scope="col" { (lang.pick("来源", "Source")) }
+                            th scope="col" { (lang.pick("状态", "State")) }
+                        } }
+                        tbody {
+                            @for a in &revisions {
+                                tr.superseded[a.superseded_at.is_some()] {
+                                    td.num { (a.period) }
+                                    td.num { (value(a.value)) }
+                                    td.num { (a.recorded_at.format("%Y-%m-%d %H:%M")) }
+                                    td {
+                                        @if let Some(id) = a.upload_id { a href={ "/uploads/" (id) } { "#" (id) } " " }
+                                        (a.source.as_deref().unwrap_or(""))
+                                        @if let Some(note) = &a.note { " · " (note) }
+                                    }
+                                    td {
+                                        @match a.superseded_at {
+                                            Some(at) => { (lang.pick("已被修订 ", "revised ")) (at.format("%Y-%m-%d")) }
+                                            None => { (lang.pick("当前", "current")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(ctx, &title, content))
+}
+
+/// `/reports`: a form for the PDF, and the reports written on the schedule.
+pub fn reports_page(ctx: &Ctx, conn: &mut DbConn, _: LangQuery) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let plans = queries::list_plans(conn)?;
+    let scheduled = crate::db::reports::list(conn)?;
+    let l = lang.lang;
+    let title = lang.pick("状态报告（PDF）", "Status reports (PDF)");
+    let content = html! {
+        h1 { (title) }
+        form.stack method="get" action="/reports/status.pdf" {
+            label for="plan" { (lang.pick("范围", "Scope")) }
+            select #plan name="plan" {
+                option value="" { (lang.pick("全部规划", "All plans")) }
+                @for p in &plans { option value=(p.slug) { (plan_title(p, l)) } }
+            }
+            label for="as_of" { (lang.pick("截至日期", "As of")) }
+            input #as_of type="date" name="as_of" value=(status::today()) max=(status::today());
+            label for="method" { (lang.pick("评估方法", "Method")) }
+            select #method name="method" {
+                option value="linear" { (lang.pick("线性进度（pace）", "linear pace")) }
+                option value="cagr" { (lang.pick("年均增长率之比（CAGR）", "CAGR ratio")) }
+            }
+            label for="lang" { (lang.pick("报告语言", "Report language")) }
+            select #lang name="lang" {
+                option value="zh" selected[l == Lang::Zh] { "中文" }
+                option value="en" selected[l == Lang::En] { "English" }
+            }
+            button type="submit" { (lang.pick("生成并下载 PDF", "Generate and download the PDF")) }
+        }
+        h2 { (lang.pick("定期报告", "Scheduled reports")) }
+        @if scheduled.is_empty() {
+            p { (lang.pick("尚未配置或尚未生成定期报告（见 report_schedule 配置）。", "No scheduled report yet (see the report_schedule setting).")) }
+        } @else {
+            div.scroll { table {
+                thead { tr {
+                    th scope="col" { (lang.pick("期次", "Period")) }
+                    th scope="col" { (lang.pick("截至日期", "As of")) }
+                    th scope="col" { (lang.pick("状态", "State")) }
+                    th scope="col" { (lang.pick("文件", "File")) }
+                } }
+                tbody {
+                    @for r in &scheduled {
+                        tr {
+                            td { (r.period_key) }
+                            td.num { (r.as_of) }
+                            td { (r.status) @if let Some(e) = &r.error { " · " (e) } }
+                            td { @if r.status == "done" { a href={ "/api/v1/reports/" (r.id) } { "PDF" } } }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(layout::page(ctx, title, content))
+}

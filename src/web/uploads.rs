@@ -1,0 +1,490 @@
+//! `/uploads`: the upload history and a form that previews a CSV (a dry run) before committing it.
+//!
+//! The form works without script: the preview page carries the file back in a hidden field, so
+//! the commit sends exactly the bytes that were previewed (checked by their SHA-256), and every
+//! replica can take either step. Writes need an uploader token typed into the form; a per-browser
+//! random value, in a SameSite=Strict cookie and in the form, stops other sites posting the form
+//! (double submit), and an `Origin` from another site is refused too.
+
+use actix_multipart::Multipart;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HOST, LOCATION, ORIGIN};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use futures_util::StreamExt;
+use maud::{Markup, html};
+
+use super::layout::{self, dash};
+use super::pages::{LangQuery, parse_query};
+use super::{Ctx, PageLang, error_page, html as html_page, html_with};
+use crate::auth::Role;
+use crate::db::models::UploadSummaryRow;
+use crate::db::{DbConn, DbPool, actuals};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::ingest::{self, Encoding, IngestError, IngestReport, RowError, UploadRequest};
+
+const CSRF_COOKIE: &str = "plantrack_csrf";
+/// How many changes a preview lists (the counts are always complete).
+const PREVIEW_ROWS: usize = 200;
+
+fn new_csrf_value() -> Result<String, AppError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The browser's form secret: the cookie's, or a new one to set.
+fn csrf_value(req: &HttpRequest) -> Result<(String, bool), AppError> {
+    match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 32) {
+        Some(value) => Ok((value, false)),
+        None => Ok((new_csrf_value()?, true)),
+    }
+}
+
+fn csrf_cookie(value: &str) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, value.to_owned()).path("/uploads").http_only(true).same_site(SameSite::Strict).finish()
+}
+
+/// The form's fields and file.
+#[derive(Debug, Default)]
+struct FormData {
+    csrf: String,
+    token: String,
+    encoding: String,
+    file_name: Option<String>,
+    file: Option<Vec<u8>>,
+    /// The previewed file, base64, on commit.
+    content: Option<String>,
+    sha256: String,
+}
+
+async fn read_form(mut form: Multipart, limit: usize) -> Result<FormData, AppError> {
+    let mut data = FormData::default();
+    let mut total = 0usize;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest {
+            message: format!("the form could not be read: {e}"),
+            details: serde_json::Value::Null,
+        })?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            data.file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest {
+                message: format!("the form could not be read: {e}"),
+                details: serde_json::Value::Null,
+            })?;
+            total += chunk.len();
+            if total > limit {
+                return Err(AppError::PayloadTooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
+        match name.as_str() {
+            "file" => data.file = Some(bytes),
+            "csrf" => data.csrf = text(),
+            "token" => data.token = text(),
+            "encoding" => data.encoding = text(),
+            "file_name" => data.file_name = Some(text()),
+            "content" => data.content = Some(text()),
+            "sha256" => data.sha256 = text(),
+            _ => {}
+        }
+    }
+    Ok(data)
+}
+
+/// A post from this site's own form: the secret matches the cookie and no other origin sent it.
+fn check_same_site(req: &HttpRequest, form: &FormData) -> Result<(), AppError> {
+    let refused =
+        || AppError::Forbidden("the form has expired or came from another site: open /uploads and try again".into());
+    let cookie = req.cookie(CSRF_COOKIE).ok_or_else(refused)?;
+    if form.csrf.is_empty() || cookie.value() != form.csrf {
+        return Err(refused());
+    }
+    if let Some(origin) = req.headers().get(ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        if origin_host != host {
+            return Err(refused());
+        }
+    }
+    Ok(())
+}
+
+fn parse_encoding(raw: &str) -> Result<Option<Encoding>, AppError> {
+    match raw {
+        "" | "auto" => Ok(None),
+        other => other.parse().map(Some).map_err(|reason: String| AppError::bad_parameter("encoding", reason)),
+    }
+}
+
+/// `GET /uploads`: the form and every upload, newest first.
+pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    if let Err(e) = parse_query::<LangQuery>(&req) {
+        return error_page(&ctx, &e);
+    }
+    let (csrf, fresh) = match csrf_value(&req) {
+        Ok(v) => v,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let page_ctx = ctx.clone();
+    let token = csrf.clone();
+    let page = crate::http::with_conn(&pool, move |conn| history_page(&page_ctx, conn, &token)).await;
+    match page {
+        Ok(body) => {
+            let mut response = HttpResponse::Ok();
+            if fresh {
+                response.cookie(csrf_cookie(&csrf));
+            }
+            html_with(ctx.lang, response, body)
+        }
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+fn upload_form(lang: PageLang, csrf: &str) -> Markup {
+    html! {
+        form.stack method="post" action="/uploads/preview" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="token" { (lang.pick("上传令牌（uploader 角色）", "Upload token (uploader role)")) }
+            input #token type="password" name="token" required autocomplete="off";
+            label for="file" { (lang.pick("CSV 文件（指标、期间、数值，可选地区、备注、来源）", "CSV file (indicator, period, value; optional region, note, source)")) }
+            input #file type="file" name="file" accept=".csv,.txt,text/csv" required;
+            label for="encoding" { (lang.pick("编码", "Encoding")) }
+            select #encoding name="encoding" {
+                option value="auto" { (lang.pick("自动识别（UTF-8 或 GB18030）", "detect (UTF-8 or GB18030)")) }
+                option value="utf-8" { "UTF-8" }
+                option value="gb18030" { "GB18030 / GBK" }
+            }
+            button type="submit" { (lang.pick("预览（不写入）", "Preview (writes nothing)")) }
+        }
+    }
+}
+
+fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let uploads = actuals::list_uploads(conn)?;
+    let title = lang.pick("数据上传", "Uploads");
+    let content = html! {
+        h1 { (title) }
+        section aria-labelledby="new" {
+            h2 #new { (lang.pick("上传 CSV", "Upload a CSV")) }
+            p { (lang.pick("先预览：逐行检查并列出新增、修订和不变的数值，确认后再写入。", "Preview first: every row is checked and the new, revised and unchanged values are listed; then commit.")) }
+            (upload_form(lang, csrf))
+        }
+        section aria-labelledby="history" {
+            h2 #history { (lang.pick("上传记录", "Upload history")) " " span.muted { (uploads.len()) } }
+            (uploads_table(lang, &uploads))
+        }
+    };
+    Ok(layout::page(ctx, title, content))
+}
+
+fn outcome_label(outcome: &str, lang: PageLang) -> &'static str {
+    match outcome {
+        "committed" => lang.pick("已写入", "committed"),
+        "rejected" => lang.pick("已拒绝", "rejected"),
+        _ => lang.pick("其他", "other"),
+    }
+}
+
+fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
+    html! {
+        div.scroll { table {
+            thead { tr {
+                th scope="col" { "#" }
+                th scope="col" { (lang.pick("文件", "File")) }
+                th scope="col" { (lang.pick("时间（UTC）", "Time (UTC)")) }
+                th scope="col" { (lang.pick("上传者", "By")) }
+                th scope="col" { (lang.pick("途径", "Channel")) }
+                th scope="col" { (lang.pick("行数", "Rows")) }
+                th scope="col" { (lang.pick("新增 / 修订 / 不变", "New / revised / unchanged")) }
+                th scope="col" { (lang.pick("结果", "Outcome")) }
+            } }
+            tbody {
+                @for u in uploads {
+                    tr {
+                        td.num { a href={ "/uploads/" (u.id) } { (u.id) } }
+                        td { (u.file_name) }
+                        td.num { (u.received_at.format("%Y-%m-%d %H:%M")) }
+                        td { (u.uploaded_by) }
+                        td { (u.channel) }
+                        td.num { (u.rows_total) }
+                        td.num { (u.rows_new) " / " (u.rows_revised) " / " (u.rows_unchanged) }
+                        td { span class={ "outcome o-" (u.outcome) } { (outcome_label(&u.outcome, lang)) } }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// Every problem of a file, row by row.
+fn errors_table(lang: PageLang, errors: &[RowError]) -> Markup {
+    html! {
+        div.scroll { table.errors {
+            caption { (lang.pick("问题清单（未写入任何数据）", "Problems (nothing was written)")) }
+            thead { tr {
+                th scope="col" { (lang.pick("行", "Line")) }
+                th scope="col" { (lang.pick("列", "Column")) }
+                th scope="col" { (lang.pick("原值", "Value")) }
+                th scope="col" { (lang.pick("原因", "Reason")) }
+            } }
+            tbody {
+                @for e in errors {
+                    tr {
+                        td.num { @if e.line == 0 { (lang.pick("整个文件", "file")) } @else { (e.line) } }
+                        td { (dash(e.column.clone())) }
+                        td { code { (dash(e.value.clone())) } }
+                        td { (e.reason) }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+fn counts_line(lang: PageLang, report: &IngestReport) -> Markup {
+    html! {
+        ul.counts {
+            li { (lang.pick("共 ", "")) strong { (report.rows_total) } (lang.pick(" 行", " rows")) }
+            li { (lang.pick("新增 ", "new ")) strong { (report.rows_new) } }
+            li { (lang.pick("修订 ", "revised ")) strong { (report.rows_revised) } }
+            li { (lang.pick("不变 ", "unchanged ")) strong { (report.rows_unchanged) } }
+        }
+    }
+}
+
+/// Runs the form's file through the upload path (a dry run or the commit).
+async fn run_ingest(
+    pool: &web::Data<DbPool>,
+    state: &web::Data<AppState>,
+    form: &FormData,
+    file_name: String,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> Result<Result<IngestReport, IngestError>, AppError> {
+    let token = form.token.clone();
+    let encoding = parse_encoding(&form.encoding)?;
+    let regions = state.regions.clone();
+    crate::http::with_conn(pool, move |conn| {
+        let caller = crate::http::auth::check_role(crate::auth::authenticate(conn, &token)?, Role::Uploader)?;
+        let request =
+            UploadRequest { file_name, bytes, uploaded_by: caller.name, channel: "web".to_owned(), encoding, dry_run };
+        Ok(ingest::ingest(conn, &request, &regions, crate::now()))
+    })
+    .await
+}
+
+/// The form's limit: the upload limit, plus room for base64 and the other fields.
+fn form_limit(state: &AppState) -> usize {
+    state.upload_limit_bytes / 3 * 4 + 64 * 1024
+}
+
+/// `POST /uploads/preview`: a dry run; the errors row by row, or what would change and a button to commit.
+pub(super) async fn preview(
+    req: HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let form = match read_form(Multipart::new(req.headers(), payload), state.upload_limit_bytes + 64 * 1024).await {
+        Ok(form) => form,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    if let Err(e) = check_same_site(&req, &form) {
+        return error_page(&ctx, &e);
+    }
+    let Some(bytes) = form.file.clone().filter(|b| !b.is_empty()) else {
+        return error_page(&ctx, &AppError::bad_parameter("file", "choose a CSV file"));
+    };
+    let file_name = form.file_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "upload.csv".to_owned());
+    let content = BASE64.encode(&bytes);
+    let sha256 = ingest::sha256_hex(&bytes);
+    let result = match run_ingest(&pool, &state, &form, file_name.clone(), bytes, true).await {
+        Ok(result) => result,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let lang = ctx.lang;
+    let title = lang.pick("上传预览", "Upload preview");
+    let (status, body) = match result {
+        Err(IngestError::Invalid { errors, .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html! {
+                h1 { (title) ": " (file_name) }
+                p.error { (lang.pick("文件有问题，未写入任何数据。请修改后重新上传。", "The file has problems; nothing was written. Correct them and upload again.")) }
+                (errors_table(lang, &errors))
+                h2 { (lang.pick("重新上传", "Upload again")) }
+                (upload_form(lang, &form.csrf))
+            },
+        ),
+        Err(IngestError::Db(e)) => return error_page(&ctx, &e.into()),
+        Ok(report) => (
+            StatusCode::OK,
+            html! {
+                h1 { (title) ": " (file_name) }
+                @if report.duplicate {
+                    p { (lang.pick("这个文件已经上传过（内容相同），不会有任何变化：", "This file was uploaded before (same bytes); nothing would change: "))
+                        @if let Some(id) = report.upload_id { a href={ "/uploads/" (id) } { "#" (id) } } }
+                } @else {
+                    p.ok { (lang.pick("检查通过。确认后写入：", "Every row passed. Commit to write:")) }
+                    (counts_line(lang, &report))
+                    (changes_table(lang, &report))
+                    form.stack method="post" action="/uploads/commit" enctype="multipart/form-data" {
+                        input type="hidden" name="csrf" value=(form.csrf);
+                        input type="hidden" name="token" value=(form.token);
+                        input type="hidden" name="encoding" value=(form.encoding);
+                        input type="hidden" name="file_name" value=(file_name);
+                        input type="hidden" name="sha256" value=(sha256);
+                        input type="hidden" name="content" value=(content);
+                        button type="submit" { (lang.pick("确认写入", "Commit")) }
+                    }
+                    p { a href="/uploads" { (lang.pick("取消", "Cancel")) } }
+                }
+            },
+        ),
+    };
+    html_page(lang, status, layout::page(&ctx, title, body))
+}
+
+fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {
+    let listed = &report.changes[..report.changes.len().min(PREVIEW_ROWS)];
+    html! {
+        @if !listed.is_empty() {
+            div.scroll { table {
+                caption {
+                    (lang.pick("将新增或修订的数值", "Values to add or revise"))
+                    @if listed.len() < report.rows_new + report.rows_revised {
+                        (lang.pick("（列出前 ", " (the first ")) (listed.len()) (lang.pick(" 行）", ")"))
+                    }
+                }
+                thead { tr {
+                    th scope="col" { (lang.pick("行", "Line")) }
+                    th scope="col" { (lang.pick("指标", "Indicator")) }
+                    th scope="col" { (lang.pick("地区", "Region")) }
+                    th scope="col" { (lang.pick("期间", "Period")) }
+                    th scope="col" { (lang.pick("变化", "Change")) }
+                } }
+                tbody {
+                    @for c in listed {
+                        tr {
+                            td.num { (c.line) }
+                            td { (c.indicator) }
+                            td { (c.region) }
+                            td.num { (c.period) }
+                            td {
+                                @match c.old_value {
+                                    Some(old) => { (lang.pick("修订 ", "revised ")) (crate::domain::format_number(old)) " → " strong { (crate::domain::format_number(c.value)) } }
+                                    None => { (lang.pick("新增 ", "new ")) strong { (crate::domain::format_number(c.value)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+/// `POST /uploads/commit`: writes the previewed file, then shows its upload.
+pub(super) async fn commit(
+    req: HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let form = match read_form(Multipart::new(req.headers(), payload), form_limit(&state)).await {
+        Ok(form) => form,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    if let Err(e) = check_same_site(&req, &form) {
+        return error_page(&ctx, &e);
+    }
+    let bytes = match form.content.as_deref().map(|c| BASE64.decode(c)) {
+        Some(Ok(bytes)) if ingest::sha256_hex(&bytes) == form.sha256 => bytes,
+        _ => {
+            let e = AppError::bad_parameter("content", "the previewed file did not come back intact: preview it again");
+            return error_page(&ctx, &e);
+        }
+    };
+    let file_name = form.file_name.clone().unwrap_or_else(|| "upload.csv".to_owned());
+    let lang = ctx.lang;
+    match run_ingest(&pool, &state, &form, file_name.clone(), bytes, false).await {
+        Ok(Ok(report)) => match report.upload_id {
+            // After a post, a redirect: reloading the result never posts again.
+            Some(id) => HttpResponse::SeeOther().insert_header((LOCATION, format!("/uploads/{id}"))).finish(),
+            None => error_page(&ctx, &AppError::Internal(anyhow::anyhow!("a committed upload without an id"))),
+        },
+        Ok(Err(IngestError::Invalid { errors, .. })) => {
+            let title = lang.pick("上传被拒绝", "Upload rejected");
+            let body = html! {
+                h1 { (title) ": " (file_name) }
+                (errors_table(lang, &errors))
+                p { a href="/uploads" { (lang.pick("返回上传页面", "Back to uploads")) } }
+            };
+            html_page(lang, StatusCode::UNPROCESSABLE_ENTITY, layout::page(&ctx, title, body))
+        }
+        Ok(Err(IngestError::Db(e))) => error_page(&ctx, &e.into()),
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+/// `GET /uploads/{id}`: one upload, its problems if rejected, and the targets it touched.
+pub(super) async fn detail(req: HttpRequest, pool: web::Data<DbPool>, id: web::Path<i64>) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    if let Err(e) = parse_query::<LangQuery>(&req) {
+        return error_page(&ctx, &e);
+    }
+    let id = id.into_inner();
+    let page_ctx = ctx.clone();
+    let page = crate::http::with_conn(&pool, move |conn| detail_page(&page_ctx, conn, id)).await;
+    super::respond(&ctx, page)
+}
+
+fn detail_page(ctx: &Ctx, conn: &mut DbConn, id: i64) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
+    let errors: Vec<RowError> =
+        upload.error_report.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+    let touched: std::collections::HashSet<i64> = actuals::indicator_ids_of_upload(conn, id)?.into_iter().collect();
+    let judged = crate::status::assess_list(conn, None, None, crate::http::handlers::judgement(None, None)?)?;
+    let affected: Vec<&crate::status::Assessed> =
+        judged.iter().filter(|a| touched.contains(&a.target.indicator_id)).collect();
+    let title = format!("{} #{id}", lang.pick("上传", "Upload"));
+    let content = html! {
+        h1 { (title) ": " (upload.file_name) }
+        dl.facts {
+            dt { (lang.pick("结果", "Outcome")) } dd { span class={ "outcome o-" (upload.outcome) } { (outcome_label(&upload.outcome, lang)) } }
+            dt { (lang.pick("时间（UTC）", "Time (UTC)")) } dd { (upload.received_at.format("%Y-%m-%d %H:%M:%S")) }
+            dt { (lang.pick("上传者", "By")) } dd { (upload.uploaded_by) " · " (upload.channel) }
+            dt { (lang.pick("大小", "Size")) } dd { (upload.size_bytes) " bytes · SHA-256 " code { (&upload.sha256[..16]) "…" } }
+            dt { (lang.pick("行数", "Rows")) }
+            dd { (upload.rows_total) " · " (lang.pick("新增 ", "new ")) (upload.rows_new) " · " (lang.pick("修订 ", "revised ")) (upload.rows_revised) " · " (lang.pick("不变 ", "unchanged ")) (upload.rows_unchanged) }
+            dt { (lang.pick("原始文件", "Raw file")) } dd { a href={ "/api/v1/uploads/" (id) "/raw" } { (lang.pick("下载", "download")) } }
+        }
+        @if !errors.is_empty() { (errors_table(lang, &errors)) }
+        @if !affected.is_empty() {
+            h2 { (lang.pick("涉及的目标（今日状态）", "Targets it touches (status today)")) }
+            ul.targets {
+                @for a in &affected {
+                    li {
+                        a href={ "/targets/" (a.target.slug) } { (if lang.lang == crate::charts::Lang::Zh { &a.target.name } else { &a.target.name_en }) }
+                        " " (layout::status_badge(a.summary.status, a.summary.achieved_late, lang.lang))
+                    }
+                }
+            }
+        }
+        p { a href="/uploads" { (lang.pick("全部上传记录", "All uploads")) } }
+    };
+    Ok(layout::page(ctx, &title, content))
+}

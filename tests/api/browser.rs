@@ -1,0 +1,265 @@
+//! The pages in a real browser: Debian's headless Chromium, driven over WebDriver (chromedriver),
+//! against the real server. `bash .ci/run` installs both; set PLANTRACK_TEST_CHROMEDRIVER to use
+//! another chromedriver. Screenshots land in `target/screenshots/`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use base64::Engine;
+use plantrack::auth::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, repo_root, spawn_app};
+
+/// The W3C name of an element reference in WebDriver answers.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process and one browser session on it; both end when this is dropped.
+struct Browser {
+    driver: Child,
+    session: String,
+    http: reqwest::Client,
+}
+
+fn chromedriver_path() -> PathBuf {
+    let path = std::env::var("PLANTRACK_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_owned());
+    let path = PathBuf::from(path);
+    assert!(
+        path.exists(),
+        "{} is missing: install Debian's chromium and chromium-driver (bash .ci/run does)",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    async fn start(width: u32, height: u32) -> Browser {
+        let port = free_port();
+        let driver = Command::new(chromedriver_path())
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{base}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": std::env::var("PLANTRACK_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned()),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--hide-scrollbars", format!("--window-size={width},{height}")]
+            }
+        }}});
+        let answer: Value =
+            http.post(format!("{base}/session")).json(&capabilities).send().await.unwrap().json().await.unwrap();
+        let session = answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
+        let mut browser = Browser { driver, session: format!("{base}/session/{session}"), http };
+        browser.resize(width, height).await;
+        browser
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, format!("{}{path}", self.session));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        if let Some(error) = answer["value"].get("error") {
+            panic!("WebDriver {path}: {error} {}", answer["value"]["message"]);
+        }
+        answer["value"].clone()
+    }
+
+    async fn resize(&mut self, width: u32, height: u32) {
+        self.call(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
+    }
+
+    async fn open(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
+    }
+
+    async fn current_url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_owned()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let found =
+            self.call(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": css }))).await;
+        found[ELEMENT].as_str().unwrap().to_owned()
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.call(reqwest::Method::GET, &format!("/element/{element}/text"), None).await.as_str().unwrap().to_owned()
+    }
+
+    async fn page_text(&self) -> String {
+        self.text_of("body").await
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+    }
+
+    /// Evaluates an expression through the driver (DevTools, not the page: its policy allows no script).
+    async fn evaluate(&self, expression: &str) -> Value {
+        let body = json!({ "script": format!("return {expression};"), "args": [] });
+        self.call(reqwest::Method::POST, "/execute/sync", Some(body)).await
+    }
+
+    /// Saves a screenshot of the viewport and returns its PNG size.
+    async fn screenshot(&self, name: &str) -> (u32, u32) {
+        let encoded = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        let png = base64::engine::general_purpose::STANDARD.decode(encoded.as_str().unwrap()).unwrap();
+        let dir = repo_root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let info = decoder.read_info().unwrap();
+        (info.info().width, info.info().height)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Ends the browser session (best effort), then the driver.
+        let session = self.session.clone();
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async { reqwest::Client::new().delete(session).send().await })
+        })
+        .join();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Writes a CSV for the form's file field.
+fn csv_file(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+async fn submit_upload(browser: &Browser, app: &TestApp, token: &str, file: &str) {
+    browser.open(&format!("{}/uploads", app.address)).await;
+    browser.type_into("#token", token).await;
+    browser.type_into("#file", file).await;
+    browser.click("form[action='/uploads/preview'] button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let browser = Browser::start(1280, 900).await;
+    let files = tempfile::tempdir().unwrap();
+
+    // The overview: every plan, counts, the filters.
+    browser.open(&format!("{}/", app.address)).await;
+    let text = browser.page_text().await;
+    assert!(text.contains("规划目标总览"), "{text}");
+    assert!(text.contains("上海市加快“人工智能+政务服务”改革"), "{text}");
+    assert!(text.contains("已实现") && text.contains("暂无数据"), "{text}");
+
+    // A plan: its document facts and targets; sorting by progress keeps every target.
+    browser.open(&format!("{}/plans/ai-gov-services-2025", app.address)).await;
+    let text = browser.page_text().await;
+    assert!(text.contains("沪府办发〔2025〕7号") && text.contains("打造“智慧好办”4.0版"), "{text}");
+    browser.click("p.sort a[href*='sort=progress']").await;
+    assert!(browser.current_url().await.contains("sort=progress"));
+    assert!(browser.page_text().await.contains("打造“智慧好办”4.0版"));
+
+    // A target: the goal as written with its line, and no data yet.
+    browser.open(&format!("{}/targets/aigs-smart-haoban-4", app.address)).await;
+    let text = browser.page_text().await;
+    assert!(text.contains("第 5624 行") && text.contains("暂无数据"), "{text}");
+
+    // English on request, remembered by the next page.
+    browser.open(&format!("{}/?lang=en", app.address)).await;
+    browser.open(&format!("{}/reports", app.address)).await;
+    assert!(browser.page_text().await.contains("Generate and download the PDF"));
+    browser.click("a.lang").await;
+    assert!(browser.page_text().await.contains("生成并下载 PDF"));
+
+    // A file with a bad row: the preview lists it by line, and nothing is written.
+    let bad = csv_file(
+        files.path(),
+        "bad.csv",
+        "指标,期间,数值\naigs-smart-haoban-4,2025,完成\nno-such-indicator,2025,12\naigs-smart-haoban-4,2024,abc\n",
+    );
+    submit_upload(&browser, &app, &token, &bad).await;
+    let problems = browser.text_of("table.errors").await;
+    assert!(problems.contains("no-such-indicator") && problems.contains("unknown indicator"), "{problems}");
+    assert!(problems.contains("abc"), "{problems}");
+    let (_, uploads) = app.get_json("/api/v1/uploads").await;
+    assert!(uploads.as_array().unwrap().iter().all(|u| u["channel"] != "web"), "a dry run writes nothing");
+
+    // A good file: preview, commit, and the target's new status.
+    let good = csv_file(files.path(), "智慧好办.csv", "指标,期间,数值,来源\naigs-smart-haoban-4,2025,完成,浏览器测试\n");
+    submit_upload(&browser, &app, &token, &good).await;
+    let preview = browser.page_text().await;
+    assert!(preview.contains("检查通过") && preview.contains("新增 1"), "{preview}");
+    browser.click("form[action='/uploads/commit'] button[type=submit]").await;
+    assert!(browser.current_url().await.contains("/uploads/"), "the commit lands on its upload");
+    let committed = browser.page_text().await;
+    assert!(committed.contains("已写入") && committed.contains("打造“智慧好办”4.0版"), "{committed}");
+    browser.open(&format!("{}/targets/aigs-smart-haoban-4", app.address)).await;
+    let status = browser.text_of("main .badge").await;
+    assert!(status.starts_with("已实现"), "{status}");
+    assert!(browser.text_of("#actuals + .scroll table").await.contains("浏览器测试"));
+}
+
+#[tokio::test]
+async fn markup_in_names_shows_as_text() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let (status, _) =
+        app.upload(&token, "?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E.csv", "indicator,period,value\nx,2020,1\n").await;
+    assert_eq!(status, 422);
+    let browser = Browser::start(1280, 900).await;
+    browser.open(&format!("{}/uploads", app.address)).await;
+    // Had the name run as script, the alert would block every WebDriver call from here on.
+    let cell = browser.text_of("section:nth-of-type(2) tbody tr td:nth-child(2)").await;
+    assert_eq!(cell, "<script>alert(1)</script>.csv");
+}
+
+#[tokio::test]
+async fn screenshots_at_desktop_and_phone_widths() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let mut browser = Browser::start(1280, 900).await;
+    let pages = [("overview", "/".to_owned()), ("target", "/targets/bd16-open-data-sets".to_owned())];
+    for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        browser.resize(width, height).await;
+        for (name, path) in &pages {
+            browser.open(&format!("{}{path}", app.address)).await;
+            let (png_width, _) = browser.screenshot(&format!("{name}-{device}")).await;
+            assert!(png_width > 0);
+            // Nothing wider than the screen: wide tables scroll inside their own box.
+            let page_width = browser.evaluate("document.documentElement.scrollWidth").await.as_f64().unwrap();
+            let viewport = browser.evaluate("window.innerWidth").await.as_f64().unwrap();
+            assert!(page_width <= viewport, "{name} at {width}px: the page is {page_width}px wide");
+            // The fonts came from the app, so Chinese renders on a machine without Chinese fonts.
+            let fonts = browser.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '规划')").await;
+            assert_eq!(fonts, Value::Bool(true), "{name}: the Chinese font is not loaded");
+        }
+    }
+}
