@@ -391,7 +391,7 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
-        p { (status_badge(p.status, p.achieved_late, l)) }
+        p.lead { (if l == Lang::Zh { &target.name } else { &target.name_en }) " " (status_badge(p.status, p.achieved_late, l)) }
         (as_of_form(lang, &action, judgement.as_of, status::today(), &[]))
         (inline_chart(&chart, &format!("{title}：{}", status_label(p.status, l))))
         section aria-labelledby="source" {

@@ -64,7 +64,8 @@ impl Browser {
         }}});
         let answer: Value =
             http.post(format!("{base}/session")).json(&capabilities).send().await.unwrap().json().await.unwrap();
-        let session = answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
+        let session =
+            answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
         let mut browser = Browser { driver, session: format!("{base}/session/{session}"), http };
         browser.resize(width, height).await;
         browser
@@ -214,7 +215,8 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     assert!(uploads.as_array().unwrap().iter().all(|u| u["channel"] != "web"), "a dry run writes nothing");
 
     // A good file: preview, commit, and the target's new status.
-    let good = csv_file(files.path(), "智慧好办.csv", "指标,期间,数值,来源\naigs-smart-haoban-4,2025,完成,浏览器测试\n");
+    let good =
+        csv_file(files.path(), "智慧好办.csv", "指标,期间,数值,来源\naigs-smart-haoban-4,2025,完成,浏览器测试\n");
     submit_upload(&browser, &app, &token, &good).await;
     let preview = browser.page_text().await;
     assert!(preview.contains("检查通过") && preview.contains("新增 1"), "{preview}");

@@ -8,6 +8,7 @@ mod charts;
 mod helpers;
 mod inbox;
 mod ingest_cli;
+mod pages;
 mod progress_api;
 mod read_api;
 mod reports;

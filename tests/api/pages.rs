@@ -1,0 +1,290 @@
+//! The dashboard pages over HTTP: content, language, headers, escaping, the upload form's guards
+//! and every error page. (The browser tests drive the same pages in Chromium.)
+
+use plantrack::auth::Role;
+use reqwest::header::{CONTENT_SECURITY_POLICY, COOKIE, SET_COOKIE};
+use reqwest::multipart::{Form, Part};
+
+use crate::helpers::{
+    Backend, TestApp, TestDb, backends, copy_catalog, spawn_app, spawn_app_configured, spawn_app_with,
+};
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_page_answers_in_chinese_with_the_security_headers() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let pages = [
+            ("/", "规划目标总览"),
+            ("/?status=achieved", "政府数据服务网站开放数据集"),
+            ("/?plan=big-data-2016&status=no_data", "上海市大数据发展实施意见"),
+            ("/plans/big-data-2016", "沪府发〔2016〕79号"),
+            ("/plans/big-data-2016?sort=deadline", "大数据储备和承载能力达到EB级"),
+            ("/targets/bd16-open-data-sets", "政府数据服务网站开放数据集超过3000项"),
+            ("/targets/bd16-open-data-sets?as_of=2016-06-30", "暂无数据"),
+            ("/uploads", "上传记录"),
+            ("/reports", "生成并下载 PDF"),
+        ];
+        for (path, expected) in pages {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), 200, "{backend:?} {path}");
+            let headers = response.headers().clone();
+            let policy = headers[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+            assert!(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+            assert!(!policy.contains("script-src"), "no script is allowed at all: {policy}");
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+            let body = response.text().await.unwrap();
+            assert!(body.contains(expected), "{backend:?} {path}: no {expected}");
+            assert!(!body.contains("<script"), "{path} carries script");
+        }
+        // The target page judges as of the date: the 2020 figure is not known in mid-2016.
+        let (_, body) = page(&app, "/targets/bd16-open-data-sets").await;
+        assert!(body.contains("已实现") && body.contains("role=\"img\""));
+    }
+}
+
+#[tokio::test]
+async fn english_is_remembered_in_a_cookie() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let response = app.get("/plans/big-data-2016?lang=en").await;
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("lang=en") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Document number") && body.contains("<html lang=\"en\">"));
+    let remembered = app.client.get(format!("{}/", app.address)).header(COOKIE, "lang=en").send().await.unwrap();
+    assert!(remembered.text().await.unwrap().contains("Plan targets at a glance"));
+    let (_, body) = page(&app, "/").await;
+    assert!(body.contains("规划目标总览"), "Chinese without the cookie");
+}
+
+#[tokio::test]
+async fn markup_in_a_target_name_is_shown_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = copy_catalog(dir.path());
+    let file = catalog.join("big-data-2016.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text =
+        text.replacen("name = \"大数据储备和承载能力达到EB级\"", "name = \"<script>alert(1)</script>达到EB级\"", 1);
+    std::fs::write(&file, text).unwrap();
+    let app = spawn_app_with(TestDb::new(&Backend::Sqlite), Some(catalog)).await;
+    for path in ["/plans/big-data-2016", "/targets/bd16-storage-eb", "/?plan=big-data-2016&status=no_data"] {
+        let (status, body) = page(&app, path).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;达到EB级"), "{path}");
+        assert!(!body.contains("<script>"), "{path}");
+    }
+}
+
+/// The form's secret, from the cookie the upload page sets.
+async fn form_secret(app: &TestApp) -> String {
+    let response = app.get("/uploads").await;
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let body = response.text().await.unwrap();
+    assert!(body.contains(&format!("name=\"csrf\" value=\"{value}\"")));
+    value
+}
+
+fn upload_form(secret: &str, token: &str, csv: &str) -> Form {
+    Form::new()
+        .text("csrf", secret.to_owned())
+        .text("token", token.to_owned())
+        .text("encoding", "auto")
+        .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("月报.csv"))
+}
+
+async fn post_form(app: &TestApp, path: &str, cookie: Option<&str>, origin: Option<&str>, form: Form) -> (u16, String) {
+    let mut request = app.client.post(format!("{}{path}", app.address)).multipart(form);
+    if let Some(secret) = cookie {
+        request = request.header(COOKIE, format!("plantrack_csrf={secret}"));
+    }
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// The hidden field `name` of a page's form.
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn web_uploads(app: &TestApp) -> usize {
+    let (_, uploads) = app.get_json("/api/v1/uploads").await;
+    uploads.as_array().unwrap().iter().filter(|u| u["channel"] == "web").count()
+}
+
+#[tokio::test]
+async fn the_upload_form_previews_then_commits() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let secret = form_secret(&app).await;
+        let csv = "指标,期间,数值\naigs-smart-haoban-4,2025,完成\n";
+        let (status, body) =
+            post_form(&app, "/uploads/preview", Some(&secret), None, upload_form(&secret, &token, csv)).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("检查通过") && body.contains("新增 <strong>1</strong>"), "{body}");
+        assert_eq!(web_uploads(&app).await, 0, "a preview writes nothing");
+
+        let commit = Form::new()
+            .text("csrf", secret.clone())
+            .text("token", hidden(&body, "token"))
+            .text("encoding", hidden(&body, "encoding"))
+            .text("file_name", hidden(&body, "file_name"))
+            .text("sha256", hidden(&body, "sha256"))
+            .text("content", hidden(&body, "content"));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client
+            .post(format!("{}/uploads/commit", app.address))
+            .header(COOKIE, format!("plantrack_csrf={secret}"))
+            .multipart(commit)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let (status, body) = page(&app, &location).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("月报.csv") && body.contains("已写入"), "{body}");
+        assert!(body.contains("/targets/aigs-smart-haoban-4"), "the touched target is listed: {body}");
+        assert_eq!(web_uploads(&app).await, 1);
+        let (_, target) = app.get_json("/api/v1/targets/aigs-smart-haoban-4").await;
+        assert_eq!(target["progress"]["status"], "achieved");
+    }
+}
+
+#[tokio::test]
+async fn the_upload_form_shows_every_bad_row() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let secret = form_secret(&app).await;
+    let csv = "指标,期间,数值\naigs-smart-haoban-4,2025,完成\nnope,2025,1\naigs-smart-haoban-4,2099,50\n";
+    let (status, body) =
+        post_form(&app, "/uploads/preview", Some(&secret), None, upload_form(&secret, &token, csv)).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("unknown indicator") && body.contains("2099") && body.contains("未写入任何数据"));
+    assert_eq!(web_uploads(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_upload_form_refuses_other_sites_and_wrong_tokens() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let uploader = app.token(Role::Uploader);
+    let viewer = app.token(Role::Viewer);
+    let secret = form_secret(&app).await;
+    let csv = "indicator,period,value\naigs-smart-haoban-4,2025,100\n";
+    let cases = [
+        ("no cookie", None, None, upload_form(&secret, &uploader, csv), 403, "expired"),
+        (
+            "wrong secret",
+            Some(secret.as_str()),
+            None,
+            upload_form("0".repeat(32).as_str(), &uploader, csv),
+            403,
+            "expired",
+        ),
+        (
+            "other origin",
+            Some(&secret),
+            Some("http://evil.example"),
+            upload_form(&secret, &uploader, csv),
+            403,
+            "another site",
+        ),
+        ("unknown token", Some(&secret), None, upload_form(&secret, "pt_nope", csv), 401, "unknown or revoked"),
+        ("viewer token", Some(&secret), None, upload_form(&secret, &viewer, csv), 403, "uploader"),
+        (
+            "no file",
+            Some(&secret),
+            None,
+            Form::new().text("csrf", secret.clone()).text("token", uploader.clone()),
+            400,
+            "choose a CSV file",
+        ),
+    ];
+    for (case, cookie, origin, form, expected, message) in cases {
+        let (status, body) = post_form(&app, "/uploads/preview", cookie, origin, form).await;
+        assert_eq!(status, expected, "{case}: {body}");
+        assert!(body.contains(message), "{case}: {body}");
+        assert!(body.contains("<html"), "{case}: an error page, not JSON");
+    }
+    // A commit whose file does not match its checksum writes nothing.
+    let tampered = Form::new()
+        .text("csrf", secret.clone())
+        .text("token", uploader.clone())
+        .text("file_name", "x.csv")
+        .text("sha256", "0".repeat(64))
+        .text("content", "aW5kaWNhdG9yLHBlcmlvZCx2YWx1ZQo=");
+    let (status, body) = post_form(&app, "/uploads/commit", Some(&secret), None, tampered).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(web_uploads(&app).await, 0);
+}
+
+#[tokio::test]
+async fn an_upload_over_the_limit_is_refused() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.upload_limit_bytes = 1024).await;
+    let token = app.token(Role::Uploader);
+    let secret = form_secret(&app).await;
+    let csv = format!("indicator,period,value\n{}", "aigs-smart-haoban-4,2025,100\n".repeat(3000));
+    let (status, body) =
+        post_form(&app, "/uploads/preview", Some(&secret), None, upload_form(&secret, &token, &csv)).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("larger than the limit"));
+}
+
+#[tokio::test]
+async fn mistakes_in_addresses_are_error_pages() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let cases = [
+        ("/plans/no-such-plan", 404, "no-such-plan"),
+        ("/targets/no-such-target", 404, "no-such-target"),
+        ("/uploads/999999", 404, "999999"),
+        ("/?as_of=2020-13-01", 400, "YYYY-MM-DD"),
+        ("/?status=great", 400, "unknown status"),
+        ("/?plan=nope", 400, "no plan"),
+        ("/?colour=red", 400, "colour"),
+        ("/plans/big-data-2016?sort=name", 400, "unknown order"),
+        ("/static/fonts/other.ttf", 404, ""),
+    ];
+    for (path, expected, message) in cases {
+        let (status, body) = page(&app, path).await;
+        assert_eq!(status, expected, "{path}: {body}");
+        assert!(body.contains(message), "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn pages_need_a_token_when_reads_are_not_public() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.public_read = false).await;
+    for path in ["/", "/plans/big-data-2016", "/targets/bd16-open-data-sets", "/uploads", "/reports"] {
+        assert_eq!(app.get(path).await.status(), 401, "{path}");
+    }
+    assert_eq!(app.get("/static/style.css").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_stylesheet_and_font_are_served_by_the_app() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let css = app.get("/static/style.css").await;
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.text().await.unwrap().contains("/static/fonts/NotoSansSC-Regular.ttf"));
+    let font = app.get("/static/fonts/NotoSansSC-Regular.ttf").await;
+    assert_eq!(font.status(), 200);
+    assert_eq!(
+        font.bytes().await.unwrap().len(),
+        std::fs::metadata(crate::helpers::repo_root().join("assets/fonts/NotoSansSC-Regular.ttf")).unwrap().len()
+            as usize
+    );
+}
