@@ -89,11 +89,11 @@ impl Reference {
 
 /// A valid row, ready to be written.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ValidRow {
+pub struct ValidRow<'r> {
     pub line: usize,
     pub indicator_id: i64,
-    /// Shared: a million rows name a handful of regions.
-    pub region: std::sync::Arc<str>,
+    /// Borrowed from the reference: a million rows name a handful of regions.
+    pub region: &'r str,
     pub period: Period,
     pub value: f64,
     pub note: Option<String>,
@@ -102,13 +102,17 @@ pub struct ValidRow {
 
 /// A file that passed every check.
 #[derive(Debug)]
-pub struct Prepared {
-    pub rows: Vec<ValidRow>,
+pub struct Prepared<'r> {
+    pub rows: Vec<ValidRow<'r>>,
     pub encoding: Encoding,
 }
 
 /// Decodes, parses and validates; all problems or all rows.
-pub fn prepare(bytes: &[u8], encoding: Option<Encoding>, reference: &Reference) -> Result<Prepared, Vec<RowError>> {
+pub fn prepare<'r>(
+    bytes: &[u8],
+    encoding: Option<Encoding>,
+    reference: &'r Reference,
+) -> Result<Prepared<'r>, Vec<RowError>> {
     let decoded = decode::decode(bytes, encoding).map_err(|reason| vec![RowError::file(reason)])?;
     let table = parse::read_table(&decoded.text)?;
     if table.len() == 0 {
@@ -241,7 +245,7 @@ pub fn ingest(
         let mut order = plan.to_write.clone();
         order.sort_unstable_by(|&a, &b| {
             let (x, y) = (&prepared.rows[a], &prepared.rows[b]);
-            (x.indicator_id, &x.region, x.period).cmp(&(y.indicator_id, &y.region, y.period))
+            (x.indicator_id, x.region, x.period).cmp(&(y.indicator_id, y.region, y.period))
         });
         let values: Vec<actuals::NewActual> = order
             .iter()
@@ -249,7 +253,7 @@ pub fn ingest(
                 let row = &prepared.rows[i];
                 actuals::NewActual(
                     row.indicator_id,
-                    &row.region,
+                    row.region,
                     row.period.to_string(),
                     row.period.end(),
                     row.value,
@@ -342,10 +346,11 @@ struct ChangePlan {
 }
 
 fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>) -> diesel::QueryResult<ChangePlan> {
-    let mut indicator_ids: Vec<i64> = rows.iter().map(|r| r.indicator_id).collect::<HashSet<_>>().into_iter().collect();
+    let mut indicator_ids: Vec<i64> = rows.iter().map(|r| r.indicator_id).collect();
     indicator_ids.sort_unstable();
+    indicator_ids.dedup();
     let stored = actuals::current_values(conn, &indicator_ids)?;
-    let current: HashMap<(i64, &str, Period), (i64, f64)> = stored
+    let current: validate::FastMap<(i64, &str, Period), (i64, f64)> = stored
         .iter()
         .filter_map(|c| Some(((c.indicator_id, c.region.as_str(), c.period.parse().ok()?), (c.id, c.value))))
         .collect();
@@ -359,7 +364,7 @@ fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>
         changes: Vec::new(),
     };
     for (index, row) in rows.iter().enumerate() {
-        let (change, old_value) = match current.get(&(row.indicator_id, &*row.region, row.period)) {
+        let (change, old_value) = match current.get(&(row.indicator_id, row.region, row.period)) {
             None => {
                 plan.new += 1;
                 plan.to_write.push(index);
@@ -511,7 +516,7 @@ pub fn check_seed_files(
     files.sort();
     let mut problems = Vec::new();
     /// Each fact (indicator, region, period) with every (file:line, value) that reports it.
-    type Reports = HashMap<(i64, std::sync::Arc<str>, Period), Vec<(String, f64)>>;
+    type Reports<'a> = HashMap<(i64, &'a str, Period), Vec<(String, f64)>>;
     let mut facts: Reports = HashMap::new();
 
     let mut rows_total = 0;

@@ -2,9 +2,9 @@
 //! raw value and a reason a clerk understands.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::parse::Table;
 use super::{IndicatorInfo, Reference, RowError, ValidRow};
@@ -94,45 +94,141 @@ fn parse_period(raw: &str) -> Result<Period, crate::domain::PeriodError> {
     if raw.is_ascii() { raw.parse() } else { to_half_width(raw).parse() }
 }
 
+/// Hash maps keyed by short strings and small tuples: a fast hasher (no untrusted-key attack
+/// matters for one upload's own lookups), so a million rows cost milliseconds, not seconds.
+pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// What rows are checked against: names to indicators, names to regions.
+struct Lookup<'r> {
+    reference: &'r Reference,
+    by_name: FastMap<&'r str, &'r IndicatorInfo>,
+    places: FastMap<&'r str, &'r str>,
+}
+
+impl<'r> Lookup<'r> {
+    fn new(reference: &'r Reference) -> Lookup<'r> {
+        // An indicator is named by its slug or its exact Chinese name.
+        let mut by_name = FastMap::with_capacity_and_hasher(reference.indicators.len() * 2, Default::default());
+        for i in &reference.indicators {
+            by_name.insert(i.name.as_str(), i);
+        }
+        for i in &reference.indicators {
+            by_name.insert(i.slug.as_str(), i);
+        }
+        let places = std::iter::once(&reference.regions.default)
+            .chain(&reference.regions.districts)
+            .map(|r| (r.as_str(), r.as_str()))
+            .collect();
+        Lookup { reference, by_name, places }
+    }
+}
+
+/// The columns of the file, as polars read them.
+struct Columns<'t> {
+    indicators: Option<&'t StringChunked>,
+    periods: Option<&'t StringChunked>,
+    values: Option<&'t StringChunked>,
+    regions: Option<&'t StringChunked>,
+    notes: Option<&'t StringChunked>,
+    sources: Option<&'t StringChunked>,
+    /// The value column cast to numbers; `None` where polars could not read one.
+    cast: &'t Float64Chunked,
+    lines: &'t [usize],
+}
+
 /// Checks every row. The value column is cast by polars, non-strictly: plain numbers come out
 /// as numbers, and only the cells it could not read (full-width digits, `1,234`, `70%`, 完成 …)
-/// are looked at one by one, then reported if they still are not numbers.
-pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Vec<RowError>) {
-    let mut errors = Vec::new();
-    let (indicators, periods, values) = (table.column("indicator"), table.column("period"), table.column("value"));
-    let (regions, notes, sources) = (table.column("region"), table.column("note"), table.column("source"));
-    // An indicator is named by its slug or its exact Chinese name.
-    let mut by_name: HashMap<&str, &IndicatorInfo> = HashMap::with_capacity(reference.indicators.len() * 2);
-    for i in &reference.indicators {
-        by_name.insert(i.name.as_str(), i);
-    }
-    for i in &reference.indicators {
-        by_name.insert(i.slug.as_str(), i);
-    }
-    let places: HashMap<&str, Arc<str>> = std::iter::once(&reference.regions.default)
-        .chain(&reference.regions.districts)
-        .map(|r| (r.as_str(), Arc::from(r.as_str())))
-        .collect();
+/// are looked at one by one, then reported if they still are not numbers. The rows are checked
+/// in parallel slices, then duplicates are found over the whole file.
+pub fn validate_rows<'r>(table: &Table, reference: &'r Reference) -> (Vec<ValidRow<'r>>, Vec<RowError>) {
+    let lookup = Lookup::new(reference);
     let cast = table.frame.column("value").and_then(|c| c.cast(&DataType::Float64));
     let Ok(Ok(cast)) = cast.as_ref().map(|c| c.f64()) else {
-        errors.push(RowError::file("the value column cannot be read"));
-        return (Vec::new(), errors);
+        return (Vec::new(), vec![RowError::file("the value column cannot be read")]);
     };
+    let columns = Columns {
+        indicators: table.column("indicator"),
+        periods: table.column("period"),
+        values: table.column("value"),
+        regions: table.column("region"),
+        notes: table.column("note"),
+        sources: table.column("source"),
+        cast,
+        lines: &table.lines,
+    };
+    let total = table.len();
+    let slice = total.div_ceil(rayon::current_num_threads().max(1)).max(20_000);
+    let starts: Vec<usize> = (0..total).step_by(slice).collect();
+    let parts: Vec<(Vec<ValidRow>, Vec<RowError>)> =
+        starts.into_par_iter().map(|start| check_rows(&columns, &lookup, start..(start + slice).min(total))).collect();
+    let mut rows = Vec::with_capacity(total);
+    let mut errors = Vec::new();
+    for (part_rows, part_errors) in parts {
+        rows.extend(part_rows);
+        errors.extend(part_errors);
+    }
+    remove_duplicates(&mut rows, &mut errors, reference);
+    errors.sort_by_key(|e| e.line);
+    (rows, errors)
+}
 
-    let mut rows = Vec::with_capacity(table.len());
-    let mut seen: HashMap<(i64, Arc<str>, Period), usize> = HashMap::with_capacity(table.len());
-    for row in 0..table.len() {
-        let line = table.lines[row];
+/// The second and later rows for one (indicator, region, period) are errors, each naming the first.
+fn remove_duplicates(rows: &mut Vec<ValidRow>, errors: &mut Vec<RowError>, reference: &Reference) {
+    let mut seen: FastMap<(i64, &str, Period), usize> =
+        FastMap::with_capacity_and_hasher(rows.len(), Default::default());
+    let slugs: FastMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
+    let mut duplicate = vec![false; rows.len()];
+    for (index, row) in rows.iter().enumerate() {
+        match seen.entry((row.indicator_id, row.region, row.period)) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(row.line);
+            }
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let slug = slugs.get(&row.indicator_id).copied().unwrap_or_default();
+                errors.push(RowError {
+                    line: row.line,
+                    column: Some("period".to_owned()),
+                    value: Some(row.period.to_string()),
+                    reason: format!(
+                        "duplicate: line {} already gives {slug} for {} in {}",
+                        first.get(),
+                        row.period,
+                        row.region
+                    ),
+                });
+                duplicate[index] = true;
+            }
+        }
+    }
+    if duplicate.iter().any(|d| *d) {
+        let mut index = 0;
+        rows.retain(|_| {
+            index += 1;
+            !duplicate[index - 1]
+        });
+    }
+}
+
+fn check_rows<'r>(
+    columns: &Columns,
+    lookup: &Lookup<'r>,
+    range: std::ops::Range<usize>,
+) -> (Vec<ValidRow<'r>>, Vec<RowError>) {
+    let reference = lookup.reference;
+    let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(range.len());
+    for row in range {
+        let line = columns.lines[row];
         let mut error = |column: &str, value: Option<&str>, reason: String| {
             errors.push(RowError { line, column: Some(column.to_owned()), value: value.map(str::to_owned), reason })
         };
-        let indicator = match cell(indicators, row) {
+        let indicator = match cell(columns.indicators, row) {
             None => {
                 error("indicator", None, "empty: name the indicator by its slug or Chinese name".to_owned());
                 None
             }
             Some(raw) => {
-                let found = by_name.get(raw).copied();
+                let found = lookup.by_name.get(raw).copied();
                 if found.is_none() {
                     let hint = suggestions(reference, raw);
                     let reason = if hint.is_empty() {
@@ -145,7 +241,7 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 found
             }
         };
-        let period = match cell(periods, row) {
+        let period = match cell(columns.periods, row) {
             None => {
                 error("period", None, "empty: write 2020, 2020-Q3, 2020-07 or 2020-07-31".to_owned());
                 None
@@ -162,10 +258,10 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 }
             },
         };
-        let region = match cell(regions, row) {
-            None => places.get(reference.regions.default.as_str()).cloned(),
+        let region = match cell(columns.regions, row) {
+            None => Some(reference.regions.default.as_str()),
             Some(raw) => {
-                let found = places.get(raw).cloned();
+                let found = lookup.places.get(raw).copied();
                 if found.is_none() {
                     let reason =
                         format!("unknown region: use {} or a district such as 浦东新区", reference.regions.default);
@@ -174,8 +270,8 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 found
             }
         };
-        let raw_value = cell(values, row);
-        let value = match (cast.get(row), raw_value) {
+        let raw_value = cell(columns.values, row);
+        let value = match (columns.cast.get(row), raw_value) {
             (_, None) => Err("empty value".to_owned()),
             // A number polars read; a % sign or a word never gets here.
             (Some(v), Some(_)) => Ok(v),
@@ -201,31 +297,18 @@ pub fn validate_rows(table: &Table, reference: &Reference) -> (Vec<ValidRow>, Ve
                 None
             }
         };
-        let (Some(indicator), Some(period), Some(region), Some(value)) = (indicator, period, region, value) else {
-            continue;
-        };
-        let key = (indicator.id, region.clone(), period);
-        if let Some(first) = seen.get(&key) {
-            errors.push(RowError {
+        if let (Some(indicator), Some(period), Some(region), Some(value)) = (indicator, period, region, value) {
+            rows.push(ValidRow {
                 line,
-                column: Some("period".to_owned()),
-                value: Some(period.to_string()),
-                reason: format!("duplicate: line {first} already gives {} for {period} in {region}", indicator.slug),
+                indicator_id: indicator.id,
+                region,
+                period,
+                value,
+                note: cell(columns.notes, row).map(str::to_owned),
+                source: cell(columns.sources, row).map(str::to_owned),
             });
-            continue;
         }
-        seen.insert(key, line);
-        rows.push(ValidRow {
-            line,
-            indicator_id: indicator.id,
-            region,
-            period,
-            value,
-            note: cell(notes, row).map(str::to_owned),
-            source: cell(sources, row).map(str::to_owned),
-        });
     }
-    errors.sort_by_key(|e| e.line);
     (rows, errors)
 }
 

@@ -6,6 +6,8 @@ mod layout;
 mod pages;
 mod uploads;
 
+pub use uploads::history_page;
+
 pub use pages::{LangQuery, OverviewQuery, PageQuery, overview_page, plan_page, reports_page, target_page};
 
 use actix_web::cookie::{Cookie, SameSite};

@@ -169,7 +169,7 @@ fn upload_form(lang: PageLang, csrf: &str) -> Markup {
     }
 }
 
-fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, AppError> {
+pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let uploads = actuals::list_uploads(conn)?;
     let title = lang.pick("数据上传", "Uploads");
