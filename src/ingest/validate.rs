@@ -336,4 +336,25 @@ mod tests {
         assert!(normalise_value("1,23", Some(&count)).is_err());
         assert!(normalise_value("12,3456", Some(&count)).is_err());
     }
+
+    #[test]
+    fn a_duplicate_far_from_its_first_row_is_found_across_parallel_slices() {
+        let reference = Reference {
+            indicators: vec![IndicatorInfo::test("ftth", "%", false)],
+            regions: crate::catalog::Regions { default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()] },
+            today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        };
+        let mut csv = String::from("indicator,period,value,region\n");
+        for day in 0..40_000 {
+            let date = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Days::new(day);
+            csv.push_str(&format!("ftth,{date},1,全市\n"));
+        }
+        csv.push_str("ftth,1900-01-01,2,全市\nftth,1900-01-01,3,浦东新区\n");
+        let table = super::super::parse::read_table(&csv).unwrap();
+        let (rows, errors) = validate_rows(&table, &reference);
+        assert_eq!(rows.len(), 40_001, "the district's row is not a duplicate");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 40_002);
+        assert!(errors[0].reason.contains("line 2 already gives ftth for 1900-01-01 in 全市"), "{}", errors[0].reason);
+    }
 }
