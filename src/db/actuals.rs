@@ -129,6 +129,7 @@ pub fn insert_actuals(
             }
         }
         DbConn::Pg(c) => {
+            lock_references(c, upload_id, rows)?;
             for chunk in rows.chunks(COPY_CHUNK_ROWS) {
                 let batch: Vec<CopyRow> = chunk
                     .iter()
@@ -146,6 +147,34 @@ pub fn insert_actuals(
                     .collect();
                 diesel::copy_from(actuals::table).from_insertable(batch).execute(c)?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// What the foreign keys of `actuals` would check row by row, once per batch: every indicator
+/// and the upload exist, and stay (FOR KEY SHARE) until the transaction ends.
+fn lock_references(conn: &mut diesel::PgConnection, upload_id: Option<i64>, rows: &[NewActual]) -> QueryResult<()> {
+    use super::schema::indicators;
+    let mut wanted: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let found: Vec<i64> =
+        indicators::table.filter(indicators::id.eq_any(&wanted)).select(indicators::id).for_key_share().load(conn)?;
+    let missing = |what: String| {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            Box::new(format!("actuals refer to {what} that does not exist")),
+        )
+    };
+    if found.len() != wanted.len() {
+        let absent: Vec<String> = wanted.iter().filter(|id| !found.contains(id)).map(i64::to_string).collect();
+        return Err(missing(format!("indicator(s) {}", absent.join(", "))));
+    }
+    if let Some(id) = upload_id {
+        let exists: Option<i64> = uploads::table.find(id).select(uploads::id).for_key_share().first(conn).optional()?;
+        if exists.is_none() {
+            return Err(missing(format!("upload {id}")));
         }
     }
     Ok(())

@@ -341,7 +341,9 @@ mod tests {
     fn a_duplicate_far_from_its_first_row_is_found_across_parallel_slices() {
         let reference = Reference {
             indicators: vec![IndicatorInfo::test("ftth", "%", false)],
-            regions: crate::catalog::Regions { default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()] },
+            regions: crate::catalog::Regions {
+                default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()]
+            },
             today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         };
         let mut csv = String::from("indicator,period,value,region\n");

@@ -279,3 +279,24 @@ async fn every_write_lands_in_the_audit_log() {
         assert!(actions.contains(&expected), "{expected:?} not in {actions:?}");
     }
 }
+
+#[test]
+fn actuals_of_a_missing_indicator_or_upload_are_refused() {
+    use diesel::result::{DatabaseErrorKind, Error};
+    use plantrack::db::actuals::{NewActual, insert_actuals};
+    for backend in backends() {
+        let db = crate::helpers::TestDb::new(&backend);
+        let (pool, _, _) = plantrack::prepare_database(&crate::helpers::settings(&db, None)).unwrap();
+        let mut conn = pool.get().unwrap();
+        let date = chrono::NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
+        let row = |indicator| NewActual(indicator, "全市", "1999".to_owned(), date, 1.0, None, None);
+        let known = plantrack::db::queries::indicator_by_slug(&mut conn, "ftth-takeup-rate").unwrap().unwrap().id;
+        for (upload, rows) in [(None, vec![row(known), row(999_999)]), (Some(999_999), vec![row(known)])] {
+            let refused = insert_actuals(&mut conn, upload, plantrack::now(), &rows);
+            assert!(
+                matches!(refused, Err(Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _))),
+                "{backend:?} upload {upload:?}: {refused:?}"
+            );
+        }
+    }
+}
