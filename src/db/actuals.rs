@@ -86,7 +86,7 @@ pub const INSERT_CHUNK_ROWS: usize = 20_000;
 const SQLITE_BULK_INSERT: &str = "INSERT INTO actuals \
     (indicator_id, region, period, period_end, value, note, source, upload_id, recorded_at) \
     SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, ?, ? \
-    FROM json_each(?)";
+    FROM jsonb_each(?)";
 
 /// One row of a PostgreSQL `COPY … FROM STDIN (FORMAT binary)`.
 #[derive(Insertable)]
@@ -104,11 +104,12 @@ struct CopyRow<'a> {
 }
 
 /// Rows per PostgreSQL COPY (bounds the memory of one batch).
-const COPY_CHUNK_ROWS: usize = 100_000;
+pub const COPY_CHUNK_ROWS: usize = 100_000;
 
 /// Inserts actuals in bulk. SQLite: one statement per chunk over a JSON array of rows, so the
 /// database loops over the rows itself instead of binding nine parameters per row (a million
-/// rows: ~9 s → ~4 s). PostgreSQL: binary COPY, the fastest way in (see BENCHMARKS.md).
+/// rows: ~9 s → ~2.5 s); `jsonb_each` hands each row to `->>` as JSONB, not as text to parse
+/// again. PostgreSQL: binary COPY, the fastest way in (see BENCHMARKS.md).
 pub fn insert_actuals(
     conn: &mut DbConn,
     upload_id: Option<i64>,

@@ -213,7 +213,8 @@ pub fn ingest(
         let plan = plan_changes(conn, &prepared.rows, &slugs)?;
         return Ok(plan.report(request, sha256, prepared.encoding, None));
     }
-    write_tx(conn, |conn| {
+    let committed = std::time::Instant::now();
+    let report = write_tx(conn, |conn| {
         // Checked again inside the transaction: two replicas may race with the same file.
         if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
             return Ok(duplicate_report(original, false));
@@ -243,28 +244,27 @@ pub fn ingest(
         actuals::supersede(conn, &plan.superseded_ids, now)?;
         // Inserted in index order, so each index insert lands next to the previous one instead
         // of at a random page (a million-row upload: several times faster).
-        let mut order = plan.to_write.clone();
-        order.par_sort_unstable_by(|&a, &b| {
-            let (x, y) = (&prepared.rows[a], &prepared.rows[b]);
-            (x.indicator_id, x.region, x.period).cmp(&(y.indicator_id, y.region, y.period))
-        });
-        let values: Vec<actuals::NewActual> = order
-            .par_iter()
-            .map(|&i| {
-                let row = &prepared.rows[i];
-                actuals::NewActual(
-                    row.indicator_id,
-                    row.region,
-                    row.period.to_string(),
-                    row.period.end(),
-                    row.value,
-                    row.note.as_deref(),
-                    row.source.as_deref(),
-                )
-            })
-            .collect();
-        tracing::debug!(elapsed = ?started.elapsed(), rows = values.len(), "rows ordered");
-        actuals::insert_actuals(conn, Some(upload_id), now, &values)?;
+        let order = index_order(&prepared.rows, &plan.to_write, &reference.regions);
+        tracing::debug!(elapsed = ?started.elapsed(), rows = order.len(), "rows ordered");
+        // Built a batch at a time: a million rows' values at once would cost ~100 MB more.
+        for batch in order.chunks(actuals::COPY_CHUNK_ROWS) {
+            let values: Vec<actuals::NewActual> = batch
+                .par_iter()
+                .map(|&(_, i)| {
+                    let row = &prepared.rows[i as usize];
+                    actuals::NewActual(
+                        row.indicator_id,
+                        row.region,
+                        row.period.to_string(),
+                        row.period.end(),
+                        row.value,
+                        row.note.as_deref(),
+                        row.source.as_deref(),
+                    )
+                })
+                .collect();
+            actuals::insert_actuals(conn, Some(upload_id), now, &values)?;
+        }
         tracing::debug!(elapsed = ?started.elapsed(), "rows inserted");
         access::audit(
             conn,
@@ -275,7 +275,30 @@ pub fn ingest(
             now,
         )?;
         Ok(plan.report(request, sha256.clone(), prepared.encoding, Some(upload_id)))
-    })
+    });
+    tracing::debug!(elapsed = ?committed.elapsed(), "transaction ended");
+    report
+}
+
+/// The rows to write, in the order of the indexes on (indicator, region, period): one integer
+/// key per row, sorted in parallel (comparing the fields themselves cost ~0.3 s a million rows).
+fn index_order(rows: &[ValidRow], to_write: &[usize], regions: &Regions) -> Vec<(u64, u32)> {
+    let mut names: Vec<&str> =
+        std::iter::once(regions.default.as_str()).chain(regions.districts.iter().map(String::as_str)).collect();
+    names.sort_unstable();
+    let rank: validate::FastMap<&str, u64> = names.iter().enumerate().map(|(i, r)| (*r, i as u64)).collect();
+    let epoch = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+    let mut keyed: Vec<(u64, u32)> = to_write
+        .par_iter()
+        .map(|&i| {
+            let row = &rows[i];
+            let day = (row.period.end() - epoch).num_days().clamp(0, 0xff_ffff) as u64;
+            let region = rank.get(row.region).copied().unwrap_or(0xff);
+            (((row.indicator_id as u64) << 32) | (region << 24) | day, i as u32)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed
 }
 
 fn record_rejection(
