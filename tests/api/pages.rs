@@ -288,3 +288,27 @@ async fn the_stylesheet_and_font_are_served_by_the_app() {
             as usize
     );
 }
+
+#[tokio::test]
+async fn the_reports_form_asks_for_a_pdf_the_server_makes() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (status, body) = page(&app, "/reports").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("action=\"/reports/status.pdf\""));
+    // What the browser sends when the planner picks one plan and keeps the other defaults.
+    for field in ["name=\"plan\"", "name=\"as_of\"", "name=\"method\"", "name=\"lang\""] {
+        assert!(body.contains(field), "{field}");
+    }
+    let today = hidden_date(&body);
+    let pdf = app.get(&format!("/reports/status.pdf?plan=big-data-2016&as_of={today}&method=linear&lang=zh")).await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+}
+
+/// The date the reports form starts with.
+fn hidden_date(body: &str) -> String {
+    let marker = "name=\"as_of\" value=\"";
+    let start = body.find(marker).unwrap() + marker.len();
+    body[start..start + 10].to_owned()
+}
