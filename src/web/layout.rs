@@ -158,3 +158,10 @@ pub fn as_of_form(lang: PageLang, action: &str, as_of: NaiveDate, today: NaiveDa
 pub fn dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "—".to_owned())
 }
+
+/// A table's header row: (Chinese, English) per column.
+pub fn header_row(lang: PageLang, columns: &[(&'static str, &'static str)]) -> Markup {
+    html! {
+        thead { tr { @for (zh, en) in columns { th scope="col" { (lang.pick(zh, en)) } } } }
+    }
+}

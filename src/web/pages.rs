@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, as_of_form, dash, inline_chart, status_badge, status_bar, status_counts};
+use super::layout::{self, as_of_form, dash, header_row, inline_chart, status_badge, status_bar, status_counts};
 use super::{Ctx, PageLang, respond};
 use crate::charts::{self, Lang, status_label};
 use crate::db::models::PlanRow;
@@ -439,13 +439,7 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
             } @else {
                 div.scroll {
                     table {
-                        thead { tr {
-                            th scope="col" { (lang.pick("期间", "Period")) }
-                            th scope="col" { (lang.pick("数值", "Value")) }
-                            th scope="col" { (lang.pick("录入时间", "Recorded")) }
-                            th scope="col" { (lang.pick("来源", "Source")) }
-                            th scope="col" { (lang.pick("状态", "State")) }
-                        } }
+                        (header_row(lang, &[("期间", "Period"), ("数值", "Value"), ("录入时间", "Recorded"), ("来源", "Source"), ("状态", "State")]))
                         tbody {
                             @for a in &revisions {
                                 tr.superseded[a.superseded_at.is_some()] {
@@ -508,12 +502,7 @@ pub fn reports_page(ctx: &Ctx, conn: &mut DbConn, _: LangQuery) -> Result<Markup
             p { (lang.pick("尚未配置或尚未生成定期报告（见 report_schedule 配置）。", "No scheduled report yet (see the report_schedule setting).")) }
         } @else {
             div.scroll { table {
-                thead { tr {
-                    th scope="col" { (lang.pick("期次", "Period")) }
-                    th scope="col" { (lang.pick("截至日期", "As of")) }
-                    th scope="col" { (lang.pick("状态", "State")) }
-                    th scope="col" { (lang.pick("文件", "File")) }
-                } }
+                (header_row(lang, &[("期次", "Period"), ("截至日期", "As of"), ("状态", "State"), ("文件", "File")]))
                 tbody {
                     @for r in &scheduled {
                         tr {

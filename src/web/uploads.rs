@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use futures_util::StreamExt;
 use maud::{Markup, html};
 
-use super::layout::{self, dash};
+use super::layout::{self, dash, header_row};
 use super::pages::{LangQuery, parse_query};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
 use crate::auth::Role;
@@ -118,6 +118,13 @@ fn check_same_site(req: &HttpRequest, form: &FormData) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The form as posted by this site's own page, or why it is refused.
+async fn posted_form(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<FormData, AppError> {
+    let form = read_form(Multipart::new(req.headers(), payload), limit).await?;
+    check_same_site(req, &form)?;
+    Ok(form)
+}
+
 fn parse_encoding(raw: &str) -> Result<Option<Encoding>, AppError> {
     match raw {
         "" | "auto" => Ok(None),
@@ -199,16 +206,10 @@ fn outcome_label(outcome: &str, lang: PageLang) -> &'static str {
 fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
     html! {
         div.scroll { table {
-            thead { tr {
-                th scope="col" { "#" }
-                th scope="col" { (lang.pick("文件", "File")) }
-                th scope="col" { (lang.pick("时间（UTC）", "Time (UTC)")) }
-                th scope="col" { (lang.pick("上传者", "By")) }
-                th scope="col" { (lang.pick("途径", "Channel")) }
-                th scope="col" { (lang.pick("行数", "Rows")) }
-                th scope="col" { (lang.pick("新增 / 修订 / 不变", "New / revised / unchanged")) }
-                th scope="col" { (lang.pick("结果", "Outcome")) }
-            } }
+            (header_row(lang, &[
+                ("#", "#"), ("文件", "File"), ("时间（UTC）", "Time (UTC)"), ("上传者", "By"), ("途径", "Channel"),
+                ("行数", "Rows"), ("新增 / 修订 / 不变", "New / revised / unchanged"), ("结果", "Outcome"),
+            ]))
             tbody {
                 @for u in uploads {
                     tr {
@@ -232,12 +233,7 @@ fn errors_table(lang: PageLang, errors: &[RowError]) -> Markup {
     html! {
         div.scroll { table.errors {
             caption { (lang.pick("问题清单（未写入任何数据）", "Problems (nothing was written)")) }
-            thead { tr {
-                th scope="col" { (lang.pick("行", "Line")) }
-                th scope="col" { (lang.pick("列", "Column")) }
-                th scope="col" { (lang.pick("原值", "Value")) }
-                th scope="col" { (lang.pick("原因", "Reason")) }
-            } }
+            (header_row(lang, &[("行", "Line"), ("列", "Column"), ("原值", "Value"), ("原因", "Reason")]))
             tbody {
                 @for e in errors {
                     tr {
@@ -297,13 +293,10 @@ pub(super) async fn preview(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    let form = match read_form(Multipart::new(req.headers(), payload), state.upload_limit_bytes + 64 * 1024).await {
+    let form = match posted_form(&req, payload, state.upload_limit_bytes + 64 * 1024).await {
         Ok(form) => form,
         Err(e) => return error_page(&ctx, &e),
     };
-    if let Err(e) = check_same_site(&req, &form) {
-        return error_page(&ctx, &e);
-    }
     let Some(bytes) = form.file.clone().filter(|b| !b.is_empty()) else {
         return error_page(&ctx, &AppError::bad_parameter("file", "choose a CSV file"));
     };
@@ -367,13 +360,7 @@ fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {
                         (lang.pick("（列出前 ", " (the first ")) (listed.len()) (lang.pick(" 行）", ")"))
                     }
                 }
-                thead { tr {
-                    th scope="col" { (lang.pick("行", "Line")) }
-                    th scope="col" { (lang.pick("指标", "Indicator")) }
-                    th scope="col" { (lang.pick("地区", "Region")) }
-                    th scope="col" { (lang.pick("期间", "Period")) }
-                    th scope="col" { (lang.pick("变化", "Change")) }
-                } }
+                (header_row(lang, &[("行", "Line"), ("指标", "Indicator"), ("地区", "Region"), ("期间", "Period"), ("变化", "Change")]))
                 tbody {
                     @for c in listed {
                         tr {
@@ -403,13 +390,10 @@ pub(super) async fn commit(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    let form = match read_form(Multipart::new(req.headers(), payload), form_limit(&state)).await {
+    let form = match posted_form(&req, payload, form_limit(&state)).await {
         Ok(form) => form,
         Err(e) => return error_page(&ctx, &e),
     };
-    if let Err(e) = check_same_site(&req, &form) {
-        return error_page(&ctx, &e);
-    }
     let bytes = match form.content.as_deref().map(|c| BASE64.decode(c)) {
         Some(Ok(bytes)) if ingest::sha256_hex(&bytes) == form.sha256 => bytes,
         _ => {

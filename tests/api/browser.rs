@@ -208,6 +208,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
         "指标,期间,数值\naigs-smart-haoban-4,2025,完成\nno-such-indicator,2025,12\naigs-smart-haoban-4,2024,abc\n",
     );
     submit_upload(&browser, &app, &token, &bad).await;
+    browser.screenshot("upload-errors").await;
     let problems = browser.text_of("table.errors").await;
     assert!(problems.contains("no-such-indicator") && problems.contains("unknown indicator"), "{problems}");
     assert!(problems.contains("abc"), "{problems}");
@@ -218,6 +219,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     let good =
         csv_file(files.path(), "智慧好办.csv", "指标,期间,数值,来源\naigs-smart-haoban-4,2025,完成,浏览器测试\n");
     submit_upload(&browser, &app, &token, &good).await;
+    browser.screenshot("upload-preview").await;
     let preview = browser.page_text().await;
     assert!(preview.contains("检查通过") && preview.contains("新增 1"), "{preview}");
     browser.click("form[action='/uploads/commit'] button[type=submit]").await;
