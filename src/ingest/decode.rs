@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use encoding_rs::{GB18030, UTF_8};
 
+use super::{Why, why};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
@@ -33,18 +35,26 @@ pub struct Decoded<'a> {
 }
 
 /// Decodes `bytes`; a forced encoding must fit the bytes exactly, or the reason is returned.
-pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<Decoded<'_>, String> {
+pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<Decoded<'_>, Why> {
     let without_bom = bytes.strip_prefix(b"\xEF\xBB\xBF");
     match forced {
         Some(Encoding::Utf8) => std::str::from_utf8(without_bom.unwrap_or(bytes))
             .map(|t| Decoded { text: t.into(), encoding: Encoding::Utf8 })
-            .map_err(|e| format!("the file is not valid UTF-8 (byte {}); is it GB18030/GBK?", e.valid_up_to())),
+            .map_err(|e| {
+                why(
+                    format!("the file is not valid UTF-8 (byte {}); is it GB18030/GBK?", e.valid_up_to()),
+                    format!("文件不是有效的 UTF-8 编码（第 {} 字节）；是否为 GB18030/GBK？", e.valid_up_to()),
+                )
+            }),
         Some(Encoding::Gb18030) => decode_gb18030(bytes),
         None => match (without_bom, std::str::from_utf8(bytes)) {
             (Some(rest), _) => {
                 let (text, had_errors) = UTF_8.decode_without_bom_handling(rest);
                 if had_errors {
-                    Err("the file starts with a UTF-8 byte order mark but is not valid UTF-8".to_owned())
+                    Err(why(
+                        "the file starts with a UTF-8 byte order mark but is not valid UTF-8",
+                        "文件以 UTF-8 字节顺序标记开头，但内容不是有效的 UTF-8",
+                    ))
                 } else {
                     Ok(Decoded { text, encoding: Encoding::Utf8 })
                 }
@@ -55,10 +65,13 @@ pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<Decoded<'_>, Str
     }
 }
 
-fn decode_gb18030(bytes: &[u8]) -> Result<Decoded<'_>, String> {
+fn decode_gb18030(bytes: &[u8]) -> Result<Decoded<'_>, Why> {
     let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
     if had_errors {
-        Err("the file is neither UTF-8 nor GB18030/GBK: save it as CSV UTF-8 and upload again".to_owned())
+        Err(why(
+            "the file is neither UTF-8 nor GB18030/GBK: save it as CSV UTF-8 and upload again",
+            "文件既不是 UTF-8 也不是 GB18030/GBK 编码：请另存为“CSV UTF-8”后重新上传",
+        ))
     } else {
         Ok(Decoded { text, encoding: Encoding::Gb18030 })
     }
@@ -83,7 +96,8 @@ mod tests {
     #[test]
     fn a_forced_encoding_that_does_not_fit_is_an_error() {
         let (gbk, _, _) = GB18030.encode("指标,期间,数值\n");
-        assert!(decode(&gbk, Some(Encoding::Utf8)).unwrap_err().contains("not valid UTF-8"));
+        let refused = decode(&gbk, Some(Encoding::Utf8)).unwrap_err();
+        assert!(refused.en.contains("not valid UTF-8") && refused.zh.contains("不是有效的 UTF-8"));
         assert_eq!("GBK".parse::<Encoding>(), Ok(Encoding::Gb18030));
         assert!("latin1".parse::<Encoding>().is_err());
     }

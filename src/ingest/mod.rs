@@ -28,11 +28,40 @@ pub struct RowError {
     /// The cell as written.
     pub value: Option<String>,
     pub reason: String,
+    /// The same reason in Chinese, for the pages (empty in reports stored before it existed).
+    #[serde(default)]
+    pub reason_zh: String,
+}
+
+/// Why a cell or a file is refused, in English and in Chinese.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Why {
+    pub en: String,
+    pub zh: String,
+}
+
+pub fn why(en: impl Into<String>, zh: impl Into<String>) -> Why {
+    Why { en: en.into(), zh: zh.into() }
 }
 
 impl RowError {
-    fn file(reason: impl Into<String>) -> RowError {
-        RowError { line: 0, column: None, value: None, reason: reason.into() }
+    fn file(why: Why) -> RowError {
+        RowError::at(0, None, None, why)
+    }
+
+    fn at(line: usize, column: Option<&str>, value: Option<&str>, why: Why) -> RowError {
+        RowError {
+            line,
+            column: column.map(str::to_owned),
+            value: value.map(str::to_owned),
+            reason: why.en,
+            reason_zh: why.zh,
+        }
+    }
+
+    /// The reason in the page's language (English where no Chinese was stored).
+    pub fn reason_in(&self, chinese: bool) -> &str {
+        if chinese && !self.reason_zh.is_empty() { &self.reason_zh } else { &self.reason }
     }
 }
 
@@ -114,10 +143,10 @@ pub fn prepare<'r>(
     encoding: Option<Encoding>,
     reference: &'r Reference,
 ) -> Result<Prepared<'r>, Vec<RowError>> {
-    let decoded = decode::decode(bytes, encoding).map_err(|reason| vec![RowError::file(reason)])?;
+    let decoded = decode::decode(bytes, encoding).map_err(|why| vec![RowError::file(why)])?;
     let table = parse::read_table(&decoded.text)?;
     if table.len() == 0 {
-        return Err(vec![RowError::file("the file has a header but no data rows")]);
+        return Err(vec![RowError::file(why("the file has a header but no data rows", "文件只有表头，没有数据行"))]);
     }
     let (rows, errors) = validate::validate_rows(&table, reference);
     if errors.is_empty() { Ok(Prepared { rows, encoding: decoded.encoding }) } else { Err(errors) }
@@ -549,7 +578,7 @@ pub fn check_seed_files(
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                problems.push((name, vec![RowError::file(format!("cannot read: {e}"))]));
+                problems.push((name, vec![RowError::file(why(format!("cannot read: {e}"), format!("无法读取：{e}")))]));
                 continue;
             }
         };

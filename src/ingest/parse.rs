@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use polars::prelude::*;
 
-use super::RowError;
+use super::{RowError, why};
 
 /// The columns of the upload format, after header aliases are resolved.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["indicator", "period", "value"];
@@ -99,7 +99,10 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
     let sep = separator(header);
     let (cleaned, record_lines) = without_blank_lines(text, sep as char);
     if record_lines.is_empty() {
-        return Err(vec![RowError::file("the file is empty: expected a header row and data rows")]);
+        return Err(vec![RowError::file(why(
+            "the file is empty: expected a header row and data rows",
+            "文件是空的：应有一行表头和若干数据行",
+        ))]);
     }
     let header_line = record_lines[0];
     let frame = CsvReadOptions::default()
@@ -108,47 +111,59 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
         .with_parse_options(CsvParseOptions::default().with_separator(sep).with_quote_char(Some(b'"')))
         .into_reader_with_file_handle(Cursor::new(cleaned.as_bytes()))
         .finish()
-        .map_err(|e| vec![RowError::file(format!("the file cannot be read as CSV: {}", first_line(&e.to_string())))])?;
+        .map_err(|e| {
+            let cause = e.to_string();
+            let cause = first_line(&cause);
+            vec![RowError::file(why(
+                format!("the file cannot be read as CSV: {cause}"),
+                format!("文件无法按 CSV 读取：{cause}"),
+            ))]
+        })?;
 
     let mut errors = Vec::new();
     let mut renamed: Vec<String> = Vec::new();
     for name in frame.get_column_names() {
         match canonical_column(name) {
-            Some(canonical) if renamed.iter().any(|r| r == canonical) => errors.push(RowError {
-                line: header_line,
-                column: Some(name.to_string()),
-                value: None,
-                reason: format!("column `{canonical}` appears twice"),
-            }),
+            Some(canonical) if renamed.iter().any(|r| r == canonical) => errors.push(RowError::at(
+                header_line,
+                Some(name),
+                None,
+                why(format!("column `{canonical}` appears twice"), format!("列“{canonical}”出现了两次")),
+            )),
             Some(canonical) => renamed.push(canonical.to_owned()),
             None => {
-                errors.push(RowError {
-                    line: header_line,
-                    column: Some(name.to_string()),
-                    value: None,
-                    reason: format!(
-                        "unknown column `{name}`: the columns are {} (required) and {} (optional)",
-                        REQUIRED_COLUMNS.join(", "),
-                        OPTIONAL_COLUMNS.join(", ")
+                let (required, optional) = (REQUIRED_COLUMNS.join(", "), OPTIONAL_COLUMNS.join(", "));
+                errors.push(RowError::at(
+                    header_line,
+                    Some(name),
+                    None,
+                    why(
+                        format!("unknown column `{name}`: the columns are {required} (required) and {optional} (optional)"),
+                        format!("未知的列“{name}”：必填列为 指标、期间、数值（{required}），可选列为 地区、备注、来源（{optional}）"),
                     ),
-                });
+                ));
                 renamed.push(name.to_string());
             }
         }
     }
     let missing: Vec<&str> = REQUIRED_COLUMNS.iter().copied().filter(|c| !renamed.iter().any(|r| r == c)).collect();
     if !missing.is_empty() {
-        errors.push(RowError {
-            line: header_line,
-            column: None,
-            value: None,
-            reason: format!(
-                "missing column(s) {}: the header must have {} (指标, 期间, 数值), optionally {}",
-                missing.join(", "),
-                REQUIRED_COLUMNS.join(", "),
-                OPTIONAL_COLUMNS.join(", ")
+        let (required, optional) = (REQUIRED_COLUMNS.join(", "), OPTIONAL_COLUMNS.join(", "));
+        errors.push(RowError::at(
+            header_line,
+            None,
+            None,
+            why(
+                format!(
+                    "missing column(s) {}: the header must have {required} (指标, 期间, 数值), optionally {optional}",
+                    missing.join(", ")
+                ),
+                format!(
+                    "缺少列 {}：表头须有 指标、期间、数值（{required}），可选 地区、备注、来源",
+                    missing.join(", ")
+                ),
             ),
-        });
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -157,9 +172,9 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
     // One chunk per column: validation reads cells by row, and a row lookup in a many-chunk
     // column has to find its chunk first.
     frame.rechunk_mut_par();
-    frame
-        .set_column_names(&renamed.iter().map(String::as_str).collect::<Vec<_>>())
-        .map_err(|e| vec![RowError::file(format!("cannot name the columns: {e}"))])?;
+    frame.set_column_names(&renamed.iter().map(String::as_str).collect::<Vec<_>>()).map_err(|e| {
+        vec![RowError::file(why(format!("cannot name the columns: {e}"), format!("无法命名各列：{e}")))]
+    })?;
     Ok(Table { frame, lines: record_lines[1..].to_vec() })
 }
 

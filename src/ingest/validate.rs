@@ -7,7 +7,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::parse::Table;
-use super::{IndicatorInfo, Reference, RowError, ValidRow};
+use super::{IndicatorInfo, Reference, RowError, ValidRow, Why, why};
 use crate::domain::Period;
 
 /// Full-width forms that Chinese input methods produce, mapped to ASCII.
@@ -28,7 +28,7 @@ fn to_half_width(raw: &str) -> String {
 }
 
 /// `12,345.6` → `12345.6`; a comma anywhere else is ambiguous (a decimal comma?) and refused.
-fn strip_thousands_separators(number: &str) -> Result<String, String> {
+fn strip_thousands_separators(number: &str) -> Result<String, Why> {
     if !number.contains(',') {
         return Ok(number.to_owned());
     }
@@ -42,7 +42,7 @@ fn strip_thousands_separators(number: &str) -> Result<String, String> {
     if well_formed {
         Ok(number.replace(',', ""))
     } else {
-        Err("a comma here is ambiguous: write 1234.5 or 1,234.5".to_owned())
+        Err(why("a comma here is ambiguous: write 1234.5 or 1,234.5", "此处的逗号含义不明：请写 1234.5 或 1,234.5"))
     }
 }
 
@@ -52,10 +52,10 @@ enum ValueText {
     Done(f64),
 }
 
-fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<ValueText, String> {
+fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<ValueText, Why> {
     let text = to_half_width(raw).trim().to_owned();
     if text.is_empty() {
-        return Err("empty value".to_owned());
+        return Err(empty_value());
     }
     if indicator.is_some_and(|i| i.is_milestone) {
         match text.to_lowercase().as_str() {
@@ -66,10 +66,22 @@ fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<Value
     }
     let number = match text.strip_suffix('%') {
         Some(rest) if indicator.is_none_or(|i| i.unit == "%") => rest.trim().to_owned(),
-        Some(_) => return Err("a % sign fits only an indicator measured in %".to_owned()),
+        Some(_) => return Err(why("a % sign fits only an indicator measured in %", "只有以 % 计量的指标才能带 % 号")),
         None => text,
     };
     strip_thousands_separators(&number).map(ValueText::Number)
+}
+
+fn empty_value() -> Why {
+    why("empty value", "数值为空")
+}
+
+/// A period cell that is not a period, with the forms that are.
+fn period_forms(en: &str, zh: &str) -> Why {
+    why(
+        format!("{en}: write 2020, 2020-Q3, 2020-07 or 2020-07-31"),
+        format!("{zh}：请写成 2020、2020-Q3、2020-07 或 2020-07-31"),
+    )
 }
 
 /// The three closest slugs or names, for "did you mean".
@@ -144,7 +156,7 @@ pub fn validate_rows<'r>(table: &Table, reference: &'r Reference) -> (Vec<ValidR
     let lookup = Lookup::new(reference);
     let cast = table.frame.column("value").and_then(|c| c.cast(&DataType::Float64));
     let Ok(Ok(cast)) = cast.as_ref().map(|c| c.f64()) else {
-        return (Vec::new(), vec![RowError::file("the value column cannot be read")]);
+        return (Vec::new(), vec![RowError::file(why("the value column cannot be read", "数值列无法读取"))]);
     };
     let columns = Columns {
         indicators: table.column("indicator"),
@@ -185,17 +197,16 @@ fn remove_duplicates(rows: &mut Vec<ValidRow>, errors: &mut Vec<RowError>, refer
             }
             std::collections::hash_map::Entry::Occupied(first) => {
                 let slug = slugs.get(&row.indicator_id).copied().unwrap_or_default();
-                errors.push(RowError {
-                    line: row.line,
-                    column: Some("period".to_owned()),
-                    value: Some(row.period.to_string()),
-                    reason: format!(
-                        "duplicate: line {} already gives {slug} for {} in {}",
-                        first.get(),
-                        row.period,
-                        row.region
+                let (first, period, region) = (first.get(), row.period, row.region);
+                errors.push(RowError::at(
+                    row.line,
+                    Some("period"),
+                    Some(&period.to_string()),
+                    why(
+                        format!("duplicate: line {first} already gives {slug} for {period} in {region}"),
+                        format!("重复：第 {first} 行已给出 {slug} 在{region} {period} 的数值"),
                     ),
-                });
+                ));
                 duplicate[index] = true;
             }
         }
@@ -219,12 +230,18 @@ fn check_rows<'r>(
     let mut rows = Vec::with_capacity(range.len());
     for row in range {
         let line = columns.lines[row];
-        let mut error = |column: &str, value: Option<&str>, reason: String| {
-            errors.push(RowError { line, column: Some(column.to_owned()), value: value.map(str::to_owned), reason })
-        };
+        let mut error =
+            |column: &str, value: Option<&str>, why: Why| errors.push(RowError::at(line, Some(column), value, why));
         let indicator = match cell(columns.indicators, row) {
             None => {
-                error("indicator", None, "empty: name the indicator by its slug or Chinese name".to_owned());
+                error(
+                    "indicator",
+                    None,
+                    why(
+                        "empty: name the indicator by its slug or Chinese name",
+                        "为空：请填写指标的代码（slug）或中文名称",
+                    ),
+                );
                 None
             }
             Some(raw) => {
@@ -232,9 +249,13 @@ fn check_rows<'r>(
                 if found.is_none() {
                     let hint = suggestions(reference, raw);
                     let reason = if hint.is_empty() {
-                        "unknown indicator (see /api/v1/indicators for the list)".to_owned()
+                        why(
+                            "unknown indicator (see /api/v1/indicators for the list)",
+                            "未知的指标（指标清单见 /api/v1/indicators）",
+                        )
                     } else {
-                        format!("unknown indicator; did you mean {}?", hint.join(" / "))
+                        let hint = hint.join(" / ");
+                        why(format!("unknown indicator; did you mean {hint}?"), format!("未知的指标；是否是 {hint}？"))
                     };
                     error("indicator", Some(raw), reason);
                 }
@@ -243,17 +264,29 @@ fn check_rows<'r>(
         };
         let period = match cell(columns.periods, row) {
             None => {
-                error("period", None, "empty: write 2020, 2020-Q3, 2020-07 or 2020-07-31".to_owned());
+                error("period", None, period_forms("empty", "为空"));
                 None
             }
             Some(raw) => match parse_period(raw) {
                 Ok(p) if p.start() > reference.today => {
-                    error("period", Some(raw), format!("{p} has not begun yet (today is {})", reference.today));
+                    let today = reference.today;
+                    error(
+                        "period",
+                        Some(raw),
+                        why(
+                            format!("{p} has not begun yet (today is {today})"),
+                            format!("{p} 尚未开始（今天是 {today}）"),
+                        ),
+                    );
                     None
                 }
                 Ok(p) => Some(p),
-                Err(e) => {
-                    error("period", Some(raw), e.to_string());
+                Err(_) => {
+                    error(
+                        "period",
+                        Some(raw),
+                        period_forms(&format!("`{raw}` is not a period"), &format!("“{raw}”不是期间")),
+                    );
                     None
                 }
             },
@@ -263,8 +296,11 @@ fn check_rows<'r>(
             Some(raw) => {
                 let found = lookup.places.get(raw).copied();
                 if found.is_none() {
-                    let reason =
-                        format!("unknown region: use {} or a district such as 浦东新区", reference.regions.default);
+                    let default = &reference.regions.default;
+                    let reason = why(
+                        format!("unknown region: use {default} or a district such as 浦东新区"),
+                        format!("未知的地区：请填写“{default}”或区名，如“浦东新区”"),
+                    );
                     error("region", Some(raw), reason);
                 }
                 found
@@ -272,22 +308,26 @@ fn check_rows<'r>(
         };
         let raw_value = cell(columns.values, row);
         let value = match (columns.cast.get(row), raw_value) {
-            (_, None) => Err("empty value".to_owned()),
+            (_, None) => Err(empty_value()),
             // A number polars read; a % sign or a word never gets here.
             (Some(v), Some(_)) => Ok(v),
             (None, Some(raw)) => match normalise_value(raw, indicator) {
                 Ok(ValueText::Done(v)) => Ok(v),
-                Ok(ValueText::Number(text)) => text.parse::<f64>().map_err(|_| "not a number".to_owned()),
+                Ok(ValueText::Number(text)) => text.parse::<f64>().map_err(|_| why("not a number", "不是数字")),
                 Err(reason) => Err(reason),
             },
         };
         let value = value.and_then(|v| match indicator {
-            _ if v.is_nan() => Err("NaN is not a measured value".to_owned()),
-            _ if v.is_infinite() => Err("infinite values are not measured values".to_owned()),
-            Some(i) if v < 0.0 && !i.can_be_negative => Err(format!("negative, but {} cannot be negative", i.name)),
-            Some(i) if i.is_milestone && v > 100.0 => {
-                Err("a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)".to_owned())
-            }
+            _ if v.is_nan() => Err(why("NaN is not a measured value", "NaN 不是测得的数值")),
+            _ if v.is_infinite() => Err(why("infinite values are not measured values", "无穷大不是测得的数值")),
+            Some(i) if v < 0.0 && !i.can_be_negative => Err(why(
+                format!("negative, but {} cannot be negative", i.name),
+                format!("为负数，但{}不能为负", i.name),
+            )),
+            Some(i) if i.is_milestone && v > 100.0 => Err(why(
+                "a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)",
+                "里程碑以完成百分比计：0 到 100（或填“完成”/“未完成”）",
+            )),
             _ => Ok(v),
         });
         let value = match value {
@@ -358,5 +398,27 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].line, 40_002);
         assert!(errors[0].reason.contains("line 2 already gives ftth for 1900-01-01 in 全市"), "{}", errors[0].reason);
+    }
+
+    #[test]
+    fn every_problem_is_explained_in_chinese_too() {
+        let reference = Reference {
+            indicators: vec![IndicatorInfo::test("ftth", "%", false), IndicatorInfo::test("haoban", "%", true)],
+            regions: crate::catalog::Regions {
+                default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()]
+            },
+            today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        };
+        let csv = "indicator,period,value,region\n\
+                   ,2020,1,\nnope,2020,1,\nftth,20x0,1,\nftth,2030,1,\nftth,2019,1,火星\nftth,2018,abc,\n\
+                   ftth,2017,-1,\nftth,2016,NaN,\nhaoban,2020,150,\nftth,2015,\"1,23\",\nftth,2014,5,\nftth,2014,6,\n";
+        let table = super::super::parse::read_table(csv).unwrap();
+        let (_, errors) = validate_rows(&table, &reference);
+        assert_eq!(errors.len(), 11, "{errors:#?}");
+        for e in &errors {
+            assert!(e.reason_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{e:?}");
+            assert_eq!(e.reason_in(true), e.reason_zh);
+            assert_eq!(e.reason_in(false), e.reason);
+        }
     }
 }

@@ -240,7 +240,7 @@ fn errors_table(lang: PageLang, errors: &[RowError]) -> Markup {
                         td.num { @if e.line == 0 { (lang.pick("整个文件", "file")) } @else { (e.line) } }
                         td { (dash(e.column.clone())) }
                         td { code { (dash(e.value.clone())) } }
-                        td { (e.reason) }
+                        td { (e.reason_in(lang.lang == crate::charts::Lang::Zh)) }
                     }
                 }
             }

@@ -210,8 +210,8 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     submit_upload(&browser, &app, &token, &bad).await;
     browser.screenshot("upload-errors").await;
     let problems = browser.text_of("table.errors").await;
-    assert!(problems.contains("no-such-indicator") && problems.contains("unknown indicator"), "{problems}");
-    assert!(problems.contains("abc"), "{problems}");
+    assert!(problems.contains("no-such-indicator") && problems.contains("未知的指标"), "{problems}");
+    assert!(problems.contains("abc") && problems.contains("不是数字"), "{problems}");
     let (_, uploads) = app.get_json("/api/v1/uploads").await;
     assert!(uploads.as_array().unwrap().iter().all(|u| u["channel"] != "web"), "a dry run writes nothing");
 

@@ -174,8 +174,19 @@ async fn the_upload_form_shows_every_bad_row() {
     let (status, body) =
         post_form(&app, "/uploads/preview", Some(&secret), None, upload_form(&secret, &token, csv)).await;
     assert_eq!(status, 422);
-    assert!(body.contains("unknown indicator") && body.contains("2099") && body.contains("未写入任何数据"));
+    assert!(body.contains("未知的指标") && body.contains("2099 尚未开始") && body.contains("未写入任何数据"), "{body}");
     assert_eq!(web_uploads(&app).await, 0);
+    // In English the reasons are English.
+    let response = app
+        .client
+        .post(format!("{}/uploads/preview", app.address))
+        .header(COOKIE, format!("plantrack_csrf={secret}; lang=en"))
+        .multipart(upload_form(&secret, &token, csv))
+        .send()
+        .await
+        .unwrap();
+    let body = response.text().await.unwrap();
+    assert!(body.contains("unknown indicator") && body.contains("2099 has not begun yet"), "{body}");
 }
 
 #[tokio::test]
