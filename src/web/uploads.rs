@@ -27,6 +27,8 @@ use crate::http::AppState;
 use crate::ingest::{self, Encoding, IngestError, IngestReport, RowError, UploadRequest};
 
 const CSRF_COOKIE: &str = "plantrack_csrf";
+/// How many uploads the history lists, newest first.
+const LISTED_UPLOADS: usize = 200;
 /// How many changes a preview lists (the counts are always complete).
 const PREVIEW_ROWS: usize = 200;
 
@@ -178,7 +180,9 @@ fn upload_form(lang: PageLang, csrf: &str) -> Markup {
 
 pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let uploads = actuals::list_uploads(conn)?;
+    let mut uploads = actuals::list_uploads(conn)?;
+    let total = uploads.len();
+    uploads.truncate(LISTED_UPLOADS);
     let title = lang.pick("数据上传", "Uploads");
     let content = html! {
         h1 { (title) }
@@ -188,7 +192,13 @@ pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, 
             (upload_form(lang, csrf))
         }
         section aria-labelledby="history" {
-            h2 #history { (lang.pick("上传记录", "Upload history")) " " span.muted { (uploads.len()) } }
+            h2 #history { (lang.pick("上传记录", "Upload history")) " " span.muted { (total) } }
+            @if total > uploads.len() {
+                p.note {
+                    (lang.pick("列出最近 ", "The newest ")) (uploads.len()) (lang.pick(" 次；全部记录见 ", " are listed; all of them: "))
+                    a href="/api/v1/uploads" { "/api/v1/uploads" }
+                }
+            }
             (uploads_table(lang, &uploads))
         }
     };

@@ -250,7 +250,13 @@ async fn markup_in_names_shows_as_text() {
 async fn screenshots_at_desktop_and_phone_widths() {
     let app = spawn_app(&Backend::Sqlite).await;
     let mut browser = Browser::start(1280, 900).await;
-    let pages = [("overview", "/".to_owned()), ("target", "/targets/bd16-open-data-sets".to_owned())];
+    let pages = [
+        ("overview", "/".to_owned()),
+        ("target", "/targets/bd16-open-data-sets".to_owned()),
+        ("plan", "/plans/smart-city-13th-fyp".to_owned()),
+        ("uploads", "/uploads".to_owned()),
+        ("reports", "/reports".to_owned()),
+    ];
     for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         browser.resize(width, height).await;
         for (name, path) in &pages {
