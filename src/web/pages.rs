@@ -53,7 +53,7 @@ pub(super) fn parse_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> 
 }
 
 /// Runs a page function on the blocking pool with a connection, and answers with its HTML.
-async fn render<Q, F>(req: HttpRequest, pool: web::Data<DbPool>, page: F) -> HttpResponse
+pub(super) async fn render<Q, F>(req: HttpRequest, pool: web::Data<DbPool>, page: F) -> HttpResponse
 where
     Q: serde::de::DeserializeOwned + Send + 'static,
     F: FnOnce(&Ctx, &mut DbConn, Q) -> Result<Markup, AppError> + Send + 'static,

@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use maud::{Markup, html};
 
 use super::layout::{self, dash, header_row};
-use super::pages::{LangQuery, parse_query};
+use super::pages::{LangQuery, parse_query, render};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
 use crate::auth::Role;
 use crate::db::models::UploadSummaryRow;
@@ -435,14 +435,8 @@ pub(super) async fn commit(
 
 /// `GET /uploads/{id}`: one upload, its problems if rejected, and the targets it touched.
 pub(super) async fn detail(req: HttpRequest, pool: web::Data<DbPool>, id: web::Path<i64>) -> HttpResponse {
-    let ctx = Ctx::of(&req);
-    if let Err(e) = parse_query::<LangQuery>(&req) {
-        return error_page(&ctx, &e);
-    }
     let id = id.into_inner();
-    let page_ctx = ctx.clone();
-    let page = crate::http::with_conn(&pool, move |conn| detail_page(&page_ctx, conn, id)).await;
-    super::respond(&ctx, page)
+    render(req, pool, move |ctx, conn, _: LangQuery| detail_page(ctx, conn, id)).await
 }
 
 fn detail_page(ctx: &Ctx, conn: &mut DbConn, id: i64) -> Result<Markup, AppError> {
