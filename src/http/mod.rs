@@ -114,14 +114,19 @@ pub async fn guard_reads(
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let public = req.app_data::<web::Data<AppState>>().is_none_or(|s| s.public_read);
     let path = req.path();
-    let pages = ["/plans/", "/targets/", "/uploads", "/reports"];
-    let data_path = path == "/" || ["/api/v1/", "/charts/"].iter().chain(&pages).any(|p| path.starts_with(p));
+    let page = path == "/" || ["/plans/", "/targets/", "/uploads", "/reports"].iter().any(|p| path.starts_with(p));
+    let data_path = page || ["/api/v1/", "/charts/"].iter().any(|p| path.starts_with(p));
     let guarded = !public && req.method() == actix_web::http::Method::GET && data_path;
     if guarded {
         let pool = req.app_data::<web::Data<crate::db::DbPool>>().cloned();
         if let Some(pool) = pool
             && let Err(e) = auth::require(req.request(), &pool, crate::auth::Role::Viewer).await
         {
+            // A browser on a page is sent to sign in, and brought back afterwards.
+            if page && matches!(e, AppError::Unauthorized(_)) {
+                let to = format!("/signin?{}", serde_urlencoded::to_string([("next", path)]).unwrap_or_default());
+                return Ok(req.into_response(HttpResponse::SeeOther().insert_header(("Location", to)).finish()));
+            }
             return Ok(req.error_response(e));
         }
     }

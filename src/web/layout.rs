@@ -58,6 +58,11 @@ pub fn page(ctx: &Ctx, title: &str, content: Markup) -> Markup {
                         }
                     }
                     a.lang href=(switch_link(ctx, other)) hreflang=(other) lang=(other) { (other_label) }
+                    @if ctx.signed_in {
+                        form.signout method="post" action="/signout" {
+                            button type="submit" { (lang.pick("退出", "Sign out")) }
+                        }
+                    }
                 }
                 main #main { (content) }
                 footer {

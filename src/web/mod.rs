@@ -2,8 +2,10 @@
 //! served by the app, charts inline as SVG, no script at all. Chinese first; `?lang=en` switches
 //! and a cookie remembers it.
 
+mod forms;
 mod layout;
 mod pages;
+mod session;
 mod uploads;
 
 pub use uploads::history_page;
@@ -45,6 +47,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/uploads/commit", web::post().to(uploads::commit))
         .route("/uploads/{id}", web::get().to(uploads::detail))
         .route("/reports", web::get().to(pages::reports))
+        .route("/signin", web::get().to(session::form))
+        .route("/signin", web::post().to(session::sign_in))
+        .route("/signout", web::post().to(session::sign_out))
         .route("/static/style.css", web::get().to(style))
         .route("/static/fonts/{file}", web::get().to(font));
 }
@@ -77,11 +82,18 @@ pub struct Ctx {
     pub path: String,
     pub query: String,
     pub lang: PageLang,
+    /// The browser holds a sign-in cookie (the header offers to sign out).
+    pub signed_in: bool,
 }
 
 impl Ctx {
     pub fn of(req: &HttpRequest) -> Ctx {
-        Ctx { path: req.path().to_owned(), query: req.query_string().to_owned(), lang: PageLang::of(req) }
+        Ctx {
+            path: req.path().to_owned(),
+            query: req.query_string().to_owned(),
+            lang: PageLang::of(req),
+            signed_in: req.cookie(crate::http::auth::SESSION_COOKIE).is_some(),
+        }
     }
 }
 

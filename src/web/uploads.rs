@@ -2,20 +2,17 @@
 //!
 //! The form works without script: the preview page carries the file back in a hidden field, so
 //! the commit sends exactly the bytes that were previewed (checked by their SHA-256), and every
-//! replica can take either step. Writes need an uploader token typed into the form; a per-browser
-//! random value, in a SameSite=Strict cookie and in the form, stops other sites posting the form
-//! (double submit), and an `Origin` from another site is refused too.
+//! replica can take either step. Writes need an uploader token typed into the form; the form is
+//! guarded against other sites as every form is (`forms`).
 
-use actix_multipart::Multipart;
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HOST, LOCATION, ORIGIN};
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use futures_util::StreamExt;
 use maud::{Markup, html};
 
+use super::forms::{FormData, csrf_cookie, csrf_value, posted_form};
 use super::layout::{self, dash, header_row};
 use super::pages::{LangQuery, parse_query, render};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
@@ -26,106 +23,10 @@ use crate::error::AppError;
 use crate::http::AppState;
 use crate::ingest::{self, Encoding, IngestError, IngestReport, RowError, UploadRequest};
 
-const CSRF_COOKIE: &str = "plantrack_csrf";
 /// How many uploads the history lists, newest first.
 const LISTED_UPLOADS: usize = 200;
 /// How many changes a preview lists (the counts are always complete).
 const PREVIEW_ROWS: usize = 200;
-
-fn new_csrf_value() -> Result<String, AppError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// The browser's form secret: the cookie's, or a new one to set.
-fn csrf_value(req: &HttpRequest) -> Result<(String, bool), AppError> {
-    match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 32) {
-        Some(value) => Ok((value, false)),
-        None => Ok((new_csrf_value()?, true)),
-    }
-}
-
-fn csrf_cookie(value: &str) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, value.to_owned()).path("/uploads").http_only(true).same_site(SameSite::Strict).finish()
-}
-
-/// The form's fields and file.
-#[derive(Debug, Default)]
-struct FormData {
-    csrf: String,
-    token: String,
-    encoding: String,
-    file_name: Option<String>,
-    file: Option<Vec<u8>>,
-    /// The previewed file, base64, on commit.
-    content: Option<String>,
-    sha256: String,
-}
-
-async fn read_form(mut form: Multipart, limit: usize) -> Result<FormData, AppError> {
-    let mut data = FormData::default();
-    let mut total = 0usize;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest {
-            message: format!("the form could not be read: {e}"),
-            details: serde_json::Value::Null,
-        })?;
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            data.file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest {
-                message: format!("the form could not be read: {e}"),
-                details: serde_json::Value::Null,
-            })?;
-            total += chunk.len();
-            if total > limit {
-                return Err(AppError::PayloadTooLarge { limit });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-        match name.as_str() {
-            "file" => data.file = Some(bytes),
-            "csrf" => data.csrf = text(),
-            "token" => data.token = text(),
-            "encoding" => data.encoding = text(),
-            "file_name" => data.file_name = Some(text()),
-            "content" => data.content = Some(text()),
-            "sha256" => data.sha256 = text(),
-            _ => {}
-        }
-    }
-    Ok(data)
-}
-
-/// A post from this site's own form: the secret matches the cookie and no other origin sent it.
-fn check_same_site(req: &HttpRequest, form: &FormData) -> Result<(), AppError> {
-    let refused =
-        || AppError::Forbidden("the form has expired or came from another site: open /uploads and try again".into());
-    let cookie = req.cookie(CSRF_COOKIE).ok_or_else(refused)?;
-    if form.csrf.is_empty() || cookie.value() != form.csrf {
-        return Err(refused());
-    }
-    if let Some(origin) = req.headers().get(ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        if origin_host != host {
-            return Err(refused());
-        }
-    }
-    Ok(())
-}
-
-/// The form as posted by this site's own page, or why it is refused.
-async fn posted_form(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<FormData, AppError> {
-    let form = read_form(Multipart::new(req.headers(), payload), limit).await?;
-    check_same_site(req, &form)?;
-    Ok(form)
-}
 
 fn parse_encoding(raw: &str) -> Result<Option<Encoding>, AppError> {
     match raw {

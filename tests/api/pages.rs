@@ -277,12 +277,66 @@ async fn mistakes_in_addresses_are_error_pages() {
 }
 
 #[tokio::test]
-async fn pages_need_a_token_when_reads_are_not_public() {
+async fn pages_need_a_sign_in_when_reads_are_not_public() {
     let app = spawn_app_configured(&Backend::Sqlite, |s| s.public_read = false).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let get = |path: &str, cookie: Option<String>| {
+        let mut request = client.get(format!("{}{path}", app.address));
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send()
+    };
     for path in ["/", "/plans/big-data-2016", "/targets/bd16-open-data-sets", "/uploads", "/reports"] {
-        assert_eq!(app.get(path).await.status(), 401, "{path}");
+        let response = get(path, None).await.unwrap();
+        assert_eq!(response.status(), 303, "{path}");
+        let to = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.starts_with("/signin?next=%2F"), "{path} → {to}");
     }
-    assert_eq!(app.get("/static/style.css").await.status(), 200);
+    assert_eq!(get("/api/v1/plans", None).await.unwrap().status(), 401, "the API answers 401, not a redirect");
+    assert_eq!(get("/static/style.css", None).await.unwrap().status(), 200);
+
+    // Signing in: the form's secret, then a viewer token.
+    let signin = get("/signin?next=/plans/big-data-2016", None).await.unwrap();
+    let secret = signin.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let secret_value = secret.split_once('=').unwrap().1.to_owned();
+    let post = |token: String, next: &str| {
+        let form = Form::new().text("csrf", secret_value.clone()).text("token", token).text("next", next.to_owned());
+        client.post(format!("{}/signin", app.address)).header(COOKIE, secret.clone()).multipart(form).send()
+    };
+    let refused = post("pt_wrong".to_owned(), "/").await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.text().await.unwrap().contains("unknown or revoked"));
+    let viewer = app.token(Role::Viewer);
+    let signed_in = post(viewer.clone(), "/plans/big-data-2016").await.unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()["location"], "/plans/big-data-2016");
+    let session = signed_in.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    let session = session.split(';').next().unwrap().to_owned();
+    let page = get("/plans/big-data-2016", Some(session.clone())).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("action=\"/signout\""));
+    assert_eq!(get("/api/v1/plans", Some(session.clone())).await.unwrap().status(), 200, "reads accept the cookie");
+    // A write never counts the cookie, even an uploader's.
+    let uploader = post(app.token(Role::Uploader), "/").await.unwrap();
+    let uploader_session = uploader.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let write = client
+        .post(format!("{}/api/v1/uploads", app.address))
+        .header(COOKIE, uploader_session)
+        .header("Content-Type", "text/csv")
+        .body("indicator,period,value\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 401);
+    // Never sent to another site after signing in.
+    let elsewhere = post(viewer, "//evil.example/").await.unwrap();
+    assert_eq!(elsewhere.headers()["location"], "/");
+    // Signing out removes the cookie.
+    let out = client.post(format!("{}/signout", app.address)).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(out.headers()[SET_COOKIE].to_str().unwrap().starts_with("plantrack_session=;"));
 }
 
 #[tokio::test]

@@ -1,0 +1,114 @@
+//! Signing in, for servers whose reads are not public: the token typed here is checked (viewer
+//! or better) and kept in an HttpOnly, SameSite=Strict cookie that counts for reads only.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
+
+use super::forms::{csrf_cookie, csrf_value, posted_form};
+use super::pages::parse_query;
+use super::{Ctx, error_page, html as html_page, html_with, layout};
+use crate::auth::Role;
+use crate::db::DbPool;
+use crate::error::AppError;
+use crate::http::auth::{SESSION_COOKIE, check_role};
+
+/// How long a sign-in lasts.
+const SESSION_HOURS: i64 = 12;
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInQuery {
+    next: Option<String>,
+    /// Read by `PageLang::of`; named here so that it is not an unknown parameter.
+    #[allow(dead_code)]
+    lang: Option<String>,
+}
+
+/// Only a path of this site: never another site (`//host`, `https://…`).
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn sign_in_page(ctx: &Ctx, csrf: &str, next: &str, problem: Option<&str>) -> Markup {
+    let lang = ctx.lang;
+    let title = lang.pick("登录", "Sign in");
+    layout::page(
+        ctx,
+        title,
+        html! {
+            h1 { (title) }
+            p { (lang.pick("本服务器的数据不公开：请输入管理员发给您的令牌（viewer 或以上角色）。", "This server's data is not public: enter the token an administrator gave you (viewer role or above).")) }
+            @if let Some(problem) = problem { p.error { (problem) } }
+            form.stack method="post" action="/signin" enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="next" value=(next);
+                label for="token" { (lang.pick("令牌", "Token")) }
+                input #token type="password" name="token" required autocomplete="off";
+                button type="submit" { (lang.pick("登录", "Sign in")) }
+            }
+        },
+    )
+}
+
+/// `GET /signin?next=`: the form.
+pub(super) async fn form(req: HttpRequest) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let query: SignInQuery = match parse_query(&req) {
+        Ok(query) => query,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let (csrf, fresh) = match csrf_value(&req) {
+        Ok(v) => v,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let mut response = HttpResponse::Ok();
+    if fresh {
+        response.cookie(csrf_cookie(&csrf));
+    }
+    html_with(ctx.lang, response, sign_in_page(&ctx, &csrf, &local_path(query.next.as_deref()), None))
+}
+
+/// `POST /signin`: checks the token, keeps it in the session cookie and goes back.
+pub(super) async fn sign_in(req: HttpRequest, payload: web::Payload, pool: web::Data<DbPool>) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let form = match posted_form(&req, payload, 64 * 1024).await {
+        Ok(form) => form,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let token = form.token.clone();
+    let caller =
+        crate::http::with_conn(&pool, move |conn| check_role(crate::auth::authenticate(conn, &token)?, Role::Viewer))
+            .await;
+    let next = local_path(form.next.as_deref());
+    match caller {
+        Ok(caller) => {
+            tracing::info!(who = %caller.name, "signed in on the pages");
+            let session = Cookie::build(SESSION_COOKIE, form.token)
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
+                .finish();
+            HttpResponse::SeeOther().cookie(session).insert_header((LOCATION, next)).finish()
+        }
+        Err(e @ (AppError::Unauthorized(_) | AppError::Forbidden(_))) => {
+            let problem = e.to_string();
+            let page = sign_in_page(&ctx, &form.csrf, &next, Some(&problem));
+            html_page(ctx.lang, StatusCode::UNAUTHORIZED, page)
+        }
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+/// `POST /signout`: forgets the session cookie.
+pub(super) async fn sign_out() -> HttpResponse {
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    gone.make_removal();
+    HttpResponse::SeeOther().cookie(gone).insert_header((LOCATION, "/")).finish()
+}
