@@ -341,7 +341,11 @@ fn method_sentence(p: &Progress, unit: &str, lang: PageLang) -> String {
         (Status::Missed, _, Lang::En) => {
             format!("The deadline has passed and the latest actual, {latest}, does not meet the goal of {target}.")
         }
-        (Status::NoData | Status::NotAssessable, _, _) => meaning(p.status, lang.lang).to_owned(),
+        (Status::NoData, _, Lang::Zh) => format!("截至 {} 没有基期之后的数据，暂不能判断进度。", p.as_of),
+        (Status::NoData, _, Lang::En) => {
+            format!("No figure after the baseline as of {}: progress cannot be judged yet.", p.as_of)
+        }
+        (Status::NotAssessable, _, _) => meaning(p.status, lang.lang).to_owned(),
         (_, Method::Linear, Lang::Zh) => format!(
             "线性进度：已完成从基期值到目标值距离的 {}，已用去规划时间的 {}，两者之比 pace = {}（≥ 0.95 进度正常，0.6–0.95 存在风险，0–0.6 进度滞后，< 0 倒退）。",
             percent(p.progress),
