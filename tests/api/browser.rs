@@ -71,16 +71,20 @@ impl Browser {
         browser
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    async fn try_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, String> {
         let mut request = self.http.request(method, format!("{}{path}", self.session));
         if let Some(body) = body {
             request = request.json(&body);
         }
         let answer: Value = request.send().await.unwrap().json().await.unwrap();
-        if let Some(error) = answer["value"].get("error") {
-            panic!("WebDriver {path}: {error} {}", answer["value"]["message"]);
+        match answer["value"].get("error") {
+            Some(error) => Err(format!("WebDriver {path}: {error} {}", answer["value"]["message"])),
+            None => Ok(answer["value"].clone()),
         }
-        answer["value"].clone()
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body).await.unwrap_or_else(|e| panic!("{e}"))
     }
 
     async fn resize(&mut self, width: u32, height: u32) {
@@ -115,9 +119,24 @@ impl Browser {
         self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).await;
     }
 
-    async fn click(&self, css: &str) {
+    /// Clicks a link or a submit button and waits until the next page has loaded (a click may
+    /// return before the navigation it starts has finished).
+    async fn click_to_next_page(&self, css: &str) {
+        self.evaluate("document.documentElement.setAttribute('data-left', '1')").await;
         let element = self.find(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).await;
+        let check = "return document.readyState === 'complete' && !document.documentElement.hasAttribute('data-left');";
+        for _ in 0..200 {
+            // While the old page unloads the script may find no document: that is "not yet".
+            let loaded = self
+                .try_call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": check, "args": [] })))
+                .await;
+            if loaded == Ok(Value::Bool(true)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("clicking {css} did not lead to a new page");
     }
 
     /// Evaluates an expression through the driver (DevTools, not the page: its policy allows no script).
@@ -164,7 +183,7 @@ async fn submit_upload(browser: &Browser, app: &TestApp, token: &str, file: &str
     browser.open(&format!("{}/uploads", app.address)).await;
     browser.type_into("#token", token).await;
     browser.type_into("#file", file).await;
-    browser.click("form[action='/uploads/preview'] button[type=submit]").await;
+    browser.click_to_next_page("form[action='/uploads/preview'] button[type=submit]").await;
 }
 
 #[tokio::test]
@@ -185,7 +204,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     browser.open(&format!("{}/plans/ai-gov-services-2025", app.address)).await;
     let text = browser.page_text().await;
     assert!(text.contains("沪府办发〔2025〕7号") && text.contains("打造“智慧好办”4.0版"), "{text}");
-    browser.click("p.sort a[href*='sort=progress']").await;
+    browser.click_to_next_page("p.sort a[href*='sort=progress']").await;
     assert!(browser.current_url().await.contains("sort=progress"));
     assert!(browser.page_text().await.contains("打造“智慧好办”4.0版"));
 
@@ -198,7 +217,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     browser.open(&format!("{}/?lang=en", app.address)).await;
     browser.open(&format!("{}/reports", app.address)).await;
     assert!(browser.page_text().await.contains("Generate and download the PDF"));
-    browser.click("a.lang").await;
+    browser.click_to_next_page("a.lang").await;
     assert!(browser.page_text().await.contains("生成并下载 PDF"));
 
     // A file with a bad row: the preview lists it by line, and nothing is written.
@@ -222,7 +241,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     browser.screenshot("upload-preview").await;
     let preview = browser.page_text().await;
     assert!(preview.contains("检查通过") && preview.contains("新增 1"), "{preview}");
-    browser.click("form[action='/uploads/commit'] button[type=submit]").await;
+    browser.click_to_next_page("form[action='/uploads/commit'] button[type=submit]").await;
     assert!(browser.current_url().await.contains("/uploads/"), "the commit lands on its upload");
     let committed = browser.page_text().await;
     assert!(committed.contains("已写入") && committed.contains("打造“智慧好办”4.0版"), "{committed}");
