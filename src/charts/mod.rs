@@ -45,6 +45,16 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    /// `zh` or `en`, as in `?lang=`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
 impl std::str::FromStr for Lang {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -138,12 +138,8 @@ fn html(lang: PageLang, status: StatusCode, body: Markup) -> HttpResponse {
 fn html_with(lang: PageLang, mut response: actix_web::HttpResponseBuilder, body: Markup) -> HttpResponse {
     response.insert_header((CONTENT_TYPE, "text/html; charset=utf-8")).insert_header((CACHE_CONTROL, "no-store"));
     if lang.remember {
-        let value = match lang.lang {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        };
         response.cookie(
-            Cookie::build(LANG_COOKIE, value)
+            Cookie::build(LANG_COOKIE, lang.lang.code())
                 .path("/")
                 .same_site(SameSite::Lax)
                 .max_age(actix_web::cookie::time::Duration::days(365))

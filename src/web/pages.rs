@@ -169,6 +169,13 @@ pub fn overview_page(ctx: &Ctx, conn: &mut DbConn, query: OverviewQuery) -> Resu
                         }
                         (status_bar(&counts, &summary))
                         (status_counts(&counts, l, Some(&plan.slug)))
+                        // The full chart only when asked for: loaded lazily, so the overview stays small.
+                        details.chart {
+                            summary { (lang.pick("目标进度图", "Progress chart")) }
+                            img src={ "/charts/plans/" (plan.slug) ".svg?lang=" (l.code()) "&as_of=" (judgement.as_of) }
+                                loading="lazy" width="800"
+                                alt={ (plan_title(plan, l)) (lang.pick("：", ": ")) (summary) };
+                        }
                     }
                 }
             }

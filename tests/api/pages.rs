@@ -44,6 +44,8 @@ async fn every_page_answers_in_chinese_with_the_security_headers() {
             assert!(!body.contains("<script"), "{path} carries script");
         }
         // The target page judges as of the date: the 2020 figure is not known in mid-2016.
+        let (_, body) = page(&app, "/").await;
+        assert!(body.contains("src=\"/charts/plans/big-data-2016.svg?lang=zh&amp;as_of="), "the plan chart on demand");
         let (_, body) = page(&app, "/targets/bd16-open-data-sets").await;
         assert!(body.contains("已实现") && body.contains("role=\"img\""));
     }
