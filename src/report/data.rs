@@ -294,7 +294,7 @@ pub fn gather(
     let data = ReportData {
         title,
         scope,
-        lang: if lang == Lang::Zh { "zh" } else { "en" },
+        lang: lang.code(),
         as_of: judgement.as_of.to_string(),
         generated_at: generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         vintage,
