@@ -7,6 +7,8 @@ pub(crate) mod handlers;
 mod reports;
 mod uploads;
 
+pub(crate) use uploads::read_limited;
+
 /// What handlers need besides the pool: the places actuals may be for and the upload rules.
 #[derive(Debug, Clone)]
 pub struct AppState {

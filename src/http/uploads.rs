@@ -28,7 +28,7 @@ pub struct UploadQuery {
 }
 
 /// Reads a stream into memory, refusing it as soon as it passes the limit.
-async fn read_limited<S, E>(mut stream: S, limit: usize) -> Result<Vec<u8>, AppError>
+pub(crate) async fn read_limited<S, E>(mut stream: S, limit: usize) -> Result<Vec<u8>, AppError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,

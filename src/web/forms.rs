@@ -57,18 +57,12 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<FormData, AppErr
         if name == "file" {
             data.file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
         }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest {
-                message: format!("the form could not be read: {e}"),
-                details: serde_json::Value::Null,
-            })?;
-            total += chunk.len();
-            if total > limit {
-                return Err(AppError::PayloadTooLarge { limit });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        // The limit is for the whole form: each field may take what the earlier ones left.
+        let bytes = crate::http::read_limited(&mut field, limit - total).await.map_err(|e| match e {
+            AppError::PayloadTooLarge { .. } => AppError::PayloadTooLarge { limit },
+            other => other,
+        })?;
+        total += bytes.len();
         let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
         match name.as_str() {
             "file" => data.file = Some(bytes),
