@@ -8,7 +8,13 @@ use plantrack::config::Settings;
 use plantrack::web::{self, Ctx, LangQuery, OverviewQuery, PageLang, PageQuery};
 
 fn ctx(path: &str) -> Ctx {
-    Ctx { path: path.to_owned(), query: String::new(), lang: PageLang::new(Lang::Zh), signed_in: false }
+    Ctx {
+        path: path.to_owned(),
+        query: String::new(),
+        lang: PageLang::new(Lang::Zh),
+        signed_in: false,
+        form_secret: None,
+    }
 }
 
 fn bench(c: &mut Criterion) {

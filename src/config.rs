@@ -41,6 +41,18 @@ pub struct Settings {
     pub report_check_seconds: f64,
     /// Connections in the pool.
     pub pool_size: u32,
+    /// `/metrics` without a token (default: as `public_read`); `false` asks for an admin token.
+    pub metrics_public: Option<bool>,
+    /// Mark cookies `Secure` (set it when the server is reached over HTTPS).
+    pub cookie_secure: bool,
+    /// Reports and uploads worked on at once; more wait in line (default 2).
+    pub heavy_jobs: usize,
+    /// How long a report or upload waits for its turn before the answer is 503 (seconds).
+    pub queue_wait_seconds: f64,
+    /// The longest a request may compute before it is stopped with 503 (seconds).
+    pub work_budget_seconds: f64,
+    /// The longest an upload's body may take to arrive before the answer is 408 (seconds).
+    pub body_timeout_seconds: f64,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "plantrack.toml";
@@ -49,6 +61,22 @@ impl Settings {
     /// Reads settings from `file` (if it exists) and the environment over the defaults.
     pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
         let file = file.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
+        Self::with_defaults()?
+            .add_source(config::File::from(file).required(false))
+            .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
+            .build()?
+            .try_deserialize()
+    }
+
+    /// The defaults alone, ignoring any file and the environment (for tests).
+    pub fn defaults() -> Settings {
+        Self::with_defaults()
+            .and_then(|builder| builder.build())
+            .and_then(|config| config.try_deserialize())
+            .expect("the defaults are a complete, valid configuration")
+    }
+
+    fn with_defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, config::ConfigError> {
         config::Config::builder()
             .set_default("database_url", "sqlite://data/plantrack.db")?
             .set_default("bind", "127.0.0.1:8080")?
@@ -64,10 +92,11 @@ impl Settings {
             .set_default("report_day", 1)?
             .set_default("report_hour", 6)?
             .set_default("report_check_seconds", 60.0)?
-            .add_source(config::File::from(file).required(false))
-            .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
-            .build()?
-            .try_deserialize()
+            .set_default("cookie_secure", false)?
+            .set_default("heavy_jobs", 2)?
+            .set_default("queue_wait_seconds", 10.0)?
+            .set_default("work_budget_seconds", 120.0)?
+            .set_default("body_timeout_seconds", 300.0)
     }
 
     pub fn catalog_paths(&self) -> CatalogPaths {

@@ -19,10 +19,22 @@ pub enum AppError {
     Forbidden(String),
     #[error("the upload is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
-    #[error("the upload has {} problem(s); nothing was written", .errors.len())]
-    InvalidUpload { upload_id: Option<i64>, errors: Vec<crate::ingest::RowError> },
-    #[error("the database is unavailable")]
+    #[error("the upload has {} problem(s); nothing was written", .problems.total)]
+    InvalidUpload { upload_id: Option<i64>, problems: crate::ingest::Problems },
+    #[error("{method} is not allowed here; this address answers {allow}")]
+    MethodNotAllowed { method: String, allow: String },
+    #[error("{0}")]
+    Timeout(String),
+    /// Too much work in line: try again shortly.
+    #[error("{0}")]
+    Busy(String),
+    /// The work took longer than its budget and was stopped.
+    #[error("{0}")]
+    TooSlow(String),
+    #[error("the database is unavailable: try again shortly")]
     Unavailable(#[source] anyhow::Error),
+    #[error("the database's storage is full: nothing was written; an administrator must free space")]
+    StorageFull(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -40,7 +52,16 @@ impl AppError {
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// Seconds after which a retry may succeed, for the errors that pass.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            AppError::Busy(_) | AppError::TooSlow(_) => Some(5),
+            AppError::Unavailable(_) => Some(10),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound { .. } => "not_found",
             AppError::BadRequest { .. } => "bad_request",
@@ -48,7 +69,11 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::InvalidUpload { .. } => "invalid_upload",
-
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
+            AppError::Timeout(_) => "timeout",
+            AppError::Busy(_) => "busy",
+            AppError::TooSlow(_) => "too_slow",
+            AppError::StorageFull(_) => "storage_full",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -59,10 +84,14 @@ impl AppError {
             AppError::NotFound { what, slug } => serde_json::json!({ "kind": what, "slug": slug }),
             AppError::BadRequest { details, .. } => details.clone(),
             AppError::PayloadTooLarge { limit } => serde_json::json!({ "limit_bytes": limit }),
-            AppError::InvalidUpload { upload_id, errors } => {
-                serde_json::json!({ "upload_id": upload_id, "errors": errors })
+            AppError::InvalidUpload { upload_id, problems } => {
+                let mut details = serde_json::to_value(problems).unwrap_or(Value::Null);
+                if let Some(object) = details.as_object_mut() {
+                    object.insert("upload_id".to_owned(), serde_json::json!(upload_id));
+                }
+                details
             }
-
+            AppError::MethodNotAllowed { allow, .. } => serde_json::json!({ "allow": allow }),
             _ => Value::Null,
         }
     }
@@ -70,7 +99,11 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        AppError::Internal(e.into())
+        match crate::db::failure_kind(&e) {
+            crate::db::Failure::StorageFull => AppError::StorageFull(e.into()),
+            crate::db::Failure::Unreachable => AppError::Unavailable(e.into()),
+            crate::db::Failure::Other => AppError::Internal(e.into()),
+        }
     }
 }
 
@@ -115,16 +148,23 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InvalidUpload { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::Busy(_) | AppError::TooSlow(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(cause) | AppError::Unavailable(cause) = self {
+        if let AppError::Internal(cause) | AppError::Unavailable(cause) | AppError::StorageFull(cause) = self {
             tracing::error!(error = ?cause, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(ErrorEnvelope::new(self.code(), self.to_string(), self.details()))
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(ErrorEnvelope::new(self.code(), self.to_string(), self.details()))
     }
 }

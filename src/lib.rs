@@ -3,7 +3,6 @@
 //! Data flows one way: `catalog` (and later `ingest`) write through `db`; `domain` holds the pure
 //! types; `http` only reads. The application is built here so tests can start the real server.
 
-pub mod auth;
 pub mod catalog;
 pub mod charts;
 pub mod cli_ingest;
@@ -17,6 +16,7 @@ pub mod jobs;
 
 pub mod progress;
 pub mod report;
+pub mod server;
 pub mod status;
 pub mod status_table;
 pub mod web;
@@ -25,7 +25,6 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
-use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
@@ -39,15 +38,19 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Catalog,
         .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
     let catalog = Catalog::load(&settings.catalog_paths())?;
     let mut conn = pool.get().context("taking a database connection")?;
-    let report = db::sync_catalog(&mut conn, &catalog, now()).context("writing the catalog into the database")?;
-    if settings.load_seed_actuals {
-        let loaded = ingest::load_seed_actuals(&mut conn, &settings.seed_actuals_dir, &catalog.regions, now())
-            .context("loading the seed actuals")?;
-        let new_rows: usize = loaded.iter().map(|r| r.rows_new + r.rows_revised).sum();
-        if new_rows > 0 {
-            tracing::info!(files = loaded.len(), new_rows, "seed actuals loaded");
+    // Replicas (and `catalog check` runs) starting together on an empty database take turns.
+    let report = db::with_advisory_lock(&mut conn, db::CATALOG_LOCK_KEY, |conn| {
+        let report = db::sync_catalog(conn, &catalog, now()).context("writing the catalog into the database")?;
+        if settings.load_seed_actuals {
+            let loaded = ingest::load_seed_actuals(conn, &settings.seed_actuals_dir, &catalog.regions, now())
+                .context("loading the seed actuals")?;
+            let new_rows: usize = loaded.iter().map(|r| r.rows_new + r.rows_revised).sum();
+            if new_rows > 0 {
+                tracing::info!(files = loaded.len(), new_rows, "seed actuals loaded");
+            }
         }
-    }
+        Ok::<_, anyhow::Error>(report)
+    })?;
     Ok((pool, catalog, report))
 }
 
@@ -92,32 +95,29 @@ impl Application {
             let every = std::time::Duration::from_secs_f64(settings.report_check_seconds.max(0.05));
             tokio::spawn(jobs::reports::run(pool.clone(), schedule, settings.data_dir.join("reports"), every));
         }
-        let state = http::AppState {
-            regions: catalog.regions.clone(),
-            upload_limit_bytes: settings.upload_limit_bytes,
-            public_read: settings.public_read,
-        };
+        let state = server::AppState::new(settings, catalog.regions.clone());
         Self::with_listener(pool, state, listener)
     }
 
-    pub fn with_listener(pool: DbPool, state: http::AppState, listener: TcpListener) -> anyhow::Result<Application> {
+    pub fn with_listener(pool: DbPool, state: server::AppState, listener: TcpListener) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
-        let metrics = PrometheusMetricsBuilder::new("plantrack")
-            .endpoint("/metrics")
-            .build()
-            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let metrics = server::metrics::Metrics::new()?;
         let pool = actix_web::web::Data::new(pool);
         let state = actix_web::web::Data::new(state);
+        let metrics_data = actix_web::web::Data::new(metrics.clone());
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(actix_web::middleware::from_fn(http::guard_reads))
                 .wrap(web::security_headers())
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::default())
+                // The last wrap runs first: `//api/v1/plans/` is `/api/v1/plans` before anything
+                // (metrics, route guards) looks at it.
+                .wrap(actix_web::middleware::NormalizePath::trim())
                 .app_data(pool.clone())
                 .app_data(state.clone())
-                .configure(web::routes)
-                .configure(http::routes)
+                .app_data(metrics_data.clone())
+                .configure(|config| routes(&mut server::Routes::new(config)))
+                .default_service(actix_web::web::to(http::not_found))
         })
         .listen(listener)?
         .run();
@@ -133,9 +133,15 @@ impl Application {
     }
 }
 
+/// Every route of the application: the pages, then the API.
+pub fn routes(routes: &mut server::Routes) {
+    web::routes(routes);
+    http::routes(routes);
+}
+
 /// Logs to stderr; `RUST_LOG` overrides the default level.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_web_prom=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

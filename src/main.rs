@@ -326,7 +326,7 @@ fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
     match plantrack::ingest::check_seed_files(&settings.seed_actuals_dir, catalog, today) {
         Err(files) => {
             for (file, errors) in files {
-                for e in errors {
+                for e in errors.errors {
                     let column = e.column.map(|c| format!(" column {c}")).unwrap_or_default();
                     let value = e.value.map(|v| format!(" «{v}»")).unwrap_or_default();
                     eprintln!(
@@ -362,15 +362,16 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode>
     let mut conn = pool.get()?;
     match command {
         TokenCommand::Create { name, role } => {
-            let role: plantrack::auth::Role = role.parse().map_err(anyhow::Error::msg)?;
-            let token = plantrack::auth::create_token(&mut conn, &name, role, plantrack::now())?;
+            let role: plantrack::server::auth::Role = role.parse().map_err(anyhow::Error::msg)?;
+            let token = plantrack::server::auth::create_token(&mut conn, &name, role, plantrack::now())?;
             eprintln!("token `{name}` ({role}) created; it is shown once, keep it now:");
             println!("{token}");
         }
         TokenCommand::List => {
             for t in db::access::list_tokens(&mut conn)? {
                 let state = t.revoked_at.map(|at| format!("revoked {at}")).unwrap_or_else(|| "live".to_owned());
-                println!("{}\t{}\tcreated {}\t{state}", t.name, t.role, t.created_at);
+                // Names from before names were checked may hold control characters: shown escaped.
+                println!("{}\t{}\tcreated {}\t{state}", t.name.escape_debug(), t.role, t.created_at);
             }
         }
         TokenCommand::Revoke { name } => {

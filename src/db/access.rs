@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{api_tokens, audit_log, inbox_claims};
+use super::schema::{api_tokens, audit_log, inbox_claims, web_sessions};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_tokens)]
@@ -102,32 +102,82 @@ pub fn audit_entries(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<AuditRow>
         .load(conn)
 }
 
-/// Claims an inbox file for this replica; false when another replica already has it.
+/// Claims an inbox file for this replica, in the transaction that records its upload; false when
+/// another replica already has it.
 pub fn claim_inbox_file(
     conn: &mut DbConn,
     file_name: &str,
     sha256: &str,
     claimed_by: &str,
+    upload_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
+    let row = (
+        inbox_claims::file_name.eq(file_name),
+        inbox_claims::sha256.eq(sha256),
+        inbox_claims::claimed_by.eq(claimed_by),
+        inbox_claims::claimed_at.eq(now),
+        inbox_claims::upload_id.eq(Some(upload_id)),
+    );
     let inserted = match conn {
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(inbox_claims::table)
-            .values((
-                inbox_claims::file_name.eq(file_name),
-                inbox_claims::sha256.eq(sha256),
-                inbox_claims::claimed_by.eq(claimed_by),
-                inbox_claims::claimed_at.eq(now),
-            ))
-            .execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(inbox_claims::table)
-            .values((
-                inbox_claims::file_name.eq(file_name),
-                inbox_claims::sha256.eq(sha256),
-                inbox_claims::claimed_by.eq(claimed_by),
-                inbox_claims::claimed_at.eq(now),
-            ))
-            .on_conflict_do_nothing()
-            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(inbox_claims::table).values(row).execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(inbox_claims::table).values(row).on_conflict_do_nothing().execute(c)?,
     };
     Ok(inserted == 1)
+}
+
+/// The upload an inbox file was taken into, if some replica took it: (upload id, outcome).
+pub fn inbox_claim(
+    conn: &mut DbConn,
+    file_name: &str,
+    sha256: &str,
+) -> QueryResult<Option<(Option<i64>, Option<String>)>> {
+    use super::schema::uploads;
+    inbox_claims::table
+        .left_join(uploads::table.on(inbox_claims::upload_id.eq(uploads::id.nullable())))
+        .filter(inbox_claims::file_name.eq(file_name))
+        .filter(inbox_claims::sha256.eq(sha256))
+        .select((inbox_claims::upload_id, uploads::outcome.nullable()))
+        .first(conn)
+        .optional()
+}
+
+/// A browser session: the hash of its cookie value, standing for a token until it expires.
+pub fn insert_session(
+    conn: &mut DbConn,
+    session_hash: &str,
+    token_id: i64,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(web_sessions::table)
+        .values((
+            web_sessions::session_hash.eq(session_hash),
+            web_sessions::token_id.eq(token_id),
+            web_sessions::created_at.eq(now),
+            web_sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The live token a session stands for, while the session lasts.
+pub fn token_by_session(conn: &mut DbConn, session_hash: &str, now: NaiveDateTime) -> QueryResult<Option<TokenRow>> {
+    web_sessions::table
+        .inner_join(api_tokens::table)
+        .filter(web_sessions::session_hash.eq(session_hash))
+        .filter(web_sessions::expires_at.gt(now))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_session(conn: &mut DbConn, session_hash: &str) -> QueryResult<()> {
+    diesel::delete(web_sessions::table.filter(web_sessions::session_hash.eq(session_hash))).execute(conn).map(|_| ())
+}
+
+/// Forgets sessions that have expired.
+pub fn purge_sessions(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(web_sessions::table.filter(web_sessions::expires_at.le(now))).execute(conn)
 }

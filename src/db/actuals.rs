@@ -181,6 +181,34 @@ fn lock_references(conn: &mut diesel::PgConnection, upload_id: Option<i64>, rows
     Ok(())
 }
 
+/// Makes uploads that could collide take turns (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+/// lets one writer in at a time): the same bytes (a transaction-scoped advisory lock on the
+/// file's hash) and figures of the same indicators (their rows, in id order so two uploads never
+/// wait for each other). The later upload then sees the earlier one's rows once it commits.
+pub fn lock_for_upload(conn: &mut DbConn, sha256: &str, indicator_ids: &[i64]) -> QueryResult<()> {
+    use super::schema::indicators;
+    let DbConn::Pg(c) = conn else { return Ok(()) };
+    let key = i64::from_str_radix(&sha256[..15.min(sha256.len())], 16).unwrap_or(0);
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)").bind::<diesel::sql_types::BigInt, _>(key).execute(c)?;
+    for chunk in indicator_ids.chunks(ID_CHUNK) {
+        indicators::table
+            .filter(indicators::id.eq_any(chunk))
+            .order(indicators::id)
+            .select(indicators::id)
+            .for_no_key_update()
+            .load::<i64>(c)?;
+    }
+    Ok(())
+}
+
+/// Refreshes the query planner's statistics of `actuals` after a bulk load (PostgreSQL).
+pub fn refresh_statistics(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(c) => diesel::sql_query("ANALYZE actuals").execute(c).map(|_| ()),
+        DbConn::Sqlite(_) => Ok(()),
+    }
+}
+
 /// The indicators an upload brought values for.
 pub fn indicator_ids_of_upload(conn: &mut DbConn, upload_id: i64) -> QueryResult<Vec<i64>> {
     actuals::table.filter(actuals::upload_id.eq(upload_id)).select(actuals::indicator_id).distinct().load(conn)
@@ -240,8 +268,23 @@ pub fn revisions_of(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec
     Ok(all)
 }
 
-pub fn list_uploads(conn: &mut DbConn) -> QueryResult<Vec<UploadSummaryRow>> {
-    uploads::table.order(uploads::id.desc()).select(UploadSummaryRow::as_select()).load(conn)
+/// Uploads newest first: at most `limit`, older than `before` (an upload id) when given.
+pub fn list_uploads(conn: &mut DbConn, limit: i64, before: Option<i64>) -> QueryResult<Vec<UploadSummaryRow>> {
+    let mut query =
+        uploads::table.order(uploads::id.desc()).limit(limit).select(UploadSummaryRow::as_select()).into_boxed();
+    if let Some(before) = before {
+        query = query.filter(uploads::id.lt(before));
+    }
+    query.load(conn)
+}
+
+pub fn count_uploads(conn: &mut DbConn) -> QueryResult<i64> {
+    uploads::table.count().get_result(conn)
+}
+
+/// The stored problems of a rejected upload (JSON), if the upload exists.
+pub fn upload_problems(conn: &mut DbConn, id: i64) -> QueryResult<Option<Option<String>>> {
+    uploads::table.find(id).select(uploads::error_report).first(conn).optional()
 }
 
 pub fn upload_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<UploadSummaryRow>> {

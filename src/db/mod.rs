@@ -21,6 +21,14 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 
 /// Any number will do as long as every replica uses the same one.
 const MIGRATION_LOCK_KEY: i64 = 0x706c_616e_7472;
+/// Held while the catalog is synced and the seed figures loaded, so replicas starting together
+/// on an empty database take turns instead of inserting the same plans twice.
+pub const CATALOG_LOCK_KEY: i64 = 0x706c_616e_7473;
+
+/// How long a request waits for a pooled connection before it answers 503.
+pub const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long a new PostgreSQL connection may take (libpq's `connect_timeout`, in seconds).
+const PG_CONNECT_TIMEOUT_SECONDS: u32 = 2;
 
 /// One connection to either backend. The SQLite variant is last, as diesel asks, though we never
 /// rely on its trial-and-error `establish`: [`Backend::from_url`] decides.
@@ -64,7 +72,15 @@ impl Backend {
         } else if let Some(path) = url.strip_prefix("sqlite:") {
             Ok(Backend::Sqlite(path.to_owned()))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres(url.to_owned()))
+            // A server that does not answer must not hold a request for libpq's default of
+            // forever; an explicit `connect_timeout` in the URL wins.
+            let url = if url.contains("connect_timeout=") {
+                url.to_owned()
+            } else {
+                let joiner = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{joiner}connect_timeout={PG_CONNECT_TIMEOUT_SECONDS}")
+            };
+            Ok(Backend::Postgres(url))
         } else {
             Err(DbError::UnknownScheme(url.to_owned()))
         }
@@ -135,7 +151,13 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     let mut conn = backend.connect()?;
     run_migrations(&mut conn)?;
     drop(conn);
-    let pool = r2d2::Pool::builder().max_size(pool_size).build(DbManager { backend })?;
+    let pool = r2d2::Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(POOL_WAIT)
+        // Connections are opened on demand: a pool does not fail to build while the database
+        // is briefly away, and recovers without a restart when it returns.
+        .min_idle(Some(0))
+        .build_unchecked(DbManager { backend });
     Ok(pool)
 }
 
@@ -172,9 +194,74 @@ where
             Ok(value)
         }
         Err(e) => {
-            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            // SQLite rolls back by itself on some errors (a full disk): the rollback then fails
+            // with "no transaction is active", and the error that matters is the first one.
+            if let Err(rollback) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                tracing::warn!(error = %rollback, "rollback after a failed transaction");
+            }
             Err(e)
         }
+    }
+}
+
+/// Runs `f` while holding a PostgreSQL advisory lock (replicas take turns); on SQLite, where one
+/// writer at a time is the rule, it simply runs `f`.
+pub fn with_advisory_lock<T, E>(
+    conn: &mut DbConn,
+    key: i64,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_lock({key})")).execute(c)?;
+    }
+    let result = f(conn);
+    if let DbConn::Pg(c) = conn
+        && let Err(e) = diesel::sql_query(format!("SELECT pg_advisory_unlock({key})")).execute(c)
+    {
+        tracing::warn!(error = %e, "advisory unlock");
+    }
+    result
+}
+
+/// What a database error means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The disk (or SQLite's size limit) is full: nothing was written.
+    StorageFull,
+    /// The server went away or refused the connection.
+    Unreachable,
+    Other,
+}
+
+/// Classifies a database error by what the drivers say (diesel has no kinds for these).
+pub fn failure_kind(error: &diesel::result::Error) -> Failure {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(kind, info) => {
+            let message = info.message();
+            let full = ["database or disk is full", "No space left on device", "could not extend file", "disk full"];
+            let gone = [
+                "server closed the connection",
+                "terminating connection",
+                "connection to server",
+                "no connection to the server",
+                "Connection refused",
+                "the database system is shutting down",
+                "the database system is starting up",
+            ];
+            if full.iter().any(|f| message.contains(f)) {
+                Failure::StorageFull
+            } else if matches!(kind, DatabaseErrorKind::ClosedConnection) || gone.iter().any(|g| message.contains(g)) {
+                Failure::Unreachable
+            } else {
+                Failure::Other
+            }
+        }
+        Error::BrokenTransactionManager => Failure::Unreachable,
+        _ => Failure::Other,
     }
 }
 

@@ -275,7 +275,8 @@ pub struct UploadSummaryRow {
     pub rows_revised: i32,
     pub rows_unchanged: i32,
     pub outcome: String,
-    pub error_report: Option<String>,
+    /// Problems found (a rejected upload).
+    pub error_count: i32,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -293,6 +294,7 @@ pub struct UploadForm<'a> {
     pub rows_unchanged: i32,
     pub outcome: &'a str,
     pub error_report: Option<String>,
+    pub error_count: i32,
     pub raw: &'a [u8],
 }
 

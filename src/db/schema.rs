@@ -92,6 +92,7 @@ diesel::table! {
         rows_unchanged -> Integer,
         outcome -> Text,
         error_report -> Nullable<Text>,
+        error_count -> Integer,
         raw -> Binary,
     }
 }
@@ -130,6 +131,17 @@ diesel::table! {
         sha256 -> Text,
         claimed_by -> Text,
         claimed_at -> Timestamp,
+        upload_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        session_hash -> Text,
+        token_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -155,6 +167,7 @@ diesel::joinable!(targets -> plans (plan_id));
 diesel::joinable!(targets -> indicators (indicator_id));
 diesel::joinable!(actuals -> indicators (indicator_id));
 diesel::joinable!(actuals -> uploads (upload_id));
+diesel::joinable!(web_sessions -> api_tokens (token_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     plans,
@@ -165,5 +178,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     actuals,
     audit_log,
     inbox_claims,
-    reports
+    reports,
+    web_sessions
 );

@@ -1,11 +1,13 @@
 //! Pure types and rules of the model: no I/O, nothing from the rest of the crate.
 
+mod budget;
 mod indicator;
 mod period;
 mod plan;
 mod target;
 mod units;
 
+pub use budget::{Budget, CancelOnDrop, Stopped};
 pub use indicator::Indicator;
 pub use period::{Period, PeriodError};
 pub use plan::Plan;

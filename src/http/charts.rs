@@ -2,15 +2,15 @@
 //! an ETag of the bytes (a repeated request with If-None-Match costs no transfer).
 
 use actix_web::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::handlers::{judgement, lang};
-use super::with_conn;
 use crate::charts::{self, HEIGHT_RANGE, WIDTH_RANGE};
 use crate::db::{DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
+use crate::server::with_conn;
 use crate::status;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -75,6 +75,9 @@ fn chart_failed(e: charts::ChartError) -> AppError {
 
 /// A target's progress chart.
 #[utoipa::path(
+    get,
+    path = "/charts/targets/{file}",
+
     params(("file" = String, Path, description = "`{slug}.svg` or `{slug}.png`"), ChartQuery),
     responses(
         (status = 200, description = "the chart", content_type = "image/svg+xml"),
@@ -83,7 +86,6 @@ fn chart_failed(e: charts::ChartError) -> AppError {
         (status = 404, body = ErrorEnvelope)
     )
 )]
-#[get("/charts/targets/{file}")]
 pub async fn target_chart(
     req: HttpRequest,
     pool: web::Data<DbPool>,
@@ -109,6 +111,9 @@ pub async fn target_chart(
 
 /// A plan's overview: one bar per target.
 #[utoipa::path(
+    get,
+    path = "/charts/plans/{file}",
+
     params(("file" = String, Path, description = "`{slug}.svg` or `{slug}.png`"), ChartQuery),
     responses(
         (status = 200, description = "the chart", content_type = "image/svg+xml"),
@@ -117,7 +122,6 @@ pub async fn target_chart(
         (status = 404, body = ErrorEnvelope)
     )
 )]
-#[get("/charts/plans/{file}")]
 pub async fn plan_chart(
     req: HttpRequest,
     pool: web::Data<DbPool>,

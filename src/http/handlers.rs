@@ -1,16 +1,16 @@
 //! Read handlers: extract, query inside `web::block`, map to JSON.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{
     Health, IndicatorDetailDto, IndicatorDto, PlanDetailDto, PlanDto, TargetDetailDto, TargetDto, status_counts,
 };
-use super::with_conn;
 use crate::db::{self, DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::progress::{Method, Point, Status};
+use crate::server::with_conn;
 use crate::status::{self, Judgement};
 
 /// `?as_of=&method=`: the date and method of a judgement.
@@ -51,19 +51,43 @@ pub(crate) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Jud
 }
 
 /// Liveness and database reachability.
-#[utoipa::path(responses(
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    responses(
     (status = 200, body = Health),
-    (status = 503, description = "database unreachable", body = ErrorEnvelope)
+    (status = 503, description = "database unreachable", body = Health)
 ))]
-#[get("/healthz")]
-pub async fn healthz(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    with_conn(&pool, |conn| db::ping(conn).map_err(|e| AppError::Unavailable(e.into()))).await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok", database: "ok" }))
+pub async fn healthz(pool: web::Data<DbPool>) -> HttpResponse {
+    // Never waits long: a connection within a second, an answer within two, or "down" — a load
+    // balancer probing with a short timeout sees a clear 503 rather than its own timeout.
+    let pool = pool.clone();
+    let ping = web::block(move || {
+        let mut conn = pool.get_timeout(HEALTH_POOL_WAIT)?;
+        db::ping(&mut conn).map_err(AppError::from)
+    });
+    match tokio::time::timeout(HEALTH_ANSWER_WITHIN, ping).await {
+        Ok(Ok(Ok(()))) => HttpResponse::Ok().json(Health { status: "ok", database: "ok" }),
+        outcome => {
+            if let Ok(Ok(Err(e))) = &outcome {
+                tracing::warn!(error = %e, "health check: database");
+            }
+            HttpResponse::ServiceUnavailable()
+                .insert_header((actix_web::http::header::RETRY_AFTER, "10"))
+                .json(Health { status: "degraded", database: "down" })
+        }
+    }
 }
 
+/// How long the health check waits for a pooled connection, and for its whole answer.
+const HEALTH_POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+const HEALTH_ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Every current plan with its number of targets.
-#[utoipa::path(responses((status = 200, body = [PlanDto])))]
-#[get("/api/v1/plans")]
+#[utoipa::path(
+    get,
+    path = "/api/v1/plans",
+    responses((status = 200, body = [PlanDto])))]
 pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     let plans = with_conn(&pool, |conn| {
         let assessed = status::assess_list(conn, None, None, judgement(None, None)?)?;
@@ -86,6 +110,9 @@ pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppErro
 
 /// One plan with its targets.
 #[utoipa::path(
+    get,
+    path = "/api/v1/plans/{slug}",
+
     params(("slug" = String, Path, description = "plan slug"), JudgementQuery),
     responses(
         (status = 200, body = PlanDetailDto),
@@ -93,7 +120,6 @@ pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppErro
         (status = 404, body = ErrorEnvelope)
     )
 )]
-#[get("/api/v1/plans/{slug}")]
 pub async fn get_plan(
     pool: web::Data<DbPool>,
     slug: web::Path<String>,
@@ -118,8 +144,10 @@ pub async fn get_plan(
 }
 
 /// Every current indicator.
-#[utoipa::path(responses((status = 200, body = [IndicatorDto])))]
-#[get("/api/v1/indicators")]
+#[utoipa::path(
+    get,
+    path = "/api/v1/indicators",
+    responses((status = 200, body = [IndicatorDto])))]
 pub async fn list_indicators(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     let indicators =
         with_conn(&pool, |conn| Ok(queries::list_indicators(conn)?.iter().map(IndicatorDto::from).collect::<Vec<_>>()))
@@ -129,10 +157,12 @@ pub async fn list_indicators(pool: web::Data<DbPool>) -> Result<HttpResponse, Ap
 
 /// One indicator with the targets of every plan set on it.
 #[utoipa::path(
+    get,
+    path = "/api/v1/indicators/{slug}",
+
     params(("slug" = String, Path, description = "indicator slug")),
     responses((status = 200, body = IndicatorDetailDto), (status = 404, body = ErrorEnvelope))
 )]
-#[get("/api/v1/indicators/{slug}")]
 pub async fn get_indicator(pool: web::Data<DbPool>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let indicator = with_conn(&pool, move |conn| {
@@ -162,10 +192,12 @@ pub struct TargetFilter {
 
 /// Current targets, filtered by plan and/or indicator.
 #[utoipa::path(
+    get,
+    path = "/api/v1/targets",
+
     params(TargetFilter),
     responses((status = 200, body = [TargetDto]), (status = 400, body = ErrorEnvelope))
 )]
-#[get("/api/v1/targets")]
 pub async fn list_targets(pool: web::Data<DbPool>, filter: web::Query<TargetFilter>) -> Result<HttpResponse, AppError> {
     let TargetFilter { plan, indicator, status: wanted, as_of, method } = filter.into_inner();
     let judgement = judgement(as_of.as_deref(), method.as_deref())?;
@@ -198,6 +230,9 @@ pub async fn list_targets(pool: web::Data<DbPool>, filter: web::Query<TargetFilt
 
 /// One target with its citation, its verdict (with projection) and the series it rests on.
 #[utoipa::path(
+    get,
+    path = "/api/v1/targets/{slug}",
+
     params(("slug" = String, Path, description = "target slug"), JudgementQuery),
     responses(
         (status = 200, body = TargetDetailDto),
@@ -205,7 +240,6 @@ pub async fn list_targets(pool: web::Data<DbPool>, filter: web::Query<TargetFilt
         (status = 404, body = ErrorEnvelope)
     )
 )]
-#[get("/api/v1/targets/{slug}")]
 pub async fn get_target(
     pool: web::Data<DbPool>,
     slug: web::Path<String>,

@@ -1,14 +1,14 @@
 //! `GET /reports/status.pdf?plan=&as_of=&lang=&method=`: the status report as a PDF.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::handlers::{judgement, lang};
-use super::with_conn;
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorEnvelope};
 use crate::report::{self, ReportError, ReportOptions};
+use crate::server::{AppState, with_conn};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -25,25 +25,36 @@ pub struct ReportQuery {
 
 /// The status report as a PDF.
 #[utoipa::path(
+    get,
+    path = "/reports/status.pdf",
+
     params(ReportQuery),
     responses(
         (status = 200, description = "the report", content_type = "application/pdf"),
         (status = 400, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope)
+        (status = 404, body = ErrorEnvelope),
+        (status = 503, description = "busy with other reports; see Retry-After", body = ErrorEnvelope)
     )
 )]
-#[get("/reports/status.pdf")]
-pub async fn status_pdf(pool: web::Data<DbPool>, query: web::Query<ReportQuery>) -> Result<HttpResponse, AppError> {
+pub async fn status_pdf(
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
     let lang = lang(query.lang.as_deref())?;
     let options = ReportOptions { plan: query.plan.clone(), judgement, lang };
+    // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
+    let _slot = state.heavy_slot().await?;
     let pdf = with_conn(&pool, move |conn| {
         report::generate(conn, &options, crate::now()).map_err(|e| match e {
             ReportError::UnknownPlan(slug) => AppError::not_found("plan", slug),
             other => AppError::Internal(anyhow::anyhow!("report: {other}")),
         })
     })
-    .await?;
+    .await;
+    crate::server::release_memory();
+    let pdf = pdf?;
     let name = format!("plantrack-status-{}.pdf", judgement.as_of);
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
@@ -52,8 +63,10 @@ pub async fn status_pdf(pool: web::Data<DbPool>, query: web::Query<ReportQuery>)
 }
 
 /// Reports written on the schedule, newest first.
-#[utoipa::path(responses((status = 200, body = [crate::db::reports::ReportRow])))]
-#[get("/api/v1/reports")]
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports",
+    responses((status = 200, body = [crate::db::reports::ReportRow])))]
 pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     let rows = with_conn(&pool, move |conn| Ok::<_, AppError>(crate::db::reports::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(rows))
@@ -61,10 +74,12 @@ pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppEr
 
 /// One scheduled report's PDF.
 #[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}",
+
     params(("id" = i64, Path, description = "report id")),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorEnvelope))
 )]
-#[get("/api/v1/reports/{id}")]
 pub async fn get_report(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let row = with_conn(&pool, move |conn| {

@@ -2,19 +2,19 @@
 //! actuals of an indicator with their revision history.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::require;
-use super::{AppState, with_conn};
-use crate::auth::Role;
 use crate::db::models::{ActualRow, UploadSummaryRow};
 use crate::db::{DbPool, actuals, queries};
+use crate::domain::Budget;
 use crate::error::{AppError, ErrorEnvelope};
-use crate::ingest::{self, Encoding, IngestError, IngestReport, UploadRequest};
+use crate::ingest::{self, Encoding, IngestError, IngestReport, ProblemCount, Problems, UploadRequest};
+use crate::server::auth::Caller;
+use crate::server::{AppState, read_limited, with_conn, within};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -25,26 +25,6 @@ pub struct UploadQuery {
     pub encoding: Option<String>,
     /// File name to record for a raw `text/csv` body (multipart uploads carry their own).
     pub name: Option<String>,
-}
-
-/// Reads a stream into memory, refusing it as soon as it passes the limit.
-pub(crate) async fn read_limited<S, E>(mut stream: S, limit: usize) -> Result<Vec<u8>, AppError>
-where
-    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
-    E: std::fmt::Display,
-{
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest {
-            message: format!("the upload could not be read: {e}"),
-            details: serde_json::Value::Null,
-        })?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge { limit });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }
 
 /// The file of a multipart form: its name and bytes, from the field `file`.
@@ -65,49 +45,75 @@ async fn multipart_file(mut form: Multipart, limit: usize) -> Result<(Option<Str
     })
 }
 
-/// Uploads a CSV of actuals. Answers 201 with what changed, 200 for a dry run or bytes already
-/// uploaded (the original upload), 422 with every bad row (nothing written).
-#[utoipa::path(
-    params(UploadQuery),
-    request_body(content = String, content_type = "text/csv", description = "CSV: indicator,period,value[,region,note,source]"),
-    responses(
-        (status = 201, body = IngestReport),
-        (status = 200, description = "dry run, or the same bytes uploaded before", body = IngestReport),
-        (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope),
-        (status = 413, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope)
-    )
-)]
-#[post("/api/v1/uploads")]
-pub async fn create_upload(
-    req: HttpRequest,
+/// The body of an upload: a multipart form's file, or the whole body.
+async fn upload_body(
+    req: &HttpRequest,
     payload: web::Payload,
-    query: web::Query<UploadQuery>,
-    pool: web::Data<DbPool>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
-    let caller = require(&req, &pool, Role::Uploader).await?;
-    let limit = state.upload_limit_bytes;
+    limit: usize,
+) -> Result<(Option<String>, Vec<u8>), AppError> {
     let declared: Option<usize> =
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(AppError::PayloadTooLarge { limit });
     }
-    let encoding: Option<Encoding> = match query.encoding.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("encoding", reason))?),
-    };
     let is_multipart = req
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (file_name, bytes) = if is_multipart {
-        multipart_file(Multipart::new(req.headers(), payload), limit).await?
+    if is_multipart {
+        multipart_file(Multipart::new(req.headers(), payload), limit).await
     } else {
-        (None, read_limited(payload, limit).await?)
+        Ok((None, read_limited(payload, limit).await?))
+    }
+}
+
+/// An upload that did not finish, as the error the API answers.
+pub(crate) fn ingest_error(e: IngestError) -> AppError {
+    match e {
+        IngestError::Invalid { upload_id, problems } => AppError::InvalidUpload { upload_id, problems },
+        IngestError::Stopped(stopped) => AppError::TooSlow(stopped.to_string()),
+        IngestError::ClaimedElsewhere => {
+            AppError::Internal(anyhow::anyhow!("an upload that is not from the inbox met an inbox claim"))
+        }
+        IngestError::Db(e) => e.into(),
+    }
+}
+
+/// Uploads a CSV of actuals. Answers 201 with what changed, 200 for a dry run or bytes already
+/// uploaded (the original upload), 422 with the problems (nothing written).
+#[utoipa::path(
+    post,
+    path = "/api/v1/uploads",
+    params(UploadQuery),
+    request_body(content = String, content_type = "text/csv", description = "CSV: indicator,period,value[,region,note,source]"),
+    responses(
+        (status = 201, body = IngestReport),
+        (status = 200, description = "dry run, or the same bytes uploaded before", body = IngestReport),
+        (status = 400, body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 408, description = "the body did not arrive in time", body = ErrorEnvelope),
+        (status = 413, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+        (status = 503, description = "busy, too slow or the database is away; see Retry-After", body = ErrorEnvelope),
+        (status = 507, description = "the database's storage is full", body = ErrorEnvelope)
+    ),
+    security(("token" = []))
+)]
+pub async fn create_upload(
+    req: HttpRequest,
+    payload: web::Payload,
+    query: web::Query<UploadQuery>,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let encoding: Option<Encoding> = match query.encoding.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("encoding", reason))?),
     };
+    let (file_name, bytes) = within(state.body_timeout, upload_body(&req, payload, state.upload_limit_bytes)).await?;
     let request = UploadRequest {
         file_name: file_name.or_else(|| query.name.clone()).unwrap_or_else(|| "upload.csv".to_owned()),
         bytes,
@@ -115,26 +121,31 @@ pub async fn create_upload(
         channel: "http".to_owned(),
         encoding,
         dry_run: query.dry_run.unwrap_or(false),
+        inbox_claim: None,
     };
+    let _slot = state.heavy_slot().await?;
     let regions = state.regions.clone();
+    let budget = Budget::within(state.work_budget);
+    let stop_if_gone = budget.cancel_on_drop();
     let result =
-        with_conn(&pool, move |conn| Ok::<_, AppError>(ingest::ingest(conn, &request, &regions, crate::now()))).await?;
-    match result {
+        with_conn(&pool, move |conn| Ok(ingest::ingest(conn, &request, &regions, crate::now(), &budget))).await;
+    stop_if_gone.disarm();
+    crate::server::release_memory();
+    match result? {
         Ok(report) if report.dry_run || report.duplicate => Ok(HttpResponse::Ok().json(report)),
         Ok(report) => Ok(HttpResponse::Created().json(report)),
-        Err(IngestError::Invalid { upload_id, errors }) => Err(AppError::InvalidUpload { upload_id, errors }),
-        Err(IngestError::Db(e)) => Err(e.into()),
+        Err(e) => Err(ingest_error(e)),
     }
 }
 
-/// An upload as listed: everything but the raw bytes.
+/// An upload as listed: everything but the raw bytes and the problems (see `problems_url`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadDto {
     pub id: i64,
     pub file_name: String,
     pub sha256: String,
     pub size_bytes: i64,
-    pub received_at: chrono::NaiveDateTime,
+    pub received_at: chrono::DateTime<chrono::Utc>,
     pub uploaded_by: String,
     pub channel: String,
     pub rows_total: i32,
@@ -143,21 +154,22 @@ pub struct UploadDto {
     pub rows_unchanged: i32,
     /// `committed` or `rejected`.
     pub outcome: String,
-    #[schema(value_type = Object)]
-    pub errors: Option<serde_json::Value>,
+    /// Problems found (a rejected upload).
+    pub error_count: i32,
     pub raw_url: String,
+    pub problems_url: String,
 }
 
 impl From<UploadSummaryRow> for UploadDto {
     fn from(u: UploadSummaryRow) -> Self {
         UploadDto {
             raw_url: format!("/api/v1/uploads/{}/raw", u.id),
-            errors: u.error_report.as_deref().and_then(|r| serde_json::from_str(r).ok()),
+            problems_url: format!("/api/v1/uploads/{}/problems", u.id),
             id: u.id,
             file_name: u.file_name,
             sha256: u.sha256,
             size_bytes: u.size_bytes,
-            received_at: u.received_at,
+            received_at: u.received_at.and_utc(),
             uploaded_by: u.uploaded_by,
             channel: u.channel,
             rows_total: u.rows_total,
@@ -165,51 +177,132 @@ impl From<UploadSummaryRow> for UploadDto {
             rows_revised: u.rows_revised,
             rows_unchanged: u.rows_unchanged,
             outcome: u.outcome,
+            error_count: u.error_count,
         }
     }
 }
 
-/// Every upload, newest first.
-#[utoipa::path(responses((status = 200, body = [UploadDto])))]
-#[get("/api/v1/uploads")]
-pub async fn list_uploads(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let uploads = with_conn(&pool, move |conn| Ok::<_, AppError>(actuals::list_uploads(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(uploads.into_iter().map(UploadDto::from).collect::<Vec<_>>()))
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadListQuery {
+    /// At most this many uploads (1–1000, default 200).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+    /// Only uploads older than this one (its id): the `next_before` of the previous page.
+    pub before: Option<i64>,
 }
 
-/// One upload with its error report.
+/// One page of uploads, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadPage {
+    /// Every upload there is.
+    pub total: i64,
+    pub uploads: Vec<UploadDto>,
+    /// Pass as `before` for the next page; null on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// Uploads, newest first, a page at a time.
 #[utoipa::path(
-    params(("id" = i64, Path, description = "upload id")),
-    responses((status = 200, body = UploadDto), (status = 404, body = ErrorEnvelope))
+    get,
+    path = "/api/v1/uploads",
+    params(UploadListQuery),
+    responses((status = 200, body = UploadPage), (status = 400, body = ErrorEnvelope))
 )]
-#[get("/api/v1/uploads/{id}")]
-pub async fn get_upload(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let upload = with_conn(&pool, move |conn| {
-        actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
+pub async fn list_uploads(
+    pool: web::Data<DbPool>,
+    query: web::Query<UploadListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let limit = query.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::bad_parameter("limit", format!("{limit} is outside 1–1000")));
+    }
+    let before = query.before;
+    let (total, rows) = with_conn(&pool, move |conn| {
+        Ok::<_, AppError>((actuals::count_uploads(conn)?, actuals::list_uploads(conn, limit, before)?))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(UploadDto::from(upload)))
+    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|u| u.id)).flatten();
+    let uploads = rows.into_iter().map(UploadDto::from).collect();
+    Ok(HttpResponse::Ok().json(UploadPage { total, uploads, next_before }))
+}
+
+/// One upload, with its problems counted by kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadDetailDto {
+    #[serde(flatten)]
+    pub upload: UploadDto,
+    /// The problems counted by code and column (empty for a committed upload).
+    pub problem_summary: Vec<ProblemCount>,
+}
+
+/// One upload.
+#[utoipa::path(
+    get,
+    path = "/api/v1/uploads/{id}",
+    params(("id" = i64, Path, description = "upload id")),
+    responses((status = 200, body = UploadDetailDto), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
+)]
+pub async fn get_upload(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (upload, problems) = with_conn(&pool, move |conn| {
+        let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
+        Ok((upload, actuals::upload_problems(conn, id)?.flatten()))
+    })
+    .await?;
+    let problem_summary = problems.map(|p| Problems::from_stored(&p).summary).unwrap_or_default();
+    Ok(HttpResponse::Ok().json(UploadDetailDto { upload: UploadDto::from(upload), problem_summary }))
+}
+
+/// A rejected upload's problems: every one counted, the first 1000 listed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/uploads/{id}/problems",
+    params(("id" = i64, Path, description = "upload id")),
+    responses((status = 200, body = Problems), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
+)]
+pub async fn get_upload_problems(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let stored = with_conn(&pool, move |conn| {
+        actuals::upload_problems(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(stored.map(|p| Problems::from_stored(&p)).unwrap_or_default()))
+}
+
+/// `attachment` with the name as given (RFC 6266 `filename*`) and an ASCII fallback.
+pub(crate) fn attachment(name: &str) -> ContentDisposition {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii)];
+    if !name.is_ascii() {
+        parameters.push(DispositionParam::FilenameExt(actix_web::http::header::ExtendedValue {
+            charset: actix_web::http::header::Charset::Ext("UTF-8".to_owned()),
+            language_tag: None,
+            value: name.as_bytes().to_vec(),
+        }));
+    }
+    ContentDisposition { disposition: DispositionType::Attachment, parameters }
 }
 
 /// The bytes of an upload exactly as received.
 #[utoipa::path(
+    get,
+    path = "/api/v1/uploads/{id}/raw",
     params(("id" = i64, Path, description = "upload id")),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorEnvelope))
+    responses(
+        (status = 200, content_type = "application/octet-stream", body = String),
+        (status = 400, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope)
+    )
 )]
-#[get("/api/v1/uploads/{id}/raw")]
 pub async fn get_upload_raw(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (name, raw) = with_conn(&pool, move |conn| {
         actuals::upload_raw(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })
     .await?;
-    let ascii_name: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{ascii_name}\"")))
-        .body(raw))
+    Ok(HttpResponse::Ok().content_type("application/octet-stream").insert_header(attachment(&name)).body(raw))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -253,10 +346,12 @@ impl From<ActualRow> for ActualDto {
 
 /// An indicator's actuals (current values; every revision with `?history=true`).
 #[utoipa::path(
+    get,
+    path = "/api/v1/indicators/{slug}/actuals",
+
     params(("slug" = String, Path, description = "indicator slug"), ActualsQuery),
     responses((status = 200, body = [ActualDto]), (status = 404, body = ErrorEnvelope))
 )]
-#[get("/api/v1/indicators/{slug}/actuals")]
 pub async fn indicator_actuals(
     pool: web::Data<DbPool>,
     slug: web::Path<String>,

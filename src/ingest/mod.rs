@@ -3,6 +3,7 @@
 
 mod decode;
 mod parse;
+mod problems;
 mod validate;
 
 use std::collections::{HashMap, HashSet};
@@ -15,55 +16,10 @@ use sha2::{Digest, Sha256};
 use crate::catalog::Regions;
 use crate::db::models::{UploadForm, UploadSummaryRow};
 use crate::db::{DbConn, access, actuals, queries, write_tx};
-use crate::domain::Period;
+use crate::domain::{Budget, Period, Stopped};
 
 pub use decode::Encoding;
-
-/// One problem in an upload, where a clerk can find it.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct RowError {
-    /// File line, counting the header as line 1; 0 for the file as a whole.
-    pub line: usize,
-    pub column: Option<String>,
-    /// The cell as written.
-    pub value: Option<String>,
-    pub reason: String,
-    /// The same reason in Chinese, for the pages (empty in reports stored before it existed).
-    #[serde(default)]
-    pub reason_zh: String,
-}
-
-/// Why a cell or a file is refused, in English and in Chinese.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Why {
-    pub en: String,
-    pub zh: String,
-}
-
-pub fn why(en: impl Into<String>, zh: impl Into<String>) -> Why {
-    Why { en: en.into(), zh: zh.into() }
-}
-
-impl RowError {
-    fn file(why: Why) -> RowError {
-        RowError::at(0, None, None, why)
-    }
-
-    fn at(line: usize, column: Option<&str>, value: Option<&str>, why: Why) -> RowError {
-        RowError {
-            line,
-            column: column.map(str::to_owned),
-            value: value.map(str::to_owned),
-            reason: why.en,
-            reason_zh: why.zh,
-        }
-    }
-
-    /// The reason in the page's language (English where no Chinese was stored).
-    pub fn reason_in(&self, chinese: bool) -> &str {
-        if chinese && !self.reason_zh.is_empty() { &self.reason_zh } else { &self.reason }
-    }
-}
+pub use problems::{ProblemCount, ProblemLog, Problems, RowError, Why, clip, why};
 
 /// What validation needs to know about an indicator.
 #[derive(Debug, Clone)]
@@ -137,19 +93,40 @@ pub struct Prepared<'r> {
     pub encoding: Encoding,
 }
 
+/// Why a file was not prepared: its problems, or the work was stopped.
+#[derive(Debug)]
+pub enum NotPrepared {
+    Invalid(Problems),
+    Stopped(Stopped),
+}
+
+impl From<Stopped> for NotPrepared {
+    fn from(stopped: Stopped) -> Self {
+        NotPrepared::Stopped(stopped)
+    }
+}
+
 /// Decodes, parses and validates; all problems or all rows.
 pub fn prepare<'r>(
     bytes: &[u8],
     encoding: Option<Encoding>,
     reference: &'r Reference,
-) -> Result<Prepared<'r>, Vec<RowError>> {
-    let decoded = decode::decode(bytes, encoding).map_err(|why| vec![RowError::file(why)])?;
-    let table = parse::read_table(&decoded.text)?;
+    budget: &Budget,
+) -> Result<Prepared<'r>, NotPrepared> {
+    let decoded = decode::decode(bytes, encoding).map_err(|why| NotPrepared::Invalid(Problems::file(why)))?;
+    budget.check()?;
+    let table = parse::read_table(&decoded.text).map_err(NotPrepared::Invalid)?;
     if table.len() == 0 {
-        return Err(vec![RowError::file(why("the file has a header but no data rows", "文件只有表头，没有数据行"))]);
+        let why = why("no_rows", "the file has a header but no data rows", "文件只有表头，没有数据行");
+        return Err(NotPrepared::Invalid(Problems::file(why)));
     }
-    let (rows, errors) = validate::validate_rows(&table, reference);
-    if errors.is_empty() { Ok(Prepared { rows, encoding: decoded.encoding }) } else { Err(errors) }
+    budget.check()?;
+    let (rows, problems) = validate::validate_rows(&table, reference, budget)?;
+    if problems.is_empty() {
+        Ok(Prepared { rows, encoding: decoded.encoding })
+    } else {
+        Err(NotPrepared::Invalid(problems.finish()))
+    }
 }
 
 /// Who sent a file and how.
@@ -162,6 +139,16 @@ pub struct UploadRequest {
     pub channel: String,
     pub encoding: Option<Encoding>,
     pub dry_run: bool,
+    /// For an inbox file: the claim written in the same transaction as the upload, so that a
+    /// crash before the commit leaves the file to be taken again.
+    pub inbox_claim: Option<InboxClaim>,
+}
+
+/// An inbox file's claim: its name and time (`name@mtime`), and which replica took it.
+#[derive(Debug, Clone)]
+pub struct InboxClaim {
+    pub key: String,
+    pub replica: String,
 }
 
 /// What an upload changes (or, in a dry run, would change) for one row.
@@ -203,11 +190,20 @@ pub struct IngestReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("the upload has {} problem(s); nothing was written", .errors.len())]
-    Invalid { upload_id: Option<i64>, errors: Vec<RowError> },
+    #[error("the upload has {} problem(s); nothing was written", .problems.total)]
+    Invalid { upload_id: Option<i64>, problems: Problems },
+    #[error(transparent)]
+    Stopped(#[from] Stopped),
+    /// Another replica claimed the same inbox file first.
+    #[error("another server took this inbox file")]
+    ClaimedElsewhere,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
+
+/// Above this many rows written, PostgreSQL's statistics are refreshed at once: the query planner
+/// would otherwise go on planning for the table as it was until autovacuum gets to it.
+const ANALYZE_AFTER_ROWS: usize = 10_000;
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -221,6 +217,7 @@ pub fn ingest(
     request: &UploadRequest,
     regions: &Regions,
     now: NaiveDateTime,
+    budget: &Budget,
 ) -> Result<IngestReport, IngestError> {
     let sha256 = sha256_hex(&request.bytes);
     if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
@@ -228,12 +225,13 @@ pub fn ingest(
     }
     let reference = Reference::load(conn, regions.clone(), now.date())?;
     let started = std::time::Instant::now();
-    let prepared = match prepare(&request.bytes, request.encoding, &reference) {
+    let prepared = match prepare(&request.bytes, request.encoding, &reference, budget) {
         Ok(prepared) => prepared,
-        Err(errors) => {
+        Err(NotPrepared::Stopped(stopped)) => return Err(stopped.into()),
+        Err(NotPrepared::Invalid(problems)) => {
             let upload_id =
-                if request.dry_run { None } else { Some(record_rejection(conn, request, &sha256, &errors, now)?) };
-            return Err(IngestError::Invalid { upload_id, errors });
+                if request.dry_run { None } else { Some(record_rejection(conn, request, &sha256, &problems, now)?) };
+            return Err(IngestError::Invalid { upload_id, problems });
         }
     };
     tracing::debug!(elapsed = ?started.elapsed(), "file checked");
@@ -242,9 +240,16 @@ pub fn ingest(
         let plan = plan_changes(conn, &prepared.rows, &slugs)?;
         return Ok(plan.report(request, sha256, prepared.encoding, None));
     }
+    budget.check()?;
     let committed = std::time::Instant::now();
-    let report = write_tx(conn, |conn| {
-        // Checked again inside the transaction: two replicas may race with the same file.
+    let mut indicator_ids: Vec<i64> = prepared.rows.iter().map(|r| r.indicator_id).collect();
+    indicator_ids.sort_unstable();
+    indicator_ids.dedup();
+    let report = write_tx::<_, IngestError>(conn, |conn| {
+        // Uploads of the same bytes, or of figures for the same indicators, take turns here:
+        // the later one then sees what the earlier one wrote (a duplicate, or current values
+        // to revise) instead of failing on a unique index.
+        actuals::lock_for_upload(conn, &sha256, &indicator_ids)?;
         if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
             return Ok(duplicate_report(original, false));
         }
@@ -266,9 +271,11 @@ pub fn ingest(
                 rows_unchanged: plan.unchanged as i32,
                 outcome: "committed",
                 error_report: None,
+                error_count: 0,
                 raw: &request.bytes,
             },
         )?;
+        claim(conn, request, &sha256, upload_id, now)?;
         tracing::debug!(elapsed = ?started.elapsed(), "upload recorded");
         actuals::supersede(conn, &plan.superseded_ids, now)?;
         // Inserted in index order, so each index insert lands next to the previous one instead
@@ -277,6 +284,7 @@ pub fn ingest(
         tracing::debug!(elapsed = ?started.elapsed(), rows = order.len(), "rows ordered");
         // Built a batch at a time: a million rows' values at once would cost ~100 MB more.
         for batch in order.chunks(actuals::COPY_CHUNK_ROWS) {
+            budget.check()?;
             let values: Vec<actuals::NewActual> = batch
                 .par_iter()
                 .map(|&(_, i)| {
@@ -299,14 +307,34 @@ pub fn ingest(
             conn,
             &request.uploaded_by,
             "upload.commit",
-            &format!("upload {upload_id} ({})", request.file_name),
+            &format!("upload {upload_id} ({})", clip(&request.file_name)),
             Some(format!("{} new, {} revised, {} unchanged", plan.new, plan.revised, plan.unchanged)),
             now,
         )?;
         Ok(plan.report(request, sha256.clone(), prepared.encoding, Some(upload_id)))
     });
     tracing::debug!(elapsed = ?committed.elapsed(), "transaction ended");
-    report
+    let report = report?;
+    if report.rows_new + report.rows_revised >= ANALYZE_AFTER_ROWS {
+        actuals::refresh_statistics(conn)?;
+    }
+    Ok(report)
+}
+
+/// Writes the inbox claim of `request`, if it has one; another replica's claim stops the upload.
+fn claim(
+    conn: &mut DbConn,
+    request: &UploadRequest,
+    sha256: &str,
+    upload_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), IngestError> {
+    match &request.inbox_claim {
+        Some(c) if !access::claim_inbox_file(conn, &c.key, sha256, &c.replica, upload_id, now)? => {
+            Err(IngestError::ClaimedElsewhere)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The rows to write, in the order of the indexes on (indicator, region, period): one integer
@@ -334,9 +362,9 @@ fn record_rejection(
     conn: &mut DbConn,
     request: &UploadRequest,
     sha256: &str,
-    errors: &[RowError],
+    problems: &Problems,
     now: NaiveDateTime,
-) -> diesel::QueryResult<i64> {
+) -> Result<i64, IngestError> {
     write_tx(conn, |conn| {
         let id = actuals::insert_upload(
             conn,
@@ -352,17 +380,19 @@ fn record_rejection(
                 rows_revised: 0,
                 rows_unchanged: 0,
                 outcome: "rejected",
-                error_report: serde_json::to_string(errors).ok(),
+                error_report: serde_json::to_string(problems).ok(),
+                error_count: i32::try_from(problems.total).unwrap_or(i32::MAX),
                 raw: &request.bytes,
             },
         )?;
-        let subject = format!("upload {id} ({})", request.file_name);
+        claim(conn, request, sha256, id, now)?;
+        let subject = format!("upload {id} ({})", clip(&request.file_name));
         access::audit(
             conn,
             &request.uploaded_by,
             "upload.reject",
             &subject,
-            Some(format!("{} problem(s)", errors.len())),
+            Some(format!("{} problem(s)", problems.total)),
             now,
         )?;
         Ok(id)
@@ -499,14 +529,16 @@ pub fn load_seed_actuals(
             channel: "seed".to_owned(),
             encoding: None,
             dry_run: false,
+            inbox_claim: None,
         };
-        match ingest(conn, &request, regions, now) {
+        match ingest(conn, &request, regions, now, &Budget::unlimited()) {
             Ok(report) => reports.push(report),
-            Err(IngestError::Invalid { errors, .. }) => {
-                let listed: Vec<String> = errors.iter().map(|e| format!("line {}: {}", e.line, e.reason)).collect();
+            Err(IngestError::Invalid { problems, .. }) => {
+                let listed: Vec<String> =
+                    problems.errors.iter().map(|e| format!("line {}: {}", e.line, e.reason)).collect();
                 anyhow::bail!("seed file {} is invalid:\n  {}", path.display(), listed.join("\n  "));
             }
-            Err(IngestError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(reports)
@@ -530,7 +562,7 @@ pub struct SeedCheck {
 }
 
 /// The problems of one file, by name.
-pub type FileProblems = (String, Vec<RowError>);
+pub type FileProblems = (String, Problems);
 
 /// Checks the seed CSVs against the catalog without a database: every row valid (the problems of
 /// each file otherwise), and the facts that different files report differently.
@@ -578,11 +610,12 @@ pub fn check_seed_files(
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                problems.push((name, vec![RowError::file(why(format!("cannot read: {e}"), format!("无法读取：{e}")))]));
+                let why = why("unreadable", format!("cannot read: {e}"), format!("无法读取：{e}"));
+                problems.push((name, Problems::file(why)));
                 continue;
             }
         };
-        match prepare(&bytes, None, &reference) {
+        match prepare(&bytes, None, &reference, &Budget::unlimited()) {
             Ok(prepared) => {
                 rows_total += prepared.rows.len();
                 for row in prepared.rows {
@@ -592,7 +625,11 @@ pub fn check_seed_files(
                         .push((format!("{name}:{}", row.line), row.value));
                 }
             }
-            Err(errors) => problems.push((name, errors)),
+            Err(NotPrepared::Invalid(found)) => problems.push((name, found)),
+            Err(NotPrepared::Stopped(stopped)) => {
+                let why = why("stopped", stopped.to_string(), "检查被中止");
+                problems.push((name, Problems::file(why)));
+            }
         }
     }
     if !problems.is_empty() {

@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use polars::prelude::*;
 
-use super::{RowError, why};
+use super::{Problems, RowError, clip, why};
 
 /// The columns of the upload format, after header aliases are resolved.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["indicator", "period", "value"];
@@ -52,14 +52,28 @@ fn separator(header: &str) -> u8 {
     if header.matches('\t').count() > header.matches(',').count() { b'\t' } else { b',' }
 }
 
+/// The most columns a header may have: the six of the format, with room for wide tables.
+pub const MAX_COLUMNS: usize = 200;
+/// The longest header line: a header names a few columns.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// The text without blank lines, the file line each record starts on, and the line of a quote
+/// that is never closed.
+struct Records<'t> {
+    text: Cow<'t, str>,
+    lines: Vec<usize>,
+    unclosed_quote: Option<usize>,
+}
+
 /// Drops lines that hold nothing but separators and spaces (outside quotes) and records the line
 /// each remaining record starts on. A quoted value may span lines.
 /// The text itself when it has no blank line (the usual case: no copy).
-fn without_blank_lines(text: &str, sep: char) -> (Cow<'_, str>, Vec<usize>) {
+fn without_blank_lines(text: &str, sep: char) -> Records<'_> {
     let blank = |line: &str| line.chars().all(|c| c == sep || c.is_whitespace());
     let mut kept: Option<String> = None;
     let mut record_lines = Vec::new();
     let mut in_quotes = false;
+    let mut quote_opened = 0;
     let mut offset = 0;
     for (index, raw_line) in text.split('\n').enumerate() {
         // The empty remainder after the final newline is the end of the file, not a blank line.
@@ -69,8 +83,11 @@ fn without_blank_lines(text: &str, sep: char) -> (Cow<'_, str>, Vec<usize>) {
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
 
         let starts_record = !in_quotes;
-        if line.contains('"') {
-            in_quotes ^= line.matches('"').count() % 2 == 1;
+        if line.contains('"') && line.matches('"').count() % 2 == 1 {
+            in_quotes = !in_quotes;
+            if in_quotes {
+                quote_opened = index + 1;
+            }
         }
         let skip = starts_record && blank(line);
         if skip && kept.is_none() {
@@ -89,60 +106,168 @@ fn without_blank_lines(text: &str, sep: char) -> (Cow<'_, str>, Vec<usize>) {
             kept.push('\n');
         }
     }
-    (kept.map_or(Cow::Borrowed(text), Cow::Owned), record_lines)
+    Records {
+        text: kept.map_or(Cow::Borrowed(text), Cow::Owned),
+        lines: record_lines,
+        unclosed_quote: in_quotes.then_some(quote_opened),
+    }
 }
 
-/// Reads the CSV text. Header problems (missing or unknown columns) are returned as errors on
-/// line 1; a file polars cannot read at all is one error naming why.
-pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
+/// The header's cells as written (quotes resolved), or why the header cannot be used.
+fn header_cells(text: &str, sep: u8, line: usize) -> Result<Vec<String>, Vec<RowError>> {
+    let first = text.split('\n').next().unwrap_or("");
+    if first.len() > MAX_HEADER_BYTES {
+        return Err(vec![RowError::at(
+            line,
+            None,
+            None,
+            why(
+                "header_too_long",
+                format!("the header line is {} bytes long: a header names the columns {}", first.len(), columns_en()),
+                format!("表头行长达 {} 字节：表头应为各列的名称（{}）", first.len(), columns_en()),
+            ),
+        )]);
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).delimiter(sep).from_reader(first.as_bytes());
+    let record = reader.records().next().and_then(Result::ok).unwrap_or_default();
+    let cells: Vec<String> = record.iter().map(|c| c.to_owned()).collect();
+    if cells.len() > MAX_COLUMNS {
+        return Err(vec![RowError::at(
+            line,
+            None,
+            None,
+            why(
+                "too_many_columns",
+                format!("the header has {} columns; at most {MAX_COLUMNS} are read", cells.len()),
+                format!("表头有 {} 列；最多读取 {MAX_COLUMNS} 列", cells.len()),
+            ),
+        )]);
+    }
+    Ok(cells)
+}
+
+fn columns_en() -> String {
+    format!("{}, optionally {}", REQUIRED_COLUMNS.join(", "), OPTIONAL_COLUMNS.join(", "))
+}
+
+/// Records with more fields than the header, each with its file line: what polars refuses
+/// without saying where.
+fn extra_fields(text: &str, sep: u8, header_len: usize, lines: &[usize]) -> Vec<RowError> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sep).from_reader(text.as_bytes());
+    let mut errors = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let Ok(record) = record else { continue };
+        if record.len() > header_len {
+            let line = lines.get(index).copied().unwrap_or(0);
+            errors.push(RowError::at(
+                line,
+                None,
+                None,
+                why(
+                    "extra_fields",
+                    format!(
+                        "this row has {} fields but the header has {header_len}: a value with a comma must be in double quotes",
+                        record.len()
+                    ),
+                    format!("该行有 {} 个字段，而表头只有 {header_len} 列：含逗号的数值须用英文双引号括起", record.len()),
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// Reads the CSV text. Header problems (missing, unknown or repeated columns) are returned as
+/// errors on the header's line; rows polars cannot split are listed with their lines.
+pub fn read_table(text: &str) -> Result<Table, Problems> {
     let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let sep = separator(header);
-    let (cleaned, record_lines) = without_blank_lines(text, sep as char);
-    if record_lines.is_empty() {
-        return Err(vec![RowError::file(why(
+    let records = without_blank_lines(text, sep as char);
+    if records.lines.is_empty() {
+        return Err(Problems::file(why(
+            "empty_file",
             "the file is empty: expected a header row and data rows",
             "文件是空的：应有一行表头和若干数据行",
-        ))]);
+        )));
     }
-    let header_line = record_lines[0];
+    let header_line = records.lines[0];
+    if let Some(line) = records.unclosed_quote {
+        return Err(Problems::from(vec![RowError::at(
+            line,
+            None,
+            None,
+            why(
+                "unclosed_quote",
+                "a double quote opened on this line is never closed: the rest of the file would be one value",
+                "此行的英文双引号没有闭合：文件其余部分都会被当作一个数值",
+            ),
+        )]));
+    }
+    let cells = header_cells(&records.text, sep, header_line).map_err(Problems::from)?;
+    let renamed = check_header(&cells, header_line).map_err(Problems::from)?;
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_parse_options(CsvParseOptions::default().with_separator(sep).with_quote_char(Some(b'"')))
-        .into_reader_with_file_handle(Cursor::new(cleaned.as_bytes()))
+        .into_reader_with_file_handle(Cursor::new(records.text.as_bytes()))
         .finish()
         .map_err(|e| {
-            let cause = e.to_string();
-            let cause = first_line(&cause);
-            vec![RowError::file(why(
-                format!("the file cannot be read as CSV: {cause}"),
-                format!("文件无法按 CSV 读取：{cause}"),
-            ))]
+            let listed = extra_fields(&records.text, sep, cells.len(), &records.lines);
+            if listed.is_empty() {
+                let cause = e.to_string();
+                let cause = clip(first_line(&cause));
+                Problems::file(why(
+                    "csv_syntax",
+                    format!("the file cannot be read as CSV: {cause}"),
+                    format!("文件无法按 CSV 读取：{cause}"),
+                ))
+            } else {
+                Problems::from(listed)
+            }
         })?;
+    let mut frame = frame;
+    // One chunk per column: validation reads cells by row, and a row lookup in a many-chunk
+    // column has to find its chunk first.
+    frame.rechunk_mut_par();
+    frame.set_column_names(&renamed.iter().map(String::as_str).collect::<Vec<_>>()).map_err(|e| {
+        Problems::file(why("csv_syntax", format!("cannot name the columns: {e}"), format!("无法命名各列：{e}")))
+    })?;
+    Ok(Table { frame, lines: records.lines[1..].to_vec() })
+}
 
+/// The canonical name of every header cell, or every problem with the header.
+fn check_header(cells: &[String], header_line: usize) -> Result<Vec<String>, Vec<RowError>> {
     let mut errors = Vec::new();
     let mut renamed: Vec<String> = Vec::new();
-    for name in frame.get_column_names() {
+    for (index, name) in cells.iter().enumerate() {
         match canonical_column(name) {
             Some(canonical) if renamed.iter().any(|r| r == canonical) => errors.push(RowError::at(
                 header_line,
                 Some(name),
                 None,
-                why(format!("column `{canonical}` appears twice"), format!("列“{canonical}”出现了两次")),
+                why(
+                    "duplicate_column",
+                    format!("column `{canonical}` appears twice (as `{}`)", clip(name)),
+                    format!("列“{canonical}”出现了两次（“{}”）", clip(name)),
+                ),
             )),
             Some(canonical) => renamed.push(canonical.to_owned()),
             None => {
                 let (required, optional) = (REQUIRED_COLUMNS.join(", "), OPTIONAL_COLUMNS.join(", "));
+                let shown = clip(name);
                 errors.push(RowError::at(
                     header_line,
                     Some(name),
                     None,
                     why(
-                        format!("unknown column `{name}`: the columns are {required} (required) and {optional} (optional)"),
-                        format!("未知的列“{name}”：必填列为 指标、期间、数值（{required}），可选列为 地区、备注、来源（{optional}）"),
+                        "unknown_column",
+                        format!("unknown column `{shown}`: the columns are {required} (required) and {optional} (optional)"),
+                        format!("未知的列“{shown}”：必填列为 指标、期间、数值（{required}），可选列为 地区、备注、来源（{optional}）"),
                     ),
                 ));
-                renamed.push(name.to_string());
+                // A placeholder that cannot clash with a real column name.
+                renamed.push(format!("\u{1}column{index}"));
             }
         }
     }
@@ -154,6 +279,7 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
             None,
             None,
             why(
+                "missing_column",
                 format!(
                     "missing column(s) {}: the header must have {required} (指标, 期间, 数值), optionally {optional}",
                     missing.join(", ")
@@ -165,17 +291,7 @@ pub fn read_table(text: &str) -> Result<Table, Vec<RowError>> {
             ),
         ));
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut frame = frame;
-    // One chunk per column: validation reads cells by row, and a row lookup in a many-chunk
-    // column has to find its chunk first.
-    frame.rechunk_mut_par();
-    frame.set_column_names(&renamed.iter().map(String::as_str).collect::<Vec<_>>()).map_err(|e| {
-        vec![RowError::file(why(format!("cannot name the columns: {e}"), format!("无法命名各列：{e}")))]
-    })?;
-    Ok(Table { frame, lines: record_lines[1..].to_vec() })
+    if errors.is_empty() { Ok(renamed) } else { Err(errors) }
 }
 
 fn first_line(message: &str) -> &str {
@@ -188,12 +304,13 @@ mod tests {
 
     #[test]
     fn blank_lines_are_dropped_and_records_keep_their_file_lines() {
-        let (kept, lines) = without_blank_lines("a,b\n\n1,2\n,,\n\"x\ny\",3\n  \n4,5\n", ',');
-        assert_eq!(lines, vec![1, 3, 5, 8]);
-        assert_eq!(kept, "a,b\n1,2\n\"x\ny\",3\n4,5\n");
-        let (same, lines) = without_blank_lines("a,b\n1,2\n", ',');
-        assert!(matches!(same, Cow::Borrowed(_)), "no blank line: no copy");
-        assert_eq!(lines, vec![1, 2]);
+        let records = without_blank_lines("a,b\n\n1,2\n,,\n\"x\ny\",3\n  \n4,5\n", ',');
+        assert_eq!(records.lines, vec![1, 3, 5, 8]);
+        assert_eq!(records.text, "a,b\n1,2\n\"x\ny\",3\n4,5\n");
+        assert_eq!(records.unclosed_quote, None);
+        let same = without_blank_lines("a,b\n1,2\n", ',');
+        assert!(matches!(same.text, Cow::Borrowed(_)), "no blank line: no copy");
+        assert_eq!(same.lines, vec![1, 2]);
     }
 
     #[test]
@@ -212,9 +329,31 @@ mod tests {
 
     #[test]
     fn missing_and_unknown_columns_are_reported_together() {
-        let errors = read_table("indicator,when,value,colour\nftth,2020,70,red\n").unwrap_err();
+        let errors = read_table("indicator,when,value,colour\nftth,2020,70,red\n").unwrap_err().errors;
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors.iter().any(|e| e.column.as_deref() == Some("when") && e.reason.contains("unknown column")));
         assert!(errors.iter().any(|e| e.reason.contains("missing column(s) period")));
+    }
+
+    #[test]
+    fn rows_that_cannot_be_split_are_listed_with_their_lines() {
+        let problems =
+            read_table("indicator,period,value\nftth,2020,70\nftth,2021,71,extra\n\nftth,2022,1,2,3\n").unwrap_err();
+        let lines: Vec<usize> = problems.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![3, 5], "{problems:?}");
+        assert!(problems.errors.iter().all(|e| e.code == "extra_fields"));
+        let unclosed = read_table("indicator,period,value\nftth,2020,70\nftth,\"2021,71\nftth,2022,1\n").unwrap_err();
+        assert_eq!((unclosed.errors[0].line, unclosed.errors[0].code.as_str()), (3, "unclosed_quote"));
+    }
+
+    #[test]
+    fn a_repeated_column_is_named_as_written_and_huge_headers_are_refused() {
+        let problems = read_table("indicator,period,value,数值\nftth,2020,70,71\n").unwrap_err();
+        assert_eq!(problems.errors[0].column.as_deref(), Some("数值"), "{problems:?}");
+        assert!(problems.errors[0].reason.contains("`value` appears twice (as `数值`)"));
+        let wide = format!("indicator,period,value{}\nftth,2020,70\n", ",".repeat(1_000));
+        assert_eq!(read_table(&wide).unwrap_err().errors[0].code, "too_many_columns");
+        let long = format!("indicator,period,value,{}\nftth,2020,70,1\n", "x".repeat(100_000));
+        assert_eq!(read_table(&long).unwrap_err().errors[0].code, "header_too_long");
     }
 }

@@ -1,5 +1,6 @@
-//! Row checks: every row is checked and every problem reported, each with its line, column, the
-//! raw value and a reason a clerk understands.
+//! Row checks: every row is checked and every problem counted, each with its line, column, the
+//! raw value and a reason a clerk understands. Work is bounded: suggestions are computed for the
+//! first few unknown names only, and the check stops when its budget says so.
 
 use std::collections::HashMap;
 
@@ -7,8 +8,17 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::parse::Table;
-use super::{IndicatorInfo, Reference, RowError, ValidRow, Why, why};
-use crate::domain::Period;
+use super::{IndicatorInfo, ProblemLog, Reference, RowError, ValidRow, Why, clip, why};
+use crate::domain::{Budget, Period, Stopped};
+
+/// The longest text a cell may hold. Notes and sources are a sentence or a file:line, and a
+/// 10 MB note would make its target page 10 MB.
+pub const MAX_CELL_BYTES: usize = 4096;
+/// "Did you mean" is worked out for this many distinct unknown indicator names; each costs a
+/// comparison with every indicator.
+const SUGGESTED_NAMES: usize = 20;
+/// Rows checked between looks at the budget.
+const ROWS_PER_CHECK: usize = 4096;
 
 /// Full-width forms that Chinese input methods produce, mapped to ASCII.
 fn to_half_width(raw: &str) -> String {
@@ -42,7 +52,11 @@ fn strip_thousands_separators(number: &str) -> Result<String, Why> {
     if well_formed {
         Ok(number.replace(',', ""))
     } else {
-        Err(why("a comma here is ambiguous: write 1234.5 or 1,234.5", "此处的逗号含义不明：请写 1234.5 或 1,234.5"))
+        Err(why(
+            "value_invalid",
+            "a comma here is ambiguous: write 1234.5 or 1,234.5",
+            "此处的逗号含义不明：请写 1234.5 或 1,234.5",
+        ))
     }
 }
 
@@ -66,19 +80,33 @@ fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<Value
     }
     let number = match text.strip_suffix('%') {
         Some(rest) if indicator.is_none_or(|i| i.unit == "%") => rest.trim().to_owned(),
-        Some(_) => return Err(why("a % sign fits only an indicator measured in %", "只有以 % 计量的指标才能带 % 号")),
+        Some(_) => {
+            return Err(why(
+                "value_unit",
+                "a % sign fits only an indicator measured in %",
+                "只有以 % 计量的指标才能带 % 号",
+            ));
+        }
         None => text,
     };
     strip_thousands_separators(&number).map(ValueText::Number)
 }
 
 fn empty_value() -> Why {
-    why("empty value", "数值为空")
+    why("value_empty", "empty value", "数值为空")
+}
+
+/// A number that was written with significant digits but reads as zero (`1e-400`): too small to
+/// store, not zero.
+fn underflows(text: &str, value: f64) -> bool {
+    value == 0.0
+        && text.split(['e', 'E']).next().is_some_and(|mantissa| mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)))
 }
 
 /// A period cell that is not a period, with the forms that are.
-fn period_forms(en: &str, zh: &str) -> Why {
+fn period_forms(code: &'static str, en: &str, zh: &str) -> Why {
     why(
+        code,
         format!("{en}: write 2020, 2020-Q3, 2020-07 or 2020-07-31"),
         format!("{zh}：请写成 2020、2020-Q3、2020-07 或 2020-07-31"),
     )
@@ -102,6 +130,26 @@ fn cell(column: Option<&StringChunked>, row: usize) -> Option<&str> {
     column.and_then(|c| c.get(row)).map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A cell's text may not hold control characters (tabs and line breaks aside: a quoted value may
+/// span lines) and may not be longer than [`MAX_CELL_BYTES`].
+fn check_text(raw: &str) -> Result<(), Why> {
+    if raw.len() > MAX_CELL_BYTES {
+        return Err(why(
+            "cell_too_long",
+            format!("{} bytes: a cell holds at most {MAX_CELL_BYTES} bytes", raw.len()),
+            format!("{} 字节：一个单元格最多 {MAX_CELL_BYTES} 字节", raw.len()),
+        ));
+    }
+    if let Some(c) = raw.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        return Err(why(
+            "control_character",
+            format!("contains the control character U+{:04X}: remove it", c as u32),
+            format!("含有控制字符 U+{:04X}：请删除", c as u32),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_period(raw: &str) -> Result<Period, crate::domain::PeriodError> {
     if raw.is_ascii() { raw.parse() } else { to_half_width(raw).parse() }
 }
@@ -110,11 +158,13 @@ fn parse_period(raw: &str) -> Result<Period, crate::domain::PeriodError> {
 /// matters for one upload's own lookups), so a million rows cost milliseconds, not seconds.
 pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// What rows are checked against: names to indicators, names to regions.
+/// What rows are checked against: names to indicators, names to regions, and the suggestions for
+/// the unknown names of this file.
 struct Lookup<'r> {
     reference: &'r Reference,
     by_name: FastMap<&'r str, &'r IndicatorInfo>,
     places: FastMap<&'r str, &'r str>,
+    suggested: FastMap<String, Vec<String>>,
 }
 
 impl<'r> Lookup<'r> {
@@ -131,7 +181,45 @@ impl<'r> Lookup<'r> {
             .chain(&reference.regions.districts)
             .map(|r| (r.as_str(), r.as_str()))
             .collect();
-        Lookup { reference, by_name, places }
+        Lookup { reference, by_name, places, suggested: FastMap::default() }
+    }
+
+    /// Works out "did you mean" for the first [`SUGGESTED_NAMES`] distinct unknown names.
+    fn suggest_for(&mut self, indicators: Option<&StringChunked>, budget: &Budget) -> Result<(), Stopped> {
+        let Some(column) = indicators else { return Ok(()) };
+        for (row, raw) in column.iter().enumerate() {
+            if row % ROWS_PER_CHECK == 0 {
+                budget.check()?;
+            }
+            let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else { continue };
+            if self.by_name.contains_key(raw) || self.suggested.contains_key(raw) || raw.len() > MAX_CELL_BYTES {
+                continue;
+            }
+            let hint = suggestions(self.reference, raw);
+            self.suggested.insert(raw.to_owned(), hint);
+            if self.suggested.len() >= SUGGESTED_NAMES {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn unknown_indicator(&self, raw: &str) -> Why {
+        match self.suggested.get(raw).filter(|hint| !hint.is_empty()) {
+            Some(hint) => {
+                let hint = hint.join(" / ");
+                why(
+                    "indicator_unknown",
+                    format!("unknown indicator; did you mean {hint}?"),
+                    format!("未知的指标；是否是 {hint}？"),
+                )
+            }
+            None => why(
+                "indicator_unknown",
+                "unknown indicator (see /api/v1/indicators for the list)",
+                "未知的指标（指标清单见 /api/v1/indicators）",
+            ),
+        }
     }
 }
 
@@ -152,11 +240,17 @@ struct Columns<'t> {
 /// as numbers, and only the cells it could not read (full-width digits, `1,234`, `70%`, 完成 …)
 /// are looked at one by one, then reported if they still are not numbers. The rows are checked
 /// in parallel slices, then duplicates are found over the whole file.
-pub fn validate_rows<'r>(table: &Table, reference: &'r Reference) -> (Vec<ValidRow<'r>>, Vec<RowError>) {
-    let lookup = Lookup::new(reference);
+pub fn validate_rows<'r>(
+    table: &Table,
+    reference: &'r Reference,
+    budget: &Budget,
+) -> Result<(Vec<ValidRow<'r>>, ProblemLog), Stopped> {
+    let mut lookup = Lookup::new(reference);
     let cast = table.frame.column("value").and_then(|c| c.cast(&DataType::Float64));
     let Ok(Ok(cast)) = cast.as_ref().map(|c| c.f64()) else {
-        return (Vec::new(), vec![RowError::file(why("the value column cannot be read", "数值列无法读取"))]);
+        let mut problems = ProblemLog::default();
+        problems.push(RowError::file(why("value_invalid", "the value column cannot be read", "数值列无法读取")));
+        return Ok((Vec::new(), problems));
     };
     let columns = Columns {
         indicators: table.column("indicator"),
@@ -168,24 +262,27 @@ pub fn validate_rows<'r>(table: &Table, reference: &'r Reference) -> (Vec<ValidR
         cast,
         lines: &table.lines,
     };
+    lookup.suggest_for(columns.indicators, budget)?;
     let total = table.len();
     let slice = total.div_ceil(rayon::current_num_threads().max(1)).max(20_000);
     let starts: Vec<usize> = (0..total).step_by(slice).collect();
-    let parts: Vec<(Vec<ValidRow>, Vec<RowError>)> =
-        starts.into_par_iter().map(|start| check_rows(&columns, &lookup, start..(start + slice).min(total))).collect();
+    let parts: Vec<Result<(Vec<ValidRow>, ProblemLog), Stopped>> = starts
+        .into_par_iter()
+        .map(|start| check_rows(&columns, &lookup, start..(start + slice).min(total), budget))
+        .collect();
     let mut rows = Vec::with_capacity(total);
-    let mut errors = Vec::new();
-    for (part_rows, part_errors) in parts {
+    let mut problems = ProblemLog::default();
+    for part in parts {
+        let (part_rows, part_problems) = part?;
         rows.extend(part_rows);
-        errors.extend(part_errors);
+        problems.merge(part_problems);
     }
-    remove_duplicates(&mut rows, &mut errors, reference);
-    errors.sort_by_key(|e| e.line);
-    (rows, errors)
+    remove_duplicates(&mut rows, &mut problems, reference);
+    Ok((rows, problems))
 }
 
 /// The second and later rows for one (indicator, region, period) are errors, each naming the first.
-fn remove_duplicates(rows: &mut Vec<ValidRow>, errors: &mut Vec<RowError>, reference: &Reference) {
+fn remove_duplicates(rows: &mut Vec<ValidRow>, problems: &mut ProblemLog, reference: &Reference) {
     let mut seen: FastMap<(i64, &str, Period), usize> =
         FastMap::with_capacity_and_hasher(rows.len(), Default::default());
     let slugs: FastMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
@@ -198,11 +295,12 @@ fn remove_duplicates(rows: &mut Vec<ValidRow>, errors: &mut Vec<RowError>, refer
             std::collections::hash_map::Entry::Occupied(first) => {
                 let slug = slugs.get(&row.indicator_id).copied().unwrap_or_default();
                 let (first, period, region) = (first.get(), row.period, row.region);
-                errors.push(RowError::at(
+                problems.push(RowError::at(
                     row.line,
                     Some("period"),
                     Some(&period.to_string()),
                     why(
+                        "duplicate_row",
                         format!("duplicate: line {first} already gives {slug} for {period} in {region}"),
                         format!("重复：第 {first} 行已给出 {slug} 在{region} {period} 的数值"),
                     ),
@@ -224,20 +322,45 @@ fn check_rows<'r>(
     columns: &Columns,
     lookup: &Lookup<'r>,
     range: std::ops::Range<usize>,
-) -> (Vec<ValidRow<'r>>, Vec<RowError>) {
+    budget: &Budget,
+) -> Result<(Vec<ValidRow<'r>>, ProblemLog), Stopped> {
     let reference = lookup.reference;
-    let mut errors = Vec::new();
+    let mut problems = ProblemLog::default();
     let mut rows = Vec::with_capacity(range.len());
     for row in range {
+        if row % ROWS_PER_CHECK == 0 {
+            budget.check()?;
+        }
         let line = columns.lines[row];
         let mut error =
-            |column: &str, value: Option<&str>, why: Why| errors.push(RowError::at(line, Some(column), value, why));
+            |column: &str, value: Option<&str>, why: Why| problems.push(RowError::at(line, Some(column), value, why));
+        // Any cell with a control character or too much text is refused before it is read.
+        let mut cells_ok = true;
+        for (name, column) in [
+            ("indicator", columns.indicators),
+            ("period", columns.periods),
+            ("value", columns.values),
+            ("region", columns.regions),
+            ("note", columns.notes),
+            ("source", columns.sources),
+        ] {
+            if let Some(raw) = cell(column, row)
+                && let Err(reason) = check_text(raw)
+            {
+                error(name, Some(raw), reason);
+                cells_ok = false;
+            }
+        }
+        if !cells_ok {
+            continue;
+        }
         let indicator = match cell(columns.indicators, row) {
             None => {
                 error(
                     "indicator",
                     None,
                     why(
+                        "indicator_empty",
                         "empty: name the indicator by its slug or Chinese name",
                         "为空：请填写指标的代码（slug）或中文名称",
                     ),
@@ -247,24 +370,14 @@ fn check_rows<'r>(
             Some(raw) => {
                 let found = lookup.by_name.get(raw).copied();
                 if found.is_none() {
-                    let hint = suggestions(reference, raw);
-                    let reason = if hint.is_empty() {
-                        why(
-                            "unknown indicator (see /api/v1/indicators for the list)",
-                            "未知的指标（指标清单见 /api/v1/indicators）",
-                        )
-                    } else {
-                        let hint = hint.join(" / ");
-                        why(format!("unknown indicator; did you mean {hint}?"), format!("未知的指标；是否是 {hint}？"))
-                    };
-                    error("indicator", Some(raw), reason);
+                    error("indicator", Some(raw), lookup.unknown_indicator(raw));
                 }
                 found
             }
         };
         let period = match cell(columns.periods, row) {
             None => {
-                error("period", None, period_forms("empty", "为空"));
+                error("period", None, period_forms("period_empty", "empty", "为空"));
                 None
             }
             Some(raw) => match parse_period(raw) {
@@ -274,6 +387,7 @@ fn check_rows<'r>(
                         "period",
                         Some(raw),
                         why(
+                            "period_future",
                             format!("{p} has not begun yet (today is {today})"),
                             format!("{p} 尚未开始（今天是 {today}）"),
                         ),
@@ -282,10 +396,15 @@ fn check_rows<'r>(
                 }
                 Ok(p) => Some(p),
                 Err(_) => {
+                    let shown = clip(raw);
                     error(
                         "period",
                         Some(raw),
-                        period_forms(&format!("`{raw}` is not a period"), &format!("“{raw}”不是期间")),
+                        period_forms(
+                            "period_invalid",
+                            &format!("`{shown}` is not a period"),
+                            &format!("“{shown}”不是期间"),
+                        ),
                     );
                     None
                 }
@@ -298,6 +417,7 @@ fn check_rows<'r>(
                 if found.is_none() {
                     let default = &reference.regions.default;
                     let reason = why(
+                        "region_unknown",
                         format!("unknown region: use {default} or a district such as 浦东新区"),
                         format!("未知的地区：请填写“{default}”或区名，如“浦东新区”"),
                     );
@@ -309,22 +429,31 @@ fn check_rows<'r>(
         let raw_value = cell(columns.values, row);
         let value = match (columns.cast.get(row), raw_value) {
             (_, None) => Err(empty_value()),
+            (Some(v), Some(raw)) if underflows(raw, v) => Err(too_small()),
             // A number polars read; a % sign or a word never gets here.
             (Some(v), Some(_)) => Ok(v),
             (None, Some(raw)) => match normalise_value(raw, indicator) {
                 Ok(ValueText::Done(v)) => Ok(v),
-                Ok(ValueText::Number(text)) => text.parse::<f64>().map_err(|_| why("not a number", "不是数字")),
+                Ok(ValueText::Number(text)) => match text.parse::<f64>() {
+                    Ok(v) if underflows(&text, v) => Err(too_small()),
+                    Ok(v) => Ok(v),
+                    Err(_) => Err(why("value_invalid", "not a number", "不是数字")),
+                },
                 Err(reason) => Err(reason),
             },
         };
         let value = value.and_then(|v| match indicator {
-            _ if v.is_nan() => Err(why("NaN is not a measured value", "NaN 不是测得的数值")),
-            _ if v.is_infinite() => Err(why("infinite values are not measured values", "无穷大不是测得的数值")),
+            _ if v.is_nan() => Err(why("value_invalid", "NaN is not a measured value", "NaN 不是测得的数值")),
+            _ if v.is_infinite() => {
+                Err(why("value_invalid", "infinite values are not measured values", "无穷大不是测得的数值"))
+            }
             Some(i) if v < 0.0 && !i.can_be_negative => Err(why(
+                "value_negative",
                 format!("negative, but {} cannot be negative", i.name),
                 format!("为负数，但{}不能为负", i.name),
             )),
             Some(i) if i.is_milestone && v > 100.0 => Err(why(
+                "value_out_of_range",
                 "a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)",
                 "里程碑以完成百分比计：0 到 100（或填“完成”/“未完成”）",
             )),
@@ -349,7 +478,15 @@ fn check_rows<'r>(
             });
         }
     }
-    (rows, errors)
+    Ok((rows, problems))
+}
+
+fn too_small() -> Why {
+    why(
+        "value_invalid",
+        "too close to zero to be stored (smaller than 1e-308): write the value in a larger unit",
+        "数值过于接近零，无法保存（小于 1e-308）：请换用更大的单位",
+    )
 }
 
 #[cfg(test)]
@@ -393,7 +530,8 @@ mod tests {
         }
         csv.push_str("ftth,1900-01-01,2,全市\nftth,1900-01-01,3,浦东新区\n");
         let table = super::super::parse::read_table(&csv).unwrap();
-        let (rows, errors) = validate_rows(&table, &reference);
+        let (rows, errors) = validate_rows(&table, &reference, &Budget::unlimited()).unwrap();
+        let errors = errors.finish().errors;
         assert_eq!(rows.len(), 40_001, "the district's row is not a duplicate");
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].line, 40_002);
@@ -413,12 +551,73 @@ mod tests {
                    ,2020,1,\nnope,2020,1,\nftth,20x0,1,\nftth,2030,1,\nftth,2019,1,火星\nftth,2018,abc,\n\
                    ftth,2017,-1,\nftth,2016,NaN,\nhaoban,2020,150,\nftth,2015,\"1,23\",\nftth,2014,5,\nftth,2014,6,\n";
         let table = super::super::parse::read_table(csv).unwrap();
-        let (_, errors) = validate_rows(&table, &reference);
+        let (_, errors) = validate_rows(&table, &reference, &Budget::unlimited()).unwrap();
+        let errors = errors.finish().errors;
         assert_eq!(errors.len(), 11, "{errors:#?}");
         for e in &errors {
             assert!(e.reason_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{e:?}");
             assert_eq!(e.reason_in(true), e.reason_zh);
             assert_eq!(e.reason_in(false), e.reason);
         }
+    }
+
+    fn one_indicator() -> Reference {
+        Reference {
+            indicators: vec![IndicatorInfo::test("ftth", "%", false)],
+            regions: crate::catalog::Regions {
+                default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()]
+            },
+            today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        }
+    }
+
+    fn problems_of(csv: &str, reference: &Reference, budget: &Budget) -> Result<super::super::Problems, Stopped> {
+        let table = super::super::parse::read_table(csv).unwrap();
+        validate_rows(&table, reference, budget).map(|(_, problems)| problems.finish())
+    }
+
+    #[test]
+    fn control_characters_long_cells_and_underflow_are_refused_where_they_are() {
+        let reference = one_indicator();
+        let long_note = "备".repeat(2000);
+        let csv = format!(
+            "indicator,period,value,note\nftth,2020,1,a\u{0}b\nftth,2019,1,{long_note}\nftth,2018,1e-400,\nftth,2017,1e400,\nftth,2016,0,\nftth,2015,\"1\n\",\"two\tlines\n\"\n"
+        );
+        let problems = problems_of(&csv, &reference, &Budget::unlimited()).unwrap();
+        let found: Vec<(usize, &str, &str)> =
+            problems.errors.iter().map(|e| (e.line, e.column.as_deref().unwrap_or(""), e.code.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (2, "note", "control_character"),
+                (3, "note", "cell_too_long"),
+                (4, "value", "value_invalid"),
+                (5, "value", "value_invalid"),
+            ],
+            "{problems:#?}"
+        );
+        assert!(problems.errors[0].reason_zh.contains("U+0000"));
+    }
+
+    #[test]
+    fn suggestions_are_worked_out_for_the_first_twenty_unknown_names_only() {
+        let reference = one_indicator();
+        let mut csv = String::from("indicator,period,value\n");
+        for n in 0..10_000 {
+            csv.push_str(&format!("ftthx{n},2020,1\n"));
+        }
+        let problems = problems_of(&csv, &reference, &Budget::unlimited()).unwrap();
+        assert_eq!(problems.total, 10_000);
+        let suggested = problems.errors.iter().filter(|e| e.reason.contains("did you mean ftth")).count();
+        assert_eq!(suggested, 20, "the first twenty distinct names");
+    }
+
+    #[test]
+    fn checking_stops_when_the_budget_is_spent() {
+        let reference = one_indicator();
+        let budget = Budget::unlimited();
+        budget.cancel();
+        let csv = "indicator,period,value\nftth,2020,1\n";
+        assert_eq!(problems_of(csv, &reference, &budget), Err(Stopped::Cancelled));
     }
 }

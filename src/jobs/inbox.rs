@@ -2,8 +2,11 @@
 //! written, then moved to `done/`, or to `failed/` with `<name>.errors.json` beside them.
 //!
 //! "Fully written" means: not `*.part`, not hidden, and the same size and modification time as
-//! one look earlier. Replicas sharing a database claim each file in `inbox_claims` first, so
-//! exactly one of them takes it.
+//! one look earlier. Replicas sharing a database claim each file in `inbox_claims`, in the same
+//! transaction that records its upload: exactly one of them takes it, and a replica that dies
+//! half-way leaves no claim, so the file is taken again after the restart. A file whose claim
+//! exists but which is still in the inbox (the replica died after its commit, before the move) is
+//! moved where its upload says.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +16,8 @@ use serde::Serialize;
 
 use crate::catalog::Regions;
 use crate::db::{DbConn, DbPool, access};
-use crate::ingest::{self, IngestError, UploadRequest};
+use crate::domain::Budget;
+use crate::ingest::{self, InboxClaim, IngestError, UploadRequest};
 
 /// What a look at the inbox saw of each file: size and modification time.
 #[derive(Debug, Default)]
@@ -81,8 +85,11 @@ pub fn take(conn: &mut DbConn, path: &Path, regions: &Regions, replica: &str) ->
     let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let modified = path.metadata()?.modified()?.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
     let sha256 = ingest::sha256_hex(&bytes);
-    if !access::claim_inbox_file(conn, &format!("{name}@{modified}"), &sha256, replica, crate::now())? {
-        return Ok(Outcome::Skipped);
+    let key = format!("{name}@{modified}");
+    if let Some((upload_id, outcome)) = access::inbox_claim(conn, &key, &sha256)? {
+        // Taken before, but never moved: the replica that took it stopped after its commit.
+        tracing::warn!(file = %name, ?upload_id, "inbox file was taken before; moving it now");
+        return finish_moved(path, inbox, outcome.as_deref() == Some("rejected"));
     }
     let request = UploadRequest {
         file_name: name.clone(),
@@ -91,21 +98,40 @@ pub fn take(conn: &mut DbConn, path: &Path, regions: &Regions, replica: &str) ->
         channel: "inbox".to_owned(),
         encoding: None,
         dry_run: false,
+        inbox_claim: Some(InboxClaim { key, replica: replica.to_owned() }),
     };
-    match ingest::ingest(conn, &request, regions, crate::now()) {
+    match ingest::ingest(conn, &request, regions, crate::now(), &Budget::unlimited()) {
         Ok(report) => {
             tracing::info!(file = %name, new = report.rows_new, revised = report.rows_revised, "inbox file ingested");
             Ok(Outcome::Done(move_into(path, &inbox.join("done"))?))
         }
-        Err(IngestError::Invalid { errors, upload_id }) => {
-            tracing::warn!(file = %name, problems = errors.len(), "inbox file refused");
+        Err(IngestError::Invalid { problems, upload_id }) => {
+            tracing::warn!(file = %name, problems = problems.total, "inbox file refused");
             let moved = move_into(path, &inbox.join("failed"))?;
-            let report = serde_json::json!({ "file": name, "upload_id": upload_id, "errors": errors });
+            let report = serde_json::json!({
+                "file": name,
+                "upload_id": upload_id,
+                "error_count": problems.total,
+                "errors": problems.errors,
+                "summary": problems.summary,
+            });
             let errors_path = PathBuf::from(format!("{}.errors.json", moved.display()));
             std::fs::write(errors_path, serde_json::to_vec_pretty(&report)?)?;
             Ok(Outcome::Failed(moved))
         }
-        Err(IngestError::Db(e)) => Err(e.into()),
+        Err(IngestError::ClaimedElsewhere) => Ok(Outcome::Skipped),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Moves a file whose upload is already recorded; another replica may have moved it first.
+fn finish_moved(path: &Path, inbox: &Path, rejected: bool) -> anyhow::Result<Outcome> {
+    let to = inbox.join(if rejected { "failed" } else { "done" });
+    match move_into(path, &to) {
+        Ok(moved) if rejected => Ok(Outcome::Failed(moved)),
+        Ok(moved) => Ok(Outcome::Done(moved)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Outcome::Skipped),
+        Err(e) => Err(e.into()),
     }
 }
 

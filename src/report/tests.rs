@@ -16,16 +16,8 @@ fn seeded_db() -> (tempfile::TempDir, crate::db::DbPool) {
         catalog_dir: root.join("targets"),
         documents_dir: root.join("seed/documents"),
         seed_actuals_dir: root.join("seed/actuals"),
-        load_seed_actuals: true,
         pool_size: 2,
-        upload_limit_bytes: 1 << 20,
-        public_read: true,
-        inbox_dir: None,
-        inbox_poll_seconds: 1.0,
-        report_schedule: None,
-        report_day: 1,
-        report_hour: 0,
-        report_check_seconds: 0.2,
+        ..crate::config::Settings::defaults()
     };
     let (pool, _, _) = crate::prepare_database(&settings).unwrap();
     (dir, pool)

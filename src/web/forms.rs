@@ -18,16 +18,27 @@ fn new_csrf_value() -> Result<String, AppError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// The browser's form secret, if it has one.
+pub(super) fn existing_secret(req: &HttpRequest) -> Option<String> {
+    req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 32)
+}
+
 /// The browser's form secret: the cookie's, or a new one to set.
 pub(super) fn csrf_value(req: &HttpRequest) -> Result<(String, bool), AppError> {
-    match req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 32) {
+    match existing_secret(req) {
         Some(value) => Ok((value, false)),
         None => Ok((new_csrf_value()?, true)),
     }
 }
 
+/// Kept as long as a sign-in lasts, so the sign-out form still has it after a browser restart.
 pub(super) fn csrf_cookie(value: &str) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, value.to_owned()).path("/").http_only(true).same_site(SameSite::Strict).finish()
+    Cookie::build(CSRF_COOKIE, value.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::hours(crate::server::auth::SESSION_HOURS))
+        .finish()
 }
 
 /// The form's fields and file.
@@ -58,7 +69,7 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<FormData, AppErr
             data.file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
         }
         // The limit is for the whole form: each field may take what the earlier ones left.
-        let bytes = crate::http::read_limited(&mut field, limit - total).await.map_err(|e| match e {
+        let bytes = crate::server::read_limited(&mut field, limit - total).await.map_err(|e| match e {
             AppError::PayloadTooLarge { .. } => AppError::PayloadTooLarge { limit },
             other => other,
         })?;
@@ -79,10 +90,12 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<FormData, AppErr
     Ok(data)
 }
 
+fn refused() -> AppError {
+    AppError::Forbidden("the form has expired or came from another site: open the page again and retry".into())
+}
+
 /// A post from this site's own form: the secret matches the cookie and no other origin sent it.
 fn check_same_site(req: &HttpRequest, form: &FormData) -> Result<(), AppError> {
-    let refused =
-        || AppError::Forbidden("the form has expired or came from another site: open /uploads and try again".into());
     let cookie = req.cookie(CSRF_COOKIE).ok_or_else(refused)?;
     if form.csrf.is_empty() || cookie.value() != form.csrf {
         return Err(refused());
@@ -99,6 +112,8 @@ fn check_same_site(req: &HttpRequest, form: &FormData) -> Result<(), AppError> {
 
 /// The form as posted by this site's own page, or why it is refused.
 pub(super) async fn posted_form(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<FormData, AppError> {
+    // Without the browser's secret there is nothing to read the form for.
+    existing_secret(req).ok_or_else(refused)?;
     let form = read_form(Multipart::new(req.headers(), payload), limit).await?;
     check_same_site(req, &form)?;
     Ok(form)

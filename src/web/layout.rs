@@ -58,8 +58,9 @@ pub fn page(ctx: &Ctx, title: &str, content: Markup) -> Markup {
                         }
                     }
                     a.lang href=(switch_link(ctx, other)) hreflang=(other) lang=(other) { (other_label) }
-                    @if ctx.signed_in {
-                        form.signout method="post" action="/signout" {
+                    @if let (true, Some(secret)) = (ctx.signed_in, &ctx.form_secret) {
+                        form.signout method="post" action="/signout" enctype="multipart/form-data" {
+                            input type="hidden" name="csrf" value=(secret);
                             button type="submit" { (lang.pick("退出", "Sign out")) }
                         }
                     }

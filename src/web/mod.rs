@@ -19,6 +19,7 @@ use maud::Markup;
 
 use crate::charts::Lang;
 use crate::error::AppError;
+use crate::server::{Access, Routes};
 
 /// The headers every response carries. The pages run no script, so the policy allows none; styles
 /// and fonts come from the app only; no other site may frame the pages.
@@ -36,21 +37,20 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
 const STYLE: &str = include_str!("style.css");
 const LANG_COOKIE: &str = "lang";
 
-/// The page routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(pages::overview))
-        .route("/plans/{slug}", web::get().to(pages::plan))
-        .route("/targets/{slug}", web::get().to(pages::target))
-        .route("/uploads", web::get().to(uploads::history))
-        .route("/uploads/preview", web::post().to(uploads::preview))
-        .route("/uploads/commit", web::post().to(uploads::commit))
-        .route("/uploads/{id}", web::get().to(uploads::detail))
-        .route("/reports", web::get().to(pages::reports))
-        .route("/signin", web::get().to(session::form))
-        .route("/signin", web::post().to(session::sign_in))
-        .route("/signout", web::post().to(session::sign_out))
-        .route("/static/style.css", web::get().to(style))
-        .route("/static/fonts/{file}", web::get().to(font));
+/// The page routes, each with who may use it.
+pub fn routes(routes: &mut Routes) {
+    routes.at("/").get(Access::Page, pages::overview).add();
+    routes.at("/plans/{slug}").get(Access::Page, pages::plan).add();
+    routes.at("/targets/{slug}").get(Access::Page, pages::target).add();
+    routes.at("/uploads").get(Access::Page, uploads::history).add();
+    routes.at("/uploads/preview").post(Access::Form, uploads::preview).add();
+    routes.at("/uploads/commit").post(Access::Form, uploads::commit).add();
+    routes.at("/uploads/{id}").get(Access::Page, uploads::detail).add();
+    routes.at("/reports").get(Access::Page, pages::reports).add();
+    routes.at("/signin").get(Access::Public, session::form).post(Access::Form, session::sign_in).add();
+    routes.at("/signout").post(Access::Form, session::sign_out).add();
+    routes.at("/static/style.css").get(Access::Public, style).add();
+    routes.at("/static/fonts/{file}").get(Access::Public, font).add();
 }
 
 async fn style() -> HttpResponse {
@@ -83,6 +83,8 @@ pub struct Ctx {
     pub lang: PageLang,
     /// The browser holds a sign-in cookie (the header offers to sign out).
     pub signed_in: bool,
+    /// The browser's form secret, for the sign-out form in the header.
+    pub form_secret: Option<String>,
 }
 
 impl Ctx {
@@ -91,7 +93,8 @@ impl Ctx {
             path: req.path().to_owned(),
             query: req.query_string().to_owned(),
             lang: PageLang::of(req),
-            signed_in: req.cookie(crate::http::auth::SESSION_COOKIE).is_some(),
+            signed_in: req.cookie(crate::server::auth::SESSION_COOKIE).is_some(),
+            form_secret: forms::existing_secret(req),
         }
     }
 }
@@ -160,7 +163,7 @@ fn respond(ctx: &Ctx, page: Result<Markup, AppError>) -> HttpResponse {
 fn error_page(ctx: &Ctx, error: &AppError) -> HttpResponse {
     let lang = ctx.lang;
     use actix_web::ResponseError;
-    if let AppError::Internal(cause) | AppError::Unavailable(cause) = error {
+    if let AppError::Internal(cause) | AppError::Unavailable(cause) | AppError::StorageFull(cause) = error {
         tracing::error!(error = ?cause, "page failed");
     }
     let status = error.status_code();

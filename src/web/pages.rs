@@ -64,7 +64,7 @@ where
         Err(e) => return super::error_page(&ctx, &e),
     };
     let page_ctx = ctx.clone();
-    let result = crate::http::with_conn(&pool, move |conn| page(&page_ctx, conn, query)).await;
+    let result = crate::server::with_conn(&pool, move |conn| page(&page_ctx, conn, query)).await;
     respond(&ctx, result)
 }
 

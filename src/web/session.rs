@@ -10,13 +10,10 @@ use maud::{Markup, html};
 use super::forms::{csrf_cookie, csrf_value, posted_form};
 use super::pages::parse_query;
 use super::{Ctx, error_page, html as html_page, html_with, layout};
-use crate::auth::Role;
 use crate::db::DbPool;
 use crate::error::AppError;
-use crate::http::auth::{SESSION_COOKIE, check_role};
-
-/// How long a sign-in lasts.
-const SESSION_HOURS: i64 = 12;
+use crate::server::auth::{Role, SESSION_COOKIE, SESSION_HOURS, authenticate, check_role, end_session, start_session};
+use crate::server::{AppState, with_conn};
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,12 +24,18 @@ struct SignInQuery {
     lang: Option<String>,
 }
 
-/// Only a path of this site: never another site (`//host`, `https://…`).
+/// Only a path of this site: it parses as a path (with an optional query) and nothing else — no
+/// scheme, no host (`//host`, `/\\host`), no control characters (browsers drop a tab or a line
+/// break and read `/<TAB>/evil.example` as `//evil.example`). Anything else goes to `/`.
 fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => "/".to_owned(),
-    }
+    let Some(next) = next else { return "/".to_owned() };
+    let plain = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    let parsed = next.parse::<actix_web::http::Uri>().ok();
+    let is_path = parsed.is_some_and(|uri| uri.scheme().is_none() && uri.authority().is_none());
+    if plain && is_path { next.to_owned() } else { "/".to_owned() }
 }
 
 fn sign_in_page(ctx: &Ctx, csrf: &str, next: &str, problem: Option<&str>) -> Markup {
@@ -75,23 +78,32 @@ pub(super) async fn form(req: HttpRequest) -> HttpResponse {
 }
 
 /// `POST /signin`: checks the token, keeps it in the session cookie and goes back.
-pub(super) async fn sign_in(req: HttpRequest, payload: web::Payload, pool: web::Data<DbPool>) -> HttpResponse {
+pub(super) async fn sign_in(
+    req: HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let ctx = Ctx::of(&req);
     let form = match posted_form(&req, payload, 64 * 1024).await {
         Ok(form) => form,
         Err(e) => return error_page(&ctx, &e),
     };
     let token = form.token.clone();
-    let caller =
-        crate::http::with_conn(&pool, move |conn| check_role(crate::auth::authenticate(conn, &token)?, Role::Viewer))
-            .await;
+    let session = with_conn(&pool, move |conn| {
+        let caller = check_role(authenticate(conn, &token)?, Role::Viewer)?;
+        let session = start_session(conn, &caller, crate::now())?;
+        Ok((caller, session))
+    })
+    .await;
     let next = local_path(form.next.as_deref());
-    match caller {
-        Ok(caller) => {
-            tracing::info!(who = %caller.name, "signed in on the pages");
-            let session = Cookie::build(SESSION_COOKIE, form.token)
+    match session {
+        Ok((caller, session)) => {
+            tracing::info!(who = %caller.name.escape_debug(), "signed in on the pages");
+            let session = Cookie::build(SESSION_COOKIE, session)
                 .path("/")
                 .http_only(true)
+                .secure(state.cookie_secure)
                 .same_site(SameSite::Strict)
                 .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
                 .finish();
@@ -106,8 +118,18 @@ pub(super) async fn sign_in(req: HttpRequest, payload: web::Payload, pool: web::
     }
 }
 
-/// `POST /signout`: forgets the session cookie.
-pub(super) async fn sign_out() -> HttpResponse {
+/// `POST /signout` (with the form's secret): ends the session and forgets its cookie.
+pub(super) async fn sign_out(req: HttpRequest, payload: web::Payload, pool: web::Data<DbPool>) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    if let Err(e) = posted_form(&req, payload, 64 * 1024).await {
+        return error_page(&ctx, &e);
+    }
+    if let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+        let ended = with_conn(&pool, move |conn| Ok(end_session(conn, &session)?)).await;
+        if let Err(e) = ended {
+            return error_page(&ctx, &e);
+        }
+    }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     gone.make_removal();
     HttpResponse::SeeOther().cookie(gone).insert_header((LOCATION, "/")).finish()

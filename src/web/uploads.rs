@@ -16,12 +16,13 @@ use super::forms::{FormData, csrf_cookie, csrf_value, posted_form};
 use super::layout::{self, dash, header_row};
 use super::pages::{LangQuery, parse_query, render};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
-use crate::auth::Role;
 use crate::db::models::UploadSummaryRow;
 use crate::db::{DbConn, DbPool, actuals};
+use crate::domain::Budget;
 use crate::error::AppError;
-use crate::http::AppState;
-use crate::ingest::{self, Encoding, IngestError, IngestReport, RowError, UploadRequest};
+use crate::ingest::{self, Encoding, IngestError, IngestReport, Problems, UploadRequest};
+use crate::server::auth::{Role, authenticate, check_role};
+use crate::server::{AppState, with_conn};
 
 /// How many uploads the history lists, newest first.
 const LISTED_UPLOADS: usize = 200;
@@ -47,7 +48,7 @@ pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>) -> HttpRe
     };
     let page_ctx = ctx.clone();
     let token = csrf.clone();
-    let page = crate::http::with_conn(&pool, move |conn| history_page(&page_ctx, conn, &token)).await;
+    let page = with_conn(&pool, move |conn| history_page(&page_ctx, conn, &token)).await;
     match page {
         Ok(body) => {
             let mut response = HttpResponse::Ok();
@@ -81,9 +82,8 @@ fn upload_form(lang: PageLang, csrf: &str) -> Markup {
 
 pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let mut uploads = actuals::list_uploads(conn)?;
-    let total = uploads.len();
-    uploads.truncate(LISTED_UPLOADS);
+    let uploads = actuals::list_uploads(conn, LISTED_UPLOADS as i64, None)?;
+    let total = actuals::count_uploads(conn)? as usize;
     let title = lang.pick("数据上传", "Uploads");
     let content = html! {
         h1 { (title) }
@@ -139,9 +139,21 @@ fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
     }
 }
 
-/// Every problem of a file, row by row.
-fn errors_table(lang: PageLang, errors: &[RowError]) -> Markup {
+/// The problems of a file: counted by kind, then the first ones row by row.
+fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
+    let zh = lang.lang == crate::charts::Lang::Zh;
+    let errors = &problems.errors;
     html! {
+        @if problems.truncated {
+            p.error {
+                (lang.pick("共 ", "")) strong { (problems.total) } (lang.pick(" 个问题，下面列出前 ", " problems; the first ")) (errors.len()) (lang.pick(" 个。按类型统计：", " are listed below. By kind:"))
+            }
+            ul.counts {
+                @for c in &problems.summary {
+                    li { (c.count) " × " (dash(c.column.clone())) "：" (if zh { &c.reason_zh } else { &c.reason }) }
+                }
+            }
+        }
         div.scroll { table.errors {
             caption { (lang.pick("问题清单（未写入任何数据）", "Problems (nothing was written)")) }
             (header_row(lang, &[("行", "Line"), ("列", "Column"), ("原值", "Value"), ("原因", "Reason")]))
@@ -151,7 +163,7 @@ fn errors_table(lang: PageLang, errors: &[RowError]) -> Markup {
                         td.num { @if e.line == 0 { (lang.pick("整个文件", "file")) } @else { (e.line) } }
                         td { (dash(e.column.clone())) }
                         td { code { (dash(e.value.clone())) } }
-                        td { (e.reason_in(lang.lang == crate::charts::Lang::Zh)) }
+                        td { (e.reason_in(zh)) }
                     }
                 }
             }
@@ -182,13 +194,38 @@ async fn run_ingest(
     let token = form.token.clone();
     let encoding = parse_encoding(&form.encoding)?;
     let regions = state.regions.clone();
-    crate::http::with_conn(pool, move |conn| {
-        let caller = crate::http::auth::check_role(crate::auth::authenticate(conn, &token)?, Role::Uploader)?;
-        let request =
-            UploadRequest { file_name, bytes, uploaded_by: caller.name, channel: "web".to_owned(), encoding, dry_run };
-        Ok(ingest::ingest(conn, &request, &regions, crate::now()))
+    let _slot = state.heavy_slot().await?;
+    let budget = Budget::within(state.work_budget);
+    let stop_if_gone = budget.cancel_on_drop();
+    let result = with_conn(pool, move |conn| {
+        let caller = check_role(authenticate(conn, &token)?, Role::Uploader)?;
+        let request = UploadRequest {
+            file_name,
+            bytes,
+            uploaded_by: caller.name,
+            channel: "web".to_owned(),
+            encoding,
+            dry_run,
+            inbox_claim: None,
+        };
+        Ok(ingest::ingest(conn, &request, &regions, crate::now(), &budget))
     })
-    .await
+    .await;
+    stop_if_gone.disarm();
+    crate::server::release_memory();
+    result
+}
+
+/// An upload that did not finish, as the error a page shows.
+fn ingest_failed(e: IngestError) -> AppError {
+    match e {
+        IngestError::Invalid { upload_id, problems } => AppError::InvalidUpload { upload_id, problems },
+        IngestError::Stopped(stopped) => AppError::TooSlow(stopped.to_string()),
+        IngestError::ClaimedElsewhere => {
+            AppError::Internal(anyhow::anyhow!("an upload from a form claimed an inbox file"))
+        }
+        IngestError::Db(e) => e.into(),
+    }
 }
 
 /// The form's limit: the upload limit, plus room for base64 and the other fields.
@@ -221,17 +258,17 @@ pub(super) async fn preview(
     let lang = ctx.lang;
     let title = lang.pick("上传预览", "Upload preview");
     let (status, body) = match result {
-        Err(IngestError::Invalid { errors, .. }) => (
+        Err(IngestError::Invalid { problems, .. }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             html! {
                 h1 { (title) ": " (file_name) }
                 p.error { (lang.pick("文件有问题，未写入任何数据。请修改后重新上传。", "The file has problems; nothing was written. Correct them and upload again.")) }
-                (errors_table(lang, &errors))
+                (errors_table(lang, &problems))
                 h2 { (lang.pick("重新上传", "Upload again")) }
                 (upload_form(lang, &form.csrf))
             },
         ),
-        Err(IngestError::Db(e)) => return error_page(&ctx, &e.into()),
+        Err(e) => return error_page(&ctx, &ingest_failed(e)),
         Ok(report) => (
             StatusCode::OK,
             html! {
@@ -320,16 +357,16 @@ pub(super) async fn commit(
             Some(id) => HttpResponse::SeeOther().insert_header((LOCATION, format!("/uploads/{id}"))).finish(),
             None => error_page(&ctx, &AppError::Internal(anyhow::anyhow!("a committed upload without an id"))),
         },
-        Ok(Err(IngestError::Invalid { errors, .. })) => {
+        Ok(Err(IngestError::Invalid { problems, .. })) => {
             let title = lang.pick("上传被拒绝", "Upload rejected");
             let body = html! {
                 h1 { (title) ": " (file_name) }
-                (errors_table(lang, &errors))
+                (errors_table(lang, &problems))
                 p { a href="/uploads" { (lang.pick("返回上传页面", "Back to uploads")) } }
             };
             html_page(lang, StatusCode::UNPROCESSABLE_ENTITY, layout::page(&ctx, title, body))
         }
-        Ok(Err(IngestError::Db(e))) => error_page(&ctx, &e.into()),
+        Ok(Err(e)) => error_page(&ctx, &ingest_failed(e)),
         Err(e) => error_page(&ctx, &e),
     }
 }
@@ -343,8 +380,7 @@ pub(super) async fn detail(req: HttpRequest, pool: web::Data<DbPool>, id: web::P
 fn detail_page(ctx: &Ctx, conn: &mut DbConn, id: i64) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
-    let errors: Vec<RowError> =
-        upload.error_report.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+    let problems = actuals::upload_problems(conn, id)?.flatten().map(|r| Problems::from_stored(&r)).unwrap_or_default();
     let touched: std::collections::HashSet<i64> = actuals::indicator_ids_of_upload(conn, id)?.into_iter().collect();
     let judged = crate::status::assess_list(conn, None, None, crate::http::handlers::judgement(None, None)?)?;
     let affected: Vec<&crate::status::Assessed> =
@@ -361,7 +397,7 @@ fn detail_page(ctx: &Ctx, conn: &mut DbConn, id: i64) -> Result<Markup, AppError
             dd { (upload.rows_total) " · " (lang.pick("新增 ", "new ")) (upload.rows_new) " · " (lang.pick("修订 ", "revised ")) (upload.rows_revised) " · " (lang.pick("不变 ", "unchanged ")) (upload.rows_unchanged) }
             dt { (lang.pick("原始文件", "Raw file")) } dd { a href={ "/api/v1/uploads/" (id) "/raw" } { (lang.pick("下载", "download")) } }
         }
-        @if !errors.is_empty() { (errors_table(lang, &errors)) }
+        @if problems.total > 0 { (errors_table(lang, &problems)) }
         @if !affected.is_empty() {
             h2 { (lang.pick("涉及的目标（今日状态）", "Targets it touches (status today)")) }
             ul.targets {

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
-use plantrack::auth::Role;
+use plantrack::server::auth::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, repo_root, spawn_app};
@@ -231,8 +231,8 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     let problems = browser.text_of("table.errors").await;
     assert!(problems.contains("no-such-indicator") && problems.contains("未知的指标"), "{problems}");
     assert!(problems.contains("abc") && problems.contains("不是数字"), "{problems}");
-    let (_, uploads) = app.get_json("/api/v1/uploads").await;
-    assert!(uploads.as_array().unwrap().iter().all(|u| u["channel"] != "web"), "a dry run writes nothing");
+    let uploads = app.uploads().await;
+    assert!(uploads.iter().all(|u| u["channel"] != "web"), "a dry run writes nothing");
 
     // A good file: preview, commit, and the target's new status.
     let good =

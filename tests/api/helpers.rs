@@ -78,16 +78,11 @@ pub fn settings(db: &TestDb, catalog_dir: Option<PathBuf>) -> Settings {
         catalog_dir: catalog_dir.unwrap_or_else(|| repo_root().join("targets")),
         documents_dir: repo_root().join("seed/documents"),
         seed_actuals_dir: repo_root().join("seed/actuals"),
-        load_seed_actuals: true,
         pool_size: 4,
-        upload_limit_bytes: 50 * 1024 * 1024,
-        public_read: true,
-        inbox_dir: None,
         inbox_poll_seconds: 0.2,
-        report_schedule: None,
-        report_day: 1,
         report_hour: 0,
         report_check_seconds: 0.2,
+        ..Settings::defaults()
     }
 }
 
@@ -106,10 +101,10 @@ impl TestApp {
     }
 
     /// A new API token with this role, created the way an admin would.
-    pub fn token(&self, role: plantrack::auth::Role) -> String {
+    pub fn token(&self, role: plantrack::server::auth::Role) -> String {
         let pool = plantrack::db::connect(&self.db_url, 1).unwrap();
         let mut conn = pool.get().unwrap();
-        plantrack::auth::create_token(&mut conn, &format!("test-{role}"), role, plantrack::now()).unwrap()
+        plantrack::server::auth::create_token(&mut conn, &format!("test-{role}"), role, plantrack::now()).unwrap()
     }
 
     /// Posts a CSV body as `token`; answers status and JSON.
@@ -125,6 +120,13 @@ impl TestApp {
             .expect("request");
         let status = response.status().as_u16();
         (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// The newest uploads (the first page of the list).
+    pub async fn uploads(&self) -> Vec<serde_json::Value> {
+        let (status, page) = self.get_json("/api/v1/uploads").await;
+        assert_eq!(status, 200, "{page}");
+        page["uploads"].as_array().expect("a list of uploads").clone()
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {

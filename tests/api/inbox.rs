@@ -32,8 +32,8 @@ async fn inbox_files_are_taken_in_order_and_moved_to_done_or_failed() {
     assert!(inbox.join("2021-late.csv.part").exists(), "a .part file is never taken");
     let (_, actuals) = app.get_json("/api/v1/indicators/open-data-sets/actuals").await;
     assert!(actuals.as_array().unwrap().iter().any(|a| a["period"] == "2021-03" && a["value"] == 4400.0));
-    let (_, uploads) = app.get_json("/api/v1/uploads").await;
-    let inbox_uploads: Vec<_> = uploads.as_array().unwrap().iter().filter(|u| u["channel"] == "inbox").collect();
+    let uploads = app.uploads().await;
+    let inbox_uploads: Vec<_> = uploads.iter().filter(|u| u["channel"] == "inbox").collect();
     assert_eq!(inbox_uploads.len(), 2, "one committed, one rejected");
 }
 

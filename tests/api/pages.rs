@@ -1,7 +1,7 @@
 //! The dashboard pages over HTTP: content, language, headers, escaping, the upload form's guards
 //! and every error page. (The browser tests drive the same pages in Chromium.)
 
-use plantrack::auth::Role;
+use plantrack::server::auth::Role;
 use reqwest::header::{CONTENT_SECURITY_POLICY, COOKIE, SET_COOKIE};
 use reqwest::multipart::{Form, Part};
 
@@ -123,8 +123,8 @@ fn hidden(body: &str, name: &str) -> String {
 }
 
 async fn web_uploads(app: &TestApp) -> usize {
-    let (_, uploads) = app.get_json("/api/v1/uploads").await;
-    uploads.as_array().unwrap().iter().filter(|u| u["channel"] == "web").count()
+    let uploads = app.uploads().await;
+    uploads.iter().filter(|u| u["channel"] == "web").count()
 }
 
 #[tokio::test]
@@ -316,7 +316,8 @@ async fn pages_need_a_sign_in_when_reads_are_not_public() {
     let session = signed_in.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
     let session = session.split(';').next().unwrap().to_owned();
-    let page = get("/plans/big-data-2016", Some(session.clone())).await.unwrap();
+    let with_secret = format!("{session}; {secret}");
+    let page = get("/plans/big-data-2016", Some(with_secret)).await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("action=\"/signout\""));
     assert_eq!(get("/api/v1/plans", Some(session.clone())).await.unwrap().status(), 200, "reads accept the cookie");
@@ -332,13 +333,44 @@ async fn pages_need_a_sign_in_when_reads_are_not_public() {
         .await
         .unwrap();
     assert_eq!(write.status(), 401);
-    // Never sent to another site after signing in.
-    let elsewhere = post(viewer, "//evil.example/").await.unwrap();
-    assert_eq!(elsewhere.headers()["location"], "/");
-    // Signing out removes the cookie.
-    let out = client.post(format!("{}/signout", app.address)).send().await.unwrap();
+    // Never sent to another site after signing in: not by `//host`, nor by a tab or a line break
+    // that a browser would drop, nor by a backslash or a scheme.
+    for next in [
+        "//evil.example/",
+        "/\t/evil.example",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/ /x",
+    ] {
+        let elsewhere = post(viewer.clone(), next).await.unwrap();
+        assert_eq!(elsewhere.status(), 303, "{next:?}");
+        assert_eq!(elsewhere.headers()["location"], "/", "{next:?}");
+    }
+    let kept = post(viewer.clone(), "/targets/sc13-it-industrialization-index?lang=en").await.unwrap();
+    assert_eq!(
+        kept.headers()["location"],
+        "/targets/sc13-it-industrialization-index?lang=en",
+        "a local path with its query is kept"
+    );
+    // The sign-in page itself never offers another site either.
+    let form = get("/signin?next=%2F%09%2Fevil.example", None).await.unwrap();
+    assert!(form.text().await.unwrap().contains("name=\"next\" value=\"/\""));
+    // The cookie holds a session id, not the token.
+    assert!(!session.contains(&viewer), "{session}");
+    // Signing out needs the form's secret; then the session ends on the server, not only in the cookie.
+    let forged = client.post(format!("{}/signout", app.address)).header(COOKIE, session.clone()).send().await.unwrap();
+    assert_eq!(forged.status(), 403);
+    let out = client
+        .post(format!("{}/signout", app.address))
+        .header(COOKIE, format!("{session}; {secret}"))
+        .multipart(Form::new().text("csrf", secret_value.clone()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 303);
     assert!(out.headers()[SET_COOKIE].to_str().unwrap().starts_with("plantrack_session=;"));
+    assert_eq!(get("/api/v1/plans", Some(session)).await.unwrap().status(), 401, "the session is over");
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-use plantrack::auth::Role;
+use plantrack::server::auth::Role;
 use serde_json::Value;
 
 use crate::helpers::{Backend, TestApp, backends, spawn_app, spawn_app_configured};
@@ -83,7 +83,9 @@ async fn a_file_with_three_bad_rows_lists_all_three_and_writes_nothing() {
         let upload_id = body["error"]["details"]["upload_id"].as_i64().unwrap();
         let (_, upload) = app.get_json(&format!("/api/v1/uploads/{upload_id}")).await;
         assert_eq!(upload["outcome"], "rejected");
-        assert_eq!(upload["errors"].as_array().unwrap().len(), 4);
+        assert_eq!(upload["error_count"], 4);
+        let (_, problems) = app.get_json(&format!("/api/v1/uploads/{upload_id}/problems")).await;
+        assert_eq!(problems["errors"].as_array().unwrap().len(), 4);
     }
 }
 
@@ -195,14 +197,14 @@ async fn multipart_uploads_and_the_upload_list() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    let (_, uploads) = app.get_json("/api/v1/uploads").await;
+    let uploads = app.uploads().await;
     let newest = &uploads[0];
     assert_eq!(newest["file_name"], "月报.csv");
     assert_eq!(newest["uploaded_by"], "test-uploader");
     assert_eq!(newest["channel"], "http");
     assert_eq!(newest["outcome"], "committed");
     assert_eq!(newest["sha256"].as_str().unwrap().len(), 64);
-    assert!(uploads.as_array().unwrap().iter().any(|u| u["channel"] == "seed"));
+    assert!(uploads.iter().any(|u| u["channel"] == "seed"));
     let (status, body) = app.get_json("/api/v1/uploads/999999").await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
 }

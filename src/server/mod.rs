@@ -1,0 +1,117 @@
+//! What every route shares, for the JSON API (`http`) and the pages (`web`) alike: the state the
+//! handlers read, database work off the async threads, bounded body reads, who is calling, and the
+//! route table in which every route declares who may use it.
+
+pub mod auth;
+pub mod metrics;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use futures_util::StreamExt;
+use tokio::sync::Semaphore;
+
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::error::AppError;
+
+pub use routes::{Access, DeclaredRoute, Routes, declared_routes};
+
+/// What handlers need besides the pool.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The places actuals may be for.
+    pub regions: crate::catalog::Regions,
+    pub upload_limit_bytes: usize,
+    /// Reads need no token.
+    pub public_read: bool,
+    /// `/metrics` needs no token.
+    pub metrics_public: bool,
+    /// Cookies carry `Secure` (the server is reached over HTTPS).
+    pub cookie_secure: bool,
+    /// Slots for heavy work (reports, uploads): more requests wait in line for at most
+    /// `queue_wait`, then get 503.
+    pub heavy_slots: Arc<Semaphore>,
+    pub queue_wait: Duration,
+    /// The longest a request may compute before it is stopped.
+    pub work_budget: Duration,
+    /// The longest an upload body may take to arrive.
+    pub body_timeout: Duration,
+}
+
+impl AppState {
+    pub fn new(settings: &Settings, regions: crate::catalog::Regions) -> AppState {
+        AppState {
+            regions,
+            upload_limit_bytes: settings.upload_limit_bytes,
+            public_read: settings.public_read,
+            metrics_public: settings.metrics_public.unwrap_or(settings.public_read),
+            cookie_secure: settings.cookie_secure,
+            heavy_slots: Arc::new(Semaphore::new(settings.heavy_jobs.max(1))),
+            queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
+            work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
+            body_timeout: Duration::from_secs_f64(settings.body_timeout_seconds.max(0.1)),
+        }
+    }
+
+    /// A slot for heavy work, or 503 with `Retry-After` when every slot stayed busy too long.
+    pub async fn heavy_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        match tokio::time::timeout(self.queue_wait, self.heavy_slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(AppError::Busy("the server is busy with other reports and uploads: try again shortly".into())),
+        }
+    }
+}
+
+/// Runs a blocking database closure on actix's thread pool with a pooled connection.
+pub async fn with_conn<T, F>(pool: &web::Data<DbPool>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Reads a body stream into memory, refusing it as soon as it passes `limit` bytes.
+pub async fn read_limited<S, E>(mut stream: S, limit: usize) -> Result<Vec<u8>, AppError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest {
+            message: format!("the upload could not be read: {e}"),
+            details: serde_json::Value::Null,
+        })?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// `read` within `timeout`: a body that trickles in slower than that is refused with 408.
+pub async fn within<T>(timeout: Duration, read: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| Err(AppError::Timeout(format!("the upload did not arrive within {} s", timeout.as_secs()))))
+}
+
+/// Gives memory that large jobs freed back to the system: glibc keeps freed pages in its
+/// per-thread arenas otherwise, and a server that made one big report would stay that size.
+pub fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the kernel; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
