@@ -59,6 +59,19 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A second handle on an existing database (another replica's): it drops nothing.
+    pub fn at(url: &str) -> TestDb {
+        TestDb { url: url.to_owned(), dir: tempfile::tempdir().expect("temporary directory"), postgres: None }
+    }
+
+    /// The same database reached at another URL (through a relay); still dropped at the end.
+    pub fn via(mut self, url: String) -> TestDb {
+        self.url = url;
+        self
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = &self.postgres
@@ -120,6 +133,12 @@ impl TestApp {
             .expect("request");
         let status = response.status().as_u16();
         (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// The same app, seen by a client that does not follow redirects.
+    pub fn without_redirects(self) -> TestApp {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { client, ..self }
     }
 
     /// The newest uploads (the first page of the list).

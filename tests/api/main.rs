@@ -5,6 +5,8 @@
 mod browser;
 mod catalog_cli;
 mod charts;
+mod faults;
+mod hardening;
 mod helpers;
 mod inbox;
 mod ingest_cli;

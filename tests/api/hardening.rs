@@ -1,0 +1,349 @@
+//! What a stranger or a careless client can send: every spelling of every route with reads closed,
+//! odd methods, odd paths by the thousand, floods of bad rows, huge headers and cells, slow bodies
+//! and too many reports at once. Each answer is refused, bounded, or served as it should be.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use plantrack::server::Access;
+use plantrack::server::auth::Role;
+use reqwest::Method;
+
+use crate::helpers::{Backend, TestApp, backends, spawn_app, spawn_app_configured};
+
+/// A real instance for each path parameter of the route table.
+fn concrete(path: &str) -> String {
+    let with = |slug: &str| path.replace("{slug}", slug);
+    match path {
+        p if p.starts_with("/charts/plans/") => p.replace("{file}", "smart-city-13th-fyp.svg"),
+        p if p.starts_with("/charts/targets/") => p.replace("{file}", "sc13-it-industrialization-index.svg"),
+        p if p.contains("/plans/") => with("smart-city-13th-fyp"),
+        p if p.contains("/targets/") => with("sc13-it-industrialization-index"),
+        p if p.contains("/indicators/") => with("open-data-sets"),
+        p if p.starts_with("/static/fonts/") => p.replace("{file}", "NotoSansSC-Regular.ttf"),
+        p => p.replace("{id}", "1"),
+    }
+}
+
+/// The same path spelled as a router decodes it but a prefix check would not see it.
+fn spellings(path: &str) -> Vec<String> {
+    let mut spelled = vec![path.to_owned(), format!("/{path}"), format!("{path}/")];
+    if let Some(first) = path[1..].chars().next().filter(char::is_ascii_alphabetic) {
+        spelled.push(format!("/%{:02X}{}", first as u32, &path[2..]));
+        spelled.push(format!("/%{:02x}{}", first as u32, &path[2..]));
+    }
+    if let Some((head, tail)) = path.rsplit_once('/')
+        && let Some(c) = tail.chars().next().filter(char::is_ascii_alphabetic)
+    {
+        spelled.push(format!("{head}/%{:02X}{}", c as u32, &tail[1..]));
+        spelled.push(format!("{head}//{tail}"));
+    }
+    spelled
+}
+
+async fn send(app: &TestApp, method: Method, path: &str, token: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.request(method, format!("{}{path}", app.address));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn with_reads_closed_no_spelling_of_any_route_reaches_data_without_a_token() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.public_read = false).await;
+    let app = app.without_redirects();
+    let viewer = app.token(Role::Viewer);
+    let admin = app.token(Role::Admin);
+    let routes = plantrack::server::declared_routes(plantrack::routes);
+    assert!(routes.len() > 20, "{routes:?}");
+    let mut checked = 0;
+    for route in routes.iter().filter(|r| r.method == actix_web::http::Method::GET) {
+        let path = concrete(route.path);
+        for (n, spelled) in spellings(&path).into_iter().enumerate() {
+            let anonymous = send(&app, Method::GET, &spelled, None).await;
+            let status = anonymous.status().as_u16();
+            match route.access {
+                Access::Read | Access::Metrics => assert_eq!(status, 401, "{spelled}"),
+                Access::Page => {
+                    assert_eq!(status, 303, "{spelled}");
+                    assert!(
+                        anonymous.headers()["location"].to_str().unwrap().starts_with("/signin?next="),
+                        "{spelled}"
+                    );
+                }
+                Access::Public => assert!(status < 500, "{spelled}: {status}"),
+                other => panic!("a GET route with {other:?}"),
+            }
+            checked += 1;
+            if n > 0 && !spelled.contains('%') {
+                continue;
+            }
+            // The same spelling with a token reaches the route: it was routed, not lost.
+            let token = if route.access == Access::Metrics { &admin } else { &viewer };
+            let allowed = send(&app, Method::GET, &spelled, Some(token)).await;
+            let status = allowed.status().as_u16();
+            let body = allowed.text().await.unwrap_or_default();
+            // A 404 may only be the data's (no report 1 yet), never the router's.
+            assert!(
+                status != 401 && status < 500 && !body.contains("no route for"),
+                "{spelled}: {status} with a token"
+            );
+        }
+    }
+    assert!(checked > 100, "{checked} spellings checked");
+    // Writes: the upload route wants an uploader's header, never less.
+    for spelled in spellings("/api/v1/uploads") {
+        let anonymous = send(&app, Method::POST, &spelled, None).await;
+        assert_eq!(anonymous.status(), 401, "{spelled}");
+        let as_viewer = send(&app, Method::POST, &spelled, Some(&viewer)).await;
+        assert_eq!(as_viewer.status(), 403, "{spelled}");
+    }
+}
+
+#[tokio::test]
+async fn head_answers_wherever_get_does_and_other_methods_get_405_with_allow() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    for route in plantrack::server::declared_routes(plantrack::routes)
+        .iter()
+        .filter(|r| r.method == actix_web::http::Method::GET)
+    {
+        let path = concrete(route.path);
+        let get = send(&app, Method::GET, &path, None).await.status();
+        let head = send(&app, Method::HEAD, &path, None).await;
+        assert_eq!(head.status(), get, "HEAD {path}");
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+        for method in [Method::PUT, Method::DELETE, Method::PATCH, Method::TRACE] {
+            let wrong = send(&app, method.clone(), &path, None).await;
+            assert_eq!(wrong.status(), 405, "{method} {path}");
+            let allow = wrong.headers()["allow"].to_str().unwrap().to_owned();
+            assert!(allow.contains("GET") && allow.contains("HEAD"), "{method} {path}: {allow}");
+            let body: serde_json::Value = wrong.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "method_not_allowed");
+        }
+    }
+    assert_eq!(send(&app, Method::HEAD, "/healthz", None).await.status(), 200);
+}
+
+/// Lines of the metrics text that are samples (not comments).
+async fn metric_samples(app: &TestApp) -> usize {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines().filter(|l| !l.starts_with('#')).count()
+}
+
+#[tokio::test]
+async fn metrics_stay_the_same_size_whatever_paths_and_methods_arrive() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    // Every kind of answer once, so that the label sets that can exist exist.
+    for path in ["/healthz", "/nothing/here", "/api/v1/plans"] {
+        app.get(path).await;
+        send(&app, Method::from_bytes(b"BREW").unwrap(), path, None).await;
+    }
+    let before = metric_samples(&app).await;
+    for n in 0..3_000 {
+        let path = format!("/random/{n}/{}", "x".repeat(n % 50));
+        let method = Method::from_bytes(format!("M{n}").as_bytes()).unwrap();
+        send(&app, if n % 2 == 0 { Method::GET } else { method }, &path, None).await;
+    }
+    let after = metric_samples(&app).await;
+    assert!(after <= before + 40, "{before} samples before, {after} after 3000 odd requests");
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(text.contains("endpoint=\"unmatched\""), "{text}");
+    assert!(text.contains("method=\"OTHER\""), "{text}");
+    assert!(text.contains("endpoint=\"/api/v1/plans\""), "{text}");
+}
+
+#[tokio::test]
+async fn metrics_and_the_api_description_follow_their_settings() {
+    let closed = spawn_app_configured(&Backend::Sqlite, |s| s.public_read = false).await;
+    assert_eq!(closed.get("/metrics").await.status(), 401);
+    assert_eq!(closed.get("/api/openapi.json").await.status(), 401);
+    let admin = closed.token(Role::Admin);
+    assert_eq!(send(&closed, Method::GET, "/metrics", Some(&admin)).await.status(), 200);
+    let viewer = closed.token(Role::Viewer);
+    assert_eq!(send(&closed, Method::GET, "/metrics", Some(&viewer)).await.status(), 403);
+    let open_metrics = spawn_app_configured(&Backend::Sqlite, |s| {
+        s.public_read = false;
+        s.metrics_public = Some(true);
+    })
+    .await;
+    assert_eq!(open_metrics.get("/metrics").await.status(), 200);
+    let closed_metrics = spawn_app_configured(&Backend::Sqlite, |s| s.metrics_public = Some(false)).await;
+    assert_eq!(closed_metrics.get("/metrics").await.status(), 401);
+    assert_eq!(closed_metrics.get("/api/openapi.json").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_flood_of_bad_rows_answers_briefly_and_is_stored_briefly() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let mut csv = String::from("indicator,period,value,note\n");
+    for n in 0..200_000 {
+        csv.push_str(&format!("open-data-sets,20x{n},1,{}\n", "很长的备注".repeat(5)));
+    }
+    // A dry run: the answer lists the first 1000 problems and counts them all.
+    let response = app
+        .client
+        .post(format!("{}/api/v1/uploads?dry_run=true", app.address))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/csv")
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body = response.bytes().await.unwrap();
+    assert!(body.len() < 1_000_000, "{} bytes", body.len());
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let details = &body["error"]["details"];
+    assert_eq!(details["total"], 200_000);
+    assert_eq!(details["truncated"], true);
+    assert_eq!(details["errors"].as_array().unwrap().len(), 1000);
+    assert_eq!(details["errors"][0]["line"], 2);
+    assert_eq!(details["summary"][0]["code"], "period_invalid");
+    assert_eq!(details["summary"][0]["count"], 200_000);
+    // Committed (rejected): the list stays small and the problems are fetched on their own.
+    let (status, body) = app.upload(&token, "", csv).await;
+    assert_eq!(status, 422);
+    let id = body["error"]["details"]["upload_id"].as_i64().unwrap();
+    let list = app.get("/api/v1/uploads").await.bytes().await.unwrap();
+    assert!(list.len() < 20_000, "the list is {} bytes", list.len());
+    let (_, upload) = app.get_json(&format!("/api/v1/uploads/{id}")).await;
+    assert_eq!(upload["error_count"], 200_000);
+    assert_eq!(upload["problem_summary"][0]["count"], 200_000);
+    let problems = app.get(&format!("/api/v1/uploads/{id}/problems")).await.bytes().await.unwrap();
+    assert!(problems.len() < 1_000_000, "{} bytes", problems.len());
+    let page = app.get(&format!("/uploads/{id}")).await.bytes().await.unwrap();
+    assert!(page.len() < 2_000_000, "the page is {} bytes", page.len());
+}
+
+#[tokio::test]
+async fn huge_headers_cells_and_column_counts_are_refused_in_a_few_lines() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let cases = [
+        (format!("indicator,period,value,{}\nopen-data-sets,2021,1,1\n", "列".repeat(2_000_000)), "header_too_long"),
+        (format!("indicator,period,value{}\nopen-data-sets,2021,1\n", ",".repeat(100_000)), "header_too_long"),
+        (format!("indicator,period,value{}\nopen-data-sets,2021,1\n", ",x".repeat(500)), "too_many_columns"),
+        (format!("indicator,period,value,note\nopen-data-sets,2021,1,{}\n", "备".repeat(4000)), "cell_too_long"),
+        (format!("indicator,period,value\n{},2021,1\n", "x".repeat(1_000_000)), "cell_too_long"),
+    ];
+    for (csv, code) in cases {
+        let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
+        assert_eq!(status, 422, "{code}");
+        let text = body.to_string();
+        assert!(text.len() < 20_000, "{code}: {} bytes", text.len());
+        assert_eq!(body["error"]["details"]["errors"][0]["code"], code, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn control_characters_are_refused_with_their_line_and_column_on_both_databases() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let csv = "indicator,period,value,note,source\nopen-data-sets,2021,4500,ok,\nopen-data-sets,2022,4600,a\u{0}b,\nopen-data-sets,2023,4700,,x\u{1b}[31m\n";
+        for query in ["?dry_run=true", ""] {
+            let (status, body) = app.upload(&token, query, csv).await;
+            assert_eq!(status, 422, "{backend:?} {query}: {body}");
+            let errors = body["error"]["details"]["errors"].as_array().unwrap();
+            let found: Vec<(i64, &str)> =
+                errors.iter().map(|e| (e["line"].as_i64().unwrap(), e["column"].as_str().unwrap())).collect();
+            assert_eq!(found, vec![(3, "note"), (4, "source")], "{backend:?}");
+            assert!(errors.iter().all(|e| e["code"] == "control_character"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn too_many_reports_at_once_get_503_with_retry_after_and_health_still_answers() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| {
+        s.heavy_jobs = 1;
+        s.queue_wait_seconds = 0.2;
+    })
+    .await;
+    let requests: Vec<_> = (0..6)
+        .map(|_| {
+            let (client, url) = (app.client.clone(), format!("{}/reports/status.pdf", app.address));
+            tokio::spawn(async move { client.get(url).send().await.unwrap() })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "health answered in {:?}", started.elapsed());
+    let mut statuses = Vec::new();
+    for request in requests {
+        let response = request.await.unwrap();
+        if response.status() == 503 {
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        statuses.push(response.status().as_u16());
+    }
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.contains(&503), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn an_upload_body_that_trickles_in_is_cut_off_with_408() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.body_timeout_seconds = 1.0).await;
+    let token = app.token(Role::Uploader);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        let head = format!(
+            "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nindicator,"
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let started = Instant::now();
+        let mut answer = vec![0u8; 4096];
+        let n = stream.read(&mut answer).unwrap_or(0);
+        (String::from_utf8_lossy(&answer[..n]).into_owned(), started.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(answer.0.starts_with("HTTP/1.1 408"), "{}", answer.0);
+    assert!(answer.1 < Duration::from_secs(5), "{:?}", answer.1);
+}
+
+#[tokio::test]
+async fn download_names_keep_their_chinese_and_cookies_can_be_secure() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let (status, body) =
+        app.upload(&token, "?name=%E6%9C%88%E6%8A%A5.csv", "indicator,period,value\nopen-data-sets,2021,4501\n").await;
+    assert_eq!(status, 201, "{body}");
+    let raw = app.get(&format!("/api/v1/uploads/{}/raw", body["upload_id"])).await;
+    let disposition = raw.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.contains("filename*=UTF-8''%E6%9C%88%E6%8A%A5.csv"), "{disposition}");
+
+    let secure = spawn_app_configured(&Backend::Sqlite, |s| s.cookie_secure = true).await.without_redirects();
+    let form = secure.get("/signin").await;
+    let secret = form.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let viewer = secure.token(Role::Viewer);
+    let signed_in = secure
+        .client
+        .post(format!("{}/signin", secure.address))
+        .header("Cookie", secret.clone())
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf", secret.split_once('=').unwrap().1.to_owned())
+                .text("token", viewer),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let cookies: Vec<String> =
+        signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("plantrack_session=") && c.contains("Secure")), "{cookies:?}");
+}
+
+#[test]
+fn token_names_with_control_characters_or_no_text_are_refused() {
+    for name in ["", "  ", "clerk\u{1b}[2J", "a\nb", &"x".repeat(101)] {
+        assert!(plantrack::server::auth::check_token_name(name).is_err(), "{name:?}");
+    }
+    assert!(plantrack::server::auth::check_token_name("统计处 张三").is_ok());
+}
