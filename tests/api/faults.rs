@@ -150,7 +150,7 @@ async fn the_same_file_sent_to_two_replicas_at_once_is_written_once() {
             })
         };
         let (a, b) = (send(first.address.clone()), send(second_address));
-        let mut answers = vec![a.await.unwrap(), b.await.unwrap()];
+        let mut answers = [a.await.unwrap(), b.await.unwrap()];
         answers.sort_by_key(|(status, _)| *status);
         let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
         assert_eq!(statuses, vec![200, 201], "{backend:?}: {}", answers[0].1["error"]);
