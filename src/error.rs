@@ -135,6 +135,8 @@ pub struct ErrorBody {
 
 impl ErrorEnvelope {
     pub fn new(code: &str, message: impl Into<String>, details: Value) -> ErrorEnvelope {
+        // Always an object, so that clients (and the schema) need no special case for "nothing".
+        let details = if details.is_null() { serde_json::json!({}) } else { details };
         ErrorEnvelope { error: ErrorBody { code: code.to_owned(), message: message.into(), details } }
     }
 }

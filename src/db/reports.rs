@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::DbConn;
 use super::schema::reports;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = reports)]
 pub struct ReportRow {
     pub id: i64,

@@ -17,14 +17,19 @@ use crate::status;
 #[serde(deny_unknown_fields)]
 pub struct ChartQuery {
     /// Pixels, 200–4000 (default 800).
+    #[param(minimum = 200, maximum = 4000)]
     pub width: Option<u32>,
     /// Pixels, 150–8000 (default 480; a plan overview grows to fit its targets).
+    #[param(minimum = 150, maximum = 8000)]
     pub height: Option<u32>,
     /// `zh` (default) or `en`.
+    #[param(value_type = Option<crate::charts::Lang>)]
     pub lang: Option<String>,
     /// Judge as of this date (YYYY-MM-DD). Default: today.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
     /// `linear` (default) or `cagr`.
+    #[param(value_type = Option<crate::progress::Method>)]
     pub method: Option<String>,
 }
 
@@ -80,7 +85,7 @@ fn chart_failed(e: charts::ChartError) -> AppError {
 
     params(("file" = String, Path, description = "`{slug}.svg` or `{slug}.png`"), ChartQuery),
     responses(
-        (status = 200, description = "the chart", content_type = "image/svg+xml"),
+        (status = 200, description = "the chart", content((String = "image/svg+xml"), (String = "image/png"))),
         (status = 304, description = "not modified (ETag)"),
         (status = 400, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)
@@ -116,7 +121,7 @@ pub async fn target_chart(
 
     params(("file" = String, Path, description = "`{slug}.svg` or `{slug}.png`"), ChartQuery),
     responses(
-        (status = 200, description = "the chart", content_type = "image/svg+xml"),
+        (status = 200, description = "the chart", content((String = "image/svg+xml"), (String = "image/png"))),
         (status = 304, description = "not modified (ETag)"),
         (status = 400, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)

@@ -9,6 +9,7 @@ use super::dto::{
 };
 use crate::db::{self, DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
+use crate::ingest::clip;
 use crate::progress::{Method, Point, Status};
 use crate::server::with_conn;
 use crate::status::{self, Judgement};
@@ -18,8 +19,10 @@ use crate::status::{self, Judgement};
 #[serde(deny_unknown_fields)]
 pub struct JudgementQuery {
     /// Judge as of this date (YYYY-MM-DD); only actuals known then count. Default: today.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
     /// `linear` (default) or `cagr`.
+    #[param(value_type = Option<Method>)]
     pub method: Option<String>,
 }
 
@@ -32,22 +35,30 @@ impl JudgementQuery {
 /// `?lang=`: Chinese unless `en` is asked for.
 pub(super) fn lang(raw: Option<&str>) -> Result<crate::charts::Lang, AppError> {
     match raw {
-        None | Some("") => Ok(crate::charts::Lang::Zh),
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", reason)),
+        None => Ok(crate::charts::Lang::Zh),
+        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", clip(&reason))),
     }
 }
 
+/// The date and method of a judgement from the query. A parameter given must be valid: an empty
+/// `as_of=` is not a date (the pages leave out empty fields themselves).
 pub(crate) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
     let as_of = match as_of {
-        None | Some("") => status::today(),
-        Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map_err(|_| AppError::bad_parameter("as_of", format!("`{raw}` is not a date: write YYYY-MM-DD")))?,
+        None => status::today(),
+        Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+            AppError::bad_parameter("as_of", format!("`{}` is not a date: write YYYY-MM-DD", clip(raw)))
+        })?,
     };
     let method = match method {
-        None | Some("") => Method::Linear,
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("method", reason))?,
+        None => Method::Linear,
+        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("method", clip(&reason)))?,
     };
     Ok(Judgement { as_of, method })
+}
+
+/// A filter given empty names nothing: it is no filter.
+fn given(filter: Option<String>) -> Option<String> {
+    filter.filter(|f| !f.is_empty())
 }
 
 /// Liveness and database reachability.
@@ -182,11 +193,14 @@ pub struct TargetFilter {
     pub plan: Option<String>,
     /// Only targets on this indicator (slug).
     pub indicator: Option<String>,
-    /// Only targets with this status (achieved, on_track, at_risk, off_track, regressing, missed, no_data, not_assessable).
+    /// Only targets with this status.
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
     /// Judge as of this date (YYYY-MM-DD). Default: today.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
     /// `linear` (default) or `cagr`.
+    #[param(value_type = Option<Method>)]
     pub method: Option<String>,
 }
 
@@ -200,22 +214,23 @@ pub struct TargetFilter {
 )]
 pub async fn list_targets(pool: web::Data<DbPool>, filter: web::Query<TargetFilter>) -> Result<HttpResponse, AppError> {
     let TargetFilter { plan, indicator, status: wanted, as_of, method } = filter.into_inner();
+    let (plan, indicator) = (given(plan), given(indicator));
     let judgement = judgement(as_of.as_deref(), method.as_deref())?;
     let wanted: Option<Status> = match wanted.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", reason))?),
+        None => None,
+        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", clip(&reason)))?),
     };
     let targets = with_conn(&pool, move |conn| {
         // A filter naming nothing that exists is a mistake, not an empty answer.
         if let Some(plan) = &plan
             && queries::plan_by_slug(conn, plan)?.is_none()
         {
-            return Err(AppError::bad_parameter("plan", format!("no plan `{plan}`")));
+            return Err(AppError::bad_parameter("plan", format!("no plan `{}`", clip(plan))));
         }
         if let Some(indicator) = &indicator
             && queries::indicator_by_slug(conn, indicator)?.is_none()
         {
-            return Err(AppError::bad_parameter("indicator", format!("no indicator `{indicator}`")));
+            return Err(AppError::bad_parameter("indicator", format!("no indicator `{}`", clip(indicator))));
         }
         let assessed = status::assess_list(conn, plan.as_deref(), indicator.as_deref(), judgement)?;
         Ok(assessed

@@ -27,6 +27,7 @@ use crate::server::{Access, Routes};
         uploads::create_upload,
         uploads::list_uploads,
         uploads::get_upload,
+        uploads::get_upload_problems,
         uploads::get_upload_raw,
         uploads::indicator_actuals,
         charts::target_chart,
@@ -35,9 +36,54 @@ use crate::server::{Access, Routes};
         reports::list_reports,
         reports::get_report,
     ),
-    components(schemas(ErrorEnvelope))
+    components(schemas(ErrorEnvelope)),
+    modifiers(&CommonAnswers)
 )]
 pub struct ApiDoc;
+
+/// The answers every operation can give, added to each so that none goes undocumented: 400 for a
+/// parameter that is not valid, 401/403 when reads are closed, 404 for a path naming nothing,
+/// 503 while the database is away or the server busy; and the bearer token scheme.
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [&mut item.get, &mut item.post].into_iter().flatten();
+            for operation in operations {
+                let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let mut common = vec![
+                    ("401", "a token is needed (reads are not public, or this writes)"),
+                    ("403", "the token's role is too low"),
+                    ("503", "the database is away or the server is busy: see Retry-After"),
+                ];
+                if has_parameters || path.contains('{') {
+                    common.push(("400", "a parameter is not valid (the message names it)"));
+                }
+                if path.contains('{') {
+                    common.push(("404", "nothing by that name or id"));
+                }
+                for (status, description) in common {
+                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| error(description).into());
+                }
+            }
+        }
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme("token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        }
+    }
+}
 
 /// The API's routes, each with who may use it.
 pub fn routes(routes: &mut Routes) {

@@ -16,10 +16,13 @@ pub struct ReportQuery {
     /// Only this plan (slug); default every plan.
     pub plan: Option<String>,
     /// Judge as of this date (YYYY-MM-DD). Default: today.
+    #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
     /// `zh` (default) or `en`.
+    #[param(value_type = Option<crate::charts::Lang>)]
     pub lang: Option<String>,
     /// `linear` (default) or `cagr`.
+    #[param(value_type = Option<crate::progress::Method>)]
     pub method: Option<String>,
 }
 
@@ -43,7 +46,7 @@ pub async fn status_pdf(
 ) -> Result<HttpResponse, AppError> {
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
     let lang = lang(query.lang.as_deref())?;
-    let options = ReportOptions { plan: query.plan.clone(), judgement, lang };
+    let options = ReportOptions { plan: query.plan.clone().filter(|p| !p.is_empty()), judgement, lang };
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
     let pdf = with_conn(&pool, move |conn| {
@@ -62,14 +65,50 @@ pub async fn status_pdf(
         .body(pdf))
 }
 
+/// A report written on the schedule.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportDto {
+    pub id: i64,
+    /// `daily:2026-12-06` or `monthly:2026-12`.
+    pub period_key: String,
+    pub plan: Option<String>,
+    pub as_of: chrono::NaiveDate,
+    pub lang: String,
+    pub method: String,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    pub size_bytes: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<crate::db::reports::ReportRow> for ReportDto {
+    fn from(r: crate::db::reports::ReportRow) -> Self {
+        ReportDto {
+            id: r.id,
+            period_key: r.period_key,
+            plan: r.plan,
+            as_of: r.as_of,
+            lang: r.lang,
+            method: r.method,
+            status: r.status,
+            size_bytes: r.size_bytes,
+            error: r.error,
+            created_at: r.created_at.and_utc(),
+            finished_at: r.finished_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
 /// Reports written on the schedule, newest first.
 #[utoipa::path(
     get,
     path = "/api/v1/reports",
-    responses((status = 200, body = [crate::db::reports::ReportRow])))]
+    responses((status = 200, body = [ReportDto])))]
 pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     let rows = with_conn(&pool, move |conn| Ok::<_, AppError>(crate::db::reports::list(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(rows))
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(ReportDto::from).collect::<Vec<_>>()))
 }
 
 /// One scheduled report's PDF.

@@ -22,9 +22,21 @@ pub struct UploadQuery {
     /// Validate and report what would change, writing nothing.
     pub dry_run: Option<bool>,
     /// Force the text encoding: `utf-8` or `gb18030` (`gbk`). Default: detected.
+    #[param(value_type = Option<EncodingName>)]
     pub encoding: Option<String>,
     /// File name to record for a raw `text/csv` body (multipart uploads carry their own).
     pub name: Option<String>,
+}
+
+/// The encodings an upload may name.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // a schema only: the parameter is read as text and parsed with its aliases
+enum EncodingName {
+    #[schema(rename = "utf-8")]
+    Utf8,
+    Gb18030,
+    Gbk,
 }
 
 /// The file of a multipart form: its name and bytes, from the field `file`.
@@ -110,7 +122,7 @@ pub async fn create_upload(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let encoding: Option<Encoding> = match query.encoding.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("encoding", reason))?),
     };
     let (file_name, bytes) = within(state.body_timeout, upload_body(&req, payload, state.upload_limit_bytes)).await?;
@@ -323,9 +335,9 @@ pub struct ActualDto {
     pub note: Option<String>,
     pub source: Option<String>,
     pub upload_id: Option<i64>,
-    pub recorded_at: chrono::NaiveDateTime,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
     /// Set on a revision that a later upload replaced.
-    pub superseded_at: Option<chrono::NaiveDateTime>,
+    pub superseded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl From<ActualRow> for ActualDto {
@@ -338,8 +350,8 @@ impl From<ActualRow> for ActualDto {
             note: a.note,
             source: a.source,
             upload_id: a.upload_id,
-            recorded_at: a.recorded_at,
-            superseded_at: a.superseded_at,
+            recorded_at: a.recorded_at.and_utc(),
+            superseded_at: a.superseded_at.map(|t| t.and_utc()),
         }
     }
 }

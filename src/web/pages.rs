@@ -97,7 +97,7 @@ fn status_word(lang: PageLang) -> &'static str {
 /// `/`: every plan with its counts and a bar of its statuses; filters by status and plan.
 pub fn overview_page(ctx: &Ctx, conn: &mut DbConn, query: OverviewQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let judgement = judgement(query.as_of.as_deref(), None)?;
+    let judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
     let wanted: Option<Status> = match query.status.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", reason))?),
@@ -281,7 +281,7 @@ impl SortBy {
 /// `/plans/{slug}`: the document's facts, its overview chart and its targets.
 pub fn plan_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let judgement = judgement(query.as_of.as_deref(), None)?;
+    let judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
     let sort = SortBy::parse(query.sort.as_deref())?;
     let plan = queries::plan_by_slug(conn, slug)?.ok_or_else(|| AppError::not_found("plan", slug))?;
     let assessed = status::assess_list(conn, Some(slug), None, judgement)?;
@@ -380,7 +380,7 @@ fn method_sentence(p: &Progress, unit: &str, lang: PageLang) -> String {
 /// they were judged, the projection, and every figure with its revisions.
 pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let judgement: Judgement = judgement(query.as_of.as_deref(), None)?;
+    let judgement: Judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
     if query.sort.is_some() {
         return Err(AppError::bad_parameter("sort", "only a plan's targets can be sorted"));
     }
@@ -495,7 +495,7 @@ pub fn reports_page(ctx: &Ctx, conn: &mut DbConn, _: LangQuery) -> Result<Markup
                 @for p in &plans { option value=(p.slug) { (plan_title(p, l)) } }
             }
             label for="as_of" { (lang.pick("截至日期", "As of")) }
-            input #as_of type="date" name="as_of" value=(status::today()) max=(status::today());
+            input #as_of type="date" name="as_of" value=(status::today()) max=(status::today()) required;
             label for="method" { (lang.pick("评估方法", "Method")) }
             select #method name="method" {
                 option value="linear" { (lang.pick("线性进度（pace）", "linear pace")) }

@@ -6,6 +6,7 @@ mod browser;
 mod catalog_cli;
 mod charts;
 mod faults;
+mod fuzz;
 mod hardening;
 mod helpers;
 mod inbox;
