@@ -18,7 +18,8 @@ pub use validate::Documents;
 /// Where the catalog lives on disk.
 #[derive(Debug, Clone)]
 pub struct CatalogPaths {
-    /// `targets/`: one TOML file per plan, plus `indicators.toml` and `regions.toml`.
+    /// `targets/`: one TOML file per plan, plus `indicators.toml`, `regions.toml` and
+    /// `departments.toml`.
     pub targets_dir: PathBuf,
     /// `seed/documents/`: the source texts that targets cite.
     pub documents_dir: PathBuf,
@@ -45,6 +46,8 @@ pub struct Catalog {
     #[serde(serialize_with = "serialize_targets")]
     pub targets: Vec<Target>,
     pub regions: Regions,
+    /// Who answers for targets (`departments.toml`).
+    pub departments: Vec<crate::domain::Department>,
 }
 
 fn serialize_targets<S: serde::Serializer>(targets: &[Target], s: S) -> Result<S::Ok, S::Error> {
@@ -75,7 +78,12 @@ struct TargetExport<'a> {
     binding: Option<bool>,
     region: &'a str,
     source: &'a crate::domain::Citation,
+    owners: &'a [String],
+    owners_line: Option<i32>,
+    cumulative: bool,
+    base_year: Option<i32>,
     notes: &'a Option<String>,
+    notes_en: &'a Option<String>,
 }
 
 impl<'a> From<&'a Target> for TargetExport<'a> {
@@ -102,7 +110,12 @@ impl<'a> From<&'a Target> for TargetExport<'a> {
             binding: t.binding,
             region: &t.region,
             source: &t.source,
+            owners: &t.owners,
+            owners_line: t.owners_line,
+            cumulative: t.cumulative,
+            base_year: t.base_year,
             notes: &t.notes,
+            notes_en: &t.notes_en,
         }
     }
 }

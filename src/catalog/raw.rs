@@ -36,6 +36,7 @@ pub(super) struct RawIndicator {
     #[serde(default)]
     pub can_be_negative: bool,
     pub notes: Option<String>,
+    pub notes_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -103,7 +104,30 @@ pub(super) struct RawTarget {
     pub binding: Option<bool>,
     pub region: Option<String>,
     pub source: Option<RawCitation>,
+    pub owners: Option<Vec<String>>,
+    pub owners_line: Option<i32>,
+    #[serde(default)]
+    pub cumulative: bool,
+    pub base_year: Option<i32>,
     pub notes: Option<String>,
+    pub notes_en: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawDepartments {
+    #[serde(default)]
+    pub department: Vec<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDepartment {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub name_en: Option<String>,
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -58,5 +58,15 @@ pub fn render(catalog: &Catalog, seed_dir: &Path) -> String {
         catalog.targets.len(),
         actual_total
     );
+    let owned = catalog.targets.iter().filter(|t| !t.owners.is_empty()).count();
+    let cumulative = catalog.targets.iter().filter(|t| t.cumulative).count();
+    let _ = writeln!(
+        out,
+        "owners: {owned} of {} targets name who answers for them ({} departments); the texts leave {} unassigned",
+        catalog.targets.len(),
+        catalog.departments.len(),
+        catalog.targets.len() - owned
+    );
+    let _ = writeln!(out, "cumulative totals (counted from 0 at the plan's start): {cumulative}");
     out
 }

@@ -249,3 +249,62 @@ fn the_shipped_catalog_passes_the_check() {
     assert!(smart_city >= 25, "the smart-city plan has {smart_city} targets");
     assert!(catalog.targets.len() >= 400, "{} targets", catalog.targets.len());
 }
+
+/// A one-line responsibility note for the owners tests (line 5 of the document).
+const DEPARTMENTS: &str = r#"
+[[department]]
+slug = "eitc"
+name = "市经济信息化委"
+aliases = ["市经信委"]
+name_en = "Municipal Commission of Economy and Informatization"
+kind = "市级部门"
+
+[[department]]
+slug = "ndrc"
+name = "市发展改革委"
+name_en = "Municipal Development and Reform Commission"
+kind = "市级部门"
+"#;
+
+fn load_with_departments(plan_file: &str, departments: &str) -> Result<Catalog, Vec<CatalogProblem>> {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = write_catalog(dir.path(), plan_file);
+    let document = format!("{DOCUMENT}（责任单位：市经信委、市发展改革委）\n");
+    fs::write(paths.documents_dir.join("doc.txt"), document).unwrap();
+    fs::write(paths.targets_dir.join("departments.toml"), departments).unwrap();
+    Catalog::load(&paths).map_err(|e| e.0)
+}
+
+#[test]
+fn owners_are_cited_like_quotes_by_name_or_alias_on_their_line() {
+    let owned = ftth_with("deadline = 2020", "deadline = 2020\nowners = [\"eitc\", \"ndrc\"]\nowners_line = 5");
+    let catalog = load_with_departments(&owned, DEPARTMENTS).unwrap();
+    assert_eq!(catalog.targets[0].owners, ["eitc", "ndrc"]);
+    assert_eq!(catalog.departments.len(), 2);
+
+    for (change, field, reason) in [
+        ("owners = [\"eitc\"]\nowners_line = 3", "owners", "nor an alias of `eitc` is on line 3"),
+        ("owners = [\"nobody\"]\nowners_line = 5", "owners", "unknown department `nobody`"),
+        ("owners = [\"eitc\"]", "owners_line", "missing"),
+        ("owners_line = 5", "owners", "missing"),
+        ("owners = [\"eitc\", \"eitc\"]\nowners_line = 5", "owners", "named twice"),
+        ("owners = [\"eitc\"]\nowners_line = 99", "owners_line", "outside"),
+    ] {
+        let found =
+            load_with_departments(&ftth_with("deadline = 2020", &format!("deadline = 2020\n{change}")), DEPARTMENTS)
+                .expect_err(change);
+        assert_one_problem(&found, field, reason);
+    }
+}
+
+#[test]
+fn a_spelling_names_one_department_only_and_kinds_are_the_three_known() {
+    let twice = format!(
+        "{DEPARTMENTS}\n[[department]]\nslug = \"eitc2\"\nname = \"市经信委\"\nname_en = \"x\"\nkind = \"市级部门\"\n"
+    );
+    let found = load_with_departments(&ftth_with("", ""), &twice).expect_err("a spelling twice");
+    assert_one_problem(&found, "aliases", "already names department eitc");
+    let kind = DEPARTMENTS.replacen("kind = \"市级部门\"", "kind = \"部门\"", 1);
+    let found = load_with_departments(&ftth_with("", ""), &kind).expect_err("an unknown kind");
+    assert_one_problem(&found, "kind", "use 市级部门, 区政府 or 其他");
+}

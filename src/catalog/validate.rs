@@ -5,10 +5,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::raw::{RawCitation, RawDeadline, RawFile, RawIndicator, RawPlan, RawRegions, RawTarget};
+use super::raw::{
+    RawCitation, RawDeadline, RawDepartment, RawDepartments, RawFile, RawIndicator, RawPlan, RawRegions, RawTarget,
+};
 use super::{Catalog, CatalogErrors, CatalogFile, CatalogProblem, Regions};
 use crate::domain::{
-    Baseline, Citation, Comparator, Deadline, Indicator, Plan, Target, TargetKind, WHOLE_CITY, scale_between,
+    Baseline, Citation, Comparator, Deadline, Department, DepartmentKind, Indicator, Plan, Target, TargetKind,
+    WHOLE_CITY, scale_between,
 };
 
 /// The source documents, read once each, split into lines (line 1 is the first).
@@ -83,6 +86,7 @@ fn is_slug(s: &str) -> bool {
 /// What has been read so far, across all files.
 #[derive(Default)]
 struct Reading {
+    departments: Vec<Department>,
     plans: Vec<Plan>,
     indicators: Vec<Indicator>,
     targets: Vec<Target>,
@@ -92,8 +96,9 @@ struct Reading {
 pub(super) fn validate(files: &[CatalogFile], documents: &mut Documents) -> Result<Catalog, CatalogErrors> {
     let mut reading = Reading::default();
     let regions = read_regions(files, &mut reading.problems);
+    read_departments(files, &mut reading);
     let mut parsed: Vec<(&CatalogFile, RawFile)> = Vec::new();
-    for file in files.iter().filter(|f| f.stem != "regions") {
+    for file in files.iter().filter(|f| f.stem != "regions" && f.stem != "departments") {
         match toml::from_str::<RawFile>(&file.text) {
             Ok(raw) => parsed.push((file, raw)),
             Err(e) => reading.problems.push(CatalogProblem {
@@ -131,7 +136,13 @@ pub(super) fn validate(files: &[CatalogFile], documents: &mut Documents) -> Resu
         }
     }
     if reading.problems.is_empty() {
-        Ok(Catalog { plans: reading.plans, indicators: reading.indicators, targets: reading.targets, regions })
+        Ok(Catalog {
+            plans: reading.plans,
+            indicators: reading.indicators,
+            targets: reading.targets,
+            regions,
+            departments: reading.departments,
+        })
     } else {
         Err(CatalogErrors(reading.problems))
     }
@@ -153,6 +164,68 @@ fn read_regions(files: &[CatalogFile], problems: &mut Vec<CatalogProblem>) -> Re
             });
             fallback
         }
+    }
+}
+
+/// `departments.toml`: who the texts name as responsible. Every name and alias is one body's only.
+fn read_departments(files: &[CatalogFile], reading: &mut Reading) {
+    let Some(file) = files.iter().find(|f| f.stem == "departments") else { return };
+    let raw = match toml::from_str::<RawDepartments>(&file.text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            return reading.problems.push(CatalogProblem {
+                file: file.name.clone(),
+                item: None,
+                field: None,
+                reason: format!("not a valid departments file: {}", e.to_string().trim()),
+            });
+        }
+    };
+    for value in &raw.department {
+        let mut p = Problems {
+            file: &file.name,
+            item: Some(format!("department {}", item_slug(value))),
+            found: &mut reading.problems,
+        };
+        let raw = match RawDepartment::deserialize(value.clone()) {
+            Ok(raw) => raw,
+            Err(e) => {
+                p.add(None, e.to_string());
+                continue;
+            }
+        };
+        let (Some(slug), Some(name), Some(name_en), Some(kind)) = (
+            p.require(&raw.slug, "slug"),
+            p.require(&raw.name, "name"),
+            p.require(&raw.name_en, "name_en"),
+            p.require(&raw.kind, "kind"),
+        ) else {
+            continue;
+        };
+        let kind = match kind.parse::<DepartmentKind>() {
+            Ok(kind) => kind,
+            Err(reason) => {
+                p.add(Some("kind"), reason);
+                continue;
+            }
+        };
+        if !is_slug(&slug) {
+            p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
+            continue;
+        }
+        if reading.departments.iter().any(|d| d.slug == slug) {
+            p.add(Some("slug"), "duplicate department slug");
+            continue;
+        }
+        let department = Department { slug, name, aliases: raw.aliases, name_en, kind };
+        for spelling in department.spellings() {
+            if spelling.trim().is_empty() {
+                p.add(Some("aliases"), "an empty name");
+            } else if let Some(other) = reading.departments.iter().find(|d| d.spellings().any(|s| s == spelling)) {
+                p.add(Some("aliases"), format!("«{spelling}» already names department {}", other.slug));
+            }
+        }
+        reading.departments.push(department);
     }
 }
 
@@ -196,6 +269,7 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
         higher_is_better,
         can_be_negative: raw.can_be_negative,
         notes: raw.notes,
+        notes_en: raw.notes_en,
     });
 }
 
@@ -220,7 +294,8 @@ fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &
         unit: "%".to_owned(),
         higher_is_better: true,
         can_be_negative: false,
-        notes: Some("percent complete of a milestone (100 = done)".to_owned()),
+        notes: Some("里程碑的完成百分比（100 = 完成）".to_owned()),
+        notes_en: Some("percent complete of a milestone (100 = done)".to_owned()),
     });
 }
 
@@ -468,6 +543,12 @@ fn read_target(
     if !regions.contains(&region) {
         p.add(Some("region"), format!("unknown region `{region}` (see targets/regions.toml)"));
     }
+    check_owners(&raw, plan, &reading.departments, documents, &mut p);
+    if let Some(year) = raw.base_year
+        && year >= plan.horizon_end
+    {
+        p.add(Some("base_year"), format!("{year} is not before the end of the plan ({})", plan.horizon_end));
+    }
 
     if p.found.len() > before {
         return None;
@@ -503,6 +584,47 @@ fn read_target(
         binding: raw.binding,
         region,
         source: Citation { line: source.line, quote: source.quote },
+        owners: raw.owners.unwrap_or_default(),
+        owners_line: raw.owners_line,
+        cumulative: raw.cumulative,
+        base_year: raw.base_year,
         notes: raw.notes,
+        notes_en: raw.notes_en,
     })
+}
+
+/// Owners are cited like quotes: each is a known department whose name (or an alias) stands
+/// verbatim on `owners_line` of the plan's document.
+fn check_owners(raw: &RawTarget, plan: &Plan, departments: &[Department], documents: &mut Documents, p: &mut Problems) {
+    let (owners, line) = match (&raw.owners, raw.owners_line) {
+        (None, None) => return,
+        (Some(owners), Some(line)) if !owners.is_empty() => (owners, line),
+        (Some(_), Some(_)) => return p.add(Some("owners"), "empty: leave owners and owners_line out instead"),
+        (Some(_), None) => return p.add(Some("owners_line"), "missing: the line where the text names the owners"),
+        (None, Some(_)) => return p.add(Some("owners"), "missing: owners_line needs the owners it cites"),
+    };
+    let text = match documents.line(&plan.source_file, line) {
+        Ok(text) => text.to_owned(),
+        Err(reason) => return p.add(Some("owners_line"), reason),
+    };
+    for (index, slug) in owners.iter().enumerate() {
+        if owners[..index].contains(slug) {
+            p.add(Some("owners"), format!("`{slug}` is named twice"));
+            continue;
+        }
+        let Some(department) = departments.iter().find(|d| &d.slug == slug) else {
+            p.add(Some("owners"), format!("unknown department `{slug}` (see targets/departments.toml)"));
+            continue;
+        };
+        if !department.spellings().any(|s| text.contains(s)) {
+            let shown: String = text.chars().take(120).collect();
+            p.add(
+                Some("owners"),
+                format!(
+                    "neither «{}» nor an alias of `{slug}` is on line {line} of {}; the line reads «{shown}…»",
+                    department.name, plan.source_file
+                ),
+            );
+        }
+    }
 }

@@ -11,5 +11,7 @@ pub struct Indicator {
     pub higher_is_better: bool,
     /// Growth rates and balances may be negative; counts, amounts and shares may not.
     pub can_be_negative: bool,
+    /// Notes in Chinese, and in English.
     pub notes: Option<String>,
+    pub notes_en: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! Pure types and rules of the model: no I/O, nothing from the rest of the crate.
 
 mod budget;
+mod department;
 mod indicator;
 mod period;
 mod plan;
@@ -8,6 +9,7 @@ mod target;
 mod units;
 
 pub use budget::{Budget, CancelOnDrop, Stopped};
+pub use department::{Department, DepartmentKind};
 pub use indicator::Indicator;
 pub use period::{Period, PeriodError};
 pub use plan::Plan;

@@ -194,7 +194,16 @@ pub struct Target {
     pub binding: Option<bool>,
     pub region: String,
     pub source: Citation,
+    /// Who answers for it (department slugs, the lead first), named on `owners_line`.
+    pub owners: Vec<String>,
+    pub owners_line: Option<i32>,
+    /// A total built up during the plan (累计, 新增, 五年…筹措): counted from 0 at the plan's start.
+    pub cumulative: bool,
+    /// The plan's base year when it is not the year before its horizon.
+    pub base_year: Option<i32>,
+    /// Notes in Chinese, and in English.
     pub notes: Option<String>,
+    pub notes_en: Option<String>,
 }
 
 impl Target {
