@@ -265,6 +265,15 @@ pub fn failure_kind(error: &diesel::result::Error) -> Failure {
     }
 }
 
+/// Gives the connection's page cache back (SQLite keeps up to 64 MB per connection otherwise,
+/// filled by the last big read or write on it).
+pub fn shrink_caches(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA shrink_memory"),
+        DbConn::Pg(_) => Ok(()),
+    }
+}
+
 /// A cheap round trip, for health checks.
 pub fn ping(conn: &mut DbConn) -> QueryResult<()> {
     diesel::sql_query("SELECT 1").execute(conn).map(|_| ())

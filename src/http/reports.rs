@@ -8,7 +8,7 @@ use super::handlers::{judgement, lang};
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorEnvelope};
 use crate::report::{self, ReportError, ReportOptions};
-use crate::server::{AppState, with_conn};
+use crate::server::{AppState, with_conn, with_conn_heavy};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -49,14 +49,13 @@ pub async fn status_pdf(
     let options = ReportOptions { plan: query.plan.clone().filter(|p| !p.is_empty()), judgement, lang };
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
-    let pdf = with_conn(&pool, move |conn| {
+    let pdf = with_conn_heavy(&pool, move |conn| {
         report::generate(conn, &options, crate::now()).map_err(|e| match e {
             ReportError::UnknownPlan(slug) => AppError::not_found("plan", slug),
             other => AppError::Internal(anyhow::anyhow!("report: {other}")),
         })
     })
     .await;
-    crate::server::release_memory();
     let pdf = pdf?;
     let name = format!("plantrack-status-{}.pdf", judgement.as_of);
     Ok(HttpResponse::Ok()

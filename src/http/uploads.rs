@@ -14,7 +14,7 @@ use crate::domain::Budget;
 use crate::error::{AppError, ErrorEnvelope};
 use crate::ingest::{self, Encoding, IngestError, IngestReport, ProblemCount, Problems, UploadRequest};
 use crate::server::auth::Caller;
-use crate::server::{AppState, read_limited, with_conn, within};
+use crate::server::{AppState, read_limited, with_conn, with_conn_heavy, within};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -140,9 +140,8 @@ pub async fn create_upload(
     let budget = Budget::within(state.work_budget);
     let stop_if_gone = budget.cancel_on_drop();
     let result =
-        with_conn(&pool, move |conn| Ok(ingest::ingest(conn, &request, &regions, crate::now(), &budget))).await;
+        with_conn_heavy(&pool, move |conn| Ok(ingest::ingest(conn, &request, &regions, crate::now(), &budget))).await;
     stop_if_gone.disarm();
-    crate::server::release_memory();
     match result? {
         Ok(report) if report.dry_run || report.duplicate => Ok(HttpResponse::Ok().json(report)),
         Ok(report) => Ok(HttpResponse::Created().json(report)),

@@ -82,7 +82,7 @@ pub struct ProblemCount {
 }
 
 /// Every problem of an upload: counted in full, listed up to [`LISTED_PROBLEMS`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problems {
     /// How many problems there are in all.
     pub total: usize,
@@ -92,6 +92,17 @@ pub struct Problems {
     pub truncated: bool,
     /// Every problem counted by code and column.
     pub summary: Vec<ProblemCount>,
+}
+
+/// Short on purpose: errors are logged with `{:?}`, and a log line must not carry a thousand rows.
+impl std::fmt::Debug for Problems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Problems")
+            .field("total", &self.total)
+            .field("first", &self.errors.first())
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The columns of the upload format: problems are counted per column only for these, so that a

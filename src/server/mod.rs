@@ -79,6 +79,25 @@ where
     .await?
 }
 
+/// [`with_conn`] for a report or an upload: afterwards the connection's cache and the freed heap
+/// go back to the system, so the server returns near its resting size.
+pub async fn with_conn_heavy<T, F>(pool: &web::Data<DbPool>, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let result = with_conn(pool, move |conn| {
+        let result = f(conn);
+        if let Err(e) = crate::db::shrink_caches(conn) {
+            tracing::warn!(error = %e, "the connection's cache could not be shrunk");
+        }
+        result
+    })
+    .await;
+    release_memory();
+    result
+}
+
 /// Reads a body stream into memory, refusing it as soon as it passes `limit` bytes.
 pub async fn read_limited<S, E>(mut stream: S, limit: usize) -> Result<Vec<u8>, AppError>
 where
@@ -108,7 +127,7 @@ pub async fn within<T>(timeout: Duration, read: impl Future<Output = Result<T, A
 
 /// Gives memory that large jobs freed back to the system: glibc keeps freed pages in its
 /// per-thread arenas otherwise, and a server that made one big report would stay that size.
-pub fn release_memory() {
+fn release_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages to the kernel; it has no preconditions.
     unsafe {

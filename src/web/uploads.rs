@@ -22,7 +22,7 @@ use crate::domain::Budget;
 use crate::error::AppError;
 use crate::ingest::{self, Encoding, IngestError, IngestReport, Problems, UploadRequest};
 use crate::server::auth::{Role, authenticate, check_role};
-use crate::server::{AppState, with_conn};
+use crate::server::{AppState, with_conn, with_conn_heavy};
 
 /// How many uploads the history lists, newest first.
 const LISTED_UPLOADS: usize = 200;
@@ -197,7 +197,7 @@ async fn run_ingest(
     let _slot = state.heavy_slot().await?;
     let budget = Budget::within(state.work_budget);
     let stop_if_gone = budget.cancel_on_drop();
-    let result = with_conn(pool, move |conn| {
+    let result = with_conn_heavy(pool, move |conn| {
         let caller = check_role(authenticate(conn, &token)?, Role::Uploader)?;
         let request = UploadRequest {
             file_name,
@@ -212,7 +212,6 @@ async fn run_ingest(
     })
     .await;
     stop_if_gone.disarm();
-    crate::server::release_memory();
     result
 }
 
