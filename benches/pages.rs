@@ -3,8 +3,8 @@
 //! socket. Run: cargo bench --bench pages
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use plantrack::charts::Lang;
 use plantrack::config::Settings;
+use plantrack::present::Lang;
 use plantrack::web::{self, Ctx, LangQuery, OverviewQuery, PageLang, PageQuery};
 
 fn ctx(path: &str) -> Ctx {

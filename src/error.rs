@@ -107,6 +107,15 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl From<crate::judged::JudgedError> for AppError {
+    fn from(e: crate::judged::JudgedError) -> Self {
+        match e {
+            crate::judged::JudgedError::Db(e) => e.into(),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         AppError::Unavailable(e.into())

@@ -5,7 +5,7 @@
 
 pub mod catalog;
 pub mod charts;
-pub mod cli_ingest;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -13,12 +13,12 @@ pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
+pub mod judged;
+pub mod present;
 
 pub mod progress;
 pub mod report;
 pub mod server;
-pub mod status;
-pub mod status_table;
 pub mod web;
 
 use std::net::TcpListener;

@@ -100,7 +100,7 @@ impl<'a> From<&'a Target> for TargetExport<'a> {
             value_max: t.value_max,
             unit: &t.unit,
             scale: t.scale,
-            as_written: t.as_written(),
+            as_written: crate::present::goal_as_written(t.kind, t.comparator, t.value, t.value_max, t.scale, &t.unit),
             tolerance: t.tolerance,
             reference_year: t.reference_year,
             deadline: t.deadline.to_string(),

@@ -130,7 +130,10 @@ fn a_valid_catalog_loads_with_values_in_the_indicators_unit() {
     assert_eq!(users.comparator, Some(Comparator::MoreThan));
     assert_eq!(users.value, 5_000_000.0);
     assert_eq!(users.baseline.as_ref().unwrap().value, 3_300_000.0);
-    assert_eq!(users.as_written(), "> 500万户");
+    assert_eq!(
+        crate::present::goal_as_written(users.kind, users.comparator, users.value, None, users.scale, &users.unit),
+        "> 500万户"
+    );
     let bases = catalog.targets.iter().find(|t| t.slug == "demo-bases").unwrap();
     assert_eq!(bases.kind, TargetKind::Milestone);
     assert_eq!(bases.value, 100.0);

@@ -2,14 +2,14 @@
 
 use super::{ChartGoal, Lang, OverviewRow, PlanOverview, TargetChart};
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
-use crate::domain::{Comparator, TargetKind, goal_as_written};
+use crate::domain::{Comparator, TargetKind};
+use crate::judged::{Assessed, AssessedOne};
+use crate::present::goal_as_written;
 use crate::progress::Point;
-use crate::status::{Assessed, AssessedOne};
 
 /// The goal as the chart draws it, in the indicator's unit.
 fn goal(target: &TargetRow, target_value: Option<f64>, baseline: Option<f64>) -> ChartGoal {
-    let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
-    let comparator: Option<Comparator> = target.comparator.as_deref().and_then(|c| c.parse().ok());
+    let (kind, comparator) = (target.kind, target.comparator);
     // A change is a value only once the reference year's figure is known.
     let Some(value) = target_value.or((kind != TargetKind::Change).then_some(target.value)) else {
         return ChartGoal::Unknown;
@@ -31,9 +31,8 @@ fn goal(target: &TargetRow, target_value: Option<f64>, baseline: Option<f64>) ->
 
 /// "实际光纤入户率 ≥ 70%（2020）" — the indicator's name and the goal as the document writes it.
 pub fn title(target: &TargetRow, indicator: &IndicatorRow, lang: Lang) -> String {
-    let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
-    let comparator = target.comparator.as_deref().and_then(|c| c.parse().ok());
-    let written = goal_as_written(kind, comparator, target.value, target.value_max, target.scale, &target.unit);
+    let kind = target.kind;
+    let written = goal_as_written(kind, target.comparator, target.value, target.value_max, target.scale, &target.unit);
     let reference = match (kind, target.reference_year, lang) {
         (TargetKind::Change, Some(y), Lang::Zh) => format!("比{y}年"),
         (TargetKind::Change, Some(y), Lang::En) => format!("vs {y} "),
@@ -50,7 +49,7 @@ pub fn title(target: &TargetRow, indicator: &IndicatorRow, lang: Lang) -> String
 pub fn target_chart(one: &AssessedOne, lang: Lang) -> TargetChart {
     let (target, _, indicator) = &one.target;
     let p = &one.progress;
-    let unit = if target.kind == "milestone" { "%".to_owned() } else { indicator.unit.clone() };
+    let unit = if target.kind == TargetKind::Milestone { "%".to_owned() } else { indicator.unit.clone() };
     TargetChart::new(
         title(target, indicator, lang),
         unit,
@@ -89,16 +88,17 @@ pub struct Rendered {
 pub type Failure = (String, String);
 
 /// Every target's chart and every plan's overview, at 800×480 (overviews at their natural
-/// height). A chart that fails is reported by name; the others still come out.
+/// height), from the judged targets handed in. A chart that fails is reported by name; the
+/// others still come out.
 pub fn render_all(
-    conn: &mut crate::db::DbConn,
-    judgement: crate::status::Judgement,
+    plans: &[PlanRow],
+    assessed: &[Assessed],
+    full: Vec<AssessedOne>,
     lang: Lang,
-) -> anyhow::Result<(Vec<Rendered>, Vec<Failure>)> {
+) -> (Vec<Rendered>, Vec<Failure>) {
     let mut done = Vec::new();
     let mut failed = Vec::new();
-    let assessed = crate::status::assess_list(conn, None, None, judgement)?;
-    for one in crate::status::assess_each(conn, None, judgement)? {
+    for one in full {
         let name = format!("targets/{}", one.target.0.slug);
         let chart = target_chart(&one, lang);
         match (chart.svg(800, 480), chart.png(800, 480)) {
@@ -106,9 +106,9 @@ pub fn render_all(
             (Err(e), _) | (_, Err(e)) => failed.push((name, e.to_string())),
         }
     }
-    for plan in crate::db::queries::list_plans(conn)? {
+    for plan in plans {
         let rows: Vec<Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect();
-        let overview = plan_overview(&plan, &rows, lang);
+        let overview = plan_overview(plan, &rows, lang);
         let height = overview.natural_height();
         let name = format!("plans/{}", plan.slug);
         match (overview.svg(800, height), overview.png(800, height)) {
@@ -116,5 +116,5 @@ pub fn render_all(
             (Err(e), _) | (_, Err(e)) => failed.push((name, e.to_string())),
         }
     }
-    Ok((done, failed))
+    (done, failed)
 }

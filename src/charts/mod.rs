@@ -36,69 +36,12 @@ pub fn register_fonts() {
     });
 }
 
-/// Chinese first; English on request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
+pub use crate::present::Lang;
 
-impl Lang {
-    /// `zh` or `en`, as in `?lang=`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-}
-
-impl std::str::FromStr for Lang {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "zh" => Ok(Lang::Zh),
-            "en" => Ok(Lang::En),
-            other => Err(format!("unknown language `{other}`: use zh or en")),
-        }
-    }
-}
-
-/// Status colours, the same everywhere (charts, PDF, pages).
+/// A status's colour for plotters.
 pub fn status_color(status: Status) -> RGBColor {
-    match status {
-        Status::Achieved => RGBColor(0x1b, 0x7f, 0x3b),
-        Status::OnTrack => RGBColor(0x43, 0xa0, 0x47),
-        Status::AtRisk => RGBColor(0xe0, 0x9b, 0x00),
-        Status::OffTrack => RGBColor(0xe6, 0x5c, 0x00),
-        Status::Regressing => RGBColor(0xc6, 0x28, 0x28),
-        Status::Missed => RGBColor(0x8e, 0x1b, 0x1b),
-        Status::NoData => RGBColor(0x9e, 0x9e, 0x9e),
-        Status::NotAssessable => RGBColor(0x75, 0x75, 0x75),
-    }
-}
-
-pub fn status_hex(status: Status) -> String {
-    let RGBColor(r, g, b) = status_color(status);
-    format!("#{r:02x}{g:02x}{b:02x}")
-}
-
-pub fn status_label(status: Status, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => status.label_zh(),
-        Lang::En => match status {
-            Status::Achieved => "achieved",
-            Status::OnTrack => "on track",
-            Status::AtRisk => "at risk",
-            Status::OffTrack => "off track",
-            Status::Regressing => "regressing",
-            Status::Missed => "missed",
-            Status::NoData => "no data",
-            Status::NotAssessable => "not assessable",
-        },
-    }
+    let crate::present::Colour(r, g, b) = crate::present::status_colour(status);
+    RGBColor(r, g, b)
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartError, FONT, Lang, status_color, status_label};
+use super::{ChartError, FONT, Lang, status_color};
+use crate::present::status_label;
 use crate::progress::{ALL_STATUSES, Status};
 
 #[derive(Debug, Clone)]

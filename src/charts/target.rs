@@ -5,7 +5,8 @@ use chrono::{Datelike, NaiveDate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartError, FONT, Lang, status_color, status_label};
+use super::{ChartError, FONT, Lang, status_color};
+use crate::present::{status_label, verdict_label};
 use crate::progress::{Point, Progress, Status, decimal_year};
 
 /// The goal as drawn.
@@ -167,7 +168,7 @@ impl TargetChart {
             .x_labels(if span > 12.0 { 8 } else { 10 })
             .x_label_formatter(&|x| year_label(*x, span))
             .y_labels(6)
-            .y_label_formatter(&|y| crate::domain::format_number((y * 100.0).round() / 100.0))
+            .y_label_formatter(&|y| crate::present::format_number((y * 100.0).round() / 100.0))
             .y_desc(unit)
             .label_style((FONT, 12))
             .axis_desc_style((FONT, 13))
@@ -235,7 +236,7 @@ impl TargetChart {
                     let label = match p.value {
                         v if v >= 100.0 => self.text("完成", "done").to_owned(),
                         v if v <= 0.0 => self.text("未完成", "not done").to_owned(),
-                        v => format!("{}%", crate::domain::format_number(v)),
+                        v => format!("{}%", crate::present::format_number(v)),
                     };
                     Text::new(label, (t(p), p.value + 5.0), font.clone())
                 }))?;
@@ -285,8 +286,7 @@ impl TargetChart {
             Some(p) if !matches!(self.status, Status::Achieved | Status::NoData | Status::NotAssessable) => {
                 format!("{}  pace {:.2}", status_label(self.status, self.lang), p)
             }
-            _ if self.late => format!("{}{}", status_label(self.status, self.lang), self.text("（逾期）", " (late)")),
-            _ => status_label(self.status, self.lang).to_owned(),
+            _ => verdict_label(self.status, self.late, self.lang).to_owned(),
         };
         // Top left, inside the plot, where the series rarely is (the legend is on the right).
         let style = (FONT, 15).into_font().style(FontStyle::Bold).color(&color);

@@ -5,6 +5,38 @@ use diesel::prelude::*;
 
 use super::schema::{indicators, plans, targets};
 use crate::domain;
+use crate::domain::{Comparator, TargetKind};
+
+/// Kinds and comparators are stored as text and read back as the enums they are: a stored value
+/// the code does not know is an error naming it, never a default.
+macro_rules! stored_as_text {
+    ($type:ty) => {
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $type
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                text.parse::<$type>().map_err(|reason| format!("a stored {}: {reason}", stringify!($type)).into())
+            }
+        }
+
+        impl<DB> diesel::deserialize::Queryable<diesel::sql_types::Text, DB> for $type
+        where
+            DB: diesel::backend::Backend,
+            $type: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            type Row = Self;
+            fn build(row: Self) -> diesel::deserialize::Result<Self> {
+                Ok(row)
+            }
+        }
+    };
+}
+
+stored_as_text!(TargetKind);
+stored_as_text!(Comparator);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = plans)]
@@ -139,8 +171,8 @@ pub struct TargetRow {
     pub indicator_id: i64,
     pub name: String,
     pub name_en: String,
-    pub kind: String,
-    pub comparator: Option<String>,
+    pub kind: TargetKind,
+    pub comparator: Option<Comparator>,
     pub value: f64,
     pub value_max: Option<f64>,
     pub unit: String,
@@ -235,8 +267,8 @@ impl From<&TargetRow> for TargetForm {
             indicator_id: r.indicator_id,
             name: r.name.clone(),
             name_en: r.name_en.clone(),
-            kind: r.kind.clone(),
-            comparator: r.comparator.clone(),
+            kind: r.kind.as_str().to_owned(),
+            comparator: r.comparator.map(|c| c.symbol().to_owned()),
             value: r.value,
             value_max: r.value_max,
             unit: r.unit.clone(),

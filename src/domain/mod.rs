@@ -13,7 +13,7 @@ pub use department::{Department, DepartmentKind};
 pub use indicator::Indicator;
 pub use period::{Period, PeriodError};
 pub use plan::Plan;
-pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind, format_number, goal_as_written};
+pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind};
 pub use units::{UnitMismatch, scale_between};
 
 /// The region every target and actual is for unless it names a district.

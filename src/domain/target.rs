@@ -217,34 +217,4 @@ impl Target {
     pub fn written_value(&self) -> f64 {
         self.value / self.scale
     }
-
-    /// The goal as a reader would write it: "≥ 70%", "3—5个".
-    pub fn as_written(&self) -> String {
-        goal_as_written(self.kind, self.comparator, self.value, self.value_max, self.scale, &self.unit)
-    }
-}
-
-/// A goal in the document's own unit: "≥ 70%", "3—5个", "≤ -14%"; values are canonical and
-/// divided by `scale` to get back to the written unit.
-pub fn goal_as_written(
-    kind: TargetKind,
-    comparator: Option<Comparator>,
-    value: f64,
-    value_max: Option<f64>,
-    scale: f64,
-    unit: &str,
-) -> String {
-    let number = |v: f64| format_number(v / scale);
-    match (kind, comparator, value_max) {
-        (TargetKind::Range, _, Some(max)) => format!("{}—{}{unit}", number(value), number(max)),
-        (TargetKind::Milestone, None, _) => "完成".to_owned(),
-        (_, Some(c), _) => format!("{} {}{unit}", c.display_symbol(), number(value)),
-        (_, None, _) => format!("{}{unit}", number(value)),
-    }
-}
-
-/// Numbers without float noise: 70 not 70.0, 3.5 not 3.5000000001.
-pub fn format_number(v: f64) -> String {
-    let rounded = (v * 1e6).round() / 1e6;
-    if rounded.fract() == 0.0 && rounded.abs() < 1e15 { format!("{}", rounded as i64) } else { format!("{rounded}") }
 }

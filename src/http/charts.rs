@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::{judgement, lang};
 use crate::charts::{self, HEIGHT_RANGE, WIDTH_RANGE};
 use crate::db::{DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
+use crate::judged;
+use crate::server::params::{judgement, lang};
 use crate::server::with_conn;
-use crate::status;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +23,7 @@ pub struct ChartQuery {
     #[param(minimum = 150, maximum = 8000)]
     pub height: Option<u32>,
     /// `zh` (default) or `en`.
-    #[param(value_type = Option<crate::charts::Lang>)]
+    #[param(value_type = Option<crate::present::Lang>)]
     pub lang: Option<String>,
     /// Judge as of this date (YYYY-MM-DD). Default: today.
     #[param(value_type = Option<String>, format = Date)]
@@ -102,7 +102,7 @@ pub async fn target_chart(
     let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
     let bytes = with_conn(&pool, move |conn| {
-        let one = status::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
+        let one = judged::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
         let chart = charts::target_chart(&one, lang);
         match format {
             Format::Svg => chart.svg(width, height).map(String::into_bytes),
@@ -142,7 +142,7 @@ pub async fn plan_chart(
     let width = query.width.unwrap_or(800);
     let bytes = with_conn(&pool, move |conn| {
         let plan = queries::plan_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
-        let assessed = status::assess_list(conn, Some(&slug), None, judgement)?;
+        let assessed = judged::assess_list(conn, Some(&slug), None, judgement)?;
         let overview = charts::plan_overview(&plan, &assessed, lang);
         let height = requested_height.unwrap_or_else(|| overview.natural_height()).min(*HEIGHT_RANGE.end());
         match format {

@@ -5,9 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
-use crate::domain::{Comparator, TargetKind, goal_as_written};
+use crate::domain::{Comparator, TargetKind};
+use crate::judged::{Assessed, ProgressSummary};
+use crate::present::{Lang, goal_as_written};
 use crate::progress::{Method, Point, Progress, Status};
-use crate::status::{Assessed, ProgressSummary};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanDto {
@@ -154,8 +155,7 @@ pub struct TargetDto {
 
 impl TargetDto {
     pub fn new(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> TargetDto {
-        let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
-        let comparator: Option<Comparator> = target.comparator.as_deref().and_then(|c| c.parse().ok());
+        let (kind, comparator) = (target.kind, target.comparator);
         TargetDto {
             slug: target.slug.clone(),
             name: target.name.clone(),
@@ -226,7 +226,10 @@ pub struct StatusCount {
 }
 
 pub fn status_counts(counts: Vec<(Status, usize)>) -> Vec<StatusCount> {
-    counts.into_iter().map(|(status, count)| StatusCount { status, label: status.label_zh(), count }).collect()
+    counts
+        .into_iter()
+        .map(|(status, count)| StatusCount { status, label: crate::present::status_label(status, Lang::Zh), count })
+        .collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

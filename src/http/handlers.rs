@@ -10,9 +10,10 @@ use super::dto::{
 use crate::db::{self, DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::ingest::clip;
+use crate::judged::{self, Judgement};
 use crate::progress::{Method, Point, Status};
+use crate::server::params::judgement;
 use crate::server::with_conn;
-use crate::status::{self, Judgement};
 
 /// `?as_of=&method=`: the date and method of a judgement.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -30,30 +31,6 @@ impl JudgementQuery {
     fn judgement(&self) -> Result<Judgement, AppError> {
         judgement(self.as_of.as_deref(), self.method.as_deref())
     }
-}
-
-/// `?lang=`: Chinese unless `en` is asked for.
-pub(super) fn lang(raw: Option<&str>) -> Result<crate::charts::Lang, AppError> {
-    match raw {
-        None => Ok(crate::charts::Lang::Zh),
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", clip(&reason))),
-    }
-}
-
-/// The date and method of a judgement from the query. A parameter given must be valid: an empty
-/// `as_of=` is not a date (the pages leave out empty fields themselves).
-pub(crate) fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
-    let as_of = match as_of {
-        None => status::today(),
-        Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-            AppError::bad_parameter("as_of", format!("`{}` is not a date: write YYYY-MM-DD", clip(raw)))
-        })?,
-    };
-    let method = match method {
-        None => Method::Linear,
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("method", clip(&reason)))?,
-    };
-    Ok(Judgement { as_of, method })
 }
 
 /// A filter given empty names nothing: it is no filter.
@@ -101,7 +78,7 @@ const HEALTH_ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs
     responses((status = 200, body = [PlanDto])))]
 pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
     let plans = with_conn(&pool, |conn| {
-        let assessed = status::assess_list(conn, None, None, judgement(None, None)?)?;
+        let assessed = judged::assess_list(conn, None, None, judgement(None, None)?)?;
         let plans = queries::list_plans(conn)?;
         Ok(plans
             .iter()
@@ -109,7 +86,7 @@ pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppErro
                 let statuses = assessed.iter().filter(|a| a.plan.id == p.id).map(|a| &a.summary.status);
                 let statuses: Vec<&Status> = statuses.collect();
                 PlanDto {
-                    status_counts: Some(status_counts(status::count_by_status(statuses.iter().copied()))),
+                    status_counts: Some(status_counts(judged::count_by_status(statuses.iter().copied()))),
                     ..PlanDto::new(p, statuses.len() as i64)
                 }
             })
@@ -140,8 +117,8 @@ pub async fn get_plan(
     let judgement = query.judgement()?;
     let plan = with_conn(&pool, move |conn| {
         let plan = queries::plan_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
-        let assessed = status::assess_list(conn, Some(&slug), None, judgement)?;
-        let counts = status::count_by_status(assessed.iter().map(|a| &a.summary.status));
+        let assessed = judged::assess_list(conn, Some(&slug), None, judgement)?;
+        let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
         Ok(PlanDetailDto {
             plan: PlanDto::new(&plan, assessed.len() as i64),
             as_of: judgement.as_of,
@@ -232,7 +209,7 @@ pub async fn list_targets(pool: web::Data<DbPool>, filter: web::Query<TargetFilt
         {
             return Err(AppError::bad_parameter("indicator", format!("no indicator `{}`", clip(indicator))));
         }
-        let assessed = status::assess_list(conn, plan.as_deref(), indicator.as_deref(), judgement)?;
+        let assessed = judged::assess_list(conn, plan.as_deref(), indicator.as_deref(), judgement)?;
         Ok(assessed
             .iter()
             .filter(|a| wanted.is_none_or(|w| a.summary.status == w))
@@ -263,11 +240,11 @@ pub async fn get_target(
     let slug = slug.into_inner();
     let judgement = query.judgement()?;
     let target = with_conn(&pool, move |conn| {
-        let one = status::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
+        let one = judged::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
         let (t, p, i) = &one.target;
         Ok(TargetDetailDto {
             target: TargetDto {
-                progress: Some(status::ProgressSummary::from(&one.progress)),
+                progress: Some(judged::ProgressSummary::from(&one.progress)),
                 ..TargetDto::new(t, p, i)
             },
             series: one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),

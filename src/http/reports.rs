@@ -4,10 +4,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::handlers::{judgement, lang};
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorEnvelope};
-use crate::report::{self, ReportError, ReportOptions};
+use crate::judged;
+use crate::report::{self, ReportOptions};
+use crate::server::params::{judgement, lang};
 use crate::server::{AppState, with_conn, with_conn_heavy};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -19,7 +20,7 @@ pub struct ReportQuery {
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
     /// `zh` (default) or `en`.
-    #[param(value_type = Option<crate::charts::Lang>)]
+    #[param(value_type = Option<crate::present::Lang>)]
     pub lang: Option<String>,
     /// `linear` (default) or `cagr`.
     #[param(value_type = Option<crate::progress::Method>)]
@@ -50,10 +51,9 @@ pub async fn status_pdf(
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
     let pdf = with_conn_heavy(&pool, move |conn| {
-        report::generate(conn, &options, crate::now()).map_err(|e| match e {
-            ReportError::UnknownPlan(slug) => AppError::not_found("plan", slug),
-            other => AppError::Internal(anyhow::anyhow!("report: {other}")),
-        })
+        let scope = judged::scope(conn, options.plan.as_deref(), options.judgement)?
+            .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
+        report::generate(scope, &options, crate::now()).map_err(|e| AppError::Internal(anyhow::anyhow!("report: {e}")))
     })
     .await;
     let pdf = pdf?;

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 
-use crate::charts::Lang;
 use crate::db::{DbPool, reports};
+use crate::judged::Judgement;
+use crate::present::Lang;
 use crate::progress::Method;
 use crate::report::{self, ReportOptions};
-use crate::status::Judgement;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Schedule {
@@ -53,7 +53,12 @@ pub fn run_once(
     let as_of = now.date();
     let Some(id) = reports::claim(&mut conn, &period, as_of, "zh", "linear", now)? else { return Ok(None) };
     let options = ReportOptions { plan: None, judgement: Judgement { as_of, method: Method::Linear }, lang: Lang::Zh };
-    let outcome = report::generate(&mut conn, &options, now).map_err(|e| e.to_string()).and_then(|pdf| {
+    let scope = crate::judged::scope(&mut conn, None, options.judgement).map_err(|e| e.to_string());
+    let pdf = scope.and_then(|scope| {
+        let scope = scope.ok_or("no catalog")?;
+        report::generate(scope, &options, now).map_err(|e| e.to_string())
+    });
+    let outcome = pdf.and_then(|pdf| {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         let path = dir.join(format!("status-{}.pdf", period.replace(':', "-")));
         std::fs::write(&path, &pdf).map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 
 use super::time::{date_from_decimal_year, decimal_year};
-use super::{Method, Observation, Point, Progress, Projection, Revision, Status, TargetSpec};
+use super::{Method, Observation, Point, Progress, Projection, Reason, Revision, Status, TargetSpec};
 use crate::domain::{Comparator, TargetKind};
 
 /// The series as known on `as_of`: periods ended by then, each at the value recorded last by
@@ -90,7 +90,7 @@ impl Goal {
 }
 
 /// The goal and the baseline a target is judged against, or why it cannot be.
-pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Result<(Goal, Option<Point>), String> {
+pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Result<(Goal, Option<Point>), Reason> {
     let catalog_baseline = spec.baseline.map(|(date, value)| Point { date, value });
     let around = |value: f64, tolerance: f64| Goal::Band(value - tolerance, value + tolerance);
     let threshold = |value: f64, tolerance: Option<f64>| match spec.comparator {
@@ -114,11 +114,11 @@ pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Resul
             Some(catalog_baseline.unwrap_or(Point { date: spec.start, value: 0.0 })),
         )),
         TargetKind::Change => {
-            let year = spec.reference_year.ok_or("a change target needs a reference year")?;
+            let year = spec.reference_year.ok_or(Reason::NoReferenceYear)?;
             let reference = catalog_baseline
                 .filter(|b| b.date.year() == year)
                 .or(facts.reference)
-                .ok_or_else(|| format!("no actual for the reference year {year}"))?;
+                .ok_or(Reason::NoReferenceActual(year))?;
             let r = reference.value;
             let (value, tolerance) = if spec.relative_change {
                 (r * (1.0 + spec.value / 100.0), spec.tolerance.map(|t| (r * t / 100.0).abs()))
@@ -134,7 +134,8 @@ pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Resul
 pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, method: Method) -> Progress {
     let mut out = Progress {
         status: Status::NoData,
-        method,
+        // A milestone is always judged by linear pace.
+        method: if spec.kind == TargetKind::Milestone { Method::Linear } else { method },
         as_of,
         achieved_late: false,
         baseline: None,
@@ -154,7 +155,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         out.baseline = *baseline;
     }
     let Some(latest) = facts.latest else {
-        out.reason = Some("no actual as of this date".to_owned());
+        out.reason = Some(Reason::NoActual);
         return out;
     };
     let (goal, baseline) = match resolved {
@@ -192,7 +193,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
     out.status = match (decided, score) {
         (Some(Status::Achieved), _) => Status::Achieved,
         _ if nothing_since_baseline => {
-            out.reason = Some("no actual since the baseline or the plan's start".to_owned());
+            out.reason = Some(Reason::NothingSinceBaseline);
 
             Status::NoData
         }
@@ -215,21 +216,21 @@ fn pace_and_ratio(
     latest: Point,
     method: Method,
     out: &mut Progress,
-) -> Result<f64, String> {
+) -> Result<f64, Reason> {
     let Some(base) = baseline else {
-        return Err("one point only and no baseline in the catalog: no pace yet".to_owned());
+        return Err(Reason::OnePointNoBaseline);
     };
     let (t0, t, t_deadline) = (decimal_year(base.date), decimal_year(latest.date), decimal_year(spec.deadline));
     if t_deadline <= t0 {
-        return Err("the deadline is not after the baseline".to_owned());
+        return Err(Reason::DeadlineNotAfterBaseline);
     }
     if t <= t0 {
-        return Err("no actual after the baseline yet".to_owned());
+        return Err(Reason::NoActualAfterBaseline);
     }
     let (b, v) = (base.value, latest.value);
     let aim = goal.aim(v);
     if aim == b {
-        return Err("the target equals the baseline: no distance to measure".to_owned());
+        return Err(Reason::TargetEqualsBaseline);
     }
     let progress = (v - b) / (aim - b);
     let elapsed = (t - t0) / (t_deadline - t0);
@@ -240,18 +241,18 @@ fn pace_and_ratio(
     if method == Method::Linear || spec.kind == TargetKind::Milestone {
         if method == Method::Cagr {
             out.method = Method::Linear;
-            out.reason = Some("a milestone is judged by linear pace".to_owned());
+            out.reason = Some(Reason::MilestoneIsLinear);
         }
         return Ok(pace);
     }
     // No growth rate across zero or from zero (Open SDG: values must share a sign).
     if b <= 0.0 || v <= 0.0 || aim <= 0.0 {
-        return Err("CAGR needs positive baseline, actual and target values".to_owned());
+        return Err(Reason::CagrNeedsPositive);
     }
     let observed = (v / b).powf(1.0 / (t - t0)) - 1.0;
     let required = (aim / b).powf(1.0 / (t_deadline - t0)) - 1.0;
     if required == 0.0 {
-        return Err("the required growth rate is zero".to_owned());
+        return Err(Reason::CagrRequiredZero);
     }
     let ratio = observed / required;
     out.cagr_ratio = Some(ratio);

@@ -4,7 +4,9 @@
 //! For a numeric target with baseline b (at t0), target T (due tD) and latest actual v (at t):
 //! progress = (v − b) / (T − b), elapsed = (t − t0) / (tD − t0), pace = progress / elapsed
 //! (时间过半、任务过半). The `cagr` method (Open SDG / Eurostat) uses instead the ratio of the observed
-//! to the required compound annual growth rate. Both are banded at 0.95 / 0.6 / 0.
+//! to the required compound annual growth rate. Both are banded at 0.95 / 0.6 / 0
+//! ([`Status::from_score`]), and the rule that turns facts into a verdict is written once
+//! (`engine::judge`): the all-targets frame reduces the series in polars and then applies it.
 
 mod engine;
 pub mod frame;
@@ -97,19 +99,6 @@ impl Status {
             Status::Missed => "missed",
             Status::NoData => "no_data",
             Status::NotAssessable => "not_assessable",
-        }
-    }
-
-    pub fn label_zh(&self) -> &'static str {
-        match self {
-            Status::Achieved => "已实现",
-            Status::OnTrack => "进度正常",
-            Status::AtRisk => "存在风险",
-            Status::OffTrack => "进度滞后",
-            Status::Regressing => "倒退",
-            Status::Missed => "未按期实现",
-            Status::NoData => "暂无数据",
-            Status::NotAssessable => "无法评估",
         }
     }
 
@@ -212,6 +201,47 @@ pub struct Progress {
     /// Observed CAGR / required CAGR (method `cagr`).
     pub cagr_ratio: Option<f64>,
     pub projection: Option<Projection>,
-    /// Why the engine could not judge, or how it read the data.
-    pub reason: Option<String>,
+    /// Why the engine could not judge, or how it read the data (a code; `present` has the words).
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Reason>,
+}
+
+/// Why a target could not be judged, or how it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    NoActual,
+    NothingSinceBaseline,
+    NoReferenceYear,
+    NoReferenceActual(i32),
+    OnePointNoBaseline,
+    DeadlineNotAfterBaseline,
+    NoActualAfterBaseline,
+    TargetEqualsBaseline,
+    MilestoneIsLinear,
+    CagrNeedsPositive,
+    CagrRequiredZero,
+}
+
+impl Reason {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::NoActual => "no_actual",
+            Reason::NothingSinceBaseline => "nothing_since_baseline",
+            Reason::NoReferenceYear => "no_reference_year",
+            Reason::NoReferenceActual(_) => "no_reference_actual",
+            Reason::OnePointNoBaseline => "one_point_no_baseline",
+            Reason::DeadlineNotAfterBaseline => "deadline_not_after_baseline",
+            Reason::NoActualAfterBaseline => "no_actual_after_baseline",
+            Reason::TargetEqualsBaseline => "target_equals_baseline",
+            Reason::MilestoneIsLinear => "milestone_is_linear",
+            Reason::CagrNeedsPositive => "cagr_needs_positive",
+            Reason::CagrRequiredZero => "cagr_required_zero",
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
 }

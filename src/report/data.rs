@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::ReportError;
-use crate::charts::{self, Lang, status_hex, status_label};
-use crate::db::{DbConn, actuals, queries};
-use crate::domain::{TargetKind, format_number, goal_as_written};
-use crate::progress::{ALL_STATUSES, Method, Status};
-use crate::status::{self, Assessed, Judgement};
+use crate::charts::{self, Lang};
+use crate::domain::TargetKind;
+use crate::judged::{self, Assessed, Judgement};
+use crate::present::{format_number, goal_as_written, method_label, status_colour, status_label, verdict_label};
+use crate::progress::{ALL_STATUSES, Status};
 
 /// Which report: one plan or all, as of a date, by a method, in a language.
 #[derive(Debug, Clone)]
@@ -70,7 +69,7 @@ pub struct TargetLine {
 pub struct StatusLegend {
     pub status: &'static str,
     pub label: &'static str,
-    pub meaning: &'static str,
+    pub meaning: String,
 }
 
 /// A chart to draw for the report.
@@ -84,29 +83,6 @@ impl ChartJob {
         match self {
             ChartJob::Plan(overview) => overview.svg(800, overview.natural_height()),
             ChartJob::Target(chart) => chart.svg(800, 400),
-        }
-    }
-}
-
-pub(crate) fn meaning(status: Status, lang: Lang) -> &'static str {
-    match (status, lang) {
-        (Status::Achieved, Lang::Zh) => "最新数值已满足目标（在期限后满足的注明“逾期”）。",
-        (Status::OnTrack, Lang::Zh) => "进度/时间比（pace）≥ 0.95：时间过半、任务过半。",
-        (Status::AtRisk, Lang::Zh) => "0.6 ≤ pace < 0.95：有进展但需加快。",
-        (Status::OffTrack, Lang::Zh) => "0 ≤ pace < 0.6：进展有限。",
-        (Status::Regressing, Lang::Zh) => "pace < 0：偏离目标方向。",
-        (Status::Missed, Lang::Zh) => "期限已过，目标未实现。",
-        (Status::NoData, Lang::Zh) => "截至报告日期没有基期之后的数据。",
-        (Status::NotAssessable, Lang::Zh) => "有数据但规则无法评估（如只有一个数据点、跨零的增长率）。",
-        (Status::Achieved, Lang::En) => "The latest value meets the target (marked late when met after the deadline).",
-        (Status::OnTrack, Lang::En) => "Pace (progress over elapsed time) ≥ 0.95.",
-        (Status::AtRisk, Lang::En) => "0.6 ≤ pace < 0.95: progress, but it needs to speed up.",
-        (Status::OffTrack, Lang::En) => "0 ≤ pace < 0.6: limited progress.",
-        (Status::Regressing, Lang::En) => "pace < 0: moving away from the target.",
-        (Status::Missed, Lang::En) => "The deadline has passed and the target was not met.",
-        (Status::NoData, Lang::En) => "No figure after the baseline as of the report date.",
-        (Status::NotAssessable, Lang::En) => {
-            "Data exists but the rules cannot judge it (one point only, growth across zero …)."
         }
     }
 }
@@ -179,7 +155,7 @@ fn with_unit(value: f64, unit: &str) -> String {
 pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
     let t = &a.target;
     let s = &a.summary;
-    let kind: TargetKind = t.kind.parse().unwrap_or(TargetKind::Level);
+    let kind = t.kind;
     let unit = if kind == TargetKind::Milestone { "%" } else { a.indicator.unit.as_str() };
     TargetLine {
         slug: t.slug.clone(),
@@ -194,24 +170,11 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
             .latest
             .map(|p| format!("{} ({})", with_unit(p.value, unit), p.date))
             .unwrap_or_else(|| "—".to_owned()),
-        goal: goal_as_written(
-            kind,
-            t.comparator.as_deref().and_then(|c| c.parse().ok()),
-            t.value,
-            t.value_max,
-            t.scale,
-            &t.unit,
-        ),
+        goal: goal_as_written(kind, t.comparator, t.value, t.value_max, t.scale, &t.unit),
         deadline: t.deadline.clone(),
         progress: s.progress.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "—".to_owned()),
         status: s.status.as_str(),
-        label: if s.achieved_late && lang == Lang::Zh {
-            "已实现（逾期）"
-        } else if s.achieved_late {
-            "achieved, late"
-        } else {
-            status_label(s.status, lang)
-        },
+        label: verdict_label(s.status, s.achieved_late, lang),
         charted: s.latest.is_some() || s.baseline.is_some_and(|_| kind != TargetKind::Milestone),
         line: t.source_line,
         quote: t.source_quote.clone(),
@@ -226,26 +189,16 @@ fn counts(statuses: impl Iterator<Item = Status>) -> Vec<usize> {
 /// The report's data and its charts (SVG bytes by name). `draw` renders each chart; a chart it
 /// fails on is left out (the template shows a placeholder) and the error is logged.
 pub fn gather(
-    conn: &mut DbConn,
+    scope: judged::Scope,
     options: &ReportOptions,
     generated_at: NaiveDateTime,
     draw: &dyn Fn(&ChartJob) -> Result<String, charts::ChartError>,
-) -> Result<(ReportData, HashMap<String, Vec<u8>>), ReportError> {
+) -> (ReportData, HashMap<String, Vec<u8>>) {
     let lang = options.lang;
     let judgement = options.judgement;
-    let plans = match &options.plan {
-        Some(slug) => vec![
-            queries::plan_by_slug(conn, slug)
-                .map_err(anyhow::Error::from)?
-                .ok_or_else(|| ReportError::UnknownPlan(slug.clone()))?,
-        ],
-        None => queries::list_plans(conn).map_err(anyhow::Error::from)?,
-    };
-    let assessed = status::assess_list(conn, options.plan.as_deref(), None, judgement)?;
-    let mut full: HashMap<String, status::AssessedOne> = status::assess_each(conn, options.plan.as_deref(), judgement)?
-        .into_iter()
-        .map(|one| (one.target.0.slug.clone(), one))
-        .collect();
+    let judged::Scope { plans, assessed, full, vintage } = scope;
+    let mut full: HashMap<String, judged::AssessedOne> =
+        full.into_iter().map(|one| (one.target.0.slug.clone(), one)).collect();
     let mut chart_bytes = HashMap::new();
     let mut draw_into = |name: String, job: ChartJob| match draw(&job) {
         Ok(svg) => {
@@ -279,10 +232,7 @@ pub fn gather(
             targets,
         });
     }
-    let vintage = actuals::newest_upload_at(conn)
-        .map_err(anyhow::Error::from)?
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| "—".to_owned());
+    let vintage = vintage.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".to_owned());
     let (title, scope) = match (lang, plans.as_slice()) {
         (Lang::Zh, [one]) if options.plan.is_some() => ("规划目标进展情况报告".to_owned(), one.title.clone()),
         (Lang::En, [one]) if options.plan.is_some() => {
@@ -298,21 +248,20 @@ pub fn gather(
         as_of: judgement.as_of.to_string(),
         generated_at: generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         vintage,
-        method_label: match (judgement.method, lang) {
-            (Method::Linear, Lang::Zh) => "线性进度（pace）".to_owned(),
-            (Method::Cagr, Lang::Zh) => "年均增长率之比（CAGR）".to_owned(),
-            (Method::Linear, Lang::En) => "linear pace".to_owned(),
-            (Method::Cagr, Lang::En) => "CAGR ratio".to_owned(),
-        },
+        method_label: method_label(judgement.method, lang).to_owned(),
         target_count: assessed.len(),
         totals: counts(assessed.iter().map(|a| a.summary.status)),
         plans: sections,
         statuses: ALL_STATUSES
             .iter()
-            .map(|s| StatusLegend { status: s.as_str(), label: status_label(*s, lang), meaning: meaning(*s, lang) })
+            .map(|s| StatusLegend {
+                status: s.as_str(),
+                label: status_label(*s, lang),
+                meaning: crate::present::status_meaning(*s, lang),
+            })
             .collect(),
-        status_colors: ALL_STATUSES.iter().map(|s| (s.as_str(), status_hex(*s))).collect(),
+        status_colors: ALL_STATUSES.iter().map(|s| (s.as_str(), status_colour(*s).hex())).collect(),
         labels: labels(lang),
     };
-    Ok((data, chart_bytes))
+    (data, chart_bytes)
 }

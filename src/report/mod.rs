@@ -13,10 +13,10 @@ use typst::foundations::{Bytes, Dict, IntoValue};
 use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 use typst_layout::PagedDocument;
 
+pub(crate) use data::target_line;
 pub use data::{ReportData, ReportOptions, TargetLine, gather};
-pub(crate) use data::{meaning, target_line};
 
-use crate::db::DbConn;
+use crate::judged::Scope;
 
 static TEMPLATE: &str = include_str!("templates/status.typ");
 
@@ -30,8 +30,6 @@ fn engine() -> &'static TypstEngine<TypstTemplateMainFile> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("no plan `{0}`")]
-    UnknownPlan(String),
     #[error("the report could not be laid out: {0}")]
     Layout(String),
     #[error("the PDF could not be written: {0}")]
@@ -55,13 +53,9 @@ pub fn render(data: &ReportData, charts: HashMap<String, Vec<u8>>) -> Result<Vec
     typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }
 
-/// Gathers everything for `options` from the database, draws the charts, and renders the PDF.
-pub fn generate(
-    conn: &mut DbConn,
-    options: &ReportOptions,
-    generated_at: NaiveDateTime,
-) -> Result<Vec<u8>, ReportError> {
-    let (data, charts) = gather(conn, options, generated_at, &|job| job.draw())?;
+/// Draws the charts of the judged `scope` and renders the PDF.
+pub fn generate(scope: Scope, options: &ReportOptions, generated_at: NaiveDateTime) -> Result<Vec<u8>, ReportError> {
+    let (data, charts) = gather(scope, options, generated_at, &|job| job.draw());
     render(&data, charts)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod metrics;
+pub mod params;
 pub mod routes;
 
 use std::sync::Arc;

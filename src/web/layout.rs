@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Ctx, PageLang};
-use crate::charts::{Lang, status_hex, status_label};
+use crate::present::{Lang, status_colour, verdict_label};
 use crate::progress::Status;
 
 /// The current address with `lang` set to `to` (other parameters kept).
@@ -80,12 +80,7 @@ pub fn page(ctx: &Ctx, title: &str, content: Markup) -> Markup {
 
 /// A status as a coloured label (the colour is decoration; the word carries the meaning).
 pub fn status_badge(status: Status, late: bool, lang: Lang) -> Markup {
-    let label = match (late, lang) {
-        (true, Lang::Zh) => "已实现（逾期）",
-        (true, Lang::En) => "achieved, late",
-        _ => status_label(status, lang),
-    };
-    html! { span class={ "badge s-" (status.as_str()) } { (label) } }
+    html! { span class={ "badge s-" (status.as_str()) } { (verdict_label(status, late, lang)) } }
 }
 
 /// Counts per status, as badges with numbers; each links to the overview filtered by it.
@@ -117,7 +112,7 @@ pub fn status_bar(counts: &[(Status, usize)], label: &str) -> Markup {
         let width = *count as f64 / total.max(1) as f64 * 100.0;
         rects.push_str(&format!(
             r#"<rect x="{x:.3}" y="0" width="{width:.3}" height="10" fill="{}"/>"#,
-            status_hex(*status)
+            status_colour(*status).hex()
         ));
         x += width;
     }

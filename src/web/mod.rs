@@ -17,8 +17,8 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
-use crate::charts::Lang;
 use crate::error::AppError;
+use crate::present::Lang;
 use crate::server::{Access, Routes};
 
 /// The headers every response carries. The pages run no script, so the policy allows none; styles
@@ -53,11 +53,17 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/static/fonts/{file}").get(Access::Public, font).add();
 }
 
+/// The stylesheet, with the status colours from the one palette.
+fn stylesheet() -> &'static str {
+    static SHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SHEET.get_or_init(|| format!("{STYLE}{}", crate::present::status_css()))
+}
+
 async fn style() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .insert_header((CACHE_CONTROL, "public, max-age=3600"))
-        .body(STYLE)
+        .body(stylesheet())
 }
 
 /// The bundled font, for browsers that have no Chinese font of their own (the stylesheet asks
@@ -126,10 +132,7 @@ impl PageLang {
     }
 
     fn pick(&self, zh: &'static str, en: &'static str) -> &'static str {
-        match self.lang {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+        self.lang.pick(zh, en)
     }
 }
 

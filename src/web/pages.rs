@@ -7,15 +7,16 @@ use serde::Deserialize;
 
 use super::layout::{self, as_of_form, dash, header_row, inline_chart, status_badge, status_bar, status_counts};
 use super::{Ctx, PageLang, respond};
-use crate::charts::{self, Lang, status_label};
+use crate::charts;
 use crate::db::models::PlanRow;
 use crate::db::{DbConn, DbPool, actuals, queries};
-use crate::domain::{TargetKind, format_number};
+use crate::domain::TargetKind;
 use crate::error::AppError;
-use crate::http::handlers::judgement;
-use crate::progress::{ALL_STATUSES, Method, Progress, Status};
-use crate::report::{TargetLine, meaning, target_line};
-use crate::status::{self, Assessed, Judgement};
+use crate::judged::{self, Assessed, Judgement};
+use crate::present::{Lang, format_number, percent_text, ratio_text, reason_text, status_label, verdict_sentence};
+use crate::progress::{ALL_STATUSES, Status};
+use crate::report::{TargetLine, target_line};
+use crate::server::params::judgement;
 
 /// `?as_of=&sort=&lang=` of the plan and target pages.
 #[derive(Debug, Default, Deserialize)]
@@ -109,16 +110,16 @@ pub fn overview_page(ctx: &Ctx, conn: &mut DbConn, query: OverviewQuery) -> Resu
     {
         return Err(AppError::bad_parameter("plan", format!("no plan `{slug}`")));
     }
-    let assessed = status::assess_list(conn, plan_filter, None, judgement)?;
+    let assessed = judged::assess_list(conn, plan_filter, None, judgement)?;
     let l = lang.lang;
-    let totals = status::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    let totals = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     let matching: Vec<&Assessed> = assessed.iter().filter(|a| wanted.is_some_and(|w| a.summary.status == w)).collect();
     let shown_plans: Vec<&PlanRow> = plans
         .iter()
         .filter(|p| plan_filter.is_none_or(|f| p.slug == f))
         .filter(|p| wanted.is_none() || matching.iter().any(|a| a.plan.id == p.id))
         .collect();
-    let today = status::today();
+    let today = judged::today();
     let title = lang.pick("规划目标总览", "Plan targets at a glance");
     let content = html! {
         h1 { (title) }
@@ -158,7 +159,7 @@ pub fn overview_page(ctx: &Ctx, conn: &mut DbConn, query: OverviewQuery) -> Resu
             ul.plans {
                 @for plan in &shown_plans {
                     @let rows: Vec<&Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).collect();
-                    @let counts = status::count_by_status(rows.iter().map(|a| &a.summary.status));
+                    @let counts = judged::count_by_status(rows.iter().map(|a| &a.summary.status));
                     @let summary = counts_sentence(&counts, lang);
                     li.plan {
                         h3 { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
@@ -284,9 +285,9 @@ pub fn plan_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> 
     let judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
     let sort = SortBy::parse(query.sort.as_deref())?;
     let plan = queries::plan_by_slug(conn, slug)?.ok_or_else(|| AppError::not_found("plan", slug))?;
-    let assessed = status::assess_list(conn, Some(slug), None, judgement)?;
+    let assessed = judged::assess_list(conn, Some(slug), None, judgement)?;
     let l = lang.lang;
-    let counts = status::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     let overview = charts::plan_overview(&plan, &assessed, l);
     let chart = overview.svg(800, overview.natural_height()).map_err(|e| AppError::Internal(e.into()))?;
     let mut rows: Vec<&Assessed> = assessed.iter().collect();
@@ -307,7 +308,7 @@ pub fn plan_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> 
             }
             @if l == Lang::Zh { dt { "English title" } dd lang="en" { (plan.title_en) } }
         }
-        (as_of_form(lang, &action, judgement.as_of, status::today(), &[]))
+        (as_of_form(lang, &action, judgement.as_of, judged::today(), &[]))
         (status_counts(&counts, l, Some(&plan.slug)))
         (inline_chart(&chart, &format!("{}：{}", lang.pick("目标进度图", "Progress of targets"), counts_sentence(&counts, lang))))
         h2 #targets { (lang.pick("目标", "Targets")) " " span.muted { (rows.len()) } }
@@ -328,54 +329,6 @@ pub fn plan_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> 
     Ok(layout::page(ctx, title, content))
 }
 
-fn percent(v: Option<f64>) -> String {
-    dash(v.map(|v| format!("{:.1}%", v * 100.0)))
-}
-
-fn ratio(v: Option<f64>) -> String {
-    dash(v.map(|v| format!("{v:.3}")))
-}
-
-/// How the verdict was reached, in one sentence with the target's own numbers.
-fn method_sentence(p: &Progress, unit: &str, lang: PageLang) -> String {
-    let value = |v: f64| format!("{}{unit}", format_number(v));
-    let latest = p.latest.map(|l| value(l.value)).unwrap_or_default();
-    let target = p.target_value.map(value).unwrap_or_default();
-    match (p.status, p.method, lang.lang) {
-        (Status::Achieved, _, Lang::Zh) => format!("最新实际值 {latest} 已满足目标 {target}。"),
-        (Status::Achieved, _, Lang::En) => format!("The latest actual, {latest}, meets the goal of {target}."),
-        (Status::Missed, _, Lang::Zh) => format!("期限已过，最新实际值 {latest} 未满足目标 {target}。"),
-        (Status::Missed, _, Lang::En) => {
-            format!("The deadline has passed and the latest actual, {latest}, does not meet the goal of {target}.")
-        }
-        (Status::NoData, _, Lang::Zh) => format!("截至 {} 没有基期之后的数据，暂不能判断进度。", p.as_of),
-        (Status::NoData, _, Lang::En) => {
-            format!("No figure after the baseline as of {}: progress cannot be judged yet.", p.as_of)
-        }
-        (Status::NotAssessable, _, _) => meaning(p.status, lang.lang).to_owned(),
-        (_, Method::Linear, Lang::Zh) => format!(
-            "线性进度：已完成从基期值到目标值距离的 {}，已用去规划时间的 {}，两者之比 pace = {}（≥ 0.95 进度正常，0.6–0.95 存在风险，0–0.6 进度滞后，< 0 倒退）。",
-            percent(p.progress),
-            percent(p.elapsed),
-            ratio(p.pace)
-        ),
-        (_, Method::Linear, Lang::En) => format!(
-            "Linear pace: {} of the distance from baseline to goal covered in {} of the time, pace = {} (≥ 0.95 on track, 0.6–0.95 at risk, 0–0.6 off track, < 0 regressing).",
-            percent(p.progress),
-            percent(p.elapsed),
-            ratio(p.pace)
-        ),
-        (_, Method::Cagr, Lang::Zh) => format!(
-            "年均增长率法：实际年均增长率与达标所需年均增长率之比 R = {}（分档同线性进度）。",
-            ratio(p.cagr_ratio)
-        ),
-        (_, Method::Cagr, Lang::En) => format!(
-            "CAGR method: observed over required compound annual growth, R = {} (same bands as linear pace).",
-            ratio(p.cagr_ratio)
-        ),
-    }
-}
-
 /// `/targets/{slug}`: the chart, the goal as written with its citation, the numbers and how
 /// they were judged, the projection, and every figure with its revisions.
 pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
@@ -384,7 +337,7 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
     if query.sort.is_some() {
         return Err(AppError::bad_parameter("sort", "only a plan's targets can be sorted"));
     }
-    let one = status::assess_one(conn, slug, judgement)?.ok_or_else(|| AppError::not_found("target", slug))?;
+    let one = judged::assess_one(conn, slug, judgement)?.ok_or_else(|| AppError::not_found("target", slug))?;
     let l = lang.lang;
     let (target, plan, indicator) = &one.target;
     let p = &one.progress;
@@ -394,7 +347,7 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
         .into_iter()
         .filter(|a| a.region == target.region)
         .collect();
-    let milestone = target.kind.parse::<TargetKind>().is_ok_and(|k| k == TargetKind::Milestone);
+    let milestone = target.kind == TargetKind::Milestone;
     let unit = if milestone { "%" } else { indicator.unit.as_str() };
     let value = |v: f64| format!("{}{unit}", format_number(v));
     let point = |pt: Option<crate::progress::Point>| dash(pt.map(|pt| format!("{} ({})", value(pt.value), pt.date)));
@@ -403,7 +356,7 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
         p.lead { (if l == Lang::Zh { &target.name } else { &target.name_en }) " " (status_badge(p.status, p.achieved_late, l)) }
-        (as_of_form(lang, &action, judgement.as_of, status::today(), &[]))
+        (as_of_form(lang, &action, judgement.as_of, judged::today(), &[]))
         (inline_chart(&chart, &format!("{title}：{}", status_label(p.status, l))))
         section aria-labelledby="source" {
             h2 #source { (lang.pick("原文", "As written")) }
@@ -421,13 +374,13 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
                 dt { (lang.pick("基期值", "Baseline")) } dd { (point(p.baseline)) }
                 dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
                 dt { (lang.pick("目标值", "Goal")) } dd { (dash(p.target_value.map(value))) " · " (target.deadline) }
-                dt { (lang.pick("完成进度", "Progress")) } dd { (percent(p.progress)) }
-                dt { (lang.pick("时间进度", "Time elapsed")) } dd { (percent(p.elapsed)) }
-                dt { "pace" } dd { (ratio(p.pace)) }
-                @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio(p.cagr_ratio)) } }
+                dt { (lang.pick("完成进度", "Progress")) } dd { (percent_text(p.progress)) }
+                dt { (lang.pick("时间进度", "Time elapsed")) } dd { (percent_text(p.elapsed)) }
+                dt { "pace" } dd { (ratio_text(p.pace)) }
+                @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio_text(p.cagr_ratio)) } }
             }
-            p.method { (method_sentence(p, unit, lang)) }
-            @if let Some(reason) = &p.reason { p.note { (reason) } }
+            p.method { (verdict_sentence(p, unit, l)) }
+            @if let Some(reason) = p.reason { p.note { (reason_text(reason, l)) } }
             @if let Some(projection) = &p.projection {
                 h3 { (lang.pick("趋势预测", "Projection")) }
                 p {
@@ -495,7 +448,7 @@ pub fn reports_page(ctx: &Ctx, conn: &mut DbConn, _: LangQuery) -> Result<Markup
                 @for p in &plans { option value=(p.slug) { (plan_title(p, l)) } }
             }
             label for="as_of" { (lang.pick("截至日期", "As of")) }
-            input #as_of type="date" name="as_of" value=(status::today()) max=(status::today()) required;
+            input #as_of type="date" name="as_of" value=(judged::today()) max=(judged::today()) required;
             label for="method" { (lang.pick("评估方法", "Method")) }
             select #method name="method" {
                 option value="linear" { (lang.pick("线性进度（pace）", "linear pace")) }

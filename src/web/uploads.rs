@@ -141,7 +141,7 @@ fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
 
 /// The problems of a file: counted by kind, then the first ones row by row.
 fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
-    let zh = lang.lang == crate::charts::Lang::Zh;
+    let zh = lang.lang == crate::present::Lang::Zh;
     let errors = &problems.errors;
     html! {
         @if problems.truncated {
@@ -317,8 +317,8 @@ fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {
                             td.num { (c.period) }
                             td {
                                 @match c.old_value {
-                                    Some(old) => { (lang.pick("修订 ", "revised ")) (crate::domain::format_number(old)) " → " strong { (crate::domain::format_number(c.value)) } }
-                                    None => { (lang.pick("新增 ", "new ")) strong { (crate::domain::format_number(c.value)) } }
+                                    Some(old) => { (lang.pick("修订 ", "revised ")) (crate::present::format_number(old)) " → " strong { (crate::present::format_number(c.value)) } }
+                                    None => { (lang.pick("新增 ", "new ")) strong { (crate::present::format_number(c.value)) } }
                                 }
                             }
                         }
@@ -381,8 +381,8 @@ fn detail_page(ctx: &Ctx, conn: &mut DbConn, id: i64) -> Result<Markup, AppError
     let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
     let problems = actuals::upload_problems(conn, id)?.flatten().map(|r| Problems::from_stored(&r)).unwrap_or_default();
     let touched: std::collections::HashSet<i64> = actuals::indicator_ids_of_upload(conn, id)?.into_iter().collect();
-    let judged = crate::status::assess_list(conn, None, None, crate::http::handlers::judgement(None, None)?)?;
-    let affected: Vec<&crate::status::Assessed> =
+    let judged = crate::judged::assess_list(conn, None, None, crate::server::params::judgement(None, None)?)?;
+    let affected: Vec<&crate::judged::Assessed> =
         judged.iter().filter(|a| touched.contains(&a.target.indicator_id)).collect();
     let title = format!("{} #{id}", lang.pick("上传", "Upload"));
     let content = html! {
@@ -402,7 +402,7 @@ fn detail_page(ctx: &Ctx, conn: &mut DbConn, id: i64) -> Result<Markup, AppError
             ul.targets {
                 @for a in &affected {
                     li {
-                        a href={ "/targets/" (a.target.slug) } { (if lang.lang == crate::charts::Lang::Zh { &a.target.name } else { &a.target.name_en }) }
+                        a href={ "/targets/" (a.target.slug) } { (if lang.lang == crate::present::Lang::Zh { &a.target.name } else { &a.target.name_en }) }
                         " " (layout::status_badge(a.summary.status, a.summary.achieved_late, lang.lang))
                     }
                 }

@@ -73,11 +73,12 @@ async fn every_chart_of_the_seed_catalog_renders() {
     let url = app.db_url.clone();
     let (rendered, failed) = tokio::task::spawn_blocking(move || {
         let pool = plantrack::db::connect(&url, 1).unwrap();
-        let judgement = plantrack::status::Judgement {
-            as_of: plantrack::status::today(),
+        let judgement = plantrack::judged::Judgement {
+            as_of: plantrack::judged::today(),
             method: plantrack::progress::Method::Linear,
         };
-        plantrack::charts::render_all(&mut pool.get().unwrap(), judgement, plantrack::charts::Lang::Zh).unwrap()
+        let scope = plantrack::judged::scope(&mut pool.get().unwrap(), None, judgement).unwrap().unwrap();
+        plantrack::charts::render_all(&scope.plans, &scope.assessed, scope.full, plantrack::present::Lang::Zh)
     })
     .await
     .unwrap();

@@ -1,5 +1,6 @@
-//! Targets judged: loads targets and their actuals through `db` and runs the progress engine.
-//! The read side (HTTP, CLI, charts, reports) asks here; nothing here writes.
+//! The read model: targets judged. Loads targets and their actuals through `db` and runs the
+//! progress engine; the pages, the API, the CLI, the charts and the reports ask here (charts
+//! and reports are handed what this gives them; they never query). Nothing here writes.
 
 use std::collections::HashMap;
 
@@ -8,8 +9,19 @@ use serde::Serialize;
 
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
 use crate::db::{DbConn, actuals, queries};
-use crate::domain::{Comparator, TargetKind};
+use crate::domain::TargetKind;
 use crate::progress::{self, Method, Observation, Point, Progress, Revision, Status, TargetSpec};
+
+/// Why targets could not be judged.
+#[derive(Debug, thiserror::Error)]
+pub enum JudgedError {
+    #[error("reading the targets and actuals: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("judging every target at once: {0}")]
+    Frame(#[from] polars::error::PolarsError),
+}
+
+pub type JudgedResult<T> = Result<T, JudgedError>;
 
 /// The date and method a judgement is made for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,8 +75,7 @@ pub struct Assessed {
 
 /// What the engine needs of a stored target.
 pub fn spec_of(target: &TargetRow, plan: &PlanRow) -> TargetSpec {
-    let kind: TargetKind = target.kind.parse().unwrap_or(TargetKind::Level);
-    let comparator: Option<Comparator> = target.comparator.as_deref().and_then(|c| c.parse().ok());
+    let (kind, comparator) = (target.kind, target.comparator);
     let year_end = |y: i32| NaiveDate::from_ymd_opt(y, 12, 31);
     TargetSpec {
         kind,
@@ -117,7 +128,7 @@ pub fn assess_list(
     plan: Option<&str>,
     indicator: Option<&str>,
     judgement: Judgement,
-) -> anyhow::Result<Vec<Assessed>> {
+) -> JudgedResult<Vec<Assessed>> {
     let targets = queries::list_targets(conn, plan, indicator)?;
     let mut indicator_ids: Vec<i64> = targets.iter().map(|(t, _, _)| t.indicator_id).collect();
     indicator_ids.sort_unstable();
@@ -126,32 +137,12 @@ pub fn assess_list(
     let series = series_for(&targets, &revisions, judgement.as_of);
     let specs: Vec<TargetSpec> = targets.iter().map(|(t, p, _)| spec_of(t, p)).collect();
     let slices: Vec<&[Observation]> = series.iter().map(Vec::as_slice).collect();
-    let frame = progress::frame::assess_all(&specs, &slices, judgement.as_of, judgement.method)?;
-    let statuses = frame.statuses()?;
-    let late = frame.achieved_late()?;
-    let [target_value, progress, elapsed, pace, cagr_ratio] =
-        ["target_value", "progress", "elapsed", "pace", "cagr_ratio"].map(|c| frame.column_f64(c));
-    let (target_value, progress, elapsed, pace, cagr_ratio) = (target_value?, progress?, elapsed?, pace?, cagr_ratio?);
-    let latest = frame.points("latest_t", "latest_value")?;
-    let baseline = frame.points("baseline_t", "baseline_value")?;
+    let verdicts = progress::frame::assess_all(&specs, &slices, judgement.as_of, judgement.method)?;
     Ok(targets
         .into_iter()
-        .enumerate()
-        .map(|(i, (target, plan, indicator))| Assessed {
-            summary: ProgressSummary {
-                status: statuses[i],
-                // Milestones are always judged by linear pace.
-                method: if target.kind == "milestone" { Method::Linear } else { judgement.method },
-                as_of: judgement.as_of,
-                achieved_late: late[i],
-                target_value: target_value[i],
-                baseline: baseline[i],
-                latest: latest[i],
-                progress: progress[i],
-                elapsed: elapsed[i],
-                pace: pace[i],
-                cagr_ratio: cagr_ratio[i],
-            },
+        .zip(verdicts)
+        .map(|((target, plan, indicator), verdict)| Assessed {
+            summary: ProgressSummary::from(&verdict),
             target,
             plan,
             indicator,
@@ -166,7 +157,7 @@ pub struct AssessedOne {
     pub series: Vec<Observation>,
 }
 
-pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: Judgement) -> anyhow::Result<Option<AssessedOne>> {
+pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: Judgement) -> JudgedResult<Option<AssessedOne>> {
     let Some(target) = queries::target_by_slug(conn, slug)? else { return Ok(None) };
     let revisions = actuals::revisions_of(conn, &[target.0.indicator_id])?;
     let series = series_for(std::slice::from_ref(&target), &revisions, judgement.as_of).remove(0);
@@ -176,7 +167,7 @@ pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: Judgement) -> anyhow
 }
 
 /// Every (current) target of a plan, or of all plans, in full: one read of the actuals for all.
-pub fn assess_each(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> anyhow::Result<Vec<AssessedOne>> {
+pub fn assess_each(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> JudgedResult<Vec<AssessedOne>> {
     let targets = queries::list_targets(conn, plan, None)?;
     let mut indicator_ids: Vec<i64> = targets.iter().map(|(t, _, _)| t.indicator_id).collect();
     indicator_ids.sort_unstable();
@@ -192,6 +183,34 @@ pub fn assess_each(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) 
             AssessedOne { target, progress, series }
         })
         .collect())
+}
+
+/// Everything judged for a scope (one plan or all): what reports and chart sets are drawn from.
+pub struct Scope {
+    pub plans: Vec<PlanRow>,
+    /// Every target's verdict, for lists and counts.
+    pub assessed: Vec<Assessed>,
+    /// Every target in full (projection and series), for charts.
+    pub full: Vec<AssessedOne>,
+    /// When the newest committed upload arrived: how fresh the figures are.
+    pub vintage: Option<chrono::NaiveDateTime>,
+}
+
+/// The scope of one plan (`None` when there is no such plan) or of all plans.
+pub fn scope(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> JudgedResult<Option<Scope>> {
+    let plans = match plan {
+        Some(slug) => match queries::plan_by_slug(conn, slug)? {
+            Some(one) => vec![one],
+            None => return Ok(None),
+        },
+        None => queries::list_plans(conn)?,
+    };
+    Ok(Some(Scope {
+        plans,
+        assessed: assess_list(conn, plan, None, judgement)?,
+        full: assess_each(conn, plan, judgement)?,
+        vintage: actuals::newest_upload_at(conn)?,
+    }))
 }
 
 /// Counts per status, every status listed (zeros included), in the order of [`progress::ALL_STATUSES`].

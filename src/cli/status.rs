@@ -1,10 +1,11 @@
-//! Statuses for people and spreadsheets: an aligned terminal table (Chinese names take two
-//! columns each) and CSV.
+//! `plantrack status`: statuses for people and spreadsheets — an aligned terminal table (Chinese
+//! names take two columns each), JSON and CSV.
 
 use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
 
-use crate::domain::format_number;
-use crate::status::{Assessed, Judgement};
+use crate::judged::{Assessed, Judgement, ProgressSummary};
+use crate::present::{Lang, format_number, goal_as_written, status_label, verdict_label};
 
 fn percent(v: Option<f64>) -> String {
     v.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()
@@ -33,15 +34,7 @@ pub fn table(assessed: &[Assessed], judgement: Judgement) -> String {
     ]);
     for a in assessed {
         let s = &a.summary;
-        let goal = crate::domain::goal_as_written(
-            a.target.kind.parse().unwrap_or(crate::domain::TargetKind::Level),
-            a.target.comparator.as_deref().and_then(|c| c.parse().ok()),
-            a.target.value,
-            a.target.value_max,
-            a.target.scale,
-            &a.target.unit,
-        );
-        let late = if s.achieved_late { "（逾期）" } else { "" };
+        let goal = goal_of(a);
         table.add_row(vec![
             Cell::new(&a.target.name),
             Cell::new(goal),
@@ -50,12 +43,12 @@ pub fn table(assessed: &[Assessed], judgement: Judgement) -> String {
             Cell::new(percent(s.progress)),
             Cell::new(percent(s.elapsed)),
             Cell::new(ratio(s.cagr_ratio.or(s.pace))),
-            Cell::new(format!("{} {}{late}", s.status.label_zh(), s.status.as_str())),
+            Cell::new(format!("{} {}", verdict_label(s.status, s.achieved_late, Lang::Zh), s.status.as_str())),
         ]);
     }
-    let counts = crate::status::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    let counts = crate::judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     let summary: Vec<String> =
-        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.label_zh())).collect();
+        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, Lang::Zh))).collect();
     format!(
         "{table}\n{} targets as of {} ({}): {}",
         assessed.len(),
@@ -63,6 +56,41 @@ pub fn table(assessed: &[Assessed], judgement: Judgement) -> String {
         judgement.method.as_str(),
         summary.join(" · ")
     )
+}
+
+fn goal_of(a: &Assessed) -> String {
+    let t = &a.target;
+    goal_as_written(t.kind, t.comparator, t.value, t.value_max, t.scale, &t.unit)
+}
+
+/// One target as `plantrack status --format json` prints it.
+#[derive(Serialize)]
+struct StatusRow<'a> {
+    slug: &'a str,
+    plan: &'a str,
+    indicator: &'a str,
+    name: &'a str,
+    name_en: &'a str,
+    goal: String,
+    deadline: &'a str,
+    progress: &'a ProgressSummary,
+}
+
+pub fn json(assessed: &[Assessed]) -> anyhow::Result<String> {
+    let rows: Vec<StatusRow> = assessed
+        .iter()
+        .map(|a| StatusRow {
+            slug: &a.target.slug,
+            plan: &a.plan.slug,
+            indicator: &a.indicator.slug,
+            name: &a.target.name,
+            name_en: &a.target.name_en,
+            goal: goal_of(a),
+            deadline: &a.target.deadline,
+            progress: &a.summary,
+        })
+        .collect();
+    Ok(serde_json::to_string_pretty(&rows)?)
 }
 
 pub fn csv(assessed: &[Assessed]) -> anyhow::Result<String> {

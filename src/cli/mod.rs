@@ -1,0 +1,400 @@
+//! The commands: serve, migrate, catalog, ingest, status, charts, report, token. Each parses its
+//! arguments with clap and calls the modules below it; `main.rs` only hands over to [`main`].
+
+pub mod ingest;
+pub mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::Catalog;
+use crate::config::Settings;
+use crate::{Application, db, init_tracing, prepare_database};
+
+/// plantrack — tracks the quantitative goals of government plans.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Settings file (default: plantrack.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server: migrates the database and loads the catalog first.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load CSV files of actuals (same checks as an upload; each file all or nothing).
+    Ingest {
+        /// CSV files: indicator,period,value[,region,note,source]
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Validate and show what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Force the encoding: utf-8 or gb18030 (gbk). Default: detected.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Recorded as the uploader (default: the login name).
+        #[arg(long = "as")]
+        uploaded_by: Option<String>,
+    },
+    /// Write every target's chart and every plan's overview (SVG and PNG) into a folder.
+    Charts {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// zh (default) or en
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Judge as of this date (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Write the PDF status report.
+    Report {
+        /// Output file.
+        #[arg(short = 'o', long = "out", value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// Only this plan (slug).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Judge as of this date (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// zh (default) or en
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        #[arg(long, value_enum, default_value_t = MethodArg::Linear)]
+        method: MethodArg,
+    },
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print every target's status: a table for the terminal, or JSON / CSV.
+    Status {
+        /// Only this plan's targets (slug).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Judge as of this date (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = MethodArg::Linear)]
+        method: MethodArg,
+        #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+        format: StatusFormat,
+    },
+    /// Work with the target catalog (targets/*.toml).
+
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Validate every catalog file against the source documents and report every problem.
+    Check {
+        /// Only validate the files; do not write the catalog into the database.
+        #[arg(long)]
+        no_sync: bool,
+    },
+    /// Count targets per plan and per kind, and seed actuals per file, to compare with the documents.
+    Stats,
+    /// Print every plan, indicator and target.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Only print; do not write the catalog into the database.
+        #[arg(long)]
+        no_sync: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Json,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it once (only its hash is kept).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// viewer, uploader or admin
+        #[arg(long)]
+        role: String,
+    },
+    /// List tokens (names, roles, dates; never the tokens).
+    List,
+    /// Revoke every live token with this name.
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    Linear,
+    Cagr,
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
+    match cli.command {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            db::connect(&settings.database_url, 1)?;
+            println!("migrations applied to {}", crate::redact(&settings.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { files, dry_run, encoding, uploaded_by } => {
+            let encoding =
+                encoding.map(|e| e.parse::<crate::ingest::Encoding>()).transpose().map_err(anyhow::Error::msg)?;
+            let who = uploaded_by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_owned());
+            ingest::run(&settings, &files, dry_run, encoding, &who)
+        }
+        Command::Token(command) => token(&settings, command),
+        Command::Report { out, plan, as_of, lang, method } => {
+            let options = crate::report::ReportOptions {
+                plan,
+                judgement: crate::judged::Judgement {
+                    as_of: as_of.unwrap_or_else(crate::judged::today),
+                    method: match method {
+                        MethodArg::Linear => crate::progress::Method::Linear,
+                        MethodArg::Cagr => crate::progress::Method::Cagr,
+                    },
+                },
+                lang: lang.parse().map_err(anyhow::Error::msg)?,
+            };
+            let (pool, _, _) = prepare_database(&settings)?;
+            let started = std::time::Instant::now();
+            let mut conn = pool.get()?;
+            let scope = crate::judged::scope(&mut conn, options.plan.as_deref(), options.judgement)?
+                .ok_or_else(|| anyhow::anyhow!("no plan `{}`", options.plan.clone().unwrap_or_default()))?;
+            let pdf = crate::report::generate(scope, &options, crate::now())?;
+            std::fs::write(&out, &pdf)?;
+            println!("{} ({} KB) written in {:.2} s", out.display(), pdf.len() / 1024, started.elapsed().as_secs_f64());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Charts { out, lang, as_of } => {
+            let lang: crate::present::Lang = lang.parse().map_err(anyhow::Error::msg)?;
+            let judgement = crate::judged::Judgement {
+                as_of: as_of.unwrap_or_else(crate::judged::today),
+                method: crate::progress::Method::Linear,
+            };
+            let (pool, _, _) = prepare_database(&settings)?;
+            let started = std::time::Instant::now();
+            let mut conn = pool.get()?;
+            let scope = crate::judged::scope(&mut conn, None, judgement)?
+                .ok_or_else(|| anyhow::anyhow!("the catalog has no plans"))?;
+            let (charts, failed) = crate::charts::render_all(&scope.plans, &scope.assessed, scope.full, lang);
+            for chart in &charts {
+                let path = out.join(&chart.name);
+                std::fs::create_dir_all(path.parent().unwrap_or(&out))?;
+                std::fs::write(path.with_extension("svg"), &chart.svg)?;
+                std::fs::write(path.with_extension("png"), &chart.png)?;
+            }
+            for (name, error) in &failed {
+                eprintln!("{name}: {error}");
+            }
+            println!(
+                "{} charts written to {} in {:.1} s",
+                charts.len(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Status { plan, as_of, method, format } => {
+            let judgement = crate::judged::Judgement {
+                as_of: as_of.unwrap_or_else(crate::judged::today),
+                method: match method {
+                    MethodArg::Linear => crate::progress::Method::Linear,
+                    MethodArg::Cagr => crate::progress::Method::Cagr,
+                },
+            };
+            let (pool, _, _) = prepare_database(&settings)?;
+            let mut conn = pool.get()?;
+            if let Some(plan) = &plan
+                && crate::db::queries::plan_by_slug(&mut conn, plan)?.is_none()
+            {
+                anyhow::bail!("no plan `{plan}` (see `plantrack catalog stats` for the plans)");
+            }
+            let assessed = crate::judged::assess_list(&mut conn, plan.as_deref(), None, judgement)?;
+            let out = match format {
+                StatusFormat::Table => status::table(&assessed, judgement),
+                StatusFormat::Json => status::json(&assessed)?,
+                StatusFormat::Csv => status::csv(&assessed)?,
+            };
+            println!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog(CatalogCommand::Check { no_sync }) => catalog_check(&settings, no_sync),
+
+        Command::Catalog(CatalogCommand::Stats) => {
+            let Some(catalog) = load_catalog_or_report(&settings)? else {
+                return Ok(ExitCode::FAILURE);
+            };
+            print!("{}", crate::catalog::stats::render(&catalog, &settings.seed_actuals_dir));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog(CatalogCommand::Export { format: ExportFormat::Json, no_sync }) => {
+            let catalog = load_catalog_or_report(&settings)?;
+            let Some(catalog) = catalog else {
+                return Ok(ExitCode::FAILURE);
+            };
+            println!("{}", serde_json::to_string_pretty(&catalog)?);
+            if !no_sync {
+                // stdout is the JSON; the sync reports on stderr.
+                let (_, _, report) = prepare_database(&settings)?;
+                eprintln!("catalog synced: {} targets changed", report.targets.inserted + report.targets.updated);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load_catalog_or_report(settings: &Settings) -> anyhow::Result<Option<Catalog>> {
+    match Catalog::load(&settings.catalog_paths()) {
+        Ok(catalog) => Ok(Some(catalog)),
+        Err(errors) => {
+            eprint!("{errors}");
+            Ok(None)
+        }
+    }
+}
+
+fn catalog_check(settings: &Settings, no_sync: bool) -> anyhow::Result<ExitCode> {
+    let Some(catalog) = load_catalog_or_report(settings)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    println!(
+        "catalog ok: {} plans, {} indicators, {} targets",
+        catalog.plans.len(),
+        catalog.indicators.len(),
+        catalog.targets.len()
+    );
+    if !seed_actuals_ok(settings, &catalog) {
+        return Ok(ExitCode::FAILURE);
+    }
+    if !no_sync {
+        let (_, _, report) = prepare_database(settings)?;
+        println!(
+            "synced into {}: targets {} new, {} updated, {} retired, {} unchanged",
+            crate::redact(&settings.database_url),
+            report.targets.inserted,
+            report.targets.updated,
+            report.targets.retired,
+            report.targets.unchanged
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = Application::build(&settings)?;
+        tracing::info!(bind = %settings.bind, "plantrack listening");
+        app.run_until_stopped().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Validates the seed CSVs against the catalog; prints every problem, and warns about facts that
+/// two documents report differently (both are kept: the later file's value is current).
+fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
+    let today = chrono::Local::now().date_naive();
+    match crate::ingest::check_seed_files(&settings.seed_actuals_dir, catalog, today) {
+        Err(files) => {
+            for (file, errors) in files {
+                for e in errors.errors {
+                    let column = e.column.map(|c| format!(" column {c}")).unwrap_or_default();
+                    let value = e.value.map(|v| format!(" «{v}»")).unwrap_or_default();
+                    eprintln!(
+                        "  {}/{file}: line {}{column}{value}: {}",
+                        settings.seed_actuals_dir.display(),
+                        e.line,
+                        e.reason
+                    );
+                }
+            }
+            eprintln!("the seed actuals have problems");
+            false
+        }
+        Ok(crate::ingest::SeedCheck { rows, conflicts }) => {
+            println!("seed actuals ok: {rows} rows");
+            for c in &conflicts {
+                let reports: Vec<String> = c.reports.iter().map(|(at, v)| format!("{v} ({at})")).collect();
+                println!(
+                    "warning: {} {} {} is reported differently: {}",
+                    c.indicator,
+                    c.region,
+                    c.period,
+                    reports.join(" vs ")
+                );
+            }
+            true
+        }
+    }
+}
+
+fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode> {
+    let pool = db::connect(&settings.database_url, 1)?;
+    let mut conn = pool.get()?;
+    match command {
+        TokenCommand::Create { name, role } => {
+            let role: crate::server::auth::Role = role.parse().map_err(anyhow::Error::msg)?;
+            let token = crate::server::auth::create_token(&mut conn, &name, role, crate::now())?;
+            eprintln!("token `{name}` ({role}) created; it is shown once, keep it now:");
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            for t in db::access::list_tokens(&mut conn)? {
+                let state = t.revoked_at.map(|at| format!("revoked {at}")).unwrap_or_else(|| "live".to_owned());
+                // Names from before names were checked may hold control characters: shown escaped.
+                println!("{}\t{}\tcreated {}\t{state}", t.name.escape_debug(), t.role, t.created_at);
+            }
+        }
+        TokenCommand::Revoke { name } => {
+            let revoked = db::write_tx(&mut conn, |conn| {
+                let n = db::access::revoke_token(conn, &name, crate::now())?;
+                db::access::audit(conn, "cli", "token.revoke", &name, None, crate::now())?;
+                Ok::<_, diesel::result::Error>(n)
+            })?;
+            if revoked == 0 {
+                anyhow::bail!("no live token named `{name}`");
+            }
+            println!("revoked {revoked} token(s) named `{name}`");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

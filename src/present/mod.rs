@@ -1,0 +1,326 @@
+//! One vocabulary for everything plantrack shows: the language, the words and colours of each
+//! status and reason, the methods in a sentence, and how numbers and goals are written. Pages,
+//! charts, the PDF and the CLI take them from here; the engine hands over codes only.
+
+use serde::Serialize;
+
+use crate::domain::{Comparator, TargetKind};
+use crate::progress::{AT_RISK, Method, ON_TRACK, Progress, Reason, Status};
+
+/// Chinese first; English on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en`, as in `?lang=`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The Chinese or the English of a text.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "zh" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown language `{other}`: use zh or en")),
+        }
+    }
+}
+
+/// A status in a word or two.
+pub fn status_label(status: Status, lang: Lang) -> &'static str {
+    match status {
+        Status::Achieved => lang.pick("已实现", "achieved"),
+        Status::OnTrack => lang.pick("进度正常", "on track"),
+        Status::AtRisk => lang.pick("存在风险", "at risk"),
+        Status::OffTrack => lang.pick("进度滞后", "off track"),
+        Status::Regressing => lang.pick("倒退", "regressing"),
+        Status::Missed => lang.pick("未按期实现", "missed"),
+        Status::NoData => lang.pick("暂无数据", "no data"),
+        Status::NotAssessable => lang.pick("无法评估", "not assessable"),
+    }
+}
+
+/// The label of a verdict: an achievement after the deadline says so.
+pub fn verdict_label(status: Status, achieved_late: bool, lang: Lang) -> &'static str {
+    if achieved_late && status == Status::Achieved {
+        lang.pick("已实现（逾期）", "achieved, late")
+    } else {
+        status_label(status, lang)
+    }
+}
+
+/// What a status means, with the bands the engine applies.
+pub fn status_meaning(status: Status, lang: Lang) -> String {
+    let (on, risk) = (ON_TRACK, AT_RISK);
+    match (status, lang) {
+        (Status::Achieved, Lang::Zh) => "最新数值已满足目标（在期限后满足的注明“逾期”）。".to_owned(),
+        (Status::OnTrack, Lang::Zh) => format!("进度/时间比（pace）≥ {on}：时间过半、任务过半。"),
+        (Status::AtRisk, Lang::Zh) => format!("{risk} ≤ pace < {on}：有进展但需加快。"),
+        (Status::OffTrack, Lang::Zh) => format!("0 ≤ pace < {risk}：进展有限。"),
+        (Status::Regressing, Lang::Zh) => "pace < 0：偏离目标方向。".to_owned(),
+        (Status::Missed, Lang::Zh) => "期限已过，目标未实现。".to_owned(),
+        (Status::NoData, Lang::Zh) => "截至报告日期没有基期之后的数据。".to_owned(),
+        (Status::NotAssessable, Lang::Zh) => "有数据但规则无法评估（如只有一个数据点、跨零的增长率）。".to_owned(),
+        (Status::Achieved, Lang::En) => {
+            "The latest value meets the target (marked late when met after the deadline).".to_owned()
+        }
+        (Status::OnTrack, Lang::En) => format!("Pace (progress over elapsed time) ≥ {on}."),
+        (Status::AtRisk, Lang::En) => format!("{risk} ≤ pace < {on}: progress, but it needs to speed up."),
+        (Status::OffTrack, Lang::En) => format!("0 ≤ pace < {risk}: limited progress."),
+        (Status::Regressing, Lang::En) => "pace < 0: moving away from the target.".to_owned(),
+        (Status::Missed, Lang::En) => "The deadline has passed and the target was not met.".to_owned(),
+        (Status::NoData, Lang::En) => "No figure after the baseline as of the report date.".to_owned(),
+        (Status::NotAssessable, Lang::En) => {
+            "Data exists but the rules cannot judge it (one point only, growth across zero …).".to_owned()
+        }
+    }
+}
+
+/// Why the engine judged as it did, or could not judge.
+pub fn reason_text(reason: Reason, lang: Lang) -> String {
+    match reason {
+        Reason::NoActual => lang.pick("截至该日期没有实际值", "no actual as of this date").to_owned(),
+        Reason::NothingSinceBaseline => {
+            lang.pick("基期或规划开始之后没有实际值", "no actual since the baseline or the plan's start").to_owned()
+        }
+        Reason::NoReferenceYear => {
+            lang.pick("变化目标缺少参照年份", "a change target needs a reference year").to_owned()
+        }
+        Reason::NoReferenceActual(year) => match lang {
+            Lang::Zh => format!("缺少参照年份 {year} 的实际值"),
+            Lang::En => format!("no actual for the reference year {year}"),
+        },
+        Reason::OnePointNoBaseline => lang
+            .pick(
+                "只有一个数据点且目录中没有基期值：暂无法计算进度",
+                "one point only and no baseline in the catalog: no pace yet",
+            )
+            .to_owned(),
+        Reason::DeadlineNotAfterBaseline => {
+            lang.pick("期限不晚于基期", "the deadline is not after the baseline").to_owned()
+        }
+        Reason::NoActualAfterBaseline => lang.pick("基期之后尚无实际值", "no actual after the baseline yet").to_owned(),
+        Reason::TargetEqualsBaseline => lang
+            .pick("目标值等于基期值：没有可衡量的距离", "the target equals the baseline: no distance to measure")
+            .to_owned(),
+        Reason::MilestoneIsLinear => {
+            lang.pick("里程碑按线性进度判断", "a milestone is judged by linear pace").to_owned()
+        }
+        Reason::CagrNeedsPositive => lang
+            .pick(
+                "年均增长率要求基期值、实际值和目标值均为正数",
+                "CAGR needs positive baseline, actual and target values",
+            )
+            .to_owned(),
+        Reason::CagrRequiredZero => lang.pick("所需年均增长率为零", "the required growth rate is zero").to_owned(),
+    }
+}
+
+/// The bands in a few words: "≥ 0.95 进度正常，0.6–0.95 存在风险，0–0.6 进度滞后，< 0 倒退".
+fn bands(lang: Lang) -> String {
+    let (on, risk) = (ON_TRACK, AT_RISK);
+    let label = |s| status_label(s, lang);
+    let (on_track, at_risk, off_track, regressing) =
+        (label(Status::OnTrack), label(Status::AtRisk), label(Status::OffTrack), label(Status::Regressing));
+    match lang {
+        Lang::Zh => format!("≥ {on} {on_track}，{risk}–{on} {at_risk}，0–{risk} {off_track}，< 0 {regressing}"),
+        Lang::En => format!("≥ {on} {on_track}, {risk}–{on} {at_risk}, 0–{risk} {off_track}, < 0 {regressing}"),
+    }
+}
+
+/// How a verdict was reached, in one sentence with the target's own numbers.
+pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
+    let value = |v: f64| format!("{}{unit}", format_number(v));
+    let latest = p.latest.map(|l| value(l.value)).unwrap_or_default();
+    let target = p.target_value.map(value).unwrap_or_default();
+    let (progress, elapsed) = (percent_text(p.progress), percent_text(p.elapsed));
+    match (p.status, p.method, lang) {
+        (Status::Achieved, _, Lang::Zh) => format!("最新实际值 {latest} 已满足目标 {target}。"),
+        (Status::Achieved, _, Lang::En) => format!("The latest actual, {latest}, meets the goal of {target}."),
+        (Status::Missed, _, Lang::Zh) => format!("期限已过，最新实际值 {latest} 未满足目标 {target}。"),
+        (Status::Missed, _, Lang::En) => {
+            format!("The deadline has passed and the latest actual, {latest}, does not meet the goal of {target}.")
+        }
+        (Status::NoData, _, Lang::Zh) => format!("截至 {} 没有基期之后的数据，暂不能判断进度。", p.as_of),
+        (Status::NoData, _, Lang::En) => {
+            format!("No figure after the baseline as of {}: progress cannot be judged yet.", p.as_of)
+        }
+        (Status::NotAssessable, _, _) => status_meaning(p.status, lang),
+        (_, Method::Linear, Lang::Zh) => format!(
+            "线性进度：已完成从基期值到目标值距离的 {progress}，已用去规划时间的 {elapsed}，两者之比 pace = {}（{}）。",
+            ratio_text(p.pace),
+            bands(lang)
+        ),
+        (_, Method::Linear, Lang::En) => format!(
+            "Linear pace: {progress} of the distance from baseline to goal covered in {elapsed} of the time, pace = {} ({}).",
+            ratio_text(p.pace),
+            bands(lang)
+        ),
+        (_, Method::Cagr, Lang::Zh) => {
+            format!(
+                "年均增长率法：实际年均增长率与达标所需年均增长率之比 R = {}（分档同线性进度）。",
+                ratio_text(p.cagr_ratio)
+            )
+        }
+        (_, Method::Cagr, Lang::En) => format!(
+            "CAGR method: observed over required compound annual growth, R = {} (same bands as linear pace).",
+            ratio_text(p.cagr_ratio)
+        ),
+    }
+}
+
+/// A share with one decimal ("37.5%"), or a dash.
+pub fn percent_text(share: Option<f64>) -> String {
+    share.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "—".to_owned())
+}
+
+/// A ratio with three decimals, or a dash.
+pub fn ratio_text(ratio: Option<f64>) -> String {
+    ratio.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".to_owned())
+}
+
+/// A method in a few words.
+pub fn method_label(method: Method, lang: Lang) -> &'static str {
+    match method {
+        Method::Linear => lang.pick("线性进度（pace）", "linear pace"),
+        Method::Cagr => lang.pick("年均增长率之比（CAGR）", "CAGR ratio"),
+    }
+}
+
+/// An sRGB colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Colour(pub u8, pub u8, pub u8);
+
+impl Colour {
+    pub fn hex(&self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.0, self.1, self.2)
+    }
+}
+
+/// Each status's colour: the same in pages, charts and the PDF. Each is dark enough to carry
+/// white text (the badges) and to be read as text on white or on the charts' light grey.
+pub fn status_colour(status: Status) -> Colour {
+    match status {
+        Status::Achieved => Colour(0x1b, 0x6e, 0x34),
+        Status::OnTrack => Colour(0x00, 0x79, 0x6b),
+        Status::AtRisk => Colour(0x94, 0x62, 0x00),
+        Status::OffTrack => Colour(0xb0, 0x45, 0x00),
+        Status::Regressing => Colour(0xb7, 0x1c, 0x1c),
+        Status::Missed => Colour(0x7f, 0x1d, 0x1d),
+        Status::NoData => Colour(0x66, 0x66, 0x66),
+        Status::NotAssessable => Colour(0x4d, 0x4d, 0x4d),
+    }
+}
+
+impl Colour {
+    /// Relative luminance (WCAG 2.1).
+    fn luminance(&self) -> f64 {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * linear(self.0) + 0.7152 * linear(self.1) + 0.0722 * linear(self.2)
+    }
+
+    /// The contrast ratio of two colours (WCAG 2.1): 1 to 21.
+    pub fn contrast(&self, other: &Colour) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+}
+
+/// The stylesheet rules of the status badges, from [`status_colour`]: the pages cannot drift
+/// from the charts.
+pub fn status_css() -> String {
+    crate::progress::ALL_STATUSES
+        .iter()
+        .map(|s| format!(".s-{} {{ background: {}; }}\n", s.as_str(), status_colour(*s).hex()))
+        .collect()
+}
+
+/// A number as people write it: no trailing zeros, at most six decimals.
+pub fn format_number(v: f64) -> String {
+    let rounded = (v * 1e6).round() / 1e6;
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 { format!("{}", rounded as i64) } else { format!("{rounded}") }
+}
+
+/// A share as a whole percentage ("38%"), or nothing.
+pub fn percent(share: Option<f64>) -> Option<String> {
+    share.map(|v| format!("{:.0}%", v * 100.0))
+}
+
+/// The goal as a reader would write it: "≥ 70%", "3—5个", "完成".
+pub fn goal_as_written(
+    kind: TargetKind,
+    comparator: Option<Comparator>,
+    value: f64,
+    value_max: Option<f64>,
+    scale: f64,
+    unit: &str,
+) -> String {
+    let number = |v: f64| format_number(v / scale);
+    match (kind, comparator, value_max) {
+        (TargetKind::Range, _, Some(max)) => format!("{}—{}{unit}", number(value), number(max)),
+        (TargetKind::Milestone, None, _) => "完成".to_owned(),
+        (_, Some(c), _) => format!("{} {}{unit}", c.display_symbol(), number(value)),
+        (_, None, _) => format!("{}{unit}", number(value)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::ALL_STATUSES;
+
+    #[test]
+    fn every_status_has_words_in_both_languages_and_the_bands_in_its_meaning() {
+        for status in ALL_STATUSES {
+            assert!(!status_label(status, Lang::Zh).is_ascii());
+            assert!(status_label(status, Lang::En).is_ascii());
+            assert!(!status_meaning(status, Lang::Zh).is_empty());
+        }
+        assert!(status_meaning(Status::AtRisk, Lang::En).contains(&format!("{AT_RISK} ≤ pace < {ON_TRACK}")));
+        assert_eq!(verdict_label(Status::Achieved, true, Lang::Zh), "已实现（逾期）");
+        assert!(status_css().contains(".s-at_risk { background: #946200; }"));
+    }
+
+    #[test]
+    fn every_status_colour_reads_as_text_and_under_white_text() {
+        let (white, chart_grey) = (Colour(0xff, 0xff, 0xff), Colour(0xf2, 0xf2, 0xf2));
+        for status in ALL_STATUSES {
+            let colour = status_colour(status);
+            assert!(colour.contrast(&white) >= 4.5, "{status:?} {} on white", colour.hex());
+            assert!(colour.contrast(&chart_grey) >= 4.5, "{status:?} {} on #f2f2f2", colour.hex());
+        }
+        let hexes: std::collections::HashSet<String> = ALL_STATUSES.iter().map(|s| status_colour(*s).hex()).collect();
+        assert_eq!(hexes.len(), ALL_STATUSES.len(), "one colour per status");
+    }
+
+    #[test]
+    fn numbers_and_goals_are_written_as_the_documents_write_them() {
+        assert_eq!(format_number(70.0), "70");
+        assert_eq!(format_number(0.123_456_789), "0.123457");
+        assert_eq!(percent(Some(0.375)), Some("38%".to_owned()));
+        assert_eq!(goal_as_written(TargetKind::Level, Some(Comparator::MoreThan), 5e6, None, 1e4, "万户"), "> 500万户");
+        assert_eq!(goal_as_written(TargetKind::Range, None, 3.0, Some(5.0), 1.0, "个"), "3—5个");
+    }
+}
