@@ -40,12 +40,13 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Nothing by that name (echoed at most 200 characters long).
     pub fn not_found(what: &'static str, slug: impl Into<String>) -> AppError {
-        AppError::NotFound { what, slug: slug.into() }
+        AppError::NotFound { what, slug: crate::ingest::clip(&slug.into()) }
     }
 
     pub fn bad_parameter(parameter: &str, reason: impl Into<String>) -> AppError {
-        let reason = reason.into();
+        let reason = crate::ingest::clip(&reason.into());
         AppError::BadRequest {
             message: format!("query parameter `{parameter}`: {reason}"),
             details: serde_json::json!({ "parameter": parameter, "reason": reason }),

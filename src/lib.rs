@@ -95,7 +95,7 @@ impl Application {
             let every = std::time::Duration::from_secs_f64(settings.report_check_seconds.max(0.05));
             tokio::spawn(jobs::reports::run(pool.clone(), schedule, settings.data_dir.join("reports"), every));
         }
-        let state = server::AppState::new(settings, catalog.regions.clone());
+        let state = server::AppState::new(settings, catalog.regions.clone())?;
         Self::with_listener(pool, state, listener)
     }
 

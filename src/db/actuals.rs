@@ -224,17 +224,49 @@ pub fn milestone_indicator_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-/// Every revision of an indicator's actuals (current and superseded), oldest period first.
-pub fn actuals_of_indicator(conn: &mut DbConn, indicator_id: i64, history: bool) -> QueryResult<Vec<ActualRow>> {
+/// Which of an indicator's actuals: current only or every revision, one region or all, a page.
+#[derive(Debug, Clone, Default)]
+pub struct ActualsFilter {
+    pub history: bool,
+    pub region: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+/// An indicator's actuals, by region then oldest period first (a page of them, if asked).
+pub fn actuals_of_indicator(
+    conn: &mut DbConn,
+    indicator_id: i64,
+    filter: &ActualsFilter,
+) -> QueryResult<Vec<ActualRow>> {
     let mut query = actuals::table
         .filter(actuals::indicator_id.eq(indicator_id))
         .order((actuals::region, actuals::period_end, actuals::recorded_at, actuals::id))
         .select(ActualRow::as_select())
+        .offset(filter.offset)
         .into_boxed();
-    if !history {
+    if !filter.history {
         query = query.filter(actuals::superseded_at.is_null());
     }
+    if let Some(region) = &filter.region {
+        query = query.filter(actuals::region.eq(region.clone()));
+    }
+    if let Some(limit) = filter.limit {
+        query = query.limit(limit);
+    }
     query.load(conn)
+}
+
+/// How many actuals the filter names (without its page).
+pub fn count_actuals_of_indicator(conn: &mut DbConn, indicator_id: i64, filter: &ActualsFilter) -> QueryResult<i64> {
+    let mut query = actuals::table.filter(actuals::indicator_id.eq(indicator_id)).count().into_boxed();
+    if !filter.history {
+        query = query.filter(actuals::superseded_at.is_null());
+    }
+    if let Some(region) = &filter.region {
+        query = query.filter(actuals::region.eq(region.clone()));
+    }
+    query.get_result(conn)
 }
 
 /// Every revision of the given indicators' actuals: (indicator, region, period end, value,

@@ -161,6 +161,17 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     Ok(pool)
 }
 
+/// A small pool of its own for the health check, so that a server busy with its main pool is
+/// not reported as a database that is down. No migrations: the main pool has run them.
+pub fn health_pool(url: &str) -> Result<DbPool, DbError> {
+    let backend = Backend::from_url(url)?;
+    Ok(r2d2::Pool::builder()
+        .max_size(1)
+        .min_idle(Some(0))
+        .connection_timeout(std::time::Duration::from_secs(1))
+        .build_unchecked(DbManager { backend }))
+}
+
 /// Applies pending migrations. On PostgreSQL an advisory lock makes replicas that start together
 /// take turns: the first migrates, the others then find nothing to do.
 pub fn run_migrations(conn: &mut DbConn) -> Result<(), DbError> {

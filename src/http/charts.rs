@@ -101,8 +101,12 @@ pub async fn target_chart(
     let (width, height) = size(&query, 480)?;
     let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
-    let bytes = with_conn(&pool, move |conn| {
-        let one = judged::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
+    let one = with_conn(&pool, move |conn| {
+        judged::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))
+    })
+    .await?;
+    // Drawn after the connection went back to the pool: a big PNG must not hold one.
+    let bytes = web::block(move || {
         let chart = charts::target_chart(&one, lang);
         match format {
             Format::Svg => chart.svg(width, height).map(String::into_bytes),
@@ -110,7 +114,7 @@ pub async fn target_chart(
         }
         .map_err(chart_failed)
     })
-    .await?;
+    .await??;
     Ok(image(&req, bytes, format))
 }
 
@@ -140,9 +144,13 @@ pub async fn plan_chart(
     size(&query, 480)?;
     let requested_height = query.height;
     let width = query.width.unwrap_or(800);
-    let bytes = with_conn(&pool, move |conn| {
+    let (plan, assessed) = with_conn(&pool, move |conn| {
         let plan = queries::plan_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
-        let assessed = judged::assess_list(conn, Some(&slug), None, judgement)?;
+        Ok((plan, judged::assess_list(conn, Some(&slug), None, judgement)?))
+    })
+    .await?;
+    // Drawn after the connection went back to the pool.
+    let bytes = web::block(move || {
         let overview = charts::plan_overview(&plan, &assessed, lang);
         let height = requested_height.unwrap_or_else(|| overview.natural_height()).min(*HEIGHT_RANGE.end());
         match format {
@@ -151,6 +159,6 @@ pub async fn plan_chart(
         }
         .map_err(chart_failed)
     })
-    .await?;
+    .await??;
     Ok(image(&req, bytes, format))
 }

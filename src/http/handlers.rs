@@ -46,10 +46,10 @@ fn given(filter: Option<String>) -> Option<String> {
     (status = 200, body = Health),
     (status = 503, description = "database unreachable", body = Health)
 ))]
-pub async fn healthz(pool: web::Data<DbPool>) -> HttpResponse {
-    // Never waits long: a connection within a second, an answer within two, or "down" — a load
-    // balancer probing with a short timeout sees a clear 503 rather than its own timeout.
-    let pool = pool.clone();
+pub async fn healthz(state: web::Data<crate::server::AppState>) -> HttpResponse {
+    // Never waits long: its own connection within a second, an answer within two, or "down" — a
+    // load balancer probing with a short timeout sees a clear 503 rather than its own timeout.
+    let pool = state.health_pool.clone();
     let ping = web::block(move || {
         let mut conn = pool.get_timeout(HEALTH_POOL_WAIT)?;
         db::ping(&mut conn).map_err(AppError::from)

@@ -91,14 +91,16 @@ pub fn routes(routes: &mut Routes) {
         config
             .app_data(web::QueryConfig::default().error_handler(|err, _req| {
                 // serde names the offending field ("unknown field `foo`", "invalid digit … `as_of`").
+                let reason = crate::ingest::clip(&err.to_string());
                 AppError::BadRequest {
-                    message: format!("bad query parameter: {err}"),
-                    details: serde_json::json!({ "reason": err.to_string() }),
+                    message: format!("bad query parameter: {reason}"),
+                    details: serde_json::json!({ "reason": reason }),
                 }
                 .into()
             }))
             .app_data(web::PathConfig::default().error_handler(|err, _req| {
-                AppError::BadRequest { message: format!("bad path: {err}"), details: serde_json::Value::Null }.into()
+                let reason = crate::ingest::clip(&err.to_string());
+                AppError::BadRequest { message: format!("bad path: {reason}"), details: serde_json::Value::Null }.into()
             }));
     });
     routes.at("/healthz").get(Access::Public, handlers::healthz).add();
@@ -134,7 +136,7 @@ async fn openapi_json() -> HttpResponse {
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     HttpResponse::NotFound().json(ErrorEnvelope::new(
         "not_found",
-        format!("no route for {} {}", req.method(), req.path()),
+        format!("no route for {} {}", req.method(), crate::ingest::clip(req.path())),
         serde_json::Value::Null,
     ))
 }

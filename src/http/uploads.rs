@@ -57,6 +57,11 @@ async fn multipart_file(mut form: Multipart, limit: usize) -> Result<(Option<Str
     })
 }
 
+/// Room for a multipart form's boundaries and part headers around the file.
+const MULTIPART_ENVELOPE: usize = 64 * 1024;
+/// The longest file name kept.
+const MAX_FILE_NAME_CHARS: usize = 255;
+
 /// The body of an upload: a multipart form's file, or the whole body.
 async fn upload_body(
     req: &HttpRequest,
@@ -65,14 +70,16 @@ async fn upload_body(
 ) -> Result<(Option<String>, Vec<u8>), AppError> {
     let declared: Option<usize> =
         req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(AppError::PayloadTooLarge { limit });
-    }
     let is_multipart = req
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
+    // A form's boundaries and headers come on top of the file the limit is for.
+    let envelope = if is_multipart { MULTIPART_ENVELOPE } else { 0 };
+    if declared.is_some_and(|n| n > limit + envelope) {
+        return Err(AppError::PayloadTooLarge { limit });
+    }
     if is_multipart {
         multipart_file(Multipart::new(req.headers(), payload), limit).await
     } else {
@@ -125,9 +132,15 @@ pub async fn create_upload(
         None => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("encoding", reason))?),
     };
+    // One of the slots for heavy work before the body is read: only that many bodies are held in
+    // memory at once.
+    let _slot = state.heavy_slot().await?;
     let (file_name, bytes) = within(state.body_timeout, upload_body(&req, payload, state.upload_limit_bytes)).await?;
+    let file_name = file_name.or_else(|| query.name.clone()).filter(|n| !n.trim().is_empty());
     let request = UploadRequest {
-        file_name: file_name.or_else(|| query.name.clone()).unwrap_or_else(|| "upload.csv".to_owned()),
+        file_name: file_name
+            .map(|n| n.chars().filter(|c| !c.is_control()).take(MAX_FILE_NAME_CHARS).collect())
+            .unwrap_or_else(|| "upload.csv".to_owned()),
         bytes,
         uploaded_by: caller.name,
         channel: "http".to_owned(),
@@ -135,7 +148,6 @@ pub async fn create_upload(
         dry_run: query.dry_run.unwrap_or(false),
         inbox_claim: None,
     };
-    let _slot = state.heavy_slot().await?;
     let regions = state.regions.clone();
     let budget = Budget::within(state.work_budget);
     let stop_if_gone = budget.cancel_on_drop();
@@ -307,8 +319,14 @@ pub(crate) fn attachment(name: &str) -> ContentDisposition {
         (status = 404, body = ErrorEnvelope)
     )
 )]
-pub async fn get_upload_raw(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get_upload_raw(
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    // A raw file may be 50 MB: as many in memory at once as there are heavy slots.
+    let _slot = state.heavy_slot().await?;
     let (name, raw) = with_conn(&pool, move |conn| {
         actuals::upload_raw(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })
@@ -323,6 +341,12 @@ pub struct ActualsQuery {
     pub history: Option<bool>,
     /// Only this region (default: every region).
     pub region: Option<String>,
+    /// At most this many (1–100 000, default 10 000); `X-Total-Count` says how many there are.
+    #[param(minimum = 1, maximum = 100000)]
+    pub limit: Option<i64>,
+    /// Skip this many (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -369,15 +393,24 @@ pub async fn indicator_actuals(
     query: web::Query<ActualsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let ActualsQuery { history, region } = query.into_inner();
-    let rows = with_conn(&pool, move |conn| {
+    let ActualsQuery { history, region, limit, offset } = query.into_inner();
+    let limit = limit.unwrap_or(10_000);
+    if !(1..=100_000).contains(&limit) {
+        return Err(AppError::bad_parameter("limit", format!("{limit} is outside 1–100000")));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(AppError::bad_parameter("offset", "must not be negative"));
+    }
+    let filter = actuals::ActualsFilter { history: history.unwrap_or(false), region, limit: Some(limit), offset };
+    let (total, rows) = with_conn(&pool, move |conn| {
         let indicator =
             queries::indicator_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("indicator", &slug))?;
-        let rows = actuals::actuals_of_indicator(conn, indicator.id, history.unwrap_or(false))?;
-        Ok::<_, AppError>(
-            rows.into_iter().filter(|a| region.as_ref().is_none_or(|r| &a.region == r)).collect::<Vec<_>>(),
-        )
+        let total = actuals::count_actuals_of_indicator(conn, indicator.id, &filter)?;
+        Ok::<_, AppError>((total, actuals::actuals_of_indicator(conn, indicator.id, &filter)?))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(ActualDto::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok()
+        .insert_header(("X-Total-Count", total.to_string()))
+        .json(rows.into_iter().map(ActualDto::from).collect::<Vec<_>>()))
 }

@@ -78,9 +78,37 @@ pub fn decode(bytes: &[u8], forced: Option<Encoding>) -> Result<Decoded<'_>, Why
                 }
             }
             (None, Ok(text)) => Ok(Decoded { text: text.into(), encoding: Encoding::Utf8 }),
-            (None, Err(_)) => decode_gb18030(bytes),
+            (None, Err(_)) => match mixed_line(bytes) {
+                // Mostly UTF-8 with a few lines in another encoding (a pasted-in row): decoding it
+                // all as GB18030 would garble every Chinese character of the rest.
+                Some(line) => Err(why(
+                    "encoding",
+                    format!(
+                        "line {line} is not UTF-8 although the rest of the file is: the file mixes encodings; save it again as CSV UTF-8"
+                    ),
+                    format!("第 {line} 行不是 UTF-8 编码，而文件其余部分是：文件混用了编码，请重新另存为“CSV UTF-8”"),
+                )),
+                None => decode_gb18030(bytes),
+            },
         },
     }
+}
+
+/// The first line that is not UTF-8, in a file whose other non-ASCII lines mostly are.
+fn mixed_line(bytes: &[u8]) -> Option<usize> {
+    let (mut utf8_lines, mut first_bad, mut bad_lines) = (0usize, None, 0usize);
+    for (index, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if line.is_ascii() {
+            continue;
+        }
+        if std::str::from_utf8(line).is_ok() {
+            utf8_lines += 1;
+        } else {
+            bad_lines += 1;
+            first_bad.get_or_insert(index + 1);
+        }
+    }
+    first_bad.filter(|_| utf8_lines >= bad_lines)
 }
 
 /// A UTF-16 byte order mark, or NUL bytes in every other place of the first line (ASCII text
@@ -141,5 +169,15 @@ mod tests {
         assert!(decode(&utf16, None).unwrap_err().en.contains("UTF-16"));
         let no_mark: Vec<u8> = "indicator,period".encode_utf16().flat_map(u16::to_le_bytes).collect();
         assert!(decode(&no_mark, None).unwrap_err().en.contains("UTF-16"));
+    }
+
+    #[test]
+    fn a_utf8_file_with_a_gbk_line_pasted_in_is_refused_naming_the_line() {
+        let (gbk, _, _) = GB18030.encode("开放数据集,2021,4500\n");
+        let mixed = [b"indicator,period,value\n".as_slice(), "实际光纤入户率,2020,70\n".as_bytes(), &gbk].concat();
+        let refused = decode(&mixed, None).unwrap_err();
+        assert!(refused.en.contains("line 3") && refused.zh.contains("第 3 行"), "{refused:?}");
+        let (all_gbk, _, _) = GB18030.encode("指标,期间,数值\n实际光纤入户率,2020,70\n浦东新区,2021,1\n");
+        assert_eq!(decode(&all_gbk, None).unwrap().encoding, Encoding::Gb18030, "a GBK file is still read");
     }
 }

@@ -181,6 +181,13 @@ fn extra_fields(text: &str, sep: u8, header_len: usize, lines: &[usize]) -> Vec<
 /// Reads the CSV text. Header problems (missing, unknown or repeated columns) are returned as
 /// errors on the header's line; rows polars cannot split are listed with their lines.
 pub fn read_table(text: &str) -> Result<Table, Problems> {
+    // Classic Mac files end their lines with a carriage return alone.
+    let text: Cow<str> = if text.contains('\r') && !text.contains('\n') {
+        Cow::Owned(text.replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    let text = text.as_ref();
     let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let sep = separator(header);
     let records = without_blank_lines(text, sep as char);
@@ -319,6 +326,12 @@ mod tests {
         let names: Vec<String> = table.frame.get_column_names().iter().map(|s| s.to_string()).collect();
         assert_eq!(names, ["indicator", "period", "value", "region", "note", "source"]);
         assert_eq!(table.lines, vec![2]);
+    }
+
+    #[test]
+    fn lines_ended_by_a_carriage_return_alone_are_read() {
+        let table = read_table("indicator,period,value\rftth,2020,70\rftth,2021,71\r").unwrap();
+        assert_eq!(table.lines, vec![2, 3]);
     }
 
     #[test]

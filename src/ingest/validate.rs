@@ -43,6 +43,14 @@ fn strip_thousands_separators(number: &str) -> Result<String, Why> {
         return Ok(number.to_owned());
     }
     let unsigned = number.trim_start_matches(['+', '-']);
+    // Thousands separators stand before the decimal point only: `1.000,5` is European writing.
+    if unsigned.split_once('.').is_some_and(|(_, decimals)| decimals.contains(',')) {
+        return Err(why(
+            "value_invalid",
+            "a comma after the decimal point is ambiguous (1.000,5?): write 1000.5",
+            "小数点后的逗号含义不明（1.000,5？）：请写成 1000.5",
+        ));
+    }
     let integer = unsigned.split('.').next().unwrap_or("");
     let groups: Vec<&str> = integer.split(',').collect();
     let well_formed = groups[0].len() <= 3
@@ -484,8 +492,8 @@ fn check_rows<'r>(
 fn too_small() -> Why {
     why(
         "value_invalid",
-        "too close to zero to be stored (smaller than 1e-308): write the value in a larger unit",
-        "数值过于接近零，无法保存（小于 1e-308）：请换用更大的单位",
+        "too close to zero to be stored: write the value in a larger unit",
+        "数值过于接近零，无法保存：请换用更大的单位",
     )
 }
 
@@ -512,6 +520,8 @@ mod tests {
         assert!(normalise_value("70%", Some(&count)).is_err());
         assert!(normalise_value("1,23", Some(&count)).is_err());
         assert!(normalise_value("12,3456", Some(&count)).is_err());
+        assert!(normalise_value("1.000,5", Some(&count)).is_err(), "European writing");
+        assert!(normalise_value("1,000.000,5", Some(&count)).is_err());
     }
 
     #[test]

@@ -40,11 +40,13 @@ pub struct AppState {
     pub work_budget: Duration,
     /// The longest an upload body may take to arrive.
     pub body_timeout: Duration,
+    /// The health check's own connection.
+    pub health_pool: DbPool,
 }
 
 impl AppState {
-    pub fn new(settings: &Settings, regions: crate::catalog::Regions) -> AppState {
-        AppState {
+    pub fn new(settings: &Settings, regions: crate::catalog::Regions) -> Result<AppState, crate::db::DbError> {
+        Ok(AppState {
             regions,
             upload_limit_bytes: settings.upload_limit_bytes,
             public_read: settings.public_read,
@@ -54,7 +56,8 @@ impl AppState {
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
             body_timeout: Duration::from_secs_f64(settings.body_timeout_seconds.max(0.1)),
-        }
+            health_pool: crate::db::health_pool(&settings.database_url)?,
+        })
     }
 
     /// A slot for heavy work, or 503 with `Retry-After` when every slot stayed busy too long.

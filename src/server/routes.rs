@@ -163,6 +163,20 @@ async fn guard(
         let error = AppError::Internal(anyhow::anyhow!("the app was built without its state"));
         return Ok(req.error_response(error));
     };
+    // A control character is in no slug, id or parameter value of data; it goes no further than
+    // here (PostgreSQL would refuse a NUL in a query with an error instead of "not found"). Public
+    // routes and forms read their own parameters (the sign-in page sends a bad `next` to `/`).
+    let reads_data = !matches!(access, Access::Public | Access::Form);
+    if reads_data && req.match_info().iter().any(|(_, value)| value.chars().any(char::is_control)) {
+        let address = req.match_info().as_str().chars().filter(|c| !c.is_control()).collect::<String>();
+        return Ok(req.error_response(AppError::not_found("address", address)));
+    }
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    if let Some((name, _)) =
+        query.iter().filter(|_| reads_data).find(|(k, v)| k.chars().chain(v.chars()).any(char::is_control))
+    {
+        return Ok(req.error_response(AppError::bad_parameter(name, "contains a control character")));
+    }
     let needed = match access {
         Access::Public | Access::Form => None,
         Access::Read | Access::Page => (!state.public_read).then_some((Role::Viewer, true)),

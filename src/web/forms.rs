@@ -8,7 +8,10 @@ use actix_web::http::header::{HOST, ORIGIN};
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 
+use std::time::Duration;
+
 use crate::error::AppError;
+use crate::server::within;
 
 const CSRF_COOKIE: &str = "plantrack_csrf";
 
@@ -32,10 +35,11 @@ pub(super) fn csrf_value(req: &HttpRequest) -> Result<(String, bool), AppError> 
 }
 
 /// Kept as long as a sign-in lasts, so the sign-out form still has it after a browser restart.
-pub(super) fn csrf_cookie(value: &str) -> Cookie<'static> {
+pub(super) fn csrf_cookie(value: &str, secure: bool) -> Cookie<'static> {
     Cookie::build(CSRF_COOKIE, value.to_owned())
         .path("/")
         .http_only(true)
+        .secure(secure)
         .same_site(SameSite::Strict)
         .max_age(actix_web::cookie::time::Duration::hours(crate::server::auth::SESSION_HOURS))
         .finish()
@@ -56,25 +60,48 @@ pub(super) struct FormData {
     pub next: Option<String>,
 }
 
-async fn read_form(mut form: Multipart, limit: usize) -> Result<FormData, AppError> {
-    let mut data = FormData::default();
-    let mut total = 0usize;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest {
-            message: format!("the form could not be read: {e}"),
-            details: serde_json::Value::Null,
-        })?;
+/// A posted form, read in two steps: the small fields first (the secret and the token), so a
+/// post from another site or with a wrong token is refused before its file is read; then the
+/// file and the rest.
+pub(super) struct FormReader {
+    multipart: Multipart,
+    data: FormData,
+    limit: usize,
+    total: usize,
+    /// The large field met while reading the small ones, not read yet.
+    pending: Option<actix_multipart::Field>,
+}
+
+/// Fields that may be large: read only once the small ones were checked.
+fn is_large(name: &str) -> bool {
+    matches!(name, "file" | "content")
+}
+
+impl FormReader {
+    fn new(req: &HttpRequest, payload: web::Payload, limit: usize) -> FormReader {
+        FormReader {
+            multipart: Multipart::new(req.headers(), payload),
+            data: FormData::default(),
+            limit,
+            total: 0,
+            pending: None,
+        }
+    }
+
+    async fn read_field(&mut self, mut field: actix_multipart::Field) -> Result<(), AppError> {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            data.file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+            self.data.file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
         }
         // The limit is for the whole form: each field may take what the earlier ones left.
-        let bytes = crate::server::read_limited(&mut field, limit - total).await.map_err(|e| match e {
+        let limit = self.limit;
+        let bytes = crate::server::read_limited(&mut field, limit - self.total).await.map_err(|e| match e {
             AppError::PayloadTooLarge { .. } => AppError::PayloadTooLarge { limit },
             other => other,
         })?;
-        total += bytes.len();
+        self.total += bytes.len();
         let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
+        let data = &mut self.data;
         match name.as_str() {
             "file" => data.file = Some(bytes),
             "csrf" => data.csrf = text(),
@@ -86,8 +113,41 @@ async fn read_form(mut form: Multipart, limit: usize) -> Result<FormData, AppErr
             "next" => data.next = Some(text()),
             _ => {}
         }
+        Ok(())
     }
-    Ok(data)
+
+    async fn next_field(&mut self) -> Result<Option<actix_multipart::Field>, AppError> {
+        match self.multipart.next().await {
+            None => Ok(None),
+            Some(field) => field.map(Some).map_err(|e| AppError::BadRequest {
+                message: format!("the form could not be read: {e}"),
+                details: serde_json::Value::Null,
+            }),
+        }
+    }
+
+    /// Reads the fields before the first large one.
+    async fn read_small(&mut self) -> Result<&FormData, AppError> {
+        while let Some(field) = self.next_field().await? {
+            if is_large(field.name().unwrap_or_default()) {
+                self.pending = Some(field);
+                break;
+            }
+            self.read_field(field).await?;
+        }
+        Ok(&self.data)
+    }
+
+    /// Reads the large field and everything after it.
+    async fn read_rest(mut self) -> Result<FormData, AppError> {
+        if let Some(field) = self.pending.take() {
+            self.read_field(field).await?;
+        }
+        while let Some(field) = self.next_field().await? {
+            self.read_field(field).await?;
+        }
+        Ok(self.data)
+    }
 }
 
 fn refused() -> AppError {
@@ -110,11 +170,41 @@ fn check_same_site(req: &HttpRequest, form: &FormData) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The form as posted by this site's own page, or why it is refused.
-pub(super) async fn posted_form(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<FormData, AppError> {
+/// The form as posted by this site's own page (at most `limit` bytes, within `timeout`), or why
+/// it is refused.
+pub(super) async fn posted_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    timeout: Duration,
+) -> Result<FormData, AppError> {
+    within(timeout, async {
+        let reader = checked_form(req, payload, limit).await?;
+        reader.read_rest().await
+    })
+    .await
+}
+
+/// A form whose small fields were read and whose secret and origin were checked: the caller
+/// checks its token before [`FormReader::read_rest`] reads the file.
+pub(super) async fn checked_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<FormReader, AppError> {
     // Without the browser's secret there is nothing to read the form for.
     existing_secret(req).ok_or_else(refused)?;
-    let form = read_form(Multipart::new(req.headers(), payload), limit).await?;
-    check_same_site(req, &form)?;
-    Ok(form)
+    let mut reader = FormReader::new(req, payload, limit);
+    check_same_site(req, reader.read_small().await?)?;
+    Ok(reader)
+}
+
+impl FormReader {
+    pub(super) fn data(&self) -> &FormData {
+        &self.data
+    }
+
+    pub(super) async fn finish(self) -> Result<FormData, AppError> {
+        self.read_rest().await
+    }
 }

@@ -329,6 +329,10 @@ pub fn plan_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> 
     Ok(layout::page(ctx, title, content))
 }
 
+/// The most figures a target page lists (a series of monthly figures over decades fits; the
+/// API pages through the rest).
+const REVISIONS_SHOWN: i64 = 2_000;
+
 /// `/targets/{slug}`: the chart, the goal as written with its citation, the numbers and how
 /// they were judged, the projection, and every figure with its revisions.
 pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
@@ -343,10 +347,13 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
     let p = &one.progress;
     let title = charts::title(target, indicator, l);
     let chart = charts::target_chart(&one, l).svg(800, 400).map_err(|e| AppError::Internal(e.into()))?;
-    let revisions: Vec<_> = actuals::actuals_of_indicator(conn, indicator.id, true)?
-        .into_iter()
-        .filter(|a| a.region == target.region)
-        .collect();
+    let filter = actuals::ActualsFilter {
+        history: true,
+        region: Some(target.region.clone()),
+        limit: Some(REVISIONS_SHOWN),
+        offset: 0,
+    };
+    let revisions = actuals::actuals_of_indicator(conn, indicator.id, &filter)?;
     let milestone = target.kind == TargetKind::Milestone;
     let unit = if milestone { "%" } else { indicator.unit.as_str() };
     let value = |v: f64| format!("{}{unit}", format_number(v));

@@ -59,8 +59,11 @@ fn sign_in_page(ctx: &Ctx, csrf: &str, next: &str, problem: Option<&str>) -> Mar
     )
 }
 
+/// The longest a sign-in or sign-out form may take to arrive.
+const SMALL_FORM_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// `GET /signin?next=`: the form.
-pub(super) async fn form(req: HttpRequest) -> HttpResponse {
+pub(super) async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let ctx = Ctx::of(&req);
     let query: SignInQuery = match parse_query(&req) {
         Ok(query) => query,
@@ -72,7 +75,7 @@ pub(super) async fn form(req: HttpRequest) -> HttpResponse {
     };
     let mut response = HttpResponse::Ok();
     if fresh {
-        response.cookie(csrf_cookie(&csrf));
+        response.cookie(csrf_cookie(&csrf, state.cookie_secure));
     }
     html_with(ctx.lang, response, sign_in_page(&ctx, &csrf, &local_path(query.next.as_deref()), None))
 }
@@ -85,7 +88,7 @@ pub(super) async fn sign_in(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    let form = match posted_form(&req, payload, 64 * 1024).await {
+    let form = match posted_form(&req, payload, 64 * 1024, SMALL_FORM_WAIT).await {
         Ok(form) => form,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -121,7 +124,7 @@ pub(super) async fn sign_in(
 /// `POST /signout` (with the form's secret): ends the session and forgets its cookie.
 pub(super) async fn sign_out(req: HttpRequest, payload: web::Payload, pool: web::Data<DbPool>) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    if let Err(e) = posted_form(&req, payload, 64 * 1024).await {
+    if let Err(e) = posted_form(&req, payload, 64 * 1024, SMALL_FORM_WAIT).await {
         return error_page(&ctx, &e);
     }
     if let Some(session) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {

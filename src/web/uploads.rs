@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use maud::{Markup, html};
 
-use super::forms::{FormData, csrf_cookie, csrf_value, posted_form};
+use super::forms::{FormData, checked_form, csrf_cookie, csrf_value};
 use super::layout::{self, dash, header_row};
 use super::pages::{LangQuery, parse_query, render};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
@@ -21,8 +21,8 @@ use crate::db::{DbConn, DbPool, actuals};
 use crate::domain::Budget;
 use crate::error::AppError;
 use crate::ingest::{self, Encoding, IngestError, IngestReport, Problems, UploadRequest};
-use crate::server::auth::{Role, authenticate, check_role};
-use crate::server::{AppState, with_conn, with_conn_heavy};
+use crate::server::auth::{Caller, Role, authenticate, check_role};
+use crate::server::{AppState, with_conn, with_conn_heavy, within};
 
 /// How many uploads the history lists, newest first.
 const LISTED_UPLOADS: usize = 200;
@@ -37,7 +37,7 @@ fn parse_encoding(raw: &str) -> Result<Option<Encoding>, AppError> {
 }
 
 /// `GET /uploads`: the form and every upload, newest first.
-pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>) -> HttpResponse {
+pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>) -> HttpResponse {
     let ctx = Ctx::of(&req);
     if let Err(e) = parse_query::<LangQuery>(&req) {
         return error_page(&ctx, &e);
@@ -53,7 +53,7 @@ pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>) -> HttpRe
         Ok(body) => {
             let mut response = HttpResponse::Ok();
             if fresh {
-                response.cookie(csrf_cookie(&csrf));
+                response.cookie(csrf_cookie(&csrf, state.cookie_secure));
             }
             html_with(ctx.lang, response, body)
         }
@@ -182,27 +182,51 @@ fn counts_line(lang: PageLang, report: &IngestReport) -> Markup {
     }
 }
 
+/// An upload form, read only as far as it deserves: its secret and token are checked before its
+/// file is read, and the file is read in one of the slots for heavy work, within the body timeout.
+struct UploadForm {
+    caller: Caller,
+    form: FormData,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+async fn read_upload_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    pool: &web::Data<DbPool>,
+    state: &AppState,
+    limit: usize,
+) -> Result<UploadForm, AppError> {
+    within(state.body_timeout, async {
+        let reader = checked_form(req, payload, limit).await?;
+        let token = reader.data().token.clone();
+        let caller = with_conn(pool, move |conn| check_role(authenticate(conn, &token)?, Role::Uploader)).await?;
+        let slot = state.heavy_slot().await?;
+        let form = reader.finish().await?;
+        Ok(UploadForm { caller, form, _slot: slot })
+    })
+    .await
+}
+
 /// Runs the form's file through the upload path (a dry run or the commit).
 async fn run_ingest(
     pool: &web::Data<DbPool>,
     state: &web::Data<AppState>,
-    form: &FormData,
+    upload: &UploadForm,
     file_name: String,
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> Result<Result<IngestReport, IngestError>, AppError> {
-    let token = form.token.clone();
-    let encoding = parse_encoding(&form.encoding)?;
+    let encoding = parse_encoding(&upload.form.encoding)?;
     let regions = state.regions.clone();
-    let _slot = state.heavy_slot().await?;
+    let uploaded_by = upload.caller.name.clone();
     let budget = Budget::within(state.work_budget);
     let stop_if_gone = budget.cancel_on_drop();
     let result = with_conn_heavy(pool, move |conn| {
-        let caller = check_role(authenticate(conn, &token)?, Role::Uploader)?;
         let request = UploadRequest {
             file_name,
             bytes,
-            uploaded_by: caller.name,
+            uploaded_by,
             channel: "web".to_owned(),
             encoding,
             dry_run,
@@ -240,17 +264,18 @@ pub(super) async fn preview(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    let form = match posted_form(&req, payload, state.upload_limit_bytes + 64 * 1024).await {
-        Ok(form) => form,
+    let upload = match read_upload_form(&req, payload, &pool, &state, state.upload_limit_bytes + 64 * 1024).await {
+        Ok(upload) => upload,
         Err(e) => return error_page(&ctx, &e),
     };
+    let form = &upload.form;
     let Some(bytes) = form.file.clone().filter(|b| !b.is_empty()) else {
         return error_page(&ctx, &AppError::bad_parameter("file", "choose a CSV file"));
     };
     let file_name = form.file_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "upload.csv".to_owned());
     let content = BASE64.encode(&bytes);
     let sha256 = ingest::sha256_hex(&bytes);
-    let result = match run_ingest(&pool, &state, &form, file_name.clone(), bytes, true).await {
+    let result = match run_ingest(&pool, &state, &upload, file_name.clone(), bytes, true).await {
         Ok(result) => result,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -337,10 +362,11 @@ pub(super) async fn commit(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    let form = match posted_form(&req, payload, form_limit(&state)).await {
-        Ok(form) => form,
+    let upload = match read_upload_form(&req, payload, &pool, &state, form_limit(&state)).await {
+        Ok(upload) => upload,
         Err(e) => return error_page(&ctx, &e),
     };
+    let form = &upload.form;
     let bytes = match form.content.as_deref().map(|c| BASE64.decode(c)) {
         Some(Ok(bytes)) if ingest::sha256_hex(&bytes) == form.sha256 => bytes,
         _ => {
@@ -350,7 +376,7 @@ pub(super) async fn commit(
     };
     let file_name = form.file_name.clone().unwrap_or_else(|| "upload.csv".to_owned());
     let lang = ctx.lang;
-    match run_ingest(&pool, &state, &form, file_name.clone(), bytes, false).await {
+    match run_ingest(&pool, &state, &upload, file_name.clone(), bytes, false).await {
         Ok(Ok(report)) => match report.upload_id {
             // After a post, a redirect: reloading the result never posts again.
             Some(id) => HttpResponse::SeeOther().insert_header((LOCATION, format!("/uploads/{id}"))).finish(),

@@ -338,6 +338,15 @@ async fn download_names_keep_their_chinese_and_cookies_can_be_secure() {
     let cookies: Vec<String> =
         signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     assert!(cookies.iter().any(|c| c.starts_with("plantrack_session=") && c.contains("Secure")), "{cookies:?}");
+    assert!(form_cookie_is_secure(&secure).await, "the form's secret is Secure too");
+}
+
+async fn form_cookie_is_secure(app: &TestApp) -> bool {
+    let form = app.get("/signin").await;
+    form.headers().get_all("set-cookie").iter().any(|c| {
+        let c = c.to_str().unwrap();
+        c.starts_with("plantrack_csrf=") && c.contains("Secure")
+    })
 }
 
 #[test]
@@ -346,4 +355,125 @@ fn token_names_with_control_characters_or_no_text_are_refused() {
         assert!(plantrack::server::auth::check_token_name(name).is_err(), "{name:?}");
     }
     assert!(plantrack::server::auth::check_token_name("统计处 张三").is_ok());
+}
+
+/// Sends raw bytes and reads the start of the answer within `wait`.
+fn raw_exchange(address: &str, request: &[u8], wait: Duration) -> (String, Duration) {
+    let mut stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    stream.write_all(request).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let started = Instant::now();
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).unwrap_or(0);
+    (String::from_utf8_lossy(&answer[..n]).into_owned(), started.elapsed())
+}
+
+#[tokio::test]
+async fn a_page_form_with_a_wrong_token_is_refused_before_its_file_arrives_and_slow_forms_time_out() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.body_timeout_seconds = 1.0).await;
+    let form = app.get("/uploads").await;
+    let cookie = form.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let secret = cookie.split_once('=').unwrap().1.to_owned();
+    let boundary = "XyZ";
+    let part = |name: &str, value: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    let head = |body: &str| {
+        format!(
+            "POST /uploads/preview HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 50000000\r\n\r\n{body}"
+        )
+    };
+    // The secret and a wrong token, then the start of a 50 MB file that never comes.
+    let body = format!(
+        "{}{}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nindicator,",
+        part("csrf", &secret),
+        part("token", "pt_wrong")
+    );
+    let (address, request) = (app.address.clone(), head(&body));
+    let (answer, took) =
+        tokio::task::spawn_blocking(move || raw_exchange(&address, request.as_bytes(), Duration::from_secs(10)))
+            .await
+            .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(took < Duration::from_millis(900), "refused before the body timeout: {took:?}");
+    // Only the secret, then nothing: the form times out.
+    let (address, request) = (app.address.clone(), head(&part("csrf", &secret)));
+    let (answer, took) =
+        tokio::task::spawn_blocking(move || raw_exchange(&address, request.as_bytes(), Duration::from_secs(10)))
+            .await
+            .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[tokio::test]
+async fn control_characters_in_addresses_and_parameters_are_refused_on_both_databases() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        for path in ["/api/v1/plans/a%00b", "/api/v1/targets/x%00", "/charts/plans/a%00.svg", "/plans/a%00b"] {
+            let status = app.get(path).await.status();
+            assert_eq!(status, 404, "{backend:?} {path}");
+        }
+        for path in ["/api/v1/targets?plan=a%00", "/reports/status.pdf?plan=%00", "/api/v1/plans?x=%1b"] {
+            let status = app.get(path).await.status();
+            assert_eq!(status, 400, "{backend:?} {path}");
+        }
+        let (status, body) = app.upload(&app.token(Role::Uploader), "?name=%00.csv", "indicator,period,value\n").await;
+        assert_eq!(status, 400, "{backend:?}: {body}");
+        let long = format!("/api/v1/plans/{}", "x".repeat(30_000));
+        let answer = app.get(&long).await.text().await.unwrap();
+        assert!(answer.len() < 2_000, "a long name is not echoed in full: {} bytes", answer.len());
+    }
+}
+
+#[tokio::test]
+async fn health_has_its_own_connection_while_the_pool_is_busy() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.pool_size = 1).await;
+    let report = {
+        let (client, url) = (app.client.clone(), format!("{}/reports/status.pdf", app.address));
+        tokio::spawn(async move { client.get(url).send().await.unwrap().status() })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(report.await.unwrap(), 200);
+}
+
+#[tokio::test]
+async fn actuals_come_a_page_at_a_time_with_their_total() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let mut csv = String::from("indicator,period,value\n");
+    for month in 1..=12 {
+        csv.push_str(&format!("open-data-sets,2021-{month:02},{}\n", 4000 + month));
+    }
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    let page = app.get("/api/v1/indicators/open-data-sets/actuals?limit=5&offset=2").await;
+    let total: usize = page.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
+    let rows: Vec<serde_json::Value> = page.json().await.unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(total >= 12, "{total}");
+    assert_eq!(app.get("/api/v1/indicators/open-data-sets/actuals?limit=0").await.status(), 400);
+}
+
+#[tokio::test]
+async fn a_multipart_file_just_under_the_limit_is_taken() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.upload_limit_bytes = 20_000).await;
+    let mut csv = String::from("indicator,period,value\n");
+    while csv.len() < 19_500 {
+        csv.push_str("open-data-sets,2021,4500\n");
+    }
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("近上限.csv"));
+    let response = app
+        .client
+        .post(format!("{}/api/v1/uploads?dry_run=true", app.address))
+        .bearer_auth(app.token(Role::Uploader))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    // Refused for its repeated rows, not for its size.
+    assert_eq!(response.status(), 422);
 }
