@@ -53,6 +53,8 @@ pub struct Settings {
     pub work_budget_seconds: f64,
     /// The longest an upload's body may take to arrive before the answer is 408 (seconds).
     pub body_timeout_seconds: f64,
+    /// How often a server looks for changes made by other replicas (seconds).
+    pub refresh_seconds: f64,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "plantrack.toml";
@@ -96,7 +98,8 @@ impl Settings {
             .set_default("heavy_jobs", 2)?
             .set_default("queue_wait_seconds", 10.0)?
             .set_default("work_budget_seconds", 120.0)?
-            .set_default("body_timeout_seconds", 300.0)
+            .set_default("body_timeout_seconds", 300.0)?
+            .set_default("refresh_seconds", 0.1)
     }
 
     pub fn catalog_paths(&self) -> CatalogPaths {

@@ -95,7 +95,10 @@ impl Application {
             let every = std::time::Duration::from_secs_f64(settings.report_check_seconds.max(0.05));
             tokio::spawn(jobs::reports::run(pool.clone(), schedule, settings.data_dir.join("reports"), every));
         }
-        let state = server::AppState::new(settings, catalog.regions.clone())?;
+        let judged = std::sync::Arc::new(judged::Judged::load(pool.clone())?);
+        let every = std::time::Duration::from_secs_f64(settings.refresh_seconds.max(0.01));
+        tokio::spawn(judged.clone().keep_fresh(every));
+        let state = server::AppState::new(settings, catalog.regions.clone(), judged)?;
         Self::with_listener(pool, state, listener)
     }
 

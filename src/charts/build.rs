@@ -47,7 +47,7 @@ pub fn title(target: &TargetRow, indicator: &IndicatorRow, lang: Lang) -> String
 }
 
 pub fn target_chart(one: &AssessedOne, lang: Lang) -> TargetChart {
-    let (target, _, indicator) = &one.target;
+    let crate::judged::Context { target, indicator, .. } = &one.target;
     let p = &one.progress;
     let unit = if target.kind == TargetKind::Milestone { "%".to_owned() } else { indicator.unit.clone() };
     TargetChart::new(
@@ -91,7 +91,7 @@ pub type Failure = (String, String);
 /// height), from the judged targets handed in. A chart that fails is reported by name; the
 /// others still come out.
 pub fn render_all(
-    plans: &[PlanRow],
+    plans: &[std::sync::Arc<PlanRow>],
     assessed: &[Assessed],
     full: Vec<AssessedOne>,
     lang: Lang,
@@ -99,7 +99,7 @@ pub fn render_all(
     let mut done = Vec::new();
     let mut failed = Vec::new();
     for one in full {
-        let name = format!("targets/{}", one.target.0.slug);
+        let name = format!("targets/{}", one.target.target.slug);
         let chart = target_chart(&one, lang);
         match (chart.svg(800, 480), chart.png(800, 480)) {
             (Ok(svg), Ok(png)) => done.push(Rendered { name, svg, png }),

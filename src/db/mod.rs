@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod actuals;
+pub mod changes;
 pub mod models;
 pub mod queries;
 pub mod reports;
@@ -24,6 +25,9 @@ const MIGRATION_LOCK_KEY: i64 = 0x706c_616e_7472;
 /// Held while the catalog is synced and the seed figures loaded, so replicas starting together
 /// on an empty database take turns instead of inserting the same plans twice.
 pub const CATALOG_LOCK_KEY: i64 = 0x706c_616e_7473;
+
+/// Held from numbering a change to the commit (see `changes::record`).
+pub const CHANGES_LOCK_KEY: i64 = 0x706c_616e_7474;
 
 /// How long a request waits for a pooled connection before it answers 503.
 pub const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(2);

@@ -162,6 +162,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    data_changes (id) {
+        id -> BigInt,
+        changed_at -> Timestamp,
+        indicator_ids -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(targets -> plans (plan_id));
 
 diesel::joinable!(targets -> indicators (indicator_id));
@@ -179,5 +187,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     inbox_claims,
     reports,
-    web_sessions
+    web_sessions,
+    data_changes
 );

@@ -90,6 +90,7 @@ pub fn sync_catalog(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime) ->
         sync_indicators(conn, catalog, now, &mut report.indicators)?;
         sync_targets(conn, catalog, now, &mut report.targets)?;
         if report.changed() {
+            super::changes::record(conn, &super::changes::Changed::Everything, now)?;
             let details = serde_json::to_string(&report).ok();
             super::access::audit(conn, "catalog", "catalog.sync", "targets/", details, now)?;
         }

@@ -7,11 +7,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::charts::{self, HEIGHT_RANGE, WIDTH_RANGE};
-use crate::db::{DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::judged;
+use crate::server::AppState;
 use crate::server::params::{judgement, lang};
-use crate::server::with_conn;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -93,7 +92,7 @@ fn chart_failed(e: charts::ChartError) -> AppError {
 )]
 pub async fn target_chart(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
     file: web::Path<String>,
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -101,10 +100,7 @@ pub async fn target_chart(
     let (width, height) = size(&query, 480)?;
     let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
-    let one = with_conn(&pool, move |conn| {
-        judged::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))
-    })
-    .await?;
+    let one = state.one(slug, judgement).await?;
     // Drawn after the connection went back to the pool: a big PNG must not hold one.
     let bytes = web::block(move || {
         let chart = charts::target_chart(&one, lang);
@@ -133,7 +129,7 @@ pub async fn target_chart(
 )]
 pub async fn plan_chart(
     req: HttpRequest,
-    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
     file: web::Path<String>,
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, AppError> {
@@ -144,13 +140,12 @@ pub async fn plan_chart(
     size(&query, 480)?;
     let requested_height = query.height;
     let width = query.width.unwrap_or(800);
-    let (plan, assessed) = with_conn(&pool, move |conn| {
-        let plan = queries::plan_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
-        Ok((plan, judged::assess_list(conn, Some(&slug), None, judgement)?))
-    })
-    .await?;
+    let plan =
+        state.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", &slug))?;
+    let view = state.view(judgement).await?;
     // Drawn after the connection went back to the pool.
     let bytes = web::block(move || {
+        let assessed: Vec<judged::Assessed> = view.of_plan(&plan.slug).cloned().collect();
         let overview = charts::plan_overview(&plan, &assessed, lang);
         let height = requested_height.unwrap_or_else(|| overview.natural_height()).min(*HEIGHT_RANGE.end());
         match format {

@@ -13,7 +13,7 @@ use crate::ingest::clip;
 use crate::judged::{self, Judgement};
 use crate::progress::{Method, Point, Status};
 use crate::server::params::judgement;
-use crate::server::with_conn;
+use crate::server::{AppState, with_conn};
 
 /// `?as_of=&method=`: the date and method of a judgement.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -76,23 +76,20 @@ const HEALTH_ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs
     get,
     path = "/api/v1/plans",
     responses((status = 200, body = [PlanDto])))]
-pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let plans = with_conn(&pool, |conn| {
-        let assessed = judged::assess_list(conn, None, None, judgement(None, None)?)?;
-        let plans = queries::list_plans(conn)?;
-        Ok(plans
-            .iter()
-            .map(|p| {
-                let statuses = assessed.iter().filter(|a| a.plan.id == p.id).map(|a| &a.summary.status);
-                let statuses: Vec<&Status> = statuses.collect();
-                PlanDto {
-                    status_counts: Some(status_counts(judged::count_by_status(statuses.iter().copied()))),
-                    ..PlanDto::new(p, statuses.len() as i64)
-                }
-            })
-            .collect::<Vec<_>>())
-    })
-    .await?;
+pub async fn list_plans(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let view = state.view(judgement(None, None)?).await?;
+    let plans: Vec<PlanDto> = state
+        .judged
+        .plans()
+        .iter()
+        .map(|p| {
+            let statuses: Vec<&Status> = view.of_plan(&p.slug).map(|a| &a.summary.status).collect();
+            PlanDto {
+                status_counts: Some(status_counts(judged::count_by_status(statuses.iter().copied()))),
+                ..PlanDto::new(p, statuses.len() as i64)
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(plans))
 }
 
@@ -109,26 +106,24 @@ pub async fn list_plans(pool: web::Data<DbPool>) -> Result<HttpResponse, AppErro
     )
 )]
 pub async fn get_plan(
-    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<JudgementQuery>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let judgement = query.judgement()?;
-    let plan = with_conn(&pool, move |conn| {
-        let plan = queries::plan_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("plan", &slug))?;
-        let assessed = judged::assess_list(conn, Some(&slug), None, judgement)?;
-        let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
-        Ok(PlanDetailDto {
-            plan: PlanDto::new(&plan, assessed.len() as i64),
-            as_of: judgement.as_of,
-            method: judgement.method,
-            status_counts: status_counts(counts),
-            targets: assessed.iter().map(TargetDto::assessed).collect(),
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(plan))
+    let plan =
+        state.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", &slug))?;
+    let view = state.view(judgement).await?;
+    let assessed: Vec<&judged::Assessed> = view.of_plan(&slug).collect();
+    let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    Ok(HttpResponse::Ok().json(PlanDetailDto {
+        plan: PlanDto::new(&plan, assessed.len() as i64),
+        as_of: judgement.as_of,
+        method: judgement.method,
+        status_counts: status_counts(counts),
+        targets: assessed.into_iter().map(TargetDto::assessed).collect(),
+    }))
 }
 
 /// Every current indicator.
@@ -179,6 +174,11 @@ pub struct TargetFilter {
     /// `linear` (default) or `cagr`.
     #[param(value_type = Option<Method>)]
     pub method: Option<String>,
+    /// At most this many (1–10 000, default 200); `X-Total-Count` says how many match.
+    #[param(minimum = 1, maximum = 10000)]
+    pub limit: Option<usize>,
+    /// Skip this many (default 0).
+    pub offset: Option<usize>,
 }
 
 /// Current targets, filtered by plan and/or indicator.
@@ -189,35 +189,47 @@ pub struct TargetFilter {
     params(TargetFilter),
     responses((status = 200, body = [TargetDto]), (status = 400, body = ErrorEnvelope))
 )]
-pub async fn list_targets(pool: web::Data<DbPool>, filter: web::Query<TargetFilter>) -> Result<HttpResponse, AppError> {
-    let TargetFilter { plan, indicator, status: wanted, as_of, method } = filter.into_inner();
+pub async fn list_targets(
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    filter: web::Query<TargetFilter>,
+) -> Result<HttpResponse, AppError> {
+    let TargetFilter { plan, indicator, status: wanted, as_of, method, limit, offset } = filter.into_inner();
     let (plan, indicator) = (given(plan), given(indicator));
     let judgement = judgement(as_of.as_deref(), method.as_deref())?;
     let wanted: Option<Status> = match wanted.as_deref() {
         None => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", clip(&reason)))?),
     };
-    let targets = with_conn(&pool, move |conn| {
-        // A filter naming nothing that exists is a mistake, not an empty answer.
-        if let Some(plan) = &plan
-            && queries::plan_by_slug(conn, plan)?.is_none()
-        {
-            return Err(AppError::bad_parameter("plan", format!("no plan `{}`", clip(plan))));
+    let limit = limit.unwrap_or(200);
+    if !(1..=10_000).contains(&limit) {
+        return Err(AppError::bad_parameter("limit", format!("{limit} is outside 1–10000")));
+    }
+    // A filter naming nothing that exists is a mistake, not an empty answer.
+    if let Some(plan) = &plan
+        && !state.judged.plans().iter().any(|p| &p.slug == plan)
+    {
+        return Err(AppError::bad_parameter("plan", format!("no plan `{}`", clip(plan))));
+    }
+    if let Some(name) = indicator.clone() {
+        let known = with_conn(&pool, move |conn| Ok(queries::indicator_by_slug(conn, &name)?.is_some())).await?;
+        if !known {
+            let name = indicator.as_deref().unwrap_or_default();
+            return Err(AppError::bad_parameter("indicator", format!("no indicator `{}`", clip(name))));
         }
-        if let Some(indicator) = &indicator
-            && queries::indicator_by_slug(conn, indicator)?.is_none()
-        {
-            return Err(AppError::bad_parameter("indicator", format!("no indicator `{}`", clip(indicator))));
-        }
-        let assessed = judged::assess_list(conn, plan.as_deref(), indicator.as_deref(), judgement)?;
-        Ok(assessed
-            .iter()
-            .filter(|a| wanted.is_none_or(|w| a.summary.status == w))
-            .map(TargetDto::assessed)
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(targets))
+    }
+    let view = state.view(judgement).await?;
+    let matching: Vec<&judged::Assessed> = view
+        .assessed
+        .iter()
+        .filter(|a| plan.as_ref().is_none_or(|p| &a.plan.slug == p))
+        .filter(|a| indicator.as_ref().is_none_or(|i| &a.indicator.slug == i))
+        .filter(|a| wanted.is_none_or(|w| a.summary.status == w))
+        .collect();
+    let total = matching.len();
+    let page: Vec<TargetDto> =
+        matching.into_iter().skip(offset.unwrap_or(0)).take(limit).map(TargetDto::assessed).collect();
+    Ok(HttpResponse::Ok().insert_header(("X-Total-Count", total.to_string())).json(page))
 }
 
 /// One target with its citation, its verdict (with projection) and the series it rests on.
@@ -233,24 +245,16 @@ pub async fn list_targets(pool: web::Data<DbPool>, filter: web::Query<TargetFilt
     )
 )]
 pub async fn get_target(
-    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<JudgementQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
     let judgement = query.judgement()?;
-    let target = with_conn(&pool, move |conn| {
-        let one = judged::assess_one(conn, &slug, judgement)?.ok_or_else(|| AppError::not_found("target", &slug))?;
-        let (t, p, i) = &one.target;
-        Ok(TargetDetailDto {
-            target: TargetDto {
-                progress: Some(judged::ProgressSummary::from(&one.progress)),
-                ..TargetDto::new(t, p, i)
-            },
-            series: one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
-            assessment: one.progress,
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(target))
+    let one = state.one(slug.into_inner(), judgement).await?;
+    let judged::Context { target: t, plan: p, indicator: i } = &one.target;
+    Ok(HttpResponse::Ok().json(TargetDetailDto {
+        target: TargetDto { progress: Some(judged::ProgressSummary::from(&one.progress)), ..TargetDto::new(t, p, i) },
+        series: one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
+        assessment: one.progress,
+    }))
 }

@@ -6,7 +6,6 @@ use utoipa::IntoParams;
 
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorEnvelope};
-use crate::judged;
 use crate::report::{self, ReportOptions};
 use crate::server::params::{judgement, lang};
 use crate::server::{AppState, with_conn, with_conn_heavy};
@@ -50,8 +49,11 @@ pub async fn status_pdf(
     let options = ReportOptions { plan: query.plan.clone().filter(|p| !p.is_empty()), judgement, lang };
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
+    let judged = state.judged.clone();
     let pdf = with_conn_heavy(&pool, move |conn| {
-        let scope = judged::scope(conn, options.plan.as_deref(), options.judgement)?
+        let vintage = crate::db::actuals::newest_upload_at(conn)?;
+        let scope = judged
+            .scope(options.plan.as_deref(), options.judgement, vintage)?
             .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
         report::generate(scope, &options, crate::now()).map_err(|e| AppError::Internal(anyhow::anyhow!("report: {e}")))
     })

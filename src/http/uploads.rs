@@ -156,7 +156,11 @@ pub async fn create_upload(
     stop_if_gone.disarm();
     match result? {
         Ok(report) if report.dry_run || report.duplicate => Ok(HttpResponse::Ok().json(report)),
-        Ok(report) => Ok(HttpResponse::Created().json(report)),
+        Ok(report) => {
+            // Judged again before the answer: every page shows the new figures at once.
+            state.refresh().await;
+            Ok(HttpResponse::Created().json(report))
+        }
         Err(e) => Err(ingest_error(e)),
     }
 }

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::Regions;
 use crate::db::models::{UploadForm, UploadSummaryRow};
-use crate::db::{DbConn, access, actuals, queries, write_tx};
+use crate::db::{DbConn, access, actuals, changes, queries, write_tx};
 use crate::domain::{Budget, Period, Stopped};
 
 pub use decode::Encoding;
@@ -303,6 +303,9 @@ pub fn ingest(
             actuals::insert_actuals(conn, Some(upload_id), now, &values)?;
         }
         tracing::debug!(elapsed = ?started.elapsed(), "rows inserted");
+        if !plan.to_write.is_empty() {
+            changes::record(conn, &changes::Changed::Indicators(indicator_ids.clone()), now)?;
+        }
         access::audit(
             conn,
             &request.uploaded_by,

@@ -7,10 +7,18 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+mod live;
+mod snapshot;
+
+use std::sync::Arc;
+
+pub use live::{Judged, View};
+pub use snapshot::Snapshot;
+
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
 use crate::db::{DbConn, actuals, queries};
 use crate::domain::TargetKind;
-use crate::progress::{self, Method, Observation, Point, Progress, Revision, Status, TargetSpec};
+use crate::progress::{self, Method, Observation, Point, Progress, Status, TargetSpec};
 
 /// Why targets could not be judged.
 #[derive(Debug, thiserror::Error)]
@@ -19,12 +27,14 @@ pub enum JudgedError {
     Db(#[from] diesel::result::Error),
     #[error("judging every target at once: {0}")]
     Frame(#[from] polars::error::PolarsError),
+    #[error("no database connection: {0}")]
+    Pool(String),
 }
 
 pub type JudgedResult<T> = Result<T, JudgedError>;
 
 /// The date and method a judgement is made for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Judgement {
     pub as_of: NaiveDate,
     pub method: Method,
@@ -64,12 +74,21 @@ impl From<&Progress> for ProgressSummary {
     }
 }
 
+/// A target with the plan that sets it and the indicator it measures, shared: views and
+/// snapshots hold thousands of them and clone them freely.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub target: Arc<TargetRow>,
+    pub plan: Arc<PlanRow>,
+    pub indicator: Arc<IndicatorRow>,
+}
+
 /// A target with its plan, indicator and verdict.
 #[derive(Debug, Clone)]
 pub struct Assessed {
-    pub target: TargetRow,
-    pub plan: PlanRow,
-    pub indicator: IndicatorRow,
+    pub target: Arc<TargetRow>,
+    pub plan: Arc<PlanRow>,
+    pub indicator: Arc<IndicatorRow>,
     pub summary: ProgressSummary,
 }
 
@@ -97,97 +116,39 @@ pub fn spec_of(target: &TargetRow, plan: &PlanRow) -> TargetSpec {
     }
 }
 
-/// Each target's series as of the date, from the stored revisions of its indicator and region.
-fn series_for(
-    targets: &[queries::TargetWithContext],
-    revisions: &[actuals::RevisionRow],
-    as_of: NaiveDate,
-) -> Vec<Vec<Observation>> {
-    let mut by_series: HashMap<(i64, &str), Vec<Revision>> = HashMap::new();
-    for r in revisions {
-        by_series.entry((r.indicator_id, r.region.as_str())).or_default().push(Revision {
-            period_end: r.period_end,
-            value: r.value,
-            recorded_on: r.recorded_at.date(),
-        });
-    }
-    targets
-        .iter()
-        .map(|(t, _, _)| {
-            by_series
-                .get(&(t.indicator_id, t.region.as_str()))
-                .map(|revs| progress::observations_as_of(revs, as_of))
-                .unwrap_or_default()
-        })
-        .collect()
+/// One target in full: its verdict with projection and reason, and its actuals.
+pub struct AssessedOne {
+    pub target: Context,
+    pub progress: Progress,
+    pub series: Vec<Observation>,
 }
 
-/// Judges every (current) target of a plan and/or indicator at once, with the polars frame.
+/// Judges every (current) target of a plan and/or indicator at once, reading them afresh.
 pub fn assess_list(
     conn: &mut DbConn,
     plan: Option<&str>,
     indicator: Option<&str>,
     judgement: Judgement,
 ) -> JudgedResult<Vec<Assessed>> {
-    let targets = queries::list_targets(conn, plan, indicator)?;
-    let mut indicator_ids: Vec<i64> = targets.iter().map(|(t, _, _)| t.indicator_id).collect();
-    indicator_ids.sort_unstable();
-    indicator_ids.dedup();
-    let revisions = actuals::revisions_of(conn, &indicator_ids)?;
-    let series = series_for(&targets, &revisions, judgement.as_of);
-    let specs: Vec<TargetSpec> = targets.iter().map(|(t, p, _)| spec_of(t, p)).collect();
-    let slices: Vec<&[Observation]> = series.iter().map(Vec::as_slice).collect();
-    let verdicts = progress::frame::assess_all(&specs, &slices, judgement.as_of, judgement.method)?;
-    Ok(targets
-        .into_iter()
-        .zip(verdicts)
-        .map(|((target, plan, indicator), verdict)| Assessed {
-            summary: ProgressSummary::from(&verdict),
-            target,
-            plan,
-            indicator,
-        })
-        .collect())
+    Snapshot::load(conn, plan, indicator)?.judge(judgement)
 }
 
-/// One target in full: its verdict with projection and reason, and its actuals.
-pub struct AssessedOne {
-    pub target: queries::TargetWithContext,
-    pub progress: Progress,
-    pub series: Vec<Observation>,
-}
-
+/// One target in full, read afresh.
 pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: Judgement) -> JudgedResult<Option<AssessedOne>> {
     let Some(target) = queries::target_by_slug(conn, slug)? else { return Ok(None) };
-    let revisions = actuals::revisions_of(conn, &[target.0.indicator_id])?;
-    let series = series_for(std::slice::from_ref(&target), &revisions, judgement.as_of).remove(0);
-    let spec = spec_of(&target.0, &target.1);
-    let progress = progress::assess(&spec, &series, judgement.as_of, judgement.method);
-    Ok(Some(AssessedOne { target, progress, series }))
+    let snapshot = Snapshot::of(conn, vec![target])?;
+    Ok(snapshot.one(0, judgement))
 }
 
-/// Every (current) target of a plan, or of all plans, in full: one read of the actuals for all.
+/// Every (current) target of a plan, or of all plans, in full.
 pub fn assess_each(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> JudgedResult<Vec<AssessedOne>> {
-    let targets = queries::list_targets(conn, plan, None)?;
-    let mut indicator_ids: Vec<i64> = targets.iter().map(|(t, _, _)| t.indicator_id).collect();
-    indicator_ids.sort_unstable();
-    indicator_ids.dedup();
-    let revisions = actuals::revisions_of(conn, &indicator_ids)?;
-    let series = series_for(&targets, &revisions, judgement.as_of);
-    Ok(targets
-        .into_iter()
-        .zip(series)
-        .map(|(target, series)| {
-            let spec = spec_of(&target.0, &target.1);
-            let progress = progress::assess(&spec, &series, judgement.as_of, judgement.method);
-            AssessedOne { target, progress, series }
-        })
-        .collect())
+    let snapshot = Snapshot::load(conn, plan, None)?;
+    Ok((0..snapshot.targets.len()).filter_map(|i| snapshot.one(i, judgement)).collect())
 }
 
 /// Everything judged for a scope (one plan or all): what reports and chart sets are drawn from.
 pub struct Scope {
-    pub plans: Vec<PlanRow>,
+    pub plans: Vec<Arc<PlanRow>>,
     /// Every target's verdict, for lists and counts.
     pub assessed: Vec<Assessed>,
     /// Every target in full (projection and series), for charts.
@@ -196,21 +157,10 @@ pub struct Scope {
     pub vintage: Option<chrono::NaiveDateTime>,
 }
 
-/// The scope of one plan (`None` when there is no such plan) or of all plans.
+/// The scope of one plan (`None` when there is no such plan) or of all plans, read afresh.
 pub fn scope(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> JudgedResult<Option<Scope>> {
-    let plans = match plan {
-        Some(slug) => match queries::plan_by_slug(conn, slug)? {
-            Some(one) => vec![one],
-            None => return Ok(None),
-        },
-        None => queries::list_plans(conn)?,
-    };
-    Ok(Some(Scope {
-        plans,
-        assessed: assess_list(conn, plan, None, judgement)?,
-        full: assess_each(conn, plan, judgement)?,
-        vintage: actuals::newest_upload_at(conn)?,
-    }))
+    let vintage = actuals::newest_upload_at(conn)?;
+    Snapshot::load(conn, plan, None)?.scope(plan, judgement, vintage)
 }
 
 /// Counts per status, every status listed (zeros included), in the order of [`progress::ALL_STATUSES`].

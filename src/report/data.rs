@@ -198,7 +198,7 @@ pub fn gather(
     let judgement = options.judgement;
     let judged::Scope { plans, assessed, full, vintage } = scope;
     let mut full: HashMap<String, judged::AssessedOne> =
-        full.into_iter().map(|one| (one.target.0.slug.clone(), one)).collect();
+        full.into_iter().map(|one| (one.target.target.slug.clone(), one)).collect();
     let mut chart_bytes = HashMap::new();
     let mut draw_into = |name: String, job: ChartJob| match draw(&job) {
         Ok(svg) => {

@@ -42,10 +42,16 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// The health check's own connection.
     pub health_pool: DbPool,
+    /// Every target judged, kept fresh.
+    pub judged: Arc<crate::judged::Judged>,
 }
 
 impl AppState {
-    pub fn new(settings: &Settings, regions: crate::catalog::Regions) -> Result<AppState, crate::db::DbError> {
+    pub fn new(
+        settings: &Settings,
+        regions: crate::catalog::Regions,
+        judged: Arc<crate::judged::Judged>,
+    ) -> Result<AppState, crate::db::DbError> {
         Ok(AppState {
             regions,
             upload_limit_bytes: settings.upload_limit_bytes,
@@ -57,7 +63,35 @@ impl AppState {
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
             body_timeout: Duration::from_secs_f64(settings.body_timeout_seconds.max(0.1)),
             health_pool: crate::db::health_pool(&settings.database_url)?,
+            judged,
         })
+    }
+
+    /// Every target's verdict for a date and method (judged off the async threads when it is
+    /// not today's, which is kept ready).
+    pub async fn view(&self, judgement: crate::judged::Judgement) -> Result<Arc<crate::judged::View>, AppError> {
+        let judged = self.judged.clone();
+        Ok(web::block(move || judged.view(judgement)).await??)
+    }
+
+    /// One target in full, or 404.
+    pub async fn one(
+        &self,
+        slug: String,
+        judgement: crate::judged::Judgement,
+    ) -> Result<crate::judged::AssessedOne, AppError> {
+        let judged = self.judged.clone();
+        web::block(move || judged.one(&slug, judgement).ok_or_else(|| AppError::not_found("target", slug))).await?
+    }
+
+    /// After a write on this server: its pages show it at once, not at the next poll.
+    pub async fn refresh(&self) {
+        let judged = self.judged.clone();
+        match web::block(move || judged.refresh()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "the judgements could not be refreshed after a write"),
+            Err(e) => tracing::warn!(error = %e, "the refresh after a write failed"),
+        }
     }
 
     /// A slot for heavy work, or 503 with `Retry-After` when every slot stayed busy too long.

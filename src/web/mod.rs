@@ -8,7 +8,7 @@ mod pages;
 mod session;
 mod uploads;
 
-pub use pages::{LangQuery, OverviewQuery, PageQuery, overview_page, plan_page, reports_page, target_page};
+pub use pages::{LangQuery, OverviewQuery, PageQuery, Reads, overview_page, plan_page, reports_page, target_page};
 pub use uploads::history_page;
 
 use actix_web::cookie::{Cookie, SameSite};

@@ -9,13 +9,14 @@ use super::layout::{self, as_of_form, dash, header_row, inline_chart, status_bad
 use super::{Ctx, PageLang, respond};
 use crate::charts;
 use crate::db::models::PlanRow;
-use crate::db::{DbConn, DbPool, actuals, queries};
+use crate::db::{DbConn, DbPool, actuals};
 use crate::domain::TargetKind;
 use crate::error::AppError;
-use crate::judged::{self, Assessed, Judgement};
+use crate::judged::{self, Assessed, Judged, Judgement};
 use crate::present::{Lang, format_number, percent_text, ratio_text, reason_text, status_label, verdict_sentence};
 use crate::progress::{ALL_STATUSES, Status};
 use crate::report::{TargetLine, target_line};
+use crate::server::AppState;
 use crate::server::params::judgement;
 
 /// `?as_of=&sort=&lang=` of the plan and target pages.
@@ -53,11 +54,22 @@ pub(super) fn parse_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> 
     })
 }
 
+/// What a page reads: every target judged (kept fresh in memory) and the database.
+pub struct Reads<'a> {
+    pub judged: &'a Judged,
+    pub conn: &'a mut DbConn,
+}
+
 /// Runs a page function on the blocking pool with a connection, and answers with its HTML.
-pub(super) async fn render<Q, F>(req: HttpRequest, pool: web::Data<DbPool>, page: F) -> HttpResponse
+pub(super) async fn render<Q, F>(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    page: F,
+) -> HttpResponse
 where
     Q: serde::de::DeserializeOwned + Send + 'static,
-    F: FnOnce(&Ctx, &mut DbConn, Q) -> Result<Markup, AppError> + Send + 'static,
+    F: FnOnce(&Ctx, &mut Reads, Q) -> Result<Markup, AppError> + Send + 'static,
 {
     let ctx = Ctx::of(&req);
     let query = match parse_query::<Q>(&req) {
@@ -65,26 +77,38 @@ where
         Err(e) => return super::error_page(&ctx, &e),
     };
     let page_ctx = ctx.clone();
-    let result = crate::server::with_conn(&pool, move |conn| page(&page_ctx, conn, query)).await;
+    let judged = state.judged.clone();
+    let result =
+        crate::server::with_conn(&pool, move |conn| page(&page_ctx, &mut Reads { judged: &judged, conn }, query)).await;
     respond(&ctx, result)
 }
 
-pub(super) async fn overview(req: HttpRequest, pool: web::Data<DbPool>) -> HttpResponse {
-    render(req, pool, overview_page).await
+pub(super) async fn overview(req: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>) -> HttpResponse {
+    render(req, pool, state, overview_page).await
 }
 
-pub(super) async fn plan(req: HttpRequest, pool: web::Data<DbPool>, slug: web::Path<String>) -> HttpResponse {
+pub(super) async fn plan(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> HttpResponse {
     let slug = slug.into_inner();
-    render(req, pool, move |ctx, conn, query| plan_page(ctx, conn, &slug, query)).await
+    render(req, pool, state, move |ctx, reads, query| plan_page(ctx, reads, &slug, query)).await
 }
 
-pub(super) async fn target(req: HttpRequest, pool: web::Data<DbPool>, slug: web::Path<String>) -> HttpResponse {
+pub(super) async fn target(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> HttpResponse {
     let slug = slug.into_inner();
-    render(req, pool, move |ctx, conn, query| target_page(ctx, conn, &slug, query)).await
+    render(req, pool, state, move |ctx, reads, query| target_page(ctx, reads, &slug, query)).await
 }
 
-pub(super) async fn reports(req: HttpRequest, pool: web::Data<DbPool>) -> HttpResponse {
-    render(req, pool, reports_page).await
+pub(super) async fn reports(req: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>) -> HttpResponse {
+    render(req, pool, state, reports_page).await
 }
 
 fn plan_title(plan: &PlanRow, lang: Lang) -> &str {
@@ -96,7 +120,7 @@ fn status_word(lang: PageLang) -> &'static str {
 }
 
 /// `/`: every plan with its counts and a bar of its statuses; filters by status and plan.
-pub fn overview_page(ctx: &Ctx, conn: &mut DbConn, query: OverviewQuery) -> Result<Markup, AppError> {
+pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
     let wanted: Option<Status> = match query.status.as_deref() {
@@ -104,18 +128,21 @@ pub fn overview_page(ctx: &Ctx, conn: &mut DbConn, query: OverviewQuery) -> Resu
         Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", reason))?),
     };
     let plan_filter = query.plan.as_deref().filter(|p| !p.is_empty());
-    let plans = queries::list_plans(conn)?;
+    let plans = reads.judged.plans();
     if let Some(slug) = plan_filter
         && !plans.iter().any(|p| p.slug == slug)
     {
         return Err(AppError::bad_parameter("plan", format!("no plan `{slug}`")));
     }
-    let assessed = judged::assess_list(conn, plan_filter, None, judgement)?;
+    let view = reads.judged.view(judgement)?;
+    let assessed: Vec<Assessed> =
+        view.assessed.iter().filter(|a| plan_filter.is_none_or(|f| a.plan.slug == f)).cloned().collect();
     let l = lang.lang;
     let totals = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     let matching: Vec<&Assessed> = assessed.iter().filter(|a| wanted.is_some_and(|w| a.summary.status == w)).collect();
     let shown_plans: Vec<&PlanRow> = plans
         .iter()
+        .map(|p| p.as_ref())
         .filter(|p| plan_filter.is_none_or(|f| p.slug == f))
         .filter(|p| wanted.is_none() || matching.iter().any(|a| a.plan.id == p.id))
         .collect();
@@ -280,12 +307,13 @@ impl SortBy {
 }
 
 /// `/plans/{slug}`: the document's facts, its overview chart and its targets.
-pub fn plan_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
+pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
     let sort = SortBy::parse(query.sort.as_deref())?;
-    let plan = queries::plan_by_slug(conn, slug)?.ok_or_else(|| AppError::not_found("plan", slug))?;
-    let assessed = judged::assess_list(conn, Some(slug), None, judgement)?;
+    let plan =
+        reads.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", slug))?;
+    let assessed: Vec<Assessed> = reads.judged.view(judgement)?.of_plan(slug).cloned().collect();
     let l = lang.lang;
     let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     let overview = charts::plan_overview(&plan, &assessed, l);
@@ -335,15 +363,15 @@ const REVISIONS_SHOWN: i64 = 2_000;
 
 /// `/targets/{slug}`: the chart, the goal as written with its citation, the numbers and how
 /// they were judged, the projection, and every figure with its revisions.
-pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
+pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let judgement: Judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
     if query.sort.is_some() {
         return Err(AppError::bad_parameter("sort", "only a plan's targets can be sorted"));
     }
-    let one = judged::assess_one(conn, slug, judgement)?.ok_or_else(|| AppError::not_found("target", slug))?;
+    let one = reads.judged.one(slug, judgement).ok_or_else(|| AppError::not_found("target", slug))?;
     let l = lang.lang;
-    let (target, plan, indicator) = &one.target;
+    let judged::Context { target, plan, indicator } = &one.target;
     let p = &one.progress;
     let title = charts::title(target, indicator, l);
     let chart = charts::target_chart(&one, l).svg(800, 400).map_err(|e| AppError::Internal(e.into()))?;
@@ -353,7 +381,7 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
         limit: Some(REVISIONS_SHOWN),
         offset: 0,
     };
-    let revisions = actuals::actuals_of_indicator(conn, indicator.id, &filter)?;
+    let revisions = actuals::actuals_of_indicator(reads.conn, indicator.id, &filter)?;
     let milestone = target.kind == TargetKind::Milestone;
     let unit = if milestone { "%" } else { indicator.unit.as_str() };
     let value = |v: f64| format!("{}{unit}", format_number(v));
@@ -440,10 +468,10 @@ pub fn target_page(ctx: &Ctx, conn: &mut DbConn, slug: &str, query: PageQuery) -
 }
 
 /// `/reports`: a form for the PDF, and the reports written on the schedule.
-pub fn reports_page(ctx: &Ctx, conn: &mut DbConn, _: LangQuery) -> Result<Markup, AppError> {
+pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let plans = queries::list_plans(conn)?;
-    let scheduled = crate::db::reports::list(conn)?;
+    let plans = reads.judged.plans();
+    let scheduled = crate::db::reports::list(reads.conn)?;
     let l = lang.lang;
     let title = lang.pick("状态报告（PDF）", "Status reports (PDF)");
     let content = html! {

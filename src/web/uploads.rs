@@ -14,7 +14,7 @@ use maud::{Markup, html};
 
 use super::forms::{FormData, checked_form, csrf_cookie, csrf_value};
 use super::layout::{self, dash, header_row};
-use super::pages::{LangQuery, parse_query, render};
+use super::pages::{LangQuery, Reads, parse_query, render};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
 use crate::db::models::UploadSummaryRow;
 use crate::db::{DbConn, DbPool, actuals};
@@ -376,7 +376,11 @@ pub(super) async fn commit(
     };
     let file_name = form.file_name.clone().unwrap_or_else(|| "upload.csv".to_owned());
     let lang = ctx.lang;
-    match run_ingest(&pool, &state, &upload, file_name.clone(), bytes, false).await {
+    let result = run_ingest(&pool, &state, &upload, file_name.clone(), bytes, false).await;
+    if matches!(result, Ok(Ok(_))) {
+        state.refresh().await;
+    }
+    match result {
         Ok(Ok(report)) => match report.upload_id {
             // After a post, a redirect: reloading the result never posts again.
             Some(id) => HttpResponse::SeeOther().insert_header((LOCATION, format!("/uploads/{id}"))).finish(),
@@ -397,19 +401,25 @@ pub(super) async fn commit(
 }
 
 /// `GET /uploads/{id}`: one upload, its problems if rejected, and the targets it touched.
-pub(super) async fn detail(req: HttpRequest, pool: web::Data<DbPool>, id: web::Path<i64>) -> HttpResponse {
+pub(super) async fn detail(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> HttpResponse {
     let id = id.into_inner();
-    render(req, pool, move |ctx, conn, _: LangQuery| detail_page(ctx, conn, id)).await
+    render(req, pool, state, move |ctx, reads, _: LangQuery| detail_page(ctx, reads, id)).await
 }
 
-fn detail_page(ctx: &Ctx, conn: &mut DbConn, id: i64) -> Result<Markup, AppError> {
+fn detail_page(ctx: &Ctx, reads: &mut Reads, id: i64) -> Result<Markup, AppError> {
     let lang = ctx.lang;
+    let conn = &mut *reads.conn;
     let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
     let problems = actuals::upload_problems(conn, id)?.flatten().map(|r| Problems::from_stored(&r)).unwrap_or_default();
     let touched: std::collections::HashSet<i64> = actuals::indicator_ids_of_upload(conn, id)?.into_iter().collect();
-    let judged = crate::judged::assess_list(conn, None, None, crate::server::params::judgement(None, None)?)?;
+    let view = reads.judged.view(crate::server::params::judgement(None, None)?)?;
     let affected: Vec<&crate::judged::Assessed> =
-        judged.iter().filter(|a| touched.contains(&a.target.indicator_id)).collect();
+        view.assessed.iter().filter(|a| touched.contains(&a.target.indicator_id)).collect();
     let title = format!("{} #{id}", lang.pick("上传", "Upload"));
     let content = html! {
         h1 { (title) ": " (upload.file_name) }

@@ -1,0 +1,216 @@
+//! The server's judgement of every target, kept in memory and kept fresh. Today's verdicts (by
+//! each method) are judged once per change, not once per request: an upload re-judges only the
+//! targets on the indicators it touched, a catalog change or a new day everything. Replicas
+//! sharing one PostgreSQL see each other's changes through the numbered `data_changes`, polled
+//! every few milliseconds. Views for another date are judged from memory on demand and kept,
+//! a few at a time, for the data they were judged on.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::NaiveDate;
+
+use super::{Assessed, AssessedOne, JudgedError, JudgedResult, Judgement, Scope, Snapshot, today};
+use crate::db::changes::{self, Changed};
+use crate::db::{DbPool, actuals};
+use crate::progress::Method;
+
+/// Every target's verdict for one date and method, in catalog order.
+#[derive(Debug)]
+pub struct View {
+    pub judgement: Judgement,
+    /// The data generation (the newest change) it was judged on.
+    pub generation: i64,
+    pub assessed: Vec<Assessed>,
+}
+
+impl View {
+    /// The verdicts of one plan, in catalog order.
+    pub fn of_plan(&self, plan: &str) -> impl Iterator<Item = &Assessed> {
+        self.assessed.iter().filter(move |a| a.plan.slug == plan)
+    }
+}
+
+/// How many views for other dates are kept.
+const KEPT_VIEWS: usize = 16;
+
+struct Today {
+    date: NaiveDate,
+    generation: i64,
+    linear: Arc<View>,
+    cagr: Arc<View>,
+}
+
+pub struct Judged {
+    pool: DbPool,
+    snapshot: RwLock<Snapshot>,
+    today: RwLock<Today>,
+    other_views: Mutex<HashMap<(Judgement, i64), Arc<View>>>,
+    /// One refresh at a time.
+    refreshing: Mutex<()>,
+}
+
+fn method_view(judgement: Judgement, generation: i64, snapshot: &Snapshot) -> JudgedResult<Arc<View>> {
+    Ok(Arc::new(View { judgement, generation, assessed: snapshot.judge(judgement)? }))
+}
+
+fn today_views(snapshot: &Snapshot, generation: i64, date: NaiveDate) -> JudgedResult<Today> {
+    let judgement = |method| Judgement { as_of: date, method };
+    Ok(Today {
+        date,
+        generation,
+        linear: method_view(judgement(Method::Linear), generation, snapshot)?,
+        cagr: method_view(judgement(Method::Cagr), generation, snapshot)?,
+    })
+}
+
+impl std::fmt::Debug for Judged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (generation, date) = self.generation();
+        f.debug_struct("Judged").field("generation", &generation).field("date", &date).finish_non_exhaustive()
+    }
+}
+
+impl Judged {
+    /// Loads every target and actual and judges them for today.
+    pub fn load(pool: DbPool) -> JudgedResult<Judged> {
+        let mut conn = pool.get().map_err(|e| JudgedError::Pool(e.to_string()))?;
+        // The number first: a change made while loading is then seen again, not missed.
+        let generation = changes::newest(&mut conn)?;
+        let snapshot = Snapshot::load(&mut conn, None, None)?;
+        let today = today_views(&snapshot, generation, today())?;
+        drop(conn);
+        Ok(Judged {
+            pool,
+            snapshot: RwLock::new(snapshot),
+            today: RwLock::new(today),
+            other_views: Mutex::new(HashMap::new()),
+            refreshing: Mutex::new(()),
+        })
+    }
+
+    /// The data generation the verdicts stand on, and their date.
+    pub fn generation(&self) -> (i64, NaiveDate) {
+        let today = self.today.read().unwrap_or_else(|e| e.into_inner());
+        (today.generation, today.date)
+    }
+
+    /// Brings the verdicts up to date with the database and the calendar: only what changed is
+    /// judged again. Returns whether anything changed.
+    pub fn refresh(&self) -> JudgedResult<bool> {
+        let _one_at_a_time = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        let (generation, date) = self.generation();
+        let mut conn = self.pool.get().map_err(|e| JudgedError::Pool(e.to_string()))?;
+        let (newest, changed) = changes::since(&mut conn, generation)?;
+        let new_day = today();
+        if newest == generation && new_day == date {
+            return Ok(false);
+        }
+        match changed {
+            Changed::Everything if newest != generation => {
+                let fresh = Snapshot::load(&mut conn, None, None)?;
+                drop(conn);
+                let views = today_views(&fresh, newest, new_day)?;
+                *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+                *self.today.write().unwrap_or_else(|e| e.into_inner()) = views;
+            }
+            Changed::Indicators(ids) if new_day == date => {
+                let revisions = actuals::revisions_of(&mut conn, &ids)?;
+                drop(conn);
+                let mut snapshot = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+                snapshot.replace(&ids, revisions);
+                let touched = snapshot.targets_on(&ids);
+                let rejudge = |view: &Arc<View>| -> JudgedResult<Arc<View>> {
+                    let fresh = snapshot.judge_these(&touched, view.judgement)?;
+                    let mut assessed = view.assessed.clone();
+                    for (&i, a) in touched.iter().zip(fresh) {
+                        assessed[i] = a;
+                    }
+                    Ok(Arc::new(View { judgement: view.judgement, generation: newest, assessed }))
+                };
+                let mut today = self.today.write().unwrap_or_else(|e| e.into_inner());
+                let (linear, cagr) = (rejudge(&today.linear)?, rejudge(&today.cagr)?);
+                *today = Today { date, generation: newest, linear, cagr };
+            }
+            // A new day (with or without new figures): everything is judged for it.
+            Changed::Indicators(ids) => {
+                let revisions = actuals::revisions_of(&mut conn, &ids)?;
+                drop(conn);
+                let mut snapshot = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+                snapshot.replace(&ids, revisions);
+                *self.today.write().unwrap_or_else(|e| e.into_inner()) = today_views(&snapshot, newest, new_day)?;
+            }
+            Changed::Everything => {
+                let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
+                *self.today.write().unwrap_or_else(|e| e.into_inner()) = today_views(&snapshot, newest, new_day)?;
+            }
+        }
+        self.other_views.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        Ok(true)
+    }
+
+    /// Every target's verdict for a date and method: today's from memory, another date's judged
+    /// from memory on demand (and kept for the data it was judged on).
+    pub fn view(&self, judgement: Judgement) -> JudgedResult<Arc<View>> {
+        {
+            let today = self.today.read().unwrap_or_else(|e| e.into_inner());
+            if judgement.as_of == today.date {
+                return Ok(match judgement.method {
+                    Method::Linear => today.linear.clone(),
+                    Method::Cagr => today.cagr.clone(),
+                });
+            }
+        }
+        let (generation, _) = self.generation();
+        let key = (judgement, generation);
+        if let Some(view) = self.other_views.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(view.clone());
+        }
+        let view = {
+            let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
+            method_view(judgement, generation, &snapshot)?
+        };
+        let mut kept = self.other_views.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= KEPT_VIEWS {
+            kept.clear();
+        }
+        kept.insert(key, view.clone());
+        Ok(view)
+    }
+
+    /// One target in full (projection and series), judged from memory.
+    pub fn one(&self, slug: &str, judgement: Judgement) -> Option<AssessedOne> {
+        let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
+        snapshot.index_of(slug).and_then(|i| snapshot.one(i, judgement))
+    }
+
+    /// What a report or a chart set of one plan (or every plan) is drawn from.
+    pub fn scope(
+        &self,
+        plan: Option<&str>,
+        judgement: Judgement,
+        vintage: Option<chrono::NaiveDateTime>,
+    ) -> JudgedResult<Option<Scope>> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).scope(plan, judgement, vintage)
+    }
+
+    /// The current plans, in catalog order.
+    pub fn plans(&self) -> Vec<Arc<crate::db::models::PlanRow>> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).plans.clone()
+    }
+
+    /// Polls for changes every `every` until the server stops.
+    pub async fn keep_fresh(self: Arc<Self>, every: std::time::Duration) {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let judged = self.clone();
+            match tokio::task::spawn_blocking(move || judged.refresh()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "the judgements could not be refreshed"),
+                Err(e) => tracing::error!(error = %e, "the refresh task failed"),
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Targets and every revision of their indicators' actuals, held in memory: judged for any date
+//! without reading the database again, and refreshed one indicator at a time after an upload.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use super::{Assessed, AssessedOne, Context, JudgedResult, Judgement, ProgressSummary, Scope, spec_of};
+use crate::db::models::{IndicatorRow, PlanRow};
+use crate::db::{DbConn, actuals, queries};
+use crate::progress::{self, Observation, Revision, TargetSpec};
+
+/// The series of one indicator in one region.
+type SeriesKey = (i64, String);
+
+pub struct Snapshot {
+    pub plans: Vec<Arc<PlanRow>>,
+    /// Current targets in catalog order.
+    pub targets: Vec<Context>,
+    specs: Vec<TargetSpec>,
+    by_slug: HashMap<String, usize>,
+    /// Every revision of each (indicator, region) series, oldest period first.
+    series: HashMap<SeriesKey, Vec<Revision>>,
+}
+
+impl Snapshot {
+    /// The current targets of a plan and/or an indicator (every target when neither is given),
+    /// the plans in scope, and every revision of the targets' indicators.
+    pub fn load(conn: &mut DbConn, plan: Option<&str>, indicator: Option<&str>) -> JudgedResult<Snapshot> {
+        let plans = match plan {
+            Some(slug) => queries::plan_by_slug(conn, slug)?.into_iter().collect(),
+            None => queries::list_plans(conn)?,
+        };
+        let targets = queries::list_targets(conn, plan, indicator)?;
+        Self::build(conn, plans, targets)
+    }
+
+    /// A snapshot of the given targets only.
+    pub fn of(conn: &mut DbConn, targets: Vec<queries::TargetWithContext>) -> JudgedResult<Snapshot> {
+        let plans = targets.iter().map(|(_, p, _)| p.clone()).collect();
+        Self::build(conn, plans, targets)
+    }
+
+    fn build(conn: &mut DbConn, plans: Vec<PlanRow>, rows: Vec<queries::TargetWithContext>) -> JudgedResult<Snapshot> {
+        // Plans and indicators are shared by their targets, not copied for each.
+        let mut plan_rows: HashMap<i64, Arc<PlanRow>> = HashMap::new();
+        let mut indicator_rows: HashMap<i64, Arc<IndicatorRow>> = HashMap::new();
+        let mut targets = Vec::with_capacity(rows.len());
+        for (target, plan, indicator) in rows {
+            let plan = plan_rows.entry(plan.id).or_insert_with(|| Arc::new(plan)).clone();
+            let indicator = indicator_rows.entry(indicator.id).or_insert_with(|| Arc::new(indicator)).clone();
+            targets.push(Context { target: Arc::new(target), plan, indicator });
+        }
+        let plans = plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
+        let specs = targets.iter().map(|c| spec_of(&c.target, &c.plan)).collect();
+        let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
+        let mut snapshot = Snapshot { plans, targets, specs, by_slug, series: HashMap::new() };
+        let indicator_ids: Vec<i64> = indicator_rows.keys().copied().collect();
+        snapshot.reload(conn, &indicator_ids)?;
+        Ok(snapshot)
+    }
+
+    /// Reads the revisions of these indicators again (after an upload wrote some).
+    pub fn reload(&mut self, conn: &mut DbConn, indicator_ids: &[i64]) -> JudgedResult<()> {
+        let revisions = actuals::revisions_of(conn, indicator_ids)?;
+        self.replace(indicator_ids, revisions);
+        Ok(())
+    }
+
+    /// Puts these indicators' revisions (every one of them, as just read) in place of the old.
+    pub fn replace(&mut self, indicator_ids: &[i64], revisions: Vec<actuals::RevisionRow>) {
+        let mut ids = indicator_ids.to_vec();
+        ids.sort_unstable();
+        self.series.retain(|(indicator, _), _| ids.binary_search(indicator).is_err());
+        for row in revisions {
+            self.series.entry((row.indicator_id, row.region)).or_default().push(Revision {
+                period_end: row.period_end,
+                value: row.value,
+                recorded_on: row.recorded_at.date(),
+            });
+        }
+    }
+
+    /// The figures a target stands on, as known on the judgement's date.
+    fn observations(&self, index: usize, judgement: Judgement) -> Vec<Observation> {
+        let target = &self.targets[index].target;
+        self.series
+            .get(&(target.indicator_id, target.region.clone()))
+            .map(|revisions| progress::observations_as_of(revisions, judgement.as_of))
+            .unwrap_or_default()
+    }
+
+    /// Every target judged at once (the polars frame), in catalog order.
+    pub fn judge(&self, judgement: Judgement) -> JudgedResult<Vec<Assessed>> {
+        self.judge_these(&(0..self.targets.len()).collect::<Vec<_>>(), judgement)
+    }
+
+    /// Some targets (by index) judged at once, in the order given.
+    pub fn judge_these(&self, indices: &[usize], judgement: Judgement) -> JudgedResult<Vec<Assessed>> {
+        let series: Vec<Vec<Observation>> = indices.iter().map(|&i| self.observations(i, judgement)).collect();
+        let slices: Vec<&[Observation]> = series.iter().map(Vec::as_slice).collect();
+        let specs: Vec<TargetSpec> = indices.iter().map(|&i| self.specs[i].clone()).collect();
+        let verdicts = progress::frame::assess_all(&specs, &slices, judgement.as_of, judgement.method)?;
+        Ok(indices
+            .iter()
+            .zip(verdicts)
+            .map(|(&i, verdict)| {
+                let c = &self.targets[i];
+                Assessed {
+                    target: c.target.clone(),
+                    plan: c.plan.clone(),
+                    indicator: c.indicator.clone(),
+                    summary: ProgressSummary::from(&verdict),
+                }
+            })
+            .collect())
+    }
+
+    pub fn index_of(&self, slug: &str) -> Option<usize> {
+        self.by_slug.get(slug).copied()
+    }
+
+    /// Indices of the targets measured on these indicators.
+    pub fn targets_on(&self, indicator_ids: &[i64]) -> Vec<usize> {
+        (0..self.targets.len()).filter(|&i| indicator_ids.contains(&self.targets[i].target.indicator_id)).collect()
+    }
+
+    /// One target in full: its verdict with projection, and the figures it stands on.
+    pub fn one(&self, index: usize, judgement: Judgement) -> Option<AssessedOne> {
+        let target = self.targets.get(index)?.clone();
+        let series = self.observations(index, judgement);
+        let progress = progress::assess(&self.specs[index], &series, judgement.as_of, judgement.method);
+        Some(AssessedOne { target, progress, series })
+    }
+
+    /// What reports and chart sets of one plan (`None`: no such plan) or every plan draw on.
+    pub fn scope(
+        &self,
+        plan: Option<&str>,
+        judgement: Judgement,
+        vintage: Option<NaiveDateTime>,
+    ) -> JudgedResult<Option<Scope>> {
+        let plans: Vec<Arc<PlanRow>> =
+            self.plans.iter().filter(|p| plan.is_none_or(|slug| p.slug == slug)).cloned().collect();
+        if plan.is_some() && plans.is_empty() {
+            return Ok(None);
+        }
+        let indices: Vec<usize> =
+            (0..self.targets.len()).filter(|&i| plan.is_none_or(|slug| self.targets[i].plan.slug == slug)).collect();
+        let assessed = self.judge_these(&indices, judgement)?;
+        let full = indices.iter().filter_map(|&i| self.one(i, judgement)).collect();
+        Ok(Some(Scope { plans, assessed, full, vintage }))
+    }
+}
