@@ -8,13 +8,7 @@ use plantrack::present::Lang;
 use plantrack::web::{self, Ctx, LangQuery, OverviewQuery, PageLang, PageQuery};
 
 fn ctx(path: &str) -> Ctx {
-    Ctx {
-        path: path.to_owned(),
-        query: String::new(),
-        lang: PageLang::new(Lang::Zh),
-        signed_in: false,
-        form_secret: None,
-    }
+    Ctx { path: path.to_owned(), query: String::new(), lang: PageLang::new(Lang::Zh), signed_in: false }
 }
 
 fn bench(c: &mut Criterion) {

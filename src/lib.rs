@@ -111,6 +111,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(web::security_headers())
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::default())
                 // The last wrap runs first: `//api/v1/plans/` is `/api/v1/plans` before anything

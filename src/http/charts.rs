@@ -1,8 +1,7 @@
-//! Chart endpoints: `/charts/targets/{slug}.svg|.png` and `/charts/plans/{slug}.svg|.png`, with
-//! an ETag of the bytes (a repeated request with If-None-Match costs no transfer).
+//! Chart endpoints: `/charts/targets/{slug}.svg|.png` and `/charts/plans/{slug}.svg|.png`. Kept
+//! per data generation with an ETag (a repeated request with If-None-Match costs no work).
 
-use actix_web::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -59,18 +58,14 @@ fn size(query: &ChartQuery, default_height: u32) -> Result<(u32, u32), AppError>
     Ok((width, height))
 }
 
-/// The image with an ETag of its bytes; 304 when the client has it.
-fn image(req: &HttpRequest, bytes: Vec<u8>, format: Format) -> HttpResponse {
-    let tag = format!("\"{}\"", &crate::ingest::sha256_hex(&bytes)[..32]);
-    let cached = req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == tag);
-    let mut response = if cached { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    response.insert_header((ETAG, tag)).insert_header((CACHE_CONTROL, "public, max-age=300")).content_type(
-        match format {
+/// The image (its ETag and caching come with the route: `server::responses`).
+fn image(bytes: Vec<u8>, format: Format) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(match format {
             Format::Svg => "image/svg+xml; charset=utf-8",
             Format::Png => "image/png",
-        },
-    );
-    if cached { response.finish() } else { response.body(bytes) }
+        })
+        .body(bytes)
 }
 
 fn chart_failed(e: charts::ChartError) -> AppError {
@@ -91,7 +86,6 @@ fn chart_failed(e: charts::ChartError) -> AppError {
     )
 )]
 pub async fn target_chart(
-    req: HttpRequest,
     state: web::Data<AppState>,
     file: web::Path<String>,
     query: web::Query<ChartQuery>,
@@ -111,7 +105,7 @@ pub async fn target_chart(
         .map_err(chart_failed)
     })
     .await??;
-    Ok(image(&req, bytes, format))
+    Ok(image(bytes, format))
 }
 
 /// A plan's overview: one bar per target.
@@ -128,7 +122,6 @@ pub async fn target_chart(
     )
 )]
 pub async fn plan_chart(
-    req: HttpRequest,
     state: web::Data<AppState>,
     file: web::Path<String>,
     query: web::Query<ChartQuery>,
@@ -155,5 +148,5 @@ pub async fn plan_chart(
         .map_err(chart_failed)
     })
     .await??;
-    Ok(image(&req, bytes, format))
+    Ok(image(bytes, format))
 }

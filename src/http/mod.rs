@@ -105,14 +105,14 @@ pub fn routes(routes: &mut Routes) {
     });
     routes.at("/healthz").get(Access::Public, handlers::healthz).add();
     routes.at("/metrics").get(Access::Metrics, crate::server::metrics::metrics_text).add();
-    routes.at("/api/openapi.json").get(Access::Read, openapi_json).add();
-    routes.at("/api/v1/plans").get(Access::Read, handlers::list_plans).add();
-    routes.at("/api/v1/plans/{slug}").get(Access::Read, handlers::get_plan).add();
-    routes.at("/api/v1/indicators").get(Access::Read, handlers::list_indicators).add();
-    routes.at("/api/v1/indicators/{slug}").get(Access::Read, handlers::get_indicator).add();
-    routes.at("/api/v1/indicators/{slug}/actuals").get(Access::Read, uploads::indicator_actuals).add();
-    routes.at("/api/v1/targets").get(Access::Read, handlers::list_targets).add();
-    routes.at("/api/v1/targets/{slug}").get(Access::Read, handlers::get_target).add();
+    routes.at("/api/openapi.json").get(Access::Read, openapi_json).kept().add();
+    routes.at("/api/v1/plans").get(Access::Read, handlers::list_plans).kept().add();
+    routes.at("/api/v1/plans/{slug}").get(Access::Read, handlers::get_plan).kept().add();
+    routes.at("/api/v1/indicators").get(Access::Read, handlers::list_indicators).kept().add();
+    routes.at("/api/v1/indicators/{slug}").get(Access::Read, handlers::get_indicator).kept().add();
+    routes.at("/api/v1/indicators/{slug}/actuals").get(Access::Read, uploads::indicator_actuals).kept().add();
+    routes.at("/api/v1/targets").get(Access::Read, handlers::list_targets).kept().add();
+    routes.at("/api/v1/targets/{slug}").get(Access::Read, handlers::get_target).kept().add();
     routes
         .at("/api/v1/uploads")
         .get(Access::Read, uploads::list_uploads)
@@ -121,8 +121,8 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/api/v1/uploads/{id}").get(Access::Read, uploads::get_upload).add();
     routes.at("/api/v1/uploads/{id}/problems").get(Access::Read, uploads::get_upload_problems).add();
     routes.at("/api/v1/uploads/{id}/raw").get(Access::Read, uploads::get_upload_raw).add();
-    routes.at("/charts/targets/{file}").get(Access::Read, charts::target_chart).add();
-    routes.at("/charts/plans/{file}").get(Access::Read, charts::plan_chart).add();
+    routes.at("/charts/targets/{file}").get(Access::Read, charts::target_chart).kept().add();
+    routes.at("/charts/plans/{file}").get(Access::Read, charts::plan_chart).kept().add();
     routes.at("/reports/status.pdf").get(Access::Read, reports::status_pdf).add();
     routes.at("/api/v1/reports").get(Access::Read, reports::list_reports).add();
     routes.at("/api/v1/reports/{id}").get(Access::Read, reports::get_report).add();

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod metrics;
 pub mod params;
+mod responses;
 pub mod routes;
 
 use std::sync::Arc;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub health_pool: DbPool,
     /// Every target judged, kept fresh.
     pub judged: Arc<crate::judged::Judged>,
+    /// Answers kept for the current data generation.
+    pub responses: Arc<responses::Responses>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             body_timeout: Duration::from_secs_f64(settings.body_timeout_seconds.max(0.1)),
             health_pool: crate::db::health_pool(&settings.database_url)?,
             judged,
+            responses: Arc::default(),
         })
     }
 

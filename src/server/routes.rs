@@ -56,7 +56,7 @@ impl<'c> Routes<'c> {
 
     /// A path; add its methods, each with who may use it, then [`Resource::add`] it.
     pub fn at(&mut self, path: &'static str) -> Resource<'_, 'c> {
-        Resource { routes: self, path, methods: Vec::new() }
+        Resource { routes: self, path, methods: Vec::new(), kept: false }
     }
 
     /// Settings every route shares (query and path extractor errors…).
@@ -78,6 +78,8 @@ pub struct Resource<'r, 'c> {
     routes: &'r mut Routes<'c>,
     path: &'static str,
     methods: Vec<(Method, Access, actix_web::Route)>,
+    /// Its GET answers depend on the judged data only: kept per generation, with an ETag.
+    kept: bool,
 }
 
 impl Resource<'_, '_> {
@@ -90,6 +92,13 @@ impl Resource<'_, '_> {
     {
         self.methods.push((Method::GET, access, web::get().to(handler.clone())));
         self.methods.push((Method::HEAD, access, web::head().to(handler)));
+        self
+    }
+
+    /// The GET answers are a function of the judged data (and the address, language and
+    /// sign-in): made once per data generation and day, then served from memory with an ETag.
+    pub fn kept(mut self) -> Self {
+        self.kept = true;
         self
     }
 
@@ -112,7 +121,16 @@ impl Resource<'_, '_> {
         let Some(config) = self.routes.config.as_deref_mut() else { return };
         let allow = rules.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
         let rules = std::rc::Rc::new(rules);
+        let kept = self.kept;
         let mut resource = web::resource(self.path)
+            // Inside the guard: a kept answer is only ever served to whom the guard let in.
+            .wrap(from_fn(move |req: ServiceRequest, next: Next<_>| async move {
+                if kept {
+                    super::responses::serve_kept(req, next).await
+                } else {
+                    Ok(next.call(req).await?.map_into_boxed_body())
+                }
+            }))
             .wrap(from_fn(move |req: ServiceRequest, next| {
                 // A method the resource does not answer gets its 405 without any check.
                 let access = rules.iter().find(|(m, _)| m == req.method()).map_or(Access::Public, |(_, a)| *a);

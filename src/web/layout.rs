@@ -58,11 +58,11 @@ pub fn page(ctx: &Ctx, title: &str, content: Markup) -> Markup {
                         }
                     }
                     a.lang href=(switch_link(ctx, other)) hreflang=(other) lang=(other) { (other_label) }
-                    @if let (true, Some(secret)) = (ctx.signed_in, &ctx.form_secret) {
-                        form.signout method="post" action="/signout" enctype="multipart/form-data" {
-                            input type="hidden" name="csrf" value=(secret);
-                            button type="submit" { (lang.pick("退出", "Sign out")) }
-                        }
+                    @if ctx.signed_in {
+                        // A link, not a form: the page then carries nothing of one browser's own
+                        // and is the same for every signed-in reader (it is made once, see
+                        // server::responses). The sign-out page asks with its form.
+                        a.signout href="/signout" { (lang.pick("退出", "Sign out")) }
                     }
                 }
                 main #main { (content) }

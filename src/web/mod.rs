@@ -39,16 +39,16 @@ const LANG_COOKIE: &str = "lang";
 
 /// The page routes, each with who may use it.
 pub fn routes(routes: &mut Routes) {
-    routes.at("/").get(Access::Page, pages::overview).add();
-    routes.at("/plans/{slug}").get(Access::Page, pages::plan).add();
-    routes.at("/targets/{slug}").get(Access::Page, pages::target).add();
+    routes.at("/").get(Access::Page, pages::overview).kept().add();
+    routes.at("/plans/{slug}").get(Access::Page, pages::plan).kept().add();
+    routes.at("/targets/{slug}").get(Access::Page, pages::target).kept().add();
     routes.at("/uploads").get(Access::Page, uploads::history).add();
     routes.at("/uploads/preview").post(Access::Form, uploads::preview).add();
     routes.at("/uploads/commit").post(Access::Form, uploads::commit).add();
     routes.at("/uploads/{id}").get(Access::Page, uploads::detail).add();
     routes.at("/reports").get(Access::Page, pages::reports).add();
     routes.at("/signin").get(Access::Public, session::form).post(Access::Form, session::sign_in).add();
-    routes.at("/signout").post(Access::Form, session::sign_out).add();
+    routes.at("/signout").get(Access::Public, session::sign_out_form).post(Access::Form, session::sign_out).add();
     routes.at("/static/style.css").get(Access::Public, style).add();
     routes.at("/static/fonts/{file}").get(Access::Public, font).add();
 }
@@ -89,8 +89,6 @@ pub struct Ctx {
     pub lang: PageLang,
     /// The browser holds a sign-in cookie (the header offers to sign out).
     pub signed_in: bool,
-    /// The browser's form secret, for the sign-out form in the header.
-    pub form_secret: Option<String>,
 }
 
 impl Ctx {
@@ -100,7 +98,6 @@ impl Ctx {
             query: req.query_string().to_owned(),
             lang: PageLang::of(req),
             signed_in: req.cookie(crate::server::auth::SESSION_COOKIE).is_some(),
-            form_secret: forms::existing_secret(req),
         }
     }
 }

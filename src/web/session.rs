@@ -121,6 +121,33 @@ pub(super) async fn sign_in(
     }
 }
 
+/// `GET /signout`: asks, with the form that carries this browser's secret.
+pub(super) async fn sign_out_form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let (csrf, fresh) = match csrf_value(&req) {
+        Ok(v) => v,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let lang = ctx.lang;
+    let title = lang.pick("退出登录", "Sign out");
+    let page = layout::page(
+        &ctx,
+        title,
+        html! {
+            h1 { (title) }
+            form.stack method="post" action="/signout" enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(csrf);
+                button type="submit" { (lang.pick("退出", "Sign out")) }
+            }
+        },
+    );
+    let mut response = HttpResponse::Ok();
+    if fresh {
+        response.cookie(csrf_cookie(&csrf, state.cookie_secure));
+    }
+    html_with(ctx.lang, response, page)
+}
+
 /// `POST /signout` (with the form's secret): ends the session and forgets its cookie.
 pub(super) async fn sign_out(req: HttpRequest, payload: web::Payload, pool: web::Data<DbPool>) -> HttpResponse {
     let ctx = Ctx::of(&req);

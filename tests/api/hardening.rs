@@ -477,3 +477,49 @@ async fn a_multipart_file_just_under_the_limit_is_taken() {
     // Refused for its repeated rows, not for its size.
     assert_eq!(response.status(), 422);
 }
+
+#[tokio::test]
+async fn views_are_made_once_per_data_generation_and_answered_304_while_nothing_changed() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        for path in [
+            "/",
+            "/plans/big-data-2016",
+            "/api/v1/plans",
+            "/api/v1/targets?plan=big-data-2016",
+            "/charts/plans/big-data-2016.svg",
+        ] {
+            let first = app.get(path).await;
+            assert_eq!(first.status(), 200, "{path}");
+            let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+            let body = first.bytes().await.unwrap();
+            let again =
+                app.client.get(format!("{}{path}", app.address)).header("If-None-Match", &etag).send().await.unwrap();
+            assert_eq!(again.status(), 304, "{path}");
+            let kept = app.get(path).await;
+            assert_eq!(kept.headers()["etag"].to_str().unwrap(), etag, "{path}");
+            assert_eq!(kept.bytes().await.unwrap(), body, "{path}: the kept answer is the same");
+        }
+        // An upload is a new generation: new ETags, and the figure is on the pages at once.
+        let before = app.get("/api/v1/targets?plan=big-data-2016").await.headers()["etag"].clone();
+        let (status, body) =
+            app.upload(&app.token(Role::Uploader), "", "indicator,period,value\nopen-data-sets,2020,3500\n").await;
+        assert_eq!(status, 201, "{body}");
+        let after = app.get("/api/v1/targets?plan=big-data-2016").await;
+        assert_ne!(after.headers()["etag"], before, "{backend:?}");
+        let targets: Vec<serde_json::Value> = after.json().await.unwrap();
+        let open_data = targets.iter().find(|t| t["indicator"]["slug"] == "open-data-sets").unwrap();
+        assert_eq!(open_data["progress"]["latest"]["value"], 3500.0, "{backend:?}: judged at once");
+        // Compressed for clients that ask.
+        let gzip = app
+            .client
+            .get(format!("{}/api/v1/plans", app.address))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gzip.headers()["content-encoding"], "gzip");
+        let brotli = app.client.get(format!("{}/", app.address)).header("Accept-Encoding", "br").send().await.unwrap();
+        assert_eq!(brotli.headers()["content-encoding"], "br");
+    }
+}

@@ -319,7 +319,7 @@ async fn pages_need_a_sign_in_when_reads_are_not_public() {
     let with_secret = format!("{session}; {secret}");
     let page = get("/plans/big-data-2016", Some(with_secret)).await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("action=\"/signout\""));
+    assert!(page.text().await.unwrap().contains("href=\"/signout\""), "the page offers to sign out");
     assert_eq!(get("/api/v1/plans", Some(session.clone())).await.unwrap().status(), 200, "reads accept the cookie");
     // A write never counts the cookie, even an uploader's.
     let uploader = post(app.token(Role::Uploader), "/").await.unwrap();

@@ -1,0 +1,151 @@
+//! Answers that are a function of the judged data only (the pages and API views of plans,
+//! targets, indicators and charts) are made once per data generation and day, then served from
+//! memory: with an ETag of that generation, a browser or client that has the answer gets 304
+//! without any work at all.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Mutex;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CACHE_CONTROL, ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH, SET_COOKIE};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+
+use super::AppState;
+
+/// The most bytes of answers kept (the entries of older generations go first).
+const KEPT_BYTES: usize = 64 * 1024 * 1024;
+/// No single answer larger than this is kept (a list of every target at once, say).
+const LARGEST_KEPT: usize = 4 * 1024 * 1024;
+
+/// What makes two requests get the same answer: the address, and what the page shows
+/// differently by browser (its language, and whether it is signed in).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    path: String,
+    query: String,
+    lang: Option<String>,
+    signed_in: bool,
+}
+
+impl Key {
+    fn of(req: &ServiceRequest) -> Key {
+        Key {
+            path: req.path().to_owned(),
+            query: req.query_string().to_owned(),
+            lang: req.cookie("lang").map(|c| c.value().to_owned()),
+            signed_in: req.cookie(super::auth::SESSION_COOKIE).is_some(),
+        }
+    }
+
+    fn etag(&self, generation: i64, date: NaiveDate) -> String {
+        let hash = foldhash::fast::FixedState::with_seed(0x706c_616e).hash_one(self);
+        format!("W/\"{generation:x}-{date}-{hash:016x}\"")
+    }
+}
+
+struct Kept {
+    generation: i64,
+    date: NaiveDate,
+    /// The answer's own headers (its type, a total count …).
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// The answers kept, for the current generation and day.
+#[derive(Default)]
+pub struct Responses {
+    kept: Mutex<(HashMap<Key, Kept>, usize)>,
+}
+
+impl std::fmt::Debug for Responses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Responses").finish_non_exhaustive()
+    }
+}
+
+impl Responses {
+    fn get(&self, key: &Key, generation: i64, date: NaiveDate) -> Option<(HeaderMap, Bytes)> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        kept.0
+            .get(key)
+            .filter(|k| k.generation == generation && k.date == date)
+            .map(|k| (k.headers.clone(), k.body.clone()))
+    }
+
+    fn put(&self, key: Key, kept: Kept) {
+        if kept.body.len() > LARGEST_KEPT {
+            return;
+        }
+        let mut guard = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let (entries, bytes) = &mut *guard;
+        // Answers of an older generation or day are of no more use.
+        if entries.values().any(|k| k.generation != kept.generation || k.date != kept.date) {
+            entries.retain(|_, k| k.generation == kept.generation && k.date == kept.date);
+            *bytes = entries.values().map(|k| k.body.len()).sum();
+        }
+        if *bytes + kept.body.len() > KEPT_BYTES {
+            entries.clear();
+            *bytes = 0;
+        }
+        *bytes += kept.body.len();
+        if let Some(old) = entries.insert(key, kept) {
+            *bytes -= old.body.len();
+        }
+    }
+}
+
+/// Serves a kept answer (or 304), or runs the handler and keeps what it answers.
+pub(super) async fn serve_kept(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let (generation, date) = state.judged.generation();
+    let key = Key::of(&req);
+    let etag = key.etag(generation, date);
+    let revalidate = |response: &mut HttpResponse| {
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            headers.insert(ETAG, value);
+        }
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    };
+    let known = req.headers().get(IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v == etag);
+    if known {
+        let mut response = HttpResponse::new(StatusCode::NOT_MODIFIED);
+        revalidate(&mut response);
+        return Ok(req.into_response(response));
+    }
+    if let Some((headers, body)) = state.responses.get(&key, generation, date) {
+        let mut response = HttpResponse::Ok().body(body);
+        *response.headers_mut() = headers;
+        revalidate(&mut response);
+        return Ok(req.into_response(response));
+    }
+    let response = next.call(req).await?;
+    // A language chosen just now sets a cookie: that answer is the browser's own, not kept.
+    if response.status() != StatusCode::OK || response.headers().contains_key(SET_COOKIE) {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let headers = response.headers().clone();
+    let body = actix_web::body::to_bytes(response.into_body()).await.map_err(|e| {
+        actix_web::error::ErrorInternalServerError(format!("an answer could not be read: {}", e.into()))
+    })?;
+    state.responses.put(key, Kept { generation, date, headers: headers.clone(), body: body.clone() });
+    let mut fresh = HttpResponse::Ok().body(body);
+    *fresh.headers_mut() = headers;
+    revalidate(&mut fresh);
+    Ok(ServiceResponse::new(request, fresh))
+}
