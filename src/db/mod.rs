@@ -158,9 +158,8 @@ pub fn connect(url: &str, pool_size: u32) -> Result<DbPool, DbError> {
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
         .connection_timeout(POOL_WAIT)
-        // Connections are opened on demand: a pool does not fail to build while the database
-        // is briefly away, and recovers without a restart when it returns.
-        .min_idle(Some(0))
+        // Built unchecked: a pool does not fail while the database is briefly away, opens its
+        // connections in the background, and recovers without a restart when it returns.
         .build_unchecked(DbManager { backend });
     Ok(pool)
 }

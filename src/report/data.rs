@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::charts::{self, Lang};
@@ -79,11 +80,13 @@ pub enum ChartJob {
 }
 
 impl ChartJob {
-    pub fn draw(&self) -> Result<String, charts::ChartError> {
+    /// The chart as SVG: vector in the PDF, its text selectable.
+    pub fn draw(&self) -> Result<Vec<u8>, charts::ChartError> {
         match self {
             ChartJob::Plan(overview) => overview.svg(800, overview.natural_height()),
             ChartJob::Target(chart) => chart.svg(800, 400),
         }
+        .map(String::into_bytes)
     }
 }
 
@@ -192,33 +195,23 @@ pub fn gather(
     scope: judged::Scope,
     options: &ReportOptions,
     generated_at: NaiveDateTime,
-    draw: &dyn Fn(&ChartJob) -> Result<String, charts::ChartError>,
+    draw: &(dyn Fn(&ChartJob) -> Result<Vec<u8>, charts::ChartError> + Sync),
 ) -> (ReportData, HashMap<String, Vec<u8>>) {
     let lang = options.lang;
     let judgement = options.judgement;
     let judged::Scope { plans, assessed, full, vintage } = scope;
     let mut full: HashMap<String, judged::AssessedOne> =
         full.into_iter().map(|one| (one.target.target.slug.clone(), one)).collect();
-    let mut chart_bytes = HashMap::new();
-    let mut draw_into = |name: String, job: ChartJob| match draw(&job) {
-        Ok(svg) => {
-            chart_bytes.insert(name, svg.into_bytes());
-        }
-        Err(e) => {
-            tracing::error!(chart = %name, error = %e, "a report chart could not be drawn; a placeholder stands in")
-        }
-    };
+    let mut jobs: Vec<(String, ChartJob)> = Vec::new();
     let mut sections = Vec::new();
     for plan in &plans {
         let rows: Vec<Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect();
-        draw_into(format!("plan:{}", plan.slug), ChartJob::Plan(charts::plan_overview(plan, &rows, lang)));
+        jobs.push((format!("plan:{}", plan.slug), ChartJob::Plan(charts::plan_overview(plan, &rows, lang))));
         let targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
         for line in targets.iter().filter(|l| l.charted) {
             if let Some(one) = full.remove(&line.slug) {
-                draw_into(
-                    format!("target:{}", line.slug),
-                    ChartJob::Target(Box::new(charts::target_chart(&one, lang))),
-                );
+                let chart = ChartJob::Target(Box::new(charts::target_chart(&one, lang)));
+                jobs.push((format!("target:{}", line.slug), chart));
             }
         }
         sections.push(PlanSection {
@@ -232,6 +225,17 @@ pub fn gather(
             targets,
         });
     }
+    // Drawn on every core: each chart is independent of the others.
+    let chart_bytes: HashMap<String, Vec<u8>> = jobs
+        .par_iter()
+        .filter_map(|(name, job)| match draw(job) {
+            Ok(svg) => Some((name.clone(), svg)),
+            Err(e) => {
+                tracing::error!(chart = %name, error = %e, "a report chart could not be drawn; a placeholder stands in");
+                None
+            }
+        })
+        .collect();
     let vintage = vintage.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".to_owned());
     let (title, scope) = match (lang, plans.as_slice()) {
         (Lang::Zh, [one]) if options.plan.is_some() => ("规划目标进展情况报告".to_owned(), one.title.clone()),

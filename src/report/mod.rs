@@ -1,6 +1,6 @@
 //! The PDF status report: typst with the bundled fonts, one template
 //! (`templates/status.typ`), data passed as inputs, charts embedded as SVG (vector, selectable
-//! text). The engine is built once and reused. A chart that fails to draw becomes a placeholder
+//! text; drawn in parallel). The engine is built once and reused. A chart that fails to draw becomes a placeholder
 //! and a logged error; the report still comes out.
 
 mod data;
@@ -48,14 +48,21 @@ pub fn render(data: &ReportData, charts: HashMap<String, Vec<u8>>) -> Result<Vec
     let mut inputs = Dict::new();
     inputs.insert("data".into(), json.into_value());
     inputs.insert("charts".into(), chart_dict.into_value());
+    let started = std::time::Instant::now();
     let document: PagedDocument =
         engine().compile_with_input(inputs).output.map_err(|e| ReportError::Layout(format!("{e:?}")))?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")))
+    tracing::debug!(elapsed = ?started.elapsed(), "report laid out");
+    let pdf =
+        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")));
+    tracing::debug!(elapsed = ?started.elapsed(), "report written");
+    pdf
 }
 
 /// Draws the charts of the judged `scope` and renders the PDF.
 pub fn generate(scope: Scope, options: &ReportOptions, generated_at: NaiveDateTime) -> Result<Vec<u8>, ReportError> {
+    let started = std::time::Instant::now();
     let (data, charts) = gather(scope, options, generated_at, &|job| job.draw());
+    tracing::debug!(elapsed = ?started.elapsed(), charts = charts.len(), "report data and charts");
     render(&data, charts)
 }
 
