@@ -20,6 +20,9 @@ fn fibre() -> TargetChart {
         deadline: d(2020, 12, 31),
         baseline: Some((d(2015, 12, 31), 54.0)),
         start: d(2016, 9, 19),
+        base: d(2015, 12, 31),
+        cumulative: false,
+        higher_is_better: true,
     };
     let series: Vec<Observation> =
         [(2016, 56.0), (2017, 60.0), (2018, 63.0)].map(|(y, value)| Observation { date: d(y, 12, 31), value }).to_vec();
@@ -47,6 +50,7 @@ fn bench(c: &mut Criterion) {
             name: format!("目标 {i} 实际光纤入户率达到百分之七十"),
             status: plantrack::progress::ALL_STATUSES[i % 8],
             progress: Some(i as f64 / 40.0),
+            expected: Some(0.6),
         })
         .collect();
     let overview = PlanOverview::new("上海市推进智慧城市建设“十三五”规划".to_owned(), Lang::Zh, rows);

@@ -36,6 +36,9 @@ fn workload() -> (Vec<TargetSpec>, Vec<Vec<Observation>>) {
             deadline: NaiveDate::from_ymd_opt(2030, 12, 31).unwrap(),
             baseline: Some((NaiveDate::from_ymd_opt(2015, 12, 31).unwrap(), start)),
             start: NaiveDate::from_ymd_opt(2016, 1, 1).unwrap(),
+            base: NaiveDate::from_ymd_opt(2015, 12, 31).unwrap(),
+            cumulative: false,
+            higher_is_better: true,
         });
         series.push(
             (0..PERIODS)

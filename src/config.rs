@@ -35,7 +35,7 @@ pub struct Settings {
     pub report_schedule: Option<String>,
     /// Day of the month for a monthly report (1–28).
     pub report_day: u32,
-    /// Hour (server time, UTC) from which a day's report is due.
+    /// Hour (in `timezone`) from which a day's report is due.
     pub report_hour: u32,
     /// Seconds between checks of the schedule.
     pub report_check_seconds: f64,
@@ -55,6 +55,9 @@ pub struct Settings {
     pub body_timeout_seconds: f64,
     /// How often a server looks for changes made by other replicas (seconds).
     pub refresh_seconds: f64,
+    /// The office's time zone (IANA name): times are shown and "today" is counted in it;
+    /// they are stored in UTC.
+    pub timezone: String,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "plantrack.toml";
@@ -99,7 +102,8 @@ impl Settings {
             .set_default("queue_wait_seconds", 10.0)?
             .set_default("work_budget_seconds", 120.0)?
             .set_default("body_timeout_seconds", 300.0)?
-            .set_default("refresh_seconds", 0.1)
+            .set_default("refresh_seconds", 0.1)?
+            .set_default("timezone", "Asia/Shanghai")
     }
 
     pub fn catalog_paths(&self) -> CatalogPaths {

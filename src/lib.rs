@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -82,6 +83,7 @@ pub struct Application {
 impl Application {
     /// Prepares the database and binds the server; it runs once awaited.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
+        clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg)?;
         let (pool, catalog, report) = prepare_database(settings)?;
         tracing::info!(?report, "catalog synced");
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;

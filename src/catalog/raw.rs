@@ -37,6 +37,7 @@ pub(super) struct RawIndicator {
     pub can_be_negative: bool,
     pub notes: Option<String>,
     pub notes_en: Option<String>,
+    pub aggregate: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -191,7 +191,6 @@ fn kind_specific_fields_are_required() {
     let cases = [
         (FTTH_TARGET.replace("comparator = \">=\"\n", ""), "comparator"),
         (FTTH_TARGET.replace("kind = \"level\"", "kind = \"range\""), "value_max"),
-        (FTTH_TARGET.replace("comparator = \">=\"", "comparator = \"≈\""), "tolerance"),
         (FTTH_TARGET.replace("kind = \"level\"", "kind = \"change\""), "reference_year"),
         (FTTH_TARGET.replace("value = 70\n", ""), "value"),
         (FTTH_TARGET.replace("deadline = 2020\n", ""), "deadline"),

@@ -261,6 +261,11 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
     if unit.trim().is_empty() {
         return p.add(Some("unit"), "empty unit");
     }
+    let aggregate = match raw.aggregate.as_deref().map(str::parse::<crate::domain::Aggregate>) {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(reason)) => return p.add(Some("aggregate"), reason),
+    };
     reading.indicators.push(Indicator {
         slug,
         name,
@@ -270,6 +275,7 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
         can_be_negative: raw.can_be_negative,
         notes: raw.notes,
         notes_en: raw.notes_en,
+        aggregate,
     });
 }
 
@@ -296,6 +302,7 @@ fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &
         can_be_negative: false,
         notes: Some("里程碑的完成百分比（100 = 完成）".to_owned()),
         notes_en: Some("percent complete of a milestone (100 = done)".to_owned()),
+        aggregate: None,
     });
 }
 
@@ -449,9 +456,9 @@ fn read_target(
             _ => {}
         }
     }
+    // Without a tolerance of its own, an approximate (≈) target is read as ± 5 % of its value.
     if comparator == Some(Comparator::About) {
         match raw.tolerance {
-            None => p.add(Some("tolerance"), "missing: an approximate (≈) target needs a tolerance"),
             Some(t) if !(t > 0.0 && t.is_finite()) => p.add(Some("tolerance"), "must be a positive number"),
             _ => {}
         }

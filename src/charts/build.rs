@@ -2,30 +2,19 @@
 
 use super::{ChartGoal, Lang, OverviewRow, PlanOverview, TargetChart};
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
-use crate::domain::{Comparator, TargetKind};
+use crate::domain::TargetKind;
 use crate::judged::{Assessed, AssessedOne};
 use crate::present::goal_as_written;
 use crate::progress::Point;
 
-/// The goal as the chart draws it, in the indicator's unit.
-fn goal(target: &TargetRow, target_value: Option<f64>, baseline: Option<f64>) -> ChartGoal {
-    let (kind, comparator) = (target.kind, target.comparator);
-    // A change is a value only once the reference year's figure is known.
-    let Some(value) = target_value.or((kind != TargetKind::Change).then_some(target.value)) else {
-        return ChartGoal::Unknown;
-    };
-    match (kind, comparator) {
-        (TargetKind::Milestone, _) => ChartGoal::Milestone,
-        (TargetKind::Range, _) => ChartGoal::Band(target.value, target.value_max.unwrap_or(target.value)),
-        (TargetKind::Change, Some(Comparator::About)) if target.unit.trim() == "%" => {
-            let tolerance = baseline.map_or(0.0, |b| (b * target.tolerance.unwrap_or(0.0) / 100.0).abs());
-            ChartGoal::Band(value - tolerance, value + tolerance)
-        }
-        (_, Some(Comparator::About)) => {
-            let tolerance = target.tolerance.unwrap_or(0.0);
-            ChartGoal::Band(value - tolerance, value + tolerance)
-        }
-        _ => ChartGoal::Line(value),
+/// The goal as the chart draws it, in the indicator's unit: the engine's band or value.
+fn goal(target: &TargetRow, p: &crate::progress::Progress) -> ChartGoal {
+    match (target.kind, p.band, p.target_value) {
+        (TargetKind::Milestone, _, _) => ChartGoal::Milestone,
+        (_, Some(band), _) => ChartGoal::Band(band.low, band.high),
+        (_, None, Some(value)) => ChartGoal::Line(value),
+        // A change is a value only once the reference year's figure is known.
+        (_, None, None) => ChartGoal::Unknown,
     }
 }
 
@@ -54,7 +43,7 @@ pub fn target_chart(one: &AssessedOne, lang: Lang) -> TargetChart {
         title(target, indicator, lang),
         unit,
         lang,
-        goal(target, p.target_value, p.baseline.map(|b| b.value)),
+        goal(target, p),
         target.deadline_date,
         p,
         one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
@@ -72,9 +61,31 @@ pub fn plan_overview(plan: &PlanRow, assessed: &[Assessed], lang: Lang) -> PlanO
             name: if lang == Lang::Zh { a.target.name.clone() } else { a.target.name_en.clone() },
             status: a.summary.status,
             progress: a.summary.progress,
+            expected: expected_share(&a.summary),
         })
         .collect();
     PlanOverview::new(title, lang, rows)
+}
+
+/// The districts' latest figures on a target's indicator, against the target's goal.
+pub fn district_chart(one: &AssessedOne, lang: Lang) -> Option<super::DistrictChart> {
+    if one.districts.is_empty() {
+        return None;
+    }
+    let crate::judged::Context { indicator, .. } = &one.target;
+    let title = match lang {
+        Lang::Zh => format!("{}：各区最新数据", indicator.name),
+        Lang::En => format!("{}: latest figure of each district", indicator.name_en),
+    };
+    let rows = one.districts.iter().map(|(d, o)| (d.clone(), o.value)).collect();
+    let goal = one.progress.target_value.filter(|_| one.target.target.kind != TargetKind::Milestone);
+    Some(super::DistrictChart::new(title, indicator.unit.clone(), lang, rows, goal, indicator.higher_is_better))
+}
+
+/// How much of the distance the straight path has covered by the view's date.
+pub fn expected_share(s: &crate::judged::ProgressSummary) -> Option<f64> {
+    let (base, aim, expected) = (s.baseline?.value, s.target_value?, s.expected?);
+    (aim != base).then(|| (expected - base) / (aim - base))
 }
 
 /// One rendered chart of the catalog: its file stem and SVG and PNG bytes.

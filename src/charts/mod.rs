@@ -2,15 +2,17 @@
 //! an overview per plan. SVG and PNG, Chinese labels in Noto Sans SC loaded from bytes.
 
 mod build;
+mod districts;
 mod overview;
 mod target;
 
-pub use build::{Rendered, plan_overview, render_all, target_chart, title};
+pub use build::{Rendered, district_chart, expected_share, plan_overview, render_all, target_chart, title};
 
 use std::sync::Once;
 
 use plotters::style::{FontStyle, RGBColor};
 
+pub use districts::DistrictChart;
 pub use overview::{OverviewRow, PlanOverview};
 pub use target::{ChartGoal, TargetChart};
 

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ChartError, FONT, Lang, status_color};
-use crate::present::status_label;
+use crate::present::{attention_rank, status_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 #[derive(Debug, Clone)]
@@ -14,6 +14,8 @@ pub struct OverviewRow {
     pub status: Status,
     /// Share of the distance covered (may be < 0 or > 1; drawn clipped with a mark).
     pub progress: Option<f64>,
+    /// Share of the distance the straight path has covered by the view's date (a tick).
+    pub expected: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -24,28 +26,13 @@ pub struct PlanOverview {
 }
 
 const ROW: u32 = 24;
+/// The "expected by now" tick: near black, apart from every status colour.
+const EXPECTED_INK: RGBColor = RGBColor(0x21, 0x21, 0x21);
 const HEADER: u32 = 74;
-
-/// Order of statuses on the overview: what needs attention first.
-fn rank(status: Status) -> usize {
-    [
-        Status::Missed,
-        Status::Regressing,
-        Status::OffTrack,
-        Status::AtRisk,
-        Status::OnTrack,
-        Status::Achieved,
-        Status::NotAssessable,
-        Status::NoData,
-    ]
-    .iter()
-    .position(|s| *s == status)
-    .unwrap_or(usize::MAX)
-}
 
 impl PlanOverview {
     pub fn new(title: String, lang: Lang, mut rows: Vec<OverviewRow>) -> PlanOverview {
-        rows.sort_by(|a, b| rank(a.status).cmp(&rank(b.status)).then_with(|| a.name.cmp(&b.name)));
+        rows.sort_by(|a, b| attention_rank(a.status).cmp(&attention_rank(b.status)).then_with(|| a.name.cmp(&b.name)));
         PlanOverview { title, lang, rows }
     }
 
@@ -86,9 +73,23 @@ impl PlanOverview {
             root.draw(&Text::new(label, (x + 16, 39), legend_font.clone()))?;
             x += 30 + w as i32;
         }
+        // The tick every bar carries, explained once.
+        if self.rows.iter().any(|r| r.expected.is_some()) {
+            let label = match self.lang {
+                Lang::Zh => "按计划此时应达到",
+                Lang::En => "expected by now",
+            };
+            let (w, _) = root.estimate_text_size(label, &legend_font.clone().into())?;
+            if x + 18 + w as i32 <= width - 10 {
+                root.draw(&Rectangle::new([(x + 4, 37), (x + 7, 55)], EXPECTED_INK.filled()))?;
+                root.draw(&Text::new(label, (x + 14, 39), legend_font.clone()))?;
+            }
+        }
 
-        // Rows: the name on the left (cut with an ellipsis to fit), the bar on the right.
+        // Rows: the name on the left (cut with an ellipsis to fit, with room to spare for a
+        // renderer whose font runs wider than the measure), the bar on the right.
         let label_w = (width as f64 * 0.42) as i32;
+        let name_room = label_w - 12;
         let (bar_x0, bar_x1) = (label_w + 16, width - 56);
         let name_font = (FONT, 13).into_font();
         let small = (FONT, 11).into_font();
@@ -96,7 +97,7 @@ impl PlanOverview {
         for (i, row) in self.rows.iter().take(rows_fit).enumerate() {
             let y = HEADER as i32 + i as i32 * ROW as i32;
             let color = status_color(row.status);
-            root.draw(&Text::new(fit(root, &row.name, &name_font, label_w)?, (10, y + 4), name_font.clone()))?;
+            root.draw(&Text::new(fit(root, &row.name, &name_font, name_room)?, (10, y + 4), name_font.clone()))?;
             root.draw(&Rectangle::new(
                 [(bar_x0, y + 5), (bar_x1, y + ROW as i32 - 5)],
                 RGBColor(242, 242, 242).filled(),
@@ -121,6 +122,10 @@ impl PlanOverview {
                     let label = status_label(row.status, self.lang);
                     root.draw(&Text::new(label, (bar_x0 + 6, y + 5), small.clone().color(&color)))?;
                 }
+            }
+            if let Some(expected) = row.expected {
+                let x = bar_x0 + ((bar_x1 - bar_x0) as f64 * expected.clamp(0.0, 1.0)) as i32;
+                root.draw(&Rectangle::new([(x - 1, y + 2), (x + 1, y + ROW as i32 - 2)], EXPECTED_INK.filled()))?;
             }
         }
         if rows_fit < self.rows.len() {

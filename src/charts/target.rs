@@ -32,8 +32,10 @@ pub struct TargetChart {
     pub series: Vec<Point>,
     pub baseline: Option<Point>,
     pub goal: ChartGoal,
-    /// The value aimed at (a band's nearer bound), for the expected path.
+    /// The value aimed at (a band's near edge), for the expected path.
     pub aim: Option<f64>,
+    /// Where the target should be at the "as of" date on the expected path.
+    pub expected: Option<Point>,
     pub deadline: NaiveDate,
     /// From the latest actual to the trend's value at the deadline.
     pub projection: Option<(Point, Point)>,
@@ -62,15 +64,12 @@ impl TargetChart {
             _ => None,
         };
         let aim = match goal {
-            ChartGoal::Line(v) => Some(v),
             ChartGoal::Milestone => Some(100.0),
             ChartGoal::Unknown => None,
-            ChartGoal::Band(lo, hi) => match progress.latest.or(progress.baseline) {
-                Some(p) if (p.value - lo).abs() <= (p.value - hi).abs() => Some(lo),
-                Some(_) => Some(hi),
-                None => Some((lo + hi) / 2.0),
-            },
+            ChartGoal::Line(_) | ChartGoal::Band(..) => progress.target_value,
         };
+        // The mark of "by now" sits on the path: at the view's date, or at the deadline once past.
+        let expected = progress.expected.map(|value| Point { date: progress.as_of.min(deadline), value });
         TargetChart {
             title,
             unit,
@@ -79,6 +78,7 @@ impl TargetChart {
             baseline: progress.baseline,
             goal,
             aim,
+            expected,
             deadline,
             projection,
             as_of: progress.as_of,
@@ -219,6 +219,13 @@ impl TargetChart {
                 .label(self.text("应有进度", "expected path"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(2)));
             chart.draw_series([Cross::new((t(&base), base.value), 5, grey.stroke_width(2))])?;
+            if let Some(by_now) = self.expected.filter(|e| e.date > base.date) {
+                let ink = RGBColor(0x21, 0x21, 0x21);
+                chart
+                    .draw_series([Circle::new((t(&by_now), by_now.value), 6, ink.stroke_width(2))])?
+                    .label(self.text("按计划此时应达到", "expected by now"))
+                    .legend(move |(x, y)| Circle::new((x + 8, y), 5, ink.stroke_width(2)));
+            }
         }
 
         // Actuals, coloured by status.
@@ -283,8 +290,15 @@ impl TargetChart {
 
         // The verdict, in its colour.
         let verdict = match self.pace {
-            Some(p) if !matches!(self.status, Status::Achieved | Status::NoData | Status::NotAssessable) => {
-                format!("{}  pace {:.2}", status_label(self.status, self.lang), p)
+            // A closed target is judged by its deadline, not by its pace.
+            Some(p)
+                if !matches!(
+                    self.status,
+                    Status::Achieved | Status::Missed | Status::NoData | Status::NotAssessable
+                ) =>
+            {
+                let word = self.text("进度时间比", "pace");
+                format!("{}  {word} {:.2}", status_label(self.status, self.lang), p)
             }
             _ => verdict_label(self.status, self.late, self.lang).to_owned(),
         };

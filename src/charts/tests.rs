@@ -20,6 +20,8 @@ fn progress(status: Status, baseline: Option<Point>, latest: Option<Point>) -> P
         elapsed: Some(0.4),
         pace: Some(0.9375),
         cagr_ratio: None,
+        expected: Some(64.0),
+        band: None,
         projection: None,
         reason: None,
     }
@@ -64,6 +66,7 @@ fn the_svg_carries_the_title_the_target_and_the_verdict() {
     assert!(svg.contains("实际光纤入户率 ≥ 70%（2020）"), "title");
     assert!(svg.contains("存在风险"), "the status in Chinese");
     assert!(svg.contains("应有进度") && svg.contains("实际值") && svg.contains("目标"), "legend");
+    assert!(svg.contains("按计划此时应达到"), "the expected-by-now mark is in the legend");
     assert!(texts(&svg).iter().any(|t| t == "70"), "the y axis reaches 70: {:?}", texts(&svg));
     assert!(svg.contains(FONT), "the bundled font is named");
 }
@@ -109,16 +112,24 @@ fn english_and_milestones_and_bands_and_empty_charts_draw() {
 #[test]
 fn the_overview_sorts_by_status_and_cuts_long_names() {
     let rows = vec![
-        OverviewRow { name: "乙 achieved".to_owned(), status: Status::Achieved, progress: Some(1.4) },
-        OverviewRow { name: "甲 missed".to_owned(), status: Status::Missed, progress: Some(0.76) },
-        OverviewRow { name: "很长的名字".repeat(20), status: Status::NoData, progress: None },
+        OverviewRow {
+            name: "乙 achieved".to_owned(),
+            status: Status::Achieved,
+            progress: Some(1.4),
+            expected: Some(0.8),
+        },
+        OverviewRow {
+            name: "甲 missed".to_owned(), status: Status::Missed, progress: Some(0.76), expected: Some(1.0)
+        },
+        OverviewRow { name: "很长的名字".repeat(20), status: Status::NoData, progress: None, expected: None },
     ];
     let overview = PlanOverview::new("上海市推进智慧城市建设“十三五”规划".to_owned(), Lang::Zh, rows);
     assert_eq!(overview.rows[0].status, Status::Missed, "what needs attention first");
     let svg = overview.svg(800, overview.natural_height()).unwrap();
     assert!(svg.contains("▶ 140%"), "overflow is marked");
     assert!(svg.contains('…'), "a long name is cut with an ellipsis");
-    assert!(svg.contains("未按期实现 1"), "legend with counts");
+    assert!(svg.contains("到期未实现 1"), "legend with counts");
+    assert!(svg.contains("按计划此时应达到"), "the expected tick is explained");
     let (w, h, inked) = decode(&overview.png(800, overview.natural_height()).unwrap());
     assert_eq!((w, h), (800, overview.natural_height()));
     assert!(inked > 0.01);

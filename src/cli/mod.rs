@@ -53,9 +53,8 @@ enum Command {
         /// zh (default) or en
         #[arg(long, default_value = "zh")]
         lang: String,
-        /// Judge as of this date (YYYY-MM-DD); default today.
-        #[arg(long)]
-        as_of: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        view: ViewArgs,
     },
     /// Write the PDF status report.
     Report {
@@ -65,14 +64,11 @@ enum Command {
         /// Only this plan (slug).
         #[arg(long)]
         plan: Option<String>,
-        /// Judge as of this date (YYYY-MM-DD); default today.
-        #[arg(long)]
-        as_of: Option<chrono::NaiveDate>,
         /// zh (default) or en
         #[arg(long, default_value = "zh")]
         lang: String,
-        #[arg(long, value_enum, default_value_t = MethodArg::Linear)]
-        method: MethodArg,
+        #[command(flatten)]
+        view: ViewArgs,
     },
     /// Manage API tokens.
     #[command(subcommand)]
@@ -82,11 +78,8 @@ enum Command {
         /// Only this plan's targets (slug).
         #[arg(long)]
         plan: Option<String>,
-        /// Judge as of this date (YYYY-MM-DD); default today.
-        #[arg(long)]
-        as_of: Option<chrono::NaiveDate>,
-        #[arg(long, value_enum, default_value_t = MethodArg::Linear)]
-        method: MethodArg,
+        #[command(flatten)]
+        view: ViewArgs,
         #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
         format: StatusFormat,
     },
@@ -153,6 +146,36 @@ enum MethodArg {
     Cagr,
 }
 
+/// The view a status, report or chart set is judged for.
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// The date of the view (YYYY-MM-DD): figures for periods ended by then count. Default today.
+    #[arg(long)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Only figures recorded by this date ("as known then"). Default: every figure known now.
+    #[arg(long)]
+    known_at: Option<chrono::NaiveDate>,
+    /// Judge every target on this district's figures.
+    #[arg(long)]
+    region: Option<String>,
+    #[arg(long, value_enum, default_value_t = MethodArg::Linear)]
+    method: MethodArg,
+}
+
+impl ViewArgs {
+    fn judgement(self) -> crate::judged::Judgement {
+        crate::judged::Judgement {
+            as_of: self.as_of.unwrap_or_else(crate::judged::today),
+            method: match self.method {
+                MethodArg::Linear => crate::progress::Method::Linear,
+                MethodArg::Cagr => crate::progress::Method::Cagr,
+            },
+            known_at: self.known_at,
+            region: self.region.map(Into::into),
+        }
+    }
+}
+
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     init_tracing();
@@ -168,6 +191,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
+    crate::clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg).context("the timezone setting")?;
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => {
@@ -182,38 +206,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ingest::run(&settings, &files, dry_run, encoding, &who)
         }
         Command::Token(command) => token(&settings, command),
-        Command::Report { out, plan, as_of, lang, method } => {
+        Command::Report { out, plan, lang, view } => {
             let options = crate::report::ReportOptions {
                 plan,
-                judgement: crate::judged::Judgement {
-                    as_of: as_of.unwrap_or_else(crate::judged::today),
-                    method: match method {
-                        MethodArg::Linear => crate::progress::Method::Linear,
-                        MethodArg::Cagr => crate::progress::Method::Cagr,
-                    },
-                },
+                judgement: view.judgement(),
                 lang: lang.parse().map_err(anyhow::Error::msg)?,
             };
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
-            let scope = crate::judged::scope(&mut conn, options.plan.as_deref(), options.judgement)?
+            let scope = crate::judged::scope(&mut conn, options.plan.as_deref(), &options.judgement)?
                 .ok_or_else(|| anyhow::anyhow!("no plan `{}`", options.plan.clone().unwrap_or_default()))?;
             let pdf = crate::report::generate(scope, &options, crate::now())?;
             std::fs::write(&out, &pdf)?;
             println!("{} ({} KB) written in {:.2} s", out.display(), pdf.len() / 1024, started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Charts { out, lang, as_of } => {
+        Command::Charts { out, lang, view } => {
             let lang: crate::present::Lang = lang.parse().map_err(anyhow::Error::msg)?;
-            let judgement = crate::judged::Judgement {
-                as_of: as_of.unwrap_or_else(crate::judged::today),
-                method: crate::progress::Method::Linear,
-            };
+            let judgement = view.judgement();
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
-            let scope = crate::judged::scope(&mut conn, None, judgement)?
+            let scope = crate::judged::scope(&mut conn, None, &judgement)?
                 .ok_or_else(|| anyhow::anyhow!("the catalog has no plans"))?;
             let (charts, failed) = crate::charts::render_all(&scope.plans, &scope.assessed, scope.full, lang);
             for chart in &charts {
@@ -233,14 +248,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Status { plan, as_of, method, format } => {
-            let judgement = crate::judged::Judgement {
-                as_of: as_of.unwrap_or_else(crate::judged::today),
-                method: match method {
-                    MethodArg::Linear => crate::progress::Method::Linear,
-                    MethodArg::Cagr => crate::progress::Method::Cagr,
-                },
-            };
+        Command::Status { plan, view, format } => {
+            let judgement = view.judgement();
             let (pool, _, _) = prepare_database(&settings)?;
             let mut conn = pool.get()?;
             if let Some(plan) = &plan
@@ -248,9 +257,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 anyhow::bail!("no plan `{plan}` (see `plantrack catalog stats` for the plans)");
             }
-            let assessed = crate::judged::assess_list(&mut conn, plan.as_deref(), None, judgement)?;
+            let assessed = crate::judged::assess_list(&mut conn, plan.as_deref(), None, &judgement)?;
             let out = match format {
-                StatusFormat::Table => status::table(&assessed, judgement),
+                StatusFormat::Table => status::table(&assessed, &judgement),
                 StatusFormat::Json => status::json(&assessed)?,
                 StatusFormat::Csv => status::csv(&assessed)?,
             };
@@ -332,7 +341,7 @@ fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
 /// Validates the seed CSVs against the catalog; prints every problem, and warns about facts that
 /// two documents report differently (both are kept: the later file's value is current).
 fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
-    let today = chrono::Local::now().date_naive();
+    let today = crate::clock::today();
     match crate::ingest::check_seed_files(&settings.seed_actuals_dir, catalog, today) {
         Err(files) => {
             for (file, errors) in files {

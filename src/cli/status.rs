@@ -20,7 +20,7 @@ fn latest(a: &Assessed) -> String {
     a.summary.latest.map(|p| format!("{}{} ({})", format_number(p.value), a.indicator.unit, p.date)).unwrap_or_default()
 }
 
-pub fn table(assessed: &[Assessed], judgement: Judgement) -> String {
+pub fn table(assessed: &[Assessed], judgement: &Judgement) -> String {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).set_header(vec![
         "目标 target",

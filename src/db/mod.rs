@@ -176,12 +176,29 @@ pub fn health_pool(url: &str) -> Result<DbPool, DbError> {
 }
 
 /// Applies pending migrations. On PostgreSQL an advisory lock makes replicas that start together
-/// take turns: the first migrates, the others then find nothing to do.
+/// take turns: the first migrates, the others then find nothing to do. SQLite has no such lock:
+/// a replica that lost the race to another finds the migration applied when it looks again.
 pub fn run_migrations(conn: &mut DbConn) -> Result<(), DbError> {
     let migrate =
         |result: diesel::migration::Result<Vec<_>>| result.map(|_| ()).map_err(|e| DbError::Migrate(e.to_string()));
     match conn {
-        DbConn::Sqlite(c) => migrate(c.run_pending_migrations(SQLITE_MIGRATIONS)),
+        DbConn::Sqlite(c) => {
+            let mut attempt = 0;
+            loop {
+                let outcome = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(|e| e.to_string());
+                match outcome {
+                    Ok(()) => return Ok(()),
+                    Err(e) if attempt >= 20 => return Err(DbError::Migrate(e)),
+                    Err(e) => {
+                        if !c.has_pending_migration(SQLITE_MIGRATIONS).map_err(|_| DbError::Migrate(e))? {
+                            return Ok(());
+                        }
+                    }
+                }
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
         DbConn::Pg(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(c)?;
             let result = migrate(c.run_pending_migrations(POSTGRES_MIGRATIONS));

@@ -117,6 +117,9 @@ pub struct IndicatorRow {
     pub notes: Option<String>,
     pub retired_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    pub notes_en: Option<String>,
+    /// `sum` or `mean`: how the city's figure follows from the districts' (none: it does not).
+    pub aggregate: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
@@ -130,6 +133,8 @@ pub struct IndicatorForm {
     pub can_be_negative: bool,
     pub notes: Option<String>,
     pub retired_at: Option<NaiveDateTime>,
+    pub notes_en: Option<String>,
+    pub aggregate: Option<String>,
 }
 
 impl From<&domain::Indicator> for IndicatorForm {
@@ -143,6 +148,8 @@ impl From<&domain::Indicator> for IndicatorForm {
             can_be_negative: i.can_be_negative,
             notes: i.notes.clone(),
             retired_at: None,
+            notes_en: i.notes_en.clone(),
+            aggregate: i.aggregate.map(|a| a.as_str().to_owned()),
         }
     }
 }
@@ -158,6 +165,8 @@ impl From<&IndicatorRow> for IndicatorForm {
             can_be_negative: r.can_be_negative,
             notes: r.notes.clone(),
             retired_at: r.retired_at,
+            notes_en: r.notes_en.clone(),
+            aggregate: r.aggregate.clone(),
         }
     }
 }
@@ -193,6 +202,10 @@ pub struct TargetRow {
     pub notes: Option<String>,
     pub retired_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// A total built up during the plan: counted from 0 at its start.
+    pub cumulative: bool,
+    pub base_year: Option<i32>,
+    pub notes_en: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
@@ -224,6 +237,9 @@ pub struct TargetForm {
     pub source_quote: String,
     pub notes: Option<String>,
     pub retired_at: Option<NaiveDateTime>,
+    pub cumulative: bool,
+    pub base_year: Option<i32>,
+    pub notes_en: Option<String>,
 }
 
 impl TargetForm {
@@ -255,6 +271,9 @@ impl TargetForm {
             source_quote: t.source.quote.clone(),
             notes: t.notes.clone(),
             retired_at: None,
+            cumulative: t.cumulative,
+            base_year: t.base_year,
+            notes_en: t.notes_en.clone(),
         }
     }
 }
@@ -288,6 +307,9 @@ impl From<&TargetRow> for TargetForm {
             source_quote: r.source_quote.clone(),
             notes: r.notes.clone(),
             retired_at: r.retired_at,
+            cumulative: r.cumulative,
+            base_year: r.base_year,
+            notes_en: r.notes_en.clone(),
         }
     }
 }

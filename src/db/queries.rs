@@ -4,10 +4,19 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::models::{IndicatorRow, PlanRow, TargetRow};
-use super::schema::{indicators, plans, targets};
+use super::schema::{indicators, plans, regions, targets};
 
 /// A target with the plan that sets it and the indicator it measures.
 pub type TargetWithContext = (TargetRow, PlanRow, IndicatorRow);
+
+/// The city and its districts as the catalog last listed them (empty names before any sync).
+pub fn regions(conn: &mut DbConn) -> QueryResult<crate::catalog::Regions> {
+    let rows: Vec<(String, bool)> =
+        regions::table.select((regions::name, regions::is_city)).order(regions::position).load(conn)?;
+    let default = rows.iter().find(|(_, city)| *city).map(|(n, _)| n.clone()).unwrap_or_default();
+    let districts = rows.into_iter().filter(|(_, city)| !city).map(|(n, _)| n).collect();
+    Ok(crate::catalog::Regions { default, districts })
+}
 
 pub fn list_plans(conn: &mut DbConn) -> QueryResult<Vec<PlanRow>> {
     plans::table

@@ -29,6 +29,8 @@ diesel::table! {
         notes -> Nullable<Text>,
         retired_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        notes_en -> Nullable<Text>,
+        aggregate -> Nullable<Text>,
     }
 }
 
@@ -62,6 +64,9 @@ diesel::table! {
         notes -> Nullable<Text>,
         retired_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        cumulative -> Bool,
+        base_year -> Nullable<Integer>,
+        notes_en -> Nullable<Text>,
     }
 }
 
@@ -173,6 +178,14 @@ diesel::table! {
 diesel::joinable!(targets -> plans (plan_id));
 
 diesel::joinable!(targets -> indicators (indicator_id));
+diesel::table! {
+    regions (name) {
+        name -> Text,
+        position -> Integer,
+        is_city -> Bool,
+    }
+}
+
 diesel::joinable!(actuals -> indicators (indicator_id));
 diesel::joinable!(actuals -> uploads (upload_id));
 diesel::joinable!(web_sessions -> api_tokens (token_id));
@@ -188,5 +201,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     inbox_claims,
     reports,
     web_sessions,
-    data_changes
+    data_changes,
+    regions
 );

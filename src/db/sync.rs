@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::models::{IndicatorForm, IndicatorRow, PlanForm, PlanRow, TargetForm, TargetRow};
-use super::schema::{indicators, plans, targets};
+use super::schema::{indicators, plans, regions, targets};
 use super::{DbConn, write_tx};
 use crate::catalog::Catalog;
 
@@ -33,11 +33,12 @@ pub struct SyncReport {
     pub plans: SyncCounts,
     pub indicators: SyncCounts,
     pub targets: SyncCounts,
+    pub regions: SyncCounts,
 }
 
 impl SyncReport {
     pub fn changed(&self) -> bool {
-        self.plans.changed() || self.indicators.changed() || self.targets.changed()
+        self.plans.changed() || self.indicators.changed() || self.targets.changed() || self.regions.changed()
     }
 }
 
@@ -89,6 +90,7 @@ pub fn sync_catalog(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime) ->
         sync_plans(conn, catalog, now, &mut report.plans)?;
         sync_indicators(conn, catalog, now, &mut report.indicators)?;
         sync_targets(conn, catalog, now, &mut report.targets)?;
+        sync_regions(conn, catalog, &mut report.regions)?;
         if report.changed() {
             super::changes::record(conn, &super::changes::Changed::Everything, now)?;
             let details = serde_json::to_string(&report).ok();
@@ -96,6 +98,29 @@ pub fn sync_catalog(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime) ->
         }
         Ok(report)
     })
+}
+
+/// The regions are replaced as a list when any of them (or their order) changed.
+fn sync_regions(conn: &mut DbConn, catalog: &Catalog, counts: &mut SyncCounts) -> QueryResult<()> {
+    let wanted: Vec<(String, i32, bool)> = std::iter::once((catalog.regions.default.clone(), 0, true))
+        .chain(catalog.regions.districts.iter().zip(1..).map(|(d, i)| (d.clone(), i, false)))
+        .collect();
+    let stored: Vec<(String, i32, bool)> = regions::table
+        .select((regions::name, regions::position, regions::is_city))
+        .order(regions::position)
+        .load(conn)?;
+    if stored == wanted {
+        counts.unchanged = wanted.len();
+        return Ok(());
+    }
+    diesel::delete(regions::table).execute(conn)?;
+    for (name, position, is_city) in &wanted {
+        diesel::insert_into(regions::table)
+            .values((regions::name.eq(name), regions::position.eq(position), regions::is_city.eq(is_city)))
+            .execute(conn)?;
+    }
+    counts.updated = wanted.len();
+    Ok(())
 }
 
 fn sync_plans(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime, counts: &mut SyncCounts) -> QueryResult<()> {

@@ -14,4 +14,34 @@ pub struct Indicator {
     /// Notes in Chinese, and in English.
     pub notes: Option<String>,
     pub notes_en: Option<String>,
+    /// How the city's figure follows from the districts' when no city figure is reported.
+    pub aggregate: Option<Aggregate>,
+}
+
+/// How district figures make a city figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregate {
+    Sum,
+    Mean,
+}
+
+impl Aggregate {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Aggregate::Sum => "sum",
+            Aggregate::Mean => "mean",
+        }
+    }
+}
+
+impl std::str::FromStr for Aggregate {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sum" => Ok(Aggregate::Sum),
+            "mean" => Ok(Aggregate::Mean),
+            other => Err(format!("unknown aggregate `{other}`: use sum or mean")),
+        }
+    }
 }

@@ -10,7 +10,7 @@ mod units;
 
 pub use budget::{Budget, CancelOnDrop, Stopped};
 pub use department::{Department, DepartmentKind};
-pub use indicator::Indicator;
+pub use indicator::{Aggregate, Indicator};
 pub use period::{Period, PeriodError};
 pub use plan::Plan;
 pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind};

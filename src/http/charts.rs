@@ -9,7 +9,7 @@ use crate::charts::{self, HEIGHT_RANGE, WIDTH_RANGE};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::judged;
 use crate::server::AppState;
-use crate::server::params::{judgement, lang};
+use crate::server::params::{Asked, judgement, lang};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -23,12 +23,29 @@ pub struct ChartQuery {
     /// `zh` (default) or `en`.
     #[param(value_type = Option<crate::present::Lang>)]
     pub lang: Option<String>,
-    /// Judge as of this date (YYYY-MM-DD). Default: today.
+    /// The date of the view (YYYY-MM-DD). Default: today.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
+    /// Only figures recorded by this date (YYYY-MM-DD): the view as it was known then. Default:
+    /// every figure known now.
+    #[param(value_type = Option<String>, format = Date)]
+    pub known_at: Option<String>,
+    /// Judge every target on this district's figures (a region of `targets/regions.toml`).
+    pub region: Option<String>,
     /// `linear` (default) or `cagr`.
     #[param(value_type = Option<crate::progress::Method>)]
     pub method: Option<String>,
+}
+
+impl ChartQuery {
+    fn asked(&self) -> Asked<'_> {
+        Asked {
+            as_of: self.as_of.as_deref(),
+            known_at: self.known_at.as_deref(),
+            method: self.method.as_deref(),
+            region: self.region.as_deref(),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -93,8 +110,8 @@ pub async fn target_chart(
     let (slug, format) = split_file(&file)?;
     let (width, height) = size(&query, 480)?;
     let lang = lang(query.lang.as_deref())?;
-    let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
-    let one = state.one(slug, judgement).await?;
+    let judgement = judgement(query.asked(), &state.regions)?;
+    let one = state.one(slug, &judgement).await?;
     // Drawn after the connection went back to the pool: a big PNG must not hold one.
     let bytes = web::block(move || {
         let chart = charts::target_chart(&one, lang);
@@ -128,14 +145,14 @@ pub async fn plan_chart(
 ) -> Result<HttpResponse, AppError> {
     let (slug, format) = split_file(&file)?;
     let lang = lang(query.lang.as_deref())?;
-    let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
+    let judgement = judgement(query.asked(), &state.regions)?;
     // Sizes are checked before any work; the default height is the overview's own.
     size(&query, 480)?;
     let requested_height = query.height;
     let width = query.width.unwrap_or(800);
     let plan =
         state.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", &slug))?;
-    let view = state.view(judgement).await?;
+    let view = state.view(&judgement).await?;
     // Drawn after the connection went back to the pool.
     let bytes = web::block(move || {
         let assessed: Vec<judged::Assessed> = view.of_plan(&plan.slug).cloned().collect();

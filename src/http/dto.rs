@@ -63,6 +63,10 @@ pub struct IndicatorDto {
     pub unit: String,
     pub higher_is_better: bool,
     pub notes: Option<String>,
+    pub notes_en: Option<String>,
+    /// How the city's figure follows from the districts' when the city reports none: `sum` or
+    /// `mean` (absent: it does not).
+    pub aggregate: Option<String>,
 }
 
 impl From<&IndicatorRow> for IndicatorDto {
@@ -74,6 +78,8 @@ impl From<&IndicatorRow> for IndicatorDto {
             unit: row.unit.clone(),
             higher_is_better: row.higher_is_better,
             notes: row.notes.clone(),
+            notes_en: row.notes_en.clone(),
+            aggregate: row.aggregate.clone(),
         }
     }
 }
@@ -148,6 +154,11 @@ pub struct TargetDto {
     pub region: String,
     pub citation: CitationDto,
     pub notes: Option<String>,
+    pub notes_en: Option<String>,
+    /// A total built up during the plan: counted from 0 at the plan's start.
+    pub cumulative: bool,
+    /// The plan's base year, when it is not the year before the horizon.
+    pub base_year: Option<i32>,
     /// The verdict as of the requested date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<ProgressSummary>,
@@ -198,6 +209,9 @@ impl TargetDto {
                 quote: target.source_quote.clone(),
             },
             notes: target.notes.clone(),
+            notes_en: target.notes_en.clone(),
+            cumulative: target.cumulative,
+            base_year: target.base_year,
             progress: None,
         }
     }
@@ -215,6 +229,20 @@ pub struct TargetDetailDto {
     pub assessment: Progress,
     /// The actuals the verdict rests on (as of the date, latest revision of each period).
     pub series: Vec<Point>,
+    /// The latest figure of each district on the indicator (as of the date), in catalog order.
+    pub districts: Vec<DistrictFigure>,
+    /// Only figures recorded by this date counted (absent: every figure known now).
+    pub known_at: Option<NaiveDate>,
+    /// The district the target was judged on instead of its own region (absent: its own).
+    pub judged_in: Option<String>,
+}
+
+/// One district's latest figure.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistrictFigure {
+    pub region: String,
+    pub date: NaiveDate,
+    pub value: f64,
 }
 
 /// How many targets have each status.

@@ -5,31 +5,45 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{
-    Health, IndicatorDetailDto, IndicatorDto, PlanDetailDto, PlanDto, TargetDetailDto, TargetDto, status_counts,
+    DistrictFigure, Health, IndicatorDetailDto, IndicatorDto, PlanDetailDto, PlanDto, TargetDetailDto, TargetDto,
+    status_counts,
 };
 use crate::db::{self, DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::ingest::clip;
 use crate::judged::{self, Judgement};
 use crate::progress::{Method, Point, Status};
-use crate::server::params::judgement;
+use crate::server::params::{Asked, judgement};
 use crate::server::{AppState, with_conn};
 
 /// `?as_of=&method=`: the date and method of a judgement.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct JudgementQuery {
-    /// Judge as of this date (YYYY-MM-DD); only actuals known then count. Default: today.
+    /// The date of the view (YYYY-MM-DD): figures for periods ended by then count, at their
+    /// latest revision. Default: today.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
+    /// Only figures recorded by this date (YYYY-MM-DD): the view as it was known then. Default:
+    /// every figure known now.
+    #[param(value_type = Option<String>, format = Date)]
+    pub known_at: Option<String>,
+    /// Judge every target on this district's figures (a region of `targets/regions.toml`).
+    pub region: Option<String>,
     /// `linear` (default) or `cagr`.
     #[param(value_type = Option<Method>)]
     pub method: Option<String>,
 }
 
 impl JudgementQuery {
-    fn judgement(&self) -> Result<Judgement, AppError> {
-        judgement(self.as_of.as_deref(), self.method.as_deref())
+    fn judgement(&self, state: &AppState) -> Result<Judgement, AppError> {
+        let asked = Asked {
+            as_of: self.as_of.as_deref(),
+            known_at: self.known_at.as_deref(),
+            method: self.method.as_deref(),
+            region: self.region.as_deref(),
+        };
+        judgement(asked, &state.regions)
     }
 }
 
@@ -77,7 +91,7 @@ const HEALTH_ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs
     path = "/api/v1/plans",
     responses((status = 200, body = [PlanDto])))]
 pub async fn list_plans(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let view = state.view(judgement(None, None)?).await?;
+    let view = state.view(&judgement(Asked::default(), &state.regions)?).await?;
     let plans: Vec<PlanDto> = state
         .judged
         .plans()
@@ -111,10 +125,10 @@ pub async fn get_plan(
     query: web::Query<JudgementQuery>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let judgement = query.judgement()?;
+    let judgement = query.judgement(&state)?;
     let plan =
         state.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", &slug))?;
-    let view = state.view(judgement).await?;
+    let view = state.view(&judgement).await?;
     let assessed: Vec<&judged::Assessed> = view.of_plan(&slug).collect();
     let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     Ok(HttpResponse::Ok().json(PlanDetailDto {
@@ -168,9 +182,15 @@ pub struct TargetFilter {
     /// Only targets with this status.
     #[param(value_type = Option<Status>)]
     pub status: Option<String>,
-    /// Judge as of this date (YYYY-MM-DD). Default: today.
+    /// The date of the view (YYYY-MM-DD). Default: today.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
+    /// Only figures recorded by this date (YYYY-MM-DD): the view as it was known then. Default:
+    /// every figure known now.
+    #[param(value_type = Option<String>, format = Date)]
+    pub known_at: Option<String>,
+    /// Judge every target on this district's figures (a region of `targets/regions.toml`).
+    pub region: Option<String>,
     /// `linear` (default) or `cagr`.
     #[param(value_type = Option<Method>)]
     pub method: Option<String>,
@@ -194,9 +214,16 @@ pub async fn list_targets(
     state: web::Data<AppState>,
     filter: web::Query<TargetFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let TargetFilter { plan, indicator, status: wanted, as_of, method, limit, offset } = filter.into_inner();
+    let TargetFilter { plan, indicator, status: wanted, as_of, known_at, region, method, limit, offset } =
+        filter.into_inner();
     let (plan, indicator) = (given(plan), given(indicator));
-    let judgement = judgement(as_of.as_deref(), method.as_deref())?;
+    let asked = Asked {
+        as_of: as_of.as_deref(),
+        known_at: known_at.as_deref(),
+        method: method.as_deref(),
+        region: region.as_deref(),
+    };
+    let judgement = judgement(asked, &state.regions)?;
     let wanted: Option<Status> = match wanted.as_deref() {
         None => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", clip(&reason)))?),
@@ -218,7 +245,7 @@ pub async fn list_targets(
             return Err(AppError::bad_parameter("indicator", format!("no indicator `{}`", clip(name))));
         }
     }
-    let view = state.view(judgement).await?;
+    let view = state.view(&judgement).await?;
     let matching: Vec<&judged::Assessed> = view
         .assessed
         .iter()
@@ -249,12 +276,19 @@ pub async fn get_target(
     slug: web::Path<String>,
     query: web::Query<JudgementQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let judgement = query.judgement()?;
-    let one = state.one(slug.into_inner(), judgement).await?;
+    let judgement = query.judgement(&state)?;
+    let one = state.one(slug.into_inner(), &judgement).await?;
     let judged::Context { target: t, plan: p, indicator: i } = &one.target;
     Ok(HttpResponse::Ok().json(TargetDetailDto {
         target: TargetDto { progress: Some(judged::ProgressSummary::from(&one.progress)), ..TargetDto::new(t, p, i) },
         series: one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
+        districts: one
+            .districts
+            .iter()
+            .map(|(region, o)| DistrictFigure { region: region.clone(), date: o.date, value: o.value })
+            .collect(),
+        known_at: judgement.known_at,
+        judged_in: judgement.region.as_deref().map(str::to_owned),
         assessment: one.progress,
     }))
 }

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorEnvelope};
 use crate::report::{self, ReportOptions};
-use crate::server::params::{judgement, lang};
+use crate::server::params::{Asked, judgement, lang};
 use crate::server::{AppState, with_conn, with_conn_heavy};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -15,15 +15,32 @@ use crate::server::{AppState, with_conn, with_conn_heavy};
 pub struct ReportQuery {
     /// Only this plan (slug); default every plan.
     pub plan: Option<String>,
-    /// Judge as of this date (YYYY-MM-DD). Default: today.
+    /// The date of the view (YYYY-MM-DD). Default: today.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
+    /// Only figures recorded by this date (YYYY-MM-DD): the view as it was known then. Default:
+    /// every figure known now.
+    #[param(value_type = Option<String>, format = Date)]
+    pub known_at: Option<String>,
+    /// Judge every target on this district's figures (a region of `targets/regions.toml`).
+    pub region: Option<String>,
     /// `zh` (default) or `en`.
     #[param(value_type = Option<crate::present::Lang>)]
     pub lang: Option<String>,
     /// `linear` (default) or `cagr`.
     #[param(value_type = Option<crate::progress::Method>)]
     pub method: Option<String>,
+}
+
+impl ReportQuery {
+    fn asked(&self) -> Asked<'_> {
+        Asked {
+            as_of: self.as_of.as_deref(),
+            known_at: self.known_at.as_deref(),
+            method: self.method.as_deref(),
+            region: self.region.as_deref(),
+        }
+    }
 }
 
 /// The status report as a PDF.
@@ -44,8 +61,9 @@ pub async fn status_pdf(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let judgement = judgement(query.as_of.as_deref(), query.method.as_deref())?;
+    let judgement = judgement(query.asked(), &state.regions)?;
     let lang = lang(query.lang.as_deref())?;
+    let name = format!("plantrack-status-{}.pdf", judgement.as_of);
     let options = ReportOptions { plan: query.plan.clone().filter(|p| !p.is_empty()), judgement, lang };
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
@@ -53,13 +71,12 @@ pub async fn status_pdf(
     let pdf = with_conn_heavy(&pool, move |conn| {
         let vintage = crate::db::actuals::newest_upload_at(conn)?;
         let scope = judged
-            .scope(options.plan.as_deref(), options.judgement, vintage)?
+            .scope(options.plan.as_deref(), &options.judgement, vintage)?
             .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
         report::generate(scope, &options, crate::now()).map_err(|e| AppError::Internal(anyhow::anyhow!("report: {e}")))
     })
     .await;
     let pdf = pdf?;
-    let name = format!("plantrack-status-{}.pdf", judgement.as_of);
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("Content-Disposition", format!("inline; filename=\"{name}\"")))

@@ -1,4 +1,5 @@
-//! Scheduled reports: `daily` or `monthly` (on `report_day`), from `report_hour` on. Each
+//! Scheduled reports: `daily` or `monthly` (on `report_day`), from `report_hour` on (in the
+//! office's time zone). Each
 //! period's report is claimed in the database first, so with several replicas it is produced
 //! once, then written to `<data_dir>/reports/` and listed at `/api/v1/reports`.
 
@@ -48,12 +49,14 @@ pub fn run_once(
     dir: &std::path::Path,
     now: NaiveDateTime,
 ) -> anyhow::Result<Option<i64>> {
-    let Some(period) = schedule.due(now) else { return Ok(None) };
+    // The office's day and hour decide what is due, not UTC's.
+    let local = crate::clock::local(now);
+    let Some(period) = schedule.due(local) else { return Ok(None) };
     let mut conn = pool.get()?;
-    let as_of = now.date();
+    let as_of = local.date();
     let Some(id) = reports::claim(&mut conn, &period, as_of, "zh", "linear", now)? else { return Ok(None) };
-    let options = ReportOptions { plan: None, judgement: Judgement { as_of, method: Method::Linear }, lang: Lang::Zh };
-    let scope = crate::judged::scope(&mut conn, None, options.judgement).map_err(|e| e.to_string());
+    let options = ReportOptions { plan: None, judgement: Judgement::on(as_of, Method::Linear), lang: Lang::Zh };
+    let scope = crate::judged::scope(&mut conn, None, &options.judgement).map_err(|e| e.to_string());
     let pdf = scope.and_then(|scope| {
         let scope = scope.ok_or("no catalog")?;
         report::generate(scope, &options, now).map_err(|e| e.to_string())

@@ -51,11 +51,12 @@ pub struct Judged {
 }
 
 fn method_view(judgement: Judgement, generation: i64, snapshot: &Snapshot) -> JudgedResult<Arc<View>> {
-    Ok(Arc::new(View { judgement, generation, assessed: snapshot.judge(judgement)? }))
+    let assessed = snapshot.judge(&judgement)?;
+    Ok(Arc::new(View { judgement, generation, assessed }))
 }
 
 fn today_views(snapshot: &Snapshot, generation: i64, date: NaiveDate) -> JudgedResult<Today> {
-    let judgement = |method| Judgement { as_of: date, method };
+    let judgement = |method| Judgement::on(date, method);
     Ok(Today {
         date,
         generation,
@@ -121,12 +122,12 @@ impl Judged {
                 snapshot.replace(&ids, revisions);
                 let touched = snapshot.targets_on(&ids);
                 let rejudge = |view: &Arc<View>| -> JudgedResult<Arc<View>> {
-                    let fresh = snapshot.judge_these(&touched, view.judgement)?;
+                    let fresh = snapshot.judge_these(&touched, &view.judgement)?;
                     let mut assessed = view.assessed.clone();
                     for (&i, a) in touched.iter().zip(fresh) {
                         assessed[i] = a;
                     }
-                    Ok(Arc::new(View { judgement: view.judgement, generation: newest, assessed }))
+                    Ok(Arc::new(View { judgement: view.judgement.clone(), generation: newest, assessed }))
                 };
                 let mut today = self.today.write().unwrap_or_else(|e| e.into_inner());
                 let (linear, cagr) = (rejudge(&today.linear)?, rejudge(&today.cagr)?);
@@ -151,8 +152,8 @@ impl Judged {
 
     /// Every target's verdict for a date and method: today's from memory, another date's judged
     /// from memory on demand (and kept for the data it was judged on).
-    pub fn view(&self, judgement: Judgement) -> JudgedResult<Arc<View>> {
-        {
+    pub fn view(&self, judgement: &Judgement) -> JudgedResult<Arc<View>> {
+        if judgement.known_at.is_none() && judgement.region.is_none() {
             let today = self.today.read().unwrap_or_else(|e| e.into_inner());
             if judgement.as_of == today.date {
                 return Ok(match judgement.method {
@@ -162,13 +163,13 @@ impl Judged {
             }
         }
         let (generation, _) = self.generation();
-        let key = (judgement, generation);
+        let key = (judgement.clone(), generation);
         if let Some(view) = self.other_views.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Ok(view.clone());
         }
         let view = {
             let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
-            method_view(judgement, generation, &snapshot)?
+            method_view(judgement.clone(), generation, &snapshot)?
         };
         let mut kept = self.other_views.lock().unwrap_or_else(|e| e.into_inner());
         if kept.len() >= KEPT_VIEWS {
@@ -179,7 +180,7 @@ impl Judged {
     }
 
     /// One target in full (projection and series), judged from memory.
-    pub fn one(&self, slug: &str, judgement: Judgement) -> Option<AssessedOne> {
+    pub fn one(&self, slug: &str, judgement: &Judgement) -> Option<AssessedOne> {
         let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
         snapshot.index_of(slug).and_then(|i| snapshot.one(i, judgement))
     }
@@ -188,10 +189,29 @@ impl Judged {
     pub fn scope(
         &self,
         plan: Option<&str>,
-        judgement: Judgement,
+        judgement: &Judgement,
         vintage: Option<chrono::NaiveDateTime>,
     ) -> JudgedResult<Option<Scope>> {
         self.snapshot.read().unwrap_or_else(|e| e.into_inner()).scope(plan, judgement, vintage)
+    }
+
+    /// The city and its districts.
+    pub fn regions(&self) -> crate::catalog::Regions {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).regions.clone()
+    }
+
+    /// The latest figure of every district on an indicator, for a judgement.
+    pub fn district_figures(
+        &self,
+        indicator: &crate::db::models::IndicatorRow,
+        judgement: &Judgement,
+    ) -> Vec<(String, crate::progress::Observation)> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).district_figures(indicator, judgement)
+    }
+
+    /// The districts with any figure on these indicators.
+    pub fn districts_reporting(&self, indicator_ids: &[i64]) -> Vec<String> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).districts_reporting(indicator_ids)
     }
 
     /// The current plans, in catalog order.

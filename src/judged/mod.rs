@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 mod live;
@@ -33,11 +33,24 @@ pub enum JudgedError {
 
 pub type JudgedResult<T> = Result<T, JudgedError>;
 
-/// The date and method a judgement is made for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a judgement is made for: the date of the view, the method, and optionally the day the
+/// figures were known by and one district to judge on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Judgement {
+    /// Figures whose period ends by then count, at their latest revision.
     pub as_of: NaiveDate,
     pub method: Method,
+    /// Only revisions recorded by then ("as reported at the time"); `None`: every revision.
+    pub known_at: Option<NaiveDate>,
+    /// Judge every target on this district's figures instead of its own region's.
+    pub region: Option<Arc<str>>,
+}
+
+impl Judgement {
+    /// A judgement on every figure known now, each target in its own region.
+    pub fn on(as_of: NaiveDate, method: Method) -> Judgement {
+        Judgement { as_of, method, known_at: None, region: None }
+    }
 }
 
 /// The progress fields shown in lists (everything but the projection and the reason).
@@ -54,6 +67,10 @@ pub struct ProgressSummary {
     pub elapsed: Option<f64>,
     pub pace: Option<f64>,
     pub cagr_ratio: Option<f64>,
+    /// Where the target should be by the date on the straight path from baseline to goal.
+    pub expected: Option<f64>,
+    /// The goal's band, for an approximate goal or a range.
+    pub band: Option<progress::Band>,
 }
 
 impl From<&Progress> for ProgressSummary {
@@ -70,6 +87,8 @@ impl From<&Progress> for ProgressSummary {
             elapsed: p.elapsed,
             pace: p.pace,
             cagr_ratio: p.cagr_ratio,
+            expected: p.expected,
+            band: p.band,
         }
     }
 }
@@ -92,10 +111,18 @@ pub struct Assessed {
     pub summary: ProgressSummary,
 }
 
+/// The plan's base period: the catalog's `base_year`, else the year before the horizon starts
+/// (never the deadline's year or later).
+fn base_year(target: &TargetRow, plan: &PlanRow) -> i32 {
+    target.base_year.unwrap_or(plan.horizon_start - 1).min(target.deadline_date.year() - 1)
+}
+
 /// What the engine needs of a stored target.
-pub fn spec_of(target: &TargetRow, plan: &PlanRow) -> TargetSpec {
+pub fn spec_of(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> TargetSpec {
     let (kind, comparator) = (target.kind, target.comparator);
     let year_end = |y: i32| NaiveDate::from_ymd_opt(y, 12, 31);
+    let start =
+        plan.issued.or_else(|| NaiveDate::from_ymd_opt(plan.horizon_start, 1, 1)).unwrap_or(target.deadline_date);
     TargetSpec {
         kind,
         comparator,
@@ -109,10 +136,10 @@ pub fn spec_of(target: &TargetRow, plan: &PlanRow) -> TargetSpec {
             (Some(date), Some(value)) => Some((date, value)),
             _ => None,
         },
-        start: plan
-            .issued
-            .or_else(|| NaiveDate::from_ymd_opt(plan.horizon_start, 1, 1))
-            .unwrap_or(target.deadline_date),
+        start,
+        base: year_end(base_year(target, plan)).unwrap_or(start),
+        cumulative: target.cumulative,
+        higher_is_better: indicator.higher_is_better,
     }
 }
 
@@ -121,6 +148,8 @@ pub struct AssessedOne {
     pub target: Context,
     pub progress: Progress,
     pub series: Vec<Observation>,
+    /// The latest figure of each district on the target's indicator, in catalog order.
+    pub districts: Vec<(String, Observation)>,
 }
 
 /// Judges every (current) target of a plan and/or indicator at once, reading them afresh.
@@ -128,20 +157,20 @@ pub fn assess_list(
     conn: &mut DbConn,
     plan: Option<&str>,
     indicator: Option<&str>,
-    judgement: Judgement,
+    judgement: &Judgement,
 ) -> JudgedResult<Vec<Assessed>> {
     Snapshot::load(conn, plan, indicator)?.judge(judgement)
 }
 
 /// One target in full, read afresh.
-pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: Judgement) -> JudgedResult<Option<AssessedOne>> {
+pub fn assess_one(conn: &mut DbConn, slug: &str, judgement: &Judgement) -> JudgedResult<Option<AssessedOne>> {
     let Some(target) = queries::target_by_slug(conn, slug)? else { return Ok(None) };
     let snapshot = Snapshot::of(conn, vec![target])?;
     Ok(snapshot.one(0, judgement))
 }
 
 /// Every (current) target of a plan, or of all plans, in full.
-pub fn assess_each(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> JudgedResult<Vec<AssessedOne>> {
+pub fn assess_each(conn: &mut DbConn, plan: Option<&str>, judgement: &Judgement) -> JudgedResult<Vec<AssessedOne>> {
     let snapshot = Snapshot::load(conn, plan, None)?;
     Ok((0..snapshot.targets.len()).filter_map(|i| snapshot.one(i, judgement)).collect())
 }
@@ -158,7 +187,7 @@ pub struct Scope {
 }
 
 /// The scope of one plan (`None` when there is no such plan) or of all plans, read afresh.
-pub fn scope(conn: &mut DbConn, plan: Option<&str>, judgement: Judgement) -> JudgedResult<Option<Scope>> {
+pub fn scope(conn: &mut DbConn, plan: Option<&str>, judgement: &Judgement) -> JudgedResult<Option<Scope>> {
     let vintage = actuals::newest_upload_at(conn)?;
     Snapshot::load(conn, plan, None)?.scope(plan, judgement, vintage)
 }
@@ -172,7 +201,7 @@ pub fn count_by_status<'a>(statuses: impl Iterator<Item = &'a Status>) -> Vec<(S
     progress::ALL_STATUSES.iter().map(|s| (*s, counts.get(s).copied().unwrap_or(0))).collect()
 }
 
-/// "As of" when none is given: today, in the server's time zone.
+/// "As of" when none is given: today, in the office's time zone.
 pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    crate::clock::today()
 }

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use super::{Assessed, AssessedOne, Context, JudgedResult, Judgement, ProgressSummary, Scope, spec_of};
+use crate::catalog::Regions;
 use crate::db::models::{IndicatorRow, PlanRow};
 use crate::db::{DbConn, actuals, queries};
+use crate::domain::Aggregate;
 use crate::progress::{self, Observation, Revision, TargetSpec};
 
 /// The series of one indicator in one region.
@@ -22,6 +24,8 @@ pub struct Snapshot {
     by_slug: HashMap<String, usize>,
     /// Every revision of each (indicator, region) series, oldest period first.
     series: HashMap<SeriesKey, Vec<Revision>>,
+    /// The city and its districts.
+    pub regions: Regions,
 }
 
 impl Snapshot {
@@ -53,9 +57,10 @@ impl Snapshot {
             targets.push(Context { target: Arc::new(target), plan, indicator });
         }
         let plans = plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
-        let specs = targets.iter().map(|c| spec_of(&c.target, &c.plan)).collect();
+        let specs = targets.iter().map(|c| spec_of(&c.target, &c.plan, &c.indicator)).collect();
         let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
-        let mut snapshot = Snapshot { plans, targets, specs, by_slug, series: HashMap::new() };
+        let regions = queries::regions(conn)?;
+        let mut snapshot = Snapshot { plans, targets, specs, by_slug, series: HashMap::new(), regions };
         let indicator_ids: Vec<i64> = indicator_rows.keys().copied().collect();
         snapshot.reload(conn, &indicator_ids)?;
         Ok(snapshot)
@@ -77,27 +82,63 @@ impl Snapshot {
             self.series.entry((row.indicator_id, row.region)).or_default().push(Revision {
                 period_end: row.period_end,
                 value: row.value,
-                recorded_on: row.recorded_at.date(),
+                recorded_on: crate::clock::local_date(row.recorded_at),
             });
         }
     }
 
-    /// The figures a target stands on, as known on the judgement's date.
-    fn observations(&self, index: usize, judgement: Judgement) -> Vec<Observation> {
-        let target = &self.targets[index].target;
-        self.series
-            .get(&(target.indicator_id, target.region.clone()))
-            .map(|revisions| progress::observations_as_of(revisions, judgement.as_of))
-            .unwrap_or_default()
+    /// The figures a target stands on for this judgement: its own region's, or the district the
+    /// judgement names.
+    fn observations(&self, index: usize, judgement: &Judgement) -> Vec<Observation> {
+        let context = &self.targets[index];
+        let region = judgement.region.as_deref().unwrap_or(&context.target.region);
+        self.series_in(&context.indicator, region, judgement)
+    }
+
+    /// One region's series of an indicator for this judgement. The city's is what was reported
+    /// for the city; where it is missing and the indicator says how, a period every district
+    /// reported gives a city figure (their sum or mean) — never a partial sum.
+    pub fn series_in(&self, indicator: &IndicatorRow, region: &str, judgement: &Judgement) -> Vec<Observation> {
+        let of = |region: &str| {
+            self.series
+                .get(&(indicator.id, region.to_owned()))
+                .map(|revisions| progress::observations_as_of(revisions, judgement.as_of, judgement.known_at))
+                .unwrap_or_default()
+        };
+        let reported = of(region);
+        let aggregate = indicator.aggregate.as_deref().and_then(|a| a.parse::<Aggregate>().ok());
+        match aggregate {
+            Some(how) if region == self.regions.default && !self.regions.districts.is_empty() => {
+                let districts: Vec<Vec<Observation>> = self.regions.districts.iter().map(|d| of(d)).collect();
+                progress::with_district_totals(reported, &districts, how)
+            }
+            _ => reported,
+        }
+    }
+
+    /// The districts with any figure on these indicators, in catalog order.
+    pub fn districts_reporting(&self, indicator_ids: &[i64]) -> Vec<String> {
+        let reporting = |d: &String| indicator_ids.iter().any(|&id| self.series.contains_key(&(id, d.clone())));
+        self.regions.districts.iter().filter(|d| reporting(d)).cloned().collect()
+    }
+
+    /// The latest figure of every district for an indicator (as of the judgement), in catalog
+    /// order; districts without one are left out.
+    pub fn district_figures(&self, indicator: &IndicatorRow, judgement: &Judgement) -> Vec<(String, Observation)> {
+        self.regions
+            .districts
+            .iter()
+            .filter_map(|d| self.series_in(indicator, d, judgement).last().map(|o| (d.clone(), *o)))
+            .collect()
     }
 
     /// Every target judged at once (the polars frame), in catalog order.
-    pub fn judge(&self, judgement: Judgement) -> JudgedResult<Vec<Assessed>> {
+    pub fn judge(&self, judgement: &Judgement) -> JudgedResult<Vec<Assessed>> {
         self.judge_these(&(0..self.targets.len()).collect::<Vec<_>>(), judgement)
     }
 
     /// Some targets (by index) judged at once, in the order given.
-    pub fn judge_these(&self, indices: &[usize], judgement: Judgement) -> JudgedResult<Vec<Assessed>> {
+    pub fn judge_these(&self, indices: &[usize], judgement: &Judgement) -> JudgedResult<Vec<Assessed>> {
         let series: Vec<Vec<Observation>> = indices.iter().map(|&i| self.observations(i, judgement)).collect();
         let slices: Vec<&[Observation]> = series.iter().map(Vec::as_slice).collect();
         let specs: Vec<TargetSpec> = indices.iter().map(|&i| self.specs[i].clone()).collect();
@@ -127,18 +168,19 @@ impl Snapshot {
     }
 
     /// One target in full: its verdict with projection, and the figures it stands on.
-    pub fn one(&self, index: usize, judgement: Judgement) -> Option<AssessedOne> {
+    pub fn one(&self, index: usize, judgement: &Judgement) -> Option<AssessedOne> {
         let target = self.targets.get(index)?.clone();
         let series = self.observations(index, judgement);
         let progress = progress::assess(&self.specs[index], &series, judgement.as_of, judgement.method);
-        Some(AssessedOne { target, progress, series })
+        let districts = self.district_figures(&target.indicator, judgement);
+        Some(AssessedOne { target, progress, series, districts })
     }
 
     /// What reports and chart sets of one plan (`None`: no such plan) or every plan draw on.
     pub fn scope(
         &self,
         plan: Option<&str>,
-        judgement: Judgement,
+        judgement: &Judgement,
         vintage: Option<NaiveDateTime>,
     ) -> JudgedResult<Option<Scope>> {
         let plans: Vec<Arc<PlanRow>> =

@@ -53,16 +53,33 @@ pub fn status_label(status: Status, lang: Lang) -> &'static str {
         Status::AtRisk => lang.pick("存在风险", "at risk"),
         Status::OffTrack => lang.pick("进度滞后", "off track"),
         Status::Regressing => lang.pick("倒退", "regressing"),
-        Status::Missed => lang.pick("未按期实现", "missed"),
+        Status::Missed => lang.pick("到期未实现", "missed"),
         Status::NoData => lang.pick("暂无数据", "no data"),
         Status::NotAssessable => lang.pick("无法评估", "not assessable"),
     }
 }
 
+/// Where a status comes in a list ordered by what needs attention first.
+pub fn attention_rank(status: Status) -> usize {
+    [
+        Status::Missed,
+        Status::Regressing,
+        Status::OffTrack,
+        Status::AtRisk,
+        Status::OnTrack,
+        Status::Achieved,
+        Status::NotAssessable,
+        Status::NoData,
+    ]
+    .iter()
+    .position(|s| *s == status)
+    .unwrap_or(usize::MAX)
+}
+
 /// The label of a verdict: an achievement after the deadline says so.
 pub fn verdict_label(status: Status, achieved_late: bool, lang: Lang) -> &'static str {
     if achieved_late && status == Status::Achieved {
-        lang.pick("已实现（逾期）", "achieved, late")
+        lang.pick("到期未实现，后已达到", "missed, reached later")
     } else {
         status_label(status, lang)
     }
@@ -72,14 +89,16 @@ pub fn verdict_label(status: Status, achieved_late: bool, lang: Lang) -> &'stati
 pub fn status_meaning(status: Status, lang: Lang) -> String {
     let (on, risk) = (ON_TRACK, AT_RISK);
     match (status, lang) {
-        (Status::Achieved, Lang::Zh) => "最新数值已满足目标（在期限后满足的注明“逾期”）。".to_owned(),
-        (Status::OnTrack, Lang::Zh) => format!("进度/时间比（pace）≥ {on}：时间过半、任务过半。"),
-        (Status::AtRisk, Lang::Zh) => format!("{risk} ≤ pace < {on}：有进展但需加快。"),
-        (Status::OffTrack, Lang::Zh) => format!("0 ≤ pace < {risk}：进展有限。"),
-        (Status::Regressing, Lang::Zh) => "pace < 0：偏离目标方向。".to_owned(),
+        (Status::Achieved, Lang::Zh) => "最新数值已满足目标（期限后才满足的注明“到期未实现，后已达到”）。".to_owned(),
+        (Status::OnTrack, Lang::Zh) => format!("进度时间比 ≥ {on}：时间过半、任务过半。"),
+        (Status::AtRisk, Lang::Zh) => format!("进度时间比在 {risk} 与 {on} 之间：有进展但需加快。"),
+        (Status::OffTrack, Lang::Zh) => format!("进度时间比在 0 与 {risk} 之间：进展有限。"),
+        (Status::Regressing, Lang::Zh) => "进度时间比小于 0：偏离目标方向。".to_owned(),
         (Status::Missed, Lang::Zh) => "期限已过，目标未实现。".to_owned(),
-        (Status::NoData, Lang::Zh) => "截至报告日期没有基期之后的数据。".to_owned(),
-        (Status::NotAssessable, Lang::Zh) => "有数据但规则无法评估（如只有一个数据点、跨零的增长率）。".to_owned(),
+        (Status::NoData, Lang::Zh) => "截至该日期没有基期之后的数据。".to_owned(),
+        (Status::NotAssessable, Lang::Zh) => {
+            "有数据但无法计算进度（如缺少基期值、跨零的增长率），原因见说明。".to_owned()
+        }
         (Status::Achieved, Lang::En) => {
             "The latest value meets the target (marked late when met after the deadline).".to_owned()
         }
@@ -88,9 +107,10 @@ pub fn status_meaning(status: Status, lang: Lang) -> String {
         (Status::OffTrack, Lang::En) => format!("0 ≤ pace < {risk}: limited progress."),
         (Status::Regressing, Lang::En) => "pace < 0: moving away from the target.".to_owned(),
         (Status::Missed, Lang::En) => "The deadline has passed and the target was not met.".to_owned(),
-        (Status::NoData, Lang::En) => "No figure after the baseline as of the report date.".to_owned(),
+        (Status::NoData, Lang::En) => "No figure after the baseline as of the date.".to_owned(),
         (Status::NotAssessable, Lang::En) => {
-            "Data exists but the rules cannot judge it (one point only, growth across zero …).".to_owned()
+            "Data exists but no pace can be computed (no baseline, growth across zero …); the reason says which."
+                .to_owned()
         }
     }
 }
@@ -102,6 +122,13 @@ pub fn reason_text(reason: Reason, lang: Lang) -> String {
         Reason::NothingSinceBaseline => {
             lang.pick("基期或规划开始之后没有实际值", "no actual since the baseline or the plan's start").to_owned()
         }
+        Reason::NoBaseline => lang
+            .pick(
+                "目录中没有基期值，也没有基期年份的实际值：只比较实际值与目标值，暂不计算进度",
+                "no baseline in the catalog and no figure for the base year: value against goal only, no pace",
+            )
+            .to_owned(),
+        Reason::BeyondBand => lang.pick("超出目标区间", "beyond the target band").to_owned(),
         Reason::NoReferenceYear => {
             lang.pick("变化目标缺少参照年份", "a change target needs a reference year").to_owned()
         }
@@ -109,12 +136,6 @@ pub fn reason_text(reason: Reason, lang: Lang) -> String {
             Lang::Zh => format!("缺少参照年份 {year} 的实际值"),
             Lang::En => format!("no actual for the reference year {year}"),
         },
-        Reason::OnePointNoBaseline => lang
-            .pick(
-                "只有一个数据点且目录中没有基期值：暂无法计算进度",
-                "one point only and no baseline in the catalog: no pace yet",
-            )
-            .to_owned(),
         Reason::DeadlineNotAfterBaseline => {
             lang.pick("期限不晚于基期", "the deadline is not after the baseline").to_owned()
         }
@@ -149,31 +170,54 @@ fn bands(lang: Lang) -> String {
 
 /// How a verdict was reached, in one sentence with the target's own numbers.
 pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
-    let value = |v: f64| format!("{}{unit}", format_number(v));
+    let value = |v: f64| figure(v, unit);
     let latest = p.latest.map(|l| value(l.value)).unwrap_or_default();
-    let target = p.target_value.map(value).unwrap_or_default();
+    let goal = goal_text(p, unit);
     let (progress, elapsed) = (percent_text(p.progress), percent_text(p.elapsed));
+    let expected = p.expected.map(value);
+    let by_now = |lang: Lang| match (&expected, lang) {
+        (Some(e), Lang::Zh) => format!("按计划此时应达到 {e}。"),
+        (Some(e), Lang::En) => format!(" On the straight path it should be at {e} by now."),
+        (None, _) => String::new(),
+    };
     match (p.status, p.method, lang) {
-        (Status::Achieved, _, Lang::Zh) => format!("最新实际值 {latest} 已满足目标 {target}。"),
-        (Status::Achieved, _, Lang::En) => format!("The latest actual, {latest}, meets the goal of {target}."),
-        (Status::Missed, _, Lang::Zh) => format!("期限已过，最新实际值 {latest} 未满足目标 {target}。"),
+        (Status::Achieved, _, Lang::Zh) if p.achieved_late => {
+            format!(
+                "到期未实现；此后 {} 的数据 {latest} 已达到目标 {goal}。",
+                p.latest.map(|l| l.date.to_string()).unwrap_or_default()
+            )
+        }
+        (Status::Achieved, _, Lang::En) if p.achieved_late => format!(
+            "Missed at the deadline; the figure for {}, {latest}, has since reached the goal of {goal}.",
+            p.latest.map(|l| l.date.to_string()).unwrap_or_default()
+        ),
+        (Status::Achieved, _, Lang::Zh) => format!("最新实际值 {latest} 已满足目标 {goal}。"),
+        (Status::Achieved, _, Lang::En) => format!("The latest actual, {latest}, meets the goal of {goal}."),
+        (Status::Missed, _, Lang::Zh) => format!("到期未实现：期限已过，最新实际值 {latest} 未达到目标 {goal}。"),
         (Status::Missed, _, Lang::En) => {
-            format!("The deadline has passed and the latest actual, {latest}, does not meet the goal of {target}.")
+            format!(
+                "Missed: the deadline has passed and the latest actual, {latest}, does not meet the goal of {goal}."
+            )
         }
         (Status::NoData, _, Lang::Zh) => format!("截至 {} 没有基期之后的数据，暂不能判断进度。", p.as_of),
         (Status::NoData, _, Lang::En) => {
             format!("No figure after the baseline as of {}: progress cannot be judged yet.", p.as_of)
         }
-        (Status::NotAssessable, _, _) => status_meaning(p.status, lang),
+        (Status::NotAssessable, _, Lang::Zh) => format!("最新实际值 {latest}，目标 {goal}；尚未达到，暂不计算进度。"),
+        (Status::NotAssessable, _, Lang::En) => {
+            format!("The latest actual is {latest} against a goal of {goal}: not reached yet, and no pace is computed.")
+        }
         (_, Method::Linear, Lang::Zh) => format!(
-            "线性进度：已完成从基期值到目标值距离的 {progress}，已用去规划时间的 {elapsed}，两者之比 pace = {}（{}）。",
+            "线性进度：已完成从基期值到目标值距离的 {progress}，已用去规划时间的 {elapsed}，进度时间比 {}（{}）。{}",
             ratio_text(p.pace),
-            bands(lang)
+            bands(lang),
+            by_now(lang)
         ),
         (_, Method::Linear, Lang::En) => format!(
-            "Linear pace: {progress} of the distance from baseline to goal covered in {elapsed} of the time, pace = {} ({}).",
+            "Linear pace: {progress} of the distance from baseline to goal covered in {elapsed} of the time, pace = {} ({}).{}",
             ratio_text(p.pace),
-            bands(lang)
+            bands(lang),
+            by_now(lang)
         ),
         (_, Method::Cagr, Lang::Zh) => {
             format!(
@@ -185,6 +229,15 @@ pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
             "CAGR method: observed over required compound annual growth, R = {} (same bands as linear pace).",
             ratio_text(p.cagr_ratio)
         ),
+    }
+}
+
+/// The goal the verdict is against: its band when it is one ("57—63个"), else its value.
+pub fn goal_text(p: &Progress, unit: &str) -> String {
+    match (p.band, p.target_value) {
+        (Some(band), _) => format!("{}—{}", figure(band.low, "").trim_end(), figure(band.high, unit)),
+        (None, Some(v)) => figure(v, unit),
+        (None, None) => "—".to_owned(),
     }
 }
 
@@ -201,7 +254,7 @@ pub fn ratio_text(ratio: Option<f64>) -> String {
 /// A method in a few words.
 pub fn method_label(method: Method, lang: Lang) -> &'static str {
     match method {
-        Method::Linear => lang.pick("线性进度（pace）", "linear pace"),
+        Method::Linear => lang.pick("线性进度（进度时间比）", "linear pace"),
         Method::Cagr => lang.pick("年均增长率之比（CAGR）", "CAGR ratio"),
     }
 }
@@ -263,6 +316,51 @@ pub fn format_number(v: f64) -> String {
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 { format!("{}", rounded as i64) } else { format!("{rounded}") }
 }
 
+/// Classifiers that count whole things: a figure in them is shown whole.
+const COUNTED_IN: &[char] = &[
+    '个', '家', '人', '张', '件', '项', '所', '座', '台', '辆', '套', '条', '次', '户', '名', '处', '部', '种', '块',
+    '栋', '间', '幢', '批', '例', '对', '只', '本', '册', '场', '位', '班', '支', '架', '艘', '根', '盏', '把', '床',
+];
+
+/// A figure as its unit is read, with the unit: counts whole, percentages to at most two
+/// decimals, large amounts in 万 or 亿, anything else to four significant digits ("102.1点",
+/// "0.3612吨标准煤/万元", "12万张", "54.27%").
+pub fn figure(v: f64, unit: &str) -> String {
+    let unit = unit.trim();
+    if !v.is_finite() {
+        return format!("{v}{unit}");
+    }
+    let percent = unit.starts_with('%') || unit.contains("百分点");
+    let already_scaled = unit.starts_with(['万', '亿', '千', '百']);
+    let chinese_unit = !unit.chars().any(|c| c.is_ascii_alphabetic());
+    let counted = !already_scaled && unit.chars().count() == 1 && unit.starts_with(COUNTED_IN);
+    let (value, scale) = match v.abs() {
+        a if !percent && !already_scaled && chinese_unit && a >= 1e8 => (v / 1e8, "亿"),
+        a if !percent && !already_scaled && chinese_unit && a >= 1e5 => (v / 1e4, "万"),
+        _ => (v, ""),
+    };
+    let significant = |x: f64| {
+        if x == 0.0 { 0 } else { (3 - x.abs().log10().floor() as i32).clamp(0, 4) as usize }
+    };
+    let decimals = if !scale.is_empty() {
+        2
+    } else if counted {
+        if value.fract() == 0.0 || value.abs() >= 10.0 { 0 } else { 1 }
+    } else if percent {
+        significant(value).min(2)
+    } else {
+        significant(value)
+    };
+    let mut text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_owned();
+    }
+    if text == "-0" {
+        text = "0".to_owned();
+    }
+    format!("{text}{scale}{unit}")
+}
+
 /// A share as a whole percentage ("38%"), or nothing.
 pub fn percent(share: Option<f64>) -> Option<String> {
     share.map(|v| format!("{:.0}%", v * 100.0))
@@ -289,6 +387,28 @@ pub fn goal_as_written(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_are_rounded_to_what_their_unit_means() {
+        for (v, unit, shown) in [
+            (102.090476, "点", "102.1点"),
+            (0.36119999999999997, "吨标准煤/万元", "0.3612吨标准煤/万元"),
+            (120_000.0, "张", "12万张"),
+            (30_000.0, "张", "30000张"),
+            (5123.4, "个", "5123个"),
+            (2.5, "个", "2.5个"),
+            (54.2666, "%", "54.27%"),
+            (70.0, "%", "70%"),
+            (0.35, "%", "0.35%"),
+            (1.5, "个百分点", "1.5个百分点"),
+            (250_000_000.0, "元", "2.5亿元"),
+            (3.75, "万人", "3.75万人"),
+            (1000.0, "Mbps", "1000Mbps"),
+            (-0.00001, "%", "0%"),
+        ] {
+            assert_eq!(figure(v, unit), shown, "{v} {unit}");
+        }
+    }
     use crate::progress::ALL_STATUSES;
 
     #[test]
@@ -299,7 +419,7 @@ mod tests {
             assert!(!status_meaning(status, Lang::Zh).is_empty());
         }
         assert!(status_meaning(Status::AtRisk, Lang::En).contains(&format!("{AT_RISK} ≤ pace < {ON_TRACK}")));
-        assert_eq!(verdict_label(Status::Achieved, true, Lang::Zh), "已实现（逾期）");
+        assert_eq!(verdict_label(Status::Achieved, true, Lang::Zh), "到期未实现，后已达到");
         assert!(status_css().contains(".s-at_risk { background: #946200; }"));
     }
 

@@ -6,14 +6,16 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 
 use super::time::{date_from_decimal_year, decimal_year};
-use super::{Method, Observation, Point, Progress, Projection, Reason, Revision, Status, TargetSpec};
-use crate::domain::{Comparator, TargetKind};
+use super::{Band, Method, Observation, Point, Progress, Projection, Reason, Revision, Status, TargetSpec};
+use crate::domain::{Aggregate, Comparator, TargetKind};
 
-/// The series as known on `as_of`: periods ended by then, each at the value recorded last by
-/// then. A revision recorded later does not change an earlier report.
-pub fn observations_as_of(revisions: &[Revision], as_of: NaiveDate) -> Vec<Observation> {
+/// The series for a view: periods ended by `as_of`, each at its latest revision — or, with
+/// `known_at`, at the latest revision recorded by then ("as reported at the time"). History
+/// uploaded today therefore counts at every past `as_of`.
+pub fn observations_as_of(revisions: &[Revision], as_of: NaiveDate, known_at: Option<NaiveDate>) -> Vec<Observation> {
     let mut known: BTreeMap<NaiveDate, (NaiveDate, f64)> = BTreeMap::new();
-    for r in revisions.iter().filter(|r| r.period_end <= as_of && r.recorded_on <= as_of) {
+    let recorded = |r: &&Revision| known_at.is_none_or(|k| r.recorded_on <= k);
+    for r in revisions.iter().filter(|r| r.period_end <= as_of).filter(recorded) {
         match known.get(&r.period_end) {
             Some(&(recorded_on, _)) if recorded_on > r.recorded_on => {}
             _ => {
@@ -22,6 +24,35 @@ pub fn observations_as_of(revisions: &[Revision], as_of: NaiveDate) -> Vec<Obser
         }
     }
     known.into_iter().map(|(date, (_, value))| Observation { date, value }).collect()
+}
+
+/// A city series completed from its districts': each period the city did not report but every
+/// district did gets their sum or mean. Periods some district lacks stay empty.
+pub fn with_district_totals(
+    city: Vec<Observation>,
+    districts: &[Vec<Observation>],
+    how: Aggregate,
+) -> Vec<Observation> {
+    let Some((first, rest)) = districts.split_first() else { return city };
+    let mut merged: BTreeMap<NaiveDate, f64> = city.into_iter().map(|o| (o.date, o.value)).collect();
+    for o in first {
+        if merged.contains_key(&o.date) {
+            continue;
+        }
+        let values: Option<Vec<f64>> = rest
+            .iter()
+            .map(|series| series.binary_search_by_key(&o.date, |x| x.date).ok().map(|i| series[i].value))
+            .collect();
+        if let Some(values) = values {
+            let total = o.value + values.iter().sum::<f64>();
+            let figure = match how {
+                Aggregate::Sum => total,
+                Aggregate::Mean => total / districts.len() as f64,
+            };
+            merged.insert(o.date, figure);
+        }
+    }
+    merged.into_iter().map(|(date, value)| Observation { date, value }).collect()
 }
 
 /// Stage one: what the judgement needs from a series sorted by date.
@@ -33,84 +64,109 @@ pub(super) struct SeriesFacts {
     pub latest_by_deadline: Option<Point>,
     /// The last value within the reference year of a change target.
     pub reference: Option<Point>,
+    /// The last value within the plan's base year.
+    pub base_period: Option<Point>,
 }
 
 pub(super) fn series_facts(spec: &TargetSpec, series: &[Observation]) -> SeriesFacts {
     let point = |o: &Observation| Point { date: o.date, value: o.value };
+    let last_in = |year: i32| series.iter().rev().find(|o| o.date.year() == year).map(point);
     SeriesFacts {
         first: series.first().map(point),
         latest: series.last().map(point),
         latest_by_deadline: series.iter().rev().find(|o| o.date <= spec.deadline).map(point),
-        reference: spec.reference_year.and_then(|y| series.iter().rev().find(|o| o.date.year() == y).map(point)),
+        reference: spec.reference_year.and_then(last_in),
+        base_period: last_in(spec.base.year()),
     }
 }
 
-/// The goal a value is measured against: a threshold, a band, or a value within a tolerance.
+/// The goal a value is measured against: a comparator and a value, and for a band (≈ or a
+/// range) the far edge the goal may overshoot.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Goal {
-    Threshold(Comparator, f64),
-    Band(f64, f64),
+pub(super) struct Goal {
+    comparator: Comparator,
+    value: f64,
+    far_edge: Option<f64>,
 }
 
 impl Goal {
+    fn threshold(comparator: Comparator, value: f64) -> Goal {
+        Goal { comparator, value, far_edge: None }
+    }
+
+    /// Whether `v` meets the goal, at the figures' precision (see [`super::EDGE`]).
     pub fn is_met_by(&self, v: f64) -> bool {
-        match *self {
-            Goal::Threshold(Comparator::AtLeast, t) => v >= t,
+        let t = self.value;
+        let slack = super::EDGE * t.abs().max(v.abs()).max(1.0);
+        match self.comparator {
+            Comparator::AtLeast => v >= t - slack,
             // 超过 is strict: 5000 does not meet 超过5000.
-            Goal::Threshold(Comparator::MoreThan, t) => v > t,
-            Goal::Threshold(Comparator::AtMost, t) => v <= t,
-            Goal::Threshold(Comparator::LessThan, t) => v < t,
-            // ≈ is a band around the value; `About` never reaches here.
-            Goal::Threshold(Comparator::About, t) => v == t,
-            Goal::Band(lo, hi) => lo <= v && v <= hi,
+            Comparator::MoreThan => v > t + slack,
+            Comparator::AtMost => v <= t + slack,
+            Comparator::LessThan => v < t - slack,
+            // A band is read as its near edge (see `band`); an exact ≈ is met only by the value.
+            Comparator::About => super::same_value(v, t),
         }
     }
 
-    /// The value progress is measured towards: the threshold, or a band's bound nearer to `v`.
-    pub fn aim(&self, v: f64) -> f64 {
-        match *self {
-            Goal::Threshold(_, t) => t,
-            Goal::Band(lo, hi) => {
-                if (v - lo).abs() <= (v - hi).abs() {
-                    lo
-                } else {
-                    hi
-                }
-            }
-        }
+    /// The value progress is measured towards.
+    pub fn aim(&self) -> f64 {
+        self.value
     }
 
-    /// A single value for display: a band's middle.
-    pub fn headline(&self) -> f64 {
-        match *self {
-            Goal::Threshold(_, t) => t,
-            Goal::Band(lo, hi) => (lo + hi) / 2.0,
-        }
+    /// The band's two edges, low first (`None`: a threshold, not a band).
+    pub fn edges(&self) -> Option<Band> {
+        self.far_edge.map(|far| Band { low: self.value.min(far), high: self.value.max(far) })
     }
+
+    /// `v` lies beyond the far edge of a band.
+    fn overshot_by(&self, v: f64) -> bool {
+        self.far_edge.is_some_and(|far| match self.comparator {
+            Comparator::AtMost | Comparator::LessThan => v < far && !super::same_value(v, far),
+            _ => v > far && !super::same_value(v, far),
+        })
+    }
+}
+
+/// A band (≈ or a range) as the indicator's direction reads it: on a higher-is-better indicator
+/// its lower edge is the goal and overshooting it is no failure; mirrored for lower-is-better.
+fn band(spec: &TargetSpec, lo: f64, hi: f64) -> Goal {
+    if spec.higher_is_better {
+        Goal { comparator: Comparator::AtLeast, value: lo, far_edge: Some(hi) }
+    } else {
+        Goal { comparator: Comparator::AtMost, value: hi, far_edge: Some(lo) }
+    }
+}
+
+/// The baseline of a level or range target: the catalog's; else a total built up during the
+/// plan starts from 0; else the figure for the plan's base year — never simply the first figure
+/// uploaded.
+fn baseline_of(spec: &TargetSpec, facts: &SeriesFacts) -> Option<Point> {
+    spec.baseline.map(|(date, value)| Point { date, value }).or(if spec.cumulative {
+        Some(Point { date: spec.base, value: 0.0 })
+    } else {
+        facts.base_period
+    })
 }
 
 /// The goal and the baseline a target is judged against, or why it cannot be.
 pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Result<(Goal, Option<Point>), Reason> {
     let catalog_baseline = spec.baseline.map(|(date, value)| Point { date, value });
-    let around = |value: f64, tolerance: f64| Goal::Band(value - tolerance, value + tolerance);
     let threshold = |value: f64, tolerance: Option<f64>| match spec.comparator {
-        Some(Comparator::About) => around(value, tolerance.unwrap_or(0.0)),
-        Some(c) => Goal::Threshold(c, value),
-        None => Goal::Threshold(Comparator::AtLeast, value),
+        Some(Comparator::About) => {
+            let tolerance = tolerance.unwrap_or(value.abs() * super::ABOUT_TOLERANCE);
+            band(spec, value - tolerance, value + tolerance)
+        }
+        Some(c) => Goal::threshold(c, value),
+        None => Goal::threshold(Comparator::AtLeast, value),
     };
     match spec.kind {
-        TargetKind::Level => {
-            let baseline = catalog_baseline.or(match (facts.first, facts.latest) {
-                (Some(first), Some(latest)) if first.date < latest.date => Some(first),
-                _ => None,
-            });
-            Ok((threshold(spec.value, spec.tolerance), baseline))
-        }
+        TargetKind::Level => Ok((threshold(spec.value, spec.tolerance), baseline_of(spec, facts))),
         TargetKind::Range => {
-            Ok((Goal::Band(spec.value, spec.value_max.unwrap_or(spec.value)), catalog_baseline.or(facts.first)))
+            Ok((band(spec, spec.value, spec.value_max.unwrap_or(spec.value)), baseline_of(spec, facts)))
         }
         TargetKind::Milestone => Ok((
-            Goal::Threshold(Comparator::AtLeast, spec.value),
+            Goal::threshold(Comparator::AtLeast, spec.value),
             Some(catalog_baseline.unwrap_or(Point { date: spec.start, value: 0.0 })),
         )),
         TargetKind::Change => {
@@ -145,14 +201,19 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         elapsed: None,
         pace: None,
         cagr_ratio: None,
+        expected: None,
+        band: None,
         projection: None,
         reason: None,
     };
-    // The goal is known without data (a target of 70 % is 70 % before the first figure).
+    // The goal is known without data (a target of 70 % is 70 % before the first figure), and
+    // so is where it should be by now.
     let resolved = goal_and_baseline(spec, facts);
     if let Ok((goal, baseline)) = &resolved {
-        out.target_value = Some(goal.headline());
+        out.target_value = Some(goal.aim());
+        out.band = goal.edges();
         out.baseline = *baseline;
+        out.expected = baseline.map(|b| expected_by(spec, b, goal.aim(), as_of));
     }
     let Some(latest) = facts.latest else {
         out.reason = Some(Reason::NoActual);
@@ -191,21 +252,33 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         baseline.is_some_and(|b| latest.date <= b.date && spec.deadline > b.date) || latest.date < spec.start;
 
     out.status = match (decided, score) {
-        (Some(Status::Achieved), _) => Status::Achieved,
+        (Some(Status::Achieved), _) => {
+            if goal.overshot_by(latest.value) {
+                out.reason = Some(Reason::BeyondBand);
+            }
+            Status::Achieved
+        }
         _ if nothing_since_baseline => {
             out.reason = Some(Reason::NothingSinceBaseline);
-
             Status::NoData
         }
         (Some(status), _) => status,
-
         (None, Ok(score)) => Status::from_score(score),
+        // A goal of "no less than before" (不减少, growth above 0) not met: the value fell.
+        (None, Err(Reason::TargetEqualsBaseline)) => Status::Regressing,
         (None, Err(reason)) => {
             out.reason = Some(reason);
             Status::NotAssessable
         }
     };
     out
+}
+
+/// The value on the straight path from the baseline to the goal at `as_of` (时间过半、任务过半).
+fn expected_by(spec: &TargetSpec, baseline: Point, aim: f64, as_of: NaiveDate) -> f64 {
+    let (t0, t_deadline) = (decimal_year(baseline.date), decimal_year(spec.deadline));
+    let share = if t_deadline > t0 { ((decimal_year(as_of) - t0) / (t_deadline - t0)).clamp(0.0, 1.0) } else { 1.0 };
+    baseline.value + (aim - baseline.value) * share
 }
 
 /// Fills progress, elapsed, pace and the CAGR ratio; returns the score the bands apply to.
@@ -218,7 +291,7 @@ fn pace_and_ratio(
     out: &mut Progress,
 ) -> Result<f64, Reason> {
     let Some(base) = baseline else {
-        return Err(Reason::OnePointNoBaseline);
+        return Err(Reason::NoBaseline);
     };
     let (t0, t, t_deadline) = (decimal_year(base.date), decimal_year(latest.date), decimal_year(spec.deadline));
     if t_deadline <= t0 {
@@ -228,12 +301,14 @@ fn pace_and_ratio(
         return Err(Reason::NoActualAfterBaseline);
     }
     let (b, v) = (base.value, latest.value);
-    let aim = goal.aim(v);
-    if aim == b {
+    let aim = goal.aim();
+    if super::same_value(aim, b) {
         return Err(Reason::TargetEqualsBaseline);
     }
     let progress = (v - b) / (aim - b);
-    let elapsed = (t - t0) / (t_deadline - t0);
+    // Time used never exceeds the plan's time: a figure after the deadline is judged as
+    // achieved or missed, not by pace.
+    let elapsed = ((t - t0) / (t_deadline - t0)).min(1.0);
     let pace = progress / elapsed;
     out.progress = Some(progress);
     out.elapsed = Some(elapsed);
@@ -282,20 +357,25 @@ pub(super) fn project(spec: &TargetSpec, series: &[Observation], progress: &Prog
     let slope = sxy / sxx;
     let at = |x: f64| mean_y + slope * (x - mean_x);
     let latest = progress.latest?;
-    let reaches_target_on = match (progress.status, progress.target_value) {
-        (Status::Achieved, _) | (_, None) => None,
-        (_, Some(_)) if slope == 0.0 => None,
-        (_, Some(_)) => {
-            let (goal, _) = goal_and_baseline(spec, &series_facts(spec, series)).ok()?;
-            let aim = goal.aim(latest.value);
+    let reaches_target_on = match progress.target_value {
+        None => None,
+        Some(_) if slope == 0.0 => None,
+        Some(aim) => {
             let x = mean_x + (aim - mean_y) / slope;
-            if x >= decimal_year(latest.date) { date_from_decimal_year(x) } else { None }
+            // A date already past is no forecast.
+            let from = decimal_year(latest.date).max(decimal_year(progress.as_of));
+            if x >= from { date_from_decimal_year(x) } else { None }
         }
     };
+    let mut value_at_deadline = at(decimal_year(spec.deadline));
+    if spec.kind == TargetKind::Milestone {
+        // A milestone is complete at 100 %: no trend takes it further.
+        value_at_deadline = value_at_deadline.clamp(0.0, 100.0);
+    }
     Some(Projection {
         fit: if points.len() >= 3 { "least_squares" } else { "two_points" },
         points: points.len(),
-        value_at_deadline: at(decimal_year(spec.deadline)),
+        value_at_deadline,
         reaches_target_on,
         slope_per_year: slope,
     })
@@ -305,6 +385,10 @@ pub(super) fn project(spec: &TargetSpec, series: &[Observation], progress: &Prog
 pub fn assess(spec: &TargetSpec, series: &[Observation], as_of: NaiveDate, method: Method) -> Progress {
     let facts = series_facts(spec, series);
     let mut progress = judge(spec, &facts, as_of, method);
-    progress.projection = project(spec, series, &progress);
+    // Only a target still open has a trend worth projecting; an achieved or missed one states
+    // what happened instead.
+    if !matches!(progress.status, Status::Achieved | Status::Missed) {
+        progress.projection = project(spec, series, &progress);
+    }
     progress
 }

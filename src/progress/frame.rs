@@ -1,7 +1,7 @@
 //! Every target at once: for lists, status counts and reports.
 //!
 //! The series of all targets go into one long polars frame whose reductions (first, latest,
-//! latest by the deadline, the reference year's value) are selections over the sorted rows; each
+//! latest by the deadline, the reference and base years' values) are selections over the sorted rows; each
 //! target's facts are then judged by the one rule the per-target engine uses ([`judge`]), so the
 //! two can never disagree. A property test holds them to that.
 
@@ -39,6 +39,7 @@ struct Reduced {
     latest: TimesAndValues,
     by_deadline: TimesAndValues,
     reference: TimesAndValues,
+    base_period: TimesAndValues,
 }
 
 /// One (decimal year, value) per target, `None` where a target has no such observation.
@@ -68,17 +69,21 @@ fn reduce(obs: &DataFrame, specs: &[TargetSpec]) -> PolarsResult<Reduced> {
     // Each observation's target deadline and reference year, gathered by target index.
     let deadlines = Float64Chunked::from_vec("d".into(), specs.iter().map(|s| decimal_year(s.deadline)).collect());
     let reference_years: Int32Chunked = specs.iter().map(|s| s.reference_year).collect();
+    let base_years: Int32Chunked = specs.iter().map(|s| Some(chrono::Datelike::year(&s.base))).collect();
     let row_deadline = deadlines.take(idx)?;
     let row_reference_year = reference_years.take(idx)?;
+    let row_base_year = base_years.take(idx)?;
     let t = obs.column("t")?.f64()?;
     let year = obs.column("year")?.i32()?;
     let by_deadline = obs.filter(&t.lt_eq(&row_deadline))?;
     let in_reference_year = obs.filter(&year.equal(&row_reference_year).fill_null_with_values(false)?)?;
+    let in_base_year = obs.filter(&year.equal(&row_base_year).fill_null_with_values(false)?)?;
     Ok(Reduced {
         first: per_target(obs, n, false)?,
         latest: per_target(obs, n, true)?,
         by_deadline: per_target(&by_deadline, n, true)?,
         reference: per_target(&in_reference_year, n, true)?,
+        base_period: per_target(&in_base_year, n, true)?,
     })
 }
 
@@ -109,6 +114,7 @@ pub fn assess_all(
                 latest: point(&reduced.latest, i),
                 latest_by_deadline: point(&reduced.by_deadline, i),
                 reference: point(&reduced.reference, i),
+                base_period: point(&reduced.base_period, i),
             };
             judge(spec, &facts, as_of, method)
         })

@@ -15,7 +15,7 @@ mod time;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use engine::{assess, observations_as_of};
+pub use engine::{assess, observations_as_of, with_district_totals};
 #[cfg(test)]
 mod tests;
 
@@ -102,13 +102,14 @@ impl Status {
         }
     }
 
-    /// The band a pace (or CAGR ratio) falls in.
+    /// The band a pace (or CAGR ratio) falls in, compared at the precision the figures have:
+    /// 34 → 32.56 against 30 is a pace of 0.6, not 0.5999999999999991.
     pub fn from_score(score: f64) -> Status {
-        if score >= ON_TRACK {
+        if score >= ON_TRACK - EDGE {
             Status::OnTrack
-        } else if score >= AT_RISK {
+        } else if score >= AT_RISK - EDGE {
             Status::AtRisk
-        } else if score >= 0.0 {
+        } else if score >= -EDGE {
             Status::OffTrack
         } else {
             Status::Regressing
@@ -130,6 +131,18 @@ impl std::str::FromStr for Status {
 pub const ON_TRACK: f64 = 0.95;
 pub const AT_RISK: f64 = 0.6;
 
+/// The tolerance of an approximate goal (左右, 约) whose text gives none: 5 % of the value.
+pub const ABOUT_TOLERANCE: f64 = 0.05;
+
+/// How far apart two numbers may be and still count as equal: floating point, not the figures,
+/// makes 0.42 × (1 − 14 %) come out as 0.36119999999999997.
+pub const EDGE: f64 = 1e-9;
+
+/// `a` and `b` equal at the figures' precision (relative to their size).
+pub fn same_value(a: f64, b: f64) -> bool {
+    (a - b).abs() <= EDGE * a.abs().max(b.abs()).max(1.0)
+}
+
 /// What the engine needs to know about a target, values in the indicator's unit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetSpec {
@@ -146,6 +159,13 @@ pub struct TargetSpec {
     pub baseline: Option<(NaiveDate, f64)>,
     /// When the plan starts: a milestone with no baseline starts at 0 % then.
     pub start: NaiveDate,
+    /// The end of the plan's base year (the year before its horizon, or the catalog's): without
+    /// a stated baseline, the figure for that year is the baseline.
+    pub base: NaiveDate,
+    /// A total built up during the plan (累计, 新增 …): it starts from 0 at the base.
+    pub cumulative: bool,
+    /// The indicator's direction: an approximate goal or a range is reached from this side.
+    pub higher_is_better: bool,
 }
 
 /// One measured value of the target's series, at the end of its period.
@@ -167,6 +187,13 @@ pub struct Revision {
 pub struct Point {
     pub date: NaiveDate,
     pub value: f64,
+}
+
+/// The two edges of a goal band, in the indicator's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Band {
+    pub low: f64,
+    pub high: f64,
 }
 
 /// Where the trend leads.
@@ -200,6 +227,10 @@ pub struct Progress {
     pub pace: Option<f64>,
     /// Observed CAGR / required CAGR (method `cagr`).
     pub cagr_ratio: Option<f64>,
+    /// Where the target should be by the date on the straight path from baseline to goal.
+    pub expected: Option<f64>,
+    /// An approximate goal (左右) or a range as the band it is: `target_value` is its near edge.
+    pub band: Option<Band>,
     pub projection: Option<Projection>,
     /// Why the engine could not judge, or how it read the data (a code; `present` has the words).
     #[schema(value_type = Option<String>)]
@@ -211,9 +242,12 @@ pub struct Progress {
 pub enum Reason {
     NoActual,
     NothingSinceBaseline,
+    /// No baseline in the catalog and no figure for the plan's base year.
+    NoBaseline,
+    /// Achieved, and beyond the upper edge of its band.
+    BeyondBand,
     NoReferenceYear,
     NoReferenceActual(i32),
-    OnePointNoBaseline,
     DeadlineNotAfterBaseline,
     NoActualAfterBaseline,
     TargetEqualsBaseline,
@@ -227,9 +261,10 @@ impl Reason {
         match self {
             Reason::NoActual => "no_actual",
             Reason::NothingSinceBaseline => "nothing_since_baseline",
+            Reason::NoBaseline => "no_baseline",
+            Reason::BeyondBand => "beyond_band",
             Reason::NoReferenceYear => "no_reference_year",
             Reason::NoReferenceActual(_) => "no_reference_actual",
-            Reason::OnePointNoBaseline => "one_point_no_baseline",
             Reason::DeadlineNotAfterBaseline => "deadline_not_after_baseline",
             Reason::NoActualAfterBaseline => "no_actual_after_baseline",
             Reason::TargetEqualsBaseline => "target_equals_baseline",

@@ -25,6 +25,9 @@ fn level(comparator: Comparator, value: f64, baseline: Option<(i32, f64)>, deadl
         deadline: year_end(deadline),
         baseline: baseline.map(|(y, v)| (year_end(y), v)),
         start: ymd(2016, 1, 1),
+        base: year_end(2015),
+        cumulative: false,
+        higher_is_better: true,
     }
 }
 
@@ -116,8 +119,14 @@ fn comparators_keep_the_documents_meaning() {
         (Comparator::AtLeast, 5000.0, None, 5000.0, true),
         (Comparator::AtMost, 28.0, None, 28.0, true),
         (Comparator::LessThan, 28.0, None, 28.0, false),
+        // ≈ on a higher-is-better indicator: the lower edge reaches it, overshooting is no failure.
         (Comparator::About, 30.0, Some(1.5), 28.5, true),
-        (Comparator::About, 30.0, Some(1.5), 31.6, false),
+        (Comparator::About, 30.0, Some(1.5), 28.4, false),
+        (Comparator::About, 30.0, Some(1.5), 31.6, true),
+        // 60个左右 with no tolerance written: 5 % of 60.
+        (Comparator::About, 60.0, None, 57.0, true),
+        (Comparator::About, 60.0, None, 56.9, false),
+        (Comparator::About, 60.0, None, 64.0, true),
     ];
     for (comparator, value, tolerance, actual, achieved) in cases {
         let got = assess(&with(comparator, value, tolerance), &series(&[(2019, actual)]), as_of, Method::Linear);
@@ -178,10 +187,17 @@ fn what_cannot_be_judged_says_why() {
     let no_baseline = level(Comparator::AtLeast, 70.0, None, 2020);
     let one_point = assess(&no_baseline, &series(&[(2017, 60.0)]), as_of, Method::Linear);
     assert_eq!(one_point.status, Status::NotAssessable);
-    assert!(words(one_point.reason).contains("one point"));
-    // Two points and no catalog baseline: the first actual is the baseline.
+    assert_eq!(one_point.target_value, Some(70.0), "the goal is still shown");
+    assert!(words(one_point.reason).contains("no baseline"));
+    // No catalog baseline: the base year's figure is the baseline.
     let two = assess(&no_baseline, &series(&[(2015, 54.0), (2017, 60.0)]), as_of, Method::Linear);
-    close(two.pace, 0.9375, "baseline from the earliest actual");
+    close(two.pace, 0.9375, "baseline from the base year's figure");
+    // Never the first upload by accident: 2016 is a figure of the plan, not its baseline.
+    let later = assess(&no_baseline, &series(&[(2016, 56.0), (2017, 60.0)]), as_of, Method::Linear);
+    assert_eq!((later.status, later.baseline), (Status::NotAssessable, None));
+    // Without a baseline it is still judged achieved or missed.
+    assert_eq!(assess(&no_baseline, &series(&[(2017, 71.0)]), as_of, Method::Linear).status, Status::Achieved);
+    assert_eq!(assess(&no_baseline, &series(&[(2020, 65.0)]), ymd(2021, 6, 1), Method::Linear).status, Status::Missed);
 
     let across_zero = level(Comparator::AtLeast, 5.0, Some((2015, -2.0)), 2020);
     let got = assess(&across_zero, &series(&[(2017, 1.0)]), as_of, Method::Cagr);
@@ -212,17 +228,25 @@ fn moving_away_from_the_target_is_regressing() {
 }
 
 #[test]
-fn as_of_counts_only_what_was_known_then() {
+fn as_of_counts_periods_ended_and_known_at_counts_what_was_recorded() {
     let revisions = [
         Revision { period_end: year_end(2017), value: 60.0, recorded_on: ymd(2018, 2, 1) },
         Revision { period_end: year_end(2017), value: 62.0, recorded_on: ymd(2018, 9, 1) },
         Revision { period_end: year_end(2018), value: 65.0, recorded_on: ymd(2019, 2, 1) },
     ];
-    let at = |d| observations_as_of(&revisions, d);
-    assert_eq!(at(ymd(2018, 1, 31)), vec![]);
-    assert_eq!(at(ymd(2018, 3, 1)), series(&[(2017, 60.0)]));
-    assert_eq!(at(ymd(2018, 12, 31)), series(&[(2017, 62.0)]));
+    // The view's date counts the periods ended by then, each at its latest revision, whenever
+    // it was recorded: history loaded later is seen at every past date.
+    let at = |d| observations_as_of(&revisions, d, None);
+    assert_eq!(at(ymd(2017, 12, 30)), vec![]);
+    assert_eq!(at(ymd(2018, 1, 31)), series(&[(2017, 62.0)]));
     assert_eq!(at(ymd(2019, 3, 1)), series(&[(2017, 62.0), (2018, 65.0)]));
+    // "As known then": only the revisions recorded by that day.
+    let known = |d, k| observations_as_of(&revisions, d, Some(k));
+    assert_eq!(known(ymd(2018, 12, 31), ymd(2018, 1, 31)), vec![]);
+    assert_eq!(known(ymd(2018, 12, 31), ymd(2018, 3, 1)), series(&[(2017, 60.0)]));
+    assert_eq!(known(ymd(2018, 12, 31), ymd(2018, 12, 31)), series(&[(2017, 62.0)]));
+    assert_eq!(known(ymd(2019, 3, 1), ymd(2019, 3, 1)), series(&[(2017, 62.0), (2018, 65.0)]));
+    assert_eq!(known(ymd(2018, 6, 30), ymd(2019, 3, 1)), series(&[(2017, 62.0)]));
 }
 
 #[test]
@@ -291,10 +315,21 @@ mod properties {
             2012i32..=2024,
             date_strategy(2014, 2030),
             prop::option::of((date_strategy(2010, 2026), value_strategy())),
-            date_strategy(2010, 2020),
+            (date_strategy(2010, 2020), date_strategy(2009, 2020), any::<bool>(), any::<bool>()),
         )
             .prop_map(
-                |(kind, comparator, value, width, tolerance, relative, reference_year, deadline, baseline, start)| {
+                |(
+                    kind,
+                    comparator,
+                    value,
+                    width,
+                    tolerance,
+                    relative,
+                    reference_year,
+                    deadline,
+                    baseline,
+                    (start, base, cumulative, higher_is_better),
+                )| {
                     TargetSpec {
                         kind,
                         comparator: (kind != TargetKind::Milestone).then_some(comparator),
@@ -306,6 +341,9 @@ mod properties {
                         deadline,
                         baseline,
                         start,
+                        base,
+                        cumulative,
+                        higher_is_better,
                     }
                 },
             )
@@ -388,4 +426,157 @@ fn a_baseline_alone_is_no_data_even_after_the_deadline() {
     let got = assess(&spec, &series(&[(2015, 54.0)]), ymd(2026, 1, 1), Method::Linear);
     assert_eq!(got.status, Status::NoData, "{got:?}");
     assert!(words(got.reason).contains("since the baseline"));
+}
+
+#[test]
+fn band_edges_hold_at_the_figures_precision() {
+    // Coal share 34 → 32.56 against ≤ 30 over 2015–2020, three years in: pace 0.6 exactly.
+    let coal = level(Comparator::AtMost, 30.0, Some((2015, 34.0)), 2020);
+    let got = assess(&coal, &series(&[(2018, 32.56)]), ymd(2019, 1, 1), Method::Linear);
+    assert_eq!(got.status, Status::AtRisk, "{got:?}");
+    for (score, status) in [
+        (ON_TRACK, Status::OnTrack),
+        (ON_TRACK - 1e-12, Status::OnTrack),
+        (ON_TRACK - 1e-6, Status::AtRisk),
+        (AT_RISK, Status::AtRisk),
+        (0.5999999999999991, Status::AtRisk),
+        (AT_RISK - 1e-6, Status::OffTrack),
+        (0.0, Status::OffTrack),
+        (-1e-12, Status::OffTrack),
+        (-1e-6, Status::Regressing),
+    ] {
+        assert_eq!(Status::from_score(score), status, "score {score}");
+    }
+}
+
+#[test]
+fn a_relative_change_is_met_exactly_at_its_edge() {
+    // Energy per unit of GDP 14 % below 2020 by 2025, on several reference values: the actual
+    // written to the figures' precision meets it.
+    for reference in [0.42, 0.37, 1.0, 0.555, 12.3, 3.7, 100.0] {
+        let spec = TargetSpec {
+            kind: TargetKind::Change,
+            relative_change: true,
+            reference_year: Some(2020),
+            ..level(Comparator::AtMost, -14.0, Some((2020, reference)), 2025)
+        };
+        let exact: f64 = format!("{:.6}", reference * 0.86).parse().unwrap();
+        let got = assess(&spec, &series(&[(2025, exact)]), ymd(2026, 6, 1), Method::Linear);
+        assert_eq!(got.status, Status::Achieved, "reference {reference}, actual {exact}: {got:?}");
+        let short = assess(&spec, &series(&[(2025, exact * 1.001)]), ymd(2026, 6, 1), Method::Linear);
+        assert_eq!(short.status, Status::Missed, "reference {reference}");
+    }
+}
+
+#[test]
+fn bands_are_read_by_the_indicators_direction() {
+    let about = |higher_is_better| TargetSpec {
+        tolerance: Some(1.5),
+        higher_is_better,
+        ..level(Comparator::About, 30.0, Some((2015, 20.0)), 2020)
+    };
+    let at = |spec: &TargetSpec, v: f64| assess(spec, &series(&[(2018, v)]), ymd(2019, 1, 1), Method::Linear);
+    // Higher is better: the lower edge reaches it; beyond the upper edge is achieved, and said.
+    assert_eq!(at(&about(true), 28.5).status, Status::Achieved);
+    let beyond = at(&about(true), 40.0);
+    assert_eq!((beyond.status, beyond.reason), (Status::Achieved, Some(Reason::BeyondBand)));
+    assert_eq!(at(&about(true), 30.0).reason, None);
+    // Lower is better, from above: the upper edge reaches it, below the lower edge is no failure.
+    let down = TargetSpec { baseline: Some((year_end(2015), 40.0)), ..about(false) };
+    assert_eq!(at(&down, 31.5).status, Status::Achieved);
+    assert_ne!(at(&down, 31.6).status, Status::Achieved);
+    assert_eq!(at(&down, 20.0).reason, Some(Reason::BeyondBand));
+    // A range on a higher-is-better indicator: 64 against 55–60 is achieved, not on track at 120 %.
+    let range = TargetSpec {
+        kind: TargetKind::Range,
+        value_max: Some(60.0),
+        ..level(Comparator::AtLeast, 55.0, Some((2015, 40.0)), 2020)
+    };
+    let over = at(&range, 64.0);
+    assert_eq!((over.status, over.reason), (Status::Achieved, Some(Reason::BeyondBand)));
+    // Progress is measured towards the near edge.
+    close(at(&range, 47.5).progress, 0.5, "half way to 55");
+    // After the deadline, overshooting never makes it missed.
+    let late = assess(&range, &series(&[(2020, 64.0)]), ymd(2021, 6, 1), Method::Linear);
+    assert_eq!(late.status, Status::Achieved);
+}
+
+#[test]
+fn a_goal_equal_to_its_reference_regresses_or_is_missed_on_a_decline() {
+    // 不减少: 0 % change on 2020's 100.
+    let hold = TargetSpec {
+        kind: TargetKind::Change,
+        relative_change: true,
+        reference_year: Some(2020),
+        ..level(Comparator::AtLeast, 0.0, Some((2020, 100.0)), 2025)
+    };
+    let at = |v: f64, as_of| assess(&hold, &series(&[(2022, v)]), as_of, Method::Linear);
+    assert_eq!(at(95.0, ymd(2023, 1, 1)).status, Status::Regressing);
+    assert_eq!(at(100.0, ymd(2023, 1, 1)).status, Status::Achieved);
+    assert_eq!(at(95.0, ymd(2026, 6, 1)).status, Status::Missed);
+}
+
+#[test]
+fn a_total_built_up_during_the_plan_counts_from_zero() {
+    // 五年建设筹措床位12万张以上 (2024–2028): 30 000 by 2024, 50 000 by 2025.
+    let beds = TargetSpec {
+        cumulative: true,
+        base: year_end(2023),
+        start: ymd(2024, 1, 1),
+        ..level(Comparator::AtLeast, 120_000.0, None, 2028)
+    };
+    let got = assess(&beds, &series(&[(2024, 30_000.0), (2025, 50_000.0)]), ymd(2026, 1, 1), Method::Linear);
+    assert_eq!(got.baseline, Some(Point { date: year_end(2023), value: 0.0 }));
+    assert_eq!(got.status, Status::OnTrack, "{got:?}");
+    close(got.progress, 50_000.0 / 120_000.0, "from zero");
+}
+
+#[test]
+fn the_expected_value_lies_on_the_straight_path() {
+    let spec = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
+    let got = assess(&spec, &series(&[(2017, 60.0)]), year_end(2018), Method::Linear);
+    // Three of five years: 54 + 16 × 0.6.
+    assert!((got.expected.unwrap() - 63.6).abs() < 0.05, "{got:?}");
+    // Past the deadline the path ends at the goal.
+    let late = assess(&spec, &series(&[(2017, 60.0)]), ymd(2023, 1, 1), Method::Linear);
+    assert_eq!(late.expected, Some(70.0));
+    // Known before any figure: a target of 70 is 70 from the start.
+    let empty = assess(&spec, &[], year_end(2018), Method::Linear);
+    assert!(empty.expected.is_some());
+}
+
+#[test]
+fn closed_targets_state_what_happened_not_where_a_trend_leads() {
+    let spec = level(Comparator::AtLeast, 25.0, Some((2015, 10.0)), 2020);
+    let achieved = assess(&spec, &series(&[(2016, 20.0), (2017, 50.0)]), ymd(2018, 1, 1), Method::Linear);
+    assert_eq!((achieved.status, achieved.projection), (Status::Achieved, None));
+    let missed = assess(&spec, &series(&[(2016, 12.0), (2019, 15.0)]), ymd(2026, 1, 1), Method::Linear);
+    assert_eq!((missed.status, missed.projection), (Status::Missed, None));
+    // An open target whose trend reached the goal before the view's date offers no past date.
+    let open = assess(&spec, &series(&[(2016, 11.0), (2017, 12.0)]), ymd(2018, 1, 1), Method::Linear);
+    if let Some(date) = open.projection.and_then(|p| p.reaches_target_on) {
+        assert!(date >= ymd(2018, 1, 1));
+    }
+}
+
+#[test]
+fn milestones_and_elapsed_stay_within_their_scale() {
+    let spec =
+        TargetSpec { kind: TargetKind::Milestone, comparator: None, ..level(Comparator::AtLeast, 100.0, None, 2020) };
+    let fast = assess(
+        &spec,
+        &[Observation { date: ymd(2017, 1, 1), value: 60.0 }, Observation { date: ymd(2018, 1, 1), value: 90.0 }],
+        ymd(2018, 6, 1),
+        Method::Linear,
+    );
+    let projection = fast.projection.expect("a trend");
+    assert!(projection.value_at_deadline <= 100.0, "{projection:?}");
+    // A figure long after the deadline: elapsed is the plan's whole time, not 3100 %.
+    let late = assess(
+        &level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2016),
+        &series(&[(2040, 60.0)]),
+        ymd(2041, 1, 1),
+        Method::Linear,
+    );
+    assert!(late.elapsed.is_none_or(|e| e <= 1.0), "{late:?}");
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::charts::{self, Lang};
 use crate::domain::TargetKind;
 use crate::judged::{self, Assessed, Judgement};
-use crate::present::{format_number, goal_as_written, method_label, status_colour, status_label, verdict_label};
+use crate::present::{goal_as_written, method_label, status_colour, status_label, verdict_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 /// Which report: one plan or all, as of a date, by a method, in a language.
@@ -152,7 +152,31 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
 }
 
 fn with_unit(value: f64, unit: &str) -> String {
-    format!("{}{unit}", format_number(value))
+    crate::present::figure(value, unit)
+}
+
+/// The goal as written; an approximate one (左右) also as the band it is read as.
+fn goal_line(a: &Assessed) -> String {
+    let t = &a.target;
+    let written = goal_as_written(t.kind, t.comparator, t.value, t.value_max, t.scale, &t.unit);
+    match (t.comparator, a.summary.band) {
+        (Some(crate::domain::Comparator::About), Some(band)) => {
+            let unit = a.indicator.unit.as_str();
+            format!("{written}（{}—{}）", crate::present::figure(band.low, "").trim_end(), with_unit(band.high, unit))
+        }
+        _ => written,
+    }
+}
+
+/// The share covered, and the share due by now on the straight path.
+fn progress_line(s: &judged::ProgressSummary, lang: Lang) -> String {
+    let share = |v: f64| format!("{:.0}%", v * 100.0);
+    match (s.progress, charts::expected_share(s), lang) {
+        (Some(p), Some(e), Lang::Zh) => format!("{}（应达 {}）", share(p), share(e)),
+        (Some(p), Some(e), Lang::En) => format!("{} ({} due)", share(p), share(e)),
+        (Some(p), None, _) => share(p),
+        (None, _, _) => "—".to_owned(),
+    }
 }
 
 pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
@@ -173,9 +197,9 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
             .latest
             .map(|p| format!("{} ({})", with_unit(p.value, unit), p.date))
             .unwrap_or_else(|| "—".to_owned()),
-        goal: goal_as_written(kind, t.comparator, t.value, t.value_max, t.scale, &t.unit),
+        goal: goal_line(a),
         deadline: t.deadline.clone(),
-        progress: s.progress.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "—".to_owned()),
+        progress: progress_line(s, lang),
         status: s.status.as_str(),
         label: verdict_label(s.status, s.achieved_late, lang),
         charted: s.latest.is_some() || s.baseline.is_some_and(|_| kind != TargetKind::Milestone),
@@ -198,7 +222,7 @@ pub fn gather(
     draw: &(dyn Fn(&ChartJob) -> Result<Vec<u8>, charts::ChartError> + Sync),
 ) -> (ReportData, HashMap<String, Vec<u8>>) {
     let lang = options.lang;
-    let judgement = options.judgement;
+    let judgement = &options.judgement;
     let judged::Scope { plans, assessed, full, vintage } = scope;
     let mut full: HashMap<String, judged::AssessedOne> =
         full.into_iter().map(|one| (one.target.target.slug.clone(), one)).collect();
@@ -236,7 +260,7 @@ pub fn gather(
             }
         })
         .collect();
-    let vintage = vintage.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "—".to_owned());
+    let vintage = vintage.map(crate::clock::shown).unwrap_or_else(|| "—".to_owned());
     let (title, scope) = match (lang, plans.as_slice()) {
         (Lang::Zh, [one]) if options.plan.is_some() => ("规划目标进展情况报告".to_owned(), one.title.clone()),
         (Lang::En, [one]) if options.plan.is_some() => {
@@ -250,7 +274,7 @@ pub fn gather(
         scope,
         lang: lang.code(),
         as_of: judgement.as_of.to_string(),
-        generated_at: generated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        generated_at: crate::clock::shown(generated_at),
         vintage,
         method_label: method_label(judgement.method, lang).to_owned(),
         target_count: assessed.len(),

@@ -25,7 +25,7 @@ fn seeded_db() -> (tempfile::TempDir, crate::db::DbPool) {
 
 /// What a report of `options` is drawn from.
 fn scope(conn: &mut crate::db::DbConn, options: &ReportOptions) -> Option<crate::judged::Scope> {
-    crate::judged::scope(conn, options.plan.as_deref(), options.judgement).unwrap()
+    crate::judged::scope(conn, options.plan.as_deref(), &options.judgement).unwrap()
 }
 
 /// The PDF of `options`, as the server makes it.
@@ -36,7 +36,7 @@ fn report(conn: &mut crate::db::DbConn, options: &ReportOptions) -> Result<Vec<u
 fn options(plan: Option<&str>, lang: Lang) -> ReportOptions {
     ReportOptions {
         plan: plan.map(str::to_owned),
-        judgement: Judgement { as_of: crate::judged::today(), method: crate::progress::Method::Linear },
+        judgement: Judgement::on(crate::judged::today(), crate::progress::Method::Linear),
         lang,
     }
 }
@@ -79,7 +79,7 @@ fn the_report_is_chinese_text_with_embedded_subset_fonts_and_numbered_pages() {
         "沪府发〔2016〕80",
         "政府数据公开网站开放数据集",
         "实际光纤入户率",
-        "未按期实现",
+        "到期未实现",
         "附录",
     ] {
         assert!(text.contains(expected), "«{expected}» not in the PDF text");

@@ -73,19 +73,19 @@ impl AppState {
 
     /// Every target's verdict for a date and method (judged off the async threads when it is
     /// not today's, which is kept ready).
-    pub async fn view(&self, judgement: crate::judged::Judgement) -> Result<Arc<crate::judged::View>, AppError> {
-        let judged = self.judged.clone();
-        Ok(web::block(move || judged.view(judgement)).await??)
+    pub async fn view(&self, judgement: &crate::judged::Judgement) -> Result<Arc<crate::judged::View>, AppError> {
+        let (judged, judgement) = (self.judged.clone(), judgement.clone());
+        Ok(web::block(move || judged.view(&judgement)).await??)
     }
 
     /// One target in full, or 404.
     pub async fn one(
         &self,
         slug: String,
-        judgement: crate::judged::Judgement,
+        judgement: &crate::judged::Judgement,
     ) -> Result<crate::judged::AssessedOne, AppError> {
-        let judged = self.judged.clone();
-        web::block(move || judged.one(&slug, judgement).ok_or_else(|| AppError::not_found("target", slug))).await?
+        let (judged, judgement) = (self.judged.clone(), judgement.clone());
+        web::block(move || judged.one(&slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))).await?
     }
 
     /// After a write on this server: its pages show it at once, not at the next poll.

@@ -1,5 +1,6 @@
 //! The query parameters every read shares: the date and method of a judgement, and the language.
 
+use crate::catalog::Regions;
 use crate::error::AppError;
 use crate::ingest::clip;
 use crate::judged::{self, Judgement};
@@ -14,18 +15,45 @@ pub fn lang(raw: Option<&str>) -> Result<Lang, AppError> {
     }
 }
 
-/// The date and method of a judgement from the query. A parameter given must be valid: an empty
-/// `as_of=` is not a date (the pages leave out empty fields themselves).
-pub fn judgement(as_of: Option<&str>, method: Option<&str>) -> Result<Judgement, AppError> {
-    let as_of = match as_of {
-        None => judged::today(),
-        Some(raw) => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-            AppError::bad_parameter("as_of", format!("`{}` is not a date: write YYYY-MM-DD", clip(raw)))
-        })?,
-    };
-    let method = match method {
+/// What a judgement is asked for in a query: each parameter as given.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Asked<'a> {
+    pub as_of: Option<&'a str>,
+    pub known_at: Option<&'a str>,
+    pub method: Option<&'a str>,
+    pub region: Option<&'a str>,
+}
+
+impl<'a> Asked<'a> {
+    pub fn as_of(as_of: Option<&'a str>) -> Asked<'a> {
+        Asked { as_of, ..Asked::default() }
+    }
+}
+
+fn date(parameter: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| AppError::bad_parameter(parameter, format!("`{}` is not a date: write YYYY-MM-DD", clip(raw))))
+}
+
+/// The judgement a query asks for. A parameter given must be valid: an empty `as_of=` is not a
+/// date (the pages leave out empty fields themselves), and a region must be the city or one of
+/// its districts.
+pub fn judgement(asked: Asked, regions: &Regions) -> Result<Judgement, AppError> {
+    let as_of = asked.as_of.map(|raw| date("as_of", raw)).transpose()?.unwrap_or_else(judged::today);
+    let known_at = asked.known_at.map(|raw| date("known_at", raw)).transpose()?;
+    let method = match asked.method {
         None => Method::Linear,
         Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("method", clip(&reason)))?,
     };
-    Ok(Judgement { as_of, method })
+    let region = match asked.region {
+        None => None,
+        Some(raw) if regions.contains(raw) => Some(raw.into()),
+        Some(raw) => {
+            return Err(AppError::bad_parameter(
+                "region",
+                format!("`{}` is neither {} nor one of its districts", clip(raw), regions.default),
+            ));
+        }
+    };
+    Ok(Judgement { as_of, method, known_at, region })
 }

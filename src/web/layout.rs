@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Ctx, PageLang};
+use crate::judged::Judgement;
 use crate::present::{Lang, status_colour, verdict_label};
 use crate::progress::Status;
 
@@ -124,32 +125,126 @@ pub fn status_bar(counts: &[(Status, usize)], label: &str) -> Markup {
     }
 }
 
-/// An SVG chart from plotters, inline, described for screen readers.
-pub fn inline_chart(svg: &str, description: &str) -> Markup {
+/// One target's bar in a plan's list: the share of the distance covered in its status colour,
+/// and a tick where the straight path says it should be by now.
+pub struct ProgressRow<'a> {
+    pub href: String,
+    pub name: &'a str,
+    pub status: Status,
+    pub achieved_late: bool,
+    pub progress: Option<f64>,
+    pub expected: Option<f64>,
+}
+
+/// Every target of a plan as a bar: names wrap (never over a bar), the bar scales to the page.
+pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
+    let l = lang.lang;
+    let share = |v: f64| format!("{:.0}%", v * 100.0);
+    html! {
+        @if rows.iter().any(|r| r.expected.is_some()) {
+            p.legend.muted {
+                svg.tick viewBox="0 0 4 12" aria-hidden="true" { rect x="1" y="0" width="2" height="12" fill=(EXPECTED_INK) {} }
+                " " (lang.pick("竖线：按计划此时应达到的进度", "tick: where the straight path says it should be by now"))
+            }
+        }
+        ol.progress-list {
+            @for row in rows {
+                @let value = match row.progress {
+                    Some(p) => share(p),
+                    None => verdict_label(row.status, row.achieved_late, l).to_owned(),
+                };
+                @let label = match (row.progress, row.expected, l) {
+                    (Some(p), Some(e), Lang::Zh) => format!("完成进度 {}，按计划此时应达到 {}", share(p), share(e)),
+                    (Some(p), Some(e), Lang::En) => format!("{} covered, {} expected by now", share(p), share(e)),
+                    (_, _, _) => value.clone(),
+                };
+                li {
+                    a.name href=(row.href) title=(row.name) { (row.name) }
+                    svg.progress viewBox="0 0 100 12" preserveAspectRatio="none" role="img" aria-label=(label) {
+                        title { (label) }
+                        rect x="0" y="0" width="100" height="12" fill="#f2f2f2" {}
+                        @if let Some(p) = row.progress {
+                            rect x="0" y="0" width=(format!("{:.2}", (p.clamp(0.0, 1.0) * 100.0).max(0.8))) height="12"
+                                fill=(status_colour(row.status).hex()) {}
+                        }
+                        // Where it should be by now, on a bar that has a share to compare.
+                        @if let (Some(e), Some(_)) = (row.expected, row.progress) {
+                            rect x=(format!("{:.2}", (e.clamp(0.0, 1.0) * 100.0 - 0.6).max(0.0))) y="0" width="1.2" height="12" fill=(EXPECTED_INK) {}
+                        }
+                    }
+                    span.value {
+                        (value)
+                        // The status named after a share, so colour is never the only sign of it.
+                        @if row.progress.is_some() { " " (status_badge(row.status, row.achieved_late, l)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The "expected by now" tick: near black, apart from every status colour.
+const EXPECTED_INK: &str = "#212121";
+
+/// An SVG chart from plotters, inline, described for screen readers: drawn for a wide screen
+/// and for a phone (its text stays readable), the stylesheet shows the one that fits.
+pub fn inline_chart(wide: &str, narrow: &str, description: &str) -> Markup {
+    html! {
+        figure.chart {
+            div.wide { (PreEscaped(described(wide, description))) }
+            div.narrow { (PreEscaped(described(narrow, description))) }
+        }
+    }
+}
+
+/// The SVG without its XML prolog, with its role and description.
+fn described(svg: &str, description: &str) -> String {
     let body = svg.trim_start();
     let body = match body.strip_prefix("<?xml") {
         Some(rest) => rest.split_once("?>").map_or(rest, |(_, after)| after).trim_start(),
         None => body,
     };
-    let described = body.replacen(
+    body.replacen(
         "<svg ",
         &format!(r#"<svg role="img" aria-label="{}" "#, maud::html! { (description) }.into_string()),
         1,
-    );
-    html! { figure.chart { (PreEscaped(described)) } }
+    )
 }
 
 /// The "as of" picker: a date field that reloads the page for that date.
-pub fn as_of_form(lang: PageLang, action: &str, as_of: NaiveDate, today: NaiveDate, hidden: &[(&str, &str)]) -> Markup {
+/// The view a page shows: its date, the "as known then" switch, and (where districts have
+/// figures) one district instead of each target's own region.
+pub fn view_form(
+    lang: PageLang,
+    action: &str,
+    judgement: &Judgement,
+    today: NaiveDate,
+    hidden: &[(&str, &str)],
+    districts: &[String],
+) -> Markup {
+    let current = judgement.region.as_deref().unwrap_or("");
     html! {
         form.asof method="get" action=(action) {
             @for (name, value) in hidden {
                 input type="hidden" name=(name) value=(value);
             }
             label for="as_of" { (lang.pick("截至日期", "As of")) }
-            input #as_of type="date" name="as_of" value=(as_of) max=(today);
+            input #as_of type="date" name="as_of" value=(judgement.as_of) max=(today);
+            label.switch {
+                input type="checkbox" name="as_known" value="1" checked[judgement.known_at.is_some()];
+                " " (lang.pick("按当时已知的数据", "as known then"))
+            }
+            @if !districts.is_empty() {
+                label for="region" { (lang.pick("地区", "Region")) }
+                select #region name="region" {
+                    option value="" selected[current.is_empty()] { (lang.pick("各目标本身的地区", "each target's own")) }
+                    @for district in districts {
+                        option value=(district) selected[current == district] { (district) }
+                    }
+                }
+            }
             button type="submit" { (lang.pick("查看", "Show")) }
-            @if as_of != today {
+            @if judgement.as_of != today || judgement.known_at.is_some() || judgement.region.is_some() {
                 " " a href=(action) { (lang.pick("回到今天", "Back to today")) }
             }
         }

@@ -5,7 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, as_of_form, dash, header_row, inline_chart, status_badge, status_bar, status_counts};
+use super::layout::{
+    self, ProgressRow, dash, header_row, inline_chart, progress_list, status_badge, status_bar, status_counts,
+    view_form,
+};
 use super::{Ctx, PageLang, respond};
 use crate::charts;
 use crate::db::models::PlanRow;
@@ -13,20 +16,85 @@ use crate::db::{DbConn, DbPool, actuals};
 use crate::domain::TargetKind;
 use crate::error::AppError;
 use crate::judged::{self, Assessed, Judged, Judgement};
-use crate::present::{Lang, format_number, percent_text, ratio_text, reason_text, status_label, verdict_sentence};
+use crate::present::{
+    Lang, attention_rank, figure, goal_text, percent_text, ratio_text, reason_text, status_label, verdict_sentence,
+};
 use crate::progress::{ALL_STATUSES, Status};
 use crate::report::{TargetLine, target_line};
 use crate::server::AppState;
-use crate::server::params::judgement;
+use crate::server::params::{Asked, judgement};
 
-/// `?as_of=&sort=&lang=` of the plan and target pages.
+/// `?as_of=&as_known=&region=&sort=&lang=` of the plan and target pages.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub as_of: Option<String>,
+    /// The "as known then" switch: only figures recorded by the view's date.
+    pub as_known: Option<String>,
+    /// Only figures recorded by this date (what the switch sets, as a link can carry it).
+    pub known_at: Option<String>,
+    /// One district's figures.
+    pub region: Option<String>,
     /// Plan page: `status`, `progress` or `deadline`.
     pub sort: Option<String>,
     pub lang: Option<String>,
+}
+
+impl PageQuery {
+    fn judgement(&self, regions: &crate::catalog::Regions) -> Result<Judgement, AppError> {
+        page_judgement(
+            self.as_of.as_deref(),
+            self.as_known.as_deref(),
+            self.known_at.as_deref(),
+            self.region.as_deref(),
+            regions,
+        )
+    }
+}
+
+/// The query that keeps a page's view (date, "as known then", district) on the links it gives:
+/// empty for today's own view.
+fn view_query(judgement: &Judgement) -> String {
+    let as_of = judgement.as_of.to_string();
+    let known_at = judgement.known_at.map(|d| d.to_string());
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if judgement.as_of != judged::today() {
+        pairs.push(("as_of", &as_of));
+    }
+    if let Some(known_at) = &known_at {
+        pairs.push(("known_at", known_at));
+    }
+    if let Some(region) = &judgement.region {
+        pairs.push(("region", region));
+    }
+    match serde_urlencoded::to_string(&pairs) {
+        Ok(query) if !query.is_empty() => format!("?{query}"),
+        _ => String::new(),
+    }
+}
+
+/// A value for a query string.
+fn percent_encode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)]).map(|s| s.trim_start_matches('=').to_owned()).unwrap_or_default()
+}
+
+/// The judgement a page's view form asks for; its empty fields ask for nothing.
+fn page_judgement(
+    as_of: Option<&str>,
+    as_known: Option<&str>,
+    known_at: Option<&str>,
+    region: Option<&str>,
+    regions: &crate::catalog::Regions,
+) -> Result<Judgement, AppError> {
+    fn given(v: Option<&str>) -> Option<&str> {
+        v.filter(|v| !v.is_empty())
+    }
+    let as_of = given(as_of);
+    let today = judged::today().to_string();
+    // The switch knows what the date field says: as known on the view's date.
+    let known_at = given(known_at).or(given(as_known).map(|_| as_of.unwrap_or(&today)));
+    let asked = Asked { as_of, known_at, method: None, region: given(region) };
+    judgement(asked, regions)
 }
 
 /// `?lang=` only.
@@ -36,13 +104,15 @@ pub struct LangQuery {
     pub lang: Option<String>,
 }
 
-/// `?status=&plan=&as_of=&lang=` of the overview.
+/// `?status=&plan=&as_of=&as_known=&lang=` of the overview.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OverviewQuery {
     pub status: Option<String>,
     pub plan: Option<String>,
     pub as_of: Option<String>,
+    pub as_known: Option<String>,
+    pub known_at: Option<String>,
     pub lang: Option<String>,
 }
 
@@ -122,7 +192,13 @@ fn status_word(lang: PageLang) -> &'static str {
 /// `/`: every plan with its counts and a bar of its statuses; filters by status and plan.
 pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
+    let judgement = page_judgement(
+        query.as_of.as_deref(),
+        query.as_known.as_deref(),
+        query.known_at.as_deref(),
+        None,
+        &reads.judged.regions(),
+    )?;
     let wanted: Option<Status> = match query.status.as_deref() {
         None | Some("") => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", reason))?),
@@ -134,7 +210,7 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
     {
         return Err(AppError::bad_parameter("plan", format!("no plan `{slug}`")));
     }
-    let view = reads.judged.view(judgement)?;
+    let view = reads.judged.view(&judgement)?;
     let assessed: Vec<Assessed> =
         view.assessed.iter().filter(|a| plan_filter.is_none_or(|f| a.plan.slug == f)).cloned().collect();
     let l = lang.lang;
@@ -150,7 +226,7 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
     let title = lang.pick("规划目标总览", "Plan targets at a glance");
     let content = html! {
         h1 { (title) }
-        (as_of_form(lang, "/", judgement.as_of, today, &filters_kept(&query)))
+        (view_form(lang, "/", &judgement, today, &filters_kept(&query), &[]))
         form.filters method="get" action="/" {
             input type="hidden" name="as_of" value=(judgement.as_of);
             label for="status" { (status_word(lang)) }
@@ -178,7 +254,7 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
         @if let Some(status) = wanted {
             section aria-labelledby="matching" {
                 h2 #matching { (status_badge(status, false, l)) " " (matching.len()) }
-                (targets_table(lang, &matching, true))
+                (targets_table(lang, &matching, true, &view_query(&judgement)))
             }
         }
         section aria-labelledby="plans" {
@@ -232,36 +308,40 @@ fn counts_sentence(counts: &[(Status, usize)], lang: PageLang) -> String {
 }
 
 /// A table of targets: name (linked), goal, deadline, baseline, latest, progress, status.
-fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool) -> Markup {
+fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool, view: &str) -> Markup {
     let l = lang.lang;
+    let columns = [
+        lang.pick("目标", "Target"),
+        lang.pick("规划", "Plan"),
+        lang.pick("目标值", "Goal"),
+        lang.pick("期限", "Due"),
+        lang.pick("基期值", "Baseline"),
+        lang.pick("最新实际值", "Latest"),
+        lang.pick("进度", "Progress"),
+        status_word(lang),
+    ];
     html! {
-        div.scroll {
-            table {
-                thead {
-                    tr {
-                        th scope="col" { (lang.pick("目标", "Target")) }
-                        @if with_plan { th scope="col" { (lang.pick("规划", "Plan")) } }
-                        th scope="col" { (lang.pick("目标值", "Goal")) }
-                        th scope="col" { (lang.pick("期限", "Due")) }
-                        th scope="col" { (lang.pick("基期值", "Baseline")) }
-                        th scope="col" { (lang.pick("最新实际值", "Latest")) }
-                        th scope="col" { (lang.pick("进度", "Progress")) }
-                        th scope="col" { (status_word(lang)) }
+        // Under 600 px each row is a card with its own labels (style.css): no sideways scrolling.
+        table.cards {
+            thead {
+                tr {
+                    @for (i, column) in columns.iter().enumerate() {
+                        @if i != 1 || with_plan { th scope="col" { (column) } }
                     }
                 }
-                tbody {
-                    @for a in rows {
-                        @let line: TargetLine = target_line(a, l);
-                        tr {
-                            td { a href={ "/targets/" (line.slug) } { (line.name) } }
-                            @if with_plan { td { a href={ "/plans/" (a.plan.slug) } { (plan_title(&a.plan, l)) } } }
-                            td { (line.goal) }
-                            td.num { (line.deadline) }
-                            td.num { (line.baseline) }
-                            td.num { (line.latest) }
-                            td.num { (line.progress) }
-                            td { (status_badge(a.summary.status, a.summary.achieved_late, l)) }
-                        }
+            }
+            tbody {
+                @for a in rows {
+                    @let line: TargetLine = target_line(a, l);
+                    tr {
+                        td.name data-label=(columns[0]) { a href={ "/targets/" (line.slug) (view) } { (line.name) } }
+                        @if with_plan { td data-label=(columns[1]) { a href={ "/plans/" (a.plan.slug) (view) } { (plan_title(&a.plan, l)) } } }
+                        td data-label=(columns[2]) { (line.goal) }
+                        td.num data-label=(columns[3]) { (line.deadline) }
+                        td.num data-label=(columns[4]) { (line.baseline) }
+                        td.num data-label=(columns[5]) { (line.latest) }
+                        td.num data-label=(columns[6]) { (line.progress) }
+                        td data-label=(columns[7]) { (status_badge(a.summary.status, a.summary.achieved_late, l)) }
                     }
                 }
             }
@@ -309,19 +389,37 @@ impl SortBy {
 /// `/plans/{slug}`: the document's facts, its overview chart and its targets.
 pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
+    let judgement = query.judgement(&reads.judged.regions())?;
     let sort = SortBy::parse(query.sort.as_deref())?;
     let plan =
         reads.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", slug))?;
-    let assessed: Vec<Assessed> = reads.judged.view(judgement)?.of_plan(slug).cloned().collect();
+    let assessed: Vec<Assessed> = reads.judged.view(&judgement)?.of_plan(slug).cloned().collect();
+    let indicator_ids: Vec<i64> = assessed.iter().map(|a| a.indicator.id).collect();
+    let districts = reads.judged.districts_reporting(&indicator_ids);
     let l = lang.lang;
     let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
-    let overview = charts::plan_overview(&plan, &assessed, l);
-    let chart = overview.svg(800, overview.natural_height()).map_err(|e| AppError::Internal(e.into()))?;
+    let view = view_query(&judgement);
+    let mut by_attention: Vec<&Assessed> = assessed.iter().collect();
+    by_attention.sort_by(|a, b| {
+        attention_rank(a.summary.status)
+            .cmp(&attention_rank(b.summary.status))
+            .then_with(|| a.target.name.cmp(&b.target.name))
+    });
+    let bars: Vec<ProgressRow> = by_attention
+        .iter()
+        .map(|a| ProgressRow {
+            href: format!("/targets/{}{view}", a.target.slug),
+            name: if l == Lang::Zh { &a.target.name } else { &a.target.name_en },
+            status: a.summary.status,
+            achieved_late: a.summary.achieved_late,
+            progress: a.summary.progress,
+            expected: charts::expected_share(&a.summary),
+        })
+        .collect();
     let mut rows: Vec<&Assessed> = assessed.iter().collect();
     sort.apply(&mut rows);
     let action = format!("/plans/{}", plan.slug);
-    let sort_link = |by: &str| format!("{action}?sort={by}&as_of={}", judgement.as_of);
+    let sort_link = |by: &str| format!("{action}?sort={by}{}", view.replacen('?', "&", 1));
     let title = plan_title(&plan, l);
     let content = html! {
         h1 { (title) }
@@ -334,11 +432,13 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
                 code { (plan.source_file) }
                 @if let Some(line) = plan.source_line { ", " (lang.pick("第 ", "line ")) (line) (lang.pick(" 行", "")) }
             }
-            @if l == Lang::Zh { dt { "English title" } dd lang="en" { (plan.title_en) } }
+            @if l == Lang::Zh { dt { "英文标题" } dd lang="en" { (plan.title_en) } }
         }
-        (as_of_form(lang, &action, judgement.as_of, judged::today(), &[]))
+        (view_form(lang, &action, &judgement, judged::today(), &[], &districts))
         (status_counts(&counts, l, Some(&plan.slug)))
-        (inline_chart(&chart, &format!("{}：{}", lang.pick("目标进度图", "Progress of targets"), counts_sentence(&counts, lang))))
+        h2 #bars { (lang.pick("目标进度", "Progress of targets")) }
+        p.muted { (counts_sentence(&counts, lang)) }
+        (progress_list(lang, &bars))
         h2 #targets { (lang.pick("目标", "Targets")) " " span.muted { (rows.len()) } }
         p.sort {
             (lang.pick("排序：", "Sort by: "))
@@ -352,7 +452,7 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
                 " "
             }
         }
-        (targets_table(lang, &rows, false))
+        (targets_table(lang, &rows, false, &view))
     };
     Ok(layout::page(ctx, title, content))
 }
@@ -365,34 +465,47 @@ const REVISIONS_SHOWN: i64 = 2_000;
 /// they were judged, the projection, and every figure with its revisions.
 pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
-    let judgement: Judgement = judgement(query.as_of.as_deref().filter(|d| !d.is_empty()), None)?;
+    let judgement = query.judgement(&reads.judged.regions())?;
     if query.sort.is_some() {
         return Err(AppError::bad_parameter("sort", "only a plan's targets can be sorted"));
     }
-    let one = reads.judged.one(slug, judgement).ok_or_else(|| AppError::not_found("target", slug))?;
+    let one = reads.judged.one(slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))?;
+    let districts = reads.judged.districts_reporting(&[one.target.indicator.id]);
     let l = lang.lang;
     let judged::Context { target, plan, indicator } = &one.target;
     let p = &one.progress;
     let title = charts::title(target, indicator, l);
-    let chart = charts::target_chart(&one, l).svg(800, 400).map_err(|e| AppError::Internal(e.into()))?;
+    let drawn = charts::target_chart(&one, l);
+    let chart = drawn.svg(800, 400).map_err(|e| AppError::Internal(e.into()))?;
+    let narrow_chart = drawn.svg(400, 340).map_err(|e| AppError::Internal(e.into()))?;
+    // The figures listed are those the verdict stands on: the district asked for, or the target's own.
+    let shown_region = judgement.region.as_deref().unwrap_or(&target.region).to_owned();
+    let district_chart = match charts::district_chart(&one, l) {
+        Some(chart) => Some((
+            chart.svg(800).map_err(|e| AppError::Internal(e.into()))?,
+            chart.svg(400).map_err(|e| AppError::Internal(e.into()))?,
+            chart,
+        )),
+        None => None,
+    };
     let filter = actuals::ActualsFilter {
         history: true,
-        region: Some(target.region.clone()),
+        region: Some(shown_region.clone()),
         limit: Some(REVISIONS_SHOWN),
         offset: 0,
     };
     let revisions = actuals::actuals_of_indicator(reads.conn, indicator.id, &filter)?;
     let milestone = target.kind == TargetKind::Milestone;
     let unit = if milestone { "%" } else { indicator.unit.as_str() };
-    let value = |v: f64| format!("{}{unit}", format_number(v));
+    let value = |v: f64| figure(v, unit);
     let point = |pt: Option<crate::progress::Point>| dash(pt.map(|pt| format!("{} ({})", value(pt.value), pt.date)));
     let action = format!("/targets/{}", target.slug);
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
         p.lead { (if l == Lang::Zh { &target.name } else { &target.name_en }) " " (status_badge(p.status, p.achieved_late, l)) }
-        (as_of_form(lang, &action, judgement.as_of, judged::today(), &[]))
-        (inline_chart(&chart, &format!("{title}：{}", status_label(p.status, l))))
+        (view_form(lang, &action, &judgement, judged::today(), &[], &districts))
+        (inline_chart(&chart, &narrow_chart, &format!("{title}：{}", status_label(p.status, l))))
         section aria-labelledby="source" {
             h2 #source { (lang.pick("原文", "As written")) }
             blockquote lang="zh-CN" { (target.source_quote) }
@@ -401,17 +514,29 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 (lang.pick("第 ", "line ")) (target.source_line) (lang.pick(" 行", ""))
                 @if target.deadline_implied { " · " (lang.pick("期限按规划期末推定", "deadline implied by the plan's horizon")) }
             }
-            @if let Some(notes) = &target.notes { p.note { (notes) } }
+            @if let Some(notes) = if l == Lang::Zh { &target.notes } else { &target.notes_en } { p.note { (notes) } }
         }
         section aria-labelledby="progress" {
             h2 #progress { (lang.pick("进度", "Progress")) }
             dl.facts {
                 dt { (lang.pick("基期值", "Baseline")) } dd { (point(p.baseline)) }
                 dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
-                dt { (lang.pick("目标值", "Goal")) } dd { (dash(p.target_value.map(value))) " · " (target.deadline) }
+                dt { (lang.pick("目标值", "Goal")) } dd { (goal_text(p, unit)) " · " (target.deadline) }
+                @if let Some(expected) = p.expected {
+                    dt { (lang.pick("按计划此时应达到", "Expected by now")) } dd { (value(expected)) }
+                }
                 dt { (lang.pick("完成进度", "Progress")) } dd { (percent_text(p.progress)) }
                 dt { (lang.pick("时间进度", "Time elapsed")) } dd { (percent_text(p.elapsed)) }
-                dt { "pace" } dd { (ratio_text(p.pace)) }
+                // A closed target is judged by its deadline: its pace would only confuse.
+                @if !matches!(p.status, Status::Achieved | Status::Missed) {
+                    dt { (lang.pick("进度时间比", "Pace")) } dd { (ratio_text(p.pace)) }
+                }
+                @if judgement.region.is_some() || target.region != reads.judged.regions().default {
+                    dt { (lang.pick("地区", "Region")) } dd { (shown_region) }
+                }
+                @if let Some(known_at) = judgement.known_at {
+                    dt { (lang.pick("按当时已知", "As known on")) } dd { (known_at) }
+                }
                 @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio_text(p.cagr_ratio)) } }
             }
             p.method { (verdict_sentence(p, unit, l)) }
@@ -431,6 +556,34 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 }
             }
         }
+        @if let Some((wide, narrow, chart)) = &district_chart {
+            section aria-labelledby="districts" {
+                h2 #districts { (lang.pick("各区最新数据", "Latest figure of each district")) }
+                (inline_chart(wide, narrow, &chart.title))
+                table.cards {
+                    (header_row(lang, &[("地区", "District"), ("期间", "Period"), ("数值", "Value"), ("是否达到目标", "Meets the goal")]))
+                    tbody {
+                        @for (district, figure_) in &chart.rows {
+                            @let period = one.districts.iter().find(|(d, _)| d == district).map(|(_, o)| o.date.to_string()).unwrap_or_default();
+                            tr {
+                                td.name data-label=(lang.pick("地区", "District")) {
+                                    a href={ "/targets/" (target.slug) "?region=" (percent_encode(district)) } { (district) }
+                                }
+                                td.num data-label=(lang.pick("期间", "Period")) { (period) }
+                                td.num data-label=(lang.pick("数值", "Value")) { (value(*figure_)) }
+                                td data-label=(lang.pick("是否达到目标", "Meets the goal")) {
+                                    @match p.target_value {
+                                        Some(_) if chart.meets(*figure_) => (lang.pick("是", "yes")),
+                                        Some(_) => (lang.pick("否", "no")),
+                                        None => "—",
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         section aria-labelledby="actuals" {
             h2 #actuals { (lang.pick("实际值及修订记录", "Actuals and their revisions")) }
             @if revisions.is_empty() {
@@ -444,7 +597,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                                 tr.superseded[a.superseded_at.is_some()] {
                                     td.num { (a.period) }
                                     td.num { (value(a.value)) }
-                                    td.num { (a.recorded_at.format("%Y-%m-%d %H:%M")) }
+                                    td.num { (crate::clock::shown(a.recorded_at)) }
                                     td {
                                         @if let Some(id) = a.upload_id { a href={ "/uploads/" (id) } { "#" (id) } " " }
                                         (a.source.as_deref().unwrap_or(""))

@@ -118,7 +118,7 @@ fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
     html! {
         div.scroll { table {
             (header_row(lang, &[
-                ("#", "#"), ("文件", "File"), ("时间（UTC）", "Time (UTC)"), ("上传者", "By"), ("途径", "Channel"),
+                ("#", "#"), ("文件", "File"), ("时间", "Time"), ("上传者", "By"), ("途径", "Channel"),
                 ("行数", "Rows"), ("新增 / 修订 / 不变", "New / revised / unchanged"), ("结果", "Outcome"),
             ]))
             tbody {
@@ -126,7 +126,7 @@ fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
                     tr {
                         td.num { a href={ "/uploads/" (u.id) } { (u.id) } }
                         td { (u.file_name) }
-                        td.num { (u.received_at.format("%Y-%m-%d %H:%M")) }
+                        td.num { (crate::clock::shown(u.received_at)) }
                         td { (u.uploaded_by) }
                         td { (u.channel) }
                         td.num { (u.rows_total) }
@@ -417,7 +417,8 @@ fn detail_page(ctx: &Ctx, reads: &mut Reads, id: i64) -> Result<Markup, AppError
     let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
     let problems = actuals::upload_problems(conn, id)?.flatten().map(|r| Problems::from_stored(&r)).unwrap_or_default();
     let touched: std::collections::HashSet<i64> = actuals::indicator_ids_of_upload(conn, id)?.into_iter().collect();
-    let view = reads.judged.view(crate::server::params::judgement(None, None)?)?;
+    let view =
+        reads.judged.view(&crate::judged::Judgement::on(crate::judged::today(), crate::progress::Method::Linear))?;
     let affected: Vec<&crate::judged::Assessed> =
         view.assessed.iter().filter(|a| touched.contains(&a.target.indicator_id)).collect();
     let title = format!("{} #{id}", lang.pick("上传", "Upload"));
@@ -425,7 +426,7 @@ fn detail_page(ctx: &Ctx, reads: &mut Reads, id: i64) -> Result<Markup, AppError
         h1 { (title) ": " (upload.file_name) }
         dl.facts {
             dt { (lang.pick("结果", "Outcome")) } dd { span class={ "outcome o-" (upload.outcome) } { (outcome_label(&upload.outcome, lang)) } }
-            dt { (lang.pick("时间（UTC）", "Time (UTC)")) } dd { (upload.received_at.format("%Y-%m-%d %H:%M:%S")) }
+            dt { (lang.pick("时间", "Time")) } dd { (crate::clock::shown(upload.received_at)) }
             dt { (lang.pick("上传者", "By")) } dd { (upload.uploaded_by) " · " (upload.channel) }
             dt { (lang.pick("大小", "Size")) } dd { (upload.size_bytes) " bytes · SHA-256 " code { (&upload.sha256[..16]) "…" } }
             dt { (lang.pick("行数", "Rows")) }

@@ -15,7 +15,7 @@ async fn a_target_chart_comes_as_svg_and_png_with_an_etag() {
         "{}",
         &body[..600.min(body.len())]
     );
-    assert!(body.contains("未按期实现"));
+    assert!(body.contains("到期未实现"));
     let again = app
         .client
         .get(format!("{}/charts/targets/sc13-open-data-sets.svg", app.address))
@@ -43,7 +43,7 @@ async fn a_plan_overview_lists_its_targets() {
     assert_eq!(response.status(), 200);
     let svg = response.text().await.unwrap();
     assert!(svg.contains("上海市推进智慧城市建设"));
-    assert!(svg.contains("未按期实现 1"), "legend with counts");
+    assert!(svg.contains("到期未实现 1"), "legend with counts");
     let png = app.get("/charts/plans/smart-city-13th-fyp.png?lang=en").await;
     assert_eq!(png.status(), 200);
 }
@@ -73,11 +73,9 @@ async fn every_chart_of_the_seed_catalog_renders() {
     let url = app.db_url.clone();
     let (rendered, failed) = tokio::task::spawn_blocking(move || {
         let pool = plantrack::db::connect(&url, 1).unwrap();
-        let judgement = plantrack::judged::Judgement {
-            as_of: plantrack::judged::today(),
-            method: plantrack::progress::Method::Linear,
-        };
-        let scope = plantrack::judged::scope(&mut pool.get().unwrap(), None, judgement).unwrap().unwrap();
+        let judgement =
+            plantrack::judged::Judgement::on(plantrack::judged::today(), plantrack::progress::Method::Linear);
+        let scope = plantrack::judged::scope(&mut pool.get().unwrap(), None, &judgement).unwrap().unwrap();
         plantrack::charts::render_all(&scope.plans, &scope.assessed, scope.full, plantrack::present::Lang::Zh)
     })
     .await

@@ -37,7 +37,7 @@ async fn targets_filter_by_status_and_plans_count_them() {
     assert_eq!(counted as usize, plan["targets"].as_array().unwrap().len());
     let missed = plan["status_counts"].as_array().unwrap().iter().find(|c| c["status"] == "missed").unwrap();
     assert!(missed["count"].as_u64().unwrap() >= 1);
-    assert_eq!(missed["label"], "未按期实现");
+    assert_eq!(missed["label"], "到期未实现");
     let (_, plans) = app.get_json("/api/v1/plans").await;
     assert!(plans.as_array().unwrap().iter().all(|p| p["status_counts"].is_array()));
 }
@@ -59,17 +59,94 @@ async fn bad_status_date_and_method_are_400_naming_the_parameter() {
 }
 
 #[tokio::test]
-async fn as_of_a_date_before_the_figures_were_recorded_they_do_not_count() {
+async fn history_loaded_today_counts_at_past_dates_unless_asked_as_known_then() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(plantrack::server::auth::Role::Uploader);
+        let csv = "indicator,period,value\n实际光纤入户率,2016,58\n实际光纤入户率,2017,62\n实际光纤入户率,2018,65\n\
+                   实际光纤入户率,2019,68\n实际光纤入户率,2020,71\n";
+        let (status, body) = app.upload(&token, "", csv).await;
+        assert_eq!(status, 201, "{body}");
+        // The view of 2018-06-30: the periods ended by then (2016 and 2017), uploaded today.
+        let (_, then) = app.get_json("/api/v1/targets/sc13-ftth-takeup?as_of=2018-06-30").await;
+        let progress = &then["progress"];
+        assert_eq!(progress["latest"]["value"], 62.0, "{then}");
+        assert_eq!(progress["latest"]["date"], "2017-12-31");
+        assert_eq!(progress["status"], "on_track", "{then}");
+        // As reported at the time: none of these figures had been recorded in 2018.
+        let (_, known) = app.get_json("/api/v1/targets/sc13-ftth-takeup?as_of=2018-06-30&known_at=2018-06-30").await;
+        assert_eq!(known["progress"]["status"], "no_data", "{known}");
+        // The plan's list agrees with the target.
+        let (_, plan) = app.get_json("/api/v1/plans/smart-city-13th-fyp?as_of=2018-06-30").await;
+        let listed = plan["targets"].as_array().unwrap().iter().find(|t| t["slug"] == "sc13-ftth-takeup").unwrap();
+        assert_eq!(listed["progress"]["status"], "on_track");
+        let (_, listed) =
+            app.get_json("/api/v1/targets?plan=smart-city-13th-fyp&as_of=2018-06-30&known_at=2018-06-30").await;
+        let listed = by_slug(&listed);
+        assert_eq!(listed["sc13-ftth-takeup"]["progress"]["status"], "no_data");
+        // Today: achieved, so no forecast is offered.
+        let (_, now) = app.get_json("/api/v1/targets/sc13-ftth-takeup").await;
+        assert_eq!(now["progress"]["status"], "achieved", "{now}");
+        assert!(now["assessment"]["projection"].is_null(), "{now}");
+        let (status, body) = app.get_json("/api/v1/targets/sc13-ftth-takeup?known_at=2018-02-30").await;
+        assert_eq!((status, &body["error"]["details"]["parameter"]), (400, &Value::from("known_at")), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn the_seed_figures_judge_the_open_data_goal_missed_without_a_forecast() {
     let app = spawn_app(&Backend::Sqlite).await;
-    let (_, before) = app.get_json("/api/v1/targets/sc13-open-data-sets?as_of=2021-06-30").await;
-    assert_eq!(before["progress"]["status"], "no_data", "the seed figures were recorded today, not in 2021");
     let (_, now) = app.get_json("/api/v1/targets/sc13-open-data-sets").await;
     assert_eq!(now["progress"]["status"], "missed");
-    let projection = &now["assessment"]["projection"];
-    assert_eq!(projection["fit"], "two_points", "{now}");
+    assert!(now["assessment"]["projection"].is_null(), "a missed target states what happened: {now}");
     assert_eq!(now["series"].as_array().unwrap().len(), 2, "800 (2015) and 4000 (2020)");
     let (_, cagr) = app.get_json("/api/v1/targets/sc13-open-data-sets?method=cagr").await;
     assert!(cagr["assessment"]["cagr_ratio"].as_f64().is_some(), "{cagr}");
+}
+
+#[tokio::test]
+async fn district_figures_are_shown_judged_by_region_and_never_summed_unless_the_indicator_says_how() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(plantrack::server::auth::Role::Uploader);
+    let districts = [
+        "黄浦区",
+        "徐汇区",
+        "长宁区",
+        "静安区",
+        "普陀区",
+        "虹口区",
+        "杨浦区",
+        "闵行区",
+        "宝山区",
+        "嘉定区",
+        "浦东新区",
+        "金山区",
+        "松江区",
+        "青浦区",
+        "奉贤区",
+        "崇明区",
+    ];
+    let mut csv = String::from("indicator,period,value,region\n");
+    for (i, d) in districts.iter().enumerate() {
+        csv.push_str(&format!("实际光纤入户率,2017,{},{d}\n", 50 + i));
+    }
+    let (status, body) = app.upload(&token, "", csv).await;
+    assert_eq!(status, 201, "{body}");
+    // The city target is not judged on a sum (or mean) of districts: a rate says no aggregate.
+    let (_, city) = app.get_json("/api/v1/targets/sc13-ftth-takeup?as_of=2018-06-30").await;
+    assert_ne!(city["progress"]["latest"]["date"], "2017-12-31", "{city}");
+    // ?region= judges the city target on one district's figures.
+    let (_, pudong) = app.get_json("/api/v1/targets/sc13-ftth-takeup?as_of=2018-06-30&region=浦东新区").await;
+    assert_eq!(pudong["progress"]["latest"]["value"], 60.0, "{pudong}");
+    let (_, plan) = app.get_json("/api/v1/plans/smart-city-13th-fyp?as_of=2018-06-30&region=浦东新区").await;
+    let listed = plan["targets"].as_array().unwrap().iter().find(|t| t["slug"] == "sc13-ftth-takeup").unwrap();
+    assert_eq!(listed["progress"]["latest"]["value"], 60.0);
+    // Every district's latest figure, on the target.
+    let figures = city["districts"].as_array().expect("district figures");
+    assert_eq!(figures.len(), 16, "{city}");
+    assert!(figures.iter().any(|f| f["region"] == "崇明区" && f["value"] == 65.0));
+    let (status, body) = app.get_json("/api/v1/targets/sc13-ftth-takeup?region=火星").await;
+    assert_eq!((status, &body["error"]["details"]["parameter"]), (400, &Value::from("region")), "{body}");
 }
 
 #[tokio::test]
@@ -104,7 +181,7 @@ async fn the_cli_and_the_api_agree() {
         .unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("政府数据开放数据集") || text.contains("开放数据集"), "{text}");
-    assert!(text.contains("未按期实现 missed"));
+    assert!(text.contains("到期未实现 missed"));
     let csv = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
         .args(["status", "--format", "csv", "--method", "cagr"])
         .current_dir(repo_root())
