@@ -1,22 +1,48 @@
 //! One error type for requests. Policy: `QueryResult` inside `db`, `AppError` in handlers,
 //! `anyhow` outside the request cycle (start-up, CLI). Every error answers with the JSON envelope
-//! `{"error": {"code", "message", "details"}}`; internal causes are logged, never sent.
+//! `{"error": {"code", "message", "message_en", "details"}}`; internal causes are logged, never sent.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::present::Lang;
+
+/// What an error says, in Chinese and in English: a page shows the one of its language, the
+/// JSON envelope carries both (`message` in Chinese, `message_en`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Said {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Said {
+        Said { zh: zh.into(), en: en.into() }
+    }
+
+    pub fn pick(&self, lang: Lang) -> &str {
+        if lang == Lang::Zh { &self.zh } else { &self.en }
+    }
+}
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{what} `{slug}` not found")]
     NotFound { what: &'static str, slug: String },
     #[error("{message}")]
-    BadRequest { message: String, details: Value },
+    BadRequest { message: Said, details: Value },
     #[error("{0}")]
-    Unauthorized(String),
+    Unauthorized(Said),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Said),
     #[error("the upload is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the upload has {} problem(s); nothing was written", .problems.total)]
@@ -24,13 +50,13 @@ pub enum AppError {
     #[error("{method} is not allowed here; this address answers {allow}")]
     MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
-    Timeout(String),
+    Timeout(Said),
     /// Too much work in line: try again shortly.
     #[error("{0}")]
-    Busy(String),
+    Busy(Said),
     /// The work took longer than its budget and was stopped.
     #[error("{0}")]
-    TooSlow(String),
+    TooSlow(Said),
     #[error("the database is unavailable: try again shortly")]
     Unavailable(#[source] anyhow::Error),
     #[error("the database's storage is full: nothing was written; an administrator must free space")]
@@ -39,18 +65,76 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// A kind of thing, as a Chinese reader names it.
+fn kind_zh(what: &str) -> &str {
+    match what {
+        "plan" => "规划",
+        "target" => "目标",
+        "indicator" => "指标",
+        "upload" => "上传记录",
+        "report" => "报告",
+        "address" => "地址",
+        "token" => "令牌",
+        "department" => "部门",
+        other => other,
+    }
+}
+
 impl AppError {
     /// Nothing by that name (echoed at most 200 characters long).
     pub fn not_found(what: &'static str, slug: impl Into<String>) -> AppError {
         AppError::NotFound { what, slug: crate::ingest::clip(&slug.into()) }
     }
 
-    pub fn bad_parameter(parameter: &str, reason: impl Into<String>) -> AppError {
-        let reason = crate::ingest::clip(&reason.into());
-        AppError::BadRequest {
-            message: format!("query parameter `{parameter}`: {reason}"),
-            details: serde_json::json!({ "parameter": parameter, "reason": reason }),
+    /// What the error says in one language.
+    pub fn message(&self, lang: Lang) -> String {
+        let zh = match self {
+            AppError::NotFound { what, slug } => format!("未找到{}“{slug}”", kind_zh(what)),
+            AppError::BadRequest { message: said, .. }
+            | AppError::Unauthorized(said)
+            | AppError::Forbidden(said)
+            | AppError::Timeout(said)
+            | AppError::Busy(said)
+            | AppError::TooSlow(said) => said.zh.clone(),
+            AppError::PayloadTooLarge { limit } => format!("上传的文件超过 {limit} 字节的上限"),
+            AppError::InvalidUpload { problems, .. } => format!("文件有 {} 处问题，未写入任何数据", problems.total),
+            AppError::MethodNotAllowed { method, allow } => format!("此地址不接受 {method}，只接受 {allow}"),
+            AppError::Unavailable(_) => "数据库暂时不可用，请稍后再试".to_owned(),
+            AppError::StorageFull(_) => "数据库存储空间已满，未写入任何数据；请管理员释放空间".to_owned(),
+            AppError::Internal(_) => "服务器内部错误".to_owned(),
+        };
+        match lang {
+            Lang::Zh => zh,
+            Lang::En => self.to_string(),
         }
+    }
+
+    /// A query parameter that cannot be used: which one, and why (in both languages).
+    pub fn bad_parameter(parameter: &str, zh: impl Into<String>, en: impl Into<String>) -> AppError {
+        let (zh, en) = (crate::ingest::clip(&zh.into()), crate::ingest::clip(&en.into()));
+        AppError::BadRequest {
+            message: Said::new(format!("参数 {parameter} 有误：{zh}"), format!("query parameter `{parameter}`: {en}")),
+            details: serde_json::json!({ "parameter": parameter, "reason": en, "reason_zh": zh }),
+        }
+    }
+
+    /// A query string that does not parse (serde's words, which are English, read for a Chinese
+    /// reader as well).
+    pub fn bad_query(reason: &str) -> AppError {
+        let reason = crate::ingest::clip(reason);
+        let zh = match reason.strip_prefix("unknown field `").and_then(|rest| rest.split_once('`')) {
+            Some((field, _)) => format!("没有名为“{field}”的参数"),
+            None => "查询参数有误：参数的写法或取值不合规则".to_owned(),
+        };
+        AppError::BadRequest {
+            message: Said::new(zh, format!("bad query parameter: {reason}")),
+            details: serde_json::json!({ "reason": reason }),
+        }
+    }
+
+    /// A request that cannot be used, with what is wrong (in both languages).
+    pub fn bad_request(zh: impl Into<String>, en: impl Into<String>) -> AppError {
+        AppError::BadRequest { message: Said::new(zh, en), details: Value::Null }
     }
 
     /// Seconds after which a retry may succeed, for the errors that pass.
@@ -138,16 +222,21 @@ pub struct ErrorEnvelope {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub code: String,
+    /// What went wrong, in Chinese.
     pub message: String,
+    /// The same in English.
+    pub message_en: String,
     #[schema(value_type = Object)]
     pub details: Value,
 }
 
 impl ErrorEnvelope {
-    pub fn new(code: &str, message: impl Into<String>, details: Value) -> ErrorEnvelope {
+    pub fn new(code: &str, message: impl Into<String>, message_en: impl Into<String>, details: Value) -> ErrorEnvelope {
         // Always an object, so that clients (and the schema) need no special case for "nothing".
         let details = if details.is_null() { serde_json::json!({}) } else { details };
-        ErrorEnvelope { error: ErrorBody { code: code.to_owned(), message: message.into(), details } }
+        ErrorEnvelope {
+            error: ErrorBody { code: code.to_owned(), message: message.into(), message_en: message_en.into(), details },
+        }
     }
 }
 
@@ -177,6 +266,6 @@ impl ResponseError for AppError {
         if let Some(seconds) = self.retry_after() {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }
-        response.json(ErrorEnvelope::new(self.code(), self.to_string(), self.details()))
+        response.json(ErrorEnvelope::new(self.code(), self.message(Lang::Zh), self.to_string(), self.details()))
     }
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::domain::{Indicator, Plan, Target};
 
-pub use validate::Documents;
+pub use validate::{Documents, Reason};
 
 /// Where the catalog lives on disk.
 #[derive(Debug, Clone)]
@@ -128,6 +128,28 @@ pub struct CatalogProblem {
     pub item: Option<String>,
     pub field: Option<String>,
     pub reason: String,
+    /// The reason in Chinese.
+    pub reason_zh: String,
+}
+
+impl CatalogProblem {
+    /// The problem as a reader of `lang` reads it: where, then why.
+    pub fn shown(&self, lang: crate::present::Lang) -> String {
+        match lang {
+            crate::present::Lang::En => self.to_string(),
+            crate::present::Lang::Zh => {
+                let mut out = self.file.clone();
+                if let Some(item) = &self.item {
+                    out.push_str(&format!("：{item}"));
+                }
+                if let Some(field) = &self.field {
+                    out.push_str(&format!("：字段 {field}"));
+                }
+                out.push_str(&format!("：{}", self.reason_zh));
+                out
+            }
+        }
+    }
 }
 
 impl fmt::Display for CatalogProblem {
@@ -187,8 +209,15 @@ pub(crate) struct CatalogFile {
 }
 
 fn read_catalog_files(dir: &Path) -> Result<Vec<CatalogFile>, CatalogProblem> {
-    let problem = |reason: String| CatalogProblem { file: dir.display().to_string(), item: None, field: None, reason };
-    let entries = std::fs::read_dir(dir).map_err(|e| problem(format!("cannot read the catalog directory: {e}")))?;
+    let problem = |reason_zh: String, reason: String| CatalogProblem {
+        file: dir.display().to_string(),
+        item: None,
+        field: None,
+        reason,
+        reason_zh,
+    };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| problem(format!("无法读取目标目录：{e}"), format!("cannot read the catalog directory: {e}")))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
@@ -197,8 +226,9 @@ fn read_catalog_files(dir: &Path) -> Result<Vec<CatalogFile>, CatalogProblem> {
     paths
         .into_iter()
         .map(|path| {
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| problem(format!("cannot read {}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                problem(format!("无法读取 {}：{e}", path.display()), format!("cannot read {}: {e}", path.display()))
+            })?;
             Ok(CatalogFile {
                 name: format!("{}/{}", dir.display(), path.file_name().unwrap_or_default().to_string_lossy()),
                 stem: path.file_stem().unwrap_or_default().to_string_lossy().into_owned(),

@@ -310,3 +310,33 @@ fn a_spelling_names_one_department_only_and_kinds_are_the_three_known() {
     let found = load_with_departments(&ftth_with("", ""), &kind).expect_err("an unknown kind");
     assert_one_problem(&found, "kind", "use 市级部门, 区政府 or 其他");
 }
+
+#[test]
+fn problems_are_told_in_chinese_too() {
+    use crate::present::Lang;
+
+    let found =
+        problems(&ftth_with("unit = \"%\"", "unit = \"%\"\nregion = \"火星\"").replace("达到 70%\" }", "达到 75%\" }"));
+    let region = found.iter().find(|p| p.field.as_deref() == Some("region")).expect("a region problem");
+    assert_eq!(region.reason_zh, "未知的地区“火星”（见 targets/regions.toml）");
+    let quote = found.iter().find(|p| p.field.as_deref() == Some("source.quote")).expect("a quote problem");
+    assert!(quote.reason_zh.contains("未逐字出现在 doc.txt 第 3 行"), "{quote:#?}");
+    let shown = region.shown(Lang::Zh);
+    assert!(shown.contains("字段 region"), "{shown}");
+    assert!(shown.contains(&region.reason_zh), "{shown}");
+    assert!(shown.contains("target demo-ftth"), "{shown}");
+    // The English reason is unchanged, and shown in English.
+    assert!(region.shown(Lang::En).contains(&region.reason), "{region:#?}");
+
+    let missing = problems(&with_target(&FTTH_TARGET.replace("deadline = 2020\n", "")));
+    let deadline = missing.iter().find(|p| p.field.as_deref() == Some("deadline")).expect("a deadline problem");
+    assert_eq!((deadline.reason.as_str(), deadline.reason_zh.as_str()), ("missing", "缺少此字段"));
+    assert!(deadline.shown(Lang::Zh).ends_with("：字段 deadline：缺少此字段"), "{}", deadline.shown(Lang::Zh));
+
+    // Every problem has a Chinese reason, even one that keeps a library's message.
+    let broken = problems("[plan\nslug=");
+    assert!(broken[0].reason_zh.starts_with("不是有效的 TOML 文件："), "{broken:#?}");
+    for p in found.iter().chain(&missing).chain(&broken) {
+        assert!(p.reason_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{p:#?}");
+    }
+}

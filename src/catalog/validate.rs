@@ -40,15 +40,26 @@ impl Documents {
     }
 
     /// Line `n` (from 1) of `file`, or why it can't be had.
-    pub fn line(&mut self, file: &str, n: i32) -> Result<&str, String> {
+    pub fn line(&mut self, file: &str, n: i32) -> Result<&str, Reason> {
         let dir = self.dir.display().to_string();
-        let lines = self.lines(file).ok_or_else(|| format!("document {dir}/{file} cannot be read"))?;
-        usize::try_from(n)
-            .ok()
-            .filter(|n| (1..=lines.len()).contains(n))
-            .map(|n| lines[n - 1].as_str())
-            .ok_or_else(|| format!("line {n} is outside {dir}/{file} ({} lines)", lines.len()))
+        let lines = self.lines(file).ok_or_else(|| Reason {
+            zh: format!("无法读取文件 {dir}/{file}"),
+            en: format!("document {dir}/{file} cannot be read"),
+        })?;
+        usize::try_from(n).ok().filter(|n| (1..=lines.len()).contains(n)).map(|n| lines[n - 1].as_str()).ok_or_else(
+            || Reason {
+                zh: format!("第 {n} 行超出 {dir}/{file} 的范围（共 {} 行）", lines.len()),
+                en: format!("line {n} is outside {dir}/{file} ({} lines)", lines.len()),
+            },
+        )
     }
+}
+
+/// Why something is wrong, in Chinese and in English.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub zh: String,
+    pub en: String,
 }
 
 /// Collects problems for one file, tagging each with the item being read.
@@ -59,22 +70,37 @@ struct Problems<'a> {
 }
 
 impl Problems<'_> {
-    fn add(&mut self, field: Option<&str>, reason: impl Into<String>) {
+    /// A problem with its reason in Chinese (`zh`) and in English (`en`).
+    fn add(&mut self, field: Option<&str>, zh: impl Into<String>, en: impl Into<String>) {
         self.found.push(CatalogProblem {
             file: self.file.to_owned(),
             item: self.item.clone(),
             field: field.map(str::to_owned),
-            reason: reason.into(),
+            reason: en.into(),
+            reason_zh: zh.into(),
         });
+    }
+
+    fn add_reason(&mut self, field: Option<&str>, reason: Reason) {
+        self.add(field, reason.zh, reason.en);
+    }
+
+    /// A value that serde could not read: its message kept, in a Chinese sentence.
+    fn add_unreadable(&mut self, e: impl std::fmt::Display) {
+        let e = e.to_string();
+        self.add(None, format!("内容有误：{e}"), e);
     }
 
     fn require<T: Clone>(&mut self, value: &Option<T>, field: &str) -> Option<T> {
         if value.is_none() {
-            self.add(Some(field), "missing");
+            self.add(Some(field), "缺少此字段", "missing");
         }
         value.clone()
     }
 }
+
+const SLUG_ZH: &str = "只能使用小写 ASCII 字母、数字和“-”";
+const SLUG_EN: &str = "use lower-case ASCII letters, digits and `-`";
 
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
@@ -106,6 +132,7 @@ pub(super) fn validate(files: &[CatalogFile], documents: &mut Documents) -> Resu
                 item: None,
                 field: None,
                 reason: format!("not valid TOML: {}", e.to_string().trim()),
+                reason_zh: format!("不是有效的 TOML 文件：{}", e.to_string().trim()),
             }),
         }
     }
@@ -124,7 +151,11 @@ pub(super) fn validate(files: &[CatalogFile], documents: &mut Documents) -> Resu
         let plan = raw.plan.as_ref().and_then(|value| read_plan(file, value, documents, &mut reading));
         if plan.is_none() && !raw.target.is_empty() {
             let mut p = Problems { file: &file.name, item: None, found: &mut reading.problems };
-            p.add(Some("plan"), "targets need a valid [plan] table in the same file");
+            p.add(
+                Some("plan"),
+                "同一文件中须有有效的 [plan] 表，才能列出目标",
+                "targets need a valid [plan] table in the same file",
+            );
         }
         if let Some(plan) = plan {
             for value in &raw.target {
@@ -161,6 +192,7 @@ fn read_regions(files: &[CatalogFile], problems: &mut Vec<CatalogProblem>) -> Re
                 item: None,
                 field: None,
                 reason: format!("not a valid regions file: {}", e.to_string().trim()),
+                reason_zh: format!("不是有效的地区文件：{}", e.to_string().trim()),
             });
             fallback
         }
@@ -178,6 +210,7 @@ fn read_departments(files: &[CatalogFile], reading: &mut Reading) {
                 item: None,
                 field: None,
                 reason: format!("not a valid departments file: {}", e.to_string().trim()),
+                reason_zh: format!("不是有效的部门文件：{}", e.to_string().trim()),
             });
         }
     };
@@ -190,7 +223,7 @@ fn read_departments(files: &[CatalogFile], reading: &mut Reading) {
         let raw = match RawDepartment::deserialize(value.clone()) {
             Ok(raw) => raw,
             Err(e) => {
-                p.add(None, e.to_string());
+                p.add_unreadable(e);
                 continue;
             }
         };
@@ -205,24 +238,28 @@ fn read_departments(files: &[CatalogFile], reading: &mut Reading) {
         let kind = match kind.parse::<DepartmentKind>() {
             Ok(kind) => kind,
             Err(reason) => {
-                p.add(Some("kind"), reason);
+                p.add(Some("kind"), format!("未知的类型“{kind}”：可选 市级部门、区政府 或 其他"), reason);
                 continue;
             }
         };
         if !is_slug(&slug) {
-            p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
+            p.add(Some("slug"), SLUG_ZH, SLUG_EN);
             continue;
         }
         if reading.departments.iter().any(|d| d.slug == slug) {
-            p.add(Some("slug"), "duplicate department slug");
+            p.add(Some("slug"), "部门 slug 重复", "duplicate department slug");
             continue;
         }
         let department = Department { slug, name, aliases: raw.aliases, name_en, kind };
         for spelling in department.spellings() {
             if spelling.trim().is_empty() {
-                p.add(Some("aliases"), "an empty name");
+                p.add(Some("aliases"), "名称为空", "an empty name");
             } else if let Some(other) = reading.departments.iter().find(|d| d.spellings().any(|s| s == spelling)) {
-                p.add(Some("aliases"), format!("«{spelling}» already names department {}", other.slug));
+                p.add(
+                    Some("aliases"),
+                    format!("«{spelling}» 已是部门 {} 的名称", other.slug),
+                    format!("«{spelling}» already names department {}", other.slug),
+                );
             }
         }
         reading.departments.push(department);
@@ -241,7 +278,7 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
     };
     let raw = match RawIndicator::deserialize(value.clone()) {
         Ok(raw) => raw,
-        Err(e) => return p.add(None, e.to_string()),
+        Err(e) => return p.add_unreadable(e),
     };
     let (Some(slug), Some(name), Some(name_en), Some(unit), Some(higher_is_better)) = (
         p.require(&raw.slug, "slug"),
@@ -253,18 +290,25 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
         return;
     };
     if !is_slug(&slug) {
-        return p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
+        return p.add(Some("slug"), SLUG_ZH, SLUG_EN);
     }
     if reading.indicators.iter().any(|i| i.slug == slug) {
-        return p.add(Some("slug"), "duplicate indicator slug (defined twice in the catalog)");
+        return p.add(
+            Some("slug"),
+            "指标 slug 重复（目录中定义了两次）",
+            "duplicate indicator slug (defined twice in the catalog)",
+        );
     }
     if unit.trim().is_empty() {
-        return p.add(Some("unit"), "empty unit");
+        return p.add(Some("unit"), "单位为空", "empty unit");
     }
     let aggregate = match raw.aggregate.as_deref().map(str::parse::<crate::domain::Aggregate>) {
         None => None,
         Some(Ok(a)) => Some(a),
-        Some(Err(reason)) => return p.add(Some("aggregate"), reason),
+        Some(Err(reason)) => {
+            let written = raw.aggregate.as_deref().unwrap_or_default();
+            return p.add(Some("aggregate"), format!("未知的汇总方式“{written}”：可选 sum 或 mean"), reason);
+        }
     };
     reading.indicators.push(Indicator {
         slug,
@@ -291,7 +335,11 @@ fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &
     };
     if reading.indicators.iter().any(|i| i.slug == slug) {
         let mut p = Problems { file: &file.name, item: Some(format!("target {slug}")), found: &mut reading.problems };
-        return p.add(Some("indicator"), "an indicator with this slug exists: name it, or rename the milestone");
+        return p.add(
+            Some("indicator"),
+            "已有同一 slug 的指标：请填写 indicator，或更改里程碑的 slug",
+            "an indicator with this slug exists: name it, or rename the milestone",
+        );
     }
     reading.indicators.push(Indicator {
         slug: slug.to_owned(),
@@ -316,7 +364,7 @@ fn read_plan(
     let raw = match RawPlan::deserialize(value.clone()) {
         Ok(raw) => raw,
         Err(e) => {
-            p.add(None, e.to_string());
+            p.add_unreadable(e);
             return None;
         }
     };
@@ -329,22 +377,26 @@ fn read_plan(
     p.item = Some(format!("plan {slug}"));
     let mut ok = true;
     if slug != file.stem {
-        p.add(Some("slug"), format!("must equal the file name `{}`", file.stem));
+        p.add(
+            Some("slug"),
+            format!("须与文件名“{}”一致", file.stem),
+            format!("must equal the file name `{}`", file.stem),
+        );
         ok = false;
     }
     if reading.plans.iter().any(|plan| plan.slug == slug) {
-        p.add(Some("slug"), "duplicate plan slug");
+        p.add(Some("slug"), "规划 slug 重复", "duplicate plan slug");
         ok = false;
     }
     if horizon[0] > horizon[1] {
-        p.add(Some("horizon"), "the first year is after the last");
+        p.add(Some("horizon"), "起始年份晚于终止年份", "the first year is after the last");
         ok = false;
     }
     let issued = match &raw.issued {
         Some(d) => {
             let date = d.to_date();
             if date.is_none() {
-                p.add(Some("issued"), "write a date such as 2016-09-19");
+                p.add(Some("issued"), "应填写日期，如 2016-09-19", "write a date such as 2016-09-19");
                 ok = false;
             }
             date
@@ -354,13 +406,13 @@ fn read_plan(
     if let Some(line) = raw.line
         && let Err(reason) = documents.line(&source, line)
     {
-        p.add(Some("line"), reason);
+        p.add_reason(Some("line"), reason);
         ok = false;
     }
     if raw.line.is_none()
         && let Err(reason) = documents.line(&source, 1)
     {
-        p.add(Some("source"), reason);
+        p.add_reason(Some("source"), reason);
         ok = false;
     }
     ok.then_some(Plan {
@@ -389,7 +441,7 @@ fn read_target(
     let raw = match RawTarget::deserialize(value.clone()) {
         Ok(raw) => raw,
         Err(e) => {
-            p.add(None, e.to_string());
+            p.add_unreadable(e);
             return None;
         }
     };
@@ -398,10 +450,14 @@ fn read_target(
     let slug = p.require(&raw.slug, "slug");
     if let Some(s) = &slug {
         if !is_slug(s) {
-            p.add(Some("slug"), "use lower-case ASCII letters, digits and `-`");
+            p.add(Some("slug"), SLUG_ZH, SLUG_EN);
         }
         if reading.targets.iter().any(|t| &t.slug == s) {
-            p.add(Some("slug"), "duplicate target slug (slugs are unique across the whole catalog)");
+            p.add(
+                Some("slug"),
+                "目标 slug 重复（slug 在整个目录中须唯一）",
+                "duplicate target slug (slugs are unique across the whole catalog)",
+            );
         }
     }
     let name = p.require(&raw.name, "name");
@@ -409,7 +465,7 @@ fn read_target(
     let kind = p.require(&raw.kind, "kind").and_then(|k| match k.parse::<TargetKind>() {
         Ok(kind) => Some(kind),
         Err(reason) => {
-            p.add(Some("kind"), reason);
+            p.add(Some("kind"), format!("未知的类型“{k}”：可选 level、change、range 或 milestone"), reason);
             None
         }
     });
@@ -417,7 +473,7 @@ fn read_target(
         Some(c) => match c.parse::<Comparator>() {
             Ok(c) => Some(c),
             Err(reason) => {
-                p.add(Some("comparator"), reason);
+                p.add(Some("comparator"), format!("未知的比较符“{c}”：可选 >=、>、<=、< 或 ≈"), reason);
                 None
             }
         },
@@ -428,7 +484,11 @@ fn read_target(
         RawDeadline::Date(d) => {
             let date = d.to_date();
             if date.is_none() {
-                p.add(Some("deadline"), "write a year (2020) or a date (2020-06-30)");
+                p.add(
+                    Some("deadline"),
+                    "应填写年份（2020）或日期（2020-06-30）",
+                    "write a year (2020) or a date (2020-06-30)",
+                );
             }
             date.map(Deadline::Date)
         }
@@ -443,28 +503,41 @@ fn read_target(
     if let Some(v) = value
         && !v.is_finite()
     {
-        p.add(Some("value"), "not a finite number");
+        p.add(Some("value"), "不是有限数值", "not a finite number");
     }
     if matches!(kind, Some(TargetKind::Level | TargetKind::Change)) && comparator.is_none() && raw.comparator.is_none()
     {
-        p.add(Some("comparator"), format!("missing: a {} target needs one", kind.map_or("", |k| k.as_str())));
+        let kind = kind.map_or("", |k| k.as_str());
+        p.add(
+            Some("comparator"),
+            format!("缺少此字段：{kind} 类目标必须填写"),
+            format!("missing: a {kind} target needs one"),
+        );
     }
     if kind == Some(TargetKind::Range) {
         match (value, raw.value_max) {
-            (_, None) => p.add(Some("value_max"), "missing: a range target needs value and value_max"),
-            (Some(min), Some(max)) if max < min => p.add(Some("value_max"), "smaller than value"),
+            (_, None) => p.add(
+                Some("value_max"),
+                "缺少此字段：range 类目标须同时填写 value 和 value_max",
+                "missing: a range target needs value and value_max",
+            ),
+            (Some(min), Some(max)) if max < min => p.add(Some("value_max"), "小于 value", "smaller than value"),
             _ => {}
         }
     }
     // Without a tolerance of its own, an approximate (≈) target is read as ± 5 % of its value.
     if comparator == Some(Comparator::About) {
         match raw.tolerance {
-            Some(t) if !(t > 0.0 && t.is_finite()) => p.add(Some("tolerance"), "must be a positive number"),
+            Some(t) if !(t > 0.0 && t.is_finite()) => p.add(Some("tolerance"), "须为正数", "must be a positive number"),
             _ => {}
         }
     }
     if kind == Some(TargetKind::Change) && raw.reference_year.is_none() {
-        p.add(Some("reference_year"), "missing: a change target needs the year it is measured from");
+        p.add(
+            Some("reference_year"),
+            "缺少此字段：change 类目标须填写变化的起算年份",
+            "missing: a change target needs the year it is measured from",
+        );
     }
 
     // The indicator, implied for a milestone that names none.
@@ -472,7 +545,7 @@ fn read_target(
         (Some(i), _, _) => Some(i.clone()),
         (None, Some(TargetKind::Milestone), Some(s)) => Some(s.clone()),
         (None, _, _) => {
-            p.add(Some("indicator"), "missing (only a milestone may omit it)");
+            p.add(Some("indicator"), "缺少此字段（仅里程碑类目标可省略）", "missing (only a milestone may omit it)");
             None
         }
     };
@@ -480,7 +553,7 @@ fn read_target(
         (Some(i), Some(_)) => match reading.indicators.iter().find(|ind| &ind.slug == i) {
             Some(ind) => Some(ind.unit.clone()),
             None => {
-                p.add(Some("indicator"), format!("unknown indicator `{i}`"));
+                p.add(Some("indicator"), format!("未知的指标“{i}”"), format!("unknown indicator `{i}`"));
                 None
             }
         },
@@ -493,14 +566,25 @@ fn read_target(
     let relative_change = kind == Some(TargetKind::Change) && unit.as_deref().map(str::trim) == Some("%");
     let unit_for_scale = raw.unit_read.clone().or_else(|| unit.clone());
     if raw.unit_read.is_some() && raw.notes.is_none() {
-        p.add(Some("notes"), "unit_read needs a note saying why the written unit was not used");
+        p.add(
+            Some("notes"),
+            "填写 unit_read 时须在 notes 中说明未采用原文单位的原因",
+            "unit_read needs a note saying why the written unit was not used",
+        );
     }
     let scale = match (&unit_for_scale, &indicator_unit) {
         (Some(_), Some(_)) if relative_change => Some(1.0),
         (Some(written), Some(canonical)) => match scale_between(written, canonical) {
             Ok(s) => Some(s),
             Err(mismatch) => {
-                p.add(Some(if raw.unit_read.is_some() { "unit_read" } else { "unit" }), mismatch.to_string());
+                p.add(
+                    Some(if raw.unit_read.is_some() { "unit_read" } else { "unit" }),
+                    format!(
+                        "单位“{}”与指标单位“{}”不符（按万/亿换算后基本单位不同）",
+                        mismatch.written, mismatch.canonical
+                    ),
+                    mismatch.to_string(),
+                );
                 None
             }
         },
@@ -511,19 +595,23 @@ fn read_target(
     if let (Some(d), Some(b)) = (deadline, &raw.baseline)
         && d.year() <= b.year
     {
-        p.add(Some("deadline"), format!("{d} is not after the baseline year {}", b.year));
+        p.add(
+            Some("deadline"),
+            format!("{d} 不晚于基期年份 {}", b.year),
+            format!("{d} is not after the baseline year {}", b.year),
+        );
     }
     if let (Some(d), Some(r)) = (deadline, raw.reference_year)
         && d.year() <= r
     {
-        p.add(Some("deadline"), format!("{d} is not after the reference year {r}"));
+        p.add(Some("deadline"), format!("{d} 不晚于参照年份 {r}"), format!("{d} is not after the reference year {r}"));
     }
 
     // Citations: the quote must be verbatim on its line; the baseline's line must exist.
     let source = p.require(&raw.source, "source");
     if let Some(RawCitation { line, quote }) = &source {
         if quote.trim().is_empty() {
-            p.add(Some("source.quote"), "empty quote");
+            p.add(Some("source.quote"), "引文为空", "empty quote");
         } else {
             match documents.line(&plan.source_file, *line) {
                 Ok(text) if text.contains(quote.as_str()) => {}
@@ -531,30 +619,39 @@ fn read_target(
                     let shown: String = text.chars().take(120).collect();
                     p.add(
                         Some("source.quote"),
+                        format!("«{quote}» 未逐字出现在 {} 第 {line} 行；该行原文为«{shown}…»", plan.source_file),
                         format!(
                             "«{quote}» is not verbatim on line {line} of {}; the line reads «{shown}…»",
                             plan.source_file
                         ),
                     );
                 }
-                Err(reason) => p.add(Some("source.line"), reason),
+                Err(reason) => p.add_reason(Some("source.line"), reason),
             }
         }
     }
     if let Some(b) = &raw.baseline
         && let Err(reason) = documents.line(&plan.source_file, b.line)
     {
-        p.add(Some("baseline.line"), reason);
+        p.add_reason(Some("baseline.line"), reason);
     }
     let region = raw.region.clone().unwrap_or_else(|| regions.default.clone());
     if !regions.contains(&region) {
-        p.add(Some("region"), format!("unknown region `{region}` (see targets/regions.toml)"));
+        p.add(
+            Some("region"),
+            format!("未知的地区“{region}”（见 targets/regions.toml）"),
+            format!("unknown region `{region}` (see targets/regions.toml)"),
+        );
     }
     check_owners(&raw, plan, &reading.departments, documents, &mut p);
     if let Some(year) = raw.base_year
         && year >= plan.horizon_end
     {
-        p.add(Some("base_year"), format!("{year} is not before the end of the plan ({})", plan.horizon_end));
+        p.add(
+            Some("base_year"),
+            format!("{year} 不早于规划期末（{}）", plan.horizon_end),
+            format!("{year} is not before the end of the plan ({})", plan.horizon_end),
+        );
     }
 
     if p.found.len() > before {
@@ -606,27 +703,53 @@ fn check_owners(raw: &RawTarget, plan: &Plan, departments: &[Department], docume
     let (owners, line) = match (&raw.owners, raw.owners_line) {
         (None, None) => return,
         (Some(owners), Some(line)) if !owners.is_empty() => (owners, line),
-        (Some(_), Some(_)) => return p.add(Some("owners"), "empty: leave owners and owners_line out instead"),
-        (Some(_), None) => return p.add(Some("owners_line"), "missing: the line where the text names the owners"),
-        (None, Some(_)) => return p.add(Some("owners"), "missing: owners_line needs the owners it cites"),
+        (Some(_), Some(_)) => {
+            return p.add(
+                Some("owners"),
+                "为空：应同时删去 owners 和 owners_line",
+                "empty: leave owners and owners_line out instead",
+            );
+        }
+        (Some(_), None) => {
+            return p.add(
+                Some("owners_line"),
+                "缺少此字段：应填写原文列出责任单位的行号",
+                "missing: the line where the text names the owners",
+            );
+        }
+        (None, Some(_)) => {
+            return p.add(
+                Some("owners"),
+                "缺少此字段：填写 owners_line 时须列出所引的责任单位",
+                "missing: owners_line needs the owners it cites",
+            );
+        }
     };
     let text = match documents.line(&plan.source_file, line) {
         Ok(text) => text.to_owned(),
-        Err(reason) => return p.add(Some("owners_line"), reason),
+        Err(reason) => return p.add_reason(Some("owners_line"), reason),
     };
     for (index, slug) in owners.iter().enumerate() {
         if owners[..index].contains(slug) {
-            p.add(Some("owners"), format!("`{slug}` is named twice"));
+            p.add(Some("owners"), format!("“{slug}”重复列出"), format!("`{slug}` is named twice"));
             continue;
         }
         let Some(department) = departments.iter().find(|d| &d.slug == slug) else {
-            p.add(Some("owners"), format!("unknown department `{slug}` (see targets/departments.toml)"));
+            p.add(
+                Some("owners"),
+                format!("未知的部门“{slug}”（见 targets/departments.toml）"),
+                format!("unknown department `{slug}` (see targets/departments.toml)"),
+            );
             continue;
         };
         if !department.spellings().any(|s| text.contains(s)) {
             let shown: String = text.chars().take(120).collect();
             p.add(
                 Some("owners"),
+                format!(
+                    "{} 第 {line} 行中既无«{}»，也无“{slug}”的别名；该行原文为«{shown}…»",
+                    plan.source_file, department.name
+                ),
                 format!(
                     "neither «{}» nor an alias of `{slug}` is on line {line} of {}; the line reads «{shown}…»",
                     department.name, plan.source_file

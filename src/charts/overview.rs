@@ -36,6 +36,30 @@ impl PlanOverview {
         PlanOverview { title, lang, rows }
     }
 
+    /// The overview cut into parts of at most `rows` rows each, in order, each a chart of its own
+    /// (a page holds one part; the rest continue on the next). Later parts say they continue.
+    pub fn parts(&self, rows: usize) -> Vec<PlanOverview> {
+        let rows = rows.max(1);
+        let continued = match self.lang {
+            Lang::Zh => "（续）",
+            Lang::En => " (continued)",
+        };
+        let mut parts: Vec<PlanOverview> = self
+            .rows
+            .chunks(rows)
+            .enumerate()
+            .map(|(i, chunk)| PlanOverview {
+                title: if i == 0 { self.title.clone() } else { format!("{}{continued}", self.title) },
+                lang: self.lang,
+                rows: chunk.to_vec(),
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push(self.clone());
+        }
+        parts
+    }
+
     /// The height that fits every row.
     pub fn natural_height(&self) -> u32 {
         HEADER + ROW * self.rows.len().max(1) as u32 + 16

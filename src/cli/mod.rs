@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog::Catalog;
 use crate::config::Settings;
+use crate::present::Lang;
 use crate::{Application, db, init_tracing, prepare_database};
 
 /// plantrack — tracks the quantitative goals of government plans.
@@ -21,6 +22,10 @@ struct Cli {
     /// Settings file (default: plantrack.toml in the working directory, if present).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// zh or en: the language of messages, tables, reports and charts (default: from the
+    /// locale, LANG=zh* → Chinese; Chinese when the locale names no language).
+    #[arg(long, global = true)]
+    lang: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -50,9 +55,6 @@ enum Command {
     Charts {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// zh (default) or en
-        #[arg(long, default_value = "zh")]
-        lang: String,
         #[command(flatten)]
         view: ViewArgs,
     },
@@ -64,9 +66,6 @@ enum Command {
         /// Only this plan (slug).
         #[arg(long)]
         plan: Option<String>,
-        /// zh (default) or en
-        #[arg(long, default_value = "zh")]
-        lang: String,
         #[command(flatten)]
         view: ViewArgs,
     },
@@ -180,56 +179,80 @@ impl ViewArgs {
 pub fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
+    let lang = cli_lang(cli.lang.as_deref()).unwrap_or(Lang::Zh);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}{e:#}", say(lang, "错误：", "error: "));
             ExitCode::FAILURE
         }
     }
 }
 
+/// The language asked for, else the locale's: `LC_ALL`, then `LANG`. A locale that names no
+/// language (unset, C, POSIX) leaves Chinese.
+fn cli_lang(asked: Option<&str>) -> anyhow::Result<Lang> {
+    if let Some(asked) = asked {
+        return asked.parse().map_err(anyhow::Error::msg);
+    }
+    let locale = ["LC_ALL", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    Ok(match locale.as_deref() {
+        Some(l) if l.starts_with("zh") => Lang::Zh,
+        Some(l) if l == "C" || l == "POSIX" || l.starts_with("C.") => Lang::Zh,
+        Some(_) => Lang::En,
+        None => Lang::Zh,
+    })
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let lang = cli_lang(cli.lang.as_deref())?;
     let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
     crate::clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg).context("the timezone setting")?;
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => {
             db::connect(&settings.database_url, 1)?;
-            println!("migrations applied to {}", crate::redact(&settings.database_url));
+            let url = crate::redact(&settings.database_url);
+            println!("{}", say(lang, format!("数据库迁移已完成：{url}"), format!("migrations applied to {url}")));
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { files, dry_run, encoding, uploaded_by } => {
             let encoding =
                 encoding.map(|e| e.parse::<crate::ingest::Encoding>()).transpose().map_err(anyhow::Error::msg)?;
             let who = uploaded_by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_owned());
-            ingest::run(&settings, &files, dry_run, encoding, &who)
+            ingest::run(&settings, &files, dry_run, encoding, &who, lang)
         }
-        Command::Token(command) => token(&settings, command),
-        Command::Report { out, plan, lang, view } => {
-            let options = crate::report::ReportOptions {
-                plan,
-                judgement: view.judgement(),
-                lang: lang.parse().map_err(anyhow::Error::msg)?,
-            };
+        Command::Token(command) => token(&settings, command, lang),
+        Command::Report { out, plan, view } => {
+            let options = crate::report::ReportOptions { plan, judgement: view.judgement(), lang };
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
-            let scope = crate::judged::scope(&mut conn, options.plan.as_deref(), &options.judgement)?
-                .ok_or_else(|| anyhow::anyhow!("no plan `{}`", options.plan.clone().unwrap_or_default()))?;
+            let scope =
+                crate::judged::scope(&mut conn, options.plan.as_deref(), &options.judgement)?.ok_or_else(|| {
+                    let plan = options.plan.clone().unwrap_or_default();
+                    anyhow::anyhow!("{}", say(lang, format!("没有规划“{plan}”"), format!("no plan `{plan}`")))
+                })?;
             let pdf = crate::report::generate(scope, &options, crate::now())?;
             std::fs::write(&out, &pdf)?;
-            println!("{} ({} KB) written in {:.2} s", out.display(), pdf.len() / 1024, started.elapsed().as_secs_f64());
+            let (kb, seconds) = (pdf.len() / 1024, started.elapsed().as_secs_f64());
+            println!(
+                "{}",
+                say(
+                    lang,
+                    format!("已写出 {}（{kb} KB），用时 {seconds:.2} 秒", out.display()),
+                    format!("{} ({kb} KB) written in {seconds:.2} s", out.display())
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Charts { out, lang, view } => {
-            let lang: crate::present::Lang = lang.parse().map_err(anyhow::Error::msg)?;
+        Command::Charts { out, view } => {
             let judgement = view.judgement();
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
             let scope = crate::judged::scope(&mut conn, None, &judgement)?
-                .ok_or_else(|| anyhow::anyhow!("the catalog has no plans"))?;
+                .ok_or_else(|| anyhow::anyhow!("{}", say(lang, "目录中没有规划", "the catalog has no plans")))?;
             let (charts, failed) = crate::charts::render_all(&scope.plans, &scope.assessed, scope.full, lang);
             for chart in &charts {
                 let path = out.join(&chart.name);
@@ -240,11 +263,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for (name, error) in &failed {
                 eprintln!("{name}: {error}");
             }
+            let (n, seconds) = (charts.len(), started.elapsed().as_secs_f64());
             println!(
-                "{} charts written to {} in {:.1} s",
-                charts.len(),
-                out.display(),
-                started.elapsed().as_secs_f64()
+                "{}",
+                say(
+                    lang,
+                    format!("已写出 {n} 张图表到 {}，用时 {seconds:.1} 秒", out.display()),
+                    format!("{n} charts written to {} in {seconds:.1} s", out.display())
+                )
             );
             Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
@@ -255,28 +281,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(plan) = &plan
                 && crate::db::queries::plan_by_slug(&mut conn, plan)?.is_none()
             {
-                anyhow::bail!("no plan `{plan}` (see `plantrack catalog stats` for the plans)");
+                anyhow::bail!(
+                    "{}",
+                    say(
+                        lang,
+                        format!("没有规划“{plan}”（规划列表见 `plantrack catalog stats`）"),
+                        format!("no plan `{plan}` (see `plantrack catalog stats` for the plans)")
+                    )
+                );
             }
             let assessed = crate::judged::assess_list(&mut conn, plan.as_deref(), None, &judgement)?;
             let out = match format {
-                StatusFormat::Table => status::table(&assessed, &judgement),
+                StatusFormat::Table => status::table(&assessed, &judgement, lang),
                 StatusFormat::Json => status::json(&assessed)?,
                 StatusFormat::Csv => status::csv(&assessed)?,
             };
             println!("{out}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Catalog(CatalogCommand::Check { no_sync }) => catalog_check(&settings, no_sync),
+        Command::Catalog(CatalogCommand::Check { no_sync }) => catalog_check(&settings, no_sync, lang),
 
         Command::Catalog(CatalogCommand::Stats) => {
-            let Some(catalog) = load_catalog_or_report(&settings)? else {
+            let Some(catalog) = load_catalog_or_report(&settings, lang)? else {
                 return Ok(ExitCode::FAILURE);
             };
             print!("{}", crate::catalog::stats::render(&catalog, &settings.seed_actuals_dir));
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog(CatalogCommand::Export { format: ExportFormat::Json, no_sync }) => {
-            let catalog = load_catalog_or_report(&settings)?;
+            let catalog = load_catalog_or_report(&settings, lang)?;
             let Some(catalog) = catalog else {
                 return Ok(ExitCode::FAILURE);
             };
@@ -284,45 +317,76 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !no_sync {
                 // stdout is the JSON; the sync reports on stderr.
                 let (_, _, report) = prepare_database(&settings)?;
-                eprintln!("catalog synced: {} targets changed", report.targets.inserted + report.targets.updated);
+                let changed = report.targets.inserted + report.targets.updated;
+                eprintln!(
+                    "{}",
+                    say(
+                        lang,
+                        format!("目录已同步：{changed} 个目标有变化"),
+                        format!("catalog synced: {changed} targets changed")
+                    )
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn load_catalog_or_report(settings: &Settings) -> anyhow::Result<Option<Catalog>> {
+/// One of two texts, by the CLI's language.
+fn say(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
+    match lang {
+        Lang::Zh => zh.into(),
+        Lang::En => en.into(),
+    }
+}
+
+fn load_catalog_or_report(settings: &Settings, lang: Lang) -> anyhow::Result<Option<Catalog>> {
     match Catalog::load(&settings.catalog_paths()) {
         Ok(catalog) => Ok(Some(catalog)),
         Err(errors) => {
-            eprint!("{errors}");
+            for problem in &errors.0 {
+                eprintln!("{}", problem.shown(lang));
+            }
+            let n = errors.0.len();
+            eprintln!("{}", say(lang, format!("目录有 {n} 处问题"), format!("the catalog has {n} problem(s)")));
             Ok(None)
         }
     }
 }
 
-fn catalog_check(settings: &Settings, no_sync: bool) -> anyhow::Result<ExitCode> {
-    let Some(catalog) = load_catalog_or_report(settings)? else {
+fn catalog_check(settings: &Settings, no_sync: bool, lang: Lang) -> anyhow::Result<ExitCode> {
+    let Some(catalog) = load_catalog_or_report(settings, lang)? else {
         return Ok(ExitCode::FAILURE);
     };
+    let (plans, indicators, targets) = (catalog.plans.len(), catalog.indicators.len(), catalog.targets.len());
     println!(
-        "catalog ok: {} plans, {} indicators, {} targets",
-        catalog.plans.len(),
-        catalog.indicators.len(),
-        catalog.targets.len()
+        "{}",
+        say(
+            lang,
+            format!("目录无误：{plans} 个规划，{indicators} 个指标，{targets} 个目标"),
+            format!("catalog ok: {plans} plans, {indicators} indicators, {targets} targets")
+        )
     );
-    if !seed_actuals_ok(settings, &catalog) {
+    if !seed_actuals_ok(settings, &catalog, lang) {
         return Ok(ExitCode::FAILURE);
     }
     if !no_sync {
         let (_, _, report) = prepare_database(settings)?;
+        let url = crate::redact(&settings.database_url);
+        let t = report.targets;
         println!(
-            "synced into {}: targets {} new, {} updated, {} retired, {} unchanged",
-            crate::redact(&settings.database_url),
-            report.targets.inserted,
-            report.targets.updated,
-            report.targets.retired,
-            report.targets.unchanged
+            "{}",
+            say(
+                lang,
+                format!(
+                    "已同步到 {url}：目标新增 {}，更新 {}，停用 {}，不变 {}",
+                    t.inserted, t.updated, t.retired, t.unchanged
+                ),
+                format!(
+                    "synced into {url}: targets {} new, {} updated, {} retired, {} unchanged",
+                    t.inserted, t.updated, t.retired, t.unchanged
+                )
+            )
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -340,35 +404,43 @@ fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
 
 /// Validates the seed CSVs against the catalog; prints every problem, and warns about facts that
 /// two documents report differently (both are kept: the later file's value is current).
-fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
+fn seed_actuals_ok(settings: &Settings, catalog: &Catalog, lang: Lang) -> bool {
     let today = crate::clock::today();
     match crate::ingest::check_seed_files(&settings.seed_actuals_dir, catalog, today) {
         Err(files) => {
             for (file, errors) in files {
                 for e in errors.errors {
-                    let column = e.column.map(|c| format!(" column {c}")).unwrap_or_default();
+                    let dir = settings.seed_actuals_dir.display();
                     let value = e.value.map(|v| format!(" «{v}»")).unwrap_or_default();
+                    let (line, column) = (e.line, e.column.unwrap_or_default());
                     eprintln!(
-                        "  {}/{file}: line {}{column}{value}: {}",
-                        settings.seed_actuals_dir.display(),
-                        e.line,
-                        e.reason
+                        "  {}",
+                        say(
+                            lang,
+                            format!("{dir}/{file}：第 {line} 行 {column}{value}：{}", e.reason_zh),
+                            format!("{dir}/{file}: line {line} {column}{value}: {}", e.reason)
+                        )
                     );
                 }
             }
-            eprintln!("the seed actuals have problems");
+            eprintln!("{}", say(lang, "种子数据有问题", "the seed actuals have problems"));
             false
         }
         Ok(crate::ingest::SeedCheck { rows, conflicts }) => {
-            println!("seed actuals ok: {rows} rows");
+            println!("{}", say(lang, format!("种子数据无误：{rows} 行"), format!("seed actuals ok: {rows} rows")));
             for c in &conflicts {
                 let reports: Vec<String> = c.reports.iter().map(|(at, v)| format!("{v} ({at})")).collect();
+                let (indicator, region, period) = (&c.indicator, &c.region, &c.period);
                 println!(
-                    "warning: {} {} {} is reported differently: {}",
-                    c.indicator,
-                    c.region,
-                    c.period,
-                    reports.join(" vs ")
+                    "{}",
+                    say(
+                        lang,
+                        format!("提示：{indicator} {region} {period} 各文件所报不同：{}", reports.join(" 与 ")),
+                        format!(
+                            "warning: {indicator} {region} {period} is reported differently: {}",
+                            reports.join(" vs ")
+                        )
+                    )
                 );
             }
             true
@@ -376,21 +448,37 @@ fn seed_actuals_ok(settings: &Settings, catalog: &Catalog) -> bool {
     }
 }
 
-fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode> {
+fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Result<ExitCode> {
     let pool = db::connect(&settings.database_url, 1)?;
     let mut conn = pool.get()?;
     match command {
         TokenCommand::Create { name, role } => {
             let role: crate::server::auth::Role = role.parse().map_err(anyhow::Error::msg)?;
             let token = crate::server::auth::create_token(&mut conn, &name, role, crate::now())?;
-            eprintln!("token `{name}` ({role}) created; it is shown once, keep it now:");
+            eprintln!(
+                "{}",
+                say(
+                    lang,
+                    format!("已创建令牌“{name}”（{role}）；它只显示这一次，请现在保存："),
+                    format!("token `{name}` ({role}) created; it is shown once, keep it now:")
+                )
+            );
             println!("{token}");
         }
         TokenCommand::List => {
             for t in db::access::list_tokens(&mut conn)? {
-                let state = t.revoked_at.map(|at| format!("revoked {at}")).unwrap_or_else(|| "live".to_owned());
+                let state = match t.revoked_at {
+                    Some(at) => say(
+                        lang,
+                        format!("已吊销 {}", crate::clock::shown(at)),
+                        format!("revoked {}", crate::clock::shown(at)),
+                    ),
+                    None => say(lang, "有效", "live"),
+                };
+                let created = crate::clock::shown(t.created_at);
                 // Names from before names were checked may hold control characters: shown escaped.
-                println!("{}\t{}\tcreated {}\t{state}", t.name.escape_debug(), t.role, t.created_at);
+                let created = say(lang, format!("创建于 {created}"), format!("created {created}"));
+                println!("{}\t{}\t{created}\t{state}", t.name.escape_debug(), t.role);
             }
         }
         TokenCommand::Revoke { name } => {
@@ -400,9 +488,19 @@ fn token(settings: &Settings, command: TokenCommand) -> anyhow::Result<ExitCode>
                 Ok::<_, diesel::result::Error>(n)
             })?;
             if revoked == 0 {
-                anyhow::bail!("no live token named `{name}`");
+                anyhow::bail!(
+                    "{}",
+                    say(lang, format!("没有名为“{name}”的有效令牌"), format!("no live token named `{name}`"))
+                );
             }
-            println!("revoked {revoked} token(s) named `{name}`");
+            println!(
+                "{}",
+                say(
+                    lang,
+                    format!("已吊销 {revoked} 个名为“{name}”的令牌"),
+                    format!("revoked {revoked} token(s) named `{name}`")
+                )
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -5,7 +5,7 @@ use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED}
 use serde::Serialize;
 
 use crate::judged::{Assessed, Judgement, ProgressSummary};
-use crate::present::{Lang, format_number, goal_as_written, status_label, verdict_label};
+use crate::present::{Lang, figure, goal_as_written, status_label, verdict_label};
 
 fn percent(v: Option<f64>) -> String {
     v.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()
@@ -17,45 +17,38 @@ fn ratio(v: Option<f64>) -> String {
 
 /// The latest actual in the indicator's unit (the one actuals are stored in), with its date.
 fn latest(a: &Assessed) -> String {
-    a.summary.latest.map(|p| format!("{}{} ({})", format_number(p.value), a.indicator.unit, p.date)).unwrap_or_default()
+    a.summary.latest.map(|p| format!("{} ({})", figure(p.value, &a.indicator.unit), p.date)).unwrap_or_default()
 }
 
-pub fn table(assessed: &[Assessed], judgement: &Judgement) -> String {
+pub fn table(assessed: &[Assessed], judgement: &Judgement, lang: Lang) -> String {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).set_header(vec![
-        "目标 target",
-        "目标值 goal",
-        "期限 due",
-        "最新 latest",
-        "进度 progress",
-        "时间 elapsed",
-        "pace",
-        "状态 status",
-    ]);
+    let header = match lang {
+        Lang::Zh => vec!["目标", "目标值", "期限", "最新实际值", "完成进度", "时间进度", "进度时间比", "状态"],
+        Lang::En => vec!["target", "goal", "due", "latest", "progress", "elapsed", "pace", "status"],
+    };
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).set_header(header);
     for a in assessed {
         let s = &a.summary;
         let goal = goal_of(a);
         table.add_row(vec![
-            Cell::new(&a.target.name),
+            Cell::new(if lang == Lang::Zh { &a.target.name } else { &a.target.name_en }),
             Cell::new(goal),
             Cell::new(&a.target.deadline),
             Cell::new(latest(a)),
             Cell::new(percent(s.progress)),
             Cell::new(percent(s.elapsed)),
             Cell::new(ratio(s.cagr_ratio.or(s.pace))),
-            Cell::new(format!("{} {}", verdict_label(s.status, s.achieved_late, Lang::Zh), s.status.as_str())),
+            Cell::new(format!("{} {}", verdict_label(s.status, s.achieved_late, lang), s.status.as_str())),
         ]);
     }
     let counts = crate::judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     let summary: Vec<String> =
-        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, Lang::Zh))).collect();
-    format!(
-        "{table}\n{} targets as of {} ({}): {}",
-        assessed.len(),
-        judgement.as_of,
-        judgement.method.as_str(),
-        summary.join(" · ")
-    )
+        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang))).collect();
+    let (n, as_of, method) = (assessed.len(), judgement.as_of, crate::present::method_label(judgement.method, lang));
+    match lang {
+        Lang::Zh => format!("{table}\n截至 {as_of}（{method}）共 {n} 个目标：{}", summary.join(" · ")),
+        Lang::En => format!("{table}\n{n} targets as of {as_of} ({method}): {}", summary.join(" · ")),
+    }
 }
 
 fn goal_of(a: &Assessed) -> String {

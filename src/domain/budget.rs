@@ -21,6 +21,16 @@ pub enum Stopped {
     Cancelled,
 }
 
+impl Stopped {
+    /// The same in Chinese.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            Stopped::TimedOut => "处理时间超过上限，已停止",
+            Stopped::Cancelled => "请求方已断开，处理已停止",
+        }
+    }
+}
+
 impl Budget {
     /// No limit: the CLI and background jobs, which nobody waits on over a network.
     pub fn unlimited() -> Budget {

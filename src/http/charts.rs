@@ -67,10 +67,18 @@ fn size(query: &ChartQuery, default_height: u32) -> Result<(u32, u32), AppError>
     let width = query.width.unwrap_or(800);
     let height = query.height.unwrap_or(default_height);
     if !WIDTH_RANGE.contains(&width) {
-        return Err(AppError::bad_parameter("width", format!("{width} is outside {WIDTH_RANGE:?} pixels")));
+        return Err(AppError::bad_parameter(
+            "width",
+            format!("{width} 不在 {WIDTH_RANGE:?} 像素之间"),
+            format!("{width} is outside {WIDTH_RANGE:?} pixels"),
+        ));
     }
     if !HEIGHT_RANGE.contains(&height) {
-        return Err(AppError::bad_parameter("height", format!("{height} is outside {HEIGHT_RANGE:?} pixels")));
+        return Err(AppError::bad_parameter(
+            "height",
+            format!("{height} 不在 {HEIGHT_RANGE:?} 像素之间"),
+            format!("{height} is outside {HEIGHT_RANGE:?} pixels"),
+        ));
     }
     Ok((width, height))
 }

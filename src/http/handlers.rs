@@ -226,23 +226,37 @@ pub async fn list_targets(
     let judgement = judgement(asked, &state.regions)?;
     let wanted: Option<Status> = match wanted.as_deref() {
         None => None,
-        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", clip(&reason)))?),
+        Some(raw) => Some(raw.parse().map_err(|reason: String| {
+            AppError::bad_parameter("status", format!("未知的状态“{}”", clip(raw)), clip(&reason))
+        })?),
     };
     let limit = limit.unwrap_or(200);
     if !(1..=10_000).contains(&limit) {
-        return Err(AppError::bad_parameter("limit", format!("{limit} is outside 1–10000")));
+        return Err(AppError::bad_parameter(
+            "limit",
+            format!("{limit} 不在 1–10000 之间"),
+            format!("{limit} is outside 1–10000"),
+        ));
     }
     // A filter naming nothing that exists is a mistake, not an empty answer.
     if let Some(plan) = &plan
         && !state.judged.plans().iter().any(|p| &p.slug == plan)
     {
-        return Err(AppError::bad_parameter("plan", format!("no plan `{}`", clip(plan))));
+        return Err(AppError::bad_parameter(
+            "plan",
+            format!("没有规划“{}”", clip(plan)),
+            format!("no plan `{}`", clip(plan)),
+        ));
     }
     if let Some(name) = indicator.clone() {
         let known = with_conn(&pool, move |conn| Ok(queries::indicator_by_slug(conn, &name)?.is_some())).await?;
         if !known {
             let name = indicator.as_deref().unwrap_or_default();
-            return Err(AppError::bad_parameter("indicator", format!("no indicator `{}`", clip(name))));
+            return Err(AppError::bad_parameter(
+                "indicator",
+                format!("没有指标“{}”", clip(name)),
+                format!("no indicator `{}`", clip(name)),
+            ));
         }
     }
     let view = state.view(&judgement).await?;

@@ -91,16 +91,11 @@ pub fn routes(routes: &mut Routes) {
         config
             .app_data(web::QueryConfig::default().error_handler(|err, _req| {
                 // serde names the offending field ("unknown field `foo`", "invalid digit … `as_of`").
-                let reason = crate::ingest::clip(&err.to_string());
-                AppError::BadRequest {
-                    message: format!("bad query parameter: {reason}"),
-                    details: serde_json::json!({ "reason": reason }),
-                }
-                .into()
+                AppError::bad_query(&err.to_string()).into()
             }))
             .app_data(web::PathConfig::default().error_handler(|err, _req| {
                 let reason = crate::ingest::clip(&err.to_string());
-                AppError::BadRequest { message: format!("bad path: {reason}"), details: serde_json::Value::Null }.into()
+                AppError::bad_request(format!("地址有误：{reason}"), format!("bad path: {reason}")).into()
             }));
     });
     routes.at("/healthz").get(Access::Public, handlers::healthz).add();
@@ -134,9 +129,11 @@ async fn openapi_json() -> HttpResponse {
 
 /// Any address no route answers.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    let (method, path) = (req.method(), crate::ingest::clip(req.path()));
     HttpResponse::NotFound().json(ErrorEnvelope::new(
         "not_found",
-        format!("no route for {} {}", req.method(), crate::ingest::clip(req.path())),
+        format!("没有地址 {method} {path}"),
+        format!("no route for {method} {path}"),
         serde_json::Value::Null,
     ))
 }

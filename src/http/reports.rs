@@ -33,12 +33,13 @@ pub struct ReportQuery {
 }
 
 impl ReportQuery {
+    /// The report form leaves its optional fields empty: an empty one asks for nothing.
     fn asked(&self) -> Asked<'_> {
         Asked {
             as_of: self.as_of.as_deref(),
-            known_at: self.known_at.as_deref(),
+            known_at: self.known_at.as_deref().filter(|v| !v.is_empty()),
             method: self.method.as_deref(),
-            region: self.region.as_deref(),
+            region: self.region.as_deref().filter(|v| !v.is_empty()),
         }
     }
 }

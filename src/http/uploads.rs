@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::models::{ActualRow, UploadSummaryRow};
 use crate::db::{DbPool, actuals, queries};
 use crate::domain::Budget;
-use crate::error::{AppError, ErrorEnvelope};
+use crate::error::{AppError, ErrorEnvelope, Said};
 use crate::ingest::{self, Encoding, IngestError, IngestReport, ProblemCount, Problems, UploadRequest};
 use crate::server::auth::Caller;
 use crate::server::{AppState, read_limited, with_conn, with_conn_heavy, within};
@@ -42,9 +42,8 @@ enum EncodingName {
 /// The file of a multipart form: its name and bytes, from the field `file`.
 async fn multipart_file(mut form: Multipart, limit: usize) -> Result<(Option<String>, Vec<u8>), AppError> {
     while let Some(field) = form.next().await {
-        let field = field.map_err(|e| AppError::BadRequest {
-            message: format!("the multipart form could not be read: {e}"),
-            details: serde_json::Value::Null,
+        let field = field.map_err(|e| {
+            AppError::bad_request(format!("无法读取表单：{e}"), format!("the multipart form could not be read: {e}"))
         })?;
         if field.name() == Some("file") {
             let name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
@@ -52,7 +51,7 @@ async fn multipart_file(mut form: Multipart, limit: usize) -> Result<(Option<Str
         }
     }
     Err(AppError::BadRequest {
-        message: "the multipart form has no field `file`".to_owned(),
+        message: Said::new("表单中没有文件字段 file", "the multipart form has no field `file`"),
         details: serde_json::json!({ "field": "file" }),
     })
 }
@@ -91,7 +90,7 @@ async fn upload_body(
 pub(crate) fn ingest_error(e: IngestError) -> AppError {
     match e {
         IngestError::Invalid { upload_id, problems } => AppError::InvalidUpload { upload_id, problems },
-        IngestError::Stopped(stopped) => AppError::TooSlow(stopped.to_string()),
+        IngestError::Stopped(stopped) => AppError::TooSlow(Said::new(stopped.zh(), stopped.to_string())),
         IngestError::ClaimedElsewhere => {
             AppError::Internal(anyhow::anyhow!("an upload that is not from the inbox met an inbox claim"))
         }
@@ -130,7 +129,13 @@ pub async fn create_upload(
 ) -> Result<HttpResponse, AppError> {
     let encoding: Option<Encoding> = match query.encoding.as_deref() {
         None => None,
-        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("encoding", reason))?),
+        Some(raw) => Some(raw.parse().map_err(|reason: String| {
+            AppError::bad_parameter(
+                "encoding",
+                format!("未知的编码“{}”：请用 utf-8 或 gb18030", crate::ingest::clip(raw)),
+                reason,
+            )
+        })?),
     };
     // One of the slots for heavy work before the body is read: only that many bodies are held in
     // memory at once.
@@ -242,7 +247,11 @@ pub async fn list_uploads(
 ) -> Result<HttpResponse, AppError> {
     let limit = query.limit.unwrap_or(200);
     if !(1..=1000).contains(&limit) {
-        return Err(AppError::bad_parameter("limit", format!("{limit} is outside 1–1000")));
+        return Err(AppError::bad_parameter(
+            "limit",
+            format!("{limit} 不在 1–1000 之间"),
+            format!("{limit} is outside 1–1000"),
+        ));
     }
     let before = query.before;
     let (total, rows) = with_conn(&pool, move |conn| {
@@ -400,11 +409,15 @@ pub async fn indicator_actuals(
     let ActualsQuery { history, region, limit, offset } = query.into_inner();
     let limit = limit.unwrap_or(10_000);
     if !(1..=100_000).contains(&limit) {
-        return Err(AppError::bad_parameter("limit", format!("{limit} is outside 1–100000")));
+        return Err(AppError::bad_parameter(
+            "limit",
+            format!("{limit} 不在 1–100000 之间"),
+            format!("{limit} is outside 1–100000"),
+        ));
     }
     let offset = offset.unwrap_or(0);
     if offset < 0 {
-        return Err(AppError::bad_parameter("offset", "must not be negative"));
+        return Err(AppError::bad_parameter("offset", "不能为负数", "must not be negative"));
     }
     let filter = actuals::ActualsFilter { history: history.unwrap_or(false), region, limit: Some(limit), offset };
     let (total, rows) = with_conn(&pool, move |conn| {

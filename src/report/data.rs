@@ -41,6 +41,8 @@ pub struct ReportData {
 #[derive(Debug, Serialize)]
 pub struct PlanSection {
     pub slug: String,
+    /// How many charts the plan's overview takes (`plan:{slug}:{i}`), one per page at most.
+    pub overview_charts: usize,
     pub title: String,
     pub doc_number: String,
     pub issued: String,
@@ -73,6 +75,9 @@ pub struct StatusLegend {
     pub meaning: String,
 }
 
+/// The most rows an overview chart has: one part fits the width of a page and its height.
+const OVERVIEW_ROWS_PER_PAGE: usize = 30;
+
 /// A chart to draw for the report.
 pub enum ChartJob {
     Plan(charts::PlanOverview),
@@ -95,17 +100,19 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
     let pick = |a: &str, b: &str| serde_json::Value::from(if zh { a } else { b });
     let method_text: Vec<&str> = if zh {
         vec![
-            "每个数值目标以基期值 b（t0 年）、目标值 T（期限 tD）和最新实际值 v（时间 t）衡量：进度 = (v − b) / (T − b)，即已完成的距离占全部距离的比例；时间进度 = (t − t0) / (tD − t0)；pace = 进度 / 时间进度（“时间过半、任务过半”即 pace = 1）。",
-            "“超过”“突破”为严格大于，“达到”“以上”“不低于”为大于等于，“控制在”“以内”“不超过”为小于等于，“左右”“约”按容差区间判断；区间目标在区间内即为实现，进度按较近的边界计算；“比某年下降/增长”的目标以该年实际值换算为目标值。",
-            "CAGR 方法（Open SDG / Eurostat）：R = 实际年均增长率 / 所需年均增长率，分档同上；先判断是否已实现，不跨零计算增长率。里程碑按完成百分比（100 = 完成）以线性进度判断。",
-            "只计入报告日期前已结束的期间、且在该日期前已录入的数据（之后的修订不改变本报告）。所有目标值均引自文件原文的具体行。",
+            "每个数值目标以基期值 b（t0 年）、目标值 T（期限 tD）和最新实际值 v（时间 t）衡量：完成进度 = (v − b) / (T − b)，即已完成的距离占全部距离的比例；时间进度 = (t − t0) / (tD − t0)；进度时间比 = 完成进度 / 时间进度（“时间过半、任务过半”即为 1）。按计划此时应达到的值在基期值与目标值的连线上。",
+            "基期值：目录中的基期值；否则取规划基期年（规划期前一年，或目录注明的基期年）的实际值；规划期内累计的量（累计、新增、五年筹措等）从规划开始时的 0 起算。不以首次上传的数值充当基期。没有基期值的目标仍比较实际值与目标值、判断是否实现，但不计算进度时间比。",
+            "“超过”“突破”为严格大于，“达到”“以上”“不低于”为大于等于，“控制在”“以内”“不超过”为小于等于；“左右”“约”按目标值 ±5% 的区间理解（原文另有写明的从其写法）。区间按指标方向判断：越高越好的指标达到区间下沿即为实现，超出区间不算未实现（注明“超出目标区间”）；越低越好的指标反之。“比某年下降/增长”的目标以该年实际值换算为目标值；比较时按数据的精度，不因浮点误差改变结论。",
+            "年均增长率法（Open SDG / Eurostat）：R = 实际年均增长率 / 所需年均增长率，分档同上；先判断是否已实现，不跨零计算增长率。里程碑按完成百分比（100 = 完成）以线性进度判断。期限已过的目标只判断“已实现”或“到期未实现”（其后达到的注明）。",
+            "截至日期：计入期间在该日期前结束的数据，每期取最新修订；选择“按当时已知的数据”时只计入在该日期前已录入的数据。所有目标值均引自文件原文的具体行。",
         ]
     } else {
         vec![
-            "Each numeric target is measured by its baseline b (year t0), target T (deadline tD) and latest actual v (at t): progress = (v − b) / (T − b), the share of the distance covered; elapsed = (t − t0) / (tD − t0); pace = progress / elapsed.",
-            "超过/突破 are strict (>), 达到/以上/不低于 are ≥, 控制在/以内/不超过 are ≤, 左右/约 use a tolerance band; a range is met inside it and measured to its nearer bound; a change against a year is converted with that year's actual.",
-            "CAGR method (Open SDG / Eurostat): R = observed CAGR / required CAGR, same bands; achievement is checked first; no growth rate across zero. Milestones are judged by percent complete with linear pace.",
-            "Only periods ended and figures recorded by the report date count (later revisions do not change this report). Every target cites the line of the document it comes from.",
+            "Each numeric target is measured by its baseline b (year t0), target T (deadline tD) and latest actual v (at t): progress = (v − b) / (T − b), the share of the distance covered; elapsed = (t − t0) / (tD − t0); pace = progress / elapsed. The value expected by now lies on the straight line from baseline to goal.",
+            "Baseline: the catalog's; else the figure for the plan's base year (the year before its horizon, or the catalog's base year); a total built up during the plan (累计, 新增, 五年筹措 …) starts from 0 at the plan's start. The first figure uploaded is never taken as the baseline. A target without one is still compared with its goal (achieved or missed) but gets no pace.",
+            "超过/突破 are strict (>), 达到/以上/不低于 are ≥, 控制在/以内/不超过 are ≤; 左右/约 is read as ±5 % of the value unless the text says otherwise. Bands follow the indicator's direction: on a higher-is-better indicator the lower edge achieves it and overshooting is no failure (noted as beyond the band); mirrored for lower-is-better. A change against a year is converted with that year's actual; comparisons are made at the figures' precision.",
+            "CAGR method (Open SDG / Eurostat): R = observed CAGR / required CAGR, same bands; achievement is checked first; no growth rate across zero. Milestones are judged by percent complete with linear pace. Past its deadline a target is only achieved or missed (reached later is noted).",
+            "As of: figures for periods ended by that date count, each at its latest revision; \"as known then\" counts only figures recorded by that date. Every target cites the line of the document it comes from.",
         ]
     };
     HashMap::from([
@@ -149,6 +156,25 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
             ),
         ),
     ])
+}
+
+/// The view's date, and what else narrows it: "2018-06-30（按当时已知 2018-06-30 · 浦东新区）".
+fn view_words(judgement: &judged::Judgement, lang: Lang) -> String {
+    let mut narrowed = Vec::new();
+    if let Some(known_at) = judgement.known_at {
+        narrowed.push(match lang {
+            Lang::Zh => format!("按 {known_at} 时已知的数据"),
+            Lang::En => format!("as known on {known_at}"),
+        });
+    }
+    if let Some(region) = &judgement.region {
+        narrowed.push(region.to_string());
+    }
+    match (narrowed.is_empty(), lang) {
+        (true, _) => judgement.as_of.to_string(),
+        (false, Lang::Zh) => format!("{}（{}）", judgement.as_of, narrowed.join("，")),
+        (false, Lang::En) => format!("{} ({})", judgement.as_of, narrowed.join(", ")),
+    }
 }
 
 fn with_unit(value: f64, unit: &str) -> String {
@@ -230,7 +256,12 @@ pub fn gather(
     let mut sections = Vec::new();
     for plan in &plans {
         let rows: Vec<Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect();
-        jobs.push((format!("plan:{}", plan.slug), ChartJob::Plan(charts::plan_overview(plan, &rows, lang))));
+        // A long plan's overview continues over pages: no row is ever cut off.
+        let overview_parts = charts::plan_overview(plan, &rows, lang).parts(OVERVIEW_ROWS_PER_PAGE);
+        let overview_charts = overview_parts.len();
+        for (i, part) in overview_parts.into_iter().enumerate() {
+            jobs.push((format!("plan:{}:{i}", plan.slug), ChartJob::Plan(part)));
+        }
         let targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
         for line in targets.iter().filter(|l| l.charted) {
             if let Some(one) = full.remove(&line.slug) {
@@ -240,6 +271,7 @@ pub fn gather(
         }
         sections.push(PlanSection {
             slug: plan.slug.clone(),
+            overview_charts,
             title: if lang == Lang::Zh { plan.title.clone() } else { plan.title_en.clone() },
             doc_number: plan.doc_number.clone().unwrap_or_default(),
             issued: plan.issued.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned()),
@@ -273,7 +305,7 @@ pub fn gather(
         title,
         scope,
         lang: lang.code(),
-        as_of: judgement.as_of.to_string(),
+        as_of: view_words(judgement, lang),
         generated_at: crate::clock::shown(generated_at),
         vintage,
         method_label: method_label(judgement.method, lang).to_owned(),

@@ -143,7 +143,7 @@ fn a_chart_that_fails_becomes_a_placeholder_and_the_report_still_comes_out() {
         generated_at(),
         &failing,
     );
-    assert!(!charts.contains_key("plan:smart-city-13th-fyp"));
+    assert!(!charts.contains_key("plan:smart-city-13th-fyp:0"));
     let pdf = render(&data, charts).unwrap();
     let path = dir.path().join("placeholder.pdf");
     std::fs::write(&path, &pdf).unwrap();
@@ -157,4 +157,32 @@ fn an_unknown_plan_is_an_error_not_an_empty_report() {
     let (_dir, pool) = seeded_db();
     let mut conn = pool.get().unwrap();
     assert!(scope(&mut conn, &options(Some("no-such-plan"), Lang::Zh)).is_none(), "no plan, no report");
+}
+
+#[test]
+fn a_long_plan_overview_continues_on_the_next_page_and_loses_no_row() {
+    let (_dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let options = options(Some("smart-city-13th-fyp"), Lang::Zh);
+    let (data, charts) = gather(scope(&mut conn, &options).unwrap(), &options, generated_at(), &|job| job.draw());
+    let plan = &data.plans[0];
+    assert!(plan.targets.len() > 30, "the smart-city plan has {} targets", plan.targets.len());
+    assert_eq!(plan.overview_charts, plan.targets.len().div_ceil(30));
+    for i in 0..plan.overview_charts {
+        let svg = String::from_utf8(charts[&format!("plan:smart-city-13th-fyp:{i}")].clone()).unwrap();
+        if i > 0 {
+            assert!(svg.contains("（续）"), "a later part says it continues");
+        }
+    }
+    let rows: usize = (0..plan.overview_charts)
+        .map(|i| {
+            let svg = String::from_utf8(charts[&format!("plan:smart-city-13th-fyp:{i}")].clone()).unwrap();
+            plan.targets.iter().filter(|t| svg.contains(&format!("\n{}\n", t.name))).count()
+        })
+        .sum();
+    // Every row is drawn in some part (a name too long for its room is cut, so count the ones whole).
+    let short = plan.targets.iter().filter(|t| t.name.chars().count() <= 14).count();
+    assert!(rows >= short, "{rows} of {short} short names drawn");
+    let pdf = render(&data, charts).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
 }

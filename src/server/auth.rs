@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::db::{DbConn, DbPool, access, write_tx};
-use crate::error::AppError;
+use crate::error::{AppError, Said};
 use crate::ingest::sha256_hex;
 
 /// The cookie the sign-in page sets: a session id, HttpOnly and SameSite=Strict.
@@ -159,9 +159,15 @@ pub async fn require(
     for_read: bool,
 ) -> Result<Caller, AppError> {
     let Some(credential) = credential(req, for_read) else {
-        return Err(AppError::Unauthorized(format!(
-            "this needs an API token with the {role} role: send `Authorization: Bearer <token>` \
-             (an admin creates one with `plantrack token create --name NAME --role {role}`)"
+        return Err(AppError::Unauthorized(Said::new(
+            format!(
+                "需要具有 {role} 角色的 API 令牌：请发送 `Authorization: Bearer <令牌>`\
+                 （管理员用 `plantrack token create --name 名称 --role {role}` 创建）"
+            ),
+            format!(
+                "this needs an API token with the {role} role: send `Authorization: Bearer <token>` \
+                 (an admin creates one with `plantrack token create --name NAME --role {role}`)"
+            ),
         )));
     };
     let caller = super::with_conn(pool, move |conn| {
@@ -177,13 +183,13 @@ pub async fn require(
 /// The caller a token names, if its role is at least `role`.
 pub fn check_role(caller: Option<Caller>, role: Role) -> Result<Caller, AppError> {
     match caller {
-        None => {
-            Err(AppError::Unauthorized("the API token is unknown or revoked, or the sign-in has expired".to_owned()))
-        }
-        Some(caller) if caller.role < role => Err(AppError::Forbidden(format!(
-            "the token `{}` has the {} role; this needs {role}",
-            caller.name.escape_debug(),
-            caller.role
+        None => Err(AppError::Unauthorized(Said::new(
+            "API 令牌不存在或已吊销，或登录已过期",
+            "the API token is unknown or revoked, or the sign-in has expired",
+        ))),
+        Some(caller) if caller.role < role => Err(AppError::Forbidden(Said::new(
+            format!("令牌“{}”的角色是 {}；此操作需要 {role}", caller.name.escape_debug(), caller.role),
+            format!("the token `{}` has the {} role; this needs {role}", caller.name.escape_debug(), caller.role),
         ))),
         Some(caller) => Ok(caller),
     }

@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::Settings;
 use crate::db::DbPool;
-use crate::error::AppError;
+use crate::error::{AppError, Said};
 
 pub use routes::{Access, DeclaredRoute, Routes, declared_routes};
 
@@ -102,7 +102,10 @@ impl AppState {
     pub async fn heavy_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         match tokio::time::timeout(self.queue_wait, self.heavy_slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(AppError::Busy("the server is busy with other reports and uploads: try again shortly".into())),
+            _ => Err(AppError::Busy(Said::new(
+                "服务器正忙于其他报告和上传，请稍后再试",
+                "the server is busy with other reports and uploads: try again shortly",
+            ))),
         }
     }
 }
@@ -148,9 +151,8 @@ where
 {
     let mut bytes = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest {
-            message: format!("the upload could not be read: {e}"),
-            details: serde_json::Value::Null,
+        let chunk = chunk.map_err(|e| {
+            AppError::bad_request(format!("无法读取上传的内容：{e}"), format!("the upload could not be read: {e}"))
         })?;
         if bytes.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge { limit });
@@ -162,9 +164,13 @@ where
 
 /// `read` within `timeout`: a body that trickles in slower than that is refused with 408.
 pub async fn within<T>(timeout: Duration, read: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
-    tokio::time::timeout(timeout, read)
-        .await
-        .unwrap_or_else(|_| Err(AppError::Timeout(format!("the upload did not arrive within {} s", timeout.as_secs()))))
+    tokio::time::timeout(timeout, read).await.unwrap_or_else(|_| {
+        let seconds = timeout.as_secs();
+        Err(AppError::Timeout(Said::new(
+            format!("上传内容未在 {seconds} 秒内传完"),
+            format!("the upload did not arrive within {seconds} s"),
+        )))
+    })
 }
 
 /// Gives memory that large jobs freed back to the system: glibc keeps freed pages in its

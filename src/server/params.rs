@@ -11,7 +11,9 @@ use crate::progress::Method;
 pub fn lang(raw: Option<&str>) -> Result<Lang, AppError> {
     match raw {
         None => Ok(Lang::Zh),
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("lang", clip(&reason))),
+        Some(raw) => raw.parse().map_err(|reason: String| {
+            AppError::bad_parameter("lang", format!("未知的语言“{}”：请用 zh 或 en", clip(raw)), clip(&reason))
+        }),
     }
 }
 
@@ -31,8 +33,13 @@ impl<'a> Asked<'a> {
 }
 
 fn date(parameter: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {
-    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| AppError::bad_parameter(parameter, format!("`{}` is not a date: write YYYY-MM-DD", clip(raw))))
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        AppError::bad_parameter(
+            parameter,
+            format!("“{}”不是日期：请写作 YYYY-MM-DD", clip(raw)),
+            format!("`{}` is not a date: write YYYY-MM-DD", clip(raw)),
+        )
+    })
 }
 
 /// The judgement a query asks for. A parameter given must be valid: an empty `as_of=` is not a
@@ -43,7 +50,9 @@ pub fn judgement(asked: Asked, regions: &Regions) -> Result<Judgement, AppError>
     let known_at = asked.known_at.map(|raw| date("known_at", raw)).transpose()?;
     let method = match asked.method {
         None => Method::Linear,
-        Some(raw) => raw.parse().map_err(|reason: String| AppError::bad_parameter("method", clip(&reason)))?,
+        Some(raw) => raw.parse().map_err(|reason: String| {
+            AppError::bad_parameter("method", format!("未知的方法“{}”：请用 linear 或 cagr", clip(raw)), clip(&reason))
+        })?,
     };
     let region = match asked.region {
         None => None,
@@ -51,6 +60,7 @@ pub fn judgement(asked: Asked, regions: &Regions) -> Result<Judgement, AppError>
         Some(raw) => {
             return Err(AppError::bad_parameter(
                 "region",
+                format!("“{}”既不是{}，也不是其下的区", clip(raw), regions.default),
                 format!("`{}` is neither {} nor one of its districts", clip(raw), regions.default),
             ));
         }

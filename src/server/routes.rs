@@ -193,7 +193,7 @@ async fn guard(
     if let Some((name, _)) =
         query.iter().filter(|_| reads_data).find(|(k, v)| k.chars().chain(v.chars()).any(char::is_control))
     {
-        return Ok(req.error_response(AppError::bad_parameter(name, "contains a control character")));
+        return Ok(req.error_response(AppError::bad_parameter(name, "含有控制字符", "contains a control character")));
     }
     let needed = match access {
         Access::Public | Access::Form => None,

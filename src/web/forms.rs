@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 
 use std::time::Duration;
 
-use crate::error::AppError;
+use crate::error::{AppError, Said};
 use crate::server::within;
 
 const CSRF_COOKIE: &str = "plantrack_csrf";
@@ -119,9 +119,8 @@ impl FormReader {
     async fn next_field(&mut self) -> Result<Option<actix_multipart::Field>, AppError> {
         match self.multipart.next().await {
             None => Ok(None),
-            Some(field) => field.map(Some).map_err(|e| AppError::BadRequest {
-                message: format!("the form could not be read: {e}"),
-                details: serde_json::Value::Null,
+            Some(field) => field.map(Some).map_err(|e| {
+                AppError::bad_request(format!("无法读取表单：{e}"), format!("the form could not be read: {e}"))
             }),
         }
     }
@@ -151,7 +150,10 @@ impl FormReader {
 }
 
 fn refused() -> AppError {
-    AppError::Forbidden("the form has expired or came from another site: open the page again and retry".into())
+    AppError::Forbidden(Said::new(
+        "表单已过期或来自其他网站：请重新打开页面后再试",
+        "the form has expired or came from another site: open the page again and retry",
+    ))
 }
 
 /// A post from this site's own form: the secret matches the cookie and no other origin sent it.

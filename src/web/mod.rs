@@ -178,7 +178,7 @@ fn error_page(ctx: &Ctx, error: &AppError) -> HttpResponse {
         title,
         maud::html! {
             h1 { (title) }
-            p.error { (error.to_string()) }
+            p.error { (error.message(lang.lang)) }
             p { a href="/" { (lang.pick("返回总览", "Back to the overview")) } }
         },
     );

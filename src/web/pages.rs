@@ -118,10 +118,7 @@ pub struct OverviewQuery {
 
 /// The query string as `T`; a mistake is a 400 page that names it.
 pub(super) fn parse_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, AppError> {
-    serde_urlencoded::from_str(req.query_string()).map_err(|e| AppError::BadRequest {
-        message: format!("bad query parameter: {e}"),
-        details: serde_json::Value::Null,
-    })
+    serde_urlencoded::from_str(req.query_string()).map_err(|e| AppError::bad_query(&e.to_string()))
 }
 
 /// What a page reads: every target judged (kept fresh in memory) and the database.
@@ -201,14 +198,17 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
     )?;
     let wanted: Option<Status> = match query.status.as_deref() {
         None | Some("") => None,
-        Some(raw) => Some(raw.parse().map_err(|reason: String| AppError::bad_parameter("status", reason))?),
+        Some(raw) => Some(
+            raw.parse()
+                .map_err(|reason: String| AppError::bad_parameter("status", format!("未知的状态“{raw}”"), reason))?,
+        ),
     };
     let plan_filter = query.plan.as_deref().filter(|p| !p.is_empty());
     let plans = reads.judged.plans();
     if let Some(slug) = plan_filter
         && !plans.iter().any(|p| p.slug == slug)
     {
-        return Err(AppError::bad_parameter("plan", format!("no plan `{slug}`")));
+        return Err(AppError::bad_parameter("plan", format!("没有规划“{slug}”"), format!("no plan `{slug}`")));
     }
     let view = reads.judged.view(&judgement)?;
     let assessed: Vec<Assessed> =
@@ -367,6 +367,7 @@ impl SortBy {
             Some("deadline") => Ok(SortBy::Deadline),
             Some(other) => Err(AppError::bad_parameter(
                 "sort",
+                format!("未知的排序“{other}”：可按 status、progress 或 deadline 排序"),
                 format!("unknown order `{other}`: use status, progress or deadline"),
             )),
         }
@@ -467,7 +468,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let lang = ctx.lang;
     let judgement = query.judgement(&reads.judged.regions())?;
     if query.sort.is_some() {
-        return Err(AppError::bad_parameter("sort", "only a plan's targets can be sorted"));
+        return Err(AppError::bad_parameter("sort", "只有规划页的目标可以排序", "only a plan's targets can be sorted"));
     }
     let one = reads.judged.one(slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))?;
     let districts = reads.judged.districts_reporting(&[one.target.indicator.id]);
@@ -624,6 +625,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
 pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let plans = reads.judged.plans();
+    let regions = reads.judged.regions();
     let scheduled = crate::db::reports::list(reads.conn)?;
     let l = lang.lang;
     let title = lang.pick("状态报告（PDF）", "Status reports (PDF)");
@@ -637,9 +639,18 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
             }
             label for="as_of" { (lang.pick("截至日期", "As of")) }
             input #as_of type="date" name="as_of" value=(judged::today()) max=(judged::today()) required;
+            label for="known_at" { (lang.pick("只计入此日前录入的数据（可选）", "Only figures recorded by (optional)")) }
+            input #known_at type="date" name="known_at" max=(judged::today());
+            @if !regions.districts.is_empty() {
+                label for="region" { (lang.pick("地区（可选）", "District (optional)")) }
+                select #region name="region" {
+                    option value="" { (lang.pick("各目标本身的地区", "each target's own")) }
+                    @for district in &regions.districts { option value=(district) { (district) } }
+                }
+            }
             label for="method" { (lang.pick("评估方法", "Method")) }
             select #method name="method" {
-                option value="linear" { (lang.pick("线性进度（pace）", "linear pace")) }
+                option value="linear" { (lang.pick("线性进度（进度时间比）", "linear pace")) }
                 option value="cagr" { (lang.pick("年均增长率之比（CAGR）", "CAGR ratio")) }
             }
             label for="lang" { (lang.pick("报告语言", "Report language")) }

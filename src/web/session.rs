@@ -113,7 +113,7 @@ pub(super) async fn sign_in(
             HttpResponse::SeeOther().cookie(session).insert_header((LOCATION, next)).finish()
         }
         Err(e @ (AppError::Unauthorized(_) | AppError::Forbidden(_))) => {
-            let problem = e.to_string();
+            let problem = e.message(ctx.lang.lang);
             let page = sign_in_page(&ctx, &form.csrf, &next, Some(&problem));
             html_page(ctx.lang, StatusCode::UNAUTHORIZED, page)
         }

@@ -19,7 +19,7 @@ use super::{Ctx, PageLang, error_page, html as html_page, html_with};
 use crate::db::models::UploadSummaryRow;
 use crate::db::{DbConn, DbPool, actuals};
 use crate::domain::Budget;
-use crate::error::AppError;
+use crate::error::{AppError, Said};
 use crate::ingest::{self, Encoding, IngestError, IngestReport, Problems, UploadRequest};
 use crate::server::auth::{Caller, Role, authenticate, check_role};
 use crate::server::{AppState, with_conn, with_conn_heavy, within};
@@ -32,7 +32,9 @@ const PREVIEW_ROWS: usize = 200;
 fn parse_encoding(raw: &str) -> Result<Option<Encoding>, AppError> {
     match raw {
         "" | "auto" => Ok(None),
-        other => other.parse().map(Some).map_err(|reason: String| AppError::bad_parameter("encoding", reason)),
+        other => other.parse().map(Some).map_err(|reason: String| {
+            AppError::bad_parameter("encoding", format!("未知的编码“{other}”：请选 utf-8 或 gb18030"), reason)
+        }),
     }
 }
 
@@ -243,7 +245,7 @@ async fn run_ingest(
 fn ingest_failed(e: IngestError) -> AppError {
     match e {
         IngestError::Invalid { upload_id, problems } => AppError::InvalidUpload { upload_id, problems },
-        IngestError::Stopped(stopped) => AppError::TooSlow(stopped.to_string()),
+        IngestError::Stopped(stopped) => AppError::TooSlow(Said::new(stopped.zh(), stopped.to_string())),
         IngestError::ClaimedElsewhere => {
             AppError::Internal(anyhow::anyhow!("an upload from a form claimed an inbox file"))
         }
@@ -270,7 +272,7 @@ pub(super) async fn preview(
     };
     let form = &upload.form;
     let Some(bytes) = form.file.clone().filter(|b| !b.is_empty()) else {
-        return error_page(&ctx, &AppError::bad_parameter("file", "choose a CSV file"));
+        return error_page(&ctx, &AppError::bad_parameter("file", "请选择一个 CSV 文件", "choose a CSV file"));
     };
     let file_name = form.file_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "upload.csv".to_owned());
     let content = BASE64.encode(&bytes);
@@ -370,7 +372,11 @@ pub(super) async fn commit(
     let bytes = match form.content.as_deref().map(|c| BASE64.decode(c)) {
         Some(Ok(bytes)) if ingest::sha256_hex(&bytes) == form.sha256 => bytes,
         _ => {
-            let e = AppError::bad_parameter("content", "the previewed file did not come back intact: preview it again");
+            let e = AppError::bad_parameter(
+                "content",
+                "预览过的文件未完整传回：请重新预览",
+                "the previewed file did not come back intact: preview it again",
+            );
             return error_page(&ctx, &e);
         }
     };

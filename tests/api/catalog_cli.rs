@@ -4,7 +4,7 @@ use crate::helpers::{TestDb, backends, copy_catalog, repo_root};
 
 fn plantrack(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_plantrack"));
-    command.args(args).current_dir(repo_root()).env("RUST_LOG", "warn");
+    command.args(args).current_dir(repo_root()).env("RUST_LOG", "warn").env_remove("LC_ALL").env("LANG", "zh_CN.UTF-8");
     for (k, v) in envs {
         command.env(k, v);
     }
@@ -18,9 +18,9 @@ fn catalog_check_passes_on_the_shipped_catalog_and_syncs_it() {
         let out = plantrack(&["catalog", "check"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.contains("catalog ok"), "{stdout}");
-        assert!(stdout.contains("new"), "{stdout}");
-        let again = plantrack(&["catalog", "check"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
+        assert!(stdout.contains("目录无误"), "{stdout}");
+        assert!(stdout.contains("新增"), "{stdout}");
+        let again = plantrack(&["--lang", "en", "catalog", "check"], &[("PLANTRACK_DATABASE_URL", &db.url)]);
         assert!(String::from_utf8_lossy(&again.stdout).contains("0 new, 0 updated, 0 retired"));
     }
 }
@@ -38,7 +38,12 @@ fn catalog_check_rejects_a_broken_quote_naming_file_and_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("smart-city-13th-fyp.toml"), "{stderr}");
     assert!(stderr.contains("实际光纤入户率达到 75%"), "{stderr}");
-    assert!(stderr.contains("is not verbatim on line 614"), "{stderr}");
+    assert!(stderr.contains("字段") && stderr.contains("614"), "in Chinese: {stderr}");
+    let english = plantrack(
+        &["catalog", "check", "--no-sync", "--lang", "en"],
+        &[("PLANTRACK_CATALOG_DIR", catalog.to_str().unwrap())],
+    );
+    assert!(String::from_utf8_lossy(&english.stderr).contains("is not verbatim on line 614"));
 }
 
 #[test]

@@ -12,7 +12,12 @@ use crate::helpers::{Backend, TestDb, backends, repo_root, settings, spawn_app_w
 
 fn plantrack(db: &TestDb) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_plantrack"));
-    command.current_dir(repo_root()).env("PLANTRACK_DATABASE_URL", &db.url).env("RUST_LOG", "warn");
+    command
+        .current_dir(repo_root())
+        .env("PLANTRACK_DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .env_remove("LC_ALL")
+        .env("LANG", "zh_CN.UTF-8");
     command
 }
 
@@ -284,7 +289,7 @@ fn the_cli_refuses_files_over_the_upload_limit_and_endless_ones() {
         let out = plantrack(&db).arg("ingest").arg(file).env("PLANTRACK_UPLOAD_LIMIT_BYTES", "10000").output().unwrap();
         assert!(!out.status.success());
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("upload limit of 10000 bytes"), "{stderr}");
+        assert!(stderr.contains("上传上限 10000 字节"), "{stderr}");
         assert!(started.elapsed() < Duration::from_secs(60));
     }
 }

@@ -7,7 +7,12 @@ use crate::helpers::{Backend, TestDb, repo_root};
 
 fn plantrack(db: &TestDb) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_plantrack"));
-    command.current_dir(repo_root()).env("PLANTRACK_DATABASE_URL", &db.url).env("RUST_LOG", "warn");
+    command
+        .current_dir(repo_root())
+        .env("PLANTRACK_DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .env_remove("LC_ALL")
+        .env("LANG", "zh_CN.UTF-8");
     command
 }
 
@@ -31,14 +36,19 @@ fn the_cli_prints_every_problem_and_exits_non_zero() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("open-data-set") && stderr.contains("2021-13"), "{stderr}");
-    assert!(stderr.contains("2 problem(s); nothing was written"), "{stderr}");
+    assert!(stderr.contains("2 处问题，未写入任何数据"), "{stderr}");
+    assert!(stderr.contains("原因") && !stderr.contains("reason"), "a Chinese table: {stderr}");
+    let english = plantrack(&db).args(["--lang", "en", "ingest"]).arg(&bad).output().unwrap();
+    assert!(String::from_utf8_lossy(&english.stderr).contains("2 problem(s); nothing was written"));
+    let locale = plantrack(&db).env("LANG", "en_GB.UTF-8").arg("ingest").arg(&bad).output().unwrap();
+    assert!(String::from_utf8_lossy(&locale.stderr).contains("2 problem(s); nothing was written"), "LANG decides");
     assert_eq!(cli_rows(&db.url), 0);
 
     let good = db.dir.path().join("good.csv");
     std::fs::write(&good, "indicator,period,value\nopen-data-sets,2021,4500\n").unwrap();
     let out = plantrack(&db).args(["ingest", "--dry-run"]).arg(&good).output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("would write 1 new"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("将新增 1"), "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(cli_rows(&db.url), 0, "a dry run writes nothing");
     let out = plantrack(&db).arg("ingest").arg(&good).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

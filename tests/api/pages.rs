@@ -199,14 +199,14 @@ async fn the_upload_form_refuses_other_sites_and_wrong_tokens() {
     let secret = form_secret(&app).await;
     let csv = "indicator,period,value\naigs-smart-haoban-4,2025,100\n";
     let cases = [
-        ("no cookie", None, None, upload_form(&secret, &uploader, csv), 403, "expired"),
+        ("no cookie", None, None, upload_form(&secret, &uploader, csv), 403, "表单已过期"),
         (
             "wrong secret",
             Some(secret.as_str()),
             None,
             upload_form("0".repeat(32).as_str(), &uploader, csv),
             403,
-            "expired",
+            "表单已过期",
         ),
         (
             "other origin",
@@ -214,9 +214,9 @@ async fn the_upload_form_refuses_other_sites_and_wrong_tokens() {
             Some("http://evil.example"),
             upload_form(&secret, &uploader, csv),
             403,
-            "another site",
+            "来自其他网站",
         ),
-        ("unknown token", Some(&secret), None, upload_form(&secret, "pt_nope", csv), 401, "unknown or revoked"),
+        ("unknown token", Some(&secret), None, upload_form(&secret, "pt_nope", csv), 401, "不存在或已吊销"),
         ("viewer token", Some(&secret), None, upload_form(&secret, &viewer, csv), 403, "uploader"),
         (
             "no file",
@@ -224,7 +224,7 @@ async fn the_upload_form_refuses_other_sites_and_wrong_tokens() {
             None,
             Form::new().text("csrf", secret.clone()).text("token", uploader.clone()),
             400,
-            "choose a CSV file",
+            "请选择一个 CSV 文件",
         ),
     ];
     for (case, cookie, origin, form, expected, message) in cases {
@@ -254,7 +254,7 @@ async fn an_upload_over_the_limit_is_refused() {
     let (status, body) =
         post_form(&app, "/uploads/preview", Some(&secret), None, upload_form(&secret, &token, &csv)).await;
     assert_eq!(status, 413, "{body}");
-    assert!(body.contains("larger than the limit"));
+    assert!(body.contains("字节的上限"), "{body}");
 }
 
 #[tokio::test]
@@ -264,17 +264,23 @@ async fn mistakes_in_addresses_are_error_pages() {
         ("/plans/no-such-plan", 404, "no-such-plan"),
         ("/targets/no-such-target", 404, "no-such-target"),
         ("/uploads/999999", 404, "999999"),
-        ("/?as_of=2020-13-01", 400, "YYYY-MM-DD"),
-        ("/?status=great", 400, "unknown status"),
-        ("/?plan=nope", 400, "no plan"),
-        ("/?colour=red", 400, "colour"),
-        ("/plans/big-data-2016?sort=name", 400, "unknown order"),
+        ("/?as_of=2020-13-01", 400, "不是日期：请写作 YYYY-MM-DD"),
+        ("/?status=great", 400, "未知的状态"),
+        ("/?plan=nope", 400, "没有规划"),
+        ("/?colour=red", 400, "没有名为“colour”的参数"),
+        ("/plans/big-data-2016?sort=name", 400, "未知的排序"),
+        ("/plans/big-data-2016?sort=name&lang=en", 400, "unknown order"),
+        ("/targets/sc13-ftth-takeup?region=火星", 400, "既不是全市"),
         ("/static/fonts/other.ttf", 404, ""),
     ];
     for (path, expected, message) in cases {
         let (status, body) = page(&app, path).await;
         assert_eq!(status, expected, "{path}: {body}");
         assert!(body.contains(message), "{path}: {body}");
+        // A Chinese error page says nothing in English but the names it echoes.
+        if !path.contains("lang=en") && expected != 404 {
+            assert!(!body.contains("unknown") && !body.contains("write YYYY"), "{path}: {body}");
+        }
     }
 }
 
@@ -308,7 +314,7 @@ async fn pages_need_a_sign_in_when_reads_are_not_public() {
     };
     let refused = post("pt_wrong".to_owned(), "/").await.unwrap();
     assert_eq!(refused.status(), 401);
-    assert!(refused.text().await.unwrap().contains("unknown or revoked"));
+    assert!(refused.text().await.unwrap().contains("不存在或已吊销"));
     let viewer = app.token(Role::Viewer);
     let signed_in = post(viewer.clone(), "/plans/big-data-2016").await.unwrap();
     assert_eq!(signed_in.status(), 303);
@@ -410,4 +416,74 @@ fn hidden_date(body: &str) -> String {
     let marker = "name=\"as_of\" value=\"";
     let start = body.find(marker).unwrap() + marker.len();
     body[start..start + 10].to_owned()
+}
+
+/// `html` without the elements that open with `open` and close with `close`.
+fn without(html: &str, open: &str, close: &str) -> String {
+    let mut kept = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find(open) {
+        kept.push_str(&rest[..start]);
+        rest = rest[start..].find(close).map_or("", |end| &rest[start + end + close.len()..]);
+    }
+    kept.push_str(rest);
+    kept
+}
+
+/// The words a reader sees on a page: no markup, no charts (their own tests read them), and
+/// nothing marked as English on purpose (`lang="en"`: a plan's English title).
+fn visible_text(html: &str) -> String {
+    let mut html = html.to_owned();
+    for (open, close) in [("<head", "</head>"), ("<svg", "</svg>"), ("<dd lang=\"en\"", "</dd>")] {
+        html = without(&html, open, close);
+    }
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Two English words in a row: a phrase, not a unit, a code or a name.
+fn english_phrases(text: &str) -> Vec<String> {
+    let english = |w: &str| {
+        let w = w.trim_end_matches([',', '.', ':', ';']);
+        w.len() >= 3 && w.chars().all(|c| c.is_ascii_alphabetic()) && w.chars().any(|c| c.is_ascii_lowercase())
+    };
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    tokens.windows(2).filter(|p| english(p[0]) && english(p[1])).map(|p| format!("{} {}", p[0], p[1])).collect()
+}
+
+#[tokio::test]
+async fn a_chinese_page_carries_no_english_phrase() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let csv = "indicator,period,value,region\n实际光纤入户率,2017,60,浦东新区\n实际光纤入户率,2017,58,黄浦区\n";
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    for path in [
+        "/",
+        "/plans/smart-city-13th-fyp",
+        "/plans/smart-city-13th-fyp?as_of=2018-06-30&as_known=1",
+        "/targets/sc13-ftth-takeup",
+        "/targets/sc13-ftth-takeup?region=浦东新区",
+        "/targets/nu28-city-builders-home-beds",
+        "/targets/sc13-open-data-sets",
+        "/uploads",
+        "/reports",
+        "/?status=great",
+        "/plans/nope",
+    ] {
+        let (_, body) = page(&app, path).await;
+        let phrases = english_phrases(&visible_text(&body));
+        assert!(phrases.is_empty(), "{path}: {phrases:?}");
+    }
 }

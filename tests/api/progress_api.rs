@@ -174,14 +174,14 @@ async fn the_cli_and_the_api_agree() {
     assert_eq!(statuses(&cli), statuses(&api));
 
     let table = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
-        .args(["status", "--plan", "smart-city-13th-fyp"])
+        .args(["status", "--plan", "smart-city-13th-fyp", "--lang", "zh"])
         .current_dir(repo_root())
         .env("PLANTRACK_DATABASE_URL", &url)
         .output()
         .unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("政府数据开放数据集") || text.contains("开放数据集"), "{text}");
-    assert!(text.contains("到期未实现 missed"));
+    assert!(text.contains("到期未实现 missed"), "{text}");
     let csv = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
         .args(["status", "--format", "csv", "--method", "cagr"])
         .current_dir(repo_root())
@@ -191,4 +191,52 @@ async fn the_cli_and_the_api_agree() {
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(csv.starts_with("target,plan,indicator,name"));
     assert!(csv.lines().any(|l| l.starts_with("sc13-open-data-sets,") && l.contains(",missed,")));
+}
+
+#[tokio::test]
+async fn a_city_figure_is_the_sum_of_its_districts_only_when_the_indicator_says_so_and_every_district_reported() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(plantrack::server::auth::Role::Uploader);
+        let districts = [
+            "黄浦区",
+            "徐汇区",
+            "长宁区",
+            "静安区",
+            "普陀区",
+            "虹口区",
+            "杨浦区",
+            "闵行区",
+            "宝山区",
+            "嘉定区",
+            "浦东新区",
+            "金山区",
+            "松江区",
+            "青浦区",
+            "奉贤区",
+            "崇明区",
+        ];
+        // 2016: fifteen districts reported; 2017: all sixteen, 420 人份 each.
+        let mut csv = String::from("indicator,period,value,region\n");
+        for d in &districts[..15] {
+            csv.push_str(&format!("年度应急献血实战演练献血量,2016,400,{d}\n"));
+        }
+        for d in &districts {
+            csv.push_str(&format!("年度应急献血实战演练献血量,2017,420,{d}\n"));
+        }
+        let (status, body) = app.upload(&token, "", csv).await;
+        assert_eq!(status, 201, "{body}");
+        let (_, target) = app.get_json("/api/v1/targets/bd17-emergency-drill?as_of=2018-01-31").await;
+        let progress = &target["progress"];
+        assert_eq!(progress["latest"]["value"], 6720.0, "16 × 420: {target}");
+        assert_eq!(progress["latest"]["date"], "2017-12-31", "2016 lacked a district: no partial sum");
+        assert_eq!(progress["status"], "achieved");
+        assert_eq!(target["indicator"]["slug"], "blood-emergency-drill-volume");
+        // A figure the city reports itself wins over the sum.
+        let (status, body) =
+            app.upload(&token, "", "indicator,period,value\n年度应急献血实战演练献血量,2017,6500\n").await;
+        assert_eq!(status, 201, "{body}");
+        let (_, target) = app.get_json("/api/v1/targets/bd17-emergency-drill?as_of=2018-01-31").await;
+        assert_eq!(target["progress"]["latest"]["value"], 6500.0, "{target}");
+    }
 }

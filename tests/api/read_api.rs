@@ -104,7 +104,8 @@ async fn one_target_and_one_plan_by_slug() {
 #[track_caller]
 fn assert_envelope(body: &Value, code: &str, message_contains: &str) {
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains(message_contains), "{body}");
+    assert!(body["error"]["message_en"].as_str().unwrap().contains(message_contains), "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty(), "a Chinese message too: {body}");
 }
 
 #[tokio::test]
