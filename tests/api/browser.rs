@@ -268,11 +268,25 @@ async fn markup_in_names_shows_as_text() {
 #[tokio::test]
 async fn screenshots_at_desktop_and_phone_widths() {
     let app = spawn_app(&Backend::Sqlite).await;
+    // History and every district's figure, so the plan and target pages show their full form.
+    let token = app.token(Role::Uploader);
+    let mut csv = String::from("indicator,period,value,region\n实际光纤入户率,2016,58,全市\n实际光纤入户率,2017,62,全市\n");
+    for (i, district) in plantrack::catalog::Catalog::load(&plantrack::config::Settings::defaults().catalog_paths())
+        .unwrap()
+        .regions
+        .districts
+        .iter()
+        .enumerate()
+    {
+        csv.push_str(&format!("实际光纤入户率,2017,{},{district}\n", 55 + i));
+    }
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
     let mut browser = Browser::start(1280, 900).await;
     let pages = [
         ("overview", "/".to_owned()),
         ("target", "/targets/bd16-open-data-sets".to_owned()),
-        ("plan", "/plans/smart-city-13th-fyp".to_owned()),
+        ("target-districts", "/targets/sc13-ftth-takeup?as_of=2018-06-30".to_owned()),
+        ("plan", "/plans/smart-city-13th-fyp?as_of=2018-06-30".to_owned()),
         ("uploads", "/uploads".to_owned()),
         ("reports", "/reports".to_owned()),
     ];
@@ -289,6 +303,13 @@ async fn screenshots_at_desktop_and_phone_widths() {
             // The fonts came from the app, so Chinese renders on a machine without Chinese fonts.
             let fonts = browser.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '规划')").await;
             assert_eq!(fonts, Value::Bool(true), "{name}: the Chinese font is not loaded");
+            // Every chart fits the width it is given: nothing inside runs past the screen.
+            let widest = browser
+                .evaluate("Math.max(0, ...[...document.querySelectorAll('figure.chart svg, ol.progress-list, table')].filter(e => e.offsetParent !== null && !e.closest('.scroll')).map(e => e.getBoundingClientRect().right))")
+                .await
+                .as_f64()
+                .unwrap();
+            assert!(widest <= viewport + 0.5, "{name} at {width}px: something reaches {widest}px");
         }
     }
 }

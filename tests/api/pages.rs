@@ -487,3 +487,34 @@ async fn a_chinese_page_carries_no_english_phrase() {
         assert!(phrases.is_empty(), "{path}: {phrases:?}");
     }
 }
+
+#[tokio::test]
+async fn pages_show_bands_the_view_switch_and_district_figures() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    // 60个左右 is shown as the band it is read as, not as its midpoint.
+    let (_, parks) = page(&app, "/targets/fip26-featured-parks-count").await;
+    assert!(parks.contains("57—63个"), "{parks}");
+    // History loaded today counts at a past date, unless asked "as known then".
+    let token = app.token(Role::Uploader);
+    let csv = "indicator,period,value\n实际光纤入户率,2016,58\n实际光纤入户率,2017,62\n";
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    let (_, then) = page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30").await;
+    assert!(then.contains("62% (2017-12-31)"), "{then}");
+    assert!(then.contains("按计划此时应达到"), "the expected value is shown");
+    let (_, known) = page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30&as_known=1").await;
+    assert!(known.contains("暂无数据") && known.contains("checked"), "{known}");
+    // Links on a past view keep it.
+    let (_, plan) = page(&app, "/plans/smart-city-13th-fyp?as_of=2018-06-30").await;
+    assert!(plan.contains("/targets/sc13-ftth-takeup?as_of=2018-06-30"), "{plan}");
+    // District figures: a table and a sorted chart with the goal, and ?region= judges one.
+    let csv = "indicator,period,value,region\n实际光纤入户率,2017,66,浦东新区\n实际光纤入户率,2017,58,黄浦区\n";
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    let (_, target) = page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30").await;
+    assert!(target.contains("各区最新数据"), "{target}");
+    let pudong = target.find("浦东新区</a>").expect("Pudong listed");
+    let huangpu = target.find("黄浦区</a>").expect("Huangpu listed");
+    assert!(pudong < huangpu, "best first");
+    assert!(target.contains("目标 70%"), "the goal line is labelled");
+    let (_, judged_in) = page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30&region=%E6%B5%A6%E4%B8%9C%E6%96%B0%E5%8C%BA").await;
+    assert!(judged_in.contains("66% (2017-12-31)"), "{judged_in}");
+}
