@@ -23,6 +23,7 @@ fn fibre() -> TargetChart {
         base: d(2015, 12, 31),
         cumulative: false,
         higher_is_better: true,
+        due: None,
     };
     let series: Vec<Observation> =
         [(2016, 56.0), (2017, 60.0), (2018, 63.0)].map(|(y, value)| Observation { date: d(y, 12, 31), value }).to_vec();

@@ -36,7 +36,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| web::target_page(&path, reads, "bd16-open-data-sets", PageQuery::default()).unwrap())
     });
     group.bench_function("uploads /uploads", |b| {
-        b.iter(|| web::history_page(&ctx("/uploads"), reads.conn, "0123456789abcdef0123456789abcdef").unwrap())
+        b.iter(|| web::history_page(&ctx("/uploads"), reads.conn, "0123456789abcdef0123456789abcdef", None).unwrap())
     });
     group.bench_function("reports /reports", |b| {
         b.iter(|| web::reports_page(&ctx("/reports"), reads, LangQuery::default()).unwrap())

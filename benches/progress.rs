@@ -39,6 +39,7 @@ fn workload() -> (Vec<TargetSpec>, Vec<Vec<Observation>>) {
             base: NaiveDate::from_ymd_opt(2015, 12, 31).unwrap(),
             cumulative: false,
             higher_is_better: true,
+            due: None,
         });
         series.push(
             (0..PERIODS)

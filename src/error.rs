@@ -47,6 +47,9 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("the upload has {} problem(s); nothing was written", .problems.total)]
     InvalidUpload { upload_id: Option<i64>, problems: crate::ingest::Problems },
+    /// Rows of indicators the uploader's department does not report.
+    #[error("{} row(s) are figures your department does not report; nothing was written", .problems.total)]
+    NotYours { problems: crate::ingest::Problems },
     #[error("{method} is not allowed here; this address answers {allow}")]
     MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
@@ -98,6 +101,9 @@ impl AppError {
             | AppError::TooSlow(said) => said.zh.clone(),
             AppError::PayloadTooLarge { limit } => format!("上传的文件超过 {limit} 字节的上限"),
             AppError::InvalidUpload { problems, .. } => format!("文件有 {} 处问题，未写入任何数据", problems.total),
+            AppError::NotYours { problems } => {
+                format!("{} 行是你的部门不负责报送的指标，未写入任何数据", problems.total)
+            }
             AppError::MethodNotAllowed { method, allow } => format!("此地址不接受 {method}，只接受 {allow}"),
             AppError::Unavailable(_) => "数据库暂时不可用，请稍后再试".to_owned(),
             AppError::StorageFull(_) => "数据库存储空间已满，未写入任何数据；请管理员释放空间".to_owned(),
@@ -154,6 +160,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::InvalidUpload { .. } => "invalid_upload",
+            AppError::NotYours { .. } => "not_your_indicators",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Timeout(_) => "timeout",
             AppError::Busy(_) => "busy",
@@ -176,6 +183,7 @@ impl AppError {
                 }
                 details
             }
+            AppError::NotYours { problems } => serde_json::to_value(problems).unwrap_or(Value::Null),
             AppError::MethodNotAllowed { allow, .. } => serde_json::json!({ "allow": allow }),
             _ => Value::Null,
         }
@@ -249,6 +257,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::InvalidUpload { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::NotYours { .. } => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Busy(_) | AppError::TooSlow(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -23,6 +23,17 @@ pub(super) struct RawPlan {
     pub horizon: Option<[i32; 2]>,
     pub source: Option<String>,
     pub line: Option<i32>,
+    /// The reporting duty of the indicators this file defines, unless one says otherwise.
+    pub reporting: Option<RawDuty>,
+}
+
+/// A reporting duty as written: `{ frequency = "annual", due_days = 90, reporter = "ndrc" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDuty {
+    pub frequency: Option<String>,
+    pub due_days: Option<u32>,
+    pub reporter: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,6 +49,7 @@ pub(super) struct RawIndicator {
     pub notes: Option<String>,
     pub notes_en: Option<String>,
     pub aggregate: Option<String>,
+    pub reporting: Option<RawDuty>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::raw::{
-    RawCitation, RawDeadline, RawDepartment, RawDepartments, RawFile, RawIndicator, RawPlan, RawRegions, RawTarget,
+    RawCitation, RawDeadline, RawDepartment, RawDepartments, RawDuty, RawFile, RawIndicator, RawPlan, RawRegions,
+    RawTarget,
 };
 use super::{Catalog, CatalogErrors, CatalogFile, CatalogProblem, Regions};
 use crate::domain::{
-    Baseline, Citation, Comparator, Deadline, Department, DepartmentKind, Indicator, Plan, Target, TargetKind,
-    WHOLE_CITY, scale_between,
+    Baseline, Citation, Comparator, DEFAULT_DUE_DAYS, DEFAULT_FREQUENCY, Deadline, Department, DepartmentKind, Duty,
+    Frequency, Indicator, MAX_DUE_DAYS, Plan, Target, TargetKind, WHOLE_CITY, scale_between,
 };
 
 /// The source documents, read once each, split into lines (line 1 is the first).
@@ -138,8 +139,9 @@ pub(super) fn validate(files: &[CatalogFile], documents: &mut Documents) -> Resu
     }
     // Indicators first: a target may point to an indicator defined in a later file.
     for (file, raw) in &parsed {
+        let plan_duty = raw.plan.as_ref().and_then(|plan| plan.get("reporting")).cloned();
         for value in &raw.indicator {
-            read_indicator(file, value, &mut reading);
+            read_indicator(file, value, plan_duty.as_ref(), &mut reading);
         }
     }
     for (file, raw) in &parsed {
@@ -270,7 +272,7 @@ fn item_slug(value: &toml::Value) -> String {
     value.get("slug").and_then(|s| s.as_str()).unwrap_or("(no slug)").to_owned()
 }
 
-fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading) {
+fn read_indicator(file: &CatalogFile, value: &toml::Value, plan_duty: Option<&toml::Value>, reading: &mut Reading) {
     let mut p = Problems {
         file: &file.name,
         item: Some(format!("indicator {}", item_slug(value))),
@@ -310,6 +312,16 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
             return p.add(Some("aggregate"), format!("未知的汇总方式“{written}”：可选 sum 或 mean"), reason);
         }
     };
+    // Its own duty, else the one its plan file gives every indicator it defines.
+    // A plan's default that does not read is reported with the plan, not with each indicator.
+    let default = plan_duty
+        .and_then(|v| RawDuty::deserialize(v.clone()).ok())
+        .and_then(|raw| read_duty(&raw, &reading.departments).ok());
+    let duty = match raw.reporting.as_ref().map(|raw| read_duty(raw, &reading.departments)) {
+        None => default,
+        Some(Ok(duty)) => Some(duty),
+        Some(Err((zh, en))) => return p.add(Some("reporting"), zh, en),
+    };
     reading.indicators.push(Indicator {
         slug,
         name,
@@ -320,6 +332,7 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading
         notes: raw.notes,
         notes_en: raw.notes_en,
         aggregate,
+        duty,
     });
 }
 
@@ -351,7 +364,37 @@ fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &
         notes: Some("里程碑的完成百分比（100 = 完成）".to_owned()),
         notes_en: Some("percent complete of a milestone (100 = done)".to_owned()),
         aggregate: None,
+        duty: None,
     });
+}
+
+/// A reporting duty as written, checked: a known frequency, due within a year and a half, a
+/// known reporting department. Unwritten parts take the defaults.
+fn read_duty(raw: &RawDuty, departments: &[Department]) -> Result<Duty, (String, String)> {
+    let frequency = match raw.frequency.as_deref().map(str::parse::<Frequency>) {
+        None => DEFAULT_FREQUENCY,
+        Some(Ok(f)) => f,
+        Some(Err(en)) => {
+            let written = raw.frequency.as_deref().unwrap_or_default();
+            return Err((format!("未知的报送频率“{written}”：可选 annual、semiannual、quarterly 或 monthly"), en));
+        }
+    };
+    let due_days = raw.due_days.unwrap_or(DEFAULT_DUE_DAYS);
+    if due_days > MAX_DUE_DAYS {
+        return Err((
+            format!("报送期限 {due_days} 天超过 {MAX_DUE_DAYS} 天"),
+            format!("due_days {due_days} is more than {MAX_DUE_DAYS}"),
+        ));
+    }
+    if let Some(reporter) = &raw.reporter
+        && !departments.iter().any(|d| &d.slug == reporter)
+    {
+        return Err((
+            format!("未知的报送部门“{reporter}”（见 departments.toml）"),
+            format!("unknown reporting department `{reporter}` (see departments.toml)"),
+        ));
+    }
+    Ok(Duty { frequency, due_days, reporter: raw.reporter.clone() })
 }
 
 fn read_plan(
@@ -368,6 +411,10 @@ fn read_plan(
             return None;
         }
     };
+    // The plan's default duty is checked here, once; its indicators take it as read.
+    if let Some(Err((zh, en))) = raw.reporting.as_ref().map(|duty| read_duty(duty, &reading.departments)) {
+        p.add(Some("reporting"), zh, en);
+    }
     let slug = p.require(&raw.slug, "slug");
     let title = p.require(&raw.title, "title");
     let title_en = p.require(&raw.title_en, "title_en");

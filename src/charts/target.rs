@@ -294,7 +294,7 @@ impl TargetChart {
             Some(p)
                 if !matches!(
                     self.status,
-                    Status::Achieved | Status::Missed | Status::NoData | Status::NotAssessable
+                    Status::Achieved | Status::Missed | Status::Awaiting | Status::NotAssessable
                 ) =>
             {
                 let word = self.text("进度时间比", "pace");

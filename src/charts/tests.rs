@@ -102,7 +102,7 @@ fn english_and_milestones_and_bands_and_empty_charts_draw() {
         Lang::Zh,
         ChartGoal::Band(3.0, 5.0),
         d(2020, 12, 31),
-        &progress(Status::NoData, None, None),
+        &progress(Status::Awaiting, None, None),
         vec![],
     );
     assert!(band.svg(800, 480).unwrap().contains("目标区间"));
@@ -121,7 +121,7 @@ fn the_overview_sorts_by_status_and_cuts_long_names() {
         OverviewRow {
             name: "甲 missed".to_owned(), status: Status::Missed, progress: Some(0.76), expected: Some(1.0)
         },
-        OverviewRow { name: "很长的名字".repeat(20), status: Status::NoData, progress: None, expected: None },
+        OverviewRow { name: "很长的名字".repeat(20), status: Status::Awaiting, progress: None, expected: None },
     ];
     let overview = PlanOverview::new("上海市推进智慧城市建设“十三五”规划".to_owned(), Lang::Zh, rows);
     assert_eq!(overview.rows[0].status, Status::Missed, "what needs attention first");

@@ -168,6 +168,7 @@ pub fn run(
             encoding,
             dry_run,
             inbox_claim: None,
+            allowed_indicators: None,
         };
         let shown = path.display();
         let spinner =

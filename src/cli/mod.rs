@@ -122,6 +122,9 @@ enum TokenCommand {
         /// viewer, uploader or admin
         #[arg(long)]
         role: String,
+        /// Limit an uploader to the figures this department reports (slug, see departments.toml).
+        #[arg(long)]
+        department: Option<String>,
     },
     /// List tokens (names, roles, dates; never the tokens).
     List,
@@ -452,9 +455,35 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
     let pool = db::connect(&settings.database_url, 1)?;
     let mut conn = pool.get()?;
     match command {
-        TokenCommand::Create { name, role } => {
+        TokenCommand::Create { name, role, department } => {
             let role: crate::server::auth::Role = role.parse().map_err(anyhow::Error::msg)?;
-            let token = crate::server::auth::create_token(&mut conn, &name, role, crate::now())?;
+            if let Some(slug) = &department {
+                // The departments come from the catalog: written into the database first.
+                drop(conn);
+                let (pool, _, _) = prepare_database(settings)?;
+                conn = pool.get()?;
+                if !db::queries::list_departments(&mut conn)?.iter().any(|d| &d.slug == slug) {
+                    anyhow::bail!(
+                        "{}",
+                        say(
+                            lang,
+                            format!("没有部门“{slug}”（见 targets/departments.toml）"),
+                            format!("no department `{slug}` (see targets/departments.toml)")
+                        )
+                    );
+                }
+                if role != crate::server::auth::Role::Uploader {
+                    anyhow::bail!(
+                        "{}",
+                        say(
+                            lang,
+                            "只有 uploader 令牌可以限定部门",
+                            "only an uploader token is limited to a department"
+                        )
+                    );
+                }
+            }
+            let token = crate::server::auth::create_token(&mut conn, &name, role, department.as_deref(), crate::now())?;
             eprintln!(
                 "{}",
                 say(

@@ -16,12 +16,15 @@ pub struct TokenRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    /// An uploader limited to the figures this department reports (slug).
+    pub department: Option<String>,
 }
 
 pub fn insert_token(
     conn: &mut DbConn,
     name: &str,
     role: &str,
+    department: Option<&str>,
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -29,6 +32,7 @@ pub fn insert_token(
         .values((
             api_tokens::name.eq(name),
             api_tokens::role.eq(role),
+            api_tokens::department.eq(department),
             api_tokens::token_hash.eq(token_hash),
             api_tokens::created_at.eq(now),
         ))

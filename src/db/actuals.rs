@@ -310,6 +310,32 @@ pub fn list_uploads(conn: &mut DbConn, limit: i64, before: Option<i64>) -> Query
     query.load(conn)
 }
 
+/// The newest uploads that wrote figures of these indicators, newest first.
+pub fn uploads_touching(conn: &mut DbConn, indicator_ids: &[i64], limit: i64) -> QueryResult<Vec<UploadSummaryRow>> {
+    if indicator_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<i64> = Vec::new();
+    for chunk in indicator_ids.chunks(ID_CHUNK) {
+        ids.extend(
+            actuals::table
+                .filter(actuals::indicator_id.eq_any(chunk))
+                .filter(actuals::upload_id.is_not_null())
+                .select(actuals::upload_id.assume_not_null())
+                .distinct()
+                .load::<i64>(conn)?,
+        );
+    }
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids.dedup();
+    ids.truncate(limit.max(0) as usize);
+    uploads::table
+        .filter(uploads::id.eq_any(&ids))
+        .order(uploads::id.desc())
+        .select(UploadSummaryRow::as_select())
+        .load(conn)
+}
+
 pub fn count_uploads(conn: &mut DbConn) -> QueryResult<i64> {
     uploads::table.count().get_result(conn)
 }

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{indicators, plans, targets};
+use super::schema::{departments, indicators, plans, targets};
 use crate::domain;
 use crate::domain::{Comparator, TargetKind};
 
@@ -120,6 +120,10 @@ pub struct IndicatorRow {
     pub notes_en: Option<String>,
     /// `sum` or `mean`: how the city's figure follows from the districts' (none: it does not).
     pub aggregate: Option<String>,
+    /// The catalog's reporting duty (none: the defaults).
+    pub report_frequency: Option<String>,
+    pub report_due_days: Option<i32>,
+    pub reporter: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
@@ -135,6 +139,9 @@ pub struct IndicatorForm {
     pub retired_at: Option<NaiveDateTime>,
     pub notes_en: Option<String>,
     pub aggregate: Option<String>,
+    pub report_frequency: Option<String>,
+    pub report_due_days: Option<i32>,
+    pub reporter: Option<String>,
 }
 
 impl From<&domain::Indicator> for IndicatorForm {
@@ -150,6 +157,9 @@ impl From<&domain::Indicator> for IndicatorForm {
             retired_at: None,
             notes_en: i.notes_en.clone(),
             aggregate: i.aggregate.map(|a| a.as_str().to_owned()),
+            report_frequency: i.duty.as_ref().map(|d| d.frequency.as_str().to_owned()),
+            report_due_days: i.duty.as_ref().map(|d| d.due_days as i32),
+            reporter: i.duty.as_ref().and_then(|d| d.reporter.clone()),
         }
     }
 }
@@ -167,6 +177,9 @@ impl From<&IndicatorRow> for IndicatorForm {
             retired_at: r.retired_at,
             notes_en: r.notes_en.clone(),
             aggregate: r.aggregate.clone(),
+            report_frequency: r.report_frequency.clone(),
+            report_due_days: r.report_due_days,
+            reporter: r.reporter.clone(),
         }
     }
 }
@@ -366,4 +379,60 @@ pub struct ActualRow {
     pub upload_id: Option<i64>,
     pub recorded_at: NaiveDateTime,
     pub superseded_at: Option<NaiveDateTime>,
+}
+
+/// A department as stored: who answers for targets and reports figures.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = departments)]
+pub struct DepartmentRow {
+    #[serde(skip)]
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    pub kind: String,
+    /// Other spellings, as a JSON list.
+    #[serde(skip)]
+    pub aliases: String,
+    #[serde(skip)]
+    pub retired_at: Option<NaiveDateTime>,
+    #[serde(skip)]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
+#[diesel(table_name = departments, treat_none_as_null = true)]
+pub struct DepartmentForm {
+    pub slug: String,
+    pub name: String,
+    pub name_en: String,
+    pub kind: String,
+    pub aliases: String,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+impl From<&domain::Department> for DepartmentForm {
+    fn from(d: &domain::Department) -> Self {
+        DepartmentForm {
+            slug: d.slug.clone(),
+            name: d.name.clone(),
+            name_en: d.name_en.clone(),
+            kind: d.kind.as_str().to_owned(),
+            aliases: serde_json::to_string(&d.aliases).unwrap_or_else(|_| "[]".to_owned()),
+            retired_at: None,
+        }
+    }
+}
+
+impl From<&DepartmentRow> for DepartmentForm {
+    fn from(r: &DepartmentRow) -> Self {
+        DepartmentForm {
+            slug: r.slug.clone(),
+            name: r.name.clone(),
+            name_en: r.name_en.clone(),
+            kind: r.kind.clone(),
+            aliases: r.aliases.clone(),
+            retired_at: r.retired_at,
+        }
+    }
 }

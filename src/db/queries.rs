@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::models::{IndicatorRow, PlanRow, TargetRow};
-use super::schema::{indicators, plans, regions, targets};
+use super::models::{DepartmentRow, IndicatorRow, PlanRow, TargetRow};
+use super::schema::{departments, duty_overrides, indicators, plans, regions, target_owners, targets};
 
 /// A target with the plan that sets it and the indicator it measures.
 pub type TargetWithContext = (TargetRow, PlanRow, IndicatorRow);
@@ -83,4 +83,62 @@ pub fn target_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Targe
         .select((TargetRow::as_select(), PlanRow::as_select(), IndicatorRow::as_select()))
         .first(conn)
         .optional()
+}
+
+/// The current departments, in catalog order of their kind, then by slug.
+pub fn list_departments(conn: &mut DbConn) -> QueryResult<Vec<DepartmentRow>> {
+    departments::table
+        .filter(departments::retired_at.is_null())
+        .order((departments::kind, departments::slug))
+        .select(DepartmentRow::as_select())
+        .load(conn)
+}
+
+/// Every target's owners: (target slug, department slug), lead first.
+pub fn target_owners(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
+    target_owners::table
+        .order((target_owners::target_slug, target_owners::position))
+        .select((target_owners::target_slug, target_owners::department_slug))
+        .load(conn)
+}
+
+/// A duty an administrator set for an indicator.
+#[derive(Debug, Clone, Queryable)]
+pub struct DutyOverride {
+    pub indicator_slug: String,
+    pub frequency: String,
+    pub due_days: i32,
+    pub reporter: Option<String>,
+    pub updated_at: chrono::NaiveDateTime,
+    pub updated_by: String,
+}
+
+pub fn duty_overrides(conn: &mut DbConn) -> QueryResult<Vec<DutyOverride>> {
+    duty_overrides::table
+        .select((
+            duty_overrides::indicator_slug,
+            duty_overrides::frequency,
+            duty_overrides::due_days,
+            duty_overrides::reporter,
+            duty_overrides::updated_at,
+            duty_overrides::updated_by,
+        ))
+        .load(conn)
+}
+
+/// Sets (or replaces) an indicator's duty; the caller records the change.
+pub fn set_duty_override(conn: &mut DbConn, duty: &DutyOverride) -> QueryResult<()> {
+    diesel::delete(duty_overrides::table.filter(duty_overrides::indicator_slug.eq(&duty.indicator_slug)))
+        .execute(conn)?;
+    diesel::insert_into(duty_overrides::table)
+        .values((
+            duty_overrides::indicator_slug.eq(&duty.indicator_slug),
+            duty_overrides::frequency.eq(&duty.frequency),
+            duty_overrides::due_days.eq(duty.due_days),
+            duty_overrides::reporter.eq(&duty.reporter),
+            duty_overrides::updated_at.eq(duty.updated_at),
+            duty_overrides::updated_by.eq(&duty.updated_by),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -31,6 +31,9 @@ diesel::table! {
         updated_at -> Timestamp,
         notes_en -> Nullable<Text>,
         aggregate -> Nullable<Text>,
+        report_frequency -> Nullable<Text>,
+        report_due_days -> Nullable<Integer>,
+        reporter -> Nullable<Text>,
     }
 }
 
@@ -79,6 +82,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        department -> Nullable<Text>,
     }
 }
 
@@ -186,6 +190,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        name_en -> Text,
+        kind -> Text,
+        aliases -> Text,
+        retired_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    target_owners (target_slug, department_slug) {
+        target_slug -> Text,
+        department_slug -> Text,
+        position -> Integer,
+        line -> Integer,
+    }
+}
+
+diesel::table! {
+    duty_overrides (indicator_slug) {
+        indicator_slug -> Text,
+        frequency -> Text,
+        due_days -> Integer,
+        reporter -> Nullable<Text>,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        dedupe_key -> Text,
+        kind -> Text,
+        department -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    target_marks (target_slug) {
+        target_slug -> Text,
+        status -> Text,
+        marked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(actuals -> indicators (indicator_id));
 diesel::joinable!(actuals -> uploads (upload_id));
 diesel::joinable!(web_sessions -> api_tokens (token_id));
@@ -202,5 +264,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     web_sessions,
     data_changes,
-    regions
+    regions,
+    departments,
+    target_owners,
+    duty_overrides,
+    notifications,
+    target_marks
 );

@@ -8,8 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::models::{IndicatorForm, IndicatorRow, PlanForm, PlanRow, TargetForm, TargetRow};
-use super::schema::{indicators, plans, regions, targets};
+use super::models::{
+    DepartmentForm, DepartmentRow, IndicatorForm, IndicatorRow, PlanForm, PlanRow, TargetForm, TargetRow,
+};
+use super::schema::{departments, indicators, plans, regions, target_owners, targets};
 use super::{DbConn, write_tx};
 use crate::catalog::Catalog;
 
@@ -34,11 +36,18 @@ pub struct SyncReport {
     pub indicators: SyncCounts,
     pub targets: SyncCounts,
     pub regions: SyncCounts,
+    pub departments: SyncCounts,
+    pub owners: SyncCounts,
 }
 
 impl SyncReport {
     pub fn changed(&self) -> bool {
-        self.plans.changed() || self.indicators.changed() || self.targets.changed() || self.regions.changed()
+        self.plans.changed()
+            || self.indicators.changed()
+            || self.targets.changed()
+            || self.regions.changed()
+            || self.departments.changed()
+            || self.owners.changed()
     }
 }
 
@@ -91,6 +100,8 @@ pub fn sync_catalog(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime) ->
         sync_indicators(conn, catalog, now, &mut report.indicators)?;
         sync_targets(conn, catalog, now, &mut report.targets)?;
         sync_regions(conn, catalog, &mut report.regions)?;
+        sync_departments(conn, catalog, now, &mut report.departments)?;
+        sync_owners(conn, catalog, &mut report.owners)?;
         if report.changed() {
             super::changes::record(conn, &super::changes::Changed::Everything, now)?;
             let details = serde_json::to_string(&report).ok();
@@ -118,6 +129,80 @@ fn sync_regions(conn: &mut DbConn, catalog: &Catalog, counts: &mut SyncCounts) -
         diesel::insert_into(regions::table)
             .values((regions::name.eq(name), regions::position.eq(position), regions::is_city.eq(is_city)))
             .execute(conn)?;
+    }
+    counts.updated = wanted.len();
+    Ok(())
+}
+
+fn sync_departments(
+    conn: &mut DbConn,
+    catalog: &Catalog,
+    now: NaiveDateTime,
+    counts: &mut SyncCounts,
+) -> QueryResult<()> {
+    let stored: Vec<DepartmentRow> = departments::table.select(DepartmentRow::as_select()).load(conn)?;
+    let wanted = catalog.departments.iter().map(|d| (d.slug.clone(), DepartmentForm::from(d))).collect();
+    let stored = stored.iter().map(|r| (r.id, r.slug.clone(), DepartmentForm::from(r))).collect();
+    for change in plan_changes(wanted, stored, |f: &DepartmentForm| f.retired_at.is_some(), counts) {
+        match change {
+            Change::Insert(form) => {
+                diesel::insert_into(departments::table)
+                    .values((&form, departments::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Update(id, form) => {
+                diesel::update(departments::table.find(id))
+                    .set((&form, departments::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+            Change::Retire(id) => {
+                diesel::update(departments::table.find(id))
+                    .set((departments::retired_at.eq(Some(now)), departments::updated_at.eq(now)))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Who answers for each target: replaced as a whole list when any of it changed.
+fn sync_owners(conn: &mut DbConn, catalog: &Catalog, counts: &mut SyncCounts) -> QueryResult<()> {
+    let mut wanted: Vec<(String, String, i32, i32)> = catalog
+        .targets
+        .iter()
+        .flat_map(|t| {
+            let line = t.owners_line.unwrap_or_default();
+            t.owners.iter().zip(0..).map(move |(d, i)| (t.slug.clone(), d.clone(), i, line))
+        })
+        .collect();
+    wanted.sort();
+    let stored: Vec<(String, String, i32, i32)> = target_owners::table
+        .select((
+            target_owners::target_slug,
+            target_owners::department_slug,
+            target_owners::position,
+            target_owners::line,
+        ))
+        .order((target_owners::target_slug, target_owners::department_slug))
+        .load(conn)?;
+    let mut stored_sorted = stored;
+    stored_sorted.sort();
+    if stored_sorted == wanted {
+        counts.unchanged = wanted.len();
+        return Ok(());
+    }
+    diesel::delete(target_owners::table).execute(conn)?;
+    for chunk in wanted.chunks(200) {
+        for (target, department, position, line) in chunk {
+            diesel::insert_into(target_owners::table)
+                .values((
+                    target_owners::target_slug.eq(target),
+                    target_owners::department_slug.eq(department),
+                    target_owners::position.eq(position),
+                    target_owners::line.eq(line),
+                ))
+                .execute(conn)?;
+        }
     }
     counts.updated = wanted.len();
     Ok(())

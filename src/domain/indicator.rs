@@ -16,6 +16,8 @@ pub struct Indicator {
     pub notes_en: Option<String>,
     /// How the city's figure follows from the districts' when no city figure is reported.
     pub aggregate: Option<Aggregate>,
+    /// Its reporting duty as the catalog gives it (`None`: the defaults).
+    pub duty: Option<super::Duty>,
 }
 
 /// How district figures make a city figure.

@@ -2,6 +2,7 @@
 
 mod budget;
 mod department;
+mod duty;
 mod indicator;
 mod period;
 mod plan;
@@ -10,6 +11,7 @@ mod units;
 
 pub use budget::{Budget, CancelOnDrop, Stopped};
 pub use department::{Department, DepartmentKind};
+pub use duty::{DEFAULT_DUE_DAYS, DEFAULT_FREQUENCY, DueDates, Duty, Frequency, MAX_DUE_DAYS};
 pub use indicator::{Aggregate, Indicator};
 pub use period::{Period, PeriodError};
 pub use plan::Plan;

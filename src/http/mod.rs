@@ -1,6 +1,7 @@
 //! The HTTP interface: one route table, the error envelope for extractor failures, OpenAPI.
 
 mod charts;
+pub mod departments;
 pub mod dto;
 pub(crate) mod handlers;
 mod reports;
@@ -24,6 +25,9 @@ use crate::server::{Access, Routes};
         handlers::get_indicator,
         handlers::list_targets,
         handlers::get_target,
+        departments::list_departments,
+        departments::get_department,
+        departments::set_duty,
         uploads::create_upload,
         uploads::list_uploads,
         uploads::get_upload,
@@ -108,6 +112,9 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/api/v1/indicators/{slug}/actuals").get(Access::Read, uploads::indicator_actuals).kept().add();
     routes.at("/api/v1/targets").get(Access::Read, handlers::list_targets).kept().add();
     routes.at("/api/v1/targets/{slug}").get(Access::Read, handlers::get_target).kept().add();
+    routes.at("/api/v1/departments").get(Access::Read, departments::list_departments).kept().add();
+    routes.at("/api/v1/departments/{slug}").get(Access::Read, departments::get_department).kept().add();
+    routes.at("/api/v1/indicators/{slug}/duty").put(Access::Token(Role::Admin), departments::set_duty).add();
     routes
         .at("/api/v1/uploads")
         .get(Access::Read, uploads::list_uploads)

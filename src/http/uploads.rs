@@ -90,6 +90,7 @@ async fn upload_body(
 pub(crate) fn ingest_error(e: IngestError) -> AppError {
     match e {
         IngestError::Invalid { upload_id, problems } => AppError::InvalidUpload { upload_id, problems },
+        IngestError::NotYours { problems } => AppError::NotYours { problems },
         IngestError::Stopped(stopped) => AppError::TooSlow(Said::new(stopped.zh(), stopped.to_string())),
         IngestError::ClaimedElsewhere => {
             AppError::Internal(anyhow::anyhow!("an upload that is not from the inbox met an inbox claim"))
@@ -147,6 +148,7 @@ pub async fn create_upload(
             .map(|n| n.chars().filter(|c| !c.is_control()).take(MAX_FILE_NAME_CHARS).collect())
             .unwrap_or_else(|| "upload.csv".to_owned()),
         bytes,
+        allowed_indicators: caller.department.as_deref().map(|d| state.judged.indicators_reported_by(d)),
         uploaded_by: caller.name,
         channel: "http".to_owned(),
         encoding,

@@ -142,6 +142,9 @@ pub struct UploadRequest {
     /// For an inbox file: the claim written in the same transaction as the upload, so that a
     /// crash before the commit leaves the file to be taken again.
     pub inbox_claim: Option<InboxClaim>,
+    /// A department's uploader may write only the indicators it reports (their ids, sorted);
+    /// `None`: any indicator.
+    pub allowed_indicators: Option<Vec<i64>>,
 }
 
 /// An inbox file's claim: its name and time (`name@mtime`), and which replica took it.
@@ -192,6 +195,9 @@ pub struct IngestReport {
 pub enum IngestError {
     #[error("the upload has {} problem(s); nothing was written", .problems.total)]
     Invalid { upload_id: Option<i64>, problems: Problems },
+    /// Rows of indicators the uploader's department does not report: nothing was written.
+    #[error("{} row(s) are figures your department does not report; nothing was written", .problems.total)]
+    NotYours { problems: Problems },
     #[error(transparent)]
     Stopped(#[from] Stopped),
     /// Another replica claimed the same inbox file first.
@@ -236,6 +242,25 @@ pub fn ingest(
     };
     tracing::debug!(elapsed = ?started.elapsed(), "file checked");
     let slugs: HashMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
+    if let Some(allowed) = &request.allowed_indicators {
+        let mut refused = problems::ProblemLog::default();
+        for row in prepared.rows.iter().filter(|r| allowed.binary_search(&r.indicator_id).is_err()) {
+            let name = slugs.get(&row.indicator_id).copied().unwrap_or_default();
+            refused.push(RowError::at(
+                row.line,
+                Some("indicator"),
+                Some(name),
+                problems::why(
+                    "indicator_not_reported",
+                    "your department does not report this indicator",
+                    "你的部门不负责报送此指标",
+                ),
+            ));
+        }
+        if !refused.is_empty() {
+            return Err(IngestError::NotYours { problems: refused.finish() });
+        }
+    }
     if request.dry_run {
         let plan = plan_changes(conn, &prepared.rows, &slugs)?;
         return Ok(plan.report(request, sha256, prepared.encoding, None));
@@ -533,6 +558,7 @@ pub fn load_seed_actuals(
             encoding: None,
             dry_run: false,
             inbox_claim: None,
+            allowed_indicators: None,
         };
         match ingest(conn, &request, regions, now, &Budget::unlimited()) {
             Ok(report) => reports.push(report),

@@ -99,6 +99,7 @@ pub fn take(conn: &mut DbConn, path: &Path, regions: &Regions, replica: &str) ->
         encoding: None,
         dry_run: false,
         inbox_claim: Some(InboxClaim { key, replica: replica.to_owned() }),
+        allowed_indicators: None,
     };
     match ingest::ingest(conn, &request, regions, crate::now(), &Budget::unlimited()) {
         Ok(report) => {

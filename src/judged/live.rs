@@ -214,6 +214,26 @@ impl Judged {
         self.snapshot.read().unwrap_or_else(|e| e.into_inner()).districts_reporting(indicator_ids)
     }
 
+    /// The indicators a department reports (ids, sorted).
+    pub fn indicators_reported_by(&self, department: &str) -> Vec<i64> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).indicators_reported_by(department)
+    }
+
+    /// Every figure the targets call for, as of the judgement.
+    pub fn figures(&self, judgement: &Judgement) -> Vec<super::DueFigure> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).figures(judgement)
+    }
+
+    /// The departments that answer for a target, lead first.
+    pub fn owners_of(&self, target_slug: &str) -> Vec<String> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).duties.owners_of(target_slug).to_vec()
+    }
+
+    /// The current departments.
+    pub fn departments(&self) -> Vec<Arc<crate::db::models::DepartmentRow>> {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).departments.clone()
+    }
+
     /// The current plans, in catalog order.
     pub fn plans(&self) -> Vec<Arc<crate::db::models::PlanRow>> {
         self.snapshot.read().unwrap_or_else(|e| e.into_inner()).plans.clone()
@@ -232,5 +252,53 @@ impl Judged {
                 Err(e) => tracing::error!(error = %e, "the refresh task failed"),
             }
         }
+    }
+}
+
+/// One department's part: the targets it answers for, the figures it reports and how they came.
+#[derive(Debug, Clone)]
+pub struct DepartmentView {
+    pub department: Arc<crate::db::models::DepartmentRow>,
+    /// The targets it owns (lead or co-owner), in catalog order.
+    pub owned: Vec<super::Assessed>,
+    /// The figures it reports, oldest due first.
+    pub figures: Vec<super::DueFigure>,
+    pub completeness: super::Completeness,
+    /// The newest day a figure it reports arrived.
+    pub last_received: Option<NaiveDate>,
+}
+
+impl Judged {
+    /// Every department's part, for a judgement; departments with neither targets nor figures
+    /// are left out unless `all`.
+    pub fn department_views(&self, judgement: &Judgement, all: bool) -> JudgedResult<Vec<DepartmentView>> {
+        let view = self.view(judgement)?;
+        let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
+        let figures = snapshot.figures(judgement);
+        let views = snapshot
+            .departments
+            .iter()
+            .map(|department| {
+                let slug = department.slug.as_str();
+                let owned: Vec<super::Assessed> = view
+                    .assessed
+                    .iter()
+                    .filter(|a| snapshot.duties.owners_of(&a.target.slug).iter().any(|o| o == slug))
+                    .cloned()
+                    .collect();
+                let figures: Vec<super::DueFigure> =
+                    figures.iter().filter(|f| f.reporter.as_deref() == Some(slug)).cloned().collect();
+                let completeness = super::Completeness::of(figures.iter());
+                let last_received = figures.iter().filter_map(|f| f.received_on).max();
+                DepartmentView { department: department.clone(), owned, figures, completeness, last_received }
+            })
+            .filter(|v| all || !v.owned.is_empty() || !v.figures.is_empty())
+            .collect();
+        Ok(views)
+    }
+
+    /// One department's part, or `None` when there is no such department.
+    pub fn department_view(&self, slug: &str, judgement: &Judgement) -> JudgedResult<Option<DepartmentView>> {
+        Ok(self.department_views(judgement, true)?.into_iter().find(|v| v.department.slug == slug))
     }
 }

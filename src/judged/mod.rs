@@ -7,12 +7,16 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+mod duties;
 mod live;
+mod reporting;
 mod snapshot;
 
 use std::sync::Arc;
 
-pub use live::{Judged, View};
+pub use duties::Duties;
+pub use live::{DepartmentView, Judged, View};
+pub use reporting::{Arrival, Completeness, DueFigure};
 pub use snapshot::Snapshot;
 
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
@@ -118,11 +122,13 @@ fn base_year(target: &TargetRow, plan: &PlanRow) -> i32 {
 }
 
 /// What the engine needs of a stored target.
-pub fn spec_of(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> TargetSpec {
+pub fn spec_of(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow, duty: &crate::domain::Duty) -> TargetSpec {
     let (kind, comparator) = (target.kind, target.comparator);
     let year_end = |y: i32| NaiveDate::from_ymd_opt(y, 12, 31);
     let start =
         plan.issued.or_else(|| NaiveDate::from_ymd_opt(plan.horizon_start, 1, 1)).unwrap_or(target.deadline_date);
+    let base = year_end(base_year(target, plan)).unwrap_or(start);
+    let milestone = kind == TargetKind::Milestone;
     TargetSpec {
         kind,
         comparator,
@@ -137,9 +143,10 @@ pub fn spec_of(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> 
             _ => None,
         },
         start,
-        base: year_end(base_year(target, plan)).unwrap_or(start),
+        base,
         cumulative: target.cumulative,
         higher_is_better: indicator.higher_is_better,
+        due: Some(crate::domain::DueDates::of(duty, base, target.deadline_date, milestone)),
     }
 }
 

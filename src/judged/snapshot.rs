@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use super::{Assessed, AssessedOne, Context, JudgedResult, Judgement, ProgressSummary, Scope, spec_of};
+use super::{Assessed, AssessedOne, Context, Duties, JudgedResult, Judgement, ProgressSummary, Scope, spec_of};
 use crate::catalog::Regions;
-use crate::db::models::{IndicatorRow, PlanRow};
+use crate::db::models::{DepartmentRow, IndicatorRow, PlanRow};
 use crate::db::{DbConn, actuals, queries};
 use crate::domain::Aggregate;
 use crate::progress::{self, Observation, Revision, TargetSpec};
@@ -20,12 +20,16 @@ pub struct Snapshot {
     pub plans: Vec<Arc<PlanRow>>,
     /// Current targets in catalog order.
     pub targets: Vec<Context>,
-    specs: Vec<TargetSpec>,
+    pub(super) specs: Vec<TargetSpec>,
     by_slug: HashMap<String, usize>,
     /// Every revision of each (indicator, region) series, oldest period first.
     series: HashMap<SeriesKey, Vec<Revision>>,
     /// The city and its districts.
     pub regions: Regions,
+    /// Owners and reporting duties.
+    pub duties: Duties,
+    /// The current departments.
+    pub departments: Vec<Arc<DepartmentRow>>,
 }
 
 impl Snapshot {
@@ -57,10 +61,14 @@ impl Snapshot {
             targets.push(Context { target: Arc::new(target), plan, indicator });
         }
         let plans = plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
-        let specs = targets.iter().map(|c| spec_of(&c.target, &c.plan, &c.indicator)).collect();
+        let duties = Duties::load(conn)?;
+        let specs =
+            targets.iter().map(|c| spec_of(&c.target, &c.plan, &c.indicator, &duties.of(c.indicator.id))).collect();
         let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
         let regions = queries::regions(conn)?;
-        let mut snapshot = Snapshot { plans, targets, specs, by_slug, series: HashMap::new(), regions };
+        let departments = queries::list_departments(conn)?.into_iter().map(Arc::new).collect();
+        let mut snapshot =
+            Snapshot { plans, targets, specs, by_slug, series: HashMap::new(), regions, duties, departments };
         let indicator_ids: Vec<i64> = indicator_rows.keys().copied().collect();
         snapshot.reload(conn, &indicator_ids)?;
         Ok(snapshot)
@@ -114,6 +122,24 @@ impl Snapshot {
             }
             _ => reported,
         }
+    }
+
+    /// Every revision of one series, oldest period first.
+    pub(super) fn revisions_of(&self, indicator: i64, region: &str) -> &[Revision] {
+        self.series.get(&(indicator, region.to_owned())).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The indicators a department reports (ids, sorted).
+    pub fn indicators_reported_by(&self, department: &str) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .targets
+            .iter()
+            .map(|c| c.indicator.id)
+            .filter(|&id| self.duties.of(id).reporter.as_deref() == Some(department))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// The districts with any figure on these indicators, in catalog order.

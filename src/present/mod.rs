@@ -54,7 +54,8 @@ pub fn status_label(status: Status, lang: Lang) -> &'static str {
         Status::OffTrack => lang.pick("进度滞后", "off track"),
         Status::Regressing => lang.pick("倒退", "regressing"),
         Status::Missed => lang.pick("到期未实现", "missed"),
-        Status::NoData => lang.pick("暂无数据", "no data"),
+        Status::Awaiting => lang.pick("未到报送期", "awaiting"),
+        Status::Overdue => lang.pick("逾期未报", "overdue"),
         Status::NotAssessable => lang.pick("无法评估", "not assessable"),
     }
 }
@@ -63,13 +64,14 @@ pub fn status_label(status: Status, lang: Lang) -> &'static str {
 pub fn attention_rank(status: Status) -> usize {
     [
         Status::Missed,
+        Status::Overdue,
         Status::Regressing,
         Status::OffTrack,
         Status::AtRisk,
         Status::OnTrack,
         Status::Achieved,
         Status::NotAssessable,
-        Status::NoData,
+        Status::Awaiting,
     ]
     .iter()
     .position(|s| *s == status)
@@ -95,7 +97,8 @@ pub fn status_meaning(status: Status, lang: Lang) -> String {
         (Status::OffTrack, Lang::Zh) => format!("进度时间比在 0 与 {risk} 之间：进展有限。"),
         (Status::Regressing, Lang::Zh) => "进度时间比小于 0：偏离目标方向。".to_owned(),
         (Status::Missed, Lang::Zh) => "期限已过，目标未实现。".to_owned(),
-        (Status::NoData, Lang::Zh) => "截至该日期没有基期之后的数据。".to_owned(),
+        (Status::Awaiting, Lang::Zh) => "还没有基期之后的数据，也还没有到期应报的数据。".to_owned(),
+        (Status::Overdue, Lang::Zh) => "应报的数据已过报送期限仍未报送：结果未知（不等于未实现）。".to_owned(),
         (Status::NotAssessable, Lang::Zh) => {
             "有数据但无法计算进度（如缺少基期值、跨零的增长率），原因见说明。".to_owned()
         }
@@ -107,7 +110,10 @@ pub fn status_meaning(status: Status, lang: Lang) -> String {
         (Status::OffTrack, Lang::En) => format!("0 ≤ pace < {risk}: limited progress."),
         (Status::Regressing, Lang::En) => "pace < 0: moving away from the target.".to_owned(),
         (Status::Missed, Lang::En) => "The deadline has passed and the target was not met.".to_owned(),
-        (Status::NoData, Lang::En) => "No figure after the baseline as of the date.".to_owned(),
+        (Status::Awaiting, Lang::En) => "No figure after the baseline yet, and none due yet.".to_owned(),
+        (Status::Overdue, Lang::En) => {
+            "A figure that is due is missing past its due date: the outcome is unknown (not missed).".to_owned()
+        }
         (Status::NotAssessable, Lang::En) => {
             "Data exists but no pace can be computed (no baseline, growth across zero …); the reason says which."
                 .to_owned()
@@ -199,8 +205,8 @@ pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
                 "Missed: the deadline has passed and the latest actual, {latest}, does not meet the goal of {goal}."
             )
         }
-        (Status::NoData, _, Lang::Zh) => format!("截至 {} 没有基期之后的数据，暂不能判断进度。", p.as_of),
-        (Status::NoData, _, Lang::En) => {
+        (Status::Awaiting, _, Lang::Zh) => format!("截至 {} 没有基期之后的数据，暂不能判断进度。", p.as_of),
+        (Status::Awaiting, _, Lang::En) => {
             format!("No figure after the baseline as of {}: progress cannot be judged yet.", p.as_of)
         }
         (Status::NotAssessable, _, Lang::Zh) => format!("最新实际值 {latest}，目标 {goal}；尚未达到，暂不计算进度。"),
@@ -279,7 +285,8 @@ pub fn status_colour(status: Status) -> Colour {
         Status::OffTrack => Colour(0xb0, 0x45, 0x00),
         Status::Regressing => Colour(0xb7, 0x1c, 0x1c),
         Status::Missed => Colour(0x7f, 0x1d, 0x1d),
-        Status::NoData => Colour(0x66, 0x66, 0x66),
+        Status::Awaiting => Colour(0x66, 0x66, 0x66),
+        Status::Overdue => Colour(0x6a, 0x1b, 0x9a),
         Status::NotAssessable => Colour(0x4d, 0x4d, 0x4d),
     }
 }

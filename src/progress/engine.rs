@@ -189,7 +189,7 @@ pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Resul
 /// Stage two: the judgement of the facts. Kept free of the series so the frame can mirror it.
 pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, method: Method) -> Progress {
     let mut out = Progress {
-        status: Status::NoData,
+        status: Status::Awaiting,
         // A milestone is always judged by linear pace.
         method: if spec.kind == TargetKind::Milestone { Method::Linear } else { method },
         as_of,
@@ -216,6 +216,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         out.expected = baseline.map(|b| expected_by(spec, b, goal.aim(), as_of));
     }
     let Some(latest) = facts.latest else {
+        out.status = waiting(spec, as_of);
         out.reason = Some(Reason::NoActual);
         return out;
     };
@@ -236,7 +237,14 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
             out.achieved_late = true;
             Some(Status::Achieved)
         } else {
-            Some(Status::Missed)
+            match spec.due {
+                // Missed only on the deadline's own figure: without it the outcome is unknown —
+                // overdue once that figure is late, still judged by its pace until then.
+                Some(due) if latest.date < due.deadline_period_end && latest.date < spec.deadline => {
+                    (as_of > due.deadline_due).then_some(Status::Overdue)
+                }
+                _ => Some(Status::Missed),
+            }
         }
     } else if goal.is_met_by(latest.value) {
         Some(Status::Achieved)
@@ -260,7 +268,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         }
         _ if nothing_since_baseline => {
             out.reason = Some(Reason::NothingSinceBaseline);
-            Status::NoData
+            waiting(spec, as_of)
         }
         (Some(status), _) => status,
         (None, Ok(score)) => Status::from_score(score),
@@ -272,6 +280,12 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         }
     };
     out
+}
+
+/// No figure to judge by: overdue once the first figure the target calls for is past its due
+/// date, else awaited.
+fn waiting(spec: &TargetSpec, as_of: NaiveDate) -> Status {
+    if spec.due.is_some_and(|due| as_of > due.first_due) { Status::Overdue } else { Status::Awaiting }
 }
 
 /// The value on the straight path from the baseline to the goal at `as_of` (时间过半、任务过半).

@@ -71,20 +71,24 @@ pub enum Status {
     OnTrack,
     /// The comparator holds.
     Achieved,
-    /// No actual as of the date.
-    NoData,
+    /// No figure yet, and none is due yet.
+    Awaiting,
+    /// 逾期未报: a figure the target calls for is past its due date and missing. Not missed:
+    /// the outcome is unknown.
+    Overdue,
     /// Data exists but the rules cannot judge it (see `reason`).
     NotAssessable,
 }
 
-pub const ALL_STATUSES: [Status; 8] = [
+pub const ALL_STATUSES: [Status; 9] = [
     Status::Achieved,
     Status::OnTrack,
     Status::AtRisk,
     Status::OffTrack,
     Status::Regressing,
     Status::Missed,
-    Status::NoData,
+    Status::Overdue,
+    Status::Awaiting,
     Status::NotAssessable,
 ];
 
@@ -97,7 +101,8 @@ impl Status {
             Status::OffTrack => "off_track",
             Status::Regressing => "regressing",
             Status::Missed => "missed",
-            Status::NoData => "no_data",
+            Status::Awaiting => "awaiting",
+            Status::Overdue => "overdue",
             Status::NotAssessable => "not_assessable",
         }
     }
@@ -166,6 +171,8 @@ pub struct TargetSpec {
     pub cumulative: bool,
     /// The indicator's direction: an approximate goal or a range is reached from this side.
     pub higher_is_better: bool,
+    /// When its figures fall due (`None`: no duty known; a missing figure is only awaited).
+    pub due: Option<crate::domain::DueDates>,
 }
 
 /// One measured value of the target's series, at the end of its period.

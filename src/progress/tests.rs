@@ -28,6 +28,7 @@ fn level(comparator: Comparator, value: f64, baseline: Option<(i32, f64)>, deadl
         base: year_end(2015),
         cumulative: false,
         higher_is_better: true,
+        due: None,
     }
 }
 
@@ -158,7 +159,7 @@ fn milestones_are_done_staged_or_missed() {
     let staged = assess(&spec, &at(50.0), as_of, Method::Linear);
     assert_eq!(staged.status, Status::OnTrack, "{staged:?}");
     assert_eq!(assess(&spec, &at(0.0), as_of, Method::Linear).status, Status::OffTrack);
-    assert_eq!(assess(&spec, &[], as_of, Method::Linear).status, Status::NoData);
+    assert_eq!(assess(&spec, &[], as_of, Method::Linear).status, Status::Awaiting);
     assert_eq!(assess(&spec, &at(50.0), ymd(2021, 3, 1), Method::Linear).status, Status::Missed);
     let cagr = assess(&spec, &at(50.0), as_of, Method::Cagr);
     assert_eq!(cagr.method, Method::Linear, "milestones are judged by linear pace");
@@ -344,6 +345,7 @@ mod properties {
                         base,
                         cumulative,
                         higher_is_better,
+                        due: None,
                     }
                 },
             )
@@ -424,7 +426,7 @@ mod properties {
 fn a_baseline_alone_is_no_data_even_after_the_deadline() {
     let spec = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
     let got = assess(&spec, &series(&[(2015, 54.0)]), ymd(2026, 1, 1), Method::Linear);
-    assert_eq!(got.status, Status::NoData, "{got:?}");
+    assert_eq!(got.status, Status::Awaiting, "{got:?}");
     assert!(words(got.reason).contains("since the baseline"));
 }
 
@@ -579,4 +581,35 @@ fn milestones_and_elapsed_stay_within_their_scale() {
         Method::Linear,
     );
     assert!(late.elapsed.is_none_or(|e| e <= 1.0), "{late:?}");
+}
+
+#[test]
+fn a_missing_figure_is_awaited_until_it_is_due_then_overdue_not_missed() {
+    use crate::domain::{DueDates, Duty, Frequency};
+    let duty = Duty { frequency: Frequency::Annual, due_days: 90, reporter: None };
+    let spec = TargetSpec {
+        due: Some(DueDates::of(&duty, year_end(2015), year_end(2020), false)),
+        ..level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020)
+    };
+    // The 2016 figure is due on 2017-03-31.
+    assert_eq!(assess(&spec, &[], ymd(2017, 3, 31), Method::Linear).status, Status::Awaiting);
+    assert_eq!(assess(&spec, &[], ymd(2017, 4, 1), Method::Linear).status, Status::Overdue);
+    // Past the deadline with figures up to 2018 only: the 2020 figure decides; it is due
+    // 2021-03-31, judged by pace until then, overdue after — never "missed" without it.
+    let up_to_2018 = series(&[(2016, 56.0), (2018, 60.0)]);
+    let before_due = assess(&spec, &up_to_2018, ymd(2021, 2, 1), Method::Linear);
+    assert!(matches!(before_due.status, Status::AtRisk | Status::OffTrack | Status::OnTrack), "{before_due:?}");
+    assert_eq!(assess(&spec, &up_to_2018, ymd(2021, 4, 1), Method::Linear).status, Status::Overdue);
+    // With the deadline's figure: missed or achieved.
+    let with_2020 = series(&[(2016, 56.0), (2020, 66.0)]);
+    assert_eq!(assess(&spec, &with_2020, ymd(2021, 4, 1), Method::Linear).status, Status::Missed);
+    // A milestone is overdue once its completion is late.
+    let milestone = TargetSpec {
+        kind: TargetKind::Milestone,
+        comparator: None,
+        due: Some(DueDates::of(&duty, year_end(2015), year_end(2018), true)),
+        ..level(Comparator::AtLeast, 100.0, None, 2018)
+    };
+    assert_eq!(assess(&milestone, &[], ymd(2019, 3, 31), Method::Linear).status, Status::Awaiting);
+    assert_eq!(assess(&milestone, &[], ymd(2019, 4, 1), Method::Linear).status, Status::Overdue);
 }

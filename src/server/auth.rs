@@ -65,6 +65,8 @@ pub struct Caller {
     pub token_id: i64,
     pub name: String,
     pub role: Role,
+    /// An uploader limited to one department's figures (slug); admins never are.
+    pub department: Option<String>,
 }
 
 /// 256 random bits as hex, with a prefix.
@@ -92,18 +94,36 @@ pub fn check_token_name(name: &str) -> Result<(), String> {
 }
 
 /// Creates a token and returns it: the only time it is ever shown.
-pub fn create_token(conn: &mut DbConn, name: &str, role: Role, now: NaiveDateTime) -> anyhow::Result<String> {
+/// A token may be limited to one department's figures (an uploader's; `department` is a slug the
+/// caller has checked).
+pub fn create_token(
+    conn: &mut DbConn,
+    name: &str,
+    role: Role,
+    department: Option<&str>,
+    now: NaiveDateTime,
+) -> anyhow::Result<String> {
     check_token_name(name).map_err(anyhow::Error::msg)?;
     let token = random_secret("pt_")?;
+    let details = match department {
+        Some(d) => format!("role {role}, department {d}"),
+        None => format!("role {role}"),
+    };
     write_tx(conn, |conn| {
-        access::insert_token(conn, name, role.as_str(), &sha256_hex(token.as_bytes()), now)?;
-        access::audit(conn, "cli", "token.create", name, Some(format!("role {role}")), now)
+        access::insert_token(conn, name, role.as_str(), department, &sha256_hex(token.as_bytes()), now)?;
+        access::audit(conn, "cli", "token.create", name, Some(details), now)
     })?;
     Ok(token)
 }
 
 fn caller_of(row: access::TokenRow) -> Option<Caller> {
-    row.role.parse().ok().map(|role| Caller { token_id: row.id, name: row.name, role })
+    let department = row.department;
+    row.role.parse().ok().map(|role| Caller {
+        token_id: row.id,
+        name: row.name,
+        department: if role == Role::Admin { None } else { department },
+        role,
+    })
 }
 
 /// The caller a bearer token belongs to, if it is live.

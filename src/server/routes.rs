@@ -112,6 +112,16 @@ impl Resource<'_, '_> {
         self
     }
 
+    pub fn put<F, Args>(mut self, access: Access, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.methods.push((Method::PUT, access, web::put().to(handler)));
+        self
+    }
+
     /// Registers the resource: its guard, its methods and the 405 for any other method.
     pub fn add(self) {
         let rules: Vec<(Method, Access)> = self.methods.iter().map(|(m, a, _)| (m.clone(), *a)).collect();

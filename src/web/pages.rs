@@ -300,7 +300,7 @@ fn filters_kept(query: &OverviewQuery) -> Vec<(&'static str, &str)> {
     kept
 }
 
-/// "已实现 3，暂无数据 20" — the bar's text for screen readers.
+/// "已实现 3，逾期未报 20" — the bar's text for screen readers.
 fn counts_sentence(counts: &[(Status, usize)], lang: PageLang) -> String {
     let parts: Vec<String> =
         counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang.lang))).collect();

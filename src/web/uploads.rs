@@ -2,8 +2,9 @@
 //!
 //! The form works without script: the preview page carries the file back in a hidden field, so
 //! the commit sends exactly the bytes that were previewed (checked by their SHA-256), and every
-//! replica can take either step. Writes need an uploader token typed into the form; the form is
-//! guarded against other sites as every form is (`forms`).
+//! replica can take either step. Writes need an uploader: signed in once on this browser (the
+//! session cookie), or a token typed into the form; the form is guarded against other sites as
+//! every form is (`forms`), signed in or not.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -21,7 +22,7 @@ use crate::db::{DbConn, DbPool, actuals};
 use crate::domain::Budget;
 use crate::error::{AppError, Said};
 use crate::ingest::{self, Encoding, IngestError, IngestReport, Problems, UploadRequest};
-use crate::server::auth::{Caller, Role, authenticate, check_role};
+use crate::server::auth::{Caller, Role, SESSION_COOKIE, authenticate, check_role, session_caller};
 use crate::server::{AppState, with_conn, with_conn_heavy, within};
 
 /// How many uploads the history lists, newest first.
@@ -50,7 +51,15 @@ pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>, state: we
     };
     let page_ctx = ctx.clone();
     let token = csrf.clone();
-    let page = with_conn(&pool, move |conn| history_page(&page_ctx, conn, &token)).await;
+    let session = session_of(&req);
+    let page = with_conn(&pool, move |conn| {
+        let signed_in = match session {
+            Some(session) => session_caller(conn, &session, crate::now())?.filter(|c| c.role >= Role::Uploader),
+            None => None,
+        };
+        history_page(&page_ctx, conn, &token, signed_in.as_ref())
+    })
+    .await;
     match page {
         Ok(body) => {
             let mut response = HttpResponse::Ok();
@@ -63,12 +72,35 @@ pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>, state: we
     }
 }
 
-fn upload_form(lang: PageLang, csrf: &str) -> Markup {
+/// The browser's session, if it signed in.
+fn session_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The form; a known uploader (signed in, or whose token came with the last form: `token`) is
+/// not asked again.
+fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &str) -> Markup {
     html! {
         form.stack method="post" action="/uploads/preview" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(csrf);
-            label for="token" { (lang.pick("上传令牌（uploader 角色）", "Upload token (uploader role)")) }
-            input #token type="password" name="token" required autocomplete="off";
+            @match signed_in {
+                Some(caller) => {
+                    p.ok {
+                        (lang.pick("已登录为 ", "Signed in as ")) (caller.name)
+                        @if let Some(d) = &caller.department { (lang.pick("（部门 ", " (department ")) (d) (lang.pick("）", ")")) }
+                        (lang.pick("：无需再输入令牌。", ": no token needed."))
+                    }
+                    input type="hidden" name="token" value=(token);
+                }
+                None => {
+                    label for="token" { (lang.pick("上传令牌（uploader 角色）", "Upload token (uploader role)")) }
+                    input #token type="password" name="token" required autocomplete="off";
+                    p.note {
+                        a href="/signin?next=%2Fuploads" { (lang.pick("用令牌登录一次", "Sign in once with the token")) }
+                        (lang.pick("，之后在本浏览器上传无需每次输入。", " and this browser uploads without typing it again."))
+                    }
+                }
+            }
             label for="file" { (lang.pick("CSV 文件（指标、期间、数值，可选地区、备注、来源）", "CSV file (indicator, period, value; optional region, note, source)")) }
             input #file type="file" name="file" accept=".csv,.txt,text/csv" required;
             label for="encoding" { (lang.pick("编码", "Encoding")) }
@@ -82,7 +114,7 @@ fn upload_form(lang: PageLang, csrf: &str) -> Markup {
     }
 }
 
-pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, AppError> {
+pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str, signed_in: Option<&Caller>) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let uploads = actuals::list_uploads(conn, LISTED_UPLOADS as i64, None)?;
     let total = actuals::count_uploads(conn)? as usize;
@@ -92,7 +124,7 @@ pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str) -> Result<Markup, 
         section aria-labelledby="new" {
             h2 #new { (lang.pick("上传 CSV", "Upload a CSV")) }
             p { (lang.pick("先预览：逐行检查并列出新增、修订和不变的数值，确认后再写入。", "Preview first: every row is checked and the new, revised and unchanged values are listed; then commit.")) }
-            (upload_form(lang, csrf))
+            (upload_form(lang, csrf, signed_in, ""))
         }
         section aria-labelledby="history" {
             h2 #history { (lang.pick("上传记录", "Upload history")) " " span.muted { (total) } }
@@ -202,7 +234,16 @@ async fn read_upload_form(
     within(state.body_timeout, async {
         let reader = checked_form(req, payload, limit).await?;
         let token = reader.data().token.clone();
-        let caller = with_conn(pool, move |conn| check_role(authenticate(conn, &token)?, Role::Uploader)).await?;
+        // The token typed in, else the browser's session: either way after the form's secret.
+        let session = session_of(req).filter(|_| token.trim().is_empty());
+        let caller = with_conn(pool, move |conn| {
+            let caller = match session {
+                Some(session) => session_caller(conn, &session, crate::now())?,
+                None => authenticate(conn, &token)?,
+            };
+            check_role(caller, Role::Uploader)
+        })
+        .await?;
         let slot = state.heavy_slot().await?;
         let form = reader.finish().await?;
         Ok(UploadForm { caller, form, _slot: slot })
@@ -222,6 +263,7 @@ async fn run_ingest(
     let encoding = parse_encoding(&upload.form.encoding)?;
     let regions = state.regions.clone();
     let uploaded_by = upload.caller.name.clone();
+    let allowed_indicators = upload.caller.department.as_deref().map(|d| state.judged.indicators_reported_by(d));
     let budget = Budget::within(state.work_budget);
     let stop_if_gone = budget.cancel_on_drop();
     let result = with_conn_heavy(pool, move |conn| {
@@ -233,6 +275,7 @@ async fn run_ingest(
             encoding,
             dry_run,
             inbox_claim: None,
+            allowed_indicators,
         };
         Ok(ingest::ingest(conn, &request, &regions, crate::now(), &budget))
     })
@@ -245,6 +288,7 @@ async fn run_ingest(
 fn ingest_failed(e: IngestError) -> AppError {
     match e {
         IngestError::Invalid { upload_id, problems } => AppError::InvalidUpload { upload_id, problems },
+        IngestError::NotYours { problems } => AppError::NotYours { problems },
         IngestError::Stopped(stopped) => AppError::TooSlow(Said::new(stopped.zh(), stopped.to_string())),
         IngestError::ClaimedElsewhere => {
             AppError::Internal(anyhow::anyhow!("an upload from a form claimed an inbox file"))
@@ -291,7 +335,19 @@ pub(super) async fn preview(
                 p.error { (lang.pick("文件有问题，未写入任何数据。请修改后重新上传。", "The file has problems; nothing was written. Correct them and upload again.")) }
                 (errors_table(lang, &problems))
                 h2 { (lang.pick("重新上传", "Upload again")) }
-                (upload_form(lang, &form.csrf))
+                (upload_form(lang, &form.csrf, Some(&upload.caller), &form.token))
+            },
+        ),
+        Err(IngestError::NotYours { problems }) => (
+            StatusCode::FORBIDDEN,
+            html! {
+                h1 { (title) ": " (file_name) }
+                p.error {
+                    (lang.pick("以下各行是你的部门不负责报送的指标，未写入任何数据。", "These rows are figures your department does not report; nothing was written."))
+                }
+                (errors_table(lang, &problems))
+                h2 { (lang.pick("重新上传", "Upload again")) }
+                (upload_form(lang, &form.csrf, Some(&upload.caller), &form.token))
             },
         ),
         Err(e) => return error_page(&ctx, &ingest_failed(e)),

@@ -198,7 +198,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     let text = browser.page_text().await;
     assert!(text.contains("规划目标总览"), "{text}");
     assert!(text.contains("上海市加快“人工智能+政务服务”改革"), "{text}");
-    assert!(text.contains("已实现") && text.contains("暂无数据"), "{text}");
+    assert!(text.contains("已实现") && text.contains("逾期未报"), "{text}");
 
     // A plan: its document facts and targets; sorting by progress keeps every target.
     browser.open(&format!("{}/plans/ai-gov-services-2025", app.address)).await;
@@ -211,7 +211,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     // A target: the goal as written with its line, and no data yet.
     browser.open(&format!("{}/targets/aigs-smart-haoban-4", app.address)).await;
     let text = browser.page_text().await;
-    assert!(text.contains("第 5624 行") && text.contains("暂无数据"), "{text}");
+    assert!(text.contains("第 5624 行") && text.contains("逾期未报"), "{text}");
 
     // English on request, remembered by the next page.
     browser.open(&format!("{}/?lang=en", app.address)).await;
@@ -270,7 +270,8 @@ async fn screenshots_at_desktop_and_phone_widths() {
     let app = spawn_app(&Backend::Sqlite).await;
     // History and every district's figure, so the plan and target pages show their full form.
     let token = app.token(Role::Uploader);
-    let mut csv = String::from("indicator,period,value,region\n实际光纤入户率,2016,58,全市\n实际光纤入户率,2017,62,全市\n");
+    let mut csv =
+        String::from("indicator,period,value,region\n实际光纤入户率,2016,58,全市\n实际光纤入户率,2017,62,全市\n");
     for (i, district) in plantrack::catalog::Catalog::load(&plantrack::config::Settings::defaults().catalog_paths())
         .unwrap()
         .regions

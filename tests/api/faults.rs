@@ -263,6 +263,7 @@ fn a_full_disk_is_reported_as_such_and_writes_nothing() {
         encoding: None,
         dry_run: false,
         inbox_claim: None,
+        allowed_indicators: None,
     };
     let result =
         ingest(&mut conn, &request, &catalog.regions, plantrack::now(), &plantrack::domain::Budget::unlimited());

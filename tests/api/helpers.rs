@@ -117,7 +117,7 @@ impl TestApp {
     pub fn token(&self, role: plantrack::server::auth::Role) -> String {
         let pool = plantrack::db::connect(&self.db_url, 1).unwrap();
         let mut conn = pool.get().unwrap();
-        plantrack::server::auth::create_token(&mut conn, &format!("test-{role}"), role, plantrack::now()).unwrap()
+        plantrack::server::auth::create_token(&mut conn, &format!("test-{role}"), role, None, plantrack::now()).unwrap()
     }
 
     /// Posts a CSV body as `token`; answers status and JSON.

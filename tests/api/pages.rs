@@ -22,11 +22,11 @@ async fn every_page_answers_in_chinese_with_the_security_headers() {
         let pages = [
             ("/", "规划目标总览"),
             ("/?status=achieved", "政府数据服务网站开放数据集"),
-            ("/?plan=big-data-2016&status=no_data", "上海市大数据发展实施意见"),
+            ("/?plan=big-data-2016&status=overdue", "上海市大数据发展实施意见"),
             ("/plans/big-data-2016", "沪府发〔2016〕79号"),
             ("/plans/big-data-2016?sort=deadline", "大数据储备和承载能力达到EB级"),
             ("/targets/bd16-open-data-sets", "政府数据服务网站开放数据集超过3000项"),
-            ("/targets/bd16-open-data-sets?as_of=2016-06-30", "暂无数据"),
+            ("/targets/bd16-open-data-sets?as_of=2016-06-30", "未到报送期"),
             ("/uploads", "上传记录"),
             ("/reports", "生成并下载 PDF"),
         ];
@@ -75,7 +75,7 @@ async fn markup_in_a_target_name_is_shown_as_text() {
         text.replacen("name = \"大数据储备和承载能力达到EB级\"", "name = \"<script>alert(1)</script>达到EB级\"", 1);
     std::fs::write(&file, text).unwrap();
     let app = spawn_app_with(TestDb::new(&Backend::Sqlite), Some(catalog)).await;
-    for path in ["/plans/big-data-2016", "/targets/bd16-storage-eb", "/?plan=big-data-2016&status=no_data"] {
+    for path in ["/plans/big-data-2016", "/targets/bd16-storage-eb", "/?plan=big-data-2016&status=overdue"] {
         let (status, body) = page(&app, path).await;
         assert_eq!(status, 200);
         assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;达到EB级"), "{path}");
@@ -502,7 +502,7 @@ async fn pages_show_bands_the_view_switch_and_district_figures() {
     assert!(then.contains("62% (2017-12-31)"), "{then}");
     assert!(then.contains("按计划此时应达到"), "the expected value is shown");
     let (_, known) = page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30&as_known=1").await;
-    assert!(known.contains("暂无数据") && known.contains("checked"), "{known}");
+    assert!(known.contains("逾期未报") && known.contains("checked"), "{known}");
     // Links on a past view keep it.
     let (_, plan) = page(&app, "/plans/smart-city-13th-fyp?as_of=2018-06-30").await;
     assert!(plan.contains("/targets/sc13-ftth-takeup?as_of=2018-06-30"), "{plan}");
@@ -515,6 +515,7 @@ async fn pages_show_bands_the_view_switch_and_district_figures() {
     let huangpu = target.find("黄浦区</a>").expect("Huangpu listed");
     assert!(pudong < huangpu, "best first");
     assert!(target.contains("目标 70%"), "the goal line is labelled");
-    let (_, judged_in) = page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30&region=%E6%B5%A6%E4%B8%9C%E6%96%B0%E5%8C%BA").await;
+    let (_, judged_in) =
+        page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30&region=%E6%B5%A6%E4%B8%9C%E6%96%B0%E5%8C%BA").await;
     assert!(judged_in.contains("66% (2017-12-31)"), "{judged_in}");
 }

@@ -75,7 +75,10 @@ async fn history_loaded_today_counts_at_past_dates_unless_asked_as_known_then() 
         assert_eq!(progress["status"], "on_track", "{then}");
         // As reported at the time: none of these figures had been recorded in 2018.
         let (_, known) = app.get_json("/api/v1/targets/sc13-ftth-takeup?as_of=2018-06-30&known_at=2018-06-30").await;
-        assert_eq!(known["progress"]["status"], "no_data", "{known}");
+        assert_eq!(
+            known["progress"]["status"], "overdue",
+            "nothing recorded by then, and the 2016 figure was due: {known}"
+        );
         // The plan's list agrees with the target.
         let (_, plan) = app.get_json("/api/v1/plans/smart-city-13th-fyp?as_of=2018-06-30").await;
         let listed = plan["targets"].as_array().unwrap().iter().find(|t| t["slug"] == "sc13-ftth-takeup").unwrap();
@@ -83,7 +86,7 @@ async fn history_loaded_today_counts_at_past_dates_unless_asked_as_known_then() 
         let (_, listed) =
             app.get_json("/api/v1/targets?plan=smart-city-13th-fyp&as_of=2018-06-30&known_at=2018-06-30").await;
         let listed = by_slug(&listed);
-        assert_eq!(listed["sc13-ftth-takeup"]["progress"]["status"], "no_data");
+        assert_eq!(listed["sc13-ftth-takeup"]["progress"]["status"], "overdue");
         // Today: achieved, so no forecast is offered.
         let (_, now) = app.get_json("/api/v1/targets/sc13-ftth-takeup").await;
         assert_eq!(now["progress"]["status"], "achieved", "{now}");

@@ -1,0 +1,151 @@
+//! Which figures the targets call for, when each was due and whether it came: on time, late or
+//! not at all (DHIS2's reporting rates), per department and per plan.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{Judgement, Snapshot};
+use crate::db::models::IndicatorRow;
+use crate::domain::TargetKind;
+
+/// Where a figure stands on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// Not due yet.
+    Upcoming,
+    /// Came by its due date.
+    OnTime,
+    /// Came after its due date.
+    Late,
+    /// Due and not (yet) come.
+    Missing,
+}
+
+/// One figure the targets call for.
+#[derive(Debug, Clone)]
+pub struct DueFigure {
+    pub indicator: Arc<IndicatorRow>,
+    pub region: String,
+    pub period_end: NaiveDate,
+    /// The period as an upload writes it.
+    pub period: String,
+    pub due_on: NaiveDate,
+    /// The day its first revision was recorded (as known then).
+    pub received_on: Option<NaiveDate>,
+    pub arrival: Arrival,
+    /// The department that reports it.
+    pub reporter: Option<String>,
+    /// The plans (slugs) whose targets call for it.
+    pub plans: Vec<String>,
+    /// The targets (slugs) that call for it.
+    pub targets: Vec<String>,
+}
+
+/// Figures due, and how they came.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Completeness {
+    /// Figures due by the date.
+    pub due: usize,
+    pub on_time: usize,
+    pub late: usize,
+    pub missing: usize,
+}
+
+impl Completeness {
+    pub fn of<'a>(figures: impl Iterator<Item = &'a DueFigure>) -> Completeness {
+        let mut c = Completeness::default();
+        for f in figures {
+            match f.arrival {
+                Arrival::Upcoming => continue,
+                Arrival::OnTime => c.on_time += 1,
+                Arrival::Late => c.late += 1,
+                Arrival::Missing => c.missing += 1,
+            }
+            c.due += 1;
+        }
+        c
+    }
+
+    /// The share of due figures that came (on time or late), or none when nothing was due.
+    pub fn rate(&self) -> Option<f64> {
+        (self.due > 0).then(|| (self.on_time + self.late) as f64 / self.due as f64)
+    }
+}
+
+impl Snapshot {
+    /// Every figure the current targets call for, up to their deadlines, with where it stands
+    /// at the judgement's date (only revisions recorded by `known_at` count, if given). One entry
+    /// per indicator, region and period, oldest due first.
+    pub fn figures(&self, judgement: &Judgement) -> Vec<DueFigure> {
+        let known_by = judgement.known_at.unwrap_or(judgement.as_of).min(judgement.as_of);
+        let mut figures: BTreeMap<(NaiveDate, i64, String, NaiveDate), DueFigure> = BTreeMap::new();
+        for (i, context) in self.targets.iter().enumerate() {
+            let (target, indicator) = (&context.target, &context.indicator);
+            let duty = self.duties.of(indicator.id);
+            let spec = &self.specs[i];
+            let ends = if target.kind == TargetKind::Milestone {
+                vec![duty.frequency.period_end_of(target.deadline_date)]
+            } else {
+                duty.periods_for(spec.base, target.deadline_date)
+            };
+            for end in ends {
+                let due_on = duty.due_on(end);
+                let key = (due_on, indicator.id, target.region.clone(), end);
+                let figure = figures.entry(key).or_insert_with(|| {
+                    let received_on = self.first_recorded(indicator.id, &target.region, end, known_by);
+                    let arrival = match received_on {
+                        Some(day) if day <= due_on => Arrival::OnTime,
+                        Some(_) => Arrival::Late,
+                        None if judgement.as_of > due_on => Arrival::Missing,
+                        None => Arrival::Upcoming,
+                    };
+                    DueFigure {
+                        indicator: indicator.clone(),
+                        region: target.region.clone(),
+                        period_end: end,
+                        period: duty.frequency.period_label(end),
+                        due_on,
+                        received_on,
+                        arrival,
+                        reporter: duty.reporter.clone(),
+                        plans: Vec::new(),
+                        targets: Vec::new(),
+                    }
+                });
+                if !figure.plans.contains(&context.plan.slug) {
+                    figure.plans.push(context.plan.slug.clone());
+                }
+                figure.targets.push(target.slug.clone());
+            }
+        }
+        figures.into_values().collect()
+    }
+
+    /// The day the first revision of a figure was recorded, if by `known_by`.
+    fn first_recorded(
+        &self,
+        indicator: i64,
+        region: &str,
+        period_end: NaiveDate,
+        known_by: NaiveDate,
+    ) -> Option<NaiveDate> {
+        self.revisions_of(indicator, region)
+            .iter()
+            .filter(|r| r.period_end == period_end && r.recorded_on <= known_by)
+            .map(|r| r.recorded_on)
+            .min()
+    }
+
+    /// Completeness per reporting department (its slug; `None`: nobody named).
+    pub fn completeness_by_department(figures: &[DueFigure]) -> HashMap<Option<String>, Completeness> {
+        let mut by: HashMap<Option<String>, Vec<&DueFigure>> = HashMap::new();
+        for f in figures {
+            by.entry(f.reporter.clone()).or_default().push(f);
+        }
+        by.into_iter().map(|(k, v)| (k, Completeness::of(v.into_iter()))).collect()
+    }
+}
