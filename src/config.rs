@@ -58,6 +58,39 @@ pub struct Settings {
     /// The office's time zone (IANA name): times are shown and "today" is counted in it;
     /// they are stored in UTC.
     pub timezone: String,
+    /// Where the reminders go: `[[webhooks]]` tables with a `name`, a `url`, a `format` (`json`,
+    /// `wecom` or `dingtalk`) and optionally a `department` (only its notices). None by default.
+    pub webhooks: Vec<Webhook>,
+    /// Seconds between looks for new notices and deliveries due.
+    pub reminder_seconds: f64,
+    /// A figure is announced this many days before it falls due.
+    pub reminder_days: u32,
+    /// Seconds before a failed delivery is tried again; the pause doubles each time (at most an
+    /// hour), and a notice is given up after 8 attempts.
+    pub reminder_retry_seconds: f64,
+}
+
+/// One receiver of the reminders.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// A short name, shown with each delivery (the URL may hold a secret key).
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub format: WebhookFormat,
+    /// Only the notices of this department (slug).
+    pub department: Option<String>,
+}
+
+/// How a notice is posted: plain JSON, or the text message of a WeCom / DingTalk group robot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    #[default]
+    Json,
+    Wecom,
+    Dingtalk,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "plantrack.toml";
@@ -103,7 +136,11 @@ impl Settings {
             .set_default("work_budget_seconds", 120.0)?
             .set_default("body_timeout_seconds", 300.0)?
             .set_default("refresh_seconds", 0.1)?
-            .set_default("timezone", "Asia/Shanghai")
+            .set_default("timezone", "Asia/Shanghai")?
+            .set_default("webhooks", Vec::<String>::new())?
+            .set_default("reminder_seconds", 300.0)?
+            .set_default("reminder_days", 7)?
+            .set_default("reminder_retry_seconds", 30.0)
     }
 
     pub fn catalog_paths(&self) -> CatalogPaths {

@@ -100,6 +100,14 @@ impl Application {
         let judged = std::sync::Arc::new(judged::Judged::load(pool.clone())?);
         let every = std::time::Duration::from_secs_f64(settings.refresh_seconds.max(0.01));
         tokio::spawn(judged.clone().keep_fresh(every));
+        let reminders = jobs::reminders::Reminders::new(
+            pool.clone(),
+            judged.clone(),
+            settings.webhooks.clone(),
+            settings.reminder_days,
+            std::time::Duration::from_secs_f64(settings.reminder_retry_seconds.max(0.01)),
+        );
+        tokio::spawn(reminders.run(std::time::Duration::from_secs_f64(settings.reminder_seconds.max(0.05))));
         let state = server::AppState::new(settings, catalog.regions.clone(), judged)?;
         Self::with_listener(pool, state, listener)
     }

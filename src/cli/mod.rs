@@ -66,6 +66,9 @@ enum Command {
         /// Only this plan (slug).
         #[arg(long)]
         plan: Option<String>,
+        /// Only the targets this department answers for (slug).
+        #[arg(long)]
+        department: Option<String>,
         #[command(flatten)]
         view: ViewArgs,
     },
@@ -77,6 +80,9 @@ enum Command {
         /// Only this plan's targets (slug).
         #[arg(long)]
         plan: Option<String>,
+        /// Only the targets this department answers for (slug).
+        #[arg(long)]
+        department: Option<String>,
         #[command(flatten)]
         view: ViewArgs,
         #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
@@ -226,11 +232,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ingest::run(&settings, &files, dry_run, encoding, &who, lang)
         }
         Command::Token(command) => token(&settings, command, lang),
-        Command::Report { out, plan, view } => {
-            let options = crate::report::ReportOptions { plan, judgement: view.judgement(), lang };
+        Command::Report { out, plan, department, view } => {
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
+            let department = department.map(|slug| find_department(&mut conn, &slug, lang)).transpose()?;
+            let options = crate::report::ReportOptions { plan, department, judgement: view.judgement(), lang };
             let scope =
                 crate::judged::scope(&mut conn, options.plan.as_deref(), &options.judgement)?.ok_or_else(|| {
                     let plan = options.plan.clone().unwrap_or_default();
@@ -277,10 +284,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Status { plan, view, format } => {
+        Command::Status { plan, department, view, format } => {
             let judgement = view.judgement();
             let (pool, _, _) = prepare_database(&settings)?;
             let mut conn = pool.get()?;
+            let department = department.map(|slug| find_department(&mut conn, &slug, lang)).transpose()?;
             if let Some(plan) = &plan
                 && crate::db::queries::plan_by_slug(&mut conn, plan)?.is_none()
             {
@@ -293,7 +301,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     )
                 );
             }
-            let assessed = crate::judged::assess_list(&mut conn, plan.as_deref(), None, &judgement)?;
+            let mut assessed = crate::judged::assess_list(&mut conn, plan.as_deref(), None, &judgement)?;
+            if let Some(department) = &department {
+                assessed.retain(|a| a.owners.iter().any(|o| *o == department.slug));
+            }
             let out = match format {
                 StatusFormat::Table => status::table(&assessed, &judgement, lang),
                 StatusFormat::Json => status::json(&assessed)?,
@@ -533,4 +544,26 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A department by its slug, or an error that lists where to find the slugs.
+fn find_department(
+    conn: &mut crate::db::DbConn,
+    slug: &str,
+    lang: Lang,
+) -> anyhow::Result<std::sync::Arc<crate::db::models::DepartmentRow>> {
+    crate::db::queries::list_departments(conn)?
+        .into_iter()
+        .find(|d| d.slug == slug)
+        .map(std::sync::Arc::new)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}",
+                say(
+                    lang,
+                    format!("没有部门“{slug}”（部门列表见 targets/departments.toml）"),
+                    format!("no department `{slug}` (see targets/departments.toml for the departments)")
+                )
+            )
+        })
 }

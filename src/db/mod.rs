@@ -5,6 +5,7 @@ pub mod access;
 pub mod actuals;
 pub mod changes;
 pub mod models;
+pub mod notifications;
 pub mod queries;
 pub mod reports;
 pub mod schema;

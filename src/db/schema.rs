@@ -237,6 +237,7 @@ diesel::table! {
         claimed_until -> Nullable<Timestamp>,
         delivered_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        webhook -> Nullable<Text>,
     }
 }
 

@@ -209,6 +209,8 @@ pub struct DutyInput {
     responses(
         (status = 200, body = Duty),
         (status = 400, body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "an administrator's token is needed", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)
     ),
     security(("token" = []))

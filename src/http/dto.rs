@@ -52,6 +52,8 @@ pub struct PlanDetailDto {
     pub as_of: NaiveDate,
     pub method: Method,
     pub status_counts: Vec<StatusCount>,
+    /// The figures its targets call for: due by the date, on time, late, missing.
+    pub completeness: crate::judged::Completeness,
     pub targets: Vec<TargetDto>,
 }
 
@@ -88,6 +90,8 @@ impl From<&IndicatorRow> for IndicatorDto {
 pub struct IndicatorDetailDto {
     #[serde(flatten)]
     pub indicator: IndicatorDto,
+    /// How often its figure is due, how many days after each period, and who reports it.
+    pub duty: crate::domain::Duty,
     pub targets: Vec<TargetDto>,
 }
 
@@ -159,13 +163,16 @@ pub struct TargetDto {
     pub cumulative: bool,
     /// The plan's base year, when it is not the year before the horizon.
     pub base_year: Option<i32>,
+    /// The departments that answer for it (slugs of `GET /api/v1/departments`), the lead first,
+    /// as the plan's text names them.
+    pub owners: Vec<String>,
     /// The verdict as of the requested date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<ProgressSummary>,
 }
 
 impl TargetDto {
-    pub fn new(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> TargetDto {
+    pub fn new(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow, owners: &[String]) -> TargetDto {
         let (kind, comparator) = (target.kind, target.comparator);
         TargetDto {
             slug: target.slug.clone(),
@@ -212,12 +219,13 @@ impl TargetDto {
             notes_en: target.notes_en.clone(),
             cumulative: target.cumulative,
             base_year: target.base_year,
+            owners: owners.to_vec(),
             progress: None,
         }
     }
 
     pub fn assessed(a: &Assessed) -> TargetDto {
-        TargetDto { progress: Some(a.summary.clone()), ..TargetDto::new(&a.target, &a.plan, &a.indicator) }
+        TargetDto { progress: Some(a.summary.clone()), ..TargetDto::new(&a.target, &a.plan, &a.indicator, &a.owners) }
     }
 }
 

@@ -131,7 +131,9 @@ pub async fn get_plan(
     let view = state.view(&judgement).await?;
     let assessed: Vec<&judged::Assessed> = view.of_plan(&slug).collect();
     let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
+    let completeness = state.judged.plan_completeness(&slug, &judgement);
     Ok(HttpResponse::Ok().json(PlanDetailDto {
+        completeness,
         plan: PlanDto::new(&plan, assessed.len() as i64),
         as_of: judgement.as_of,
         method: judgement.method,
@@ -160,13 +162,20 @@ pub async fn list_indicators(pool: web::Data<DbPool>) -> Result<HttpResponse, Ap
     params(("slug" = String, Path, description = "indicator slug")),
     responses((status = 200, body = IndicatorDetailDto), (status = 404, body = ErrorEnvelope))
 )]
-pub async fn get_indicator(pool: web::Data<DbPool>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get_indicator(
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
+    let judged = state.judged.clone();
     let indicator = with_conn(&pool, move |conn| {
         let row = queries::indicator_by_slug(conn, &slug)?.ok_or_else(|| AppError::not_found("indicator", &slug))?;
-        let targets =
-            queries::list_targets(conn, None, Some(&slug))?.iter().map(|(t, p, i)| TargetDto::new(t, p, i)).collect();
-        Ok(IndicatorDetailDto { indicator: IndicatorDto::from(&row), targets })
+        let targets = queries::list_targets(conn, None, Some(&slug))?
+            .iter()
+            .map(|(t, p, i)| TargetDto::new(t, p, i, &judged.owners_of(&t.slug)))
+            .collect();
+        Ok(IndicatorDetailDto { duty: judged.duty_of(row.id), indicator: IndicatorDto::from(&row), targets })
     })
     .await?;
     Ok(HttpResponse::Ok().json(indicator))
@@ -182,6 +191,8 @@ pub struct TargetFilter {
     /// Only targets with this status.
     #[param(value_type = Option<Status>)]
     pub status: Option<String>,
+    /// Only targets this department answers for, as lead or co-owner (slug).
+    pub department: Option<String>,
     /// The date of the view (YYYY-MM-DD). Default: today.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
@@ -214,8 +225,9 @@ pub async fn list_targets(
     state: web::Data<AppState>,
     filter: web::Query<TargetFilter>,
 ) -> Result<HttpResponse, AppError> {
-    let TargetFilter { plan, indicator, status: wanted, as_of, known_at, region, method, limit, offset } =
+    let TargetFilter { plan, indicator, status: wanted, department, as_of, known_at, region, method, limit, offset } =
         filter.into_inner();
+    let department = crate::server::params::department(department.as_deref(), &state.judged)?;
     let (plan, indicator) = (given(plan), given(indicator));
     let asked = Asked {
         as_of: as_of.as_deref(),
@@ -266,6 +278,7 @@ pub async fn list_targets(
         .filter(|a| plan.as_ref().is_none_or(|p| &a.plan.slug == p))
         .filter(|a| indicator.as_ref().is_none_or(|i| &a.indicator.slug == i))
         .filter(|a| wanted.is_none_or(|w| a.summary.status == w))
+        .filter(|a| crate::server::params::owned_by(department.as_deref(), &a.owners))
         .collect();
     let total = matching.len();
     let page: Vec<TargetDto> =
@@ -292,9 +305,12 @@ pub async fn get_target(
 ) -> Result<HttpResponse, AppError> {
     let judgement = query.judgement(&state)?;
     let one = state.one(slug.into_inner(), &judgement).await?;
-    let judged::Context { target: t, plan: p, indicator: i } = &one.target;
+    let judged::Context { target: t, plan: p, indicator: i, .. } = &one.target;
     Ok(HttpResponse::Ok().json(TargetDetailDto {
-        target: TargetDto { progress: Some(judged::ProgressSummary::from(&one.progress)), ..TargetDto::new(t, p, i) },
+        target: TargetDto {
+            progress: Some(judged::ProgressSummary::from(&one.progress)),
+            ..TargetDto::new(t, p, i, &one.target.owners)
+        },
         series: one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
         districts: one
             .districts

@@ -4,6 +4,7 @@ mod charts;
 pub mod departments;
 pub mod dto;
 pub(crate) mod handlers;
+mod notifications;
 mod reports;
 mod uploads;
 
@@ -28,6 +29,7 @@ use crate::server::{Access, Routes};
         departments::list_departments,
         departments::get_department,
         departments::set_duty,
+        notifications::list_notifications,
         uploads::create_upload,
         uploads::list_uploads,
         uploads::get_upload,
@@ -40,7 +42,7 @@ use crate::server::{Access, Routes};
         reports::list_reports,
         reports::get_report,
     ),
-    components(schemas(ErrorEnvelope)),
+    components(schemas(ErrorEnvelope, crate::present::Lang, crate::progress::Method, uploads::EncodingName)),
     modifiers(&CommonAnswers)
 )]
 pub struct ApiDoc;
@@ -64,7 +66,7 @@ impl utoipa::Modify for CommonAnswers {
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [&mut item.get, &mut item.post].into_iter().flatten();
+            let operations = [&mut item.get, &mut item.post, &mut item.put].into_iter().flatten();
             for operation in operations {
                 let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let mut common = vec![
@@ -114,6 +116,7 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/api/v1/targets/{slug}").get(Access::Read, handlers::get_target).kept().add();
     routes.at("/api/v1/departments").get(Access::Read, departments::list_departments).kept().add();
     routes.at("/api/v1/departments/{slug}").get(Access::Read, departments::get_department).kept().add();
+    routes.at("/api/v1/notifications").get(Access::Read, notifications::list_notifications).add();
     routes.at("/api/v1/indicators/{slug}/duty").put(Access::Token(Role::Admin), departments::set_duty).add();
     routes
         .at("/api/v1/uploads")

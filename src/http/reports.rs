@@ -15,12 +15,14 @@ use crate::server::{AppState, with_conn, with_conn_heavy};
 pub struct ReportQuery {
     /// Only this plan (slug); default every plan.
     pub plan: Option<String>,
+    /// Only the targets this department answers for (slug); default every department's.
+    pub department: Option<String>,
     /// The date of the view (YYYY-MM-DD). Default: today.
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
     /// Only figures recorded by this date (YYYY-MM-DD): the view as it was known then. Default:
-    /// every figure known now.
-    #[param(value_type = Option<String>, format = Date)]
+    /// every figure known now. The report form sends it empty when no date is chosen.
+    #[param(value_type = Option<String>, pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     pub known_at: Option<String>,
     /// Judge every target on this district's figures (a region of `targets/regions.toml`).
     pub region: Option<String>,
@@ -65,7 +67,9 @@ pub async fn status_pdf(
     let judgement = judgement(query.asked(), &state.regions)?;
     let lang = lang(query.lang.as_deref())?;
     let name = format!("plantrack-status-{}.pdf", judgement.as_of);
-    let options = ReportOptions { plan: query.plan.clone().filter(|p| !p.is_empty()), judgement, lang };
+    let department = crate::server::params::department(query.department.as_deref(), &state.judged)?
+        .and_then(|slug| state.judged.departments().into_iter().find(|d| d.slug == slug));
+    let options = ReportOptions { plan: query.plan.clone().filter(|p| !p.is_empty()), department, judgement, lang };
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
     let judged = state.judged.clone();

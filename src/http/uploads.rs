@@ -32,7 +32,7 @@ pub struct UploadQuery {
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
 #[allow(dead_code)] // a schema only: the parameter is read as text and parsed with its aliases
-enum EncodingName {
+pub(crate) enum EncodingName {
     #[schema(rename = "utf-8")]
     Utf8,
     Gb18030,

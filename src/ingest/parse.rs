@@ -11,7 +11,7 @@ use super::{Problems, RowError, clip, why};
 
 /// The columns of the upload format, after header aliases are resolved.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["indicator", "period", "value"];
-pub const OPTIONAL_COLUMNS: [&str; 3] = ["region", "note", "source"];
+pub const OPTIONAL_COLUMNS: [&str; 4] = ["region", "unit", "note", "source"];
 
 /// Header spellings accepted for each column, compared without case and spaces.
 fn canonical_column(header: &str) -> Option<&'static str> {
@@ -22,6 +22,7 @@ fn canonical_column(header: &str) -> Option<&'static str> {
         "period" | "期间" | "时期" => "period",
         "value" | "数值" | "值" => "value",
         "region" | "地区" => "region",
+        "unit" | "单位" => "unit",
         "note" | "备注" => "note",
         "source" | "来源" => "source",
         _ => return None,
@@ -270,7 +271,7 @@ fn check_header(cells: &[String], header_line: usize) -> Result<Vec<String>, Vec
                     why(
                         "unknown_column",
                         format!("unknown column `{shown}`: the columns are {required} (required) and {optional} (optional)"),
-                        format!("未知的列“{shown}”：必填列为 指标、期间、数值（{required}），可选列为 地区、备注、来源（{optional}）"),
+                        format!("未知的列“{shown}”：必填列为 指标、期间、数值（{required}），可选列为 地区、单位、备注、来源（{optional}）"),
                     ),
                 ));
                 // A placeholder that cannot clash with a real column name.

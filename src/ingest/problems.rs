@@ -107,7 +107,7 @@ impl std::fmt::Debug for Problems {
 
 /// The columns of the upload format: problems are counted per column only for these, so that a
 /// header of a hundred thousand made-up names still makes a short summary.
-const COUNTED_COLUMNS: [&str; 6] = ["indicator", "period", "value", "region", "note", "source"];
+const COUNTED_COLUMNS: [&str; 7] = ["indicator", "period", "value", "region", "unit", "note", "source"];
 
 /// Problems as they are found, kept bounded.
 #[derive(Debug, Default)]

@@ -237,6 +237,8 @@ struct Columns<'t> {
     periods: Option<&'t StringChunked>,
     values: Option<&'t StringChunked>,
     regions: Option<&'t StringChunked>,
+    /// The unit a template states: checked against the indicator's, never converted.
+    units: Option<&'t StringChunked>,
     notes: Option<&'t StringChunked>,
     sources: Option<&'t StringChunked>,
     /// The value column cast to numbers; `None` where polars could not read one.
@@ -265,6 +267,7 @@ pub fn validate_rows<'r>(
         periods: table.column("period"),
         values: table.column("value"),
         regions: table.column("region"),
+        units: table.column("unit"),
         notes: table.column("note"),
         sources: table.column("source"),
         cast,
@@ -349,6 +352,7 @@ fn check_rows<'r>(
             ("period", columns.periods),
             ("value", columns.values),
             ("region", columns.regions),
+            ("unit", columns.units),
             ("note", columns.notes),
             ("source", columns.sources),
         ] {
@@ -434,6 +438,18 @@ fn check_rows<'r>(
                 found
             }
         };
+        if let (Some(i), Some(raw)) = (indicator, cell(columns.units, row))
+            && raw.trim() != i.unit
+        {
+            let (shown, unit) = (clip(raw.trim()), &i.unit);
+            let reason = why(
+                "unit_mismatch",
+                format!("the unit `{shown}` is not {}'s unit `{unit}`: write the value in {unit}", i.slug),
+                format!("单位“{shown}”与指标“{}”的单位“{unit}”不符：请按“{unit}”填写数值", i.name),
+            );
+            error("unit", Some(raw), reason);
+            continue;
+        }
         let raw_value = cell(columns.values, row);
         let value = match (columns.cast.get(row), raw_value) {
             (_, None) => Err(empty_value()),

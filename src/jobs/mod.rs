@@ -1,4 +1,5 @@
-//! Background work of the server: the watched inbox and scheduled reports.
+//! Background work of the server: the watched inbox, scheduled reports and the reminders outbox.
 
 pub mod inbox;
+pub mod reminders;
 pub mod reports;

@@ -55,7 +55,8 @@ pub fn run_once(
     let mut conn = pool.get()?;
     let as_of = local.date();
     let Some(id) = reports::claim(&mut conn, &period, as_of, "zh", "linear", now)? else { return Ok(None) };
-    let options = ReportOptions { plan: None, judgement: Judgement::on(as_of, Method::Linear), lang: Lang::Zh };
+    let options =
+        ReportOptions { plan: None, department: None, judgement: Judgement::on(as_of, Method::Linear), lang: Lang::Zh };
     let scope = crate::judged::scope(&mut conn, None, &options.judgement).map_err(|e| e.to_string());
     let pdf = scope.and_then(|scope| {
         let scope = scope.ok_or("no catalog")?;

@@ -224,9 +224,20 @@ impl Judged {
         self.snapshot.read().unwrap_or_else(|e| e.into_inner()).figures(judgement)
     }
 
+    /// How the figures a plan's targets call for came, as of the judgement.
+    pub fn plan_completeness(&self, plan: &str, judgement: &Judgement) -> super::Completeness {
+        let figures = self.figures(judgement);
+        super::Completeness::of(figures.iter().filter(|f| f.plans.iter().any(|p| p == plan)))
+    }
+
     /// The departments that answer for a target, lead first.
     pub fn owners_of(&self, target_slug: &str) -> Vec<String> {
         self.snapshot.read().unwrap_or_else(|e| e.into_inner()).duties.owners_of(target_slug).to_vec()
+    }
+
+    /// An indicator's reporting duty.
+    pub fn duty_of(&self, indicator_id: i64) -> crate::domain::Duty {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).duties.of(indicator_id)
     }
 
     /// The current departments.
@@ -280,12 +291,8 @@ impl Judged {
             .iter()
             .map(|department| {
                 let slug = department.slug.as_str();
-                let owned: Vec<super::Assessed> = view
-                    .assessed
-                    .iter()
-                    .filter(|a| snapshot.duties.owners_of(&a.target.slug).iter().any(|o| o == slug))
-                    .cloned()
-                    .collect();
+                let owned: Vec<super::Assessed> =
+                    view.assessed.iter().filter(|a| a.owners.iter().any(|o| o == slug)).cloned().collect();
                 let figures: Vec<super::DueFigure> =
                     figures.iter().filter(|f| f.reporter.as_deref() == Some(slug)).cloned().collect();
                 let completeness = super::Completeness::of(figures.iter());

@@ -104,6 +104,8 @@ pub struct Context {
     pub target: Arc<TargetRow>,
     pub plan: Arc<PlanRow>,
     pub indicator: Arc<IndicatorRow>,
+    /// The departments that answer for it (slugs), the lead first.
+    pub owners: Arc<[String]>,
 }
 
 /// A target with its plan, indicator and verdict.
@@ -112,6 +114,8 @@ pub struct Assessed {
     pub target: Arc<TargetRow>,
     pub plan: Arc<PlanRow>,
     pub indicator: Arc<IndicatorRow>,
+    /// The departments that answer for it (slugs), the lead first.
+    pub owners: Arc<[String]>,
     pub summary: ProgressSummary,
 }
 

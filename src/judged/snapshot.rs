@@ -55,13 +55,14 @@ impl Snapshot {
         let mut plan_rows: HashMap<i64, Arc<PlanRow>> = HashMap::new();
         let mut indicator_rows: HashMap<i64, Arc<IndicatorRow>> = HashMap::new();
         let mut targets = Vec::with_capacity(rows.len());
+        let duties = Duties::load(conn)?;
         for (target, plan, indicator) in rows {
             let plan = plan_rows.entry(plan.id).or_insert_with(|| Arc::new(plan)).clone();
             let indicator = indicator_rows.entry(indicator.id).or_insert_with(|| Arc::new(indicator)).clone();
-            targets.push(Context { target: Arc::new(target), plan, indicator });
+            let owners = duties.owners_of(&target.slug).into();
+            targets.push(Context { target: Arc::new(target), plan, indicator, owners });
         }
         let plans = plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
-        let duties = Duties::load(conn)?;
         let specs =
             targets.iter().map(|c| spec_of(&c.target, &c.plan, &c.indicator, &duties.of(c.indicator.id))).collect();
         let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
@@ -178,6 +179,7 @@ impl Snapshot {
                     target: c.target.clone(),
                     plan: c.plan.clone(),
                     indicator: c.indicator.clone(),
+                    owners: c.owners.clone(),
                     summary: ProgressSummary::from(&verdict),
                 }
             })

@@ -17,6 +17,8 @@ use crate::progress::{ALL_STATUSES, Status};
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     pub plan: Option<String>,
+    /// Only the targets this department answers for (lead or co-owner).
+    pub department: Option<std::sync::Arc<crate::db::models::DepartmentRow>>,
     pub judgement: Judgement,
     pub lang: Lang,
 }
@@ -249,7 +251,13 @@ pub fn gather(
 ) -> (ReportData, HashMap<String, Vec<u8>>) {
     let lang = options.lang;
     let judgement = &options.judgement;
-    let judged::Scope { plans, assessed, full, vintage } = scope;
+    let judged::Scope { mut plans, mut assessed, mut full, vintage } = scope;
+    if let Some(department) = &options.department {
+        let owned = |owners: &[String]| owners.iter().any(|o| *o == department.slug);
+        assessed.retain(|a| owned(&a.owners));
+        full.retain(|one| owned(&one.target.owners));
+        plans.retain(|p| assessed.iter().any(|a| a.plan.id == p.id));
+    }
     let mut full: HashMap<String, judged::AssessedOne> =
         full.into_iter().map(|one| (one.target.target.slug.clone(), one)).collect();
     let mut jobs: Vec<(String, ChartJob)> = Vec::new();
@@ -300,6 +308,11 @@ pub fn gather(
         }
         (Lang::Zh, all) => ("规划目标进展情况报告".to_owned(), format!("全部 {} 个规划文件", all.len())),
         (Lang::En, all) => ("Status report on plan targets".to_owned(), format!("All {} plan documents", all.len())),
+    };
+    let scope = match (&options.department, lang) {
+        (None, _) => scope,
+        (Some(d), Lang::Zh) => format!("{scope} · {}负责的目标", d.name),
+        (Some(d), Lang::En) => format!("{scope} · targets of {}", d.name_en),
     };
     let data = ReportData {
         title,

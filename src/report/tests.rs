@@ -36,6 +36,7 @@ fn report(conn: &mut crate::db::DbConn, options: &ReportOptions) -> Result<Vec<u
 fn options(plan: Option<&str>, lang: Lang) -> ReportOptions {
     ReportOptions {
         plan: plan.map(str::to_owned),
+        department: None,
         judgement: Judgement::on(crate::judged::today(), crate::progress::Method::Linear),
         lang,
     }

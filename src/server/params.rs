@@ -67,3 +67,22 @@ pub fn judgement(asked: Asked, regions: &Regions) -> Result<Judgement, AppError>
     };
     Ok(Judgement { as_of, method, known_at, region })
 }
+
+/// `?department=`: a department's slug (its targets only); empty asks for none, an unknown one
+/// is a mistake, not an empty answer.
+pub fn department(raw: Option<&str>, judged: &judged::Judged) -> Result<Option<String>, AppError> {
+    match raw.filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(slug) if judged.departments().iter().any(|d| d.slug == slug) => Ok(Some(slug.to_owned())),
+        Some(slug) => Err(AppError::bad_parameter(
+            "department",
+            format!("没有部门“{}”", clip(slug)),
+            format!("no department `{}`", clip(slug)),
+        )),
+    }
+}
+
+/// Whether a target belongs to the department asked for (every target when none is).
+pub fn owned_by(department: Option<&str>, owners: &[String]) -> bool {
+    department.is_none_or(|d| owners.iter().any(|o| o == d))
+}

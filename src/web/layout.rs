@@ -36,6 +36,7 @@ pub fn page(ctx: &Ctx, title: &str, content: Markup) -> Markup {
     let path = ctx.path.as_str();
     let nav = [
         ("/", lang.pick("总览", "Overview")),
+        ("/departments", lang.pick("责任单位", "Departments")),
         ("/uploads", lang.pick("数据上传", "Uploads")),
         ("/reports", lang.pick("报告", "Reports")),
     ];

@@ -2,6 +2,7 @@
 //! served by the app, charts inline as SVG, no script at all. Chinese first; `?lang=en` switches
 //! and a cookie remembers it.
 
+mod departments;
 mod forms;
 mod layout;
 mod pages;
@@ -47,6 +48,9 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/uploads/commit").post(Access::Form, uploads::commit).add();
     routes.at("/uploads/{id}").get(Access::Page, uploads::detail).add();
     routes.at("/reports").get(Access::Page, pages::reports).add();
+    routes.at("/departments").get(Access::Page, departments::list).kept().add();
+    routes.at("/departments/{slug}").get(Access::Page, departments::one).kept().add();
+    routes.at("/departments/{slug}/template.csv").get(Access::Page, departments::template).add();
     routes.at("/signin").get(Access::Public, session::form).post(Access::Form, session::sign_in).add();
     routes.at("/signout").get(Access::Public, session::sign_out_form).post(Access::Form, session::sign_out).add();
     routes.at("/static/style.css").get(Access::Public, style).add();

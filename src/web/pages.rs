@@ -22,7 +22,7 @@ use crate::present::{
 use crate::progress::{ALL_STATUSES, Status};
 use crate::report::{TargetLine, target_line};
 use crate::server::AppState;
-use crate::server::params::{Asked, judgement};
+use crate::server::params::{self, Asked, judgement};
 
 /// `?as_of=&as_known=&region=&sort=&lang=` of the plan and target pages.
 #[derive(Debug, Default, Deserialize)]
@@ -37,6 +37,8 @@ pub struct PageQuery {
     pub region: Option<String>,
     /// Plan page: `status`, `progress` or `deadline`.
     pub sort: Option<String>,
+    /// Plan page: only the targets this department answers for.
+    pub department: Option<String>,
     pub lang: Option<String>,
 }
 
@@ -54,22 +56,61 @@ impl PageQuery {
 
 /// The query that keeps a page's view (date, "as known then", district) on the links it gives:
 /// empty for today's own view.
-fn view_query(judgement: &Judgement) -> String {
-    let as_of = judgement.as_of.to_string();
-    let known_at = judgement.known_at.map(|d| d.to_string());
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    if judgement.as_of != judged::today() {
-        pairs.push(("as_of", &as_of));
-    }
-    if let Some(known_at) = &known_at {
-        pairs.push(("known_at", known_at));
-    }
-    if let Some(region) = &judgement.region {
-        pairs.push(("region", region));
-    }
-    match serde_urlencoded::to_string(&pairs) {
+pub(super) fn view_query(judgement: &Judgement) -> String {
+    match serde_urlencoded::to_string(view_pairs(judgement)) {
         Ok(query) if !query.is_empty() => format!("?{query}"),
         _ => String::new(),
+    }
+}
+
+/// The parameters of a page's view that differ from today's own view.
+pub(super) fn view_pairs(judgement: &Judgement) -> Vec<(&'static str, String)> {
+    let mut pairs = Vec::new();
+    if judgement.as_of != judged::today() {
+        pairs.push(("as_of", judgement.as_of.to_string()));
+    }
+    if let Some(known_at) = judgement.known_at {
+        pairs.push(("known_at", known_at.to_string()));
+    }
+    if let Some(region) = &judgement.region {
+        pairs.push(("region", region.to_string()));
+    }
+    pairs
+}
+
+/// The departments that answer for a plan's targets, with how many each, most first.
+fn plan_owners(
+    judged: &Judged,
+    plan: &str,
+    judgement: &Judgement,
+) -> Result<Vec<(std::sync::Arc<crate::db::models::DepartmentRow>, usize)>, AppError> {
+    let view = judged.view(judgement)?;
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for a in view.of_plan(plan) {
+        for owner in a.owners.iter() {
+            *counts.entry(owner.as_str()).or_default() += 1;
+        }
+    }
+    let mut owners: Vec<_> =
+        judged.departments().into_iter().filter_map(|d| counts.get(d.slug.as_str()).copied().map(|n| (d, n))).collect();
+    owners.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.slug.cmp(&b.0.slug)));
+    Ok(owners)
+}
+
+/// "应报 12 项：按时 3，逾期报送 2，未报 7（报送率 42%）".
+pub(super) fn completeness_sentence(c: &judged::Completeness, lang: PageLang) -> String {
+    if c.due == 0 {
+        return lang.pick("截至该日尚无应报数据", "no figure was due by this date").to_owned();
+    }
+    let rate = percent_text(c.rate());
+    match lang.lang {
+        Lang::Zh => {
+            format!("应报 {} 项：按时 {}，逾期报送 {}，未报 {}（报送率 {rate}）", c.due, c.on_time, c.late, c.missing)
+        }
+        Lang::En => format!(
+            "{} figures due: {} on time, {} late, {} missing (reporting rate {rate})",
+            c.due, c.on_time, c.late, c.missing
+        ),
     }
 }
 
@@ -110,6 +151,8 @@ pub struct LangQuery {
 pub struct OverviewQuery {
     pub status: Option<String>,
     pub plan: Option<String>,
+    /// Only the targets this department answers for.
+    pub department: Option<String>,
     pub as_of: Option<String>,
     pub as_known: Option<String>,
     pub known_at: Option<String>,
@@ -210,9 +253,16 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
     {
         return Err(AppError::bad_parameter("plan", format!("没有规划“{slug}”"), format!("no plan `{slug}`")));
     }
+    let department = params::department(query.department.as_deref(), reads.judged)?;
+    let departments = reads.judged.departments();
     let view = reads.judged.view(&judgement)?;
-    let assessed: Vec<Assessed> =
-        view.assessed.iter().filter(|a| plan_filter.is_none_or(|f| a.plan.slug == f)).cloned().collect();
+    let assessed: Vec<Assessed> = view
+        .assessed
+        .iter()
+        .filter(|a| plan_filter.is_none_or(|f| a.plan.slug == f))
+        .filter(|a| params::owned_by(department.as_deref(), &a.owners))
+        .cloned()
+        .collect();
     let l = lang.lang;
     let totals = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
     let matching: Vec<&Assessed> = assessed.iter().filter(|a| wanted.is_some_and(|w| a.summary.status == w)).collect();
@@ -241,6 +291,15 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
                 option value="" { (lang.pick("全部规划", "All plans")) }
                 @for p in &plans {
                     option value=(p.slug) selected[plan_filter == Some(p.slug.as_str())] { (plan_title(p, l)) }
+                }
+            }
+            label for="department" { (lang.pick("责任单位", "Department")) }
+            select #department name="department" {
+                option value="" { (lang.pick("全部单位", "All departments")) }
+                @for d in &departments {
+                    option value=(d.slug) selected[department.as_deref() == Some(d.slug.as_str())] {
+                        (if l == Lang::Zh { &d.name } else { &d.name_en })
+                    }
                 }
             }
             button type="submit" { (lang.pick("筛选", "Filter")) }
@@ -297,6 +356,9 @@ fn filters_kept(query: &OverviewQuery) -> Vec<(&'static str, &str)> {
     if let Some(p) = query.plan.as_deref().filter(|p| !p.is_empty()) {
         kept.push(("plan", p));
     }
+    if let Some(d) = query.department.as_deref().filter(|d| !d.is_empty()) {
+        kept.push(("department", d));
+    }
     kept
 }
 
@@ -308,7 +370,7 @@ fn counts_sentence(counts: &[(Status, usize)], lang: PageLang) -> String {
 }
 
 /// A table of targets: name (linked), goal, deadline, baseline, latest, progress, status.
-fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool, view: &str) -> Markup {
+pub(super) fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool, view: &str) -> Markup {
     let l = lang.lang;
     let columns = [
         lang.pick("目标", "Target"),
@@ -394,7 +456,16 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
     let sort = SortBy::parse(query.sort.as_deref())?;
     let plan =
         reads.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", slug))?;
-    let assessed: Vec<Assessed> = reads.judged.view(&judgement)?.of_plan(slug).cloned().collect();
+    let department = params::department(query.department.as_deref(), reads.judged)?;
+    let assessed: Vec<Assessed> = reads
+        .judged
+        .view(&judgement)?
+        .of_plan(slug)
+        .filter(|a| params::owned_by(department.as_deref(), &a.owners))
+        .cloned()
+        .collect();
+    let completeness = reads.judged.plan_completeness(slug, &judgement);
+    let owners = plan_owners(reads.judged, slug, &judgement)?;
     let indicator_ids: Vec<i64> = assessed.iter().map(|a| a.indicator.id).collect();
     let districts = reads.judged.districts_reporting(&indicator_ids);
     let l = lang.lang;
@@ -420,7 +491,10 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
     let mut rows: Vec<&Assessed> = assessed.iter().collect();
     sort.apply(&mut rows);
     let action = format!("/plans/{}", plan.slug);
-    let sort_link = |by: &str| format!("{action}?sort={by}{}", view.replacen('?', "&", 1));
+    let kept: Vec<(&str, &str)> = department.as_deref().map(|d| ("department", d)).into_iter().collect();
+    let department_part =
+        department.as_deref().map(|d| format!("&department={}", percent_encode(d))).unwrap_or_default();
+    let sort_link = |by: &str| format!("{action}?sort={by}{department_part}{}", view.replacen('?', "&", 1));
     let title = plan_title(&plan, l);
     let content = html! {
         h1 { (title) }
@@ -434,8 +508,25 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
                 @if let Some(line) = plan.source_line { ", " (lang.pick("第 ", "line ")) (line) (lang.pick(" 行", "")) }
             }
             @if l == Lang::Zh { dt { "英文标题" } dd lang="en" { (plan.title_en) } }
+            dt { (lang.pick("数据报送", "Figures reported")) }
+            dd { (completeness_sentence(&completeness, lang)) }
         }
-        (view_form(lang, &action, &judgement, judged::today(), &[], &districts))
+        (view_form(lang, &action, &judgement, judged::today(), &kept, &districts))
+        @if !owners.is_empty() {
+            form.filters method="get" action=(action) {
+                @for (name, value) in view_pairs(&judgement) { input type="hidden" name=(name) value=(value); }
+                label for="department" { (lang.pick("责任单位", "Department")) }
+                select #department name="department" {
+                    option value="" { (lang.pick("全部单位", "All departments")) }
+                    @for (d, count) in &owners {
+                        option value=(d.slug) selected[department.as_deref() == Some(d.slug.as_str())] {
+                            (if l == Lang::Zh { &d.name } else { &d.name_en }) " (" (count) ")"
+                        }
+                    }
+                }
+                button type="submit" { (lang.pick("筛选", "Filter")) }
+            }
+        }
         (status_counts(&counts, l, Some(&plan.slug)))
         h2 #bars { (lang.pick("目标进度", "Progress of targets")) }
         p.muted { (counts_sentence(&counts, lang)) }
@@ -473,7 +564,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let one = reads.judged.one(slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))?;
     let districts = reads.judged.districts_reporting(&[one.target.indicator.id]);
     let l = lang.lang;
-    let judged::Context { target, plan, indicator } = &one.target;
+    let judged::Context { target, plan, indicator, .. } = &one.target;
     let p = &one.progress;
     let title = charts::title(target, indicator, l);
     let drawn = charts::target_chart(&one, l);

@@ -1,0 +1,325 @@
+//! `/departments`: who answers for the targets and who owes which figure, like DHIS2's reporting
+//! rates; `/departments/{slug}`: one department's targets, overdue figures, what falls due next
+//! and its uploads; `/departments/{slug}/template.csv`: the figures it owes, ready to fill in.
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::{self, dash, header_row, status_bar, status_counts, view_form};
+use super::pages::{PageQuery, Reads, completeness_sentence, render, targets_table, view_query};
+use super::{Ctx, PageLang};
+use crate::db::{DbPool, actuals};
+use crate::error::AppError;
+use crate::http::departments::upcoming;
+use crate::judged::{self, Arrival, DepartmentView, DueFigure, Judgement};
+use crate::present::{Lang, attention_rank, percent_text, status_label};
+use crate::server::AppState;
+use crate::server::params::{Asked, judgement};
+
+pub(super) async fn list(req: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>) -> HttpResponse {
+    render(req, pool, state, departments_page).await
+}
+
+pub(super) async fn one(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let slug = slug.into_inner();
+    render(req, pool, state, move |ctx, reads, query| department_page(ctx, reads, &slug, query)).await
+}
+
+fn name(view: &DepartmentView, lang: Lang) -> &str {
+    if lang == Lang::Zh { &view.department.name } else { &view.department.name_en }
+}
+
+fn kind_label(kind: &str, lang: Lang) -> &str {
+    match (kind, lang) {
+        (_, Lang::Zh) => kind,
+        ("区政府", Lang::En) => "district government",
+        ("市级部门", Lang::En) => "municipal department",
+        _ => "other",
+    }
+}
+
+/// `/departments`: every department with targets or figures, most missing figures first.
+pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let l = lang.lang;
+    let judgement = page_view(&query, reads)?;
+    let mut views = reads.judged.department_views(&judgement, false)?;
+    views.sort_by(|a, b| {
+        b.completeness
+            .missing
+            .cmp(&a.completeness.missing)
+            .then_with(|| worst(a).cmp(&worst(b)))
+            .then_with(|| a.department.slug.cmp(&b.department.slug))
+    });
+    let all = judged::Completeness {
+        due: views.iter().map(|v| v.completeness.due).sum(),
+        on_time: views.iter().map(|v| v.completeness.on_time).sum(),
+        late: views.iter().map(|v| v.completeness.late).sum(),
+        missing: views.iter().map(|v| v.completeness.missing).sum(),
+    };
+    let link_view = view_query(&judgement);
+    let title = lang.pick("责任单位", "Departments");
+    let columns = [
+        ("单位", "Department"),
+        ("负责目标", "Targets"),
+        ("目标状态", "Status of targets"),
+        ("应报", "Due"),
+        ("按时", "On time"),
+        ("逾期报送", "Late"),
+        ("逾期未报", "Overdue"),
+        ("报送率", "Reporting rate"),
+        ("最近报送", "Last figure"),
+    ];
+    let content = html! {
+        h1 { (title) }
+        p.muted {
+            (lang.pick(
+                "各单位负责的目标（牵头或协同），以及应由其报送的数据：截至所选日期应报多少、按时报送多少、逾期报送多少、仍未报送多少。",
+                "The targets each department answers for (as lead or co-owner), and the figures it reports: how many were due by the date, how many came on time, late, or not at all.",
+            ))
+        }
+        (view_form(lang, "/departments", &judgement, judged::today(), &[], &[]))
+        p { strong { (lang.pick("全部单位：", "All departments: ")) } (completeness_sentence(&all, lang)) }
+        table.cards {
+            (header_row(lang, &columns))
+            tbody {
+                @for v in &views {
+                    @let counts = judged::count_by_status(v.owned.iter().map(|a| &a.summary.status));
+                    @let c = &v.completeness;
+                    tr {
+                        td.name data-label=(lang.pick(columns[0].0, columns[0].1)) {
+                            a href={ "/departments/" (v.department.slug) (link_view) } { (name(v, l)) }
+                            br; span.muted { (kind_label(&v.department.kind, l)) }
+                        }
+                        td.num data-label=(lang.pick(columns[1].0, columns[1].1)) { (v.owned.len()) }
+                        td data-label=(lang.pick(columns[2].0, columns[2].1)) {
+                            @if !v.owned.is_empty() {
+                                (status_bar(&counts, &counts_text(&counts, lang)))
+                                (status_counts(&counts, l, None))
+                            }
+                        }
+                        td.num data-label=(lang.pick(columns[3].0, columns[3].1)) { (c.due) }
+                        td.num data-label=(lang.pick(columns[4].0, columns[4].1)) { (c.on_time) }
+                        td.num data-label=(lang.pick(columns[5].0, columns[5].1)) { (c.late) }
+                        td.num data-label=(lang.pick(columns[6].0, columns[6].1)) {
+                            @if c.missing > 0 { strong.overdue { (c.missing) } } @else { "0" }
+                        }
+                        td.num data-label=(lang.pick(columns[7].0, columns[7].1)) { (percent_text(c.rate())) }
+                        td.num data-label=(lang.pick(columns[8].0, columns[8].1)) { (dash(v.last_received.map(|d| d.to_string()))) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(ctx, title, content))
+}
+
+/// The most urgent status among a department's targets, for ordering.
+fn worst(view: &DepartmentView) -> usize {
+    view.owned.iter().map(|a| attention_rank(a.summary.status)).min().unwrap_or(usize::MAX)
+}
+
+fn counts_text(counts: &[(crate::progress::Status, usize)], lang: PageLang) -> String {
+    let parts: Vec<String> =
+        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang.lang))).collect();
+    parts.join(lang.pick("，", ", "))
+}
+
+/// The view the department pages take: a date and "as known then" (no district: a department's
+/// figures are its own regions').
+fn page_view(query: &PageQuery, reads: &Reads) -> Result<Judgement, AppError> {
+    if query.sort.is_some() || query.department.is_some() || query.region.as_deref().is_some_and(|r| !r.is_empty()) {
+        return Err(AppError::bad_request(
+            "部门页只接受 as_of、as_known、known_at 与 lang 参数",
+            "the department pages take as_of, as_known, known_at and lang only",
+        ));
+    }
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let as_of = given(&query.as_of);
+    let today = judged::today().to_string();
+    let known_at = given(&query.known_at).or(given(&query.as_known).map(|_| as_of.clone().unwrap_or(today)));
+    let asked = Asked { as_of: as_of.as_deref(), known_at: known_at.as_deref(), method: None, region: None };
+    judgement(asked, &reads.judged.regions())
+}
+
+/// `/departments/{slug}`: its targets, its overdue figures, what falls due in the next 90 days,
+/// its uploads, and the template of what it owes.
+pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let l = lang.lang;
+    let judgement = page_view(&query, reads)?;
+    let view =
+        reads.judged.department_view(slug, &judgement)?.ok_or_else(|| AppError::not_found("department", slug))?;
+    let as_of = judgement.as_of;
+    let overdue: Vec<&DueFigure> = view.figures.iter().filter(|f| f.arrival == Arrival::Missing).collect();
+    let next: Vec<&DueFigure> = upcoming(&view.figures, as_of).collect();
+    let mut indicator_ids: Vec<i64> = view.figures.iter().map(|f| f.indicator.id).collect();
+    indicator_ids.sort_unstable();
+    indicator_ids.dedup();
+    let uploads = actuals::uploads_touching(reads.conn, &indicator_ids, 20)?;
+    let mut owned: Vec<&judged::Assessed> = view.owned.iter().collect();
+    owned.sort_by_key(|a| attention_rank(a.summary.status));
+    let counts = judged::count_by_status(owned.iter().map(|a| &a.summary.status));
+    let link_view = view_query(&judgement);
+    let title = name(&view, l).to_owned();
+    let figure_columns = [("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("应报日期", "Due on")];
+    let content = html! {
+        h1 { (title) }
+        dl.facts {
+            dt { (lang.pick("类型", "Kind")) } dd { (kind_label(&view.department.kind, l)) }
+            @if l == Lang::Zh { dt { "英文名称" } dd lang="en" { (view.department.name_en) } }
+            dt { (lang.pick("数据报送", "Figures reported")) } dd { (completeness_sentence(&view.completeness, lang)) }
+            dt { (lang.pick("最近报送", "Last figure")) } dd { (dash(view.last_received.map(|d| d.to_string()))) }
+        }
+        (view_form(lang, &format!("/departments/{slug}"), &judgement, judged::today(), &[], &[]))
+        p {
+            a href={ "/departments/" (slug) "/template.csv" (link_view) } download {
+                (lang.pick("下载报送模板（CSV）", "Download the reporting template (CSV)"))
+            }
+            " "
+            span.muted {
+                (lang.pick(
+                    "：每项应报数据一行，填好数值列后即可在“数据上传”页上传。",
+                    ": one row per figure owed; fill in the value column and upload it on the Uploads page.",
+                ))
+            }
+        }
+        section aria-labelledby="overdue" {
+            h2 #overdue { (lang.pick("逾期未报的数据", "Overdue figures")) " " span.muted { (overdue.len()) } }
+            @if overdue.is_empty() {
+                p { (lang.pick("没有逾期未报的数据。", "No figure is overdue.")) }
+            } @else {
+                table.cards {
+                    (header_row(lang, &[figure_columns[0], figure_columns[1], figure_columns[2], figure_columns[3], ("逾期天数", "Days late"), ("相关目标", "Targets")]))
+                    tbody {
+                        @for f in &overdue {
+                            tr {
+                                (figure_cells(lang, f, &figure_columns))
+                                td.num data-label=(lang.pick("逾期天数", "Days late")) { ((as_of - f.due_on).num_days()) }
+                                td data-label=(lang.pick("相关目标", "Targets")) {
+                                    @for (i, t) in f.targets.iter().enumerate() {
+                                        @if i > 0 { " " }
+                                        a href={ "/targets/" (t) (link_view) } { (i + 1) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="upcoming" {
+            h2 #upcoming { (lang.pick("未来 90 天应报", "Due in the next 90 days")) " " span.muted { (next.len()) } }
+            @if next.is_empty() {
+                p { (lang.pick("未来 90 天没有应报的数据。", "Nothing falls due in the next 90 days.")) }
+            } @else {
+                table.cards {
+                    (header_row(lang, &figure_columns))
+                    tbody { @for f in &next { tr { (figure_cells(lang, f, &figure_columns)) } } }
+                }
+            }
+        }
+        section aria-labelledby="owned" {
+            h2 #owned { (lang.pick("负责的目标", "Targets it answers for")) " " span.muted { (owned.len()) } }
+            (status_counts(&counts, l, None))
+            (targets_table(lang, &owned, true, &link_view))
+        }
+        section aria-labelledby="uploads" {
+            h2 #uploads { (lang.pick("最近的上传", "Recent uploads")) }
+            @if uploads.is_empty() {
+                p { (lang.pick("还没有含其数据的上传。", "No upload has brought its figures yet.")) }
+            } @else {
+                ul {
+                    @for u in &uploads {
+                        li {
+                            a href={ "/uploads/" (u.id) } { (u.file_name) }
+                            " · " (crate::clock::shown(u.received_at)) " · " (u.uploaded_by)
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(ctx, &title, content))
+}
+
+fn figure_cells(lang: PageLang, f: &DueFigure, columns: &[(&'static str, &'static str); 4]) -> Markup {
+    let label = |i: usize| lang.pick(columns[i].0, columns[i].1);
+    let indicator = if lang.lang == Lang::Zh { &f.indicator.name } else { &f.indicator.name_en };
+    html! {
+        td.name data-label=(label(0)) { (indicator) " " span.muted { "（" (f.indicator.unit) "）" } }
+        td.num data-label=(label(1)) { (f.period) }
+        td data-label=(label(2)) { (f.region) }
+        td.num data-label=(label(3)) { (f.due_on) }
+    }
+}
+
+/// `?as_of=&known_at=&lang=` of the template.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateQuery {
+    pub as_of: Option<String>,
+    pub known_at: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// The figures a department owes on a date: overdue ones and those falling due in the next 90
+/// days whose period has ended (a period still running cannot be reported yet).
+pub fn owed(view: &DepartmentView, as_of: NaiveDate) -> Vec<&DueFigure> {
+    let mut owed: Vec<&DueFigure> = view.figures.iter().filter(|f| f.arrival == Arrival::Missing).collect();
+    owed.extend(upcoming(&view.figures, as_of).filter(|f| f.period_end <= as_of));
+    owed
+}
+
+/// The template as CSV in the upload format (UTF-8 with a byte-order mark, so that Excel reads
+/// the Chinese): 指标, 期间, 地区, 单位, 数值 (empty), 备注 (empty). Filled in, it uploads as is.
+pub fn template_csv(view: &DepartmentView, as_of: NaiveDate, lang: Lang) -> Result<Vec<u8>, AppError> {
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let header = match lang {
+        Lang::Zh => ["指标", "期间", "地区", "单位", "数值", "备注"],
+        Lang::En => ["indicator", "period", "region", "unit", "value", "note"],
+    };
+    let written = |e: csv::Error| AppError::Internal(anyhow::anyhow!("template: {e}"));
+    out.write_record(header).map_err(written)?;
+    for f in owed(view, as_of) {
+        let indicator = if lang == Lang::Zh { &f.indicator.name } else { &f.indicator.slug };
+        out.write_record([indicator, &f.period, &f.region, &f.indicator.unit, "", ""]).map_err(written)?;
+    }
+    out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))
+}
+
+pub(super) async fn template(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let query: TemplateQuery = super::pages::parse_query(&req)?;
+    let lang = crate::server::params::lang(query.lang.as_deref())?;
+    let asked = Asked {
+        as_of: query.as_of.as_deref().filter(|v| !v.is_empty()),
+        known_at: query.known_at.as_deref().filter(|v| !v.is_empty()),
+        ..Asked::default()
+    };
+    let judgement = judgement(asked, &state.regions)?;
+    let slug = slug.into_inner();
+    let judged = state.judged.clone();
+    let wanted = slug.clone();
+    let as_of = judgement.as_of;
+    let view = web::block(move || judged.department_view(&wanted, &judgement))
+        .await??
+        .ok_or_else(|| AppError::not_found("department", &slug))?;
+    let body = template_csv(&view, as_of, lang)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-{as_of}.csv\"")))
+        .body(body))
+}
