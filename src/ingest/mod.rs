@@ -244,16 +244,18 @@ pub fn ingest(
     let slugs: HashMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
     if let Some(allowed) = &request.allowed_indicators {
         let mut refused = problems::ProblemLog::default();
+        let names: HashMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.name.as_str())).collect();
         for row in prepared.rows.iter().filter(|r| allowed.binary_search(&r.indicator_id).is_err()) {
-            let name = slugs.get(&row.indicator_id).copied().unwrap_or_default();
+            let slug = slugs.get(&row.indicator_id).copied().unwrap_or_default();
+            let name = names.get(&row.indicator_id).copied().unwrap_or_default();
             refused.push(RowError::at(
                 row.line,
                 Some("indicator"),
-                Some(name),
+                Some(slug),
                 problems::why(
                     "indicator_not_reported",
-                    "your department does not report this indicator",
-                    "你的部门不负责报送此指标",
+                    format!("your department does not report {slug}"),
+                    format!("你的部门不负责报送“{name}”"),
                 ),
             ));
         }

@@ -148,10 +148,7 @@ impl Reminders {
 
     /// When to try again after `attempts` earlier attempts and this failed one; `None`: give up.
     fn retry_at(&self, attempts: i32, webhook_known: bool) -> Option<NaiveDateTime> {
-        if !webhook_known || attempts + 1 >= MAX_ATTEMPTS {
-            return None;
-        }
-        let pause = self.first_pause.saturating_mul(1 << attempts.clamp(0, 20)).min(MAX_PAUSE);
+        let pause = pause_after(self.first_pause, attempts).filter(|_| webhook_known)?;
         Some(crate::now() + chrono::Duration::from_std(pause).unwrap_or(chrono::Duration::hours(1)))
     }
 
@@ -185,6 +182,15 @@ impl Reminders {
         }
         Ok(())
     }
+}
+
+/// The pause before the next attempt, after `attempts` earlier ones and this failed one: the
+/// first pause, doubled each time, at most an hour; `None` once the last attempt has failed.
+pub fn pause_after(first: Duration, attempts: i32) -> Option<Duration> {
+    if attempts + 1 >= MAX_ATTEMPTS {
+        return None;
+    }
+    Some(first.saturating_mul(1 << attempts.clamp(0, 20)).min(MAX_PAUSE))
 }
 
 /// Timestamps to the microsecond, as both databases keep them: a lease read back compares equal.
@@ -292,4 +298,20 @@ pub fn status_notices(
         });
     }
     (notices, new_marks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_double_up_to_an_hour_then_the_notice_is_given_up() {
+        let first = Duration::from_secs(30);
+        let pauses: Vec<Option<u64>> = (0..9).map(|a| pause_after(first, a).map(|d| d.as_secs())).collect();
+        assert_eq!(
+            pauses,
+            [Some(30), Some(60), Some(120), Some(240), Some(480), Some(960), Some(1920), None, None]
+        );
+        assert_eq!(pause_after(Duration::from_secs(600), 5), Some(MAX_PAUSE));
+    }
 }

@@ -252,6 +252,24 @@ pub fn percent_text(share: Option<f64>) -> String {
     share.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "—".to_owned())
 }
 
+/// "每年，期末后 90 天内由市数据局报送" — an indicator's reporting duty in words.
+pub fn duty_text(duty: &crate::domain::Duty, reporter: Option<&str>, lang: Lang) -> String {
+    use crate::domain::Frequency;
+    let (zh, en) = match duty.frequency {
+        Frequency::Annual => ("每年", "yearly"),
+        Frequency::Semiannual => ("每半年", "every half-year"),
+        Frequency::Quarterly => ("每季度", "quarterly"),
+        Frequency::Monthly => ("每月", "monthly"),
+    };
+    let days = duty.due_days;
+    match (lang, reporter) {
+        (Lang::Zh, Some(who)) => format!("{zh}报送，期末后 {days} 天内由{who}报送"),
+        (Lang::Zh, None) => format!("{zh}报送，期末后 {days} 天内报送（未指定报送单位）"),
+        (Lang::En, Some(who)) => format!("reported {en}, within {days} days of each period's end, by {who}"),
+        (Lang::En, None) => format!("reported {en}, within {days} days of each period's end (no reporter named)"),
+    }
+}
+
 /// A ratio with three decimals, or a dash.
 pub fn ratio_text(ratio: Option<f64>) -> String {
     ratio.map(|v| format!("{v:.3}")).unwrap_or_else(|| "—".to_owned())

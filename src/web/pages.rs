@@ -17,7 +17,7 @@ use crate::domain::TargetKind;
 use crate::error::AppError;
 use crate::judged::{self, Assessed, Judged, Judgement};
 use crate::present::{
-    Lang, attention_rank, figure, goal_text, percent_text, ratio_text, reason_text, status_label, verdict_sentence,
+    Lang, attention_rank, duty_text, figure, goal_text, percent_text, ratio_text, reason_text, status_label, verdict_sentence,
 };
 use crate::progress::{ALL_STATUSES, Status};
 use crate::report::{TargetLine, target_line};
@@ -76,6 +76,15 @@ pub(super) fn view_pairs(judgement: &Judgement) -> Vec<(&'static str, String)> {
         pairs.push(("region", region.to_string()));
     }
     pairs
+}
+
+/// A department's name in the page's language (its slug when it is not in the catalog).
+fn department_name<'a>(departments: &'a [std::sync::Arc<crate::db::models::DepartmentRow>], slug: &'a str, lang: Lang) -> &'a str {
+    match departments.iter().find(|d| d.slug == slug) {
+        Some(d) if lang == Lang::Zh => &d.name,
+        Some(d) => &d.name_en,
+        None => slug,
+    }
 }
 
 /// The departments that answer for a plan's targets, with how many each, most first.
@@ -592,6 +601,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let value = |v: f64| figure(v, unit);
     let point = |pt: Option<crate::progress::Point>| dash(pt.map(|pt| format!("{} ({})", value(pt.value), pt.date)));
     let action = format!("/targets/{}", target.slug);
+    let departments = reads.judged.departments();
+    let duty = reads.judged.duty_of(indicator.id);
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
@@ -607,6 +618,20 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 @if target.deadline_implied { " · " (lang.pick("期限按规划期末推定", "deadline implied by the plan's horizon")) }
             }
             @if let Some(notes) = if l == Lang::Zh { &target.notes } else { &target.notes_en } { p.note { (notes) } }
+            @if !one.target.owners.is_empty() {
+                p.owners {
+                    (lang.pick("责任单位：", "Answerable: "))
+                    @for (i, owner) in one.target.owners.iter().enumerate() {
+                        @if i > 0 { (lang.pick("、", ", ")) }
+                        a href={ "/departments/" (owner) } { (department_name(&departments, owner, l)) }
+                        @if i == 0 && one.target.owners.len() > 1 { (lang.pick("（牵头）", " (lead)")) }
+                    }
+                }
+            }
+            p.note {
+                (lang.pick("数据报送：", "Figures: "))
+                (duty_text(&duty, duty.reporter.as_deref().map(|r| department_name(&departments, r, l)), l))
+            }
         }
         section aria-labelledby="progress" {
             h2 #progress { (lang.pick("进度", "Progress")) }

@@ -101,7 +101,7 @@ fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &s
                     }
                 }
             }
-            label for="file" { (lang.pick("CSV 文件（指标、期间、数值，可选地区、备注、来源）", "CSV file (indicator, period, value; optional region, note, source)")) }
+            label for="file" { (lang.pick("CSV 文件（指标、期间、数值，可选地区、单位、备注、来源）", "CSV file (indicator, period, value; optional region, unit, note, source)")) }
             input #file type="file" name="file" accept=".csv,.txt,text/csv" required;
             label for="encoding" { (lang.pick("编码", "Encoding")) }
             select #encoding name="encoding" {

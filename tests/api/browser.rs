@@ -290,6 +290,8 @@ async fn screenshots_at_desktop_and_phone_widths() {
         ("plan", "/plans/smart-city-13th-fyp?as_of=2018-06-30".to_owned()),
         ("uploads", "/uploads".to_owned()),
         ("reports", "/reports".to_owned()),
+        ("departments", "/departments?as_of=2026-06-01".to_owned()),
+        ("department", "/departments/data-bureau?as_of=2026-06-01".to_owned()),
     ];
     for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         browser.resize(width, height).await;

@@ -178,6 +178,17 @@ pub async fn spawn_app_configured(backend: &Backend, configure: impl FnOnce(&mut
     .await
 }
 
+/// Starts the app on this database with settings adjusted by `configure` (a second replica:
+/// `TestDb::at` the first one's URL).
+pub async fn spawn_on(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_configured(db, |db| {
+        let mut s = settings(db, None);
+        configure(&mut s);
+        s
+    })
+    .await
+}
+
 async fn spawn_configured(db: TestDb, make: impl FnOnce(&TestDb) -> Settings) -> TestApp {
     let settings = make(&db);
 

@@ -5,6 +5,7 @@
 mod browser;
 mod catalog_cli;
 mod charts;
+mod departments;
 mod faults;
 mod fuzz;
 mod hardening;
