@@ -152,6 +152,7 @@ pub fn run(
     files: &[PathBuf],
     dry_run: bool,
     encoding: Option<Encoding>,
+    sheet: Option<&str>,
     uploaded_by: &str,
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
@@ -166,6 +167,7 @@ pub fn run(
             uploaded_by: uploaded_by.to_owned(),
             channel: "cli".to_owned(),
             encoding,
+            sheet: sheet.map(str::to_owned),
             dry_run,
             inbox_claim: None,
             allowed_indicators: None,

@@ -36,11 +36,15 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Load CSV files of actuals (same checks as an upload; each file all or nothing).
+    /// Load files of actuals — CSV, .xlsx, .xls, .ods; long or wide — with the same checks as an
+    /// upload (each file all or nothing).
     Ingest {
-        /// CSV files: indicator,period,value[,region,note,source]
+        /// Files: 指标,期间,数值[,地区,单位,备注,来源], or indicators down and periods across
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// The sheet to read of a spreadsheet (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
         /// Validate and show what would change, writing nothing.
         #[arg(long)]
         dry_run: bool,
@@ -225,11 +229,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", say(lang, format!("数据库迁移已完成：{url}"), format!("migrations applied to {url}")));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ingest { files, dry_run, encoding, uploaded_by } => {
+        Command::Ingest { files, dry_run, encoding, sheet, uploaded_by } => {
             let encoding =
                 encoding.map(|e| e.parse::<crate::ingest::Encoding>()).transpose().map_err(anyhow::Error::msg)?;
             let who = uploaded_by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_owned());
-            ingest::run(&settings, &files, dry_run, encoding, &who, lang)
+            ingest::run(&settings, &files, dry_run, encoding, sheet.as_deref(), &who, lang)
         }
         Command::Token(command) => token(&settings, command, lang),
         Command::Report { out, plan, department, view } => {

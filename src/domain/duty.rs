@@ -48,7 +48,7 @@ impl Frequency {
     pub fn period_label(&self, end: NaiveDate) -> String {
         match self {
             Frequency::Annual => end.year().to_string(),
-            Frequency::Semiannual => end.to_string(),
+            Frequency::Semiannual => format!("{}-H{}", end.year(), if end.month() <= 6 { 1 } else { 2 }),
             Frequency::Quarterly => format!("{}-Q{}", end.year(), end.month().div_ceil(3)),
             Frequency::Monthly => format!("{}-{:02}", end.year(), end.month()),
         }

@@ -26,6 +26,8 @@ pub struct UploadQuery {
     pub encoding: Option<String>,
     /// File name to record for a raw `text/csv` body (multipart uploads carry their own).
     pub name: Option<String>,
+    /// The sheet to read of an Excel or OpenDocument file (default: the first).
+    pub sheet: Option<String>,
 }
 
 /// The encodings an upload may name.
@@ -152,6 +154,7 @@ pub async fn create_upload(
         uploaded_by: caller.name,
         channel: "http".to_owned(),
         encoding,
+        sheet: query.sheet.clone(),
         dry_run: query.dry_run.unwrap_or(false),
         inbox_claim: None,
     };

@@ -1,9 +1,11 @@
-//! CSV uploads of actuals: decode, parse (polars), validate every row, then commit atomically.
-//! Every way in — HTTP, the CLI, the inbox, the seed files — goes through [`ingest`].
+//! Uploads of actuals — CSV, Excel and OpenDocument, long or wide — decode or read the sheet,
+//! parse (polars), validate every row, then commit atomically. Every way in — HTTP, the web
+//! form, the CLI, the inbox, the seed files — goes through [`ingest`].
 
 mod decode;
 mod parse;
 mod problems;
+mod sheet;
 mod validate;
 
 use std::collections::{HashMap, HashSet};
@@ -31,6 +33,21 @@ pub struct IndicatorInfo {
     pub can_be_negative: bool,
     /// Measured in percent complete: accepts 完成 / 未完成.
     pub is_milestone: bool,
+    /// The first year of the earliest plan with a target on it: figures from long before are
+    /// refused (see [`oldest_period_years`]).
+    pub earliest_year: Option<i32>,
+}
+
+static OLDEST_PERIOD_YEARS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(20);
+
+/// How many years before an indicator's earliest plan a figure may be (setting
+/// `oldest_period_years`, default 20): a 1900 or a 2106 typed for 2016 is caught.
+pub fn oldest_period_years() -> i32 {
+    OLDEST_PERIOD_YEARS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub fn set_oldest_period_years(years: u32) {
+    OLDEST_PERIOD_YEARS.store(years.min(1000) as i32, std::sync::atomic::Ordering::Relaxed);
 }
 
 #[cfg(test)]
@@ -43,6 +60,7 @@ impl IndicatorInfo {
             unit: unit.to_owned(),
             can_be_negative: false,
             is_milestone,
+            earliest_year: None,
         }
     }
 }
@@ -51,6 +69,9 @@ impl IndicatorInfo {
 #[derive(Debug, Clone)]
 pub struct Reference {
     pub indicators: Vec<IndicatorInfo>,
+    /// Targets' names (as the plan pages show them) with their indicator's id: a clerk may name
+    /// a figure by either. Names two targets on different indicators share are left out.
+    pub target_names: Vec<(String, i64)>,
     pub regions: Regions,
     pub today: NaiveDate,
 }
@@ -58,10 +79,27 @@ pub struct Reference {
 impl Reference {
     pub fn load(conn: &mut DbConn, regions: Regions, today: NaiveDate) -> diesel::QueryResult<Reference> {
         let milestones: HashSet<i64> = actuals::milestone_indicator_ids(conn)?.into_iter().collect();
+        let targets = queries::list_targets(conn, None, None)?;
+        let mut earliest: HashMap<i64, i32> = HashMap::new();
+        let mut names: HashMap<String, Option<i64>> = HashMap::new();
+        for (target, plan, indicator) in &targets {
+            let year = earliest.entry(indicator.id).or_insert(plan.horizon_start);
+            *year = (*year).min(plan.horizon_start);
+            names
+                .entry(target.name.clone())
+                .and_modify(|id| {
+                    if *id != Some(indicator.id) {
+                        *id = None;
+                    }
+                })
+                .or_insert(Some(indicator.id));
+        }
+        let target_names = names.into_iter().filter_map(|(name, id)| id.map(|id| (name, id))).collect();
         let indicators = queries::list_indicators(conn)?
             .into_iter()
             .map(|row| IndicatorInfo {
                 is_milestone: milestones.contains(&row.id),
+                earliest_year: earliest.get(&row.id).copied(),
                 id: row.id,
                 slug: row.slug,
                 name: row.name,
@@ -69,7 +107,7 @@ impl Reference {
                 can_be_negative: row.can_be_negative,
             })
             .collect();
-        Ok(Reference { indicators, regions, today })
+        Ok(Reference { indicators, target_names, regions, today })
     }
 }
 
@@ -90,7 +128,48 @@ pub struct ValidRow<'r> {
 #[derive(Debug)]
 pub struct Prepared<'r> {
     pub rows: Vec<ValidRow<'r>>,
-    pub encoding: Encoding,
+    pub how: HowRead,
+}
+
+/// How a file was read: its format, its text encoding or sheet, and its first records as read.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct HowRead {
+    /// `csv`, `xlsx`, `xls` or `ods`.
+    pub format: &'static str,
+    #[schema(value_type = Option<String>)]
+    pub encoding: Option<Encoding>,
+    /// The sheet read (a spreadsheet's).
+    pub sheet: Option<String>,
+    /// The first records as read — after the header was found and a wide table unpivoted.
+    pub first_rows: Vec<ReadRow>,
+}
+
+/// One record as read, before any check.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ReadRow {
+    pub line: usize,
+    pub cell: Option<String>,
+    pub indicator: Option<String>,
+    pub period: Option<String>,
+    pub region: Option<String>,
+    pub value: Option<String>,
+}
+
+/// How many records as read a preview shows.
+const FIRST_ROWS: usize = 10;
+
+fn first_rows(table: &parse::Table) -> Vec<ReadRow> {
+    let text = |name: &str, i: usize| table.column(name).and_then(|c| c.get(i)).map(clip);
+    (0..table.len().min(FIRST_ROWS))
+        .map(|i| ReadRow {
+            line: table.lines[i],
+            cell: table.origin.as_ref().and_then(|o| o.cell(i, "value", table.lines[i])),
+            indicator: text("indicator", i),
+            period: text("period", i),
+            region: text("region", i),
+            value: text("value", i),
+        })
+        .collect()
 }
 
 /// Why a file was not prepared: its problems, or the work was stopped.
@@ -106,27 +185,43 @@ impl From<Stopped> for NotPrepared {
     }
 }
 
-/// Decodes, parses and validates; all problems or all rows.
+/// Reads the file's table: a spreadsheet's sheet (the first, or `sheet`), else decoded text.
+fn read(bytes: &[u8], encoding: Option<Encoding>, sheet: Option<&str>) -> Result<(parse::Table, HowRead), Problems> {
+    match sheet::kind_of(bytes) {
+        Some(kind) => {
+            let grid = sheet::read_workbook(bytes, kind, sheet)?;
+            let name = grid.sheet.clone();
+            let table = sheet::table_from_grid(grid)?;
+            let how = HowRead { format: table.format, encoding: None, sheet: name, first_rows: Vec::new() };
+            Ok((table, how))
+        }
+        None => {
+            let decoded = decode::decode(bytes, encoding).map_err(Problems::file)?;
+            let table = parse::read_table(&decoded.text)?;
+            let how = HowRead { format: "csv", encoding: Some(decoded.encoding), sheet: None, first_rows: Vec::new() };
+            Ok((table, how))
+        }
+    }
+}
+
+/// Reads and validates; all problems or all rows.
 pub fn prepare<'r>(
     bytes: &[u8],
     encoding: Option<Encoding>,
+    sheet: Option<&str>,
     reference: &'r Reference,
     budget: &Budget,
 ) -> Result<Prepared<'r>, NotPrepared> {
-    let decoded = decode::decode(bytes, encoding).map_err(|why| NotPrepared::Invalid(Problems::file(why)))?;
     budget.check()?;
-    let table = parse::read_table(&decoded.text).map_err(NotPrepared::Invalid)?;
+    let (table, mut how) = read(bytes, encoding, sheet).map_err(NotPrepared::Invalid)?;
+    how.first_rows = first_rows(&table);
     if table.len() == 0 {
         let why = why("no_rows", "the file has a header but no data rows", "文件只有表头，没有数据行");
         return Err(NotPrepared::Invalid(Problems::file(why)));
     }
     budget.check()?;
     let (rows, problems) = validate::validate_rows(&table, reference, budget)?;
-    if problems.is_empty() {
-        Ok(Prepared { rows, encoding: decoded.encoding })
-    } else {
-        Err(NotPrepared::Invalid(problems.finish()))
-    }
+    if problems.is_empty() { Ok(Prepared { rows, how }) } else { Err(NotPrepared::Invalid(problems.finish())) }
 }
 
 /// Who sent a file and how.
@@ -138,6 +233,8 @@ pub struct UploadRequest {
     /// `http`, `cli`, `inbox` or `seed`.
     pub channel: String,
     pub encoding: Option<Encoding>,
+    /// The sheet of a spreadsheet to read (default: the first).
+    pub sheet: Option<String>,
     pub dry_run: bool,
     /// For an inbox file: the claim written in the same transaction as the upload, so that a
     /// crash before the commit leaves the file to be taken again.
@@ -180,8 +277,9 @@ pub struct IngestReport {
     pub dry_run: bool,
     pub file_name: String,
     pub sha256: String,
-    #[schema(value_type = String)]
-    pub encoding: Option<Encoding>,
+    /// How the file was read: format, encoding or sheet, the first records as read.
+    #[serde(flatten)]
+    pub how: HowRead,
     pub rows_total: usize,
     pub rows_new: usize,
     pub rows_revised: usize,
@@ -231,7 +329,7 @@ pub fn ingest(
     }
     let reference = Reference::load(conn, regions.clone(), now.date())?;
     let started = std::time::Instant::now();
-    let prepared = match prepare(&request.bytes, request.encoding, &reference, budget) {
+    let prepared = match prepare(&request.bytes, request.encoding, request.sheet.as_deref(), &reference, budget) {
         Ok(prepared) => prepared,
         Err(NotPrepared::Stopped(stopped)) => return Err(stopped.into()),
         Err(NotPrepared::Invalid(problems)) => {
@@ -265,7 +363,7 @@ pub fn ingest(
     }
     if request.dry_run {
         let plan = plan_changes(conn, &prepared.rows, &slugs)?;
-        return Ok(plan.report(request, sha256, prepared.encoding, None));
+        return Ok(plan.report(request, sha256, prepared.how, None));
     }
     budget.check()?;
     let committed = std::time::Instant::now();
@@ -341,7 +439,7 @@ pub fn ingest(
             Some(format!("{} new, {} revised, {} unchanged", plan.new, plan.revised, plan.unchanged)),
             now,
         )?;
-        Ok(plan.report(request, sha256.clone(), prepared.encoding, Some(upload_id)))
+        Ok(plan.report(request, sha256.clone(), prepared.how, Some(upload_id)))
     });
     tracing::debug!(elapsed = ?committed.elapsed(), "transaction ended");
     let report = report?;
@@ -436,7 +534,7 @@ fn duplicate_report(original: UploadSummaryRow, dry_run: bool) -> IngestReport {
         dry_run,
         file_name: original.file_name,
         sha256: original.sha256,
-        encoding: None,
+        how: HowRead::default(),
         rows_total: original.rows_total as usize,
         rows_new: 0,
         rows_revised: 0,
@@ -510,20 +608,14 @@ fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>
 }
 
 impl ChangePlan {
-    fn report(
-        self,
-        request: &UploadRequest,
-        sha256: String,
-        encoding: Encoding,
-        upload_id: Option<i64>,
-    ) -> IngestReport {
+    fn report(self, request: &UploadRequest, sha256: String, how: HowRead, upload_id: Option<i64>) -> IngestReport {
         IngestReport {
             upload_id,
             duplicate: false,
             dry_run: request.dry_run,
             file_name: request.file_name.clone(),
             sha256,
-            encoding: Some(encoding),
+            how,
             rows_total: self.total,
             rows_new: self.new,
             rows_revised: self.revised,
@@ -558,6 +650,7 @@ pub fn load_seed_actuals(
             uploaded_by: "seed".to_owned(),
             channel: "seed".to_owned(),
             encoding: None,
+            sheet: None,
             dry_run: false,
             inbox_claim: None,
             allowed_indicators: None,
@@ -620,8 +713,10 @@ pub fn check_seed_files(
                 unit: i.unit.clone(),
                 can_be_negative: i.can_be_negative,
                 is_milestone: milestones.contains(i.slug.as_str()),
+                earliest_year: None,
             })
             .collect(),
+        target_names: Vec::new(),
         regions: catalog.regions.clone(),
         today,
     };
@@ -646,7 +741,7 @@ pub fn check_seed_files(
                 continue;
             }
         };
-        match prepare(&bytes, None, &reference, &Budget::unlimited()) {
+        match prepare(&bytes, None, None, &reference, &Budget::unlimited()) {
             Ok(prepared) => {
                 rows_total += prepared.rows.len();
                 for row in prepared.rows {

@@ -14,17 +14,17 @@ pub const REQUIRED_COLUMNS: [&str; 3] = ["indicator", "period", "value"];
 pub const OPTIONAL_COLUMNS: [&str; 4] = ["region", "unit", "note", "source"];
 
 /// Header spellings accepted for each column, compared without case and spaces.
-fn canonical_column(header: &str) -> Option<&'static str> {
+pub(super) fn canonical_column(header: &str) -> Option<&'static str> {
     let key: String = header.trim_start_matches('\u{feff}').chars().filter(|c| !c.is_whitespace()).collect();
     let key = key.to_lowercase();
     let name = match key.as_str() {
-        "indicator" | "指标" | "指标名称" => "indicator",
-        "period" | "期间" | "时期" => "period",
-        "value" | "数值" | "值" => "value",
-        "region" | "地区" => "region",
-        "unit" | "单位" => "unit",
-        "note" | "备注" => "note",
-        "source" | "来源" => "source",
+        "indicator" | "指标" | "指标名称" | "目标" | "目标名称" => "indicator",
+        "period" | "期间" | "时期" | "年份" | "年度" | "时间" | "报告期" | "统计期" => "period",
+        "value" | "数值" | "值" | "数据" | "完成值" | "实际值" | "完成情况" => "value",
+        "region" | "地区" | "区域" | "区县" | "行政区" | "区" => "region",
+        "unit" | "单位" | "计量单位" => "unit",
+        "note" | "备注" | "说明" => "note",
+        "source" | "来源" | "数据来源" => "source",
         _ => return None,
     };
     Some(name)
@@ -34,8 +34,12 @@ fn canonical_column(header: &str) -> Option<&'static str> {
 #[derive(Debug)]
 pub struct Table {
     pub frame: DataFrame,
-    /// File line (from 1) of each data record, in frame order.
+    /// File line (from 1) of each data record, in frame order; a sheet's row number.
     pub lines: Vec<usize>,
+    /// Where each record came from, when the table was read as a grid (a sheet, a wide table).
+    pub origin: Option<super::sheet::Origin>,
+    /// `csv`, `xlsx`, `xls` or `ods`.
+    pub format: &'static str,
 }
 
 impl Table {
@@ -213,7 +217,14 @@ pub fn read_table(text: &str) -> Result<Table, Problems> {
         )]));
     }
     let cells = header_cells(&records.text, sep, header_line).map_err(Problems::from)?;
-    let renamed = check_header(&cells, header_line).map_err(Problems::from)?;
+    let renamed = match check_header(&cells, header_line) {
+        Ok(renamed) => renamed,
+        // Not the upload format's header: a title row above it, or periods across.
+        Err(errors) => match super::sheet::csv_grid(text, sep) {
+            Some(grid) => return super::sheet::table_from_grid(grid),
+            None => return Err(Problems::from(errors)),
+        },
+    };
     let frame = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -241,7 +252,7 @@ pub fn read_table(text: &str) -> Result<Table, Problems> {
     frame.set_column_names(&renamed.iter().map(String::as_str).collect::<Vec<_>>()).map_err(|e| {
         Problems::file(why("csv_syntax", format!("cannot name the columns: {e}"), format!("无法命名各列：{e}")))
     })?;
-    Ok(Table { frame, lines: records.lines[1..].to_vec() })
+    Ok(Table { frame, lines: records.lines[1..].to_vec(), origin: None, format: "csv" })
 }
 
 /// The canonical name of every header cell, or every problem with the header.

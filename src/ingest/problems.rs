@@ -46,6 +46,12 @@ pub struct RowError {
     /// The same reason in Chinese.
     #[serde(default)]
     pub reason_zh: String,
+    /// The sheet of a spreadsheet (none for a CSV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// The cell, as a spreadsheet names it (`C7`), where the table was read as a grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
 }
 
 impl RowError {
@@ -61,6 +67,8 @@ impl RowError {
             code: why.code.to_owned(),
             reason: why.en,
             reason_zh: why.zh,
+            sheet: None,
+            cell: None,
         }
     }
 

@@ -9,6 +9,8 @@ use rayon::prelude::*;
 
 use super::parse::Table;
 use super::{IndicatorInfo, ProblemLog, Reference, RowError, ValidRow, Why, clip, why};
+use chrono::Datelike;
+
 use crate::domain::{Budget, Period, Stopped};
 
 /// The longest text a cell may hold. Notes and sources are a sentence or a file:line, and a
@@ -115,8 +117,12 @@ fn underflows(text: &str, value: f64) -> bool {
 fn period_forms(code: &'static str, en: &str, zh: &str) -> Why {
     why(
         code,
-        format!("{en}: write 2020, 2020-Q3, 2020-07 or 2020-07-31"),
-        format!("{zh}：请写成 2020、2020-Q3、2020-07 或 2020-07-31"),
+        format!(
+            "{en}: write 2020 (2020年), 2020-Q3 (2020年第三季度), 2020-H1 (2020年上半年), 2020-07 (2020年7月, 2020/7) or 2020-07-31"
+        ),
+        format!(
+            "{zh}：请写成 2020（2020年、2020年度）、2020-Q3（2020年第三季度、2020Q3）、2020-H1（2020年上半年）、2020-07（2020年7月、2020/7、2020.07）或 2020-07-31"
+        ),
     )
 }
 
@@ -127,6 +133,7 @@ fn suggestions(reference: &Reference, raw: &str) -> Vec<String> {
         .indicators
         .iter()
         .flat_map(|i| [i.slug.as_str(), i.name.as_str()])
+        .chain(reference.target_names.iter().map(|(name, _)| name.as_str()))
         .map(|candidate| (strsim::normalized_levenshtein(&key, &candidate.to_lowercase()), candidate))
         .filter(|(score, _)| *score > 0.3)
         .collect();
@@ -158,7 +165,7 @@ fn check_text(raw: &str) -> Result<(), Why> {
     Ok(())
 }
 
-fn parse_period(raw: &str) -> Result<Period, crate::domain::PeriodError> {
+pub(super) fn parse_period(raw: &str) -> Result<Period, crate::domain::PeriodError> {
     if raw.is_ascii() { raw.parse() } else { to_half_width(raw).parse() }
 }
 
@@ -184,6 +191,13 @@ impl<'r> Lookup<'r> {
         }
         for i in &reference.indicators {
             by_name.insert(i.slug.as_str(), i);
+        }
+        // A target's name, as the plan pages show it, where no indicator goes by that name.
+        let by_id: FastMap<i64, &IndicatorInfo> = reference.indicators.iter().map(|i| (i.id, i)).collect();
+        for (name, id) in &reference.target_names {
+            if let Some(i) = by_id.get(id) {
+                by_name.entry(name.as_str()).or_insert(i);
+            }
         }
         let places = std::iter::once(&reference.regions.default)
             .chain(&reference.regions.districts)
@@ -244,6 +258,7 @@ struct Columns<'t> {
     /// The value column cast to numbers; `None` where polars could not read one.
     cast: &'t Float64Chunked,
     lines: &'t [usize],
+    origin: Option<&'t super::sheet::Origin>,
 }
 
 /// Checks every row. The value column is cast by polars, non-strictly: plain numbers come out
@@ -272,6 +287,7 @@ pub fn validate_rows<'r>(
         sources: table.column("source"),
         cast,
         lines: &table.lines,
+        origin: table.origin.as_ref(),
     };
     lookup.suggest_for(columns.indicators, budget)?;
     let total = table.len();
@@ -336,6 +352,7 @@ fn check_rows<'r>(
     budget: &Budget,
 ) -> Result<(Vec<ValidRow<'r>>, ProblemLog), Stopped> {
     let reference = lookup.reference;
+    let oldest_years = super::oldest_period_years();
     let mut problems = ProblemLog::default();
     let mut rows = Vec::with_capacity(range.len());
     for row in range {
@@ -343,8 +360,14 @@ fn check_rows<'r>(
             budget.check()?;
         }
         let line = columns.lines[row];
-        let mut error =
-            |column: &str, value: Option<&str>, why: Why| problems.push(RowError::at(line, Some(column), value, why));
+        let mut error = |column: &str, value: Option<&str>, why: Why| {
+            let mut e = RowError::at(line, Some(column), value, why);
+            if let Some(origin) = columns.origin {
+                e.sheet = origin.sheet.clone();
+                e.cell = origin.cell(row, column, line);
+            }
+            problems.push(e)
+        };
         // Any cell with a control character or too much text is refused before it is read.
         let mut cells_ok = true;
         for (name, column) in [
@@ -406,6 +429,21 @@ fn check_rows<'r>(
                     );
                     None
                 }
+                Ok(p) if indicator.and_then(|i| i.earliest_year).is_some_and(|y| p.end().year() < y - oldest_years) => {
+                    let first = indicator.and_then(|i| i.earliest_year).unwrap_or_default();
+                    error(
+                        "period",
+                        Some(raw),
+                        why(
+                            "period_too_old",
+                            format!(
+                                "{p} is more than {oldest_years} years before the first plan on this indicator ({first}): a typing mistake?"
+                            ),
+                            format!("{p} 早于该指标最早的规划（{first} 年）{oldest_years} 年以上：是否填错？"),
+                        ),
+                    );
+                    None
+                }
                 Ok(p) => Some(p),
                 Err(_) => {
                     let shown = clip(raw);
@@ -438,18 +476,26 @@ fn check_rows<'r>(
                 found
             }
         };
-        if let (Some(i), Some(raw)) = (indicator, cell(columns.units, row))
-            && raw.trim() != i.unit
-        {
-            let (shown, unit) = (clip(raw.trim()), &i.unit);
-            let reason = why(
-                "unit_mismatch",
-                format!("the unit `{shown}` is not {}'s unit `{unit}`: write the value in {unit}", i.slug),
-                format!("单位“{shown}”与指标“{}”的单位“{unit}”不符：请按“{unit}”填写数值", i.name),
-            );
-            error("unit", Some(raw), reason);
-            continue;
-        }
+        // A stated unit converts where only the magnitude differs (万户 for 户), else is refused.
+        let scale = match (indicator, cell(columns.units, row)) {
+            (Some(i), Some(raw)) if raw.trim() != i.unit => match crate::domain::scale_between(raw.trim(), &i.unit) {
+                Ok(scale) => scale,
+                Err(_) => {
+                    let (shown, unit) = (clip(raw.trim()), &i.unit);
+                    let reason = why(
+                        "unit_mismatch",
+                        format!(
+                            "the unit `{shown}` does not measure {}, which is in `{unit}`: write the value in {unit}",
+                            i.slug
+                        ),
+                        format!("单位“{shown}”与指标“{}”的单位“{unit}”不是同一量纲：请按“{unit}”填写数值", i.name),
+                    );
+                    error("unit", Some(raw), reason);
+                    continue;
+                }
+            },
+            _ => 1.0,
+        };
         let raw_value = cell(columns.values, row);
         let value = match (columns.cast.get(row), raw_value) {
             (_, None) => Err(empty_value()),
@@ -496,7 +542,7 @@ fn check_rows<'r>(
                 indicator_id: indicator.id,
                 region,
                 period,
-                value,
+                value: value * scale,
                 note: cell(columns.notes, row).map(str::to_owned),
                 source: cell(columns.sources, row).map(str::to_owned),
             });
@@ -544,6 +590,7 @@ mod tests {
     fn a_duplicate_far_from_its_first_row_is_found_across_parallel_slices() {
         let reference = Reference {
             indicators: vec![IndicatorInfo::test("ftth", "%", false)],
+            target_names: Vec::new(),
             regions: crate::catalog::Regions {
                 default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()]
             },
@@ -568,6 +615,7 @@ mod tests {
     fn every_problem_is_explained_in_chinese_too() {
         let reference = Reference {
             indicators: vec![IndicatorInfo::test("ftth", "%", false), IndicatorInfo::test("haoban", "%", true)],
+            target_names: Vec::new(),
             regions: crate::catalog::Regions {
                 default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()]
             },
@@ -590,6 +638,7 @@ mod tests {
     fn one_indicator() -> Reference {
         Reference {
             indicators: vec![IndicatorInfo::test("ftth", "%", false)],
+            target_names: Vec::new(),
             regions: crate::catalog::Regions {
                 default: "全市".to_owned(), districts: vec!["浦东新区".to_owned()]
             },

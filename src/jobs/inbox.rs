@@ -1,7 +1,7 @@
-//! The watched inbox: CSV files dropped into a folder are ingested in name order once fully
+//! The watched inbox: CSV and spreadsheet files (.xlsx, .xls, .ods) dropped into a folder are ingested in name order once fully
 //! written, then moved to `done/`, or to `failed/` with `<name>.errors.json` beside them.
 //!
-//! "Fully written" means: not `*.part`, not hidden, and the same size and modification time as
+//! "Fully written" means: not `*.part`, not hidden, not Excel's `~$` lock file, and the same size and modification time as
 //! one look earlier. Replicas sharing a database claim each file in `inbox_claims`, in the same
 //! transaction that records its upload: exactly one of them takes it, and a replica that dies
 //! half-way leaves no claim, so the file is taken again after the restart. A file whose claim
@@ -27,7 +27,7 @@ pub struct Watch {
 
 fn is_candidate(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    path.is_file() && !name.starts_with('.') && !name.ends_with(".part")
+    path.is_file() && !name.starts_with('.') && !name.starts_with("~$") && !name.ends_with(".part")
 }
 
 impl Watch {
@@ -97,6 +97,7 @@ pub fn take(conn: &mut DbConn, path: &Path, regions: &Regions, replica: &str) ->
         uploaded_by: "inbox".to_owned(),
         channel: "inbox".to_owned(),
         encoding: None,
+        sheet: None,
         dry_run: false,
         inbox_claim: Some(InboxClaim { key, replica: replica.to_owned() }),
         allowed_indicators: None,

@@ -308,10 +308,7 @@ mod tests {
     fn pauses_double_up_to_an_hour_then_the_notice_is_given_up() {
         let first = Duration::from_secs(30);
         let pauses: Vec<Option<u64>> = (0..9).map(|a| pause_after(first, a).map(|d| d.as_secs())).collect();
-        assert_eq!(
-            pauses,
-            [Some(30), Some(60), Some(120), Some(240), Some(480), Some(960), Some(1920), None, None]
-        );
+        assert_eq!(pauses, [Some(30), Some(60), Some(120), Some(240), Some(480), Some(960), Some(1920), None, None]);
         assert_eq!(pause_after(Duration::from_secs(600), 5), Some(MAX_PAUSE));
     }
 }

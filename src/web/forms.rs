@@ -51,6 +51,8 @@ pub(super) struct FormData {
     pub csrf: String,
     pub token: String,
     pub encoding: String,
+    /// The sheet of a spreadsheet (empty: the first).
+    pub sheet: String,
     pub file_name: Option<String>,
     pub file: Option<Vec<u8>>,
     /// The previewed file, base64, on commit.
@@ -107,6 +109,7 @@ impl FormReader {
             "csrf" => data.csrf = text(),
             "token" => data.token = text(),
             "encoding" => data.encoding = text(),
+            "sheet" => data.sheet = text(),
             "file_name" => data.file_name = Some(text()),
             "content" => data.content = Some(text()),
             "sha256" => data.sha256 = text(),

@@ -17,7 +17,8 @@ use crate::domain::TargetKind;
 use crate::error::AppError;
 use crate::judged::{self, Assessed, Judged, Judgement};
 use crate::present::{
-    Lang, attention_rank, duty_text, figure, goal_text, percent_text, ratio_text, reason_text, status_label, verdict_sentence,
+    Lang, attention_rank, duty_text, figure, goal_text, percent_text, ratio_text, reason_text, status_label,
+    verdict_sentence,
 };
 use crate::progress::{ALL_STATUSES, Status};
 use crate::report::{TargetLine, target_line};
@@ -79,7 +80,11 @@ pub(super) fn view_pairs(judgement: &Judgement) -> Vec<(&'static str, String)> {
 }
 
 /// A department's name in the page's language (its slug when it is not in the catalog).
-fn department_name<'a>(departments: &'a [std::sync::Arc<crate::db::models::DepartmentRow>], slug: &'a str, lang: Lang) -> &'a str {
+fn department_name<'a>(
+    departments: &'a [std::sync::Arc<crate::db::models::DepartmentRow>],
+    slug: &'a str,
+    lang: Lang,
+) -> &'a str {
     match departments.iter().find(|d| d.slug == slug) {
         Some(d) if lang == Lang::Zh => &d.name,
         Some(d) => &d.name_en,

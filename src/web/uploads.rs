@@ -101,8 +101,10 @@ fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &s
                     }
                 }
             }
-            label for="file" { (lang.pick("CSV 文件（指标、期间、数值，可选地区、单位、备注、来源）", "CSV file (indicator, period, value; optional region, unit, note, source)")) }
-            input #file type="file" name="file" accept=".csv,.txt,text/csv" required;
+            label for="file" { (lang.pick("CSV 或 Excel 文件（指标、期间、数值，可选地区、单位、备注、来源；或每个期间一列）", "CSV or Excel file (indicator, period, value; optional region, unit, note, source; or one column per period)")) }
+            input #file type="file" name="file" accept=".csv,.txt,.xlsx,.xls,.ods,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet" required;
+            label for="sheet" { (lang.pick("工作表（Excel 文件；留空读取第一个）", "Sheet (Excel files; empty: the first)")) }
+            input #sheet type="text" name="sheet" autocomplete="off";
             label for="encoding" { (lang.pick("编码", "Encoding")) }
             select #encoding name="encoding" {
                 option value="auto" { (lang.pick("自动识别（UTF-8 或 GB18030）", "detect (UTF-8 or GB18030)")) }
@@ -122,7 +124,7 @@ pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str, signed_in: Option<
     let content = html! {
         h1 { (title) }
         section aria-labelledby="new" {
-            h2 #new { (lang.pick("上传 CSV", "Upload a CSV")) }
+            h2 #new { (lang.pick("上传数据文件", "Upload a file")) }
             p { (lang.pick("先预览：逐行检查并列出新增、修订和不变的数值，确认后再写入。", "Preview first: every row is checked and the new, revised and unchanged values are listed; then commit.")) }
             (upload_form(lang, csrf, signed_in, ""))
         }
@@ -194,7 +196,10 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
             tbody {
                 @for e in errors {
                     tr {
-                        td.num { @if e.line == 0 { (lang.pick("整个文件", "file")) } @else { (e.line) } }
+                        td.num {
+                            @if let Some(sheet) = &e.sheet { (sheet) " " }
+                            @if let Some(cell) = &e.cell { (cell) } @else if e.line == 0 { (lang.pick("整个文件", "file")) } @else { (e.line) }
+                        }
                         td { (dash(e.column.clone())) }
                         td { code { (dash(e.value.clone())) } }
                         td { (e.reason_in(zh)) }
@@ -261,6 +266,7 @@ async fn run_ingest(
     dry_run: bool,
 ) -> Result<Result<IngestReport, IngestError>, AppError> {
     let encoding = parse_encoding(&upload.form.encoding)?;
+    let sheet = Some(upload.form.sheet.trim().to_owned()).filter(|s| !s.is_empty());
     let regions = state.regions.clone();
     let uploaded_by = upload.caller.name.clone();
     let allowed_indicators = upload.caller.department.as_deref().map(|d| state.judged.indicators_reported_by(d));
@@ -273,6 +279,7 @@ async fn run_ingest(
             uploaded_by,
             channel: "web".to_owned(),
             encoding,
+            sheet,
             dry_run,
             inbox_claim: None,
             allowed_indicators,
@@ -361,11 +368,13 @@ pub(super) async fn preview(
                 } @else {
                     p.ok { (lang.pick("检查通过。确认后写入：", "Every row passed. Commit to write:")) }
                     (counts_line(lang, &report))
+                    (as_read(lang, &report.how, report.rows_total))
                     (changes_table(lang, &report))
                     form.stack method="post" action="/uploads/commit" enctype="multipart/form-data" {
                         input type="hidden" name="csrf" value=(form.csrf);
                         input type="hidden" name="token" value=(form.token);
                         input type="hidden" name="encoding" value=(form.encoding);
+                        input type="hidden" name="sheet" value=(form.sheet);
                         input type="hidden" name="file_name" value=(file_name);
                         input type="hidden" name="sha256" value=(sha256);
                         input type="hidden" name="content" value=(content);
@@ -377,6 +386,36 @@ pub(super) async fn preview(
         ),
     };
     html_page(lang, status, layout::page(&ctx, title, body))
+}
+
+/// The first records as read (after the header was found and a wide table unpivoted): what the
+/// clerk's table was taken to say.
+fn as_read(lang: PageLang, how: &crate::ingest::HowRead, total: usize) -> Markup {
+    html! {
+        @if !how.first_rows.is_empty() {
+            div.scroll { table {
+                caption {
+                    (lang.pick("读取结果", "As read"))
+                    " (" (how.format)
+                    @if let Some(sheet) = &how.sheet { (lang.pick("，工作表“", ", sheet “")) (sheet) (lang.pick("”", "”")) }
+                    ")"
+                    @if how.first_rows.len() < total { (lang.pick("，前 ", ", the first ")) (how.first_rows.len()) (lang.pick(" 条", "")) }
+                }
+                (header_row(lang, &[("行", "Line"), ("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("数值", "Value")]))
+                tbody {
+                    @for r in &how.first_rows {
+                        tr {
+                            td.num { (r.cell.clone().unwrap_or_else(|| r.line.to_string())) }
+                            td { (dash(r.indicator.clone())) }
+                            td { (dash(r.period.clone())) }
+                            td { (dash(r.region.clone())) }
+                            td.num { (dash(r.value.clone())) }
+                        }
+                    }
+                }
+            } }
+        }
+    }
 }
 
 fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {

@@ -75,7 +75,8 @@ async fn a_department_sees_what_it_owes_before_and_after_the_due_date() {
 
         // The figure comes in late: counted as received, late; the target judged on it.
         let admin = app.token(Role::Admin);
-        let (status, body) = app.upload(&admin, "", format!("indicator,period,value\n{ITS_INDICATOR},2025,完成\n")).await;
+        let (status, body) =
+            app.upload(&admin, "", format!("indicator,period,value\n{ITS_INDICATOR},2025,完成\n")).await;
         assert_eq!(status, 201, "{body}");
         let (_, now) = app.get_json(&format!("/api/v1/departments/{DATA_BUREAU}")).await;
         assert_eq!(now["completeness"]["late"], 1, "{}", now["completeness"]);
@@ -225,8 +226,11 @@ async fn a_filled_template_uploads_as_is() {
         assert_eq!(lines.len(), 9, "{text}");
         assert!(lines.contains(&"构建本市“远程虚拟窗口”平台,2025,全市,%,,"), "{text}");
         // The clerk fills in the value column; the rest goes back unchanged.
-        let filled: String =
-            lines.iter().enumerate().map(|(i, l)| if i == 0 { format!("{l}\n") } else { l.replacen(",,", ",完成,", 1) + "\n" }).collect();
+        let filled: String = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| if i == 0 { format!("{l}\n") } else { l.replacen(",,", ",完成,", 1) + "\n" })
+            .collect();
         let (status, body) = app.upload(&app.department_token(DATA_BUREAU), "", filled).await;
         assert_eq!(status, 201, "{body}");
         assert_eq!(body["rows_new"], 8, "{body}");
@@ -410,7 +414,10 @@ async fn reminders_reach_a_receiver_that_fails_twice_then_accepts() {
         let texts: Vec<String> =
             receiver.accepted().iter().map(|b| b["text"]["content"].as_str().unwrap_or_default().to_owned()).collect();
         assert!(receiver.accepted().iter().all(|b| b["msgtype"] == "text"), "the group robot's format");
-        assert!(texts.iter().any(|t| t.starts_with("【报送提醒】市经济信息化委") && t.contains("还有 3 天")), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t.starts_with("【报送提醒】市经济信息化委") && t.contains("还有 3 天")),
+            "{texts:?}"
+        );
         assert!(texts.iter().any(|t| t.starts_with("【逾期未报】")), "{texts:?}");
         assert!(texts.iter().any(|t| t.contains("由“逾期未报”变为“已实现”")), "{texts:?}");
         // Each notice went through once; the two failures were retried.

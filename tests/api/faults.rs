@@ -261,6 +261,7 @@ fn a_full_disk_is_reported_as_such_and_writes_nothing() {
         uploaded_by: "test".to_owned(),
         channel: "cli".to_owned(),
         encoding: None,
+        sheet: None,
         dry_run: false,
         inbox_claim: None,
         allowed_indicators: None,

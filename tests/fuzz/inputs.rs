@@ -19,6 +19,7 @@ pub fn reference() -> Reference {
         unit: unit.to_owned(),
         can_be_negative: false,
         is_milestone,
+        earliest_year: Some(2016),
     };
     Reference {
         indicators: vec![
@@ -26,6 +27,7 @@ pub fn reference() -> Reference {
             indicator(2, "open-data-sets", "政府数据开放数据集", "项", false),
             indicator(3, "aigs-smart-haoban-4", "智慧好办", "%", true),
         ],
+        target_names: Vec::new(),
         regions: Regions {
             default: "全市".to_owned(), districts: vec!["浦东新区".to_owned(), "黄浦区".to_owned()]
         },
@@ -106,7 +108,7 @@ pub fn upload_bytes() -> impl Strategy<Value = Vec<u8>> {
 
 /// Runs one upload through the checks; Err says what went wrong with the answer.
 pub fn check(bytes: &[u8], reference: &Reference) -> Result<(), String> {
-    match prepare(bytes, None, reference, &Budget::unlimited()) {
+    match prepare(bytes, None, None, reference, &Budget::unlimited()) {
         Ok(prepared) => {
             if prepared.rows.len() > bytes.len() {
                 return Err(format!("{} rows from {} bytes", prepared.rows.len(), bytes.len()));

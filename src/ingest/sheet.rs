@@ -1,0 +1,513 @@
+//! Tables as planners keep them: Excel (.xlsx, .xls) and OpenDocument (.ods) sheets read with
+//! calamine, title rows above the header, merged cells, numbers stored as text, dates and date
+//! serials, formulas by their cached values — and wide tables, one column per period, read as the
+//! long form. Every record keeps the sheet row (and cell) it came from, for the problem list.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use chrono::{Datelike, NaiveDate};
+use polars::prelude::*;
+
+use super::parse::{MAX_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Table, canonical_column};
+use super::problems::{Problems, RowError, clip, why};
+use crate::domain::Period;
+
+/// How many rows from the top a header is looked for in (title rows, notes, blank rows).
+const HEADER_SEARCH_ROWS: usize = 30;
+/// The most an .xlsx / .ods may unpack to: a small file of repeated cells can unpack to
+/// gigabytes of XML.
+const MAX_UNPACKED_BYTES: u64 = 1_000_000_000;
+
+/// What kind of spreadsheet the bytes are, if any (by their signature, not their name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// .xlsx or .ods: a zip archive.
+    Zip,
+    /// .xls: an OLE compound file.
+    Xls,
+}
+
+pub fn kind_of(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some(Kind::Zip)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Some(Kind::Xls)
+    } else {
+        None
+    }
+}
+
+/// One cell as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+}
+
+/// The rows of a sheet (or of a CSV read as a grid): each with its row number from 1.
+#[derive(Debug, Default)]
+pub struct Grid {
+    /// The sheet's name (none for a CSV).
+    pub sheet: Option<String>,
+    pub rows: Vec<(usize, Vec<Cell>)>,
+    /// The column of each row's first cell (0 = A).
+    pub first_column: u32,
+    /// `xlsx`, `xls`, `ods` or `csv`.
+    pub format: &'static str,
+}
+
+/// The column letters of a 0-based column: 0 → A, 26 → AA.
+pub fn column_letters(mut index: u32) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+fn sheet_problem(sheet: Option<&str>, code: &'static str, en: String, zh: String) -> Problems {
+    let mut error = RowError::file(why(code, en, zh));
+    error.sheet = sheet.map(clip);
+    Problems::from(vec![error])
+}
+
+/// Reads one sheet (the first unless `wanted` names one) of an Excel or OpenDocument file.
+pub fn read_workbook(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Result<Grid, Problems> {
+    if kind == Kind::Zip {
+        check_unpacked_size(bytes)?;
+    }
+    let unreadable = |e: String| {
+        let cause = clip(&e);
+        sheet_problem(
+            None,
+            "spreadsheet_unreadable",
+            format!("the file looks like a spreadsheet (.xlsx, .xls or .ods) but cannot be read: {cause}"),
+            format!("文件看起来是电子表格（.xlsx、.xls 或 .ods），但无法读取：{cause}"),
+        )
+    };
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    let format = match &workbook {
+        calamine::Sheets::Xls(_) => "xls",
+        calamine::Sheets::Xlsx(_) => "xlsx",
+        calamine::Sheets::Xlsb(_) => "xlsb",
+        calamine::Sheets::Ods(_) => "ods",
+    };
+    let names = workbook.sheet_names();
+    let name = match wanted.filter(|w| !w.trim().is_empty()) {
+        Some(wanted) => names.iter().find(|n| n.as_str() == wanted.trim()).cloned().ok_or_else(|| {
+            let listed = names.iter().map(|n| clip(n)).collect::<Vec<_>>().join("、");
+            let shown = clip(wanted);
+            sheet_problem(
+                None,
+                "sheet_unknown",
+                format!("the workbook has no sheet `{shown}`; its sheets: {listed}"),
+                format!("工作簿中没有名为“{shown}”的工作表；现有工作表：{listed}"),
+            )
+        })?,
+        None => names.first().cloned().ok_or_else(|| unreadable("no sheet".to_owned()))?,
+    };
+    let range = workbook.worksheet_range(&name).map_err(|e| unreadable(e.to_string()))?;
+    let merged = match &mut workbook {
+        calamine::Sheets::Xlsx(x) => x.worksheet_merge_cells(&name).and_then(Result::ok).unwrap_or_default(),
+        calamine::Sheets::Xls(x) => x.worksheet_merge_cells(&name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let Some((first_row, first_column)) = range.start() else {
+        return Err(sheet_problem(
+            Some(&name),
+            "empty_file",
+            format!("sheet `{}` is empty: expected a header row and data rows", clip(&name)),
+            format!("工作表“{}”是空的：应有一行表头和若干数据行", clip(&name)),
+        ));
+    };
+    if range.width() > MAX_COLUMNS {
+        return Err(sheet_problem(
+            Some(&name),
+            "too_many_columns",
+            format!("sheet `{}` has {} columns; at most {MAX_COLUMNS} are read", clip(&name), range.width()),
+            format!("工作表“{}”有 {} 列；最多读取 {MAX_COLUMNS} 列", clip(&name), range.width()),
+        ));
+    }
+    let mut rows: Vec<(usize, Vec<Cell>)> = range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| (first_row as usize + i + 1, row.iter().map(cell_of).collect()))
+        .collect();
+    // A merged cell's value belongs to every cell it covers (an indicator merged over its
+    // districts' rows, a header merged over two rows).
+    for region in merged {
+        let top = (region.start.0.saturating_sub(first_row)) as usize;
+        let left = (region.start.1.saturating_sub(first_column)) as usize;
+        let Some(value) = rows.get(top).and_then(|(_, r)| r.get(left)).cloned() else { continue };
+        for row in region.start.0..=region.end.0.min(first_row + rows.len() as u32 - 1) {
+            let Some((_, cells)) = rows.get_mut((row - first_row) as usize) else { continue };
+            for column in region.start.1..=region.end.1 {
+                if let Some(cell) = cells.get_mut(column.saturating_sub(first_column) as usize)
+                    && *cell == Cell::Empty
+                {
+                    *cell = value.clone();
+                }
+            }
+        }
+    }
+    Ok(Grid { sheet: Some(name), rows, first_column, format })
+}
+
+/// Refuses an archive that would unpack to more than [`MAX_UNPACKED_BYTES`].
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), Problems> {
+    let Ok(mut archive) = ::zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        if let Ok(entry) = archive.by_index_raw(i) {
+            total = total.saturating_add(entry.size());
+        }
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(sheet_problem(
+            None,
+            "spreadsheet_too_large",
+            format!("the spreadsheet unpacks to {} MB; at most {} MB are read", total >> 20, MAX_UNPACKED_BYTES >> 20),
+            format!("电子表格解压后为 {} MB；最多读取 {} MB", total >> 20, MAX_UNPACKED_BYTES >> 20),
+        ));
+    }
+    Ok(())
+}
+
+fn cell_of(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(s) if s.trim().is_empty() => Cell::Empty,
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.trim().to_owned()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Text(b.to_string()),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(dt) if d.is_datetime() => Cell::Date(dt.date()),
+            _ => Cell::Number(d.as_f64()),
+        },
+        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
+/// A number as a clerk would type it: whole numbers without a decimal point.
+fn number_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+}
+
+/// An Excel date serial (days since 1899-12-30).
+fn serial_date(v: f64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(chrono::Days::new(v as u64))
+}
+
+/// A cell read as a period: a year as a number, a date cell (the first of a month is the month
+/// Excel made of "2016-3"), a date serial, or text.
+fn period_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Empty => None,
+        Cell::Text(t) => Some(t.clone()),
+        Cell::Number(v) if v.fract() == 0.0 && (1000.0..=9999.0).contains(v) => Some(number_text(*v)),
+        Cell::Number(v) if v.fract() == 0.0 && (10_000.0..=2_958_465.0).contains(v) => {
+            serial_date(*v).map(|d| date_period(d).to_string())
+        }
+        Cell::Number(v) => Some(number_text(*v)),
+        Cell::Date(d) => Some(date_period(*d).to_string()),
+    }
+}
+
+fn date_period(d: NaiveDate) -> Period {
+    if d.day() == 1 { Period::Month(d.year(), d.month()) } else { Period::Day(d) }
+}
+
+fn value_text(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Empty => None,
+        Cell::Text(t) => Some(t.clone()),
+        Cell::Number(v) => Some(number_text(*v)),
+        Cell::Date(d) => Some(d.to_string()),
+    }
+}
+
+/// A header cell as a period (a wide table's period column), in its canonical spelling.
+fn header_period(cell: &Cell) -> Option<String> {
+    let text = period_text(cell)?;
+    super::validate::parse_period(&text).ok().map(|p| p.to_string())
+}
+
+/// What a header row says about its columns.
+#[derive(Debug)]
+struct Header {
+    /// (column index in the row, canonical name) of the named columns.
+    named: Vec<(usize, &'static str)>,
+    /// (column index, period) of a wide table's period columns.
+    periods: Vec<(usize, String)>,
+    /// Non-empty cells that name nothing known: (column index, text).
+    unknown: Vec<(usize, String)>,
+    /// A column named twice: no header to go by.
+    repeated: bool,
+}
+
+impl Header {
+    fn of(cells: &[Cell]) -> Header {
+        let mut header = Header { named: Vec::new(), periods: Vec::new(), unknown: Vec::new(), repeated: false };
+        for (i, cell) in cells.iter().enumerate() {
+            let text = match cell {
+                Cell::Text(t) => t.clone(),
+                Cell::Empty => continue,
+                other => period_text(other).unwrap_or_default(),
+            };
+            if let Some(name) = canonical_column(&text) {
+                header.repeated |= header.named.iter().any(|(_, n)| *n == name);
+                header.named.push((i, name));
+            } else if let Some(period) = header_period(cell) {
+                header.repeated |= header.periods.iter().any(|(_, p)| *p == period);
+                header.periods.push((i, period));
+            } else {
+                header.unknown.push((i, text));
+            }
+        }
+        header
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.named.iter().any(|(_, n)| *n == name)
+    }
+
+    fn is_long(&self) -> bool {
+        !self.repeated && REQUIRED_COLUMNS.iter().all(|c| self.has(c))
+    }
+
+    /// Indicators down, periods across: no period or value column, at least one period header.
+    fn is_wide(&self) -> bool {
+        !self.repeated && self.has("indicator") && !self.has("period") && !self.has("value") && !self.periods.is_empty()
+    }
+}
+
+/// Where each record of a table read from a grid came from, for the problem list.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub sheet: Option<String>,
+    /// The column letters of the named columns.
+    pub letters: Vec<(&'static str, String)>,
+    /// A wide table: the column of each record's value (its period's column).
+    pub value_columns: Option<Vec<String>>,
+}
+
+impl Origin {
+    /// The cell (`C7`) of `column` in record `record`, on sheet row `line`.
+    pub fn cell(&self, record: usize, column: &str, line: usize) -> Option<String> {
+        let letters = match (&self.value_columns, column) {
+            (Some(columns), "value" | "period") => columns.get(record)?.clone(),
+            _ => self.letters.iter().find(|(name, _)| *name == column)?.1.clone(),
+        };
+        Some(format!("{letters}{line}"))
+    }
+}
+
+/// The long-form table a grid holds: its header found below any title rows, a wide table
+/// unpivoted (an empty period cell is no record), every record with its row and cell.
+pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
+    let sheet = grid.sheet.clone();
+    let letter = |i: usize| column_letters(grid.first_column + i as u32);
+    let found = grid
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .enumerate()
+        .map(|(index, (line, cells))| (index, *line, Header::of(cells)))
+        .find(|(_, _, h)| h.is_long() || h.is_wide());
+    let Some((header_index, header_line, header)) = found else {
+        let (required, optional) = (REQUIRED_COLUMNS.join(", "), OPTIONAL_COLUMNS.join(", "));
+        return Err(sheet_problem(
+            sheet.as_deref(),
+            "header_not_found",
+            format!(
+                "no header row in the first {HEADER_SEARCH_ROWS} rows: a header names {required} (optionally {optional}), \
+                 or an indicator column and one column per period (2016, 2016年, 2016年第一季度 …)"
+            ),
+            format!(
+                "前 {HEADER_SEARCH_ROWS} 行中没有表头：表头应含 指标、期间、数值（可选 地区、单位、备注、来源），\
+                 或者含 指标 列和每个期间一列（2016、2016年、2016年第一季度……）"
+            ),
+        ));
+    };
+    if !header.unknown.is_empty() {
+        let errors: Vec<RowError> = header
+            .unknown
+            .iter()
+            .map(|(i, text)| {
+                let shown = clip(text);
+                let mut e = RowError::at(
+                    header_line,
+                    Some(text),
+                    None,
+                    why(
+                        "unknown_column",
+                        format!("unknown column `{shown}`: the columns are indicator, period, value, region, unit, note, source, or periods (2016, 2016年 …) in a wide table"),
+                        format!("未知的列“{shown}”：可用的列为 指标、期间、数值、地区、单位、备注、来源，宽表中每个期间一列（2016、2016年……）"),
+                    ),
+                );
+                e.sheet = sheet.clone();
+                e.cell = Some(format!("{}{header_line}", letter(*i)));
+                e
+            })
+            .collect();
+        return Err(Problems::from(errors));
+    }
+    let wide = !header.is_long();
+    let data = &grid.rows[header_index + 1..];
+    let columns: Vec<&'static str> =
+        header.named.iter().map(|(_, n)| *n).filter(|n| !(wide && *n == "value")).collect();
+    let mut texts: Vec<Vec<Option<String>>> = vec![Vec::new(); columns.len() + if wide { 2 } else { 0 }];
+    let mut lines = Vec::new();
+    let mut value_columns = Vec::new();
+    let cell = |cells: &[Cell], i: usize| cells.get(i).cloned().unwrap_or(Cell::Empty);
+    for (line, cells) in data {
+        let named: Vec<Option<String>> = header
+            .named
+            .iter()
+            .map(
+                |(i, name)| {
+                    if *name == "period" { period_text(&cell(cells, *i)) } else { value_text(&cell(cells, *i)) }
+                },
+            )
+            .collect();
+        if wide {
+            for (i, period) in &header.periods {
+                let Some(value) = value_text(&cell(cells, *i)) else { continue };
+                for (k, text) in named.iter().enumerate() {
+                    texts[k].push(text.clone());
+                }
+                texts[columns.len()].push(Some(period.clone()));
+                texts[columns.len() + 1].push(Some(value));
+                lines.push(*line);
+                value_columns.push(letter(*i));
+            }
+        } else if named.iter().any(Option::is_some) {
+            for (k, text) in named.into_iter().enumerate() {
+                texts[k].push(text);
+            }
+            lines.push(*line);
+        }
+    }
+    let mut names: Vec<&str> = columns.clone();
+    if wide {
+        names.extend(["period", "value"]);
+    }
+    let frame_columns: Vec<Column> =
+        names.iter().zip(texts).map(|(name, values)| Column::new((*name).into(), values)).collect();
+    let frame = DataFrame::new(lines.len(), frame_columns).map_err(|e| {
+        sheet_problem(
+            sheet.as_deref(),
+            "csv_syntax",
+            format!("cannot build the table: {e}"),
+            format!("无法组成表格：{e}"),
+        )
+    })?;
+    let origin = Origin {
+        sheet,
+        letters: header.named.iter().map(|(i, name)| (*name, letter(*i))).collect(),
+        value_columns: wide.then_some(value_columns),
+    };
+    Ok(Table { frame, lines, origin: Some(origin), format: grid.format })
+}
+
+/// A CSV whose first line is not a long-form header (a title row, or periods across) read as a
+/// grid; `None` when no header row is found in its first rows either.
+pub fn csv_grid(text: &str, separator: u8) -> Option<Grid> {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(separator).from_reader(text.as_bytes());
+    // Look for a header in the first rows before reading the rest.
+    let mut rows = Vec::new();
+    let mut records = reader.records();
+    for record in records.by_ref() {
+        let record = record.ok()?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        rows.push((line, record.iter().map(text_cell).collect::<Vec<_>>()));
+        if rows.len() >= HEADER_SEARCH_ROWS {
+            break;
+        }
+    }
+    rows.iter().map(|(_, cells)| Header::of(cells)).find(|h| h.is_long() || h.is_wide())?;
+    for record in records {
+        let record = record.ok()?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let cells: Vec<Cell> = record.iter().map(text_cell).collect();
+        if cells.iter().any(|c| *c != Cell::Empty) {
+            rows.push((line, cells));
+        }
+    }
+    rows.retain(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty));
+    Some(Grid { sheet: None, rows, first_column: 0, format: "csv" })
+}
+
+fn text_cell(text: &str) -> Cell {
+    let text = text.trim().trim_start_matches('\u{feff}');
+    if text.is_empty() { Cell::Empty } else { Cell::Text(text.to_owned()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Cell {
+        text_cell(s)
+    }
+
+    #[test]
+    fn column_letters_run_past_z() {
+        let letters: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702].into_iter().map(column_letters).collect();
+        assert_eq!(letters, ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]);
+    }
+
+    #[test]
+    fn title_rows_are_skipped_and_a_wide_table_is_unpivoted() {
+        let grid = Grid {
+            sheet: Some("Sheet1".to_owned()),
+            rows: vec![
+                (1, vec![text("2016—2018年光纤入户情况"), Cell::Empty, Cell::Empty, Cell::Empty]),
+                (3, vec![text("指标名称"), text("区域"), Cell::Number(2016.0), text("2017年")]),
+                (4, vec![text("实际光纤入户率"), text("全市"), Cell::Number(58.0), text("62")]),
+                (5, vec![text("实际光纤入户率"), text("浦东新区"), Cell::Empty, Cell::Number(61.5)]),
+            ],
+            first_column: 1,
+            format: "xlsx",
+        };
+        let table = table_from_grid(grid).unwrap();
+        assert_eq!(table.len(), 3, "the empty 2016 cell of 浦东新区 is no record");
+        assert_eq!(table.lines, vec![4, 4, 5]);
+        let periods: Vec<Option<&str>> = table.column("period").unwrap().iter().collect();
+        assert_eq!(periods, [Some("2016"), Some("2017"), Some("2017")]);
+        let values: Vec<Option<&str>> = table.column("value").unwrap().iter().collect();
+        assert_eq!(values, [Some("58"), Some("62"), Some("61.5")]);
+        let origin = table.origin.as_ref().unwrap();
+        assert_eq!(origin.cell(1, "value", 4).as_deref(), Some("E4"));
+        assert_eq!(origin.cell(2, "region", 5).as_deref(), Some("C5"));
+    }
+
+    #[test]
+    fn dates_and_serials_in_a_period_column_are_periods() {
+        assert_eq!(period_text(&Cell::Date(NaiveDate::from_ymd_opt(2016, 3, 1).unwrap())).unwrap(), "2016-03");
+        assert_eq!(period_text(&Cell::Date(NaiveDate::from_ymd_opt(2016, 3, 31).unwrap())).unwrap(), "2016-03-31");
+        assert_eq!(period_text(&Cell::Number(42_460.0)).unwrap(), "2016-03-31");
+        assert_eq!(period_text(&Cell::Number(2016.0)).unwrap(), "2016");
+        assert_eq!(value_text(&Cell::Number(70.0)).unwrap(), "70");
+        assert_eq!(value_text(&Cell::Number(0.125)).unwrap(), "0.125");
+    }
+
+    #[test]
+    fn a_sheet_without_a_header_says_so() {
+        let grid = Grid { rows: vec![(1, vec![text("a"), text("b")])], format: "xlsx", ..Grid::default() };
+        let problems = table_from_grid(grid).unwrap_err();
+        assert_eq!(problems.errors[0].code, "header_not_found");
+        assert!(problems.errors[0].reason_zh.contains("没有表头"));
+    }
+}
