@@ -61,6 +61,9 @@ pub struct Settings {
     /// Where the reminders go: `[[webhooks]]` tables with a `name`, a `url`, a `format` (`json`,
     /// `wecom` or `dingtalk`) and optionally a `department` (only its notices). None by default.
     pub webhooks: Vec<Webhook>,
+    /// A figure for a period more than this many years before the first plan on its indicator
+    /// is refused as a likely typing mistake.
+    pub oldest_period_years: u32,
     /// Seconds between looks for new notices and deliveries due.
     pub reminder_seconds: f64,
     /// A figure is announced this many days before it falls due.
@@ -139,6 +142,7 @@ impl Settings {
             .set_default("timezone", "Asia/Shanghai")?
             .set_default("webhooks", Vec::<String>::new())?
             .set_default("reminder_seconds", 300.0)?
+            .set_default("oldest_period_years", 20)?
             .set_default("reminder_days", 7)?
             .set_default("reminder_retry_seconds", 30.0)
     }

@@ -84,6 +84,7 @@ impl Application {
     /// Prepares the database and binds the server; it runs once awaited.
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
         clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg)?;
+        ingest::set_oldest_period_years(settings.oldest_period_years);
         let (pool, catalog, report) = prepare_database(settings)?;
         tracing::info!(?report, "catalog synced");
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;

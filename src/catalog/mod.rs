@@ -36,6 +36,11 @@ impl Regions {
     pub fn contains(&self, region: &str) -> bool {
         region == self.default || self.districts.iter().any(|d| d == region)
     }
+
+    /// The city, then its districts.
+    pub fn all(&self) -> Vec<String> {
+        std::iter::once(self.default.clone()).chain(self.districts.iter().cloned()).collect()
+    }
 }
 
 /// A validated catalog: every plan, indicator and target, in file order.

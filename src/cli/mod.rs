@@ -221,6 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = cli_lang(cli.lang.as_deref())?;
     let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
     crate::clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg).context("the timezone setting")?;
+    crate::ingest::set_oldest_period_years(settings.oldest_period_years);
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => {

@@ -103,7 +103,11 @@ fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<Value
 }
 
 fn empty_value() -> Why {
-    why("value_empty", "empty value", "数值为空")
+    why(
+        "value_empty",
+        "empty value: fill it in, or delete the row if the figure is not known yet",
+        "数值为空：请填写；尚无数据的行请删除",
+    )
 }
 
 /// A number that was written with significant digits but reads as zero (`1e-400`): too small to

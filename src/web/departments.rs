@@ -15,6 +15,7 @@ use crate::db::{DbPool, actuals};
 use crate::error::AppError;
 use crate::http::departments::upcoming;
 use crate::judged::{self, Arrival, DepartmentView, DueFigure, Judgement};
+use crate::present::template::{self, TemplateRow};
 use crate::present::{Lang, attention_rank, percent_text, status_label};
 use crate::server::AppState;
 use crate::server::params::{Asked, judgement};
@@ -181,9 +182,10 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
         }
         (view_form(lang, &format!("/departments/{slug}"), &judgement, judged::today(), &[], &[]))
         p {
-            a href={ "/departments/" (slug) "/template.csv" (link_view) } download {
-                (lang.pick("下载报送模板（CSV）", "Download the reporting template (CSV)"))
-            }
+            (lang.pick("下载报送模板：", "Download the reporting template: "))
+            a href={ "/departments/" (slug) "/template.xlsx" (link_view) } download { "Excel" }
+            " · "
+            a href={ "/departments/" (slug) "/template.csv" (link_view) } download { "CSV" }
             " "
             span.muted {
                 (lang.pick(
@@ -262,7 +264,7 @@ fn figure_cells(lang: PageLang, f: &DueFigure, columns: &[(&'static str, &'stati
     }
 }
 
-/// `?as_of=&known_at=&lang=` of the template.
+/// `?as_of=&known_at=&lang=` of a template.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateQuery {
@@ -271,36 +273,54 @@ pub struct TemplateQuery {
     pub lang: Option<String>,
 }
 
-/// The figures a department owes on a date: overdue ones and those falling due in the next 90
-/// days whose period has ended (a period still running cannot be reported yet).
-pub fn owed(view: &DepartmentView, as_of: NaiveDate) -> Vec<&DueFigure> {
-    let mut owed: Vec<&DueFigure> = view.figures.iter().filter(|f| f.arrival == Arrival::Missing).collect();
-    owed.extend(upcoming(&view.figures, as_of).filter(|f| f.period_end <= as_of));
-    owed
+/// The figures owed on a date: overdue ones and those falling due in the next 90 days whose
+/// period has ended (a period still running cannot be reported yet).
+pub fn owed<'a>(figures: impl Iterator<Item = &'a DueFigure> + Clone, as_of: NaiveDate) -> Vec<&'a DueFigure> {
+    let until = as_of.checked_add_days(chrono::Days::new(crate::http::departments::UPCOMING_DAYS)).unwrap_or(as_of);
+    figures
+        .filter(|f| match f.arrival {
+            Arrival::Missing => true,
+            Arrival::Upcoming => f.received_on.is_none() && f.due_on <= until && f.period_end <= as_of,
+            _ => false,
+        })
+        .collect()
 }
 
-/// The template as CSV in the upload format (UTF-8 with a byte-order mark, so that Excel reads
-/// the Chinese): 指标, 期间, 地区, 单位, 数值 (empty), 备注 (empty). Filled in, it uploads as is.
-pub fn template_csv(view: &DepartmentView, as_of: NaiveDate, lang: Lang) -> Result<Vec<u8>, AppError> {
-    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let header = match lang {
-        Lang::Zh => ["指标", "期间", "地区", "单位", "数值", "备注"],
-        Lang::En => ["indicator", "period", "region", "unit", "value", "note"],
-    };
-    let written = |e: csv::Error| AppError::Internal(anyhow::anyhow!("template: {e}"));
-    out.write_record(header).map_err(written)?;
-    for f in owed(view, as_of) {
-        let indicator = if lang == Lang::Zh { &f.indicator.name } else { &f.indicator.slug };
-        out.write_record([indicator, &f.period, &f.region, &f.indicator.unit, "", ""]).map_err(written)?;
-    }
-    out.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))
+/// Whose template: a department's (the figures it reports) or a plan's (its targets' figures).
+#[derive(Debug, Clone, Copy)]
+enum Whose {
+    Department,
+    Plan,
 }
 
-pub(super) async fn template(
+pub(super) async fn department_template(
     req: HttpRequest,
     state: web::Data<AppState>,
-    slug: web::Path<String>,
+    path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
+    template(req, state, Whose::Department, path.into_inner()).await
+}
+
+pub(super) async fn plan_template(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    template(req, state, Whose::Plan, path.into_inner()).await
+}
+
+/// `…/template.csv` or `…/template.xlsx`: the figures owed, ready to fill in and upload.
+async fn template(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    whose: Whose,
+    (slug, file): (String, String),
+) -> Result<HttpResponse, AppError> {
+    let xlsx = match file.as_str() {
+        "template.csv" => false,
+        "template.xlsx" => true,
+        _ => return Err(AppError::not_found("template", &file)),
+    };
     let query: TemplateQuery = super::pages::parse_query(&req)?;
     let lang = crate::server::params::lang(query.lang.as_deref())?;
     let asked = Asked {
@@ -309,17 +329,57 @@ pub(super) async fn template(
         ..Asked::default()
     };
     let judgement = judgement(asked, &state.regions)?;
-    let slug = slug.into_inner();
+    let as_of = judgement.as_of;
     let judged = state.judged.clone();
     let wanted = slug.clone();
-    let as_of = judgement.as_of;
-    let view = web::block(move || judged.department_view(&wanted, &judgement))
-        .await??
-        .ok_or_else(|| AppError::not_found("department", &slug))?;
-    let body = template_csv(&view, as_of, lang)?;
+    let (title, rows) = web::block(move || -> Result<_, AppError> {
+        let (name, figures) = match whose {
+            Whose::Department => {
+                let view = judged
+                    .department_view(&wanted, &judgement)?
+                    .ok_or_else(|| AppError::not_found("department", &wanted))?;
+                let name =
+                    if lang == Lang::Zh { view.department.name.clone() } else { view.department.name_en.clone() };
+                (name, view.figures)
+            }
+            Whose::Plan => {
+                let plan = judged
+                    .plans()
+                    .into_iter()
+                    .find(|p| p.slug == wanted)
+                    .ok_or_else(|| AppError::not_found("plan", &wanted))?;
+                let figures = judged.figures(&judgement).into_iter().filter(|f| f.plans.contains(&wanted)).collect();
+                (if lang == Lang::Zh { plan.title.clone() } else { plan.title_en.clone() }, figures)
+            }
+        };
+        let rows: Vec<TemplateRow> = owed(figures.iter(), as_of)
+            .into_iter()
+            .map(|f| TemplateRow {
+                indicator: if lang == Lang::Zh { f.indicator.name.clone() } else { f.indicator.slug.clone() },
+                period: f.period.clone(),
+                region: f.region.clone(),
+                unit: f.indicator.unit.clone(),
+            })
+            .collect();
+        let title = match lang {
+            Lang::Zh => format!("{name} 数据报送模板（截至 {as_of}，共 {} 项）", rows.len()),
+            Lang::En => format!("{name}: figures owed as of {as_of} ({})", rows.len()),
+        };
+        Ok((title, rows))
+    })
+    .await??;
+    let failed = |e: String| AppError::Internal(anyhow::anyhow!("template: {e}"));
+    let (body, content_type) = if xlsx {
+        let regions = state.regions.all();
+        let bytes = template::xlsx(&rows, &regions, &title, lang).map_err(|e| failed(e.to_string()))?;
+        (bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    } else {
+        (template::csv(&rows, lang).map_err(|e| failed(e.to_string()))?, "text/csv; charset=utf-8")
+    };
+    let extension = if xlsx { "xlsx" } else { "csv" };
     Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((CONTENT_TYPE, content_type))
         .insert_header((CACHE_CONTROL, "no-store"))
-        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-{as_of}.csv\"")))
+        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-{as_of}.{extension}\"")))
         .body(body))
 }

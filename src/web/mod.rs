@@ -50,7 +50,8 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/reports").get(Access::Page, pages::reports).add();
     routes.at("/departments").get(Access::Page, departments::list).kept().add();
     routes.at("/departments/{slug}").get(Access::Page, departments::one).kept().add();
-    routes.at("/departments/{slug}/template.csv").get(Access::Page, departments::template).add();
+    routes.at("/departments/{slug}/{file}").get(Access::Page, departments::department_template).add();
+    routes.at("/plans/{slug}/{file}").get(Access::Page, departments::plan_template).add();
     routes.at("/signin").get(Access::Public, session::form).post(Access::Form, session::sign_in).add();
     routes.at("/signout").get(Access::Public, session::sign_out_form).post(Access::Form, session::sign_out).add();
     routes.at("/static/style.css").get(Access::Public, style).add();

@@ -523,7 +523,12 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
             }
             @if l == Lang::Zh { dt { "英文标题" } dd lang="en" { (plan.title_en) } }
             dt { (lang.pick("数据报送", "Figures reported")) }
-            dd { (completeness_sentence(&completeness, lang)) }
+            dd {
+                (completeness_sentence(&completeness, lang))
+                " · " (lang.pick("报送模板：", "template: "))
+                a href={ "/plans/" (plan.slug) "/template.xlsx" } download { "Excel" } " · "
+                a href={ "/plans/" (plan.slug) "/template.csv" } download { "CSV" }
+            }
         }
         (view_form(lang, &action, &judgement, judged::today(), &kept, &districts))
         @if !owners.is_empty() {

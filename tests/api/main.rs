@@ -16,5 +16,6 @@ mod pages;
 mod progress_api;
 mod read_api;
 mod reports;
+mod spreadsheets;
 mod sync;
 mod uploads;

@@ -1,0 +1,298 @@
+//! Uploads the way planners keep their figures: Excel workbooks with titles, merged cells, dates
+//! and formulas, wide tables with years across, GB18030 CSVs with the names the pages show, and
+//! templates filled in outside plantrack (openpyxl, as Excel would) and uploaded back.
+
+use reqwest::multipart::{Form, Part};
+use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, backends, spawn_app};
+use plantrack::server::auth::Role;
+
+impl TestApp {
+    /// Posts `bytes` as a raw body (the way a script sends a file); answers status and JSON.
+    async fn upload_bytes(&self, token: &str, query: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/uploads{query}", self.address))
+            .bearer_auth(token)
+            .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+}
+
+/// A statistics office's sheet: a merged title, a blank row, years across (a number, 2017年, a
+/// formula), the indicator merged over its two regions' rows, an empty cell for a missing year.
+fn wide_workbook() -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("光纤").unwrap();
+    sheet.merge_range(0, 0, 0, 4, "2016—2018年光纤入户情况（单位：%）", &Format::new().set_bold()).unwrap();
+    sheet.write_string(2, 0, "指标名称").unwrap();
+    sheet.write_string(2, 1, "区域").unwrap();
+    sheet.write_number(2, 2, 2016).unwrap();
+    sheet.write_string(2, 3, "2017年").unwrap();
+    sheet.write_string(2, 4, "2018年度").unwrap();
+    sheet.merge_range(3, 0, 4, 0, "实际光纤入户率", &Format::new()).unwrap();
+    sheet.write_string(3, 1, "全市").unwrap();
+    sheet.write_number(3, 2, 58).unwrap();
+    sheet.write_string(3, 3, " 62 ").unwrap();
+    sheet.write_formula(3, 4, Formula::new("=D4+4").set_result("66")).unwrap();
+    sheet.write_string(4, 1, "浦东新区").unwrap();
+    sheet.write_number(4, 3, 61.5).unwrap();
+    sheet.write_number(4, 4, 63).unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+async fn ftth_figures(app: &TestApp) -> Vec<(String, String, f64)> {
+    let (_, actuals) = app.get_json("/api/v1/indicators/ftth-takeup-rate/actuals").await;
+    actuals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["region"].as_str().unwrap().to_owned(),
+                a["period"].as_str().unwrap().to_owned(),
+                a["value"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_wide_excel_sheet_with_a_title_uploads_as_the_long_form() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let bytes = wide_workbook();
+        let (status, body) = app.upload_bytes(&token, "?name=光纤.xlsx", bytes.clone()).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!((body["format"].as_str(), body["sheet"].as_str()), (Some("xlsx"), Some("光纤")));
+        assert_eq!(body["rows_total"], 5, "{body}");
+        assert_eq!(body["first_rows"][0]["cell"], "C4");
+        let figures = ftth_figures(&app).await;
+        for expected in
+            [("全市", "2016", 58.0), ("全市", "2017", 62.0), ("全市", "2018", 66.0), ("浦东新区", "2017", 61.5)]
+        {
+            let expected = (expected.0.to_owned(), expected.1.to_owned(), expected.2);
+            assert!(figures.contains(&expected), "{expected:?} in {figures:?}");
+        }
+        assert!(!figures.iter().any(|(r, p, _)| r == "浦东新区" && p == "2016"), "an empty cell is no figure");
+        // The bytes are kept as received; the same bytes again change nothing.
+        let id = body["upload_id"].as_i64().unwrap();
+        let raw = app.get(&format!("/api/v1/uploads/{id}/raw")).await.bytes().await.unwrap();
+        assert_eq!(raw.as_ref(), bytes.as_slice());
+        let (status, again) = app.upload_bytes(&token, "?name=光纤.xlsx", bytes).await;
+        assert_eq!((status, &again["duplicate"]), (200, &Value::Bool(true)), "{again}");
+    }
+}
+
+/// A long-form workbook whose second sheet is 月报: a date cell, a date serial, a bad period and
+/// a bad value.
+fn long_workbook(bad: bool) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    workbook.add_worksheet().set_name("说明").unwrap().write_string(0, 0, "本表为月报").unwrap();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("月报").unwrap();
+    for (i, h) in ["指标", "时间", "完成值", "备注"].iter().enumerate() {
+        sheet.write_string(0, i as u16, *h).unwrap();
+    }
+    let date_format = Format::new().set_num_format("yyyy-mm-dd");
+    sheet.write_string(1, 0, "实际光纤入户率").unwrap();
+    sheet.write_datetime_with_format(1, 1, ExcelDateTime::from_ymd(2016, 6, 30).unwrap(), &date_format).unwrap();
+    sheet.write_string(1, 2, "59").unwrap();
+    sheet.write_string(2, 0, "实际光纤入户率").unwrap();
+    sheet.write_number(2, 1, 42_643).unwrap(); // 2016-09-30 as a serial
+    sheet.write_number(2, 2, 60).unwrap();
+    if bad {
+        sheet.write_string(3, 0, "实际光纤入户率").unwrap();
+        sheet.write_string(3, 1, "2016年第五季度").unwrap();
+        sheet.write_number(3, 2, 61).unwrap();
+        sheet.write_string(4, 0, "实际光纤入户率").unwrap();
+        sheet.write_string(4, 1, "2016年第四季度").unwrap();
+        sheet.write_string(4, 2, "约六成").unwrap();
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn excel_problems_name_the_sheet_and_the_cell() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let committed = |uploads: Vec<Value>| uploads.iter().filter(|u| u["outcome"] == "committed").count();
+        let before = committed(app.uploads().await);
+        let (status, body) = app.upload_bytes(&token, "?sheet=%E6%9C%88%E6%8A%A5", long_workbook(true)).await;
+        assert_eq!(status, 422, "{body}");
+        let errors = body["error"]["details"]["errors"].as_array().unwrap();
+        let period = errors.iter().find(|e| e["code"] == "period_invalid").expect("the bad period");
+        assert_eq!(
+            (&period["sheet"], &period["cell"], &period["line"]),
+            (&Value::from("月报"), &Value::from("B4"), &Value::from(4))
+        );
+        assert!(period["reason_zh"].as_str().unwrap().contains("2020年第三季度"), "{period}");
+        let value = errors.iter().find(|e| e["code"] == "value_invalid").expect("the bad value");
+        assert_eq!(value["cell"], "C5");
+        assert_eq!(committed(app.uploads().await), before, "nothing written");
+        // The first sheet has no header: it says so, naming the sheet.
+        let (status, body) = app.upload_bytes(&token, "", long_workbook(false)).await;
+        assert_eq!(status, 422);
+        assert_eq!(body["error"]["details"]["errors"][0]["code"], "header_not_found", "{body}");
+        assert_eq!(body["error"]["details"]["errors"][0]["sheet"], "说明");
+        let (status, body) = app.upload_bytes(&token, "?sheet=%E5%B9%B4%E6%8A%A5", long_workbook(false)).await;
+        assert_eq!(status, 422);
+        let unknown = &body["error"]["details"]["errors"][0];
+        assert_eq!(unknown["code"], "sheet_unknown");
+        assert!(unknown["reason_zh"].as_str().unwrap().contains("说明、月报"), "{unknown}");
+        // The good sheet: a date cell and a serial read as their days.
+        let (status, body) = app.upload_bytes(&token, "?sheet=%E6%9C%88%E6%8A%A5", long_workbook(false)).await;
+        assert_eq!(status, 201, "{body}");
+        let figures = ftth_figures(&app).await;
+        assert!(figures.contains(&("全市".to_owned(), "2016-06-30".to_owned(), 59.0)), "{figures:?}");
+        assert!(figures.contains(&("全市".to_owned(), "2016-09-30".to_owned(), 60.0)), "{figures:?}");
+        // Not a spreadsheet after all: a zip of something else.
+        let (status, body) = app.upload_bytes(&token, "", b"PK\x03\x04 not really a workbook".to_vec()).await;
+        assert_eq!(status, 422);
+        assert_eq!(body["error"]["details"]["errors"][0]["code"], "spreadsheet_unreadable", "{body}");
+        assert!(body["error"]["details"]["errors"][0]["reason_zh"].as_str().unwrap().contains("电子表格"));
+    }
+}
+
+#[tokio::test]
+async fn a_clerks_gb18030_csv_with_chinese_periods_names_and_units_is_read() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        // The plan page's name of a target, not its indicator's; 区域; periods as offices write them;
+        // a count in 万项 for an indicator in 项.
+        let csv = "指标,期间,数值,区域,单位,备注\n\
+                   家庭光纤用户平均互联网接入带宽,2016年,30,全市,Mbps,\n\
+                   实际光纤入户率,2016年第一季度,56,全市,%,\n\
+                   实际光纤入户率,2016年上半年,57,全市,%,\n\
+                   实际光纤入户率,2017/3,60,全市,,\n\
+                   open-data-sets,2017年度,0.3,全市,万项,按万项填报\n";
+        let (bytes, _, _) = encoding_rs::GB18030.encode(csv);
+        let (status, body) = app.upload(&token, "?dry_run=true", bytes.into_owned()).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["encoding"], "gb18030");
+        assert_eq!(body["rows_new"], 5, "{body}");
+        let changes = body["changes"].as_array().unwrap();
+        let of = |indicator: &str| changes.iter().find(|c| c["indicator"] == indicator).unwrap();
+        assert_eq!(of("household-broadband-access-bandwidth")["period"], "2016");
+        assert_eq!(of("open-data-sets")["value"], 3000.0, "万项 converted to 项");
+        let periods: Vec<&str> = changes.iter().filter_map(|c| c["period"].as_str()).collect();
+        assert!(
+            periods.contains(&"2016-Q1") && periods.contains(&"2016-H1") && periods.contains(&"2017-03"),
+            "{periods:?}"
+        );
+
+        // A unit of another kind, a period decades before the plan, a period not yet begun.
+        let bad = "指标,年份,数据,区县,单位\n实际光纤入户率,2017,60,全市,万户\n实际光纤入户率,1990年,40,全市,%\n实际光纤入户率,2099,99,全市,%\n";
+        let (status, body) = app.upload(&token, "?dry_run=true", bad).await;
+        assert_eq!(status, 422, "{body}");
+        let codes: Vec<&str> =
+            body["error"]["details"]["errors"].as_array().unwrap().iter().filter_map(|e| e["code"].as_str()).collect();
+        assert_eq!(codes, ["unit_mismatch", "period_too_old", "period_future"], "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_wide_csv_with_years_across_is_read_too() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let csv = "上海市光纤入户率统计,,\n指标,2016年,2017年\n实际光纤入户率,58,62\n";
+    let (status, body) = app.upload(&token, "", csv).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["rows_new"], 2);
+    assert_eq!(body["first_rows"][1]["cell"], "C3");
+    let (status, body) = app.upload(&token, "", "指标,2016年,2017年\n实际光纤入户率,58,六十二\n").await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["details"]["errors"][0]["cell"], "C2", "{body}");
+}
+
+#[tokio::test]
+async fn the_web_form_previews_an_excel_file_as_read() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let form_page = app.get("/uploads").await;
+    let cookie =
+        form_page.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let secret = cookie.split_once('=').unwrap().1.to_owned();
+    let page = form_page.text().await.unwrap();
+    assert!(page.contains(".xlsx") && page.contains("name=\"sheet\""), "the form takes spreadsheets");
+    let form = Form::new()
+        .text("csrf", secret)
+        .text("token", token)
+        .text("encoding", "auto")
+        .text("sheet", "")
+        .part("file", Part::bytes(wide_workbook()).file_name("光纤.xlsx"));
+    let response = app
+        .client
+        .post(format!("{}/uploads/preview", app.address))
+        .header(reqwest::header::COOKIE, cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let preview = response.text().await.unwrap();
+    assert!(preview.contains("读取结果") && preview.contains("工作表“光纤”"), "{preview}");
+    assert!(preview.contains("<td class=\"num\">E4</td>"), "{preview}");
+    assert!(preview.contains("新增 <strong>5</strong>"), "{preview}");
+}
+
+#[tokio::test]
+async fn a_template_filled_in_with_openpyxl_uploads_unchanged() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        for (path, owed) in [
+            ("/departments/data-bureau/template.xlsx?as_of=2026-06-01", 8),
+            ("/plans/ai-gov-services-2025/template.xlsx?as_of=2026-06-01", 0),
+        ] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), 200, "{path}");
+            let template = dir.path().join("template.xlsx");
+            std::fs::write(&template, response.bytes().await.unwrap()).unwrap();
+            let filled = dir.path().join("filled.xlsx");
+            // Excel's way: open the workbook, type into the value column, save.
+            let script = "import sys, openpyxl\n\
+                          wb = openpyxl.load_workbook(sys.argv[1])\n\
+                          ws = wb.worksheets[0]\n\
+                          assert [c.value for c in ws[3]] == ['指标', '期间', '地区', '单位', '数值', '备注'], [c.value for c in ws[3]]\n\
+                          assert ws.data_validations.dataValidation, 'a drop-down list of regions'\n\
+                          n = 0\n\
+                          for row in ws.iter_rows(min_row=4):\n\
+                          \x20   if row[0].value:\n\
+                          \x20       row[4].value = 100; n += 1\n\
+                          wb.save(sys.argv[2])\n\
+                          print(n)\n";
+            let out = std::process::Command::new("python3")
+                .args(["-c", script, template.to_str().unwrap(), filled.to_str().unwrap()])
+                .output()
+                .expect("python3 with openpyxl");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let rows: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            if owed > 0 {
+                assert_eq!(rows, owed, "{path}");
+            } else {
+                assert!(rows >= 8, "the plan's template lists its owed figures: {rows}");
+            }
+            let (status, body) =
+                app.upload_bytes(&app.token(Role::Admin), "?dry_run=true", std::fs::read(&filled).unwrap()).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            assert_eq!(body["rows_new"].as_u64().unwrap() as usize, rows, "{body}");
+        }
+        // The department's template, filled, committed: nothing is owed any more.
+        let csv = app.get("/plans/ai-gov-services-2025/template.csv?as_of=2026-06-01").await.text().await.unwrap();
+        assert!(csv.starts_with("\u{feff}指标,期间,地区,单位,数值,备注"), "{csv}");
+        assert_eq!(app.get("/plans/no-such-plan/template.xlsx").await.status(), 404);
+        assert_eq!(app.get("/plans/ai-gov-services-2025/template.pdf").await.status(), 404);
+    }
+}
