@@ -93,13 +93,26 @@ fn rows_table(errors: &[RowError], lang: Lang) -> String {
     table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
     for e in errors {
         table.add_row(vec![
-            if e.line == 0 { say(lang, "整个文件", "file") } else { e.line.to_string() },
+            where_in_file(e, lang),
             e.column.clone().unwrap_or_default(),
             e.value.clone().unwrap_or_default(),
             if lang == Lang::Zh && !e.reason_zh.is_empty() { e.reason_zh.clone() } else { e.reason.clone() },
         ]);
     }
     table.to_string()
+}
+
+/// "月报 B4", "12" or "整个文件": where a clerk finds the problem.
+fn where_in_file(e: &crate::ingest::RowError, lang: Lang) -> String {
+    let at = match (&e.cell, e.line) {
+        (Some(cell), _) => cell.clone(),
+        (None, 0) => say(lang, "整个文件", "file"),
+        (None, line) => line.to_string(),
+    };
+    match &e.sheet {
+        Some(sheet) => format!("{sheet} {at}"),
+        None => at,
+    }
 }
 
 fn summary(path: &std::path::Path, report: &IngestReport, lang: Lang) -> String {

@@ -22,9 +22,20 @@ async fn inbox_files_are_taken_in_order_and_moved_to_done_or_failed() {
     std::fs::write(inbox.join("2021-good.csv"), "indicator,period,value\nopen-data-sets,2021-03,4400\n").unwrap();
     std::fs::write(inbox.join("2021-bad.csv"), "indicator,period,value\nopen-data-sets,2021-04,lots\n").unwrap();
     std::fs::write(inbox.join("2021-late.csv.part"), "indicator,period,value\n").unwrap();
+    // A workbook, and the lock file Excel keeps beside a workbook it has open.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "指标").unwrap();
+    sheet.write_string(0, 1, "2021年5月").unwrap();
+    sheet.write_string(1, 0, "open-data-sets").unwrap();
+    sheet.write_number(1, 1, 4500).unwrap();
+    std::fs::write(inbox.join("2021-may.xlsx"), workbook.save_to_buffer().unwrap()).unwrap();
+    std::fs::write(inbox.join("~$2021-may.xlsx"), "lock").unwrap();
     let done = inbox.join("done/2021-good.csv");
+    let done_workbook = inbox.join("done/2021-may.xlsx");
     let failed = inbox.join("failed/2021-bad.csv");
-    eventually("both files moved", || done.exists() && failed.exists()).await;
+    eventually("the files moved", || done.exists() && failed.exists() && done_workbook.exists()).await;
+    assert!(inbox.join("~$2021-may.xlsx").exists(), "Excel's lock file is never taken");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(inbox.join("failed/2021-bad.csv.errors.json")).unwrap()).unwrap();
     assert_eq!(report["errors"][0]["line"], 2);
@@ -32,9 +43,10 @@ async fn inbox_files_are_taken_in_order_and_moved_to_done_or_failed() {
     assert!(inbox.join("2021-late.csv.part").exists(), "a .part file is never taken");
     let (_, actuals) = app.get_json("/api/v1/indicators/open-data-sets/actuals").await;
     assert!(actuals.as_array().unwrap().iter().any(|a| a["period"] == "2021-03" && a["value"] == 4400.0));
+    assert!(actuals.as_array().unwrap().iter().any(|a| a["period"] == "2021-05" && a["value"] == 4500.0));
     let uploads = app.uploads().await;
     let inbox_uploads: Vec<_> = uploads.iter().filter(|u| u["channel"] == "inbox").collect();
-    assert_eq!(inbox_uploads.len(), 2, "one committed, one rejected");
+    assert_eq!(inbox_uploads.len(), 3, "two committed, one rejected");
 }
 
 fn count(dir: &Path) -> usize {

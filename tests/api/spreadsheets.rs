@@ -296,3 +296,73 @@ async fn a_template_filled_in_with_openpyxl_uploads_unchanged() {
         assert_eq!(app.get("/plans/ai-gov-services-2025/template.pdf").await.status(), 404);
     }
 }
+
+/// An OpenDocument spreadsheet as LibreOffice saves one: mimetype, manifest, content.
+fn ods(rows: &[&[&str]]) -> Vec<u8> {
+    use std::io::Write;
+    let cell = |text: &&str| match text.parse::<f64>() {
+        Ok(v) => format!(
+            r#"<table:table-cell office:value-type="float" office:value="{v}"><text:p>{text}</text:p></table:table-cell>"#
+        ),
+        Err(_) => format!(r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#),
+    };
+    let body: String = rows
+        .iter()
+        .map(|row| format!("<table:table-row>{}</table:table-row>", row.iter().map(cell).collect::<String>()))
+        .collect();
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="数据">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, text) in [
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", content.as_str()),
+    ] {
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn an_opendocument_sheet_and_the_cli_read_the_same_way() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let sheet = ods(&[&["指标", "2016年", "2017年"], &["实际光纤入户率", "58", "62"]]);
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", sheet).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["format"].as_str(), body["sheet"].as_str(), &body["rows_new"]),
+        (Some("ods"), Some("数据"), &Value::from(2))
+    );
+
+    // The CLI takes workbooks and a sheet by name.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("月报.xlsx");
+    std::fs::write(&file, long_workbook(false)).unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
+            .args(args)
+            .current_dir(crate::helpers::repo_root())
+            .env("PLANTRACK_DATABASE_URL", &app.db_url)
+            .env("RUST_LOG", "warn")
+            .env("LANG", "zh_CN.UTF-8")
+            .output()
+            .unwrap()
+    };
+    let wrong = cli(&["ingest", "--dry-run", file.to_str().unwrap()]);
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stdout).to_string() + &String::from_utf8_lossy(&wrong.stderr);
+    assert!(said.contains("没有表头") && said.contains("说明"), "{said}");
+    let right = cli(&["ingest", "--sheet", "月报", file.to_str().unwrap()]);
+    assert!(
+        right.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&right.stdout),
+        String::from_utf8_lossy(&right.stderr)
+    );
+    assert!(ftth_figures(&app).await.contains(&("全市".to_owned(), "2016-06-30".to_owned(), 59.0)));
+}
