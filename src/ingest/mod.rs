@@ -145,7 +145,7 @@ pub struct HowRead {
 }
 
 /// One record as read, before any check.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReadRow {
     pub line: usize,
     pub cell: Option<String>,
@@ -221,7 +221,11 @@ pub fn prepare<'r>(
     }
     budget.check()?;
     let (rows, problems) = validate::validate_rows(&table, reference, budget)?;
-    if problems.is_empty() { Ok(Prepared { rows, how }) } else { Err(NotPrepared::Invalid(problems.finish())) }
+    if problems.is_empty() {
+        Ok(Prepared { rows, how })
+    } else {
+        Err(NotPrepared::Invalid(Problems { first_rows: how.first_rows, ..problems.finish() }))
+    }
 }
 
 /// Who sent a file and how.

@@ -100,6 +100,10 @@ pub struct Problems {
     pub truncated: bool,
     /// Every problem counted by code and column.
     pub summary: Vec<ProblemCount>,
+    /// The first records as read (after the header was found and a wide table unpivoted), when
+    /// the file could be read as a table: what the problems' lines hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first_rows: Vec<super::ReadRow>,
 }
 
 /// Short on purpose: errors are logged with `{:?}`, and a log line must not carry a thousand rows.
@@ -174,7 +178,13 @@ impl ProblemLog {
         self.listed.truncate(LISTED_PROBLEMS);
         let mut summary: Vec<ProblemCount> = self.counts.into_values().collect();
         summary.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| (&a.code, &a.column).cmp(&(&b.code, &b.column))));
-        Problems { total: self.total, truncated: self.total > self.listed.len(), errors: self.listed, summary }
+        Problems {
+            total: self.total,
+            truncated: self.total > self.listed.len(),
+            errors: self.listed,
+            summary,
+            first_rows: Vec::new(),
+        }
     }
 }
 

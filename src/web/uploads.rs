@@ -341,6 +341,7 @@ pub(super) async fn preview(
                 h1 { (title) ": " (file_name) }
                 p.error { (lang.pick("文件有问题，未写入任何数据。请修改后重新上传。", "The file has problems; nothing was written. Correct them and upload again.")) }
                 (errors_table(lang, &problems))
+                (as_read(lang, &problems.first_rows, None, problems.first_rows.len()))
                 h2 { (lang.pick("重新上传", "Upload again")) }
                 (upload_form(lang, &form.csrf, Some(&upload.caller), &form.token))
             },
@@ -368,7 +369,7 @@ pub(super) async fn preview(
                 } @else {
                     p.ok { (lang.pick("检查通过。确认后写入：", "Every row passed. Commit to write:")) }
                     (counts_line(lang, &report))
-                    (as_read(lang, &report.how, report.rows_total))
+                    (as_read(lang, &report.how.first_rows, Some(&report.how), report.rows_total))
                     (changes_table(lang, &report))
                     form.stack method="post" action="/uploads/commit" enctype="multipart/form-data" {
                         input type="hidden" name="csrf" value=(form.csrf);
@@ -390,20 +391,27 @@ pub(super) async fn preview(
 
 /// The first records as read (after the header was found and a wide table unpivoted): what the
 /// clerk's table was taken to say.
-fn as_read(lang: PageLang, how: &crate::ingest::HowRead, total: usize) -> Markup {
+fn as_read(
+    lang: PageLang,
+    rows: &[crate::ingest::ReadRow],
+    how: Option<&crate::ingest::HowRead>,
+    total: usize,
+) -> Markup {
     html! {
-        @if !how.first_rows.is_empty() {
+        @if !rows.is_empty() {
             div.scroll { table {
                 caption {
                     (lang.pick("读取结果", "As read"))
-                    " (" (how.format)
-                    @if let Some(sheet) = &how.sheet { (lang.pick("，工作表“", ", sheet “")) (sheet) (lang.pick("”", "”")) }
-                    ")"
-                    @if how.first_rows.len() < total { (lang.pick("，前 ", ", the first ")) (how.first_rows.len()) (lang.pick(" 条", "")) }
+                    @if let Some(how) = how {
+                        " (" (how.format)
+                        @if let Some(sheet) = &how.sheet { (lang.pick("，工作表“", ", sheet “")) (sheet) (lang.pick("”", "”")) }
+                        ")"
+                    }
+                    @if rows.len() < total { (lang.pick("，前 ", ", the first ")) (rows.len()) (lang.pick(" 条", "")) }
                 }
                 (header_row(lang, &[("行", "Line"), ("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("数值", "Value")]))
                 tbody {
-                    @for r in &how.first_rows {
+                    @for r in rows {
                         tr {
                             td.num { (r.cell.clone().unwrap_or_else(|| r.line.to_string())) }
                             td { (dash(r.indicator.clone())) }

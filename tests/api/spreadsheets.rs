@@ -214,6 +214,9 @@ async fn a_wide_csv_with_years_across_is_read_too() {
     let (status, body) = app.upload(&token, "", "指标,2016年,2017年\n实际光纤入户率,58,六十二\n").await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["details"]["errors"][0]["cell"], "C2", "{body}");
+    // What was read comes with the problems: the clerk sees how the table was taken.
+    let read = body["error"]["details"]["first_rows"].as_array().unwrap();
+    assert_eq!((read.len(), &read[1]["period"], &read[1]["value"]), (2, &Value::from("2017"), &Value::from("六十二")));
 }
 
 #[tokio::test]
