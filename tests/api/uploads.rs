@@ -98,7 +98,7 @@ async fn every_bad_input_class_is_explained() {
         ("indicator,value\nopen-data-sets,1\n", 1, None, "missing column(s) period"),
         ("indicator,period,value,colour\nopen-data-sets,2020,1,red\n", 1, Some("colour"), "unknown column"),
         ("indicator,period,value\nopen-data-sets,2099,1\n", 2, Some("period"), "has not begun"),
-        ("indicator,period,value\nopen-data-sets,2020/07,1\n", 2, Some("period"), "is not a period"),
+        ("indicator,period,value\nopen-data-sets,2020/13,1\n", 2, Some("period"), "is not a period"),
         ("indicator,period,value\nopen-data-sets,2020,NaN\n", 2, Some("value"), "NaN"),
         ("indicator,period,value\nopen-data-sets,2020,inf\n", 2, Some("value"), "infinite"),
         ("indicator,period,value\nopen-data-sets,2020,-5\n", 2, Some("value"), "negative"),
