@@ -64,6 +64,10 @@ pub struct Settings {
     /// A figure for a period more than this many years before the first plan on its indicator
     /// is refused as a likely typing mistake.
     pub oldest_period_years: u32,
+    /// The sending unit printed on every report (none by default).
+    pub report_sender: String,
+    /// How reports are numbered, per year: `沪规划报〔{year}〕{n}号` (none by default).
+    pub report_number: String,
     /// Seconds between looks for new notices and deliveries due.
     pub reminder_seconds: f64,
     /// A figure is announced this many days before it falls due.
@@ -143,6 +147,8 @@ impl Settings {
             .set_default("webhooks", Vec::<String>::new())?
             .set_default("reminder_seconds", 300.0)?
             .set_default("oldest_period_years", 20)?
+            .set_default("report_sender", "")?
+            .set_default("report_number", "")?
             .set_default("reminder_days", 7)?
             .set_default("reminder_retry_seconds", 30.0)
     }

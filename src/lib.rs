@@ -96,7 +96,15 @@ impl Application {
             let schedule = jobs::reports::Schedule::parse(kind, settings.report_day, settings.report_hour)
                 .map_err(anyhow::Error::msg)?;
             let every = std::time::Duration::from_secs_f64(settings.report_check_seconds.max(0.05));
-            tokio::spawn(jobs::reports::run(pool.clone(), schedule, settings.data_dir.join("reports"), every));
+            let identity =
+                report::Identity { sender: settings.report_sender.clone(), number: settings.report_number.clone() };
+            tokio::spawn(jobs::reports::run(
+                pool.clone(),
+                schedule,
+                identity,
+                settings.data_dir.join("reports"),
+                every,
+            ));
         }
         let judged = std::sync::Arc::new(judged::Judged::load(pool.clone())?);
         let every = std::time::Duration::from_secs_f64(settings.refresh_seconds.max(0.01));

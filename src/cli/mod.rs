@@ -73,6 +73,12 @@ enum Command {
         /// Only the targets this department answers for (slug).
         #[arg(long)]
         department: Option<String>,
+        /// compact (the summary, one table per plan, charts where there are figures) or full.
+        #[arg(long, default_value = "compact")]
+        layout: String,
+        /// Compare with this report (its id) or the newest made by this date; default the previous.
+        #[arg(long)]
+        since: Option<String>,
         #[command(flatten)]
         view: ViewArgs,
     },
@@ -237,18 +243,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ingest::run(&settings, &files, dry_run, encoding, sheet.as_deref(), &who, lang)
         }
         Command::Token(command) => token(&settings, command, lang),
-        Command::Report { out, plan, department, view } => {
+        Command::Report { out, plan, department, layout, since, view } => {
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
             let department = department.map(|slug| find_department(&mut conn, &slug, lang)).transpose()?;
-            let options = crate::report::ReportOptions { plan, department, judgement: view.judgement(), lang };
+            let mut options = crate::report::ReportOptions::new(plan, view.judgement(), lang);
+            options.department = department;
+            options.layout = layout.parse().map_err(anyhow::Error::msg)?;
+            let since: crate::report::Since = match since {
+                Some(raw) => raw.parse().map_err(anyhow::Error::msg)?,
+                None => crate::report::Since::Previous,
+            };
+            let identity = crate::report::Identity {
+                sender: settings.report_sender.clone(),
+                number: settings.report_number.clone(),
+            };
             let scope =
                 crate::judged::scope(&mut conn, options.plan.as_deref(), &options.judgement)?.ok_or_else(|| {
                     let plan = options.plan.clone().unwrap_or_default();
                     anyhow::anyhow!("{}", say(lang, format!("没有规划“{plan}”"), format!("no plan `{plan}`")))
                 })?;
-            let pdf = crate::report::generate(scope, &options, crate::now())?;
+            let made = crate::report::make(&mut conn, scope, options, since, &identity, None, crate::now())?;
+            let pdf = made.pdf;
             std::fs::write(&out, &pdf)?;
             let (kb, seconds) = (pdf.len() / 1024, started.elapsed().as_secs_f64());
             println!(

@@ -1,4 +1,5 @@
-//! Scheduled reports: claimed by period, then finished with their file.
+//! Reports: scheduled ones claimed by period, then finished with their file; every report made
+//! (scheduled or asked for) kept with a snapshot of what it judged, numbered per year.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -24,6 +25,13 @@ pub struct ReportRow {
     pub error: Option<String>,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// What it judged (JSON): the next report's "since" compares with it.
+    #[serde(skip)]
+    pub snapshot: Option<String>,
+    /// Its number, as the settings' pattern makes it (沪规划报〔2026〕3号).
+    pub number: Option<String>,
+    pub known_at: Option<NaiveDate>,
+    pub department: Option<String>,
 }
 
 /// Claims the report of a period; `None` when another replica (or an earlier run) has it.
@@ -81,4 +89,98 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<ReportRow>> {
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ReportRow>> {
     reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()
+}
+
+/// What a made report is kept as.
+#[derive(Debug, Clone)]
+pub struct Made<'a> {
+    /// The same report made twice (same scope, view and data) is kept once.
+    pub key: &'a str,
+    pub plan: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub as_of: NaiveDate,
+    pub known_at: Option<NaiveDate>,
+    pub lang: &'a str,
+    pub method: &'a str,
+    pub snapshot: &'a str,
+}
+
+/// Keeps a report made on request (once per key); answers its id and number.
+pub fn keep(
+    conn: &mut DbConn,
+    made: &Made,
+    number: impl FnOnce(i64) -> Option<String>,
+    now: NaiveDateTime,
+) -> QueryResult<(i64, Option<String>)> {
+    super::write_tx(conn, |conn| {
+        if let Some(row) = reports::table
+            .filter(reports::period_key.eq(made.key))
+            .select(ReportRow::as_select())
+            .first(conn)
+            .optional()?
+        {
+            return Ok((row.id, row.number));
+        }
+        let number = number(made_this_year(conn, now)? + 1);
+        let values = (
+            reports::period_key.eq(made.key),
+            reports::plan.eq(made.plan),
+            reports::department.eq(made.department),
+            reports::as_of.eq(made.as_of),
+            reports::known_at.eq(made.known_at),
+            reports::lang.eq(made.lang),
+            reports::method.eq(made.method),
+            reports::status.eq("done"),
+            reports::created_at.eq(now),
+            reports::finished_at.eq(Some(now)),
+            reports::snapshot.eq(Some(made.snapshot)),
+            reports::number.eq(number.as_deref()),
+        );
+        diesel::insert_into(reports::table).values(values).execute(conn)?;
+        let id = reports::table.filter(reports::period_key.eq(made.key)).select(reports::id).first(conn)?;
+        Ok((id, number))
+    })
+}
+
+/// Records the snapshot and number of a scheduled report being made.
+pub fn describe(conn: &mut DbConn, id: i64, snapshot: &str, number: Option<&str>) -> QueryResult<()> {
+    diesel::update(reports::table.find(id))
+        .set((reports::snapshot.eq(Some(snapshot)), reports::number.eq(number)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// How many reports were numbered in `now`'s year (UTC).
+pub fn made_this_year(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<i64> {
+    use chrono::Datelike;
+    let start = NaiveDate::from_ymd_opt(now.year(), 1, 1).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default();
+    reports::table.filter(reports::created_at.ge(start)).filter(reports::number.is_not_null()).count().get_result(conn)
+}
+
+/// The report to compare with: the newest kept one other than `key` (made at or before `until`,
+/// when given), or the one with this id.
+pub fn previous(
+    conn: &mut DbConn,
+    key: &str,
+    id: Option<i64>,
+    until: Option<NaiveDateTime>,
+) -> QueryResult<Option<ReportRow>> {
+    if let Some(id) = id {
+        return reports::table
+            .find(id)
+            .filter(reports::snapshot.is_not_null())
+            .select(ReportRow::as_select())
+            .first(conn)
+            .optional();
+    }
+    let mut query = reports::table
+        .filter(reports::snapshot.is_not_null())
+        .filter(reports::period_key.ne(key))
+        .order((reports::created_at.desc(), reports::id.desc()))
+        .select(ReportRow::as_select())
+        .into_boxed();
+    if let Some(until) = until {
+        query = query.filter(reports::created_at.le(until));
+    }
+    query.first(conn).optional()
 }

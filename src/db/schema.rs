@@ -168,6 +168,10 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        snapshot -> Nullable<Text>,
+        number -> Nullable<Text>,
+        known_at -> Nullable<Date>,
+        department -> Nullable<Text>,
     }
 }
 

@@ -32,6 +32,13 @@ pub struct ReportQuery {
     /// `linear` (default) or `cagr`.
     #[param(value_type = Option<crate::progress::Method>)]
     pub method: Option<String>,
+    /// `compact` (default: the summary, one table per plan, charts where there are figures) or
+    /// `full` (every overview chart and every target listed with its quote).
+    #[param(value_type = Option<crate::report::Layout>)]
+    pub layout: Option<String>,
+    /// What the summary compares with: a report's id, or a date (the newest report made by
+    /// then). Default: the previous report.
+    pub since: Option<String>,
 }
 
 impl ReportQuery {
@@ -69,7 +76,30 @@ pub async fn status_pdf(
     let name = format!("plantrack-status-{}.pdf", judgement.as_of);
     let department = crate::server::params::department(query.department.as_deref(), &state.judged)?
         .and_then(|slug| state.judged.departments().into_iter().find(|d| d.slug == slug));
-    let options = ReportOptions { plan: query.plan.clone().filter(|p| !p.is_empty()), department, judgement, lang };
+    let layout: crate::report::Layout = match query.layout.as_deref().filter(|v| !v.is_empty()) {
+        None => crate::report::Layout::Compact,
+        Some(raw) => raw.parse().map_err(|en: String| {
+            AppError::bad_parameter(
+                "layout",
+                format!("未知的版式“{}”：请用 compact 或 full", crate::ingest::clip(raw)),
+                en,
+            )
+        })?,
+    };
+    let since: crate::report::Since = match query.since.as_deref().filter(|v| !v.is_empty()) {
+        None => crate::report::Since::Previous,
+        Some(raw) => raw.parse().map_err(|en: String| {
+            AppError::bad_parameter(
+                "since",
+                format!("“{}”既不是报告编号也不是日期（YYYY-MM-DD）", crate::ingest::clip(raw)),
+                crate::ingest::clip(&en),
+            )
+        })?,
+    };
+    let mut options = ReportOptions::new(query.plan.clone().filter(|p| !p.is_empty()), judgement, lang);
+    options.department = department;
+    options.layout = layout;
+    let identity = state.report_identity.clone();
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
     let judged = state.judged.clone();
@@ -78,7 +108,15 @@ pub async fn status_pdf(
         let scope = judged
             .scope(options.plan.as_deref(), &options.judgement, vintage)?
             .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
-        report::generate(scope, &options, crate::now()).map_err(|e| AppError::Internal(anyhow::anyhow!("report: {e}")))
+        match report::make(conn, scope, options, since, &identity, None, crate::now()) {
+            Ok(made) => Ok(made.pdf),
+            Err(report::ReportError::NoSuchReport(id)) => Err(AppError::bad_parameter(
+                "since",
+                format!("没有编号为 {id} 的报告"),
+                format!("there is no report {id}"),
+            )),
+            Err(e) => Err(AppError::Internal(anyhow::anyhow!("report: {e}"))),
+        }
     })
     .await;
     let pdf = pdf?;
@@ -88,12 +126,17 @@ pub async fn status_pdf(
         .body(pdf))
 }
 
-/// A report written on the schedule.
+/// A report made: on the schedule (its PDF kept) or on request (what it judged kept, for the
+/// next report's "since").
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ReportDto {
     pub id: i64,
-    /// `daily:2026-12-06` or `monthly:2026-12`.
+    /// `daily:2026-12-06` or `monthly:2026-12` on the schedule; `made:…` on request.
     pub period_key: String,
+    /// Its number (setting `report_number`).
+    pub number: Option<String>,
+    pub known_at: Option<chrono::NaiveDate>,
+    pub department: Option<String>,
     pub plan: Option<String>,
     pub as_of: chrono::NaiveDate,
     pub lang: String,
@@ -111,6 +154,9 @@ impl From<crate::db::reports::ReportRow> for ReportDto {
         ReportDto {
             id: r.id,
             period_key: r.period_key,
+            number: r.number,
+            known_at: r.known_at,
+            department: r.department,
             plan: r.plan,
             as_of: r.as_of,
             lang: r.lang,
@@ -124,7 +170,7 @@ impl From<crate::db::reports::ReportRow> for ReportDto {
     }
 }
 
-/// Reports written on the schedule, newest first.
+/// Every report made, newest first.
 #[utoipa::path(
     get,
     path = "/api/v1/reports",

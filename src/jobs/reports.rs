@@ -46,6 +46,7 @@ impl Schedule {
 pub fn run_once(
     pool: &DbPool,
     schedule: Schedule,
+    identity: &report::Identity,
     dir: &std::path::Path,
     now: NaiveDateTime,
 ) -> anyhow::Result<Option<i64>> {
@@ -55,12 +56,13 @@ pub fn run_once(
     let mut conn = pool.get()?;
     let as_of = local.date();
     let Some(id) = reports::claim(&mut conn, &period, as_of, "zh", "linear", now)? else { return Ok(None) };
-    let options =
-        ReportOptions { plan: None, department: None, judgement: Judgement::on(as_of, Method::Linear), lang: Lang::Zh };
+    let options = ReportOptions::new(None, Judgement::on(as_of, Method::Linear), Lang::Zh);
     let scope = crate::judged::scope(&mut conn, None, &options.judgement).map_err(|e| e.to_string());
     let pdf = scope.and_then(|scope| {
         let scope = scope.ok_or("no catalog")?;
-        report::generate(scope, &options, now).map_err(|e| e.to_string())
+        report::make(&mut conn, scope, options, report::Since::Previous, identity, Some(id), now)
+            .map(|made| made.pdf)
+            .map_err(|e| e.to_string())
     });
     let outcome = pdf.and_then(|pdf| {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
@@ -75,12 +77,13 @@ pub fn run_once(
     Ok(Some(id))
 }
 
-pub async fn run(pool: DbPool, schedule: Schedule, dir: PathBuf, every: Duration) {
+pub async fn run(pool: DbPool, schedule: Schedule, identity: report::Identity, dir: PathBuf, every: Duration) {
     let mut ticker = tokio::time::interval(every);
     loop {
         ticker.tick().await;
         let (pool, dir) = (pool.clone(), dir.clone());
-        match tokio::task::spawn_blocking(move || run_once(&pool, schedule, &dir, crate::now())).await {
+        let identity = identity.clone();
+        match tokio::task::spawn_blocking(move || run_once(&pool, schedule, &identity, &dir, crate::now())).await {
             Ok(Ok(Some(id))) => tracing::info!(id, "scheduled report written"),
             Ok(Ok(None)) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "scheduled report"),

@@ -195,6 +195,9 @@ pub struct Scope {
     pub full: Vec<AssessedOne>,
     /// When the newest committed upload arrived: how fresh the figures are.
     pub vintage: Option<chrono::NaiveDateTime>,
+    /// The figures its targets call for, with how they came.
+    pub figures: Vec<DueFigure>,
+    pub departments: Vec<Arc<crate::db::models::DepartmentRow>>,
 }
 
 /// The scope of one plan (`None` when there is no such plan) or of all plans, read afresh.

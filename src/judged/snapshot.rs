@@ -220,6 +220,11 @@ impl Snapshot {
             (0..self.targets.len()).filter(|&i| plan.is_none_or(|slug| self.targets[i].plan.slug == slug)).collect();
         let assessed = self.judge_these(&indices, judgement)?;
         let full = indices.iter().filter_map(|&i| self.one(i, judgement)).collect();
-        Ok(Some(Scope { plans, assessed, full, vintage }))
+        let figures = self
+            .figures(judgement)
+            .into_iter()
+            .filter(|f| plan.is_none_or(|slug| f.plans.iter().any(|p| p == slug)))
+            .collect();
+        Ok(Some(Scope { plans, assessed, full, vintage, figures, departments: self.departments.clone() }))
     }
 }

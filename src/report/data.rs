@@ -13,7 +13,8 @@ use crate::judged::{self, Assessed, Judgement};
 use crate::present::{goal_as_written, method_label, status_colour, status_label, verdict_label};
 use crate::progress::{ALL_STATUSES, Status};
 
-/// Which report: one plan or all, as of a date, by a method, in a language.
+/// Which report: one plan or all, as of a date, by a method, in a language, in a layout; and
+/// what it is compared with.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     pub plan: Option<String>,
@@ -21,12 +22,69 @@ pub struct ReportOptions {
     pub department: Option<std::sync::Arc<crate::db::models::DepartmentRow>>,
     pub judgement: Judgement,
     pub lang: Lang,
+    pub layout: Layout,
+    /// The sending unit (setting `report_sender`).
+    pub sender: String,
+    /// The report's number (setting `report_number`, numbered per year).
+    pub number: Option<String>,
+    /// The previous report, as named on the page, and what it judged.
+    pub previous: Option<(String, super::summary::Snapshot)>,
+}
+
+impl ReportOptions {
+    pub fn new(plan: Option<String>, judgement: Judgement, lang: Lang) -> ReportOptions {
+        ReportOptions {
+            plan,
+            department: None,
+            judgement,
+            lang,
+            layout: Layout::default(),
+            sender: String::new(),
+            number: None,
+            previous: None,
+        }
+    }
+}
+
+/// `compact` (the default): the summary, one table per plan, charts of the targets with figures
+/// and of binding ones, two to a row. `full`: every plan's overview chart too, every chart full
+/// width, and the targets without data listed with their quotes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    #[default]
+    Compact,
+    Full,
+}
+
+impl std::str::FromStr for Layout {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "compact" => Ok(Layout::Compact),
+            "full" => Ok(Layout::Full),
+            other => Err(format!("unknown layout `{other}`: use compact or full")),
+        }
+    }
+}
+
+/// The first page's contents.
+#[derive(Debug, Serialize)]
+pub struct SummaryData {
+    pub changes: Option<super::summary::Changes>,
+    pub problems: Vec<super::summary::Problem>,
+    pub problems_total: usize,
+    pub owing: Vec<super::summary::Owing>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ReportData {
     pub title: String,
     pub scope: String,
+    pub sender: String,
+    pub number: String,
+    pub layout: Layout,
+    pub summary: SummaryData,
     pub lang: &'static str,
     pub as_of: String,
     pub generated_at: String,
@@ -83,7 +141,8 @@ const OVERVIEW_ROWS_PER_PAGE: usize = 30;
 /// A chart to draw for the report.
 pub enum ChartJob {
     Plan(charts::PlanOverview),
-    Target(Box<charts::TargetChart>),
+    /// A target's chart and its height (a compact report's are flatter, two to a row).
+    Target(Box<charts::TargetChart>, u32),
 }
 
 impl ChartJob {
@@ -91,7 +150,7 @@ impl ChartJob {
     pub fn draw(&self) -> Result<Vec<u8>, charts::ChartError> {
         match self {
             ChartJob::Plan(overview) => overview.svg(800, overview.natural_height()),
-            ChartJob::Target(chart) => chart.svg(800, 400),
+            ChartJob::Target(chart, height) => chart.svg(800, *height),
         }
         .map(String::into_bytes)
     }
@@ -125,6 +184,45 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
         ("plans", pick("规划文件数", "Plans")),
         ("targets", pick("目标数", "Targets")),
         ("summary", pick("总体情况", "Summary")),
+        ("total_words", pick("纳入本报告的目标共 {n} 个：", "{n} targets in this report: ")),
+        ("changes_heading", pick("与上次报告相比", "Since the previous report")),
+        (
+            "no_previous",
+            pick("这是第一份报告，没有可比较的上次报告。", "This is the first report: there is none to compare with."),
+        ),
+        (
+            "changes_words",
+            pick(
+                "上次报告：{previous}。状态变化 {transitions} 项（新实现 {achieved}，新到期未实现 {missed}，新逾期未报 {overdue}）；{figures} 个目标有了新数据。",
+                "Previous report: {previous}. {transitions} targets changed status ({achieved} newly achieved, {missed} newly missed, {overdue} newly overdue); {figures} have newer figures.",
+            ),
+        ),
+        ("list_sep", pick("；", "; ")),
+        ("was", pick("上次", "Was")),
+        ("now", pick("本次", "Now")),
+        ("problems_heading", pick("主要问题", "Main problems")),
+        (
+            "no_problems",
+            pick(
+                "没有到期未实现、逾期未报、倒退、滞后或存在风险的目标。",
+                "No target is missed, overdue, regressing, off track or at risk.",
+            ),
+        ),
+        (
+            "problems_note",
+            pick(
+                "共 {n} 项，按约束性在前、到期未实现与逾期未报在前、期限近者在前，列出前 {k} 项：",
+                "{n} in all; binding first, then missed and overdue, nearest deadline first; the first {k}:",
+            ),
+        ),
+        ("binding_note", pick("★ 约束性指标", "★ binding target")),
+        ("owner", pick("牵头单位", "Lead")),
+        ("owing_heading", pick("逾期未报的数据（按报送单位）", "Overdue figures by reporting department")),
+        ("department", pick("单位", "Department")),
+        ("due", pick("应报", "Due")),
+        ("missing", pick("未报", "Missing")),
+        ("rate", pick("报送率", "Rate")),
+        ("by_plan", pick("各规划目标状态", "Targets by plan")),
         ("plan", pick("规划", "Plan")),
         ("all_plans", pick("全部规划", "All plans")),
         ("issued", pick("印发", "issued")),
@@ -241,6 +339,19 @@ fn counts(statuses: impl Iterator<Item = Status>) -> Vec<usize> {
     ALL_STATUSES.iter().map(|s| statuses.iter().filter(|x| *x == s).count()).collect()
 }
 
+/// The scope narrowed to the department asked for (its targets, their plans and figures).
+pub fn narrow(scope: judged::Scope, options: &ReportOptions) -> judged::Scope {
+    let judged::Scope { mut plans, mut assessed, mut full, vintage, mut figures, departments } = scope;
+    if let Some(department) = &options.department {
+        let owned = |owners: &[String]| owners.iter().any(|o| *o == department.slug);
+        assessed.retain(|a| owned(&a.owners));
+        full.retain(|one| owned(&one.target.owners));
+        plans.retain(|p| assessed.iter().any(|a| a.plan.id == p.id));
+        figures.retain(|f| f.reporter.as_deref() == Some(department.slug.as_str()));
+    }
+    judged::Scope { plans, assessed, full, vintage, figures, departments }
+}
+
 /// The report's data and its charts (SVG bytes by name). `draw` renders each chart; a chart it
 /// fails on is left out (the template shows a placeholder) and the error is logged.
 pub fn gather(
@@ -251,13 +362,8 @@ pub fn gather(
 ) -> (ReportData, HashMap<String, Vec<u8>>) {
     let lang = options.lang;
     let judgement = &options.judgement;
-    let judged::Scope { mut plans, mut assessed, mut full, vintage } = scope;
-    if let Some(department) = &options.department {
-        let owned = |owners: &[String]| owners.iter().any(|o| *o == department.slug);
-        assessed.retain(|a| owned(&a.owners));
-        full.retain(|one| owned(&one.target.owners));
-        plans.retain(|p| assessed.iter().any(|a| a.plan.id == p.id));
-    }
+    let judged::Scope { plans, assessed, full, vintage, figures, departments } = narrow(scope, options);
+    let compact = options.layout == Layout::Compact;
     let mut full: HashMap<String, judged::AssessedOne> =
         full.into_iter().map(|one| (one.target.target.slug.clone(), one)).collect();
     let mut jobs: Vec<(String, ChartJob)> = Vec::new();
@@ -265,15 +371,23 @@ pub fn gather(
     for plan in &plans {
         let rows: Vec<Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect();
         // A long plan's overview continues over pages: no row is ever cut off.
-        let overview_parts = charts::plan_overview(plan, &rows, lang).parts(OVERVIEW_ROWS_PER_PAGE);
+        let overview_parts =
+            if compact { Vec::new() } else { charts::plan_overview(plan, &rows, lang).parts(OVERVIEW_ROWS_PER_PAGE) };
         let overview_charts = overview_parts.len();
         for (i, part) in overview_parts.into_iter().enumerate() {
             jobs.push((format!("plan:{}:{i}", plan.slug), ChartJob::Plan(part)));
         }
-        let targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
+        let mut targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
+        if compact {
+            // Charts only where there is something to see, and for the binding targets.
+            for (line, a) in targets.iter_mut().zip(&rows) {
+                line.charted = a.summary.latest.is_some() || (line.charted && a.target.binding == Some(true));
+            }
+        }
         for line in targets.iter().filter(|l| l.charted) {
             if let Some(one) = full.remove(&line.slug) {
-                let chart = ChartJob::Target(Box::new(charts::target_chart(&one, lang)));
+                let chart =
+                    ChartJob::Target(Box::new(charts::target_chart(&one, lang)), if compact { 330 } else { 400 });
                 jobs.push((format!("target:{}", line.slug), chart));
             }
         }
@@ -314,9 +428,23 @@ pub fn gather(
         (Some(d), Lang::Zh) => format!("{scope} · {}负责的目标", d.name),
         (Some(d), Lang::En) => format!("{scope} · targets of {}", d.name_en),
     };
+    let (problems, problems_total) = super::summary::problems(&assessed, &departments, lang);
+    let summary = SummaryData {
+        changes: options
+            .previous
+            .as_ref()
+            .map(|(label, previous)| super::summary::changes(previous, label.clone(), &assessed, lang)),
+        problems,
+        problems_total,
+        owing: super::summary::owing(&figures, &departments, lang),
+    };
     let data = ReportData {
         title,
         scope,
+        sender: options.sender.clone(),
+        number: options.number.clone().unwrap_or_default(),
+        layout: options.layout,
+        summary,
         lang: lang.code(),
         as_of: view_words(judgement, lang),
         generated_at: crate::clock::shown(generated_at),

@@ -4,6 +4,7 @@
 //! and a logged error; the report still comes out.
 
 mod data;
+pub mod summary;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -14,8 +15,9 @@ use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 use typst_layout::PagedDocument;
 
 pub(crate) use data::target_line;
-pub use data::{ReportData, ReportOptions, TargetLine, gather};
+pub use data::{Layout, ReportData, ReportOptions, TargetLine, gather, narrow};
 
+use crate::charts::Lang;
 use crate::judged::Scope;
 
 static TEMPLATE: &str = include_str!("templates/status.typ");
@@ -36,6 +38,8 @@ pub enum ReportError {
     Pdf(String),
     #[error(transparent)]
     Data(#[from] anyhow::Error),
+    #[error("there is no report {0} to compare with")]
+    NoSuchReport(i64),
 }
 
 /// Lays out the data and charts (SVG bytes by name) as a PDF.
@@ -64,6 +68,132 @@ pub fn generate(scope: Scope, options: &ReportOptions, generated_at: NaiveDateTi
     let (data, charts) = gather(scope, options, generated_at, &|job| job.draw());
     tracing::debug!(elapsed = ?started.elapsed(), charts = charts.len(), "report data and charts");
     render(&data, charts)
+}
+
+/// What "since" a report compares with: the previous report kept (the default), a report by
+/// its id, or the newest one made by a date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Since {
+    #[default]
+    Previous,
+    Report(i64),
+    Date(chrono::NaiveDate),
+}
+
+impl std::str::FromStr for Since {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(id) = s.parse::<i64>() {
+            return Ok(Since::Report(id));
+        }
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Since::Date)
+            .map_err(|_| format!("`{s}` is neither a report id nor a date (YYYY-MM-DD)"))
+    }
+}
+
+/// Who sends the reports and how they are numbered (settings `report_sender`, `report_number`).
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub sender: String,
+    /// `沪规划报〔{year}〕{n}号`: `{year}` and `{n}` (the report's place in its year) filled in.
+    pub number: String,
+}
+
+impl Identity {
+    fn number(&self, year: i32, n: i64) -> Option<String> {
+        (!self.number.trim().is_empty())
+            .then(|| self.number.replace("{year}", &year.to_string()).replace("{n}", &n.to_string()))
+    }
+}
+
+/// A report made and kept.
+pub struct Made {
+    pub pdf: Vec<u8>,
+    pub id: i64,
+    pub number: Option<String>,
+}
+
+/// Makes a report and keeps it (with what it judged, numbered in its year); the summary says what
+/// changed since the report `since` names. The same report asked for again is kept once.
+pub fn make(
+    conn: &mut crate::db::DbConn,
+    scope: Scope,
+    mut options: ReportOptions,
+    since: Since,
+    identity: &Identity,
+    claimed: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<Made, ReportError> {
+    use chrono::Datelike;
+    use sha2::Digest;
+    let scope = narrow(scope, &options);
+    let judgement = &options.judgement;
+    let snapshot = summary::Snapshot::of(&scope.assessed, judgement.as_of);
+    let snapshot_json = serde_json::to_string(&snapshot).map_err(|e| ReportError::Data(e.into()))?;
+    let department = options.department.as_ref().map(|d| d.slug.clone());
+    let asked = format!(
+        "{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{:?}|{}",
+        options.plan,
+        department,
+        judgement.as_of,
+        judgement.known_at,
+        judgement.region,
+        judgement.method.as_str(),
+        options.lang.code(),
+        options.layout,
+        identity.sender,
+    );
+    let key = format!("made:{:x}", sha2::Sha256::digest(format!("{asked}|{snapshot_json}").as_bytes()));
+    let until = match since {
+        Since::Date(day) => day.and_hms_opt(23, 59, 59),
+        _ => None,
+    };
+    let wanted = match since {
+        Since::Report(id) => Some(id),
+        _ => None,
+    };
+    let data_error = |e: diesel::result::Error| ReportError::Data(e.into());
+    let previous = crate::db::reports::previous(conn, &key, wanted, until).map_err(data_error)?;
+    if let (Since::Report(id), None) = (since, &previous) {
+        return Err(ReportError::NoSuchReport(id));
+    }
+    let made = crate::db::reports::Made {
+        key: &key,
+        plan: options.plan.as_deref(),
+        department: department.as_deref(),
+        as_of: judgement.as_of,
+        known_at: judgement.known_at,
+        lang: options.lang.code(),
+        method: judgement.method.as_str(),
+        snapshot: &snapshot_json,
+    };
+    let year = crate::clock::local(now).year();
+    let (id, number) = match claimed {
+        // A scheduled report's row exists already: it is described, not kept twice.
+        Some(id) => {
+            let n = crate::db::reports::made_this_year(conn, now).map_err(data_error)? + 1;
+            let number = identity.number(year, n);
+            crate::db::reports::describe(conn, id, &snapshot_json, number.as_deref()).map_err(data_error)?;
+            (id, number)
+        }
+        None => crate::db::reports::keep(conn, &made, |n| identity.number(year, n), now).map_err(data_error)?,
+    };
+    options.previous = previous.and_then(|row| {
+        let snapshot: summary::Snapshot = serde_json::from_str(row.snapshot.as_deref()?).ok()?;
+        let shown = crate::clock::shown(row.created_at);
+        let label = match (row.number, options.lang) {
+            (Some(number), _) => format!("{number}（{shown}）"),
+            (None, Lang::Zh) => format!("第 {} 号报告（{shown}，截至 {}）", row.id, row.as_of),
+            (None, Lang::En) => format!("report #{} ({shown}, as of {})", row.id, row.as_of),
+        };
+        Some((label, snapshot))
+    });
+    options.number = number.clone();
+    options.sender = identity.sender.clone();
+    let pdf = generate(scope, &options, now)?;
+    Ok(Made { pdf, id, number })
 }
 
 #[cfg(test)]

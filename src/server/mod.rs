@@ -47,6 +47,8 @@ pub struct AppState {
     pub judged: Arc<crate::judged::Judged>,
     /// Answers kept for the current data generation.
     pub responses: Arc<responses::Responses>,
+    /// Who sends the reports and how they are numbered.
+    pub report_identity: crate::report::Identity,
 }
 
 impl AppState {
@@ -68,6 +70,10 @@ impl AppState {
             health_pool: crate::db::health_pool(&settings.database_url)?,
             judged,
             responses: Arc::default(),
+            report_identity: crate::report::Identity {
+                sender: settings.report_sender.clone(),
+                number: settings.report_number.clone(),
+            },
         })
     }
 

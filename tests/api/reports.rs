@@ -74,3 +74,97 @@ async fn a_scheduled_report_is_written_once_even_with_two_replicas() {
         }
     }
 }
+
+/// The text of a PDF, as pdftotext reads it (in the order it was laid out: a table cell's
+/// wrapped lines follow each other).
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext").args(["-raw"]).arg(&path).arg("-").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pages(bytes: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("pdfinfo").arg(&path).output().unwrap();
+    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap()
+}
+
+fn unspaced(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[tokio::test]
+async fn a_report_says_what_changed_since_the_previous_one() {
+    for backend in crate::helpers::backends() {
+        let app = crate::helpers::spawn_app_configured(&backend, |s| {
+            s.report_sender = "上海市某规划处（测试）".to_owned();
+            s.report_number = "沪规划报〔{year}〕{n}号".to_owned();
+        })
+        .await;
+        let first = app.get("/reports/status.pdf").await;
+        assert_eq!(first.status(), 200);
+        let first = pdf_text(&first.bytes().await.unwrap());
+        let year = chrono::Datelike::year(&plantrack::judged::today());
+        assert!(unspaced(&first).contains(&format!("沪规划报〔{year}〕1号")), "numbered");
+        assert!(first.contains("上海市某规划处（测试）"), "the sending unit");
+        assert!(first.contains("这是第一份报告"), "nothing to compare with yet");
+        assert!(first.contains("主要问题") && first.contains("逾期未报的数据（按报送单位）"));
+
+        // A figure comes in: the next report names the change and the report it compares with.
+        let token = app.token(plantrack::server::auth::Role::Uploader);
+        let (status, _) =
+            app.upload(&token, "", "indicator,period,value\naigs-remote-window-platform,2025,完成\n").await;
+        assert_eq!(status, 201);
+        let second = pdf_text(&app.get("/reports/status.pdf").await.bytes().await.unwrap());
+        let flat = unspaced(&second);
+        assert!(flat.contains(&format!("沪规划报〔{year}〕2号")), "the next number");
+        assert!(flat.contains(&format!("上次报告：沪规划报〔{year}〕1号")), "{second}");
+        assert!(flat.contains("逾期未报→已实现1"), "the transition counted");
+        assert!(flat.contains("构建本市“远程虚拟窗口”平台"), "and named");
+        // The same report asked for again is kept once, with its number.
+        let again = pdf_text(&app.get("/reports/status.pdf").await.bytes().await.unwrap());
+        assert!(unspaced(&again).contains(&format!("沪规划报〔{year}〕2号")));
+        let (_, reports) = app.get_json("/api/v1/reports").await;
+        let reports = reports.as_array().unwrap();
+        assert_eq!(reports.len(), 2, "{reports:?}");
+        assert_eq!(reports[0]["number"], format!("沪规划报〔{year}〕2号"));
+        // Compared with a chosen report instead: the first by its id.
+        let first_id = reports[1]["id"].as_i64().unwrap();
+        let since =
+            pdf_text(&app.get(&format!("/reports/status.pdf?since={first_id}&lang=en")).await.bytes().await.unwrap());
+        assert!(since.contains("Previous report"), "{since}");
+        for (query, parameter) in [("since=99999", "since"), ("since=yesterday", "since"), ("layout=tiny", "layout")] {
+            let (status, body) = app.get_json(&format!("/reports/status.pdf?{query}")).await;
+            assert_eq!(
+                (status, body["error"]["details"]["parameter"].as_str()),
+                (400, Some(parameter)),
+                "{query}: {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_compact_report_is_short_and_loses_no_target() {
+    let app = crate::helpers::spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let all = app.get("/reports/status.pdf").await.bytes().await.unwrap();
+    let count = pages(&all);
+    assert!(count <= 30, "the compact all-plans report has {count} pages");
+    let full = app.get("/reports/status.pdf?layout=full").await.bytes().await.unwrap();
+    assert!(pages(&full) > count, "the full layout has every overview chart");
+    // Every target of the smart-city plan is in the text, however its name wraps.
+    let plan = pdf_text(&app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await.bytes().await.unwrap());
+    let flat = unspaced(&plan);
+    let (_, targets) = app.get_json("/api/v1/targets?plan=smart-city-13th-fyp").await;
+    let targets = targets.as_array().unwrap();
+    assert!(targets.len() > 50);
+    for t in targets {
+        let name = unspaced(t["name"].as_str().unwrap());
+        assert!(flat.contains(&name), "«{name}» is not in the report");
+    }
+}

@@ -1,0 +1,209 @@
+//! The report's first page, as a planning office writes one (总体情况 → 变化 → 主要问题): totals,
+//! what changed since the previous report, the problems that matter most, and who owes figures.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::charts::Lang;
+use crate::db::models::DepartmentRow;
+use crate::judged::{Arrival, Assessed, DueFigure};
+use crate::present::status_label;
+use crate::progress::Status;
+
+/// What a report judged, kept with it: each target's status and newest figure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub as_of: Option<NaiveDate>,
+    pub targets: BTreeMap<String, Mark>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mark {
+    pub status: String,
+    pub latest: Option<NaiveDate>,
+}
+
+impl Snapshot {
+    pub fn of(assessed: &[Assessed], as_of: NaiveDate) -> Snapshot {
+        let targets = assessed
+            .iter()
+            .map(|a| {
+                let mark =
+                    Mark { status: a.summary.status.as_str().to_owned(), latest: a.summary.latest.map(|p| p.date) };
+                (a.target.slug.clone(), mark)
+            })
+            .collect();
+        Snapshot { as_of: Some(as_of), targets }
+    }
+}
+
+/// What changed since the previous report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Changes {
+    /// The previous report as named on the page: its number, else its id and date.
+    pub previous: String,
+    /// Transitions counted: "存在风险 → 已实现", how many.
+    pub counts: Vec<(String, usize)>,
+    /// The transitions themselves, most urgent first (at most [`LISTED`]).
+    pub listed: Vec<Transition>,
+    pub transitions: usize,
+    /// Targets with a newer figure than the previous report had.
+    pub new_figures: usize,
+    pub newly_overdue: usize,
+    pub newly_achieved: usize,
+    pub newly_missed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Transition {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub status: &'static str,
+}
+
+/// The most transitions and problems the summary lists by name.
+const LISTED: usize = 12;
+
+fn rank(status: Status) -> usize {
+    match status {
+        Status::Missed => 0,
+        Status::Overdue => 1,
+        Status::Regressing => 2,
+        Status::OffTrack => 3,
+        Status::AtRisk => 4,
+        Status::Achieved => 5,
+        _ => 6,
+    }
+}
+
+fn name(a: &Assessed, lang: Lang) -> String {
+    if lang == Lang::Zh { a.target.name.clone() } else { a.target.name_en.clone() }
+}
+
+pub fn changes(previous: &Snapshot, label: String, now: &[Assessed], lang: Lang) -> Changes {
+    let mut changes = Changes { previous: label, ..Changes::default() };
+    let mut counts: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    let mut moved: Vec<(&Assessed, Status)> = Vec::new();
+    for a in now {
+        let Some(before) = previous.targets.get(&a.target.slug) else { continue };
+        let status = a.summary.status;
+        let latest = a.summary.latest.map(|p| p.date);
+        if latest.is_some() && latest != before.latest {
+            changes.new_figures += 1;
+        }
+        let Ok(was) = before.status.parse::<Status>() else { continue };
+        if was == status {
+            continue;
+        }
+        changes.transitions += 1;
+        match status {
+            Status::Overdue => changes.newly_overdue += 1,
+            Status::Achieved => changes.newly_achieved += 1,
+            Status::Missed => changes.newly_missed += 1,
+            _ => {}
+        }
+        let words = format!("{} → {}", status_label(was, lang), status_label(status, lang));
+        *counts.entry((rank(status), words)).or_default() += 1;
+        moved.push((a, was));
+    }
+    changes.counts = counts.into_iter().map(|((_, words), n)| (words, n)).collect();
+    moved.sort_by_key(|(a, _)| (rank(a.summary.status), a.target.deadline_date));
+    changes.listed = moved
+        .into_iter()
+        .take(LISTED)
+        .map(|(a, was)| Transition {
+            name: name(a, lang),
+            from: status_label(was, lang).to_owned(),
+            to: status_label(a.summary.status, lang).to_owned(),
+            status: a.summary.status.as_str(),
+        })
+        .collect();
+    changes
+}
+
+/// One of the problems that matter most.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub name: String,
+    pub plan: String,
+    pub status: &'static str,
+    pub label: &'static str,
+    pub deadline: String,
+    pub binding: bool,
+    /// The lead department's name.
+    pub owner: String,
+}
+
+/// The problems in the order a planner reads them: binding (约束性) before expected, missed and
+/// overdue before off track, the nearest deadline first.
+pub fn problems(
+    assessed: &[Assessed],
+    departments: &[std::sync::Arc<DepartmentRow>],
+    lang: Lang,
+) -> (Vec<Problem>, usize) {
+    let names: HashMap<&str, &DepartmentRow> = departments.iter().map(|d| (d.slug.as_str(), d.as_ref())).collect();
+    let mut found: Vec<&Assessed> = assessed.iter().filter(|a| rank(a.summary.status) <= 4).collect();
+    found.sort_by_key(|a| (a.target.binding != Some(true), rank(a.summary.status), a.target.deadline_date));
+    let total = found.len();
+    let listed = found
+        .into_iter()
+        .take(LISTED)
+        .map(|a| Problem {
+            name: name(a, lang),
+            plan: if lang == Lang::Zh { a.plan.title.clone() } else { a.plan.title_en.clone() },
+            status: a.summary.status.as_str(),
+            label: status_label(a.summary.status, lang),
+            deadline: a.target.deadline.clone(),
+            binding: a.target.binding == Some(true),
+            owner: a
+                .owners
+                .first()
+                .and_then(|o| names.get(o.as_str()))
+                .map(|d| if lang == Lang::Zh { d.name.clone() } else { d.name_en.clone() })
+                .unwrap_or_else(|| "—".to_owned()),
+        })
+        .collect();
+    (listed, total)
+}
+
+/// A department's figures owed and missing.
+#[derive(Debug, Clone, Serialize)]
+pub struct Owing {
+    pub name: String,
+    pub due: usize,
+    pub missing: usize,
+    pub rate: String,
+}
+
+/// The departments with figures missing, most first (at most [`LISTED`]).
+pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>], lang: Lang) -> Vec<Owing> {
+    let mut by: HashMap<Option<&str>, (usize, usize)> = HashMap::new();
+    for f in figures.iter().filter(|f| f.arrival != Arrival::Upcoming) {
+        let entry = by.entry(f.reporter.as_deref()).or_default();
+        entry.0 += 1;
+        if f.arrival == Arrival::Missing {
+            entry.1 += 1;
+        }
+    }
+    let mut owing: Vec<Owing> = by
+        .into_iter()
+        .filter(|(_, (_, missing))| *missing > 0)
+        .map(|(slug, (due, missing))| {
+            let department = slug.and_then(|s| departments.iter().find(|d| d.slug == s));
+            let name = match (department, lang) {
+                (Some(d), Lang::Zh) => d.name.clone(),
+                (Some(d), Lang::En) => d.name_en.clone(),
+                (None, Lang::Zh) => "未指定单位".to_owned(),
+                (None, Lang::En) => "no reporter named".to_owned(),
+            };
+            let rate = format!("{:.0}%", (due - missing) as f64 / due as f64 * 100.0);
+            Owing { name, due, missing, rate }
+        })
+        .collect();
+    owing.sort_by(|a, b| b.missing.cmp(&a.missing).then_with(|| a.name.cmp(&b.name)));
+    owing.truncate(LISTED);
+    owing
+}
