@@ -65,7 +65,7 @@ enum Command {
     /// Write the PDF status report.
     Report {
         /// Output file.
-        #[arg(short = 'o', long = "out", value_name = "FILE.pdf")]
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
         out: PathBuf,
         /// Only this plan (slug).
         #[arg(long)]
@@ -76,6 +76,9 @@ enum Command {
         /// compact (the summary, one table per plan, charts where there are figures) or full.
         #[arg(long, default_value = "compact")]
         layout: String,
+        /// pdf, or docx (an editable Word file).
+        #[arg(long, default_value = "pdf")]
+        format: String,
         /// Compare with this report (its id) or the newest made by this date; default the previous.
         #[arg(long)]
         since: Option<String>,
@@ -243,7 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ingest::run(&settings, &files, dry_run, encoding, sheet.as_deref(), &who, lang)
         }
         Command::Token(command) => token(&settings, command, lang),
-        Command::Report { out, plan, department, layout, since, view } => {
+        Command::Report { out, plan, department, layout, format, since, view } => {
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
@@ -251,6 +254,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut options = crate::report::ReportOptions::new(plan, view.judgement(), lang);
             options.department = department;
             options.layout = layout.parse().map_err(anyhow::Error::msg)?;
+            options.output = match format.as_str() {
+                "pdf" => crate::report::Output::Pdf,
+                "docx" => crate::report::Output::Docx,
+                other => anyhow::bail!(
+                    "{}",
+                    say(
+                        lang,
+                        format!("未知的格式“{other}”：请用 pdf 或 docx"),
+                        format!("unknown format `{other}`: use pdf or docx")
+                    )
+                ),
+            };
             let since: crate::report::Since = match since {
                 Some(raw) => raw.parse().map_err(anyhow::Error::msg)?,
                 None => crate::report::Since::Previous,

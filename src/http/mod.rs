@@ -39,6 +39,7 @@ use crate::server::{Access, Routes};
         charts::target_chart,
         charts::plan_chart,
         reports::status_pdf,
+        reports::status_docx,
         reports::list_reports,
         reports::get_report,
     ),
@@ -129,6 +130,7 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/charts/targets/{file}").get(Access::Read, charts::target_chart).kept().add();
     routes.at("/charts/plans/{file}").get(Access::Read, charts::plan_chart).kept().add();
     routes.at("/reports/status.pdf").get(Access::Read, reports::status_pdf).add();
+    routes.at("/reports/status.docx").get(Access::Read, reports::status_docx).add();
     routes.at("/api/v1/reports").get(Access::Read, reports::list_reports).add();
     routes.at("/api/v1/reports/{id}").get(Access::Read, reports::get_report).add();
 }

@@ -71,9 +71,44 @@ pub async fn status_pdf(
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    status(pool, state, query, report::Output::Pdf).await
+}
+
+/// The status report as an editable Word file: the same contents, charts as images.
+#[utoipa::path(
+    get,
+    path = "/reports/status.docx",
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "the report", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (status = 400, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+        (status = 503, description = "busy with other reports; see Retry-After", body = ErrorEnvelope)
+    )
+)]
+pub async fn status_docx(
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    status(pool, state, query, report::Output::Docx).await
+}
+
+async fn status(
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+    output: report::Output,
+) -> Result<HttpResponse, AppError> {
     let judgement = judgement(query.asked(), &state.regions)?;
     let lang = lang(query.lang.as_deref())?;
-    let name = format!("plantrack-status-{}.pdf", judgement.as_of);
+    let (extension, content_type, disposition) = match output {
+        report::Output::Pdf => ("pdf", "application/pdf", "inline"),
+        report::Output::Docx => {
+            ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "attachment")
+        }
+    };
+    let name = format!("plantrack-status-{}.{extension}", judgement.as_of);
     let department = crate::server::params::department(query.department.as_deref(), &state.judged)?
         .and_then(|slug| state.judged.departments().into_iter().find(|d| d.slug == slug));
     let layout: crate::report::Layout = match query.layout.as_deref().filter(|v| !v.is_empty()) {
@@ -99,6 +134,7 @@ pub async fn status_pdf(
     let mut options = ReportOptions::new(query.plan.clone().filter(|p| !p.is_empty()), judgement, lang);
     options.department = department;
     options.layout = layout;
+    options.output = output;
     let identity = state.report_identity.clone();
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
@@ -121,8 +157,8 @@ pub async fn status_pdf(
     .await;
     let pdf = pdf?;
     Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(("Content-Disposition", format!("inline; filename=\"{name}\"")))
+        .content_type(content_type)
+        .insert_header(("Content-Disposition", format!("{disposition}; filename=\"{name}\"")))
         .body(pdf))
 }
 

@@ -23,6 +23,8 @@ pub struct ReportOptions {
     pub judgement: Judgement,
     pub lang: Lang,
     pub layout: Layout,
+    /// A PDF, or an editable Word file.
+    pub output: Output,
     /// The sending unit (setting `report_sender`).
     pub sender: String,
     /// The report's number (setting `report_number`, numbered per year).
@@ -39,11 +41,21 @@ impl ReportOptions {
             judgement,
             lang,
             layout: Layout::default(),
+            output: Output::Pdf,
             sender: String::new(),
             number: None,
             previous: None,
         }
     }
+}
+
+/// What the report is written as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Output {
+    #[default]
+    Pdf,
+    /// An editable Word file (.docx), charts as PNG.
+    Docx,
 }
 
 /// `compact` (the default): the summary, one table per plan, charts of the targets with figures
@@ -146,6 +158,14 @@ pub enum ChartJob {
 }
 
 impl ChartJob {
+    /// The chart as PNG, for the Word copy.
+    pub fn draw_png(&self) -> Result<Vec<u8>, charts::ChartError> {
+        match self {
+            ChartJob::Plan(overview) => overview.png(800, overview.natural_height()),
+            ChartJob::Target(chart, height) => chart.png(800, *height),
+        }
+    }
+
     /// The chart as SVG: vector in the PDF, its text selectable.
     pub fn draw(&self) -> Result<Vec<u8>, charts::ChartError> {
         match self {

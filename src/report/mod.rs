@@ -5,6 +5,7 @@
 
 mod data;
 pub mod summary;
+mod word;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -15,7 +16,7 @@ use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 use typst_layout::PagedDocument;
 
 pub(crate) use data::target_line;
-pub use data::{Layout, ReportData, ReportOptions, TargetLine, gather, narrow};
+pub use data::{Layout, Output, ReportData, ReportOptions, TargetLine, gather, narrow};
 
 use crate::charts::Lang;
 use crate::judged::Scope;
@@ -64,10 +65,27 @@ pub fn render(data: &ReportData, charts: HashMap<String, Vec<u8>>) -> Result<Vec
 
 /// Draws the charts of the judged `scope` and renders the PDF.
 pub fn generate(scope: Scope, options: &ReportOptions, generated_at: NaiveDateTime) -> Result<Vec<u8>, ReportError> {
+    if options.output == Output::Docx {
+        let (data, charts) = gather(scope, options, generated_at, &|job| job.draw_png());
+        let sized = charts
+            .into_iter()
+            .map(|(name, png)| {
+                let (w, h) = png_size(&png);
+                (name, (png, w, h))
+            })
+            .collect();
+        return word::docx(&data, &sized);
+    }
     let started = std::time::Instant::now();
     let (data, charts) = gather(scope, options, generated_at, &|job| job.draw());
     tracing::debug!(elapsed = ?started.elapsed(), charts = charts.len(), "report data and charts");
     render(&data, charts)
+}
+
+/// A PNG's width and height, from its header.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    let at = |i: usize| png.get(i..i + 4).and_then(|b| b.try_into().ok()).map(u32::from_be_bytes).unwrap_or(1);
+    (at(16), at(20))
 }
 
 /// What "since" a report compares with: the previous report kept (the default), a report by

@@ -168,3 +168,44 @@ async fn the_compact_report_is_short_and_loses_no_target() {
         assert!(flat.contains(&name), "«{name}» is not in the report");
     }
 }
+
+#[tokio::test]
+async fn the_word_copy_has_the_same_report_and_survives_libreoffice() {
+    let app = crate::helpers::spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let response = app.get("/reports/status.docx?plan=smart-city-13th-fyp").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().contains("wordprocessingml"));
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    for expected in ["规划目标进展情况报告", "总体情况", "主要问题", "实际光纤入户率", "<w:tblHeader/>", "宋体"]
+    {
+        assert!(xml.contains(expected), "«{expected}» not in document.xml");
+    }
+    let images = (0..archive.len()).filter(|i| archive.by_index(*i).unwrap().name().starts_with("word/media/")).count();
+    assert!(images > 0, "the charts are images");
+    let mut footer = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/footer1.xml").unwrap(), &mut footer).unwrap();
+    assert!(footer.contains("PAGE") && footer.contains("NUMPAGES"), "numbered pages: {footer}");
+
+    // An office opens it: LibreOffice turns it into a PDF, and every target's name is there.
+    let dir = tempfile::tempdir().unwrap();
+    let docx = dir.path().join("report.docx");
+    std::fs::write(&docx, &bytes).unwrap();
+    let converted = std::process::Command::new("soffice")
+        .args(["--headless", "--norestore", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path())
+        .arg(&docx)
+        .env("HOME", dir.path())
+        .output()
+        .expect("LibreOffice (soffice) is installed");
+    assert!(converted.status.success(), "{}", String::from_utf8_lossy(&converted.stderr));
+    let text = pdf_text(&std::fs::read(dir.path().join("report.pdf")).unwrap());
+    let flat = unspaced(&text);
+    let (_, targets) = app.get_json("/api/v1/targets?plan=smart-city-13th-fyp").await;
+    for t in targets.as_array().unwrap() {
+        let name = unspaced(t["name"].as_str().unwrap());
+        assert!(flat.contains(&name), "«{name}» did not survive the conversion");
+    }
+}
