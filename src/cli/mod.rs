@@ -79,6 +79,9 @@ enum Command {
         /// pdf, or docx (an editable Word file).
         #[arg(long, default_value = "pdf")]
         format: String,
+        /// plan (a section per plan) or department (a section per lead department).
+        #[arg(long, default_value = "plan")]
+        group: String,
         /// Compare with this report (its id) or the newest made by this date; default the previous.
         #[arg(long)]
         since: Option<String>,
@@ -246,7 +249,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ingest::run(&settings, &files, dry_run, encoding, sheet.as_deref(), &who, lang)
         }
         Command::Token(command) => token(&settings, command, lang),
-        Command::Report { out, plan, department, layout, format, since, view } => {
+        Command::Report { out, plan, department, layout, format, group, since, view } => {
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
@@ -254,6 +257,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut options = crate::report::ReportOptions::new(plan, view.judgement(), lang);
             options.department = department;
             options.layout = layout.parse().map_err(anyhow::Error::msg)?;
+            options.group = group.parse().map_err(anyhow::Error::msg)?;
             options.output = match format.as_str() {
                 "pdf" => crate::report::Output::Pdf,
                 "docx" => crate::report::Output::Docx,

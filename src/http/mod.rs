@@ -43,7 +43,14 @@ use crate::server::{Access, Routes};
         reports::list_reports,
         reports::get_report,
     ),
-    components(schemas(ErrorEnvelope, crate::present::Lang, crate::progress::Method, uploads::EncodingName)),
+    components(schemas(
+        ErrorEnvelope,
+        crate::present::Lang,
+        crate::progress::Method,
+        uploads::EncodingName,
+        crate::report::Layout,
+        crate::report::Group
+    )),
     modifiers(&CommonAnswers)
 )]
 pub struct ApiDoc;

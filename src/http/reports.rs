@@ -39,6 +39,9 @@ pub struct ReportQuery {
     /// What the summary compares with: a report's id, or a date (the newest report made by
     /// then). Default: the previous report.
     pub since: Option<String>,
+    /// `plan` (default): a section per plan; `department`: a section per lead department.
+    #[param(value_type = Option<crate::report::Group>)]
+    pub group: Option<String>,
 }
 
 impl ReportQuery {
@@ -135,6 +138,16 @@ async fn status(
     options.department = department;
     options.layout = layout;
     options.output = output;
+    options.group = match query.group.as_deref().filter(|v| !v.is_empty()) {
+        None => crate::report::Group::Plan,
+        Some(raw) => raw.parse().map_err(|en: String| {
+            AppError::bad_parameter(
+                "group",
+                format!("未知的分组“{}”：请用 plan 或 department", crate::ingest::clip(raw)),
+                crate::ingest::clip(&en),
+            )
+        })?,
+    };
     let identity = state.report_identity.clone();
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;

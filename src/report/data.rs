@@ -25,6 +25,8 @@ pub struct ReportOptions {
     pub layout: Layout,
     /// A PDF, or an editable Word file.
     pub output: Output,
+    /// One section per plan, or per lead department.
+    pub group: Group,
     /// The sending unit (setting `report_sender`).
     pub sender: String,
     /// The report's number (setting `report_number`, numbered per year).
@@ -42,9 +44,31 @@ impl ReportOptions {
             lang,
             layout: Layout::default(),
             output: Output::Pdf,
+            group: Group::Plan,
             sender: String::new(),
             number: None,
             previous: None,
+        }
+    }
+}
+
+/// How the targets are grouped after the first page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Group {
+    #[default]
+    Plan,
+    /// By the lead department of each target (the targets no text assigns last).
+    Department,
+}
+
+impl std::str::FromStr for Group {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "plan" => Ok(Group::Plan),
+            "department" => Ok(Group::Department),
+            other => Err(format!("unknown grouping `{other}`: use plan or department")),
         }
     }
 }
@@ -96,6 +120,7 @@ pub struct ReportData {
     pub sender: String,
     pub number: String,
     pub layout: Layout,
+    pub group: Group,
     pub summary: SummaryData,
     pub lang: &'static str,
     pub as_of: String,
@@ -120,6 +145,8 @@ pub struct PlanSection {
     pub issued: String,
     pub horizon: String,
     pub source: String,
+    /// The line under the section's title: 文号 · 印发 · 规划期, or a department's count.
+    pub facts: String,
     pub counts: Vec<usize>,
     pub targets: Vec<TargetLine>,
 }
@@ -138,6 +165,9 @@ pub struct TargetLine {
     pub charted: bool,
     pub line: i32,
     pub quote: String,
+    /// The plan's 文号 and source file, for the citation.
+    pub doc: String,
+    pub source: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -243,6 +273,7 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
         ("missing", pick("未报", "Missing")),
         ("rate", pick("报送率", "Rate")),
         ("by_plan", pick("各规划目标状态", "Targets by plan")),
+        ("by_department", pick("各牵头单位目标状态", "Targets by lead department")),
         ("plan", pick("规划", "Plan")),
         ("all_plans", pick("全部规划", "All plans")),
         ("issued", pick("印发", "issued")),
@@ -351,12 +382,84 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
         charted: s.latest.is_some() || s.baseline.is_some_and(|_| kind != TargetKind::Milestone),
         line: t.source_line,
         quote: t.source_quote.clone(),
+        doc: a.plan.doc_number.clone().unwrap_or_default(),
+        source: a.plan.source_file.clone(),
     }
 }
 
 fn counts(statuses: impl Iterator<Item = Status>) -> Vec<usize> {
     let statuses: Vec<Status> = statuses.collect();
     ALL_STATUSES.iter().map(|s| statuses.iter().filter(|x| *x == s).count()).collect()
+}
+
+/// One section of the report: a plan's targets, or a lead department's.
+struct Grouped<'a> {
+    plan: Option<&'a crate::db::models::PlanRow>,
+    rows: Vec<Assessed>,
+    title: String,
+    facts: String,
+}
+
+fn groups<'a>(
+    plans: &'a [std::sync::Arc<crate::db::models::PlanRow>],
+    assessed: &[Assessed],
+    departments: &[std::sync::Arc<crate::db::models::DepartmentRow>],
+    options: &ReportOptions,
+) -> Vec<Grouped<'a>> {
+    let lang = options.lang;
+    let labels = labels(lang);
+    let word = |key: &str| labels.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    match options.group {
+        Group::Plan => plans
+            .iter()
+            .map(|plan| {
+                let issued = plan.issued.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned());
+                let facts = [
+                    plan.doc_number.clone().unwrap_or_default(),
+                    format!("{} {issued}", word("issued")),
+                    format!("{} {}–{}", word("horizon"), plan.horizon_start, plan.horizon_end),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · ");
+                Grouped {
+                    plan: Some(plan.as_ref()),
+                    rows: assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect(),
+                    title: if lang == Lang::Zh { plan.title.clone() } else { plan.title_en.clone() },
+                    facts,
+                }
+            })
+            .collect(),
+        Group::Department => {
+            let mut by: Vec<(Option<&str>, Vec<Assessed>)> = Vec::new();
+            for a in assessed {
+                let lead = a.owners.first().map(String::as_str);
+                match by.iter_mut().find(|(d, _)| *d == lead) {
+                    Some((_, rows)) => rows.push(a.clone()),
+                    None => by.push((lead, vec![a.clone()])),
+                }
+            }
+            // The departments with most targets first; the targets no text assigns last.
+            by.sort_by_key(|(d, rows)| (d.is_none(), std::cmp::Reverse(rows.len())));
+            by.into_iter()
+                .map(|(lead, rows)| {
+                    let department = lead.and_then(|slug| departments.iter().find(|d| d.slug == slug));
+                    let title = match (department, lang) {
+                        (Some(d), Lang::Zh) => d.name.clone(),
+                        (Some(d), Lang::En) => d.name_en.clone(),
+                        (None, Lang::Zh) => "未指定责任单位".to_owned(),
+                        (None, Lang::En) => "No department named".to_owned(),
+                    };
+                    let facts = match lang {
+                        Lang::Zh => format!("牵头 {} 个目标", rows.len()),
+                        Lang::En => format!("lead on {} targets", rows.len()),
+                    };
+                    Grouped { plan: None, rows, title, facts }
+                })
+                .collect()
+        }
+    }
 }
 
 /// The scope narrowed to the department asked for (its targets, their plans and figures).
@@ -388,14 +491,17 @@ pub fn gather(
         full.into_iter().map(|one| (one.target.target.slug.clone(), one)).collect();
     let mut jobs: Vec<(String, ChartJob)> = Vec::new();
     let mut sections = Vec::new();
-    for plan in &plans {
-        let rows: Vec<Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).cloned().collect();
+    for group in groups(&plans, &assessed, &departments, options) {
+        let Grouped { plan, rows, title, facts } = group;
         // A long plan's overview continues over pages: no row is ever cut off.
-        let overview_parts =
-            if compact { Vec::new() } else { charts::plan_overview(plan, &rows, lang).parts(OVERVIEW_ROWS_PER_PAGE) };
+        let overview_parts = match plan {
+            Some(plan) if !compact => charts::plan_overview(plan, &rows, lang).parts(OVERVIEW_ROWS_PER_PAGE),
+            _ => Vec::new(),
+        };
+        let slug = plan.map(|p| p.slug.clone()).unwrap_or_else(|| format!("group-{}", sections.len()));
         let overview_charts = overview_parts.len();
         for (i, part) in overview_parts.into_iter().enumerate() {
-            jobs.push((format!("plan:{}:{i}", plan.slug), ChartJob::Plan(part)));
+            jobs.push((format!("plan:{slug}:{i}"), ChartJob::Plan(part)));
         }
         let mut targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
         if compact {
@@ -412,13 +518,14 @@ pub fn gather(
             }
         }
         sections.push(PlanSection {
-            slug: plan.slug.clone(),
+            slug,
             overview_charts,
-            title: if lang == Lang::Zh { plan.title.clone() } else { plan.title_en.clone() },
-            doc_number: plan.doc_number.clone().unwrap_or_default(),
-            issued: plan.issued.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned()),
-            horizon: format!("{}–{}", plan.horizon_start, plan.horizon_end),
-            source: plan.source_file.clone(),
+            title,
+            doc_number: plan.and_then(|p| p.doc_number.clone()).unwrap_or_default(),
+            issued: plan.and_then(|p| p.issued).map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned()),
+            horizon: plan.map(|p| format!("{}–{}", p.horizon_start, p.horizon_end)).unwrap_or_default(),
+            source: plan.map(|p| p.source_file.clone()).unwrap_or_default(),
+            facts,
             counts: counts(rows.iter().map(|a| a.summary.status)),
             targets,
         });
@@ -464,6 +571,7 @@ pub fn gather(
         sender: options.sender.clone(),
         number: options.number.clone().unwrap_or_default(),
         layout: options.layout,
+        group: options.group,
         summary,
         lang: lang.code(),
         as_of: view_words(judgement, lang),

@@ -16,7 +16,7 @@ use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 use typst_layout::PagedDocument;
 
 pub(crate) use data::target_line;
-pub use data::{Layout, Output, ReportData, ReportOptions, TargetLine, gather, narrow};
+pub use data::{Group, Layout, Output, ReportData, ReportOptions, TargetLine, gather, narrow};
 
 use crate::charts::Lang;
 use crate::judged::Scope;
@@ -152,7 +152,7 @@ pub fn make(
     let snapshot_json = serde_json::to_string(&snapshot).map_err(|e| ReportError::Data(e.into()))?;
     let department = options.department.as_ref().map(|d| d.slug.clone());
     let asked = format!(
-        "{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{:?}|{}",
+        "{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{:?}|{:?}|{}",
         options.plan,
         department,
         judgement.as_of,
@@ -161,6 +161,7 @@ pub fn make(
         judgement.method.as_str(),
         options.lang.code(),
         options.layout,
+        options.group,
         identity.sender,
     );
     let key = format!("made:{:x}", sha2::Sha256::digest(format!("{asked}|{snapshot_json}").as_bytes()));

@@ -168,15 +168,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
     }
     // One section per plan: its table, then its charts.
     for plan in &data.plans {
-        let facts = [
-            plan.doc_number.as_str(),
-            &format!("{} {}", t("issued"), plan.issued),
-            &format!("{} {}", t("horizon"), plan.horizon),
-        ]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ");
+        let facts = &plan.facts;
         let rows = plan
             .targets
             .iter()
@@ -192,14 +184,13 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
                 ]
             })
             .collect();
-        doc = doc
-            .add_paragraph(heading(&plan.title, 2).page_break_before(true))
-            .add_paragraph(small(&facts))
-            .add_table(table(
+        doc = doc.add_paragraph(heading(&plan.title, 2).page_break_before(true)).add_paragraph(small(facts)).add_table(
+            table(
                 &[t("indicator"), t("baseline"), t("latest"), t("target"), t("deadline"), t("progress"), t("status")],
                 rows,
                 &[10, 4, 5, 4, 3, 4, 4],
-            ));
+            ),
+        );
         for x in plan.targets.iter().filter(|x| x.charted) {
             let Some((png, w, h)) = charts.get(&format!("target:{}", x.slug)) else { continue };
             let width_cm = 16;
@@ -216,7 +207,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
                 .add_paragraph(Paragraph::new().add_run(Run::new().add_image(pic)).keep_next(true))
                 .add_paragraph(small(&format!(
                     "{} {} {}{}：「{}」",
-                    plan.doc_number,
+                    x.doc,
                     t("line"),
                     x.line,
                     t("line_suffix"),

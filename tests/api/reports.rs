@@ -138,7 +138,13 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let since =
             pdf_text(&app.get(&format!("/reports/status.pdf?since={first_id}&lang=en")).await.bytes().await.unwrap());
         assert!(since.contains("Previous report"), "{since}");
-        for (query, parameter) in [("since=99999", "since"), ("since=yesterday", "since"), ("layout=tiny", "layout")] {
+        // Grouped by lead department: a section per department, its targets counted.
+        let grouped = pdf_text(&app.get("/reports/status.pdf?group=department").await.bytes().await.unwrap());
+        assert!(grouped.contains("各牵头单位目标状态") && grouped.contains("市数据局"), "sections per department");
+        assert!(grouped.contains("牵头 "), "each department's count");
+        for (query, parameter) in
+            [("since=99999", "since"), ("since=yesterday", "since"), ("layout=tiny", "layout"), ("group=team", "group")]
+        {
             let (status, body) = app.get_json(&format!("/reports/status.pdf?{query}")).await;
             assert_eq!(
                 (status, body["error"]["details"]["parameter"].as_str()),
