@@ -160,6 +160,50 @@ impl PlanOverview {
     }
 }
 
+/// `text` in lines of at most `max_width` pixels (English breaks between words, Chinese between
+/// characters), at most `max_lines` of them, the last cut with an ellipsis if it must be.
+pub(super) fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &FontDesc,
+    max_width: i32,
+    max_lines: usize,
+) -> Result<Vec<String>, ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let style: TextStyle = font.clone().into();
+    let fits = |s: &str| -> Result<bool, ChartError> { Ok(area.estimate_text_size(s, &style)?.0 as i32 <= max_width) };
+    let mut lines = Vec::new();
+    let mut rest: &str = text.trim();
+    while !rest.is_empty() && lines.len() + 1 < max_lines.max(1) {
+        if fits(rest)? {
+            break;
+        }
+        // The longest prefix that fits, moved back to a space when the line has one.
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            let next = i + c.len_utf8();
+            if !fits(&rest[..next])? {
+                break;
+            }
+            end = next;
+        }
+        if end == 0 {
+            break;
+        }
+        if let Some(space) = rest[..end].rfind(' ').filter(|s| *s > 0 && !rest[end..].starts_with(' ')) {
+            end = space;
+        }
+        lines.push(rest[..end].trim_end().to_owned());
+        rest = rest[end..].trim_start();
+    }
+    if !rest.is_empty() {
+        lines.push(fit(area, rest, font, max_width)?);
+    }
+    Ok(lines)
+}
+
 /// `text`, cut with an ellipsis so it fits `max_width` pixels in `font`.
 fn fit<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

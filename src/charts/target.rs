@@ -149,7 +149,17 @@ impl TargetChart {
         root.fill(&WHITE)?;
         let (width, _) = root.dim_in_pixel();
         let title_size = if width < 500 { 15 } else { 19 };
-        let area = root.titled(&self.title, (FONT, title_size).into_font().style(FontStyle::Bold))?;
+        // A long title wraps onto a second line rather than running off the chart.
+        let font = (FONT, title_size).into_font().style(FontStyle::Bold);
+        // (With room to spare: a viewer's font may run wider than the measure.)
+        let lines = super::overview::wrap(root, &self.title, &font, (width as f64 * 0.86) as i32, 2)?;
+        let line_height = title_size as i32 + 6;
+        for (i, line) in lines.iter().enumerate() {
+            let (w, _) = root.estimate_text_size(line, &font.clone().into())?;
+            let x = ((width as i32 - w as i32) / 2).max(10);
+            root.draw(&Text::new(line.clone(), (x, 6 + i as i32 * line_height), font.clone()))?;
+        }
+        let (_, area) = root.split_vertically(10 + lines.len() as u32 * line_height as u32);
         let color = status_color(self.status);
         let (x0, x1) = self.x_range();
         let (y0, y1) = self.y_range();

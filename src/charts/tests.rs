@@ -150,3 +150,23 @@ fn a_change_with_no_reference_figure_draws_no_goal_line() {
     assert!(!texts(&svg).iter().any(|t| t == "-14"), "no goal on the indicator's axis");
     assert!(!svg.contains(">目标<") && !texts(&svg).iter().any(|t| t == "目标"));
 }
+
+#[test]
+fn a_long_title_wraps_instead_of_being_cut() {
+    let mut chart = fibre();
+    chart.title = "Average household broadband access bandwidth (Shanghai Information Infrastructure Improvement Plan (2016-2020))".to_owned();
+    // The text element holding `start` does not hold `end`: the title is on two lines, both drawn.
+    let on_two_lines = |svg: &str, start: &str, end: &str| {
+        let texts: Vec<&str> = svg.split("<text").collect();
+        let first = texts.iter().position(|t| t.contains(start));
+        let last = texts.iter().position(|t| t.contains(end));
+        matches!((first, last), (Some(a), Some(b)) if a < b)
+    };
+    for (width, height) in [(800, 400), (400, 340)] {
+        let svg = chart.svg(width, height).unwrap();
+        assert!(on_two_lines(&svg, "Average household", "2016-2020))"), "{width}px: {svg}");
+    }
+    chart.title = "实际光纤入户率（上海市推进智慧城市建设“十三五”规划与上海市信息基础设施提升行动计划）".to_owned();
+    let svg = chart.svg(400, 340).unwrap();
+    assert!(on_two_lines(&svg, "实际光纤入户率", "行动计划）"), "a Chinese title wraps between characters");
+}
