@@ -153,7 +153,7 @@ impl TargetChart {
         let font = (FONT, title_size).into_font().style(FontStyle::Bold);
         // (With room to spare: a viewer's font may run wider than the measure.)
         let lines = super::overview::wrap(root, &self.title, &font, (width as f64 * 0.86) as i32, 2)?;
-        let line_height = title_size as i32 + 6;
+        let line_height = title_size + 6;
         for (i, line) in lines.iter().enumerate() {
             let (w, _) = root.estimate_text_size(line, &font.clone().into())?;
             let x = ((width as i32 - w as i32) / 2).max(10);
