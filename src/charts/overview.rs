@@ -29,6 +29,8 @@ const ROW: u32 = 24;
 /// The "expected by now" tick: near black, apart from every status colour.
 const EXPECTED_INK: RGBColor = RGBColor(0x21, 0x21, 0x21);
 const HEADER: u32 = 74;
+/// The height of a second title line.
+pub(super) const TITLE_LINE: u32 = 24;
 
 impl PlanOverview {
     pub fn new(title: String, lang: Lang, mut rows: Vec<OverviewRow>) -> PlanOverview {
@@ -62,7 +64,15 @@ impl PlanOverview {
 
     /// The height that fits every row.
     pub fn natural_height(&self) -> u32 {
-        HEADER + ROW * self.rows.len().max(1) as u32 + 16
+        HEADER + ROW * self.rows.len().max(1) as u32 + 16 + if self.title_is_long() { TITLE_LINE } else { 0 }
+    }
+
+    /// Whether the title may take two lines at the report's width (800), estimated generously
+    /// (Chinese characters run about twice as wide as Latin letters): room is kept for the
+    /// second line, so a wrapped title never pushes a row off the chart.
+    fn title_is_long(&self) -> bool {
+        let em: f64 = self.title.chars().map(|c| if c.is_ascii() { 0.55 } else { 1.0 }).sum();
+        em * 18.0 > 800.0 * 0.86
     }
 
     pub fn svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
@@ -73,15 +83,21 @@ impl PlanOverview {
         super::png(self, width, height)
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
+    fn draw<DB: DrawingBackend>(&self, page: &DrawingArea<DB, Shift>) -> Result<(), ChartError>
     where
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
+        page.fill(&WHITE)?;
+        let (width, _) = page.dim_in_pixel();
+        let title = (FONT, 18).into_font().style(FontStyle::Bold);
+        // A long title takes a second line; everything below moves down by it.
+        let lines = wrap(page, &self.title, &title, (width as f64 * 0.86) as i32, 2)?;
+        for (i, line) in lines.iter().enumerate() {
+            page.draw(&Text::new(line.clone(), (10, 8 + i as i32 * TITLE_LINE as i32), title.clone()))?;
+        }
+        let root = &page.margin(TITLE_LINE * (lines.len().max(1) as u32 - 1), 0, 0, 0);
         let (width, height) = root.dim_in_pixel();
         let (width, height) = (width as i32, height as i32);
-        let title = (FONT, 18).into_font().style(FontStyle::Bold);
-        root.draw(&Text::new(fit(root, &self.title, &title, width - 20)?, (10, 8), title))?;
 
         // Legend: every status present, with its count.
         let legend_font = (FONT, 12).into_font();

@@ -170,3 +170,26 @@ fn a_long_title_wraps_instead_of_being_cut() {
     let svg = chart.svg(400, 340).unwrap();
     assert!(on_two_lines(&svg, "实际光纤入户率", "行动计划）"), "a Chinese title wraps between characters");
 }
+
+#[test]
+fn a_long_plan_title_wraps_and_every_row_still_fits() {
+    let rows: Vec<OverviewRow> = (0..5)
+        .map(|i| OverviewRow {
+            name: format!("target {i}"),
+            status: Status::OnTrack,
+            progress: Some(0.5),
+            expected: None,
+        })
+        .collect();
+    let title = "Shanghai action plan for improving the information infrastructure, the digital economy and the services of government online (2016-2020)";
+    let long = PlanOverview::new(title.to_owned(), Lang::En, rows.clone());
+    let short = PlanOverview::new("Short".to_owned(), Lang::En, rows);
+    assert_eq!(long.natural_height(), short.natural_height() + super::overview::TITLE_LINE, "room for the second line");
+    let svg = long.svg(800, long.natural_height()).unwrap();
+    let texts: Vec<&str> = svg.split("<text").collect();
+    let first = texts.iter().position(|t| t.contains("Shanghai action plan")).unwrap();
+    let last = texts.iter().position(|t| t.contains("(2016-2020)")).expect("the title's end is drawn");
+    assert!(first < last, "on two lines");
+    assert!(svg.contains("target 4"), "the last row is drawn");
+    assert!(!svg.contains('…'), "nothing is cut");
+}
