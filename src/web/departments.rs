@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, dash, header_row, status_bar, status_counts, view_form};
+use super::layout::{self, dash, header_row, status_bar, status_counts_within, view_form};
 use super::pages::{PageQuery, Reads, completeness_sentence, render, targets_table, view_query};
 use super::{Ctx, PageLang};
 use crate::db::{DbPool, actuals};
@@ -104,7 +104,7 @@ pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Resul
                         td data-label=(lang.pick(columns[2].0, columns[2].1)) {
                             @if !v.owned.is_empty() {
                                 (status_bar(&counts, &counts_text(&counts, lang)))
-                                (status_counts(&counts, l, None))
+                                (status_counts_within(&counts, l, &format!("&department={}", v.department.slug)))
                             }
                         }
                         td.num data-label=(lang.pick(columns[3].0, columns[3].1)) { (c.due) }
@@ -231,7 +231,7 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
         }
         section aria-labelledby="owned" {
             h2 #owned { (lang.pick("负责的目标", "Targets it answers for")) " " span.muted { (owned.len()) } }
-            (status_counts(&counts, l, None))
+            (status_counts_within(&counts, l, &format!("&department={slug}")))
             (targets_table(lang, &owned, true, &link_view))
         }
         section aria-labelledby="uploads" {

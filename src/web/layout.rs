@@ -87,13 +87,16 @@ pub fn status_badge(status: Status, late: bool, lang: Lang) -> Markup {
 
 /// Counts per status, as badges with numbers; each links to the overview filtered by it.
 pub fn status_counts(counts: &[(Status, usize)], lang: Lang, plan: Option<&str>) -> Markup {
+    let filter = plan.map(|p| format!("&plan={p}")).unwrap_or_default();
+    status_counts_within(counts, lang, &filter)
+}
+
+/// Counts per status linking to the overview filtered by status and `filter` (`&department=…`).
+pub fn status_counts_within(counts: &[(Status, usize)], lang: Lang, filter: &str) -> Markup {
     html! {
         ul.counts {
             @for (status, count) in counts.iter().filter(|(_, n)| *n > 0) {
-                @let href = match plan {
-                    Some(p) => format!("/?status={}&plan={p}", status.as_str()),
-                    None => format!("/?status={}", status.as_str()),
-                };
+                @let href = format!("/?status={}{filter}", status.as_str());
                 li {
                     a href=(href) {
 

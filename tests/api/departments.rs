@@ -295,6 +295,7 @@ async fn the_department_pages_list_its_targets_and_what_it_owes() {
     assert!(one.contains("应报 8 项：按时 0，逾期报送 0，未报 8"), "{one}");
     assert!(one.contains("逾期未报的数据 <span class=\"muted\">8</span>"), "{one}");
     assert!(one.contains("template.csv"), "{one}");
+    assert!(one.contains("href=\"/?status=overdue&amp;department=data-bureau\""), "a count leads to those targets");
     let early = app.get(&format!("/departments/{DATA_BUREAU}?as_of=2026-03-01")).await.text().await.unwrap();
     assert!(early.contains("未来 90 天应报 <span class=\"muted\">8</span>"), "{early}");
     assert_eq!(app.get("/departments/nobody").await.status(), 404);
