@@ -139,7 +139,7 @@ pub async fn list_departments(
 ) -> Result<HttpResponse, AppError> {
     let judgement = query.judgement(&state)?;
     let judged = state.judged.clone();
-    let views = web::block(move || judged.department_views(&judgement, false)).await??;
+    let views = web::block(move || judged.department_views(&judgement)).await??;
     Ok(HttpResponse::Ok().json(views.iter().map(DepartmentDto::from).collect::<Vec<_>>()))
 }
 

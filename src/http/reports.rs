@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use crate::db::DbPool;
 use crate::error::{AppError, ErrorEnvelope};
 use crate::report::{self, ReportOptions};
-use crate::server::params::{Asked, judgement, lang};
+use crate::server::params::{Asked, choice, judgement, lang};
 use crate::server::{AppState, with_conn, with_conn_heavy};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -114,40 +114,15 @@ async fn status(
     let name = format!("plantrack-status-{}.{extension}", judgement.as_of);
     let department = crate::server::params::department(query.department.as_deref(), &state.judged)?
         .and_then(|slug| state.judged.departments().into_iter().find(|d| d.slug == slug));
-    let layout: crate::report::Layout = match query.layout.as_deref().filter(|v| !v.is_empty()) {
-        None => crate::report::Layout::Compact,
-        Some(raw) => raw.parse().map_err(|en: String| {
-            AppError::bad_parameter(
-                "layout",
-                format!("未知的版式“{}”：请用 compact 或 full", crate::ingest::clip(raw)),
-                en,
-            )
-        })?,
-    };
-    let since: crate::report::Since = match query.since.as_deref().filter(|v| !v.is_empty()) {
-        None => crate::report::Since::Previous,
-        Some(raw) => raw.parse().map_err(|en: String| {
-            AppError::bad_parameter(
-                "since",
-                format!("“{}”既不是报告编号也不是日期（YYYY-MM-DD）", crate::ingest::clip(raw)),
-                crate::ingest::clip(&en),
-            )
-        })?,
-    };
+    let layout = choice("layout", query.layout.as_deref(), |raw| format!("未知的版式“{raw}”：请用 compact 或 full"))?;
+    let since =
+        choice("since", query.since.as_deref(), |raw| format!("“{raw}”既不是报告编号也不是日期（YYYY-MM-DD）"))?;
     let mut options = ReportOptions::new(query.plan.clone().filter(|p| !p.is_empty()), judgement, lang);
     options.department = department;
     options.layout = layout;
     options.output = output;
-    options.group = match query.group.as_deref().filter(|v| !v.is_empty()) {
-        None => crate::report::Group::Plan,
-        Some(raw) => raw.parse().map_err(|en: String| {
-            AppError::bad_parameter(
-                "group",
-                format!("未知的分组“{}”：请用 plan 或 department", crate::ingest::clip(raw)),
-                crate::ingest::clip(&en),
-            )
-        })?,
-    };
+    options.group =
+        choice("group", query.group.as_deref(), |raw| format!("未知的分组“{raw}”：请用 plan 或 department"))?;
     let identity = state.report_identity.clone();
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;

@@ -281,14 +281,30 @@ pub struct DepartmentView {
 
 impl Judged {
     /// Every department's part, for a judgement; departments with neither targets nor figures
-    /// are left out unless `all`.
-    pub fn department_views(&self, judgement: &Judgement, all: bool) -> JudgedResult<Vec<DepartmentView>> {
+    /// are left out.
+    pub fn department_views(&self, judgement: &Judgement) -> JudgedResult<Vec<DepartmentView>> {
+        let views = self.views_of(judgement, |_| true)?;
+        Ok(views.into_iter().filter(|v| !v.owned.is_empty() || !v.figures.is_empty()).collect())
+    }
+
+    /// One department's part, or `None` when there is no such department.
+    pub fn department_view(&self, slug: &str, judgement: &Judgement) -> JudgedResult<Option<DepartmentView>> {
+        Ok(self.views_of(judgement, |d| d.slug == slug)?.into_iter().next())
+    }
+
+    /// The parts of the departments `wanted` keeps (only theirs are worked out).
+    fn views_of(
+        &self,
+        judgement: &Judgement,
+        wanted: impl Fn(&crate::db::models::DepartmentRow) -> bool,
+    ) -> JudgedResult<Vec<DepartmentView>> {
         let view = self.view(judgement)?;
         let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
         let figures = snapshot.figures(judgement);
         let views = snapshot
             .departments
             .iter()
+            .filter(|d| wanted(d))
             .map(|department| {
                 let slug = department.slug.as_str();
                 let owned: Vec<super::Assessed> =
@@ -299,13 +315,7 @@ impl Judged {
                 let last_received = figures.iter().filter_map(|f| f.received_on).max();
                 DepartmentView { department: department.clone(), owned, figures, completeness, last_received }
             })
-            .filter(|v| all || !v.owned.is_empty() || !v.figures.is_empty())
             .collect();
         Ok(views)
-    }
-
-    /// One department's part, or `None` when there is no such department.
-    pub fn department_view(&self, slug: &str, judgement: &Judgement) -> JudgedResult<Option<DepartmentView>> {
-        Ok(self.department_views(judgement, true)?.into_iter().find(|v| v.department.slug == slug))
     }
 }

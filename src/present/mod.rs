@@ -254,6 +254,16 @@ pub fn percent_text(share: Option<f64>) -> String {
     share.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_else(|| "—".to_owned())
 }
 
+/// A department's name in `lang`, found by its slug among `departments`.
+pub fn department_name<'a>(
+    departments: &'a [std::sync::Arc<crate::db::models::DepartmentRow>],
+    slug: &str,
+    lang: Lang,
+) -> Option<&'a str> {
+    let department = departments.iter().find(|d| d.slug == slug)?;
+    Some(if lang == Lang::Zh { &department.name } else { &department.name_en })
+}
+
 /// "每年，期末后 90 天内由市数据局报送" — an indicator's reporting duty in words.
 pub fn duty_text(duty: &crate::domain::Duty, reporter: Option<&str>, lang: Lang) -> String {
     use crate::domain::Frequency;

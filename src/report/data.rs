@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::charts::{self, Lang};
 use crate::domain::TargetKind;
 use crate::judged::{self, Assessed, Judgement};
-use crate::present::{goal_as_written, method_label, status_colour, status_label, verdict_label};
+use crate::present::{department_name, goal_as_written, method_label, status_colour, status_label, verdict_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 /// Which report: one plan or all, as of a date, by a method, in a language, in a layout; and
@@ -444,10 +444,8 @@ fn groups<'a>(
             by.sort_by_key(|(d, rows)| (d.is_none(), std::cmp::Reverse(rows.len())));
             by.into_iter()
                 .map(|(lead, rows)| {
-                    let department = lead.and_then(|slug| departments.iter().find(|d| d.slug == slug));
-                    let title = match (department, lang) {
-                        (Some(d), Lang::Zh) => d.name.clone(),
-                        (Some(d), Lang::En) => d.name_en.clone(),
+                    let title = match (lead.and_then(|slug| department_name(departments, slug, lang)), lang) {
+                        (Some(name), _) => name.to_owned(),
                         (None, Lang::Zh) => "未指定责任单位".to_owned(),
                         (None, Lang::En) => "No department named".to_owned(),
                     };
@@ -475,8 +473,9 @@ pub fn narrow(scope: judged::Scope, options: &ReportOptions) -> judged::Scope {
     judged::Scope { plans, assessed, full, vintage, figures, departments }
 }
 
-/// The report's data and its charts (SVG bytes by name). `draw` renders each chart; a chart it
-/// fails on is left out (the template shows a placeholder) and the error is logged.
+/// The report's data and its charts (SVG bytes by name), of a scope already [`narrow`]ed to the
+/// options' department. `draw` renders each chart; a chart it fails on is left out (the template
+/// shows a placeholder) and the error is logged.
 pub fn gather(
     scope: judged::Scope,
     options: &ReportOptions,
@@ -485,7 +484,7 @@ pub fn gather(
 ) -> (ReportData, HashMap<String, Vec<u8>>) {
     let lang = options.lang;
     let judgement = &options.judgement;
-    let judged::Scope { plans, assessed, full, vintage, figures, departments } = narrow(scope, options);
+    let judged::Scope { plans, assessed, full, vintage, figures, departments } = scope;
     let compact = options.layout == Layout::Compact;
     let mut full: HashMap<String, judged::AssessedOne> =
         full.into_iter().map(|one| (one.target.target.slug.clone(), one)).collect();

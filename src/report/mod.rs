@@ -65,6 +65,11 @@ pub fn render(data: &ReportData, charts: HashMap<String, Vec<u8>>) -> Result<Vec
 
 /// Draws the charts of the judged `scope` and renders the PDF.
 pub fn generate(scope: Scope, options: &ReportOptions, generated_at: NaiveDateTime) -> Result<Vec<u8>, ReportError> {
+    write(narrow(scope, options), options, generated_at)
+}
+
+/// The report of a scope already narrowed to the options' department, as PDF or Word.
+fn write(scope: Scope, options: &ReportOptions, generated_at: NaiveDateTime) -> Result<Vec<u8>, ReportError> {
     if options.output == Output::Docx {
         let (data, charts) = gather(scope, options, generated_at, &|job| job.draw_png());
         let sized = charts
@@ -211,7 +216,7 @@ pub fn make(
     });
     options.number = number.clone();
     options.sender = identity.sender.clone();
-    let pdf = generate(scope, &options, now)?;
+    let pdf = write(scope, &options, now)?;
     Ok(Made { pdf, id, number })
 }
 

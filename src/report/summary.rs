@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::charts::Lang;
 use crate::db::models::DepartmentRow;
 use crate::judged::{Arrival, Assessed, DueFigure};
-use crate::present::status_label;
+use crate::present::{department_name, status_label};
 use crate::progress::Status;
 
 /// What a report judged, kept with it: each target's status and newest figure.
@@ -144,7 +144,6 @@ pub fn problems(
     departments: &[std::sync::Arc<DepartmentRow>],
     lang: Lang,
 ) -> (Vec<Problem>, usize) {
-    let names: HashMap<&str, &DepartmentRow> = departments.iter().map(|d| (d.slug.as_str(), d.as_ref())).collect();
     let mut found: Vec<&Assessed> = assessed.iter().filter(|a| rank(a.summary.status) <= 4).collect();
     found.sort_by_key(|a| (a.target.binding != Some(true), rank(a.summary.status), a.target.deadline_date));
     let total = found.len();
@@ -158,12 +157,7 @@ pub fn problems(
             label: status_label(a.summary.status, lang),
             deadline: a.target.deadline.clone(),
             binding: a.target.binding == Some(true),
-            owner: a
-                .owners
-                .first()
-                .and_then(|o| names.get(o.as_str()))
-                .map(|d| if lang == Lang::Zh { d.name.clone() } else { d.name_en.clone() })
-                .unwrap_or_else(|| "—".to_owned()),
+            owner: a.owners.first().and_then(|o| department_name(departments, o, lang)).unwrap_or("—").to_owned(),
         })
         .collect();
     (listed, total)
@@ -192,10 +186,8 @@ pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>
         .into_iter()
         .filter(|(_, (_, missing))| *missing > 0)
         .map(|(slug, (due, missing))| {
-            let department = slug.and_then(|s| departments.iter().find(|d| d.slug == s));
-            let name = match (department, lang) {
-                (Some(d), Lang::Zh) => d.name.clone(),
-                (Some(d), Lang::En) => d.name_en.clone(),
+            let name = match (slug.and_then(|s| department_name(departments, s, lang)), lang) {
+                (Some(name), _) => name.to_owned(),
                 (None, Lang::Zh) => "未指定单位".to_owned(),
                 (None, Lang::En) => "no reporter named".to_owned(),
             };

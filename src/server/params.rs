@@ -86,3 +86,15 @@ pub fn department(raw: Option<&str>, judged: &judged::Judged) -> Result<Option<S
 pub fn owned_by(department: Option<&str>, owners: &[String]) -> bool {
     department.is_none_or(|d| owners.iter().any(|o| o == d))
 }
+
+/// An optional choice read by its type's own parser: absent or empty is the type's default; a
+/// mistake names the parameter, in Chinese (`zh` of the value as given) and in the parser's English.
+pub fn choice<T>(parameter: &str, raw: Option<&str>, zh: impl FnOnce(&str) -> String) -> Result<T, AppError>
+where
+    T: std::str::FromStr<Err = String> + Default,
+{
+    match raw.filter(|v| !v.is_empty()) {
+        None => Ok(T::default()),
+        Some(raw) => raw.parse().map_err(|en: String| AppError::bad_parameter(parameter, zh(&clip(raw)), clip(&en))),
+    }
+}

@@ -9,14 +9,16 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{self, dash, header_row, status_bar, status_counts_within, view_form};
-use super::pages::{PageQuery, Reads, completeness_sentence, render, targets_table, view_query};
+use super::pages::{
+    PageQuery, Reads, completeness_sentence, counts_sentence, page_judgement, render, targets_table, view_query,
+};
 use super::{Ctx, PageLang};
 use crate::db::{DbPool, actuals};
 use crate::error::AppError;
 use crate::http::departments::upcoming;
 use crate::judged::{self, Arrival, DepartmentView, DueFigure, Judgement};
 use crate::present::template::{self, TemplateRow};
-use crate::present::{Lang, attention_rank, percent_text, status_label};
+use crate::present::{Lang, attention_rank, percent_text};
 use crate::server::AppState;
 use crate::server::params::{Asked, judgement};
 
@@ -52,7 +54,7 @@ pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Resul
     let lang = ctx.lang;
     let l = lang.lang;
     let judgement = page_view(&query, reads)?;
-    let mut views = reads.judged.department_views(&judgement, false)?;
+    let mut views = reads.judged.department_views(&judgement)?;
     views.sort_by(|a, b| {
         b.completeness
             .missing
@@ -103,7 +105,7 @@ pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Resul
                         td.num data-label=(lang.pick(columns[1].0, columns[1].1)) { (v.owned.len()) }
                         td data-label=(lang.pick(columns[2].0, columns[2].1)) {
                             @if !v.owned.is_empty() {
-                                (status_bar(&counts, &counts_text(&counts, lang)))
+                                (status_bar(&counts, &counts_sentence(&counts, lang)))
                                 (status_counts_within(&counts, l, &format!("&department={}", v.department.slug)))
                             }
                         }
@@ -128,12 +130,6 @@ fn worst(view: &DepartmentView) -> usize {
     view.owned.iter().map(|a| attention_rank(a.summary.status)).min().unwrap_or(usize::MAX)
 }
 
-fn counts_text(counts: &[(crate::progress::Status, usize)], lang: PageLang) -> String {
-    let parts: Vec<String> =
-        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang.lang))).collect();
-    parts.join(lang.pick("，", ", "))
-}
-
 /// The view the department pages take: a date and "as known then" (no district: a department's
 /// figures are its own regions').
 fn page_view(query: &PageQuery, reads: &Reads) -> Result<Judgement, AppError> {
@@ -143,12 +139,13 @@ fn page_view(query: &PageQuery, reads: &Reads) -> Result<Judgement, AppError> {
             "the department pages take as_of, as_known, known_at and lang only",
         ));
     }
-    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
-    let as_of = given(&query.as_of);
-    let today = judged::today().to_string();
-    let known_at = given(&query.known_at).or(given(&query.as_known).map(|_| as_of.clone().unwrap_or(today)));
-    let asked = Asked { as_of: as_of.as_deref(), known_at: known_at.as_deref(), method: None, region: None };
-    judgement(asked, &reads.judged.regions())
+    page_judgement(
+        query.as_of.as_deref(),
+        query.as_known.as_deref(),
+        query.known_at.as_deref(),
+        None,
+        &reads.judged.regions(),
+    )
 }
 
 /// `/departments/{slug}`: its targets, its overdue figures, what falls due in the next 90 days,
@@ -275,15 +272,11 @@ pub struct TemplateQuery {
 
 /// The figures owed on a date: overdue ones and those falling due in the next 90 days whose
 /// period has ended (a period still running cannot be reported yet).
-pub fn owed<'a>(figures: impl Iterator<Item = &'a DueFigure> + Clone, as_of: NaiveDate) -> Vec<&'a DueFigure> {
-    let until = as_of.checked_add_days(chrono::Days::new(crate::http::departments::UPCOMING_DAYS)).unwrap_or(as_of);
-    figures
-        .filter(|f| match f.arrival {
-            Arrival::Missing => true,
-            Arrival::Upcoming => f.received_on.is_none() && f.due_on <= until && f.period_end <= as_of,
-            _ => false,
-        })
-        .collect()
+pub fn owed(figures: &[DueFigure], as_of: NaiveDate) -> Vec<&DueFigure> {
+    // Oldest due first, as the figures come: every missing one is due before any upcoming one.
+    let mut owed: Vec<&DueFigure> = figures.iter().filter(|f| f.arrival == Arrival::Missing).collect();
+    owed.extend(upcoming(figures, as_of).filter(|f| f.period_end <= as_of));
+    owed
 }
 
 /// Whose template: a department's (the figures it reports) or a plan's (its targets' figures).
@@ -352,7 +345,7 @@ async fn template(
                 (if lang == Lang::Zh { plan.title.clone() } else { plan.title_en.clone() }, figures)
             }
         };
-        let rows: Vec<TemplateRow> = owed(figures.iter(), as_of)
+        let rows: Vec<TemplateRow> = owed(&figures, as_of)
             .into_iter()
             .map(|f| TemplateRow {
                 indicator: if lang == Lang::Zh { f.indicator.name.clone() } else { f.indicator.slug.clone() },

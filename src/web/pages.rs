@@ -17,8 +17,8 @@ use crate::domain::TargetKind;
 use crate::error::AppError;
 use crate::judged::{self, Assessed, Judged, Judgement};
 use crate::present::{
-    Lang, attention_rank, duty_text, figure, goal_text, percent_text, ratio_text, reason_text, status_label,
-    verdict_sentence,
+    Lang, attention_rank, department_name, duty_text, figure, goal_text, percent_text, ratio_text, reason_text,
+    status_label, verdict_sentence,
 };
 use crate::progress::{ALL_STATUSES, Status};
 use crate::report::{TargetLine, target_line};
@@ -79,19 +79,6 @@ pub(super) fn view_pairs(judgement: &Judgement) -> Vec<(&'static str, String)> {
     pairs
 }
 
-/// A department's name in the page's language (its slug when it is not in the catalog).
-fn department_name<'a>(
-    departments: &'a [std::sync::Arc<crate::db::models::DepartmentRow>],
-    slug: &'a str,
-    lang: Lang,
-) -> &'a str {
-    match departments.iter().find(|d| d.slug == slug) {
-        Some(d) if lang == Lang::Zh => &d.name,
-        Some(d) => &d.name_en,
-        None => slug,
-    }
-}
-
 /// The departments that answer for a plan's targets, with how many each, most first.
 fn plan_owners(
     judged: &Judged,
@@ -134,7 +121,7 @@ fn percent_encode(value: &str) -> String {
 }
 
 /// The judgement a page's view form asks for; its empty fields ask for nothing.
-fn page_judgement(
+pub(super) fn page_judgement(
     as_of: Option<&str>,
     as_known: Option<&str>,
     known_at: Option<&str>,
@@ -377,7 +364,7 @@ fn filters_kept(query: &OverviewQuery) -> Vec<(&'static str, &str)> {
 }
 
 /// "已实现 3，逾期未报 20" — the bar's text for screen readers.
-fn counts_sentence(counts: &[(Status, usize)], lang: PageLang) -> String {
+pub(super) fn counts_sentence(counts: &[(Status, usize)], lang: PageLang) -> String {
     let parts: Vec<String> =
         counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang.lang))).collect();
     parts.join(lang.pick("，", ", "))
@@ -633,14 +620,14 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                     (lang.pick("责任单位：", "Answerable: "))
                     @for (i, owner) in one.target.owners.iter().enumerate() {
                         @if i > 0 { (lang.pick("、", ", ")) }
-                        a href={ "/departments/" (owner) } { (department_name(&departments, owner, l)) }
+                        a href={ "/departments/" (owner) } { (department_name(&departments, owner, l).unwrap_or(owner)) }
                         @if i == 0 && one.target.owners.len() > 1 { (lang.pick("（牵头）", " (lead)")) }
                     }
                 }
             }
             p.note {
                 (lang.pick("数据报送：", "Figures: "))
-                (duty_text(&duty, duty.reporter.as_deref().map(|r| department_name(&departments, r, l)), l))
+                (duty_text(&duty, duty.reporter.as_deref().map(|r| department_name(&departments, r, l).unwrap_or(r)), l))
             }
         }
         section aria-labelledby="progress" {
