@@ -53,6 +53,15 @@ pub fn indicator_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<In
 }
 
 /// Current targets, optionally of one plan and/or one indicator (by slug), in catalog order.
+/// Every current target's name, indicator and plan's first year: what an upload needs of them.
+pub fn target_names(conn: &mut DbConn) -> QueryResult<Vec<(String, i64, i32)>> {
+    targets::table
+        .inner_join(plans::table)
+        .filter(targets::retired_at.is_null())
+        .select((targets::name, targets::indicator_id, plans::horizon_start))
+        .load(conn)
+}
+
 pub fn list_targets(
     conn: &mut DbConn,
     plan: Option<&str>,

@@ -79,20 +79,19 @@ pub struct Reference {
 impl Reference {
     pub fn load(conn: &mut DbConn, regions: Regions, today: NaiveDate) -> diesel::QueryResult<Reference> {
         let milestones: HashSet<i64> = actuals::milestone_indicator_ids(conn)?.into_iter().collect();
-        let targets = queries::list_targets(conn, None, None)?;
         let mut earliest: HashMap<i64, i32> = HashMap::new();
         let mut names: HashMap<String, Option<i64>> = HashMap::new();
-        for (target, plan, indicator) in &targets {
-            let year = earliest.entry(indicator.id).or_insert(plan.horizon_start);
-            *year = (*year).min(plan.horizon_start);
+        for (name, indicator, horizon_start) in queries::target_names(conn)? {
+            let year = earliest.entry(indicator).or_insert(horizon_start);
+            *year = (*year).min(horizon_start);
             names
-                .entry(target.name.clone())
+                .entry(name)
                 .and_modify(|id| {
-                    if *id != Some(indicator.id) {
+                    if *id != Some(indicator) {
                         *id = None;
                     }
                 })
-                .or_insert(Some(indicator.id));
+                .or_insert(Some(indicator));
         }
         let target_names = names.into_iter().filter_map(|(name, id)| id.map(|id| (name, id))).collect();
         let indicators = queries::list_indicators(conn)?
