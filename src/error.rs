@@ -50,6 +50,9 @@ pub enum AppError {
     /// Rows of indicators the uploader's department does not report.
     #[error("{} row(s) are figures your department does not report; nothing was written", .problems.total)]
     NotYours { problems: crate::ingest::Problems },
+    /// Well-formed but unusable content (a document with no text, a plan that does not validate).
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: Said, details: Value },
     #[error("{method} is not allowed here; this address answers {allow}")]
     MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
@@ -100,6 +103,7 @@ impl AppError {
             | AppError::Busy(said)
             | AppError::TooSlow(said) => said.zh.clone(),
             AppError::PayloadTooLarge { limit } => format!("上传的文件超过 {limit} 字节的上限"),
+            AppError::Unprocessable { message, .. } => message.zh.clone(),
             AppError::InvalidUpload { problems, .. } => format!("文件有 {} 处问题，未写入任何数据", problems.total),
             AppError::NotYours { problems } => {
                 format!("{} 行是你的部门不负责报送的指标，未写入任何数据", problems.total)
@@ -162,6 +166,7 @@ impl AppError {
             AppError::InvalidUpload { .. } => "invalid_upload",
             AppError::NotYours { .. } => "not_your_indicators",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
+            AppError::Unprocessable { code, .. } => code,
             AppError::Timeout(_) => "timeout",
             AppError::Busy(_) => "busy",
             AppError::TooSlow(_) => "too_slow",
@@ -185,6 +190,7 @@ impl AppError {
             }
             AppError::NotYours { problems } => serde_json::to_value(problems).unwrap_or(Value::Null),
             AppError::MethodNotAllowed { allow, .. } => serde_json::json!({ "allow": allow }),
+            AppError::Unprocessable { details, .. } => details.clone(),
             _ => Value::Null,
         }
     }
@@ -256,7 +262,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::InvalidUpload { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::InvalidUpload { .. } | AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotYours { .. } => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod intake;
 pub mod jobs;
 pub mod judged;
 pub mod present;
@@ -37,8 +38,11 @@ use crate::db::DbPool;
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Catalog, db::SyncReport)> {
     let pool = db::connect(&settings.database_url, settings.pool_size)
         .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
-    let catalog = Catalog::load(&settings.catalog_paths())?;
     let mut conn = pool.get().context("taking a database connection")?;
+    // Plans published from reviewed drafts are part of the catalog: without them a sync would
+    // retire their targets.
+    let published = db::drafts::published_in_force(&mut conn).context("reading the published plans")?;
+    let catalog = Catalog::load_with(&settings.catalog_paths(), &published)?;
     // Replicas (and `catalog check` runs) starting together on an empty database take turns.
     let report = db::with_advisory_lock(&mut conn, db::CATALOG_LOCK_KEY, |conn| {
         let report = db::sync_catalog(conn, &catalog, now()).context("writing the catalog into the database")?;

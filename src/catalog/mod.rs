@@ -187,8 +187,22 @@ impl fmt::Display for CatalogErrors {
 impl Catalog {
     /// Reads and validates the whole catalog; every problem is reported, not only the first.
     pub fn load(paths: &CatalogPaths) -> Result<Catalog, CatalogErrors> {
+        Catalog::load_with(paths, &[])
+    }
+
+    /// The files in `targets/` and the plans published from reviewed drafts, validated together
+    /// the same way: a published plan is one more catalog file whose document is held in memory.
+    pub fn load_with(paths: &CatalogPaths, published: &[PublishedFile]) -> Result<Catalog, CatalogErrors> {
         let mut documents = Documents::new(&paths.documents_dir);
-        let files = read_catalog_files(&paths.targets_dir).map_err(|p| CatalogErrors(vec![p]))?;
+        let mut files = read_catalog_files(&paths.targets_dir).map_err(|p| CatalogErrors(vec![p]))?;
+        for plan in published {
+            documents.add(&plan.document_name, &plan.document_text);
+            files.push(CatalogFile {
+                name: format!("published/{}", plan.slug),
+                stem: plan.slug.clone(),
+                text: plan.catalog.clone(),
+            });
+        }
         validate::validate(&files, &mut documents)
     }
 
@@ -204,6 +218,15 @@ impl Catalog {
         }
         by_plan
     }
+}
+
+/// A plan published from a reviewed draft: its catalog file (TOML) and the text it cites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedFile {
+    pub slug: String,
+    pub catalog: String,
+    pub document_name: String,
+    pub document_text: String,
 }
 
 /// One catalog file: its name as shown in messages and its text.

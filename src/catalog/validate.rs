@@ -26,6 +26,11 @@ impl Documents {
         Documents { dir: dir.to_owned(), cache: HashMap::new() }
     }
 
+    /// Adds a document held in memory (a published plan's text, stored in the database).
+    pub fn add(&mut self, name: &str, text: &str) {
+        self.cache.insert(name.to_owned(), Some(text.split('\n').map(str::to_owned).collect()));
+    }
+
     fn lines(&mut self, file: &str) -> Option<&Vec<String>> {
         let dir = &self.dir;
         self.cache

@@ -2,6 +2,7 @@
 //! arguments with clap and calls the modules below it; `main.rs` only hands over to [`main`].
 
 pub mod ingest;
+mod plan;
 pub mod status;
 
 use std::path::PathBuf;
@@ -108,6 +109,9 @@ enum Command {
 
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Newly issued plans: draft their targets from the text.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
 }
 
 #[derive(Subcommand)]
@@ -120,19 +124,27 @@ enum CatalogCommand {
     },
     /// Count targets per plan and per kind, and seed actuals per file, to compare with the documents.
     Stats,
-    /// Print every plan, indicator and target.
+    /// Print every plan, indicator and target (JSON), or one plan's catalog file (TOML) — for a
+    /// plan published from a draft, the file to put under version control.
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
+        /// The plan (slug); needed for TOML.
+        #[arg(long)]
+        plan: Option<String>,
+        /// With TOML: also write the text the plan cites into this file (for seed/documents/).
+        #[arg(long, value_name = "FILE")]
+        document: Option<PathBuf>,
         /// Only print; do not write the catalog into the database.
         #[arg(long)]
         no_sync: bool,
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ExportFormat {
     Json,
+    Toml,
 }
 
 #[derive(Subcommand)]
@@ -363,16 +375,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", crate::catalog::stats::render(&catalog, &settings.seed_actuals_dir));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Catalog(CatalogCommand::Export { format: ExportFormat::Json, no_sync }) => {
-            let catalog = load_catalog_or_report(&settings, lang)?;
-            let Some(catalog) = catalog else {
-                return Ok(ExitCode::FAILURE);
-            };
-            println!("{}", serde_json::to_string_pretty(&catalog)?);
-            if !no_sync {
-                // stdout is the JSON; the sync reports on stderr.
-                let (_, _, report) = prepare_database(&settings)?;
+        Command::Catalog(CatalogCommand::Export { format: ExportFormat::Json, plan: _, document: _, no_sync }) => {
+            let catalog = if no_sync {
+                load_catalog_or_report(&settings, lang)?
+            } else {
+                // With the database: the plans published from drafts are part of the catalog.
+                let (_, catalog, report) = prepare_database(&settings)?;
                 let changed = report.targets.inserted + report.targets.updated;
+                // stdout is the JSON; the sync reports on stderr.
                 eprintln!(
                     "{}",
                     say(
@@ -381,9 +391,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         format!("catalog synced: {changed} targets changed")
                     )
                 );
-            }
+                Some(catalog)
+            };
+            let Some(catalog) = catalog else {
+                return Ok(ExitCode::FAILURE);
+            };
+            println!("{}", serde_json::to_string_pretty(&catalog)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Catalog(CatalogCommand::Export { format: ExportFormat::Toml, plan, document, no_sync: _ }) => {
+            plan::export_toml(&settings, plan.as_deref(), document.as_deref(), lang)
+        }
+        Command::Plan(command) => plan::run(&settings, command, lang),
     }
 }
 

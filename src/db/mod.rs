@@ -4,6 +4,7 @@
 pub mod access;
 pub mod actuals;
 pub mod changes;
+pub mod drafts;
 pub mod models;
 pub mod notifications;
 pub mod queries;

@@ -183,6 +183,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plan_drafts (id) {
+        id -> BigInt,
+        file_name -> Text,
+        format -> Text,
+        text -> Text,
+        draft -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        published_slug -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    published_plans (id) {
+        id -> BigInt,
+        slug -> Text,
+        version -> Integer,
+        catalog -> Text,
+        document_name -> Text,
+        document_text -> Text,
+        draft_id -> Nullable<BigInt>,
+        published_by -> Text,
+        published_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(targets -> plans (plan_id));
 
 diesel::joinable!(targets -> indicators (indicator_id));
@@ -274,5 +303,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     target_owners,
     duty_overrides,
     notifications,
-    target_marks
+    target_marks,
+    plan_drafts,
+    published_plans
 );

@@ -94,21 +94,25 @@ fn plan_changes<F: PartialEq + Clone>(
 
 /// Syncs the catalog in one write transaction.
 pub fn sync_catalog(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime) -> QueryResult<SyncReport> {
-    write_tx(conn, |conn| {
-        let mut report = SyncReport::default();
-        sync_plans(conn, catalog, now, &mut report.plans)?;
-        sync_indicators(conn, catalog, now, &mut report.indicators)?;
-        sync_targets(conn, catalog, now, &mut report.targets)?;
-        sync_regions(conn, catalog, &mut report.regions)?;
-        sync_departments(conn, catalog, now, &mut report.departments)?;
-        sync_owners(conn, catalog, &mut report.owners)?;
-        if report.changed() {
-            super::changes::record(conn, &super::changes::Changed::Everything, now)?;
-            let details = serde_json::to_string(&report).ok();
-            super::access::audit(conn, "catalog", "catalog.sync", "targets/", details, now)?;
-        }
-        Ok(report)
-    })
+    write_tx(conn, |conn| sync_in_transaction(conn, catalog, now))
+}
+
+/// Syncs the catalog inside a transaction the caller holds (a publish writes its plan and the
+/// catalog it makes in one).
+pub(super) fn sync_in_transaction(conn: &mut DbConn, catalog: &Catalog, now: NaiveDateTime) -> QueryResult<SyncReport> {
+    let mut report = SyncReport::default();
+    sync_plans(conn, catalog, now, &mut report.plans)?;
+    sync_indicators(conn, catalog, now, &mut report.indicators)?;
+    sync_targets(conn, catalog, now, &mut report.targets)?;
+    sync_regions(conn, catalog, &mut report.regions)?;
+    sync_departments(conn, catalog, now, &mut report.departments)?;
+    sync_owners(conn, catalog, &mut report.owners)?;
+    if report.changed() {
+        super::changes::record(conn, &super::changes::Changed::Everything, now)?;
+        let details = serde_json::to_string(&report).ok();
+        super::access::audit(conn, "catalog", "catalog.sync", "targets/", details, now)?;
+    }
+    Ok(report)
 }
 
 /// The regions are replaced as a list when any of them (or their order) changed.

@@ -16,7 +16,7 @@ pub use indicator::{Aggregate, Indicator};
 pub use period::{Period, PeriodError};
 pub use plan::Plan;
 pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind};
-pub use units::{UnitMismatch, scale_between};
+pub use units::{UnitMismatch, base_unit, scale_between};
 
 /// The region every target and actual is for unless it names a district.
 pub const WHOLE_CITY: &str = "全市";

@@ -60,6 +60,11 @@ fn normalise_data_base(data: &str) -> &'static str {
 }
 
 /// The written unit does not measure the same thing as the indicator's unit.
+/// A unit without its magnitude word or prefix: 万人份 → 人份, 亿元 → 元, 个百分点 → %.
+pub fn base_unit(unit: &str) -> &str {
+    split(unit).base
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitMismatch {
     pub written: String,

@@ -2,6 +2,7 @@
 
 mod charts;
 pub mod departments;
+pub mod drafts;
 pub mod dto;
 pub(crate) mod handlers;
 mod notifications;
@@ -42,6 +43,11 @@ use crate::server::{Access, Routes};
         reports::status_docx,
         reports::list_reports,
         reports::get_report,
+        drafts::create_draft,
+        drafts::list_drafts,
+        drafts::get_draft,
+        drafts::draft_text,
+        drafts::publish_draft,
     ),
     components(schemas(
         ErrorEnvelope,
@@ -126,6 +132,14 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/api/v1/departments/{slug}").get(Access::Read, departments::get_department).kept().add();
     routes.at("/api/v1/notifications").get(Access::Read, notifications::list_notifications).add();
     routes.at("/api/v1/indicators/{slug}/duty").put(Access::Token(Role::Admin), departments::set_duty).add();
+    routes
+        .at("/api/v1/plan-drafts")
+        .get(Access::Token(Role::Admin), drafts::list_drafts)
+        .post(Access::Token(Role::Admin), drafts::create_draft)
+        .add();
+    routes.at("/api/v1/plan-drafts/{id}").get(Access::Token(Role::Admin), drafts::get_draft).add();
+    routes.at("/api/v1/plan-drafts/{id}/text").get(Access::Token(Role::Admin), drafts::draft_text).add();
+    routes.at("/api/v1/plan-drafts/{id}/publish").post(Access::Token(Role::Admin), drafts::publish_draft).add();
     routes
         .at("/api/v1/uploads")
         .get(Access::Read, uploads::list_uploads)

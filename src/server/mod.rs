@@ -49,6 +49,8 @@ pub struct AppState {
     pub responses: Arc<responses::Responses>,
     /// Who sends the reports and how they are numbered.
     pub report_identity: crate::report::Identity,
+    /// The catalog on disk: a publication is validated beside it.
+    pub catalog_paths: crate::catalog::CatalogPaths,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
                 sender: settings.report_sender.clone(),
                 number: settings.report_number.clone(),
             },
+            catalog_paths: settings.catalog_paths(),
         })
     }
 

@@ -6,6 +6,7 @@ mod browser;
 mod catalog_cli;
 mod charts;
 mod departments;
+mod drafts;
 mod faults;
 mod fuzz;
 mod hardening;

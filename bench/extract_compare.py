@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Compares drafted candidates with the hand catalog: recall and precision per document and overall.
+
+    python3 bench/extract_compare.py DRAFTS_DIR CATALOG_JSON
+
+DRAFTS_DIR holds one `<document file name>.json` per seed document (the draft JSON of
+`plantrack plan draft`); CATALOG_JSON is `plantrack catalog export --format json`.
+
+A catalog target counts as found when some candidate of its document cites its line ±1 with the same
+kind, the same deadline year and, unless it is a milestone, the same value (and value_max) once both
+are scaled by their unit's magnitude (万, 亿 …) and the same unit after that magnitude is stripped.
+Precision is the share of candidates that match some catalog target. Standard library only.
+"""
+
+import json
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+# Magnitude words in front of a unit, longest first so 万亿 is not read as 万 + 亿 (as domain/units.rs).
+MAGNITUDES = [("万亿", 1e12), ("千万", 1e7), ("百万", 1e6), ("十万", 1e5), ("亿", 1e8), ("万", 1e4), ("千", 1e3)]
+NUMERIC_KINDS = ("level", "change", "range")
+
+
+def split_unit(unit):
+    """(scale, base) of a unit as written: 万人份 → (1e4, 人份); 个百分点 → (1, %)."""
+    unit = (unit or "").strip()
+    if unit in ("个百分点", "百分点"):
+        return 1.0, "%"
+    for word, scale in MAGNITUDES:
+        if unit.startswith(word) and len(unit) > len(word):
+            inner_scale, base = split_unit(unit[len(word):])
+            return scale * inner_scale, base
+    return 1.0, unit
+
+
+def deadline_year(deadline):
+    """2020 from "2020" or "2020-06-30"; None when absent."""
+    if deadline is None:
+        return None
+    text = str(deadline)
+    return int(text[:4]) if text[:4].isdigit() else None
+
+
+def same_number(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+
+
+def scaled(value, unit):
+    if value is None:
+        return None
+    return float(value) * split_unit(unit)[0]
+
+
+def matches(candidate, target):
+    """Whether a candidate states this catalog target (see the module doc)."""
+    if abs(int(candidate["line"]) - int(target["source"]["line"])) > 1:
+        return False
+    if candidate["kind"] != target["kind"]:
+        return False
+    if deadline_year(candidate.get("deadline")) != deadline_year(target.get("deadline")):
+        return False
+    if target["kind"] == "milestone":
+        return True
+    if split_unit(candidate.get("unit"))[1] != split_unit(target.get("unit"))[1]:
+        return False
+    if not same_number(scaled(candidate.get("value"), candidate.get("unit")), scaled(target.get("value"), target.get("unit"))):
+        return False
+    return same_number(
+        scaled(candidate.get("value_max"), candidate.get("unit")), scaled(target.get("value_max"), target.get("unit"))
+    )
+
+
+def load_drafts(drafts_dir):
+    drafts = {}
+    for path in sorted(Path(drafts_dir).glob("*.json")):
+        document = path.name[: -len(".json")]
+        drafts[document] = json.loads(path.read_text(encoding="utf-8")).get("candidates", [])
+    return drafts
+
+
+def targets_by_document(catalog):
+    source_of_plan = {plan["slug"]: plan["source"] for plan in catalog["plans"]}
+    by_document = defaultdict(list)
+    for target in catalog["targets"]:
+        by_document[source_of_plan[target["plan"]]].append(target)
+    return by_document
+
+
+def percent(part, whole):
+    return f"{100.0 * part / whole:5.1f}%" if whole else "    –"
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(__doc__.strip(), file=sys.stderr)
+        return 0
+    drafts = load_drafts(argv[1])
+    catalog = json.loads(Path(argv[2]).read_text(encoding="utf-8"))
+    by_document = targets_by_document(catalog)
+
+    header = f"{'document':<28} {'targets':>7} {'numeric':>15} {'milestones':>15} {'candidates':>10} {'precision':>16}"
+    print(header)
+    print("-" * len(header))
+    totals = defaultdict(int)
+    for document in sorted(set(by_document) | set(drafts)):
+        targets = by_document.get(document, [])
+        candidates = drafts.get(document, [])
+        found = [any(matches(c, t) for c in candidates) for t in targets]
+        numeric = [f for f, t in zip(found, targets) if t["kind"] in NUMERIC_KINDS]
+        milestones = [f for f, t in zip(found, targets) if t["kind"] == "milestone"]
+        useful = sum(1 for c in candidates if any(matches(c, t) for t in targets))
+        row = {
+            "targets": len(targets),
+            "numeric_found": sum(numeric),
+            "numeric": len(numeric),
+            "milestones_found": sum(milestones),
+            "milestones": len(milestones),
+            "candidates": len(candidates),
+            "useful": useful,
+        }
+        for key, value in row.items():
+            totals[key] += value
+        print_row(document, row)
+    print("-" * len(header))
+    print_row("overall", totals)
+    print()
+    print(
+        f"recall: numeric {percent(totals['numeric_found'], totals['numeric']).strip()}, "
+        f"milestones {percent(totals['milestones_found'], totals['milestones']).strip()}; "
+        f"precision {percent(totals['useful'], totals['candidates']).strip()}"
+    )
+    return 0
+
+
+def print_row(name, row):
+    numeric = f"{row['numeric_found']}/{row['numeric']} {percent(row['numeric_found'], row['numeric'])}"
+    milestones = f"{row['milestones_found']}/{row['milestones']} {percent(row['milestones_found'], row['milestones'])}"
+    precision = f"{row['useful']}/{row['candidates']} {percent(row['useful'], row['candidates'])}"
+    print(f"{name:<28} {row['targets']:>7} {numeric:>15} {milestones:>15} {row['candidates']:>10} {precision:>16}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

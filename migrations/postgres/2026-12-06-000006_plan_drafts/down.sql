@@ -1,0 +1,2 @@
+DROP TABLE published_plans;
+DROP TABLE plan_drafts;

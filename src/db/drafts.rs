@@ -1,0 +1,185 @@
+//! Drafts of new plans and the plans published from them. A published plan is stored as the
+//! catalog file it makes and the text it cites, so it is validated, synced and exported exactly
+//! like a file in `targets/`; a new version supersedes the one before and every version is kept.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::{plan_drafts, published_plans};
+use super::{DbConn, SyncReport, write_tx};
+use crate::catalog::{Catalog, PublishedFile};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = plan_drafts)]
+pub struct DraftRow {
+    pub id: i64,
+    pub file_name: String,
+    pub format: String,
+    #[serde(skip)]
+    pub text: String,
+    #[serde(skip)]
+    pub draft: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub published_slug: Option<String>,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+/// A draft as the rules made it, to be stored.
+pub struct NewDraft<'a> {
+    pub file_name: &'a str,
+    pub format: &'a str,
+    pub text: &'a str,
+    pub draft_json: &'a str,
+    pub created_by: &'a str,
+}
+
+pub fn save_draft(conn: &mut DbConn, draft: &NewDraft<'_>, now: NaiveDateTime) -> QueryResult<i64> {
+    write_tx(conn, |conn| {
+        diesel::insert_into(plan_drafts::table)
+            .values((
+                plan_drafts::file_name.eq(draft.file_name),
+                plan_drafts::format.eq(draft.format),
+                plan_drafts::text.eq(draft.text),
+                plan_drafts::draft.eq(draft.draft_json),
+                plan_drafts::created_by.eq(draft.created_by),
+                plan_drafts::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        plan_drafts::table.select(plan_drafts::id).order(plan_drafts::id.desc()).first(conn)
+    })
+}
+
+pub fn draft(conn: &mut DbConn, id: i64) -> QueryResult<Option<DraftRow>> {
+    plan_drafts::table.find(id).select(DraftRow::as_select()).first(conn).optional()
+}
+
+/// The newest drafts first (their texts left out).
+pub fn recent_drafts(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<DraftRow>> {
+    plan_drafts::table
+        .order(plan_drafts::id.desc())
+        .limit(limit)
+        .select((
+            plan_drafts::id,
+            plan_drafts::file_name,
+            plan_drafts::format,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            plan_drafts::created_by,
+            plan_drafts::created_at,
+            plan_drafts::published_slug,
+            plan_drafts::published_at,
+        ))
+        .load(conn)
+}
+
+/// Every plan published and in force (the newest version of each).
+pub fn published_in_force(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> {
+    let rows: Vec<(String, String, String, String)> = published_plans::table
+        .filter(published_plans::superseded_at.is_null())
+        .order(published_plans::id)
+        .select((
+            published_plans::slug,
+            published_plans::catalog,
+            published_plans::document_name,
+            published_plans::document_text,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, catalog, document_name, document_text)| PublishedFile {
+            slug,
+            catalog,
+            document_name,
+            document_text,
+        })
+        .collect())
+}
+
+/// The version a plan's next publication gets: 1 for a new plan.
+pub fn next_version(conn: &mut DbConn, slug: &str) -> QueryResult<i32> {
+    let newest: Option<i32> = published_plans::table
+        .filter(published_plans::slug.eq(slug))
+        .select(diesel::dsl::max(published_plans::version))
+        .first(conn)?;
+    Ok(newest.unwrap_or(0) + 1)
+}
+
+/// One published version of a plan, as listed.
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
+pub struct PublishedVersion {
+    pub slug: String,
+    pub version: i32,
+    pub draft_id: Option<i64>,
+    pub published_by: String,
+    #[schema(value_type = String)]
+    pub published_at: NaiveDateTime,
+    #[schema(value_type = Option<String>)]
+    pub superseded_at: Option<NaiveDateTime>,
+}
+
+pub fn versions(conn: &mut DbConn, slug: &str) -> QueryResult<Vec<PublishedVersion>> {
+    published_plans::table
+        .filter(published_plans::slug.eq(slug))
+        .order(published_plans::version)
+        .select((
+            published_plans::slug,
+            published_plans::version,
+            published_plans::draft_id,
+            published_plans::published_by,
+            published_plans::published_at,
+            published_plans::superseded_at,
+        ))
+        .load(conn)
+}
+
+/// What a publication writes.
+pub struct Publication<'a> {
+    pub file: &'a PublishedFile,
+    pub version: i32,
+    pub draft_id: Option<i64>,
+    pub published_by: &'a str,
+}
+
+/// Stores a new version of a plan, supersedes the one before, marks its draft published and
+/// syncs the catalog it makes — in one transaction, so a failure leaves nothing half-published.
+/// `catalog` must be the catalog validated with this version in it.
+pub fn publish(
+    conn: &mut DbConn,
+    publication: &Publication<'_>,
+    catalog: &Catalog,
+    now: NaiveDateTime,
+) -> QueryResult<SyncReport> {
+    write_tx(conn, |conn| {
+        let file = publication.file;
+        diesel::update(
+            published_plans::table
+                .filter(published_plans::slug.eq(&file.slug))
+                .filter(published_plans::superseded_at.is_null()),
+        )
+        .set(published_plans::superseded_at.eq(Some(now)))
+        .execute(conn)?;
+        diesel::insert_into(published_plans::table)
+            .values((
+                published_plans::slug.eq(&file.slug),
+                published_plans::version.eq(publication.version),
+                published_plans::catalog.eq(&file.catalog),
+                published_plans::document_name.eq(&file.document_name),
+                published_plans::document_text.eq(&file.document_text),
+                published_plans::draft_id.eq(publication.draft_id),
+                published_plans::published_by.eq(publication.published_by),
+                published_plans::published_at.eq(now),
+            ))
+            .execute(conn)?;
+        if let Some(id) = publication.draft_id {
+            diesel::update(plan_drafts::table.find(id))
+                .set((plan_drafts::published_slug.eq(Some(&file.slug)), plan_drafts::published_at.eq(Some(now))))
+                .execute(conn)?;
+        }
+        let report = super::sync::sync_in_transaction(conn, catalog, now)?;
+        let details = serde_json::json!({ "slug": file.slug, "version": publication.version }).to_string();
+        super::access::audit(conn, publication.published_by, "plan.publish", &file.slug, Some(details), now)?;
+        Ok(report)
+    })
+}

@@ -1,0 +1,297 @@
+//! Drafts of new plans: send a plan's text, get its candidate targets, publish the reviewed ones.
+//! Publishing validates the plan as a catalog file beside every other (quotes verbatim on the
+//! stored text) and writes it with the catalog sync in one transaction: all of it, or nothing.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::catalog::{Catalog, PublishedFile};
+use crate::db::{self, DbPool, drafts};
+use crate::error::{AppError, ErrorEnvelope, Said};
+use crate::intake::publish::{PublishRequest, catalog_file};
+use crate::intake::{self, Draft, KnownIndicator};
+use crate::server::auth::Caller;
+use crate::server::{AppState, read_limited, with_conn, within};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DraftQuery {
+    /// The document's file name, kept with the draft.
+    pub name: Option<String>,
+}
+
+/// A stored draft: its id and where to review it, then the draft itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftAnswer {
+    pub id: i64,
+    pub file_name: String,
+    /// The review page.
+    pub review_url: String,
+    #[schema(value_type = Object)]
+    pub document: serde_json::Value,
+    #[schema(value_type = Vec<Object>)]
+    pub candidates: serde_json::Value,
+    /// Set when no candidate was found: why, in Chinese and English.
+    pub note: Option<String>,
+    pub note_en: Option<String>,
+    pub published_slug: Option<String>,
+}
+
+/// The longest file name kept.
+const MAX_FILE_NAME_CHARS: usize = 255;
+
+/// Drafts the targets of a plan text: plain text (UTF-8 or GB18030), .docx, .html or a PDF with a
+/// text layer, at most 5 MB. The text is stored with numbered lines; every candidate cites one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/plan-drafts",
+    params(DraftQuery),
+    request_body(content = String, content_type = "application/octet-stream", description = "the plan document"),
+    responses(
+        (status = 201, body = DraftAnswer),
+        (status = 408, description = "the body did not arrive in time", body = ErrorEnvelope),
+        (status = 413, body = ErrorEnvelope),
+        (status = 422, description = "no text could be read from the document", body = ErrorEnvelope)
+    ),
+    security(("token" = []))
+)]
+pub async fn create_draft(
+    payload: web::Payload,
+    query: web::Query<DraftQuery>,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let _slot = state.heavy_slot().await?;
+    let limit = intake::MAX_DOCUMENT_BYTES;
+    let bytes = within(state.body_timeout, read_limited(payload, limit)).await?;
+    let file_name: String = query
+        .name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or("plan.txt")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILE_NAME_CHARS)
+        .collect();
+    let answer = with_conn(&pool, move |conn| {
+        let text = intake::read_document(&bytes).map_err(|said| AppError::Unprocessable {
+            code: "unreadable_document",
+            message: said,
+            details: serde_json::json!({}),
+        })?;
+        let known = known_indicators(conn)?;
+        let draft = intake::draft(&text, &known);
+        let draft_json = serde_json::to_string(&draft).map_err(anyhow::Error::from)?;
+        let id = drafts::save_draft(
+            conn,
+            &drafts::NewDraft {
+                file_name: &file_name,
+                format: text.format.as_str(),
+                text: &text.joined(),
+                draft_json: &draft_json,
+                created_by: &caller.name,
+            },
+            crate::now(),
+        )?;
+        Ok(answer_of(id, file_name, &draft, None))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(answer))
+}
+
+fn known_indicators(conn: &mut db::DbConn) -> Result<Vec<KnownIndicator>, AppError> {
+    Ok(db::queries::list_indicators(conn)?
+        .into_iter()
+        .map(|i| KnownIndicator { slug: i.slug, name: i.name, unit: i.unit })
+        .collect())
+}
+
+fn answer_of(id: i64, file_name: String, draft: &Draft, published_slug: Option<String>) -> DraftAnswer {
+    let note = draft.empty_note();
+    DraftAnswer {
+        id,
+        file_name,
+        review_url: format!("/plans/drafts/{id}"),
+        document: serde_json::to_value(&draft.document).unwrap_or_default(),
+        candidates: serde_json::to_value(&draft.candidates).unwrap_or_default(),
+        note: note.as_ref().map(|n| n.zh.clone()),
+        note_en: note.map(|n| n.en),
+        published_slug,
+    }
+}
+
+/// A stored draft as it was answered when it was made.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plan-drafts/{id}",
+    params(("id" = i64, Path, description = "the draft's id")),
+    responses((status = 200, body = DraftAnswer)),
+    security(("token" = []))
+)]
+pub async fn get_draft(id: web::Path<String>, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
+    let id = draft_id(&id)?;
+    let row = with_conn(&pool, move |conn| Ok(drafts::draft(conn, id)?)).await?;
+    let row = row.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
+    let draft: serde_json::Value = serde_json::from_str(&row.draft).map_err(anyhow::Error::from)?;
+    let note = draft["candidates"].as_array().is_some_and(|c| c.is_empty()).then(intake::empty_note);
+    Ok(HttpResponse::Ok().json(DraftAnswer {
+        id: row.id,
+        file_name: row.file_name,
+        review_url: format!("/plans/drafts/{}", row.id),
+        document: draft["document"].clone(),
+        candidates: draft["candidates"].clone(),
+        note: note.as_ref().map(|n| n.zh.clone()),
+        note_en: note.map(|n| n.en),
+        published_slug: row.published_slug,
+    }))
+}
+
+/// The text a draft cites, as stored: one line per line, numbered from 1.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plan-drafts/{id}/text",
+    params(("id" = i64, Path, description = "the draft's id")),
+    responses((status = 200, content_type = "text/plain", body = String)),
+    security(("token" = []))
+)]
+pub async fn draft_text(id: web::Path<String>, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
+    let id = draft_id(&id)?;
+    let row = with_conn(&pool, move |conn| Ok(drafts::draft(conn, id)?)).await?;
+    let row = row.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(row.text))
+}
+
+fn draft_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::not_found("draft", raw))
+}
+
+/// What a publication did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    pub slug: String,
+    pub version: i32,
+    pub targets: usize,
+    pub plan_url: String,
+}
+
+/// Publishes the reviewed targets of a draft as a plan (or a new version of it). The plan is
+/// validated exactly as a file in `targets/`; on any problem nothing is stored and the answer
+/// lists every problem.
+#[utoipa::path(
+    post,
+    path = "/api/v1/plan-drafts/{id}/publish",
+    params(("id" = i64, Path, description = "the draft's id")),
+    request_body = PublishRequest,
+    responses(
+        (status = 201, body = Published),
+        (status = 422, description = "the plan does not validate: details.problems lists why", body = ErrorEnvelope)
+    ),
+    security(("token" = []))
+)]
+pub async fn publish_draft(
+    id: web::Path<String>,
+    input: web::Json<PublishRequest>,
+    caller: Caller,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let id = draft_id(&id)?;
+    let request = input.into_inner();
+    let paths = state.catalog_paths.clone();
+    let published = with_conn(&pool, move |conn| publish(conn, id, &request, &paths, &caller.name)).await?;
+    state.refresh().await;
+    Ok(HttpResponse::Created().json(published))
+}
+
+/// Validates and stores a publication; shared by the API and the review page.
+pub fn publish(
+    conn: &mut db::DbConn,
+    draft_id: i64,
+    request: &PublishRequest,
+    paths: &crate::catalog::CatalogPaths,
+    by: &str,
+) -> Result<Published, AppError> {
+    let row = drafts::draft(conn, draft_id)?.ok_or_else(|| AppError::not_found("draft", draft_id.to_string()))?;
+    let slug = request.plan.slug.trim().to_owned();
+    db::with_advisory_lock(conn, db::CATALOG_LOCK_KEY, |conn| {
+        let mut in_force = drafts::published_in_force(conn)?;
+        let current = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
+        let version = drafts::next_version(conn, &slug)?;
+        let document_name = format!("{slug}.v{version}.txt");
+        let catalog = catalog_file(request, &document_name, &current.departments).map_err(|said| {
+            AppError::Unprocessable { code: "invalid_plan", message: said, details: serde_json::json!({}) }
+        })?;
+        let file = PublishedFile { slug: slug.clone(), catalog, document_name, document_text: row.text.clone() };
+        in_force.retain(|p| p.slug != slug);
+        in_force.push(file.clone());
+        let catalog = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
+        let publication = drafts::Publication { file: &file, version, draft_id: Some(draft_id), published_by: by };
+        drafts::publish(conn, &publication, &catalog, crate::now())?;
+        Ok(Published {
+            slug: slug.clone(),
+            version,
+            targets: request.targets.len(),
+            plan_url: format!("/plans/{slug}"),
+        })
+    })
+}
+
+/// The catalog's problems as the answer: every one, located, in both languages.
+fn catalog_problems(errors: crate::catalog::CatalogErrors) -> AppError {
+    let n = errors.0.len();
+    let problems: Vec<serde_json::Value> = errors
+        .0
+        .iter()
+        .take(200)
+        .map(|p| {
+            serde_json::json!({
+                "item": p.item, "field": p.field, "reason": p.reason, "reason_zh": p.reason_zh
+            })
+        })
+        .collect();
+    AppError::Unprocessable {
+        code: "invalid_plan",
+        message: Said::new(
+            format!("规划未通过校验：{n} 处问题，未发布任何内容"),
+            format!("the plan does not validate: {n} problem(s); nothing was published"),
+        ),
+        details: serde_json::json!({ "problems": problems, "total": n }),
+    }
+}
+
+/// Drafts, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/plan-drafts",
+    responses((status = 200, body = Vec<DraftSummary>)),
+    security(("token" = []))
+)]
+pub async fn list_drafts(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
+    let rows = with_conn(&pool, |conn| Ok(drafts::recent_drafts(conn, 200)?)).await?;
+    let list: Vec<DraftSummary> = rows
+        .into_iter()
+        .map(|r| DraftSummary {
+            id: r.id,
+            file_name: r.file_name,
+            format: r.format,
+            created_by: r.created_by,
+            created_at: r.created_at.and_utc(),
+            published_slug: r.published_slug,
+            review_url: format!("/plans/drafts/{}", r.id),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftSummary {
+    pub id: i64,
+    pub file_name: String,
+    pub format: String,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub published_slug: Option<String>,
+    pub review_url: String,
+}

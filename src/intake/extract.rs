@@ -1,0 +1,1469 @@
+//! Reads a plan text — numbered lines of a gazette or a web page, possibly a compilation of many
+//! documents — and returns its header and every candidate goal, for a planner to review.
+//!
+//! The reading is by rules on how Shanghai plans state their goals (到2020年…达到70%, 比2020年下降14%,
+//! 建成3—5个…, 力争…, （责任单位：…）, indicator tables), not by memorised cases: it must work on plans
+//! it has never seen. Each rule is small and named after the wording it reads. The text is split into
+//! its documents first (title, 文号, date), because only plans set goals and each plan has its own
+//! horizon; then each line is split into clauses, and a clause yields numeric goals (level, change,
+//! range) or, when it states a deliverable, a milestone.
+//!
+//! Conventions follow the hand catalog (`targets/*.toml`): the value keeps the magnitude in the unit
+//! (43.9万人份 → 43.9 "万人份"), falls are negative changes with `<=`, 近X is read as 0.9·X and 数X as 2·X.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+use serde::Serialize;
+
+/// The plan's header as the text states it.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Header {
+    pub title: Option<String>,
+    /// 沪府发〔2016〕80号 as written.
+    pub doc_number: Option<String>,
+    /// The 印发 / 发布 date.
+    pub issued: Option<NaiveDate>,
+    /// First and last year the plan covers.
+    pub horizon: Option<[i32; 2]>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BaselineFound {
+    pub value: f64,
+    pub year: i32,
+    pub line: usize,
+}
+
+/// One candidate target, before indicator matching.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Found {
+    /// 1-based line number in the text as given.
+    pub line: usize,
+    /// A verbatim substring of `lines[line - 1]`: the clause stating the goal.
+    pub quote: String,
+    /// "level" | "change" | "range" | "milestone".
+    pub kind: &'static str,
+    /// ">=", ">", "<=", "<", "≈"; None for a milestone.
+    pub comparator: Option<&'static str>,
+    /// The number as written, magnitude kept in the unit; 100 (percent complete) for a milestone.
+    pub value: f64,
+    pub value_max: Option<f64>,
+    pub unit: String,
+    /// "2020" or "2017-06-30".
+    pub deadline: Option<String>,
+    /// The text gives no year for this goal; the horizon end was used.
+    pub deadline_implied: bool,
+    pub reference_year: Option<i32>,
+    pub baseline: Option<BaselineFound>,
+    /// 力争 / 争取.
+    pub stretch: bool,
+    /// 约束性 → true, 预期性 → false.
+    pub binding: Option<bool>,
+    /// 累计 / 新增.
+    pub cumulative: bool,
+    /// Responsible units as written, lead first.
+    pub owners: Vec<String>,
+    pub owners_line: Option<usize>,
+    /// The indicator phrase as read, used to match indicators.
+    pub name: String,
+    /// 0..1: how sure the rules are.
+    pub confidence: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KnownIndicator {
+    pub slug: String,
+    pub name: String,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndicatorMatch {
+    pub slug: String,
+    pub name: String,
+    /// "existing" | "new".
+    #[serde(rename = "match")]
+    pub matched: &'static str,
+    pub score: f64,
+}
+
+/// Reads the header and every candidate goal. `lines[0]` is line 1.
+pub fn extract(lines: &[&str]) -> (Header, Vec<Found>) {
+    let documents = split_documents(lines);
+    let header = documents
+        .iter()
+        .find(|d| d.is_plan && d.header.doc_number.is_some())
+        .or_else(|| documents.iter().find(|d| d.is_plan))
+        .or(documents.first())
+        .map(|d| d.header.clone())
+        .unwrap_or_default();
+    let found = documents.iter().filter(|d| d.is_plan).flat_map(|d| read_document(lines, d)).collect();
+    (header, found)
+}
+
+/// The existing indicator this goal most likely measures (by name similarity and a compatible unit),
+/// or a new one named after the goal.
+pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatch {
+    /// Below this similarity a name is not the same indicator (short names share many characters).
+    const SAME_INDICATOR: f64 = 0.6;
+    let best = known
+        .iter()
+        .filter(|k| found.kind == "milestone" || base_unit(&k.unit) == base_unit(&found.unit))
+        .map(|k| (k, name_similarity(&found.name, &k.name)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match best {
+        Some((k, score)) if score >= SAME_INDICATOR => {
+            IndicatorMatch { slug: k.slug.clone(), name: k.name.clone(), matched: "existing", score }
+        }
+        _ => IndicatorMatch {
+            slug: format!("new-l{}-{:04x}", found.line, short_hash(&found.name)),
+            name: found.name.clone(),
+            matched: "new",
+            score: best.map_or(0.0, |b| b.1),
+        },
+    }
+}
+
+fn name_similarity(a: &str, b: &str) -> f64 {
+    let a = a.trim_matches(QUOTE_MARKS);
+    let b = b.trim_matches(QUOTE_MARKS);
+    if !a.is_empty() && !b.is_empty() && (a.contains(b) || b.contains(a)) {
+        let (short, long) = if a.chars().count() < b.chars().count() { (a, b) } else { (b, a) };
+        return 0.7 + 0.3 * short.chars().count() as f64 / long.chars().count() as f64;
+    }
+    strsim::normalized_levenshtein(a, b).max(strsim::sorensen_dice(a, b))
+}
+
+/// A stable, ASCII suffix for new indicator slugs (FNV-1a folded to 16 bits).
+fn short_hash(text: &str) -> u16 {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash ^ (hash >> 16) ^ (hash >> 32) ^ (hash >> 48)) as u16
+}
+
+/// The unit without its magnitude word: 万人份 → 人份, 个百分点 → %.
+fn base_unit(unit: &str) -> &str {
+    if matches!(unit, "个百分点" | "百分点") {
+        return "%";
+    }
+    for magnitude in ["万亿", "亿", "万"] {
+        if let Some(rest) = unit.strip_prefix(magnitude)
+            && !rest.is_empty()
+        {
+            return rest;
+        }
+    }
+    unit
+}
+
+const QUOTE_MARKS: &[char] = &['“', '”', '"', '《', '》', ' '];
+
+// ---------------------------------------------------------------------------------------------
+// Documents: a text may hold many (a gazette issue, a web compilation). Each starts at its title.
+
+struct Document {
+    /// 0-based index of the title line, and one past the last line.
+    lines: Range<usize>,
+    header: Header,
+    /// Only plans (规划, 方案, 计划, 要点, 意见, 措施 …) set goals; decisions, rules and appointments do not.
+    is_plan: bool,
+}
+
+static TITLE_ENDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(规划|方案|计划|要点|意见|措施|纲要|安排|办法|规定|细则|通知|决定|条例)(（[^）]*）|\([^)]*\))?$")
+        .unwrap()
+});
+static ENUMERATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+|\d)")
+        .unwrap()
+});
+static NOTICE_OF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:印发|转发)\s*(?:[^《“]*[《“](.+)[》”]|(.+)的通知$)").unwrap());
+static PLAN_WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(规划|方案|计划|要点|意见|措施|纲要|安排)(（[^）]*）|\([^)]*\))?$").unwrap());
+static NOT_A_PLAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"任免|免职|任职|分工|评估结果|管理办法|暂行办法|规定|条例|细则|决定$").unwrap());
+static DOC_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[沪国][\p{Han}]{0,6}[〔\[［]\s*\d{4}\s*[〕\]］]\s*\d+\s*号").unwrap());
+static WRITTEN_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{4})\s*[年-]\s*(\d{1,2})\s*[月-]\s*(\d{1,2})\s*日?").unwrap());
+static TITLE_YEARS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(20\d\d)\s*[-—–~至到]\s*(20\d\d)\s*年").unwrap());
+/// 到2025年 — but not 延长至 / 有效期至, which state how long a document applies.
+static TARGET_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|[^长期])(?:到|至)\s*(20\d\d)\s*年").unwrap());
+static SINGLE_YEAR_TITLE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(20\d\d)\s*年").unwrap());
+
+/// A document title: a short line without sentence punctuation, ending like a title, naming Shanghai.
+fn title_of(line: &str) -> Option<String> {
+    let text = normalize(line).text;
+    let text = text.trim().trim_start_matches('#').trim();
+    let length = text.chars().count();
+    if !(6..=80).contains(&length) || text.contains(['\t', '。', '，', ',', '；', '：', ':', '…']) {
+        return None;
+    }
+    if ENUMERATED.is_match(text) && !text.starts_with("20") {
+        return None;
+    }
+    let names_city = text.contains("上海") || text.contains("本市") || text.contains("关于") || text.starts_with("20");
+    (TITLE_ENDING.is_match(text) && names_city).then(|| text.to_string())
+}
+
+/// What a title is about: the plan a notice 印发s, or the title itself.
+fn core_title(title: &str) -> &str {
+    NOTICE_OF.captures(title).and_then(|c| c.get(1).or(c.get(2))).map_or(title, |m| m.as_str())
+}
+
+fn is_plan_title(title: &str) -> bool {
+    let core = core_title(title);
+    PLAN_WORD.is_match(core) && !NOT_A_PLAN.is_match(core)
+}
+
+fn split_documents(lines: &[&str]) -> Vec<Document> {
+    let starts: Vec<(usize, String)> =
+        lines.iter().enumerate().filter_map(|(i, line)| title_of(line).map(|t| (i, t))).collect();
+    let mut documents: Vec<Document> = Vec::new();
+    for (n, (start, title)) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).map_or(lines.len(), |s| s.0);
+        // The 文号 and date sit just around the title (before it on some web pages).
+        // The 文号 and date sit just around the title (before it on some web pages), on lines of their own.
+        let previous_start = documents.last().map_or(0, |d: &Document| d.lines.start + 3);
+        let around = start.saturating_sub(12).max(previous_start).min(*start)..(start + 14).min(end);
+        let mut header = Header {
+            title: Some(title.clone()),
+            doc_number: lines[around.clone()].iter().find_map(|l| doc_number_line(l)),
+            issued: lines[around.clone()].iter().find_map(|l| issue_date(l)),
+            horizon: None,
+        };
+        // A plan printed after the notice that issues it shares the notice's 文号 and date.
+        if let Some(notice) = documents.last()
+            && notice.lines.end == *start
+            && notice.header.title.as_deref().is_some_and(|t| t.contains("印发") || t.contains("转发"))
+        {
+            header.doc_number = notice.header.doc_number.clone().or(header.doc_number);
+            header.issued = notice.header.issued.or(header.issued);
+        }
+        header.horizon = horizon_of(title, &lines[*start..end], header.issued);
+        documents.push(Document { lines: *start..end, is_plan: is_plan_title(title), header });
+    }
+    documents
+}
+
+/// A 文号 printed as the document's own: alone on its line or after 印发日期 (not one cited in a sentence).
+fn doc_number_line(line: &str) -> Option<String> {
+    let found = DOC_NUMBER.find(line)?;
+    let own = line.trim_start().starts_with(found.as_str())
+        || line.contains("印发日期")
+        || line.trim().len() <= found.len() + 6;
+    own.then(|| found.as_str().to_string())
+}
+
+/// The date a document was issued: a date standing alone (（2016 年 1 月 27 日）) or an 印发日期.
+fn issue_date(line: &str) -> Option<NaiveDate> {
+    let text = line.trim().trim_matches(['(', ')', '（', '）', ' ', '\u{3000}']);
+    let stands_alone = text.chars().count() <= 16 || text.starts_with("印发日期");
+    if !stands_alone {
+        return None;
+    }
+    let c = WRITTEN_DATE.captures(text)?;
+    NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+}
+
+/// The years a plan covers: its title (2023—2025年, 十四五), else the farthest 到20XX年 in its text,
+/// else the year of issue.
+fn horizon_of(title: &str, text: &[&str], issued: Option<NaiveDate>) -> Option<[i32; 2]> {
+    if let Some(c) = TITLE_YEARS.captures(title) {
+        return Some([c[1].parse().ok()?, c[2].parse().ok()?]);
+    }
+    if let Some(c) = SINGLE_YEAR_TITLE.captures(core_title(title)) {
+        let year = c[1].parse().ok()?;
+        return Some([year, year]);
+    }
+    for (plan, years) in
+        [("十二五", [2011, 2015]), ("十三五", [2016, 2020]), ("十四五", [2021, 2025]), ("十五五", [2026, 2030])]
+    {
+        if title.contains(plan) {
+            return Some(years);
+        }
+    }
+    let issued_year = issued.map(|d| d.year());
+    let farthest = text
+        .iter()
+        .flat_map(|l| TARGET_YEAR.captures_iter(l).filter_map(|c| c[1].parse::<i32>().ok()).collect::<Vec<_>>())
+        .filter(|y| issued_year.is_none_or(|i| *y >= i && *y <= i + 20))
+        .max();
+    match (issued_year, farthest) {
+        (Some(i), Some(f)) => Some([i, f]),
+        (Some(i), None) => Some([i, i]),
+        (None, Some(f)) => Some([f, f]),
+        (None, None) => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines: normalised for matching (full-width digits …), with a way back to the verbatim text.
+
+struct Normalized {
+    text: String,
+    /// Byte offset in the original line of each byte of `text` (and one past the end).
+    origin: Vec<usize>,
+}
+
+fn normalize(line: &str) -> Normalized {
+    let mut text = String::with_capacity(line.len());
+    let mut origin = Vec::with_capacity(line.len() + 1);
+    for (offset, c) in line.char_indices() {
+        let mapped = match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '％' => '%',
+            '．' => '.',
+            '＋' => '+',
+            '－' => '-',
+            '～' => '~',
+            '＞' => '>',
+            '＜' => '<',
+            '\u{3000}' | '\u{a0}' => ' ',
+            other => other,
+        };
+        text.push(mapped);
+        origin.extend(std::iter::repeat_n(offset, mapped.len_utf8()));
+    }
+    origin.push(line.len());
+    Normalized { text, origin }
+}
+
+impl Normalized {
+    /// The verbatim original of a range of the normalised text.
+    fn original<'a>(&self, line: &'a str, range: Range<usize>) -> &'a str {
+        &line[self.origin[range.start]..self.origin[range.end]]
+    }
+}
+
+/// Clauses of a line: split at Chinese and ASCII punctuation (not at a comma between digits) and at
+/// table cells; leading dashes and spaces trimmed.
+fn clauses(text: &str) -> Vec<Range<usize>> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (n, &(offset, c)) in chars.iter().enumerate() {
+        let digit_comma = c == ','
+            && n > 0
+            && chars[n - 1].1.is_ascii_digit()
+            && chars.get(n + 1).is_some_and(|(_, next)| next.is_ascii_digit());
+        if matches!(c, '，' | '。' | '；' | ';' | '：' | ':' | '\t' | '！' | '？' | ',') && !digit_comma {
+            pieces.push(start..offset);
+            start = offset + c.len_utf8();
+        }
+    }
+    pieces.push(start..text.len());
+    pieces.into_iter().map(|r| trim_range(text, r)).filter(|r| !r.is_empty()).collect()
+}
+
+fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
+    let piece = &text[range.clone()];
+    let lead = piece.len() - piece.trim_start_matches([' ', '—', '-', '●', '•', '·', '#', '*']).len();
+    let trail = piece.len() - piece.trim_end_matches([' ', '。']).len();
+    let start = range.start + lead;
+    start..(range.end - trail).max(start)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a plan line by line.
+
+static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(#+\s*)?([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节部分])",
+    )
+    .unwrap()
+});
+/// Sections that report what was achieved: their figures are baselines, not goals.
+static PAST_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"基础|现状|成效|成绩|回顾|情况|总结|形势|背景").unwrap());
+/// Sections on principles and support measures: their deliverables are means, not the plan's goals.
+static MEANS_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"保障|组织|原则|指导思想|总体思路|总体要求|工作要求").unwrap());
+static OWNERS_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[（(](?:责任单位|责任部门|牵头单位|牵头部门)[:：]\s*([^）)]+)[）)]|[（(]([^（）()]{2,80}?)(?:牵头负责|牵头|负责)[^（）()]{0,30}[）)]")
+        .unwrap()
+});
+
+/// State carried from line to line inside one plan.
+struct Context {
+    issued_year: Option<i32>,
+    horizon: Option<[i32; 2]>,
+    /// Inside a section reporting past results.
+    in_past_section: bool,
+    /// Inside a section on principles or support measures (no milestones there).
+    in_means_section: bool,
+    /// A deadline stated at the head of a section (到2020年，…) for the goals below it.
+    section_deadline: Option<Deadline>,
+    table: TableLayout,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Deadline {
+    text: String,
+    year: i32,
+}
+
+impl Deadline {
+    fn year(year: i32) -> Self {
+        Deadline { text: year.to_string(), year }
+    }
+    fn date(year: i32, month: u32, day: Option<u32>) -> Self {
+        let day = day.or_else(|| last_day_of_month(year, month)).unwrap_or(28);
+        Deadline { text: format!("{year}-{month:02}-{day:02}"), year }
+    }
+}
+
+fn last_day_of_month(year: i32, month: u32) -> Option<u32> {
+    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    NaiveDate::from_ymd_opt(next_year, next_month, 1)?.pred_opt().map(|d| d.day())
+}
+
+fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
+    let mut context = Context {
+        issued_year: document.header.issued.map(|d| d.year()),
+        horizon: document.header.horizon,
+        in_past_section: false,
+        in_means_section: false,
+        section_deadline: None,
+        table: TableLayout::default(),
+    };
+    let mut found = Vec::new();
+    for index in document.lines.clone().skip(1) {
+        let line = lines[index];
+        let normalized = normalize(line);
+        let text = normalized.text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if is_heading(text) {
+            context.in_past_section = PAST_HEADING.is_match(text);
+            context.in_means_section = MEANS_HEADING.is_match(text);
+            context.section_deadline = None;
+        }
+        let mut from_line = if line.contains('\t') { read_table_row(line, index + 1, &mut context) } else { None }
+            .unwrap_or_else(|| read_prose(line, &normalized, index + 1, &mut context));
+        if !from_line.is_empty() {
+            let (owners, owners_line) = owners_near(lines, index, document.lines.end);
+            for f in &mut from_line {
+                f.owners.clone_from(&owners);
+                f.owners_line = owners_line;
+            }
+        }
+        found.extend(from_line);
+    }
+    found
+}
+
+fn is_heading(text: &str) -> bool {
+    HEADING.is_match(text) && (text.chars().count() <= 40 || !text.contains('。'))
+}
+
+/// The responsible units named on the goal's line or in a note just below it.
+fn owners_near(lines: &[&str], index: usize, end: usize) -> (Vec<String>, Option<usize>) {
+    let below = (index + 1..end.min(index + 4)).filter(|i| {
+        let t = lines[*i].trim_start_matches([' ', '\u{3000}']);
+        t.starts_with('（') || t.starts_with('(')
+    });
+    for candidate in std::iter::once(index).chain(below) {
+        if let Some(c) = OWNERS_NOTE.captures_iter(lines[candidate]).last() {
+            let names = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
+            let owners = split_owners(names);
+            if !owners.is_empty() {
+                return (owners, Some(candidate + 1));
+            }
+        }
+    }
+    (Vec::new(), None)
+}
+
+fn split_owners(names: &str) -> Vec<String> {
+    names
+        .split(['、', '，', ',', '；', ';'])
+        .map(|n| n.trim().trim_end_matches("等").trim_end_matches("按职责分工").trim())
+        .map(|n| n.trim_end_matches("牵头").trim_end_matches("配合").trim_end_matches("负责").trim())
+        .filter(|n| n.chars().count() >= 2 && n.chars().count() <= 20)
+        .map(str::to_string)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines written in a clause.
+
+static DEADLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:自|从)\s*(?P<from_y>20\d\d)\s*年\s*(?P<from_m>\d{1,2})\s*月\s*(?P<from_d>\d{1,2})\s*日起",
+        r"|(?P<y>20\d\d)\s*年\s*(?:(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})\s*日)?)?\s*(?P<end>底|末)?\s*(?P<before>前|以前|之前)",
+        r"|(?P<to>到|至|在|于)\s*(?P<to_y>20\d\d)\s*年\s*(?:(?P<to_m>\d{1,2})\s*月)?(?P<to_end>底|末)?",
+        r"|^(?P<lead_y>20\d\d)\s*年(?:(?P<lead_m>\d{1,2})\s*月)?(?P<lead_end>底|末)?$",
+        r"|(?P<this_year>今年|年内|年底前|当年)|(?P<next_year>明年)",
+    ))
+    .unwrap()
+});
+
+/// The last deadline a piece of text states.
+fn deadline_in(text: &str, issued_year: Option<i32>) -> Option<Deadline> {
+    let c = DEADLINE.captures_iter(text).last()?;
+    let number = |name: &str| c.name(name).and_then(|m| m.as_str().parse::<i32>().ok());
+    if let Some(year) = number("from_y") {
+        return Some(Deadline::date(year, number("from_m")? as u32, number("from_d").map(|d| d as u32)));
+    }
+    for (y, m, end) in [("y", "m", "end"), ("to_y", "to_m", "to_end"), ("lead_y", "lead_m", "lead_end")] {
+        if let Some(year) = number(y) {
+            return Some(match number(m) {
+                Some(month) => Deadline::date(year, month as u32, number("d").filter(|_| y == "y").map(|d| d as u32)),
+                None if c.name(end).is_some() => Deadline::date(year, 12, Some(31)),
+                None => Deadline::year(year),
+            });
+        }
+    }
+    if c.name("this_year").is_some() {
+        return issued_year.map(|y| Deadline::date(y, 12, Some(31)));
+    }
+    issued_year.map(|y| Deadline::year(y + 1))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prose: clause by clause.
+
+/// Clauses about the past: achievements are baselines, not goals.
+static PAST_CLAUSE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"已|截至|截止|目前|现有|同比|比上年|较上年|了|曾|原有|共有|位居|排名").unwrap());
+static STRETCH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"力争|争取").unwrap());
+static CUMULATIVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"累计|新增|新建|新引进|五年|期间|筹措").unwrap());
+
+fn read_prose(line: &str, normalized: &Normalized, line_number: usize, context: &mut Context) -> Vec<Found> {
+    let text = normalized.text.as_str();
+    let pieces = clauses(text);
+    // A line that opens with a deadline and ends with a colon or stands alone heads a list.
+    let line_deadline = pieces.first().and_then(|first| {
+        let head = &text[first.clone()];
+        (head.starts_with("到") || head.starts_with("至") || head.starts_with("20"))
+            .then(|| deadline_in(head, context.issued_year))
+            .flatten()
+    });
+    let mut current = line_deadline.clone().or_else(|| context.section_deadline.clone());
+    let mut stretch = false;
+    let mut found = Vec::new();
+    for (n, range) in pieces.iter().enumerate() {
+        let clause = &text[range.clone()];
+        if n > 0 && text[..range.start].ends_with(['。', '；', ';']) {
+            stretch = false;
+        }
+        stretch |= STRETCH.is_match(clause);
+        if let Some(deadline) = deadline_in(clause, context.issued_year) {
+            current = Some(deadline);
+        }
+        // 2015年，…达到54%: a year before the plan was issued reports a result.
+        let dated_before_issue = current.as_ref().zip(context.issued_year).is_some_and(|(d, issued)| d.year < issued);
+        if context.in_past_section || dated_before_issue || is_past(clause, context.issued_year) {
+            continue;
+        }
+        let quote = normalized.original(line, range.clone()).to_string();
+        let goals = read_clause(clause, context);
+        let base = Found {
+            line: line_number,
+            quote,
+            kind: "milestone",
+            comparator: None,
+            value: 100.0,
+            value_max: None,
+            unit: "%".into(),
+            deadline: None,
+            deadline_implied: false,
+            reference_year: None,
+            baseline: None,
+            stretch,
+            binding: None,
+            cumulative: CUMULATIVE.is_match(clause),
+            owners: Vec::new(),
+            owners_line: None,
+            name: String::new(),
+            confidence: 0.5,
+        };
+        for goal in goals {
+            let mut f = goal.into_found(base.clone());
+            set_deadline(&mut f, current.as_ref(), context.horizon);
+            if let (Some(b), "change") = (&f.baseline, f.kind) {
+                f.reference_year = f.reference_year.or(Some(b.year));
+            }
+            if f.kind == "change" && f.reference_year.is_none() {
+                f.reference_year = context.horizon.map(|h| h[0] - 1).or(context.issued_year);
+            }
+            if let Some(b) = &mut f.baseline {
+                b.line = line_number;
+            }
+            found.push(f);
+        }
+    }
+    let opens_list = text.trim_end().ends_with(['：', ':']) || pieces.len() == 1;
+    if line_deadline.is_some() && opens_list {
+        context.section_deadline = line_deadline;
+    }
+    found
+}
+
+fn set_deadline(found: &mut Found, deadline: Option<&Deadline>, horizon: Option<[i32; 2]>) {
+    match (deadline, horizon) {
+        (Some(d), _) => found.deadline = Some(d.text.clone()),
+        (None, Some(h)) => {
+            found.deadline = Some(h[1].to_string());
+            found.deadline_implied = true;
+        }
+        (None, None) => {}
+    }
+}
+
+/// A clause reporting a past figure: 已…, 截至…, or a plain year before the plan was issued.
+fn is_past(clause: &str, issued_year: Option<i32>) -> bool {
+    static PLAIN_YEAR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(^|[^到至])(20\d\d)\s*年(?:[^底末前]|$)").unwrap());
+    if PAST_CLAUSE.is_match(clause) {
+        return true;
+    }
+    let Some(issued) = issued_year else { return false };
+    PLAIN_YEAR.captures(clause).and_then(|c| c[2].parse::<i32>().ok()).is_some_and(|y| y < issued)
+        && !clause.contains("比")
+        && !clause.contains("较")
+}
+
+/// What one clause states, before the line's context (deadline, owners) is added.
+#[derive(Debug, Clone, PartialEq)]
+struct Goal {
+    kind: &'static str,
+    comparator: Option<&'static str>,
+    value: f64,
+    value_max: Option<f64>,
+    unit: String,
+    reference_year: Option<i32>,
+    baseline: Option<(f64, i32)>,
+    binding: Option<bool>,
+    name: String,
+    confidence: f64,
+}
+
+impl Goal {
+    fn into_found(self, base: Found) -> Found {
+        Found {
+            kind: self.kind,
+            comparator: self.comparator,
+            value: self.value,
+            value_max: self.value_max,
+            unit: self.unit,
+            reference_year: self.reference_year,
+            baseline: self.baseline.map(|(value, year)| BaselineFound { value, year, line: base.line }),
+            binding: self.binding,
+            name: if self.name.is_empty() { base.quote.clone() } else { self.name },
+            confidence: self.confidence,
+            ..base
+        }
+    }
+}
+
+fn read_clause(clause: &str, context: &Context) -> Vec<Goal> {
+    if let Some(change) = read_change(clause) {
+        return vec![change];
+    }
+    let numeric = read_quantities(clause);
+    if !numeric.is_empty() {
+        return numeric;
+    }
+    read_milestone(clause, context).into_iter().collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers, units and comparators.
+
+/// Units as the catalog writes them (magnitude words are read separately), longest first.
+const UNITS: &str = concat!(
+    "个百分点|百分点|%|美元|元|人份|人次|名|户|家|个工作日|工作日|个|项|条|类|次|亩|平方公里|平方米|公里|千米|",
+    "吨/日|吨|小时|分钟|Mbps|MB/s|Gbps|GB/s|TB|PB|EB|nm|发|颗|张|座|所|套|份|件|场|台|辆|艘|",
+    "微克/立方米|千瓦|倍|片|床|部|种|支|篇|人|起|处|只|株|位|批|级"
+);
+static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?P<num>\d+(?:\.\d+)?(?:/\d+)?|[零〇两二三四五六七八九十百千]+)?\s*(?P<more>多|余)?\s*(?P<mag>万亿|亿|万)?(?P<unit>{UNITS})"
+    ))
+    .unwrap()
+});
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?P<a>\d+(?:\.\d+)?)\s*%?\s*[—–\-~至]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<mag>万亿|亿|万)?(?P<unit>{UNITS})"
+    ))
+    .unwrap()
+});
+static FRACTION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?P<den>[二三四五六七八九十]+)分之(?P<num>[一二三四五六七八九十]+)|一半").unwrap());
+static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:(?:比|较)\s*(?P<ref>20\d\d)\s*年[^，。；]*?)?(?P<verb>下降|降低|减少|提高|提升|增长|增加)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|个百分点)(?P<about>左右)?",
+    )
+    .unwrap()
+});
+/// “100+”: at least a hundred of the things named after it.
+static AT_LEAST_PLUS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"“(?P<num>\d+)\s*\+”").unwrap());
+/// Rules, subsidies and eligibility conditions state numbers that are not goals of the plan:
+/// 应当在5个工作日内…, 给予不超过500万元的支持, 对…超过50%的.
+static NOT_A_GOAL_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"应当|应在|应自|之日起|实施前|收到|给予|予以|最高|奖励|补贴|贴息|资助|日期|的$").unwrap()
+});
+static DOUBLING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"倍增|翻一番|翻番").unwrap());
+/// Wording before a number that states a goal, with the comparator it means. Negated forms first.
+const CUES_BEFORE: [(&str, &str); 35] = [
+    ("不超过", "<="),
+    ("不高于", "<="),
+    ("不多于", "<="),
+    ("不大于", "<="),
+    ("不得高于", "<="),
+    ("不得超过", "<="),
+    ("不低于", ">="),
+    ("不少于", ">="),
+    ("不得少于", ">="),
+    ("控制在", "<="),
+    ("降至", "<="),
+    ("降到", "<="),
+    ("压缩至", "<="),
+    ("压缩到", "<="),
+    ("缩短至", "<="),
+    ("减少到", "<="),
+    ("减少至", "<="),
+    ("低于", "<"),
+    ("超过", ">"),
+    ("突破", ">"),
+    ("超", ">"),
+    ("多于", ">"),
+    ("大于", ">"),
+    ("至少", ">="),
+    ("达到", ">="),
+    ("提高至", ">="),
+    ("提高到", ">="),
+    ("提升至", ">="),
+    ("增加到", ">="),
+    ("增至", ">="),
+    ("保持在", ">="),
+    ("保持", ">="),
+    ("目标", ">="),
+    ("达", ">="),
+    ("上限至", ">="),
+];
+/// Verbs that create things: "建设20个平台" states a goal of at least 20 even without 达到.
+static CREATION_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(建设|建成|打造|培育|引进|新增|新建|形成|取消|完成|开展|实施|设立|创建|招引|集聚|认定|推进|推动|改造|提供|展示|邀请|落实|划定|对|将|覆盖|减免|降低|探索建立|实现|压缩|保留)")
+        .unwrap()
+});
+
+fn read_change(clause: &str) -> Option<Goal> {
+    if let Some(m) = DOUBLING.find(clause) {
+        return Some(Goal {
+            kind: "change",
+            comparator: Some(">="),
+            value: 100.0,
+            value_max: None,
+            unit: "%".into(),
+            reference_year: None,
+            baseline: None,
+            binding: None,
+            name: indicator_name(&clause[..m.start()], clause),
+            confidence: 0.7,
+        });
+    }
+    let c = CHANGE.captures(clause)?;
+    let reference_year = c.name("ref").and_then(|m| m.as_str().parse().ok());
+    let verb = &c["verb"];
+    let falls = matches!(verb, "下降" | "降低" | "减少");
+    // Without a reference year only 下降 measures a change; 降低20% of a fee is a level of relief.
+    if reference_year.is_none() && verb != "下降" {
+        return None;
+    }
+    let number: f64 = c["num"].parse().ok()?;
+    let comparator = if c.name("about").is_some() {
+        "≈"
+    } else if falls {
+        "<="
+    } else {
+        ">="
+    };
+    let start = c.get(0)?.start();
+    let subject_end = c.name("ref").map_or(c.name("verb")?.start(), |m| m.start().saturating_sub(3));
+    Some(Goal {
+        kind: "change",
+        comparator: Some(comparator),
+        value: if falls { -number } else { number },
+        value_max: None,
+        unit: c["unit"].to_string(),
+        reference_year,
+        baseline: None,
+        binding: None,
+        name: indicator_name(&clause[..subject_end.max(start).min(clause.len())], clause),
+        confidence: if reference_year.is_some() { 0.9 } else { 0.7 },
+    })
+}
+
+/// Every quantity a clause sets as a goal: ranges, fractions, and numbers with a unit and a cue.
+fn read_quantities(clause: &str) -> Vec<Goal> {
+    let mut goals = Vec::new();
+    if NOT_A_GOAL_CLAUSE.is_match(clause) {
+        return goals;
+    }
+    let mut taken: Vec<Range<usize>> = Vec::new();
+    for c in RANGE.captures_iter(clause) {
+        let whole = c.get(0).unwrap_or_else(|| unreachable!());
+        let (Ok(low), Ok(high)) = (c["a"].parse::<f64>(), c["b"].parse::<f64>()) else { continue };
+        if high <= low || c["a"].starts_with("20") && c["a"].len() == 4 {
+            continue;
+        }
+        taken.push(whole.range());
+        goals.push(Goal {
+            kind: "range",
+            comparator: None,
+            value: low,
+            value_max: Some(high),
+            unit: format!("{}{}", c.name("mag").map_or("", |m| m.as_str()), &c["unit"]),
+            reference_year: None,
+            baseline: None,
+            binding: None,
+            name: name_around(clause, whole.range()),
+            confidence: 0.8,
+        });
+    }
+    for c in FRACTION.captures_iter(clause) {
+        let whole = c.get(0).unwrap_or_else(|| unreachable!());
+        let share = match (c.name("den"), c.name("num")) {
+            (Some(den), Some(num)) => {
+                // 三分之一: here a lone 一 is a numeral.
+                let numerator = if num.as_str() == "一" { Some(1.0) } else { chinese_number(num.as_str()) };
+                numerator.zip(chinese_number(den.as_str())).map(|(n, d)| n / d)
+            }
+            _ => Some(0.5),
+        };
+        let Some(share) = share else { continue };
+        let before = &clause[..whole.start()];
+        let comparator = cue_before(before).map(|(c, _)| c).or_else(|| CREATION_VERB.find(before).map(|_| ">="));
+        let Some(comparator) = comparator else { continue };
+        taken.push(whole.range());
+        goals.push(quantity_goal(
+            clause,
+            whole.range(),
+            comparator,
+            (share * 10000.0).round() / 100.0,
+            "%".into(),
+            0.6,
+        ));
+    }
+    for c in AT_LEAST_PLUS.captures_iter(clause) {
+        let whole = c.get(0).unwrap_or_else(|| unreachable!());
+        let Ok(value) = c["num"].parse::<f64>() else { continue };
+        taken.push(whole.range());
+        let unit = noun_unit(&clause[whole.end()..]).to_string();
+        goals.push(quantity_goal(clause, whole.range(), ">=", value, unit, 0.7));
+    }
+    // A number's cue is looked for after the previous number; a list (16家、示范区8家) shares the first cue.
+    let mut previous_end = 0;
+    let mut list_comparator: Option<&'static str> = None;
+    for c in QUANTITY.captures_iter(clause) {
+        let whole = c.get(0).unwrap_or_else(|| unreachable!());
+        if c.name("num").is_none() && c.name("mag").is_none() {
+            continue;
+        }
+        if taken.iter().any(|t| t.start < whole.end() && whole.start() < t.end) {
+            previous_end = whole.end();
+            continue;
+        }
+        let continues_list = clause[previous_end..whole.start()].contains(['、', '和', '及']);
+        let inherited = list_comparator.filter(|_| continues_list);
+        match read_quantity(clause, &c, previous_end, inherited) {
+            Some(goal) => {
+                list_comparator = goal.comparator;
+                goals.push(goal);
+            }
+            None => list_comparator = None,
+        }
+        previous_end = whole.end();
+    }
+    goals
+}
+
+/// One number with its unit, if the words around it make it a goal.
+fn read_quantity(
+    clause: &str,
+    c: &regex::Captures,
+    previous_end: usize,
+    list_comparator: Option<&'static str>,
+) -> Option<Goal> {
+    let whole = c.get(0)?;
+    let unit_word = &c["unit"];
+    let magnitude = c.name("mag").map_or("", |m| m.as_str());
+    let before = clause[previous_end..whole.start()].trim_end();
+    let after = &clause[whole.end()..];
+    let (mut value, written_in_chinese) = match c.name("num") {
+        Some(num) if num.as_str().starts_with(|ch: char| ch.is_ascii_digit()) => {
+            // 16/14nm: the first figure is the goal.
+            (num.as_str().split('/').next()?.parse::<f64>().ok()?, false)
+        }
+        Some(num) => (chinese_number(num.as_str())?, true),
+        // 突破万亿元: the magnitude word alone is the number.
+        None if !magnitude.is_empty() && cue_before(before).is_some_and(|(_, at)| at == before.len()) => (1.0, true),
+        None => return None,
+    };
+    if is_not_a_goal_number(clause, whole.start(), unit_word, after, written_in_chinese) {
+        return None;
+    }
+    // 从5个工作日压缩至3个: the figure after 从 / 由 is where things stand, not the goal.
+    if before.ends_with('从') || before.ends_with('由') {
+        return None;
+    }
+    let mut comparator = cue_before(before).map(|(c, _)| c).or(list_comparator);
+    let mut confidence = 0.8;
+    if c.name("more").is_some() {
+        comparator = Some(">");
+    }
+    if before.ends_with('近') {
+        value *= 0.9;
+        comparator = Some(">=");
+    } else if before.ends_with('数') && written_in_chinese {
+        value *= 2.0;
+        comparator = Some(">=");
+    } else if before.ends_with('约') {
+        comparator = Some("≈");
+    }
+    if let Some(after_cue) = cue_after(after) {
+        comparator = Some(match (after_cue, comparator) {
+            (">=", Some(">")) => ">",
+            (after_cue, _) => after_cue,
+        });
+    }
+    if comparator.is_none() && CREATION_VERB.is_match(before) {
+        comparator = Some(">=");
+        confidence = 0.6;
+    }
+    let comparator = comparator?;
+    let unit = match unit_word {
+        "级" if magnitude.is_empty() => return None,
+        "级" => format!("{magnitude}元"),
+        "个工作日" => "工作日".to_string(),
+        _ => format!("{magnitude}{unit_word}"),
+    };
+    Some(quantity_goal(clause, whole.range(), comparator, round6(value), unit, confidence))
+}
+
+fn quantity_goal(
+    clause: &str,
+    at: Range<usize>,
+    comparator: &'static str,
+    value: f64,
+    unit: String,
+    confidence: f64,
+) -> Goal {
+    Goal {
+        kind: "level",
+        comparator: Some(comparator),
+        value,
+        value_max: None,
+        unit,
+        reference_year: None,
+        baseline: baseline_before(&clause[..at.start]),
+        binding: None,
+        name: name_around(clause, at),
+        confidence,
+    }
+}
+
+/// 从2015年的54%提高到…: the baseline stated before the goal.
+fn baseline_before(before: &str) -> Option<(f64, i32)> {
+    static FROM: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:从|由)\s*(20\d\d)\s*年(?:底|末)?的?\s*(\d+(?:\.\d+)?)").unwrap());
+    let c = FROM.captures(before)?;
+    Some((c[2].parse().ok()?, c[1].parse().ok()?))
+}
+
+fn round6(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+/// The unit a "100+" count of things takes from the noun that follows.
+fn noun_unit(after: &str) -> &'static str {
+    let noun_end = after.find(['，', '。', '；']).unwrap_or(after.len());
+    if ["企业", "机构", "总部", "公司"].iter().any(|n| after[..noun_end].contains(n)) { "家" } else { "个" }
+}
+
+/// Numbers that are not quantities: 第3批, 5G, 12345 hotlines, "1名处级联络员"-style staffing.
+fn is_not_a_goal_number(clause: &str, start: usize, unit: &str, after: &str, in_chinese: bool) -> bool {
+    let before_char = clause[..start].chars().last();
+    if before_char.is_some_and(|c| matches!(c, '第' | '.' | '*' | '+' | '“') || c.is_ascii_alphabetic()) {
+        // 第3批, 7*24小时, “四个中心”, “1+16+N”: ordinals, schedules and slogans.
+        return true;
+    }
+    if unit == "级" {
+        return false;
+    }
+    if in_chinese && matches!(unit, "批" | "种" | "位" | "部" | "支" | "条" | "人" | "次" | "项" | "张" | "场")
+    {
+        // 三级, 三项 … read as structure words more often than as counts, unless a count follows.
+        return !matches!(unit, "条" | "项" | "张");
+    }
+    after.starts_with(['号', '届', '期', '版', '代', '岁', '周'])
+}
+
+/// The comparator that wording before a number states, and where that wording ends.
+fn cue_before(before: &str) -> Option<(&'static str, usize)> {
+    CUES_BEFORE
+        .iter()
+        .filter_map(|(word, comparator)| before.rfind(word).map(|at| (at, at + word.len(), *comparator)))
+        // The cue nearest the number wins; at one position the longer (negated) word wins.
+        .max_by_key(|(at, end, _)| (*end, std::cmp::Reverse(*at)))
+        .map(|(_, end, comparator)| (comparator, end))
+}
+
+fn cue_after(after: &str) -> Option<&'static str> {
+    let after = after.trim_start_matches([' ', '”', '"']);
+    for (word, comparator) in [
+        ("以上", ">="),
+        ("及以上", ">="),
+        ("以下", "<="),
+        ("及以下", "<="),
+        ("以内", "<="),
+        ("内", "<="),
+        ("左右", "≈"),
+        ("多", ">"),
+        ("余", ">"),
+    ] {
+        if after.starts_with(word) {
+            return Some(comparator);
+        }
+    }
+    None
+}
+
+/// Chinese numerals: 十 → 10, 两 → 2, 三百五十 → 350, 千 → 1000. A lone 一 is not read (一批, 一网通办).
+fn chinese_number(text: &str) -> Option<f64> {
+    if text == "一" || text.is_empty() {
+        return None;
+    }
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .find(c)
+            .map(|i| (i / 3) as f64)
+            .or((c == '两').then_some(2.0))
+            .or((c == '〇').then_some(0.0))
+    };
+    let mut total = 0.0;
+    let mut pending: Option<f64> = None;
+    for c in text.chars() {
+        let place = match c {
+            '十' => 10.0,
+            '百' => 100.0,
+            '千' => 1000.0,
+            _ => {
+                pending = Some(digit(c)?);
+                continue;
+            }
+        };
+        total += pending.take().unwrap_or(1.0) * place;
+    }
+    Some(total + pending.unwrap_or(0.0))
+}
+
+/// The indicator a number measures: the words before the cue (实际光纤入户率达到70%), or after the
+/// unit when a verb leads (建设20个标杆平台).
+fn name_around(clause: &str, at: Range<usize>) -> String {
+    let before = &clause[..at.start];
+    let cut = cue_before(before).map_or(before.len(), |(_, end)| {
+        let word_start = CUES_BEFORE.iter().filter_map(|(w, _)| before[..end].strip_suffix(w)).map(str::len).min();
+        word_start.unwrap_or(end)
+    });
+    let name = indicator_name(&before[..cut], "");
+    if name.chars().count() >= 2 {
+        return name;
+    }
+    let after = &clause[at.end..];
+    let after = after.trim_start_matches(['以', '上', '左', '右', '的', '”', ' ']);
+    indicator_name(after, clause)
+}
+
+/// A name from a phrase: leading deadlines and stretch words dropped; `fallback` when nothing is left.
+fn indicator_name(phrase: &str, fallback: &str) -> String {
+    static LEAD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^(?:(?:到|至)?\s*20\d\d\s*年(?:底|末)?(?:前)?|力争|争取|确保|全市|本市|其中|并|使|实现|将|累计|每年)+",
+        )
+        .unwrap()
+    });
+    let trimmed = phrase.trim();
+    let name = LEAD.replace(trimmed, "");
+    let name = name.trim_matches([' ', '，', '、']);
+    if name.chars().count() >= 2 { name.to_string() } else { fallback.trim().to_string() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Milestones: a clause that names a deliverable.
+
+static MILESTONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(?:(?:到|至|在|于)?\s*20\d\d\s*年(?:\d{1,2}\s*月)?(?:底|末)?(?:前|以前)?|年内|力争|争取|确保|加快|逐步|基本|进一步|率先|",
+        r"积极|着力|继续|同步|深入|抓紧|尽快|并|同时|全面|初步|共同|研究)*",
+        r"(实现|建立|建成|建设|制定|发布|出台|完成|构建|推出|成立|上线|修订|搭建|编制|设立|开发|创建|组建|",
+        r"起草|印发|启动|推行|实施|取消|公开|形成|开展)",
+    ))
+    .unwrap()
+});
+/// Milestone verbs that also lead ordinary work descriptions: they need a deliverable noun.
+static DELIVERABLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"平台|系统|中心|制度|机制|办法|清单|目录|标准|规范|方案|指南|规划|体系|全覆盖|覆盖|对接|上线|联盟|基金|数据库|网|库|试点|改革|条例|意见|细则|规程|档案|名单|专区|门户|窗口|服务|APP|应用|一体化|电子化|全流程|工作")
+        .unwrap()
+});
+
+fn read_milestone(clause: &str, context: &Context) -> Option<Goal> {
+    // 编制本规划, 制定本行动方案: the document speaking of itself.
+    if context.in_means_section
+        || ["本规划", "本方案", "本意见", "本行动", "本要点", "本措施"].iter().any(|w| clause.contains(w))
+    {
+        return None;
+    }
+    let verb = MILESTONE.captures(clause)?;
+    let length = clause.chars().count();
+    if !(5..=70).contains(&length) || !DELIVERABLE.is_match(&clause[verb.get(1)?.start()..]) {
+        return None;
+    }
+    Some(Goal {
+        kind: "milestone",
+        comparator: None,
+        value: 100.0,
+        value_max: None,
+        unit: "%".into(),
+        reference_year: None,
+        baseline: None,
+        binding: None,
+        name: indicator_name(clause, clause),
+        confidence: 0.5,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indicator tables: tab-separated rows of an indicator, maybe a base-year value, the target value.
+
+#[derive(Debug, Default, Clone)]
+struct TableLayout {
+    /// Column of the target year's values, and that year.
+    target_column: Option<(usize, i32)>,
+    /// A unit the header gives for all values: 无偿献血总量(人份).
+    unit: Option<String>,
+}
+
+static TABLE_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:目标值)?\s*(20\d\d)\s*年").unwrap());
+static HEADER_UNIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[（(]([^（）()]{1,6})[）)]").unwrap());
+static CELL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^(?P<cmp>[><≥≤]|近|约)?\s*(?P<num>\d+(?:\.\d+)?)?\s*(?P<mag>万亿|亿|万)?(?P<unit>{UNITS})?\s*(?P<about>左右|以上)?$"
+    ))
+    .unwrap()
+});
+
+/// A table row: its header sets the layout; a data row with a short value cell is an indicator goal.
+/// Rows with long text cells (task tables) return None and are read as prose.
+fn read_table_row(line: &str, line_number: usize, context: &mut Context) -> Option<Vec<Found>> {
+    let cells: Vec<&str> = line.split('\t').collect();
+    if let Some(layout) = table_header(&cells) {
+        context.table = layout;
+        return Some(Vec::new());
+    }
+    let (value_at, value) = table_value(&cells, context)?;
+    let name_at = cells[..value_at].iter().rposition(|c| c.chars().filter(|ch| is_han(*ch)).count() >= 2);
+    let start = name_at.map_or(value_at, |i| i);
+    let offset = |i: usize| cells[..i].iter().map(|c| c.len() + 1).sum::<usize>();
+    let quote = line[offset(start)..offset(value_at) + cells[value_at].len()].trim().to_string();
+    let name = name_at.map_or_else(String::new, |i| cells[i].trim().to_string());
+    let binding = cells.iter().find_map(|c| match c.trim().replace(' ', "").as_str() {
+        "约束性" => Some(true),
+        "预期性" => Some(false),
+        _ => None,
+    });
+    let deadline = context
+        .table
+        .target_column
+        .map(|(_, year)| (Deadline::year(year), false))
+        .or_else(|| context.section_deadline.clone().map(|d| (d, false)))
+        .or_else(|| context.horizon.map(|h| (Deadline::year(h[1]), true)));
+    Some(vec![Found {
+        line: line_number,
+        quote,
+        kind: "level",
+        comparator: Some(value.comparator),
+        value: round6(value.value),
+        value_max: None,
+        unit: value.unit,
+        deadline: deadline.as_ref().map(|d| d.0.text.clone()),
+        deadline_implied: deadline.is_some_and(|d| d.1),
+        reference_year: None,
+        baseline: None,
+        stretch: false,
+        binding,
+        cumulative: false,
+        owners: Vec::new(),
+        owners_line: None,
+        name,
+        confidence: 0.7,
+    }])
+}
+
+struct CellValue {
+    comparator: &'static str,
+    value: f64,
+    unit: String,
+}
+
+fn table_header(cells: &[&str]) -> Option<TableLayout> {
+    let is_header = cells.iter().any(|c| {
+        let c = c.replace(' ', "");
+        c.contains("指标") || c == "单位" || c.contains("属性") || c.contains("目标值")
+    });
+    if !is_header {
+        return None;
+    }
+    let target_column = cells
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, c)| TABLE_YEAR.captures(c.trim()).and_then(|m| m[1].parse().ok()).map(|year| (i, year)));
+    let unit = cells.iter().rev().find_map(|c| HEADER_UNIT.captures(c).map(|m| m[1].to_string()));
+    Some(TableLayout { target_column, unit })
+}
+
+/// The target value of a row: the target-year column, else the last short numeric cell.
+fn table_value(cells: &[&str], context: &Context) -> Option<(usize, CellValue)> {
+    let candidates: Vec<usize> = match context.table.target_column {
+        Some((column, _)) if column < cells.len() => vec![column],
+        _ => (0..cells.len()).rev().collect(),
+    };
+    candidates.into_iter().find_map(|i| parse_cell(cells[i], context.table.unit.as_deref()).map(|v| (i, v)))
+}
+
+fn parse_cell(cell: &str, header_unit: Option<&str>) -> Option<CellValue> {
+    let text = normalize(cell).text;
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 12 {
+        return None;
+    }
+    let c = CELL_VALUE.captures(text)?;
+    let magnitude = c.name("mag").map_or("", |m| m.as_str());
+    let mut value = match c.name("num") {
+        Some(num) => num.as_str().parse::<f64>().ok()?,
+        None if !magnitude.is_empty() => 1.0,
+        None => return None,
+    };
+    let unit = match c.name("unit") {
+        Some(u) => format!("{magnitude}{}", u.as_str()),
+        None if magnitude.is_empty() => header_unit?.to_string(),
+        None => return None,
+    };
+    let comparator = match (c.name("cmp").map(|m| m.as_str()), c.name("about").map(|m| m.as_str())) {
+        (_, Some("左右")) | (Some("约"), _) => "≈",
+        (Some(">"), _) => ">",
+        (Some("<"), _) => "<",
+        (Some("≤"), _) => "<=",
+        (Some("近"), _) => {
+            value *= 0.9;
+            ">="
+        }
+        _ => ">=",
+    };
+    Some(CellValue { comparator, value, unit })
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Vec<Found> {
+        let lines: Vec<&str> = text.lines().collect();
+        extract(&lines).1
+    }
+
+    /// A one-plan text around the given body lines (title, 文号, date).
+    fn plan(body: &str) -> String {
+        format!("上海市推进智慧城市建设“十三五”规划\n沪府发〔2016〕80号\n2016年9月19日\n二、发展目标\n{body}\n")
+    }
+
+    #[test]
+    fn header_reads_title_number_date_and_horizon() {
+        let text = plan("到2020年，实际光纤入户率达到70%。");
+        let lines: Vec<&str> = text.lines().collect();
+        let (header, _) = extract(&lines);
+        assert_eq!(header.title.as_deref(), Some("上海市推进智慧城市建设“十三五”规划"));
+        assert_eq!(header.doc_number.as_deref(), Some("沪府发〔2016〕80号"));
+        assert_eq!(header.issued, NaiveDate::from_ymd_opt(2016, 9, 19));
+        assert_eq!(header.horizon, Some([2016, 2020]));
+    }
+
+    #[test]
+    fn level_with_deadline_reads_comparator_value_and_unit() {
+        let found = read(&plan("到2020年，实际光纤入户率达到70%，固网宽带用户平均下载速率超过25MB/s。"));
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].kind, found[0].comparator, found[0].value), ("level", Some(">="), 70.0));
+        assert_eq!(found[0].unit, "%");
+        assert_eq!(found[0].deadline.as_deref(), Some("2020"));
+        assert!(!found[0].deadline_implied);
+        assert_eq!(found[0].name, "实际光纤入户率");
+        assert_eq!((found[1].comparator, found[1].value, found[1].unit.as_str()), (Some(">"), 25.0, "MB/s"));
+    }
+
+    #[test]
+    fn magnitude_stays_in_the_unit() {
+        let found = read(&plan("本市无偿献血总量达到43.9万人份，电子商务交易额达到3.5万亿元。"));
+        assert_eq!((found[0].value, found[0].unit.as_str()), (43.9, "万人份"));
+        assert_eq!((found[1].value, found[1].unit.as_str()), (3.5, "万亿元"));
+        assert!(found[0].deadline_implied, "no year in the text: the horizon end is used");
+        assert_eq!(found[0].deadline.as_deref(), Some("2020"));
+    }
+
+    #[test]
+    fn after_cues_set_the_comparator() {
+        let found = read(&plan(
+            "引进50家以上大数据企业，农村居民点用地占比控制在6%以内，森林覆盖率达到23%左右，担保规模突破200亿元。",
+        ));
+        let read: Vec<_> = found.iter().map(|f| (f.comparator.unwrap_or(""), f.value)).collect();
+        assert_eq!(read, [(">=", 50.0), ("<=", 6.0), ("≈", 23.0), (">", 200.0)]);
+    }
+
+    #[test]
+    fn chinese_numerals_and_fractions_are_read() {
+        let found = read(&plan("在法定时间基础上压缩三分之一，形成百亿元规模的产业投资基金，推进两条国际海光缆建设。"));
+        assert_eq!((found[0].value, found[0].unit.as_str()), (33.33, "%"));
+        assert_eq!((found[1].value, found[1].unit.as_str()), (100.0, "亿元"));
+        assert_eq!(chinese_number("三百五十"), Some(350.0));
+        assert_eq!(chinese_number("十"), Some(10.0));
+        assert_eq!(chinese_number("一"), None);
+    }
+
+    #[test]
+    fn full_width_digits_are_read_and_quoted_verbatim() {
+        let found = read(&plan("将中小企业的预留份额提高至４０％以上。"));
+        assert_eq!((found[0].value, found[0].unit.as_str()), (40.0, "%"));
+        assert!(found[0].quote.contains("４０％"));
+    }
+
+    #[test]
+    fn near_and_several_follow_the_catalog_convention() {
+        let found = read(&plan("力争将近200项事项下沉社区，邀请数十名企业家进校园。"));
+        assert_eq!((found[0].value, found[0].comparator), (180.0, Some(">=")));
+        assert!(found[0].stretch);
+        assert_eq!((found[1].value, found[1].unit.as_str()), (20.0, "名"));
+    }
+
+    #[test]
+    fn change_against_a_reference_year_is_signed() {
+        let found = read(&plan("到2025年，单位生产总值能源消耗比2020年下降14%。"));
+        let f = &found[0];
+        assert_eq!((f.kind, f.comparator, f.value, f.unit.as_str()), ("change", Some("<="), -14.0, "%"));
+        assert_eq!(f.reference_year, Some(2020));
+        assert_eq!(f.deadline.as_deref(), Some("2025"));
+    }
+
+    #[test]
+    fn doubling_is_a_hundred_percent_change() {
+        let found = read(&plan("服务企业数量实现倍增。"));
+        assert_eq!((found[0].kind, found[0].value, found[0].unit.as_str()), ("change", 100.0, "%"));
+        assert_eq!(found[0].reference_year, Some(2015));
+    }
+
+    #[test]
+    fn ranges_keep_both_bounds() {
+        let found = read(&plan("建成3—5个大数据产业基地，规划工业仓储用地占比控制在10-15%。"));
+        assert_eq!((found[0].kind, found[0].value, found[0].value_max), ("range", 3.0, Some(5.0)));
+        assert_eq!(found[0].unit, "个");
+        assert_eq!((found[1].value, found[1].value_max, found[1].unit.as_str()), (10.0, Some(15.0), "%"));
+    }
+
+    #[test]
+    fn a_deadline_at_the_head_of_a_list_applies_below() {
+        let found =
+            read(&plan("到2020年，主要目标是：\n——政府数据开放数据集超过5000项。\n（一）重点任务\n建成大数据平台。"));
+        assert_eq!(found[0].deadline.as_deref(), Some("2020"));
+        assert!(!found[0].deadline_implied);
+    }
+
+    #[test]
+    fn dated_deadlines_are_kept() {
+        let found = read(&plan("2017年6月底前，基本实现公共交易全过程电子化。"));
+        assert_eq!(found[0].kind, "milestone");
+        assert_eq!(found[0].deadline.as_deref(), Some("2017-06-30"));
+    }
+
+    #[test]
+    fn milestones_need_a_deliverable() {
+        let found = read(&plan("建立全市统一的综合为老服务平台，加强组织领导。"));
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].kind, found[0].comparator, found[0].value), ("milestone", None, 100.0));
+        assert_eq!(found[0].quote, "建立全市统一的综合为老服务平台");
+    }
+
+    #[test]
+    fn past_results_are_not_goals() {
+        let found = read(&plan("2015年，全市光纤入户率达到54%，已建成3家基地。"));
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn owners_come_from_the_note_of_the_paragraph() {
+        let found = read(&plan("建设交通综合信息服务平台。（责任单位：市交通委、市经济信息化委）"));
+        assert_eq!(found[0].owners, ["市交通委", "市经济信息化委"]);
+        assert_eq!(found[0].owners_line, Some(5));
+        let found = read(&plan("建立统一的市场协同监管信息化系统。（市工商局牵头负责）"));
+        assert_eq!(found[0].owners, ["市工商局"]);
+    }
+
+    #[test]
+    fn indicator_tables_read_value_unit_year_and_binding() {
+        let table = "指标类别\t序号\t指标名称\t2020 年\t属 性\n信用\t1\t统一社会信用代码覆盖率\t100%\t约束性\n\t2\t支撑各类社会服务机构数\t>100 家\t预期性\n\t3\t信用报告量\t近亿份\t预期性";
+        let found = read(&plan(table));
+        assert_eq!(found.len(), 3);
+        assert_eq!((found[0].value, found[0].binding, found[0].deadline.as_deref()), (100.0, Some(true), Some("2020")));
+        assert_eq!(found[0].quote, "统一社会信用代码覆盖率\t100%");
+        assert_eq!((found[1].comparator, found[1].value, found[1].unit.as_str()), (Some(">"), 100.0, "家"));
+        assert_eq!((found[2].value, found[2].unit.as_str()), (0.9, "亿份"));
+    }
+
+    #[test]
+    fn table_header_gives_the_unit_of_bare_numbers() {
+        let found = read(&plan("单 位\t无偿献血总量(人份)\n黄浦区\t32650"));
+        assert_eq!((found[0].value, found[0].unit.as_str()), (32650.0, "人份"));
+    }
+
+    #[test]
+    fn documents_that_are_not_plans_yield_nothing() {
+        let text = "上海市人民政府关于刘华同志免职的通知\n沪府发〔2016〕7号\n免去刘华职务，建立制度达到100%。";
+        assert!(read(text).is_empty());
+    }
+
+    #[test]
+    fn every_quote_is_a_verbatim_substring_of_its_line() {
+        let text = plan(
+            "到２０２０年，实际光纤入户率达到 70%，建成 3—5 个基地，力争将近200项事项下沉社区。\n指标\t2020 年\n覆盖率\t100%\n2017年6月底前，建立统一平台。",
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        let (_, found) = extract(&lines);
+        assert!(found.len() >= 5);
+        for f in &found {
+            assert!(lines[f.line - 1].contains(&f.quote), "{:?} not in line {}", f.quote, f.line);
+        }
+    }
+
+    #[test]
+    fn indicators_match_by_name_and_unit() {
+        let found = read(&plan("实际光纤入户率达到70%。"));
+        let known = [
+            KnownIndicator { slug: "ftth".into(), name: "实际光纤入户率".into(), unit: "%".into() },
+            KnownIndicator { slug: "wlan".into(), name: "WLAN 接入点数量".into(), unit: "个".into() },
+        ];
+        let m = match_indicator(&found[0], &known);
+        assert_eq!((m.slug.as_str(), m.matched), ("ftth", "existing"));
+        let m = match_indicator(&found[0], &known[1..]);
+        assert_eq!(m.matched, "new");
+        assert!(m.slug.starts_with("new-l5-") && m.slug.is_ascii());
+    }
+}

@@ -1,0 +1,79 @@
+//! A newly issued plan's text to a draft of its targets, for a planner to review and publish.
+//! Rules only (no network, no model): `extract` reads the patterns the seed texts use; `text`
+//! turns the document sent into numbered lines that every candidate cites.
+
+pub mod extract;
+pub mod publish;
+mod text;
+
+use serde::Serialize;
+
+pub use extract::{BaselineFound, Found, Header, IndicatorMatch, KnownIndicator};
+pub use text::{DocumentText, Format, MAX_DOCUMENT_BYTES, read_document};
+
+/// The document part of a draft: what its header says and how long it is.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DraftDocument {
+    pub title: Option<String>,
+    pub doc_number: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub issued: Option<chrono::NaiveDate>,
+    pub horizon: Option<[i32; 2]>,
+    /// How many lines the stored text has; candidates cite them from 1.
+    pub lines: usize,
+    pub format: Format,
+}
+
+/// One candidate target: what the rules read, and the indicator it most likely measures.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    #[serde(flatten)]
+    pub found: Found,
+    pub indicator: IndicatorMatch,
+}
+
+/// A draft: the document's header and every candidate, in line order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Draft {
+    pub document: DraftDocument,
+    pub candidates: Vec<Candidate>,
+}
+
+/// Drafts the targets of `text`, matching each to the indicators already known.
+pub fn draft(text: &DocumentText, known: &[KnownIndicator]) -> Draft {
+    let lines: Vec<&str> = text.lines.iter().map(String::as_str).collect();
+    let (header, found) = extract::extract(&lines);
+    let candidates = found
+        .into_iter()
+        .map(|found| {
+            let indicator = extract::match_indicator(&found, known);
+            Candidate { found, indicator }
+        })
+        .collect();
+    Draft {
+        document: DraftDocument {
+            title: header.title,
+            doc_number: header.doc_number,
+            issued: header.issued,
+            horizon: header.horizon,
+            lines: text.lines.len(),
+            format: text.format,
+        },
+        candidates,
+    }
+}
+
+impl Draft {
+    /// Why a draft holds nothing to review, when it holds nothing.
+    pub fn empty_note(&self) -> Option<crate::error::Said> {
+        self.candidates.is_empty().then(empty_note)
+    }
+}
+
+/// For a planner: the text stated no goal the rules read.
+pub fn empty_note() -> crate::error::Said {
+    crate::error::Said::new(
+        "文中没有找到目标（带数值或期限的目标句）：可在审核页逐条添加",
+        "no goal was found in the text (no sentence with a figure or a deadline): targets can be added by hand on the review page",
+    )
+}

@@ -1,0 +1,347 @@
+//! A reviewed draft to the catalog file it publishes. The file is TOML in the shape of
+//! `targets/*.toml`, so a published plan is validated by the same rules as the hand catalog
+//! (quotes verbatim on their lines of the stored text) and can be put under version control as is.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Department;
+use crate::error::Said;
+
+/// The plan as the reviewer confirmed it.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInput {
+    /// Lower-case letters, digits and hyphens: the plan's address (`/plans/{slug}`).
+    pub slug: String,
+    pub title: String,
+    /// The English title; the Chinese one is used when left out.
+    #[serde(default)]
+    pub title_en: Option<String>,
+    #[serde(default)]
+    pub doc_number: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub issued: Option<String>,
+    pub horizon: [i32; 2],
+}
+
+/// A new indicator a target of the plan measures.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorInput {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: Option<String>,
+    pub unit: String,
+    pub higher_is_better: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineInput {
+    pub value: f64,
+    pub year: i32,
+    pub line: i32,
+}
+
+/// One accepted target, as reviewed: a candidate as drafted, edited where the reviewer changed it.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInput {
+    /// Made from the plan's slug and the target's position when left out.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// An existing indicator's slug, or one of the request's new `indicators`; a milestone may
+    /// leave it out (it is measured by its own percent complete).
+    #[serde(default)]
+    pub indicator: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: Option<String>,
+    /// level, change, range or milestone.
+    pub kind: String,
+    #[serde(default)]
+    pub comparator: Option<String>,
+    pub value: f64,
+    #[serde(default)]
+    pub value_max: Option<f64>,
+    pub unit: String,
+    /// A year (`2025`) or a date (`2025-06-30`).
+    pub deadline: String,
+    #[serde(default)]
+    pub deadline_implied: bool,
+    #[serde(default)]
+    pub reference_year: Option<i32>,
+    #[serde(default)]
+    pub baseline: Option<BaselineInput>,
+    #[serde(default)]
+    pub stretch: bool,
+    #[serde(default)]
+    pub binding: Option<bool>,
+    #[serde(default)]
+    pub cumulative: bool,
+    /// Departments by slug, name or any spelling the texts use; the lead first.
+    #[serde(default)]
+    pub owners: Vec<String>,
+    #[serde(default)]
+    pub owners_line: Option<i32>,
+    /// The line of the stored text (from 1) and the words on it that state the goal.
+    pub line: i32,
+    pub quote: String,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// What a reviewer publishes: the plan, its new indicators and the accepted targets.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    pub plan: PlanInput,
+    #[serde(default)]
+    pub indicators: Vec<IndicatorInput>,
+    pub targets: Vec<TargetInput>,
+}
+
+/// The most targets one plan may publish (the largest seed plan has 52).
+pub const MAX_TARGETS: usize = 2_000;
+
+/// The catalog file of `request`, citing `document_name`. Departments written by name are
+/// turned into their slugs; everything else is checked by the catalog's own validation.
+pub fn catalog_file(request: &PublishRequest, document_name: &str, departments: &[Department]) -> Result<String, Said> {
+    if request.targets.is_empty() {
+        return Err(Said::new(
+            "没有采纳任何目标：至少采纳一个才能发布",
+            "no target was accepted: accept one at least to publish",
+        ));
+    }
+    if request.targets.len() > MAX_TARGETS {
+        return Err(Said::new(
+            format!("一次最多发布 {MAX_TARGETS} 个目标"),
+            format!("at most {MAX_TARGETS} targets can be published at once"),
+        ));
+    }
+    let plan = &request.plan;
+    let file = PlanFile {
+        plan: PlanToml {
+            slug: &plan.slug,
+            title: &plan.title,
+            title_en: plan.title_en.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or(&plan.title),
+            doc_number: plan.doc_number.as_deref().filter(|d| !d.trim().is_empty()),
+            issued: plan.issued.as_deref().filter(|d| !d.trim().is_empty()),
+            horizon: plan.horizon,
+            source: document_name,
+        },
+        indicator: request
+            .indicators
+            .iter()
+            .map(|i| IndicatorToml {
+                slug: &i.slug,
+                name: &i.name,
+                name_en: i.name_en.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&i.name),
+                unit: &i.unit,
+                higher_is_better: i.higher_is_better,
+            })
+            .collect(),
+        target: request
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(index, t)| target_toml(&plan.slug, index, t, departments))
+            .collect(),
+    };
+    toml::to_string(&file)
+        .map_err(|e| Said::new(format!("无法写出目录文件：{e}"), format!("the catalog file cannot be written: {e}")))
+}
+
+fn target_toml<'a>(plan: &str, index: usize, t: &'a TargetInput, departments: &[Department]) -> TargetToml<'a> {
+    let deadline = match t.deadline.trim().parse::<i32>() {
+        Ok(year) => Deadline::Year(year),
+        Err(_) => Deadline::Date(t.deadline.trim().to_owned()),
+    };
+    let owners: Vec<String> = t.owners.iter().map(|o| owner_slug(o, departments)).collect();
+    TargetToml {
+        slug: t.slug.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| format!("{plan}-{}", index + 1)),
+        indicator: t.indicator.as_deref().filter(|i| !i.trim().is_empty()),
+        name: &t.name,
+        name_en: t.name_en.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&t.name),
+        kind: &t.kind,
+        comparator: t.comparator.as_deref().filter(|c| !c.is_empty()),
+        value: t.value,
+        value_max: t.value_max,
+        unit: &t.unit,
+        reference_year: t.reference_year,
+        deadline,
+        deadline_implied: t.deadline_implied,
+        baseline: t.baseline.as_ref().map(|b| BaselineToml { value: b.value, year: b.year, line: b.line }),
+        stretch: t.stretch,
+        binding: t.binding,
+        cumulative: t.cumulative,
+        owners_line: if owners.is_empty() { None } else { t.owners_line },
+        owners: (!owners.is_empty()).then_some(owners),
+        source: Citation { line: t.line, quote: &t.quote },
+        notes: t.notes.as_deref().filter(|n| !n.trim().is_empty()),
+    }
+}
+
+/// A department's slug from any way of naming it; an unknown name is kept for validation to report.
+fn owner_slug(owner: &str, departments: &[Department]) -> String {
+    let owner = owner.trim();
+    departments
+        .iter()
+        .find(|d| d.slug == owner || d.spellings().any(|s| s == owner))
+        .map(|d| d.slug.clone())
+        .unwrap_or_else(|| owner.to_owned())
+}
+
+#[derive(Serialize)]
+struct PlanFile<'a> {
+    plan: PlanToml<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    indicator: Vec<IndicatorToml<'a>>,
+    target: Vec<TargetToml<'a>>,
+}
+
+#[derive(Serialize)]
+struct PlanToml<'a> {
+    slug: &'a str,
+    title: &'a str,
+    title_en: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    doc_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued: Option<&'a str>,
+    horizon: [i32; 2],
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct IndicatorToml<'a> {
+    slug: &'a str,
+    name: &'a str,
+    name_en: &'a str,
+    unit: &'a str,
+    higher_is_better: bool,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Deadline {
+    Year(i32),
+    Date(String),
+}
+
+#[derive(Serialize)]
+struct BaselineToml {
+    value: f64,
+    year: i32,
+    line: i32,
+}
+
+#[derive(Serialize)]
+struct Citation<'a> {
+    line: i32,
+    quote: &'a str,
+}
+
+#[derive(Serialize)]
+struct TargetToml<'a> {
+    slug: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    indicator: Option<&'a str>,
+    name: &'a str,
+    name_en: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparator: Option<&'a str>,
+    value: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_max: Option<f64>,
+    unit: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_year: Option<i32>,
+    deadline: Deadline,
+    deadline_implied: bool,
+    stretch: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binding: Option<bool>,
+    cumulative: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owners: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owners_line: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notes: Option<&'a str>,
+    // Tables last: TOML writes plain values before tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineToml>,
+    source: Citation<'a>,
+}
+
+/// Every candidate of a draft accepted as drafted: what `plan draft --format toml` prints, and
+/// what the review page starts from. New indicators are made for the candidates that matched none.
+pub fn accept_all(draft: &super::Draft, slug: &str) -> PublishRequest {
+    let document = &draft.document;
+    let horizon = document.horizon.unwrap_or_else(|| {
+        let year = document.issued.map(|d| chrono::Datelike::year(&d)).unwrap_or(2000);
+        [year, year]
+    });
+    let mut indicators: Vec<IndicatorInput> = Vec::new();
+    let mut targets = Vec::new();
+    for (index, candidate) in draft.candidates.iter().enumerate() {
+        let found = &candidate.found;
+        let indicator = (found.kind != "milestone").then(|| {
+            let matched = &candidate.indicator;
+            if matched.matched == "new" && !indicators.iter().any(|i| i.slug == matched.slug) {
+                indicators.push(IndicatorInput {
+                    slug: matched.slug.clone(),
+                    name: matched.name.clone(),
+                    name_en: None,
+                    unit: crate::domain::base_unit(&found.unit).to_owned(),
+                    higher_is_better: !matches!(found.comparator, Some("<=" | "<")),
+                });
+            }
+            matched.slug.clone()
+        });
+        targets.push(TargetInput {
+            slug: Some(format!("{slug}-{}", index + 1)),
+            indicator,
+            // The words of the text read best as a name: 公共数据开放数据集超过8000项.
+            name: found.quote.clone(),
+            name_en: None,
+            kind: found.kind.to_owned(),
+            comparator: found.comparator.map(str::to_owned),
+            value: found.value,
+            value_max: found.value_max,
+            unit: found.unit.clone(),
+            deadline: found.deadline.clone().unwrap_or_else(|| horizon[1].to_string()),
+            deadline_implied: found.deadline_implied || found.deadline.is_none(),
+            reference_year: found.reference_year,
+            baseline: found.baseline.as_ref().map(|b| BaselineInput {
+                value: b.value,
+                year: b.year,
+                line: i32::try_from(b.line).unwrap_or(i32::MAX),
+            }),
+            stretch: found.stretch,
+            binding: found.binding,
+            cumulative: found.cumulative,
+            owners: found.owners.clone(),
+            owners_line: found.owners_line.and_then(|l| i32::try_from(l).ok()),
+            line: i32::try_from(found.line).unwrap_or(i32::MAX),
+            quote: found.quote.clone(),
+            notes: None,
+        });
+    }
+    PublishRequest {
+        plan: PlanInput {
+            slug: slug.to_owned(),
+            title: document.title.clone().unwrap_or_default(),
+            title_en: None,
+            doc_number: document.doc_number.clone(),
+            issued: document.issued.map(|d| d.to_string()),
+            horizon,
+        },
+        indicators,
+        targets,
+    }
+}

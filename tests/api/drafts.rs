@@ -1,0 +1,293 @@
+//! New plans from their texts: drafted over HTTP (text, Word, web page, PDF), published after
+//! review, validated like the TOML catalog, kept across restarts, versioned, exported as TOML;
+//! bad documents and bad publications refused with nothing written.
+
+use std::io::Cursor;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestDb, backends, spawn_app, spawn_on};
+use plantrack::server::auth::Role;
+
+/// A plan text written for these tests in the gazette's style (not a real plan: it is never
+/// loaded as data, only drafted and published inside a test's own database).
+const TEST_PLAN: &str = "上海市推进测试事项三年行动计划（2026—2028年）
+沪府办发〔2026〕1号
+2026年3月1日印发
+一、主要目标
+到2028年，公共数据开放数据集超过8000项，实际光纤入户率达到80%。
+（责任单位：市经济信息化委）
+二、保障措施
+加强组织领导。";
+
+const SLUG: &str = "test-action-plan-2026";
+
+impl TestApp {
+    async fn post_draft(&self, token: Option<&str>, name: &str, body: Vec<u8>) -> (u16, Value) {
+        let mut request = self.client.post(format!("{}/api/v1/plan-drafts?name={name}", self.address)).body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn publish(&self, token: &str, draft: i64, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/plan-drafts/{draft}/publish", self.address))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// The reviewed plan: one level target on an existing indicator, one on a new indicator.
+fn reviewed(open_data_sets: f64) -> Value {
+    json!({
+        "plan": {
+            "slug": SLUG,
+            "title": "上海市推进测试事项三年行动计划（2026—2028年）",
+            "doc_number": "沪府办发〔2026〕1号",
+            "issued": "2026-03-01",
+            "horizon": [2026, 2028]
+        },
+        "indicators": [
+            { "slug": "test-ftth-rate", "name": "测试光纤入户率", "unit": "%", "higher_is_better": true }
+        ],
+        "targets": [
+            {
+                "indicator": "open-data-sets", "name": "公共数据开放数据集超过8000项", "kind": "level",
+                "comparator": ">", "value": open_data_sets, "unit": "项", "deadline": "2028",
+                "owners": ["市经济信息化委"], "owners_line": 6,
+                "line": 5, "quote": "公共数据开放数据集超过8000项"
+            },
+            {
+                "indicator": "test-ftth-rate", "name": "实际光纤入户率达到80%", "kind": "level",
+                "comparator": ">=", "value": 80, "unit": "%", "deadline": "2028",
+                "line": 5, "quote": "实际光纤入户率达到80%"
+            }
+        ]
+    })
+}
+
+#[tokio::test]
+async fn a_plan_text_is_drafted_published_kept_across_restarts_and_versioned() {
+    for backend in backends() {
+        let db = TestDb::new(&backend);
+        let url = db.url.clone();
+        let app = spawn_on(db, |_| {}).await;
+        let admin = app.token(Role::Admin);
+
+        let (status, draft) = app.post_draft(Some(&admin), "plan.txt", TEST_PLAN.as_bytes().to_vec()).await;
+        assert_eq!(status, 201, "{draft}");
+        let id = draft["id"].as_i64().unwrap();
+        assert_eq!(draft["document"]["lines"], 8);
+        assert_eq!(draft["document"]["format"], "text");
+        assert_eq!(draft["review_url"], format!("/plans/drafts/{id}"));
+        let lines: Vec<&str> = TEST_PLAN.split('\n').collect();
+        for candidate in draft["candidates"].as_array().unwrap() {
+            let line = candidate["line"].as_u64().unwrap() as usize;
+            let quote = candidate["quote"].as_str().unwrap();
+            assert!(lines[line - 1].contains(quote), "«{quote}» is not on line {line}");
+        }
+        let (status, text) = {
+            let response = app
+                .client
+                .get(format!("{}/api/v1/plan-drafts/{id}/text", app.address))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        };
+        assert_eq!((status, text.as_str()), (200, TEST_PLAN));
+
+        let (status, published) = app.publish(&admin, id, &reviewed(8000.0)).await;
+        assert_eq!(status, 201, "{published}");
+        assert_eq!(published["version"], 1);
+        let (status, plan) = app.get_json(&format!("/api/v1/plans/{SLUG}")).await;
+        assert_eq!(status, 200, "{plan}");
+        assert_eq!(plan["doc_number"], "沪府办发〔2026〕1号");
+        let (_, targets) = app.get_json(&format!("/api/v1/targets?plan={SLUG}")).await;
+        let targets = targets.as_array().expect("a page of targets").clone();
+        assert_eq!(targets.len(), 2, "{targets:?}");
+        let open_data = targets.iter().find(|t| t["indicator"]["slug"] == "open-data-sets").unwrap();
+        assert_eq!(open_data["owners"][0], "eitc", "{open_data}");
+        // Judged like every target: the indicator already has figures from the seed documents.
+        assert!(open_data["progress"]["status"].is_string(), "{open_data}");
+        let page = app.get(&format!("/plans/{SLUG}")).await;
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("公共数据开放数据集超过8000项"));
+        assert_eq!(app.get(&format!("/charts/plans/{SLUG}.svg")).await.status(), 200);
+
+        // Another replica (a restart) syncs the catalog from disk and keeps the published plan.
+        let again = spawn_on(TestDb::at(&url), |_| {}).await;
+        let (status, _) = again.get_json(&format!("/api/v1/plans/{SLUG}")).await;
+        assert_eq!(status, 200, "the published plan survives a restart and the catalog sync");
+
+        // A revision: the same plan published again with a changed target.
+        let (status, published) = app.publish(&admin, id, &reviewed(9000.0)).await;
+        assert_eq!(status, 201, "{published}");
+        assert_eq!(published["version"], 2);
+        let (_, targets) = app.get_json(&format!("/api/v1/targets?plan={SLUG}")).await;
+        let open_data =
+            targets.as_array().unwrap().iter().find(|t| t["indicator"]["slug"] == "open-data-sets").cloned();
+        assert_eq!(open_data.unwrap()["value"], 9000.0);
+        let pool = plantrack::db::connect(&url, 1).unwrap();
+        let versions = plantrack::db::drafts::versions(&mut pool.get().unwrap(), SLUG).unwrap();
+        assert_eq!(versions.len(), 2);
+        assert!(versions[0].superseded_at.is_some() && versions[1].superseded_at.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_publication_that_does_not_validate_writes_nothing() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let admin = app.token(Role::Admin);
+        let (_, draft) = app.post_draft(Some(&admin), "plan.txt", TEST_PLAN.as_bytes().to_vec()).await;
+        let id = draft["id"].as_i64().unwrap();
+
+        let mut wrong = reviewed(8000.0);
+        wrong["targets"][0]["quote"] = json!("公共数据开放数据集超过9000项");
+        wrong["targets"][1]["indicator"] = json!("no-such-indicator");
+        let (status, body) = app.publish(&admin, id, &wrong).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["code"], "invalid_plan");
+        let problems = body["error"]["details"]["problems"].as_array().unwrap();
+        assert!(problems.iter().any(|p| p["field"] == "source.quote"), "{problems:?}");
+        assert!(problems.iter().any(|p| p["field"] == "indicator"), "{problems:?}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("未发布任何内容"));
+        let (status, _) = app.get_json(&format!("/api/v1/plans/{SLUG}")).await;
+        assert_eq!(status, 404, "nothing was published");
+
+        // A slug that a catalog file already uses is refused the same way.
+        let mut taken = reviewed(8000.0);
+        taken["plan"]["slug"] = json!("smart-city-13th-fyp");
+        let (status, body) = app.publish(&admin, id, &taken).await;
+        assert_eq!(status, 422, "{body}");
+        let (_, plan) = app.get_json("/api/v1/plans/smart-city-13th-fyp").await;
+        assert_ne!(plan["title"], "上海市推进测试事项三年行动计划（2026—2028年）");
+
+        let mut none = reviewed(8000.0);
+        none["targets"] = json!([]);
+        let (status, body) = app.publish(&admin, id, &none).await;
+        assert_eq!(status, 422, "{body}");
+        let (status, _) = app.publish(&admin, 999_999, &reviewed(8000.0)).await;
+        assert_eq!(status, 404);
+    }
+}
+
+#[tokio::test]
+async fn bad_documents_are_refused_and_drafts_need_an_administrator() {
+    let backend = backends().remove(0);
+    let app = spawn_app(&backend).await;
+    let admin = app.token(Role::Admin);
+    let uploader = app.token(Role::Uploader);
+
+    let (status, _) = app.post_draft(None, "plan.txt", TEST_PLAN.as_bytes().to_vec()).await;
+    assert_eq!(status, 401);
+    let (status, _) = app.post_draft(Some(&uploader), "plan.txt", TEST_PLAN.as_bytes().to_vec()).await;
+    assert_eq!(status, 403);
+
+    for (body, says) in [
+        (Vec::new(), "no text"),
+        (b" \n\n ".to_vec(), "no text"),
+        (b"\x00\x01\x02\x03binary\xff".to_vec(), "not text"),
+        (b"PK\x03\x04 not really an archive".to_vec(), "not a Word document"),
+        (pdf_without_text(), "no text layer"),
+    ] {
+        let (status, answer) = app.post_draft(Some(&admin), "plan", body).await;
+        assert_eq!(status, 422, "{answer}");
+        assert!(answer["error"]["message_en"].as_str().unwrap().contains(says), "{answer}");
+        assert!(!answer["error"]["message"].as_str().unwrap().is_empty());
+    }
+    let (status, answer) = app.post_draft(Some(&admin), "big.txt", vec![b'a'; 5 * 1024 * 1024 + 1]).await;
+    assert_eq!(status, 413, "{answer}");
+
+    // A text that states no goal: an empty draft that says so.
+    let (status, answer) = app.post_draft(Some(&admin), "notice.txt", "关于召开会议的通知\n请准时参加。".into()).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["candidates"], json!([]));
+    assert!(answer["note"].as_str().unwrap().contains("没有找到目标"));
+
+    let (_, list) = {
+        let response =
+            app.client.get(format!("{}/api/v1/plan-drafts", app.address)).bearer_auth(&admin).send().await.unwrap();
+        (response.status().as_u16(), response.json::<Value>().await.unwrap())
+    };
+    assert_eq!(list.as_array().unwrap().len(), 1, "refused documents leave no draft: {list}");
+}
+
+#[tokio::test]
+async fn word_web_page_and_pdf_documents_are_read_as_numbered_lines() {
+    let backend = backends().remove(0);
+    let app = spawn_app(&backend).await;
+    let admin = app.token(Role::Admin);
+
+    let mut docx = Cursor::new(Vec::new());
+    let mut document = docx_rs::Docx::new();
+    for line in TEST_PLAN.split('\n') {
+        document = document.add_paragraph(docx_rs::Paragraph::new().add_run(docx_rs::Run::new().add_text(line)));
+    }
+    document.build().pack(&mut docx).unwrap();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"zh\"><head><title>计划</title></head><body>{}</body></html>",
+        TEST_PLAN.split('\n').map(|l| format!("<p>{l}</p>")).collect::<String>()
+    );
+    for (name, bytes, format) in [("plan.docx", docx.into_inner(), "docx"), ("plan.html", html.into_bytes(), "html")] {
+        let (status, draft) = app.post_draft(Some(&admin), name, bytes).await;
+        assert_eq!(status, 201, "{draft}");
+        assert_eq!(draft["document"]["format"], format);
+        let id = draft["id"].as_i64().unwrap();
+        let response =
+            app.client.get(format!("{}/api/v1/plan-drafts/{id}/text", app.address)).bearer_auth(&admin).send().await;
+        let text = response.unwrap().text().await.unwrap();
+        assert!(
+            text.split('\n').any(|l| l == "到2028年，公共数据开放数据集超过8000项，实际光纤入户率达到80%。"),
+            "{format}: {text}"
+        );
+    }
+
+    // A PDF with a text layer: the status report this server writes.
+    let pdf = app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await.bytes().await.unwrap().to_vec();
+    let (status, draft) = app.post_draft(Some(&admin), "report.pdf", pdf).await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["document"]["format"], "pdf");
+    let id = draft["id"].as_i64().unwrap();
+    let response =
+        app.client.get(format!("{}/api/v1/plan-drafts/{id}/text", app.address)).bearer_auth(&admin).send().await;
+    let text = response.unwrap().text().await.unwrap();
+    assert!(text.contains("智慧城市"), "{text}");
+}
+
+/// A valid one-page PDF with nothing written on it (what a scan without OCR looks like to a reader).
+fn pdf_without_text() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        "<< /Length 0 >>\nstream\n\nendstream",
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    pdf
+}
