@@ -80,7 +80,9 @@ fn draft(
     match format {
         DraftFormat::Json => println!("{}", serde_json::to_string_pretty(&draft)?),
         DraftFormat::Toml => {
-            let slug = slug.unwrap_or_else(|| slug_of(file));
+            let slug = slug.unwrap_or_else(|| {
+                intake::publish::slug_from_name(&file.file_name().unwrap_or_default().to_string_lossy())
+            });
             let request = intake::publish::accept_all(&draft, &slug);
             let document_name = file.file_name().unwrap_or_default().to_string_lossy();
             let departments = catalog.map(|c| c.departments).unwrap_or_default();
@@ -94,14 +96,6 @@ fn draft(
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A slug from a file name: ASCII letters and digits, the rest as hyphens.
-fn slug_of(file: &Path) -> String {
-    let stem = file.file_stem().unwrap_or_default().to_string_lossy().to_ascii_lowercase();
-    let slug: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    let slug = slug.trim_matches('-').to_owned();
-    if slug.is_empty() { "new-plan".to_owned() } else { slug }
 }
 
 /// Prints a plan's catalog file: the published version in force, else `targets/P.toml`.

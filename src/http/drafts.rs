@@ -6,10 +6,9 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::catalog::{Catalog, PublishedFile};
 use crate::db::{self, DbPool, drafts};
-use crate::error::{AppError, ErrorEnvelope, Said};
-use crate::intake::publish::{PublishRequest, catalog_file};
+use crate::error::{AppError, ErrorEnvelope};
+use crate::intake::publish::PublishRequest;
 use crate::intake::{self, Draft, KnownIndicator};
 use crate::server::auth::Caller;
 use crate::server::{AppState, read_limited, with_conn, within};
@@ -167,15 +166,6 @@ fn draft_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::not_found("draft", raw))
 }
 
-/// What a publication did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Published {
-    pub slug: String,
-    pub version: i32,
-    pub targets: usize,
-    pub plan_url: String,
-}
-
 /// Publishes the reviewed targets of a draft as a plan (or a new version of it). The plan is
 /// validated exactly as a file in `targets/`; on any problem nothing is stored and the answer
 /// lists every problem.
@@ -185,7 +175,7 @@ pub struct Published {
     params(("id" = i64, Path, description = "the draft's id")),
     request_body = PublishRequest,
     responses(
-        (status = 201, body = Published),
+        (status = 201, body = intake::publish::Published),
         (status = 422, description = "the plan does not validate: details.problems lists why", body = ErrorEnvelope)
     ),
     security(("token" = []))
@@ -200,65 +190,10 @@ pub async fn publish_draft(
     let id = draft_id(&id)?;
     let request = input.into_inner();
     let paths = state.catalog_paths.clone();
-    let published = with_conn(&pool, move |conn| publish(conn, id, &request, &paths, &caller.name)).await?;
+    let published =
+        with_conn(&pool, move |conn| intake::publish::publish_draft(conn, id, &request, &paths, &caller.name)).await?;
     state.refresh().await;
     Ok(HttpResponse::Created().json(published))
-}
-
-/// Validates and stores a publication; shared by the API and the review page.
-pub fn publish(
-    conn: &mut db::DbConn,
-    draft_id: i64,
-    request: &PublishRequest,
-    paths: &crate::catalog::CatalogPaths,
-    by: &str,
-) -> Result<Published, AppError> {
-    let row = drafts::draft(conn, draft_id)?.ok_or_else(|| AppError::not_found("draft", draft_id.to_string()))?;
-    let slug = request.plan.slug.trim().to_owned();
-    db::with_advisory_lock(conn, db::CATALOG_LOCK_KEY, |conn| {
-        let mut in_force = drafts::published_in_force(conn)?;
-        let current = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
-        let version = drafts::next_version(conn, &slug)?;
-        let document_name = format!("{slug}.v{version}.txt");
-        let catalog = catalog_file(request, &document_name, &current.departments).map_err(|said| {
-            AppError::Unprocessable { code: "invalid_plan", message: said, details: serde_json::json!({}) }
-        })?;
-        let file = PublishedFile { slug: slug.clone(), catalog, document_name, document_text: row.text.clone() };
-        in_force.retain(|p| p.slug != slug);
-        in_force.push(file.clone());
-        let catalog = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
-        let publication = drafts::Publication { file: &file, version, draft_id: Some(draft_id), published_by: by };
-        drafts::publish(conn, &publication, &catalog, crate::now())?;
-        Ok(Published {
-            slug: slug.clone(),
-            version,
-            targets: request.targets.len(),
-            plan_url: format!("/plans/{slug}"),
-        })
-    })
-}
-
-/// The catalog's problems as the answer: every one, located, in both languages.
-fn catalog_problems(errors: crate::catalog::CatalogErrors) -> AppError {
-    let n = errors.0.len();
-    let problems: Vec<serde_json::Value> = errors
-        .0
-        .iter()
-        .take(200)
-        .map(|p| {
-            serde_json::json!({
-                "item": p.item, "field": p.field, "reason": p.reason, "reason_zh": p.reason_zh
-            })
-        })
-        .collect();
-    AppError::Unprocessable {
-        code: "invalid_plan",
-        message: Said::new(
-            format!("规划未通过校验：{n} 处问题，未发布任何内容"),
-            format!("the plan does not validate: {n} problem(s); nothing was published"),
-        ),
-        details: serde_json::json!({ "problems": problems, "total": n }),
-    }
 }
 
 /// Drafts, newest first.

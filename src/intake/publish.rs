@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{Catalog, CatalogPaths, PublishedFile};
+use crate::db::{self, drafts};
 use crate::domain::Department;
-use crate::error::Said;
+use crate::error::{AppError, Said};
 
 /// The plan as the reviewer confirmed it.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -101,6 +103,96 @@ pub struct PublishRequest {
     #[serde(default)]
     pub indicators: Vec<IndicatorInput>,
     pub targets: Vec<TargetInput>,
+}
+
+/// What a publication did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Published {
+    pub slug: String,
+    pub version: i32,
+    pub targets: usize,
+    pub plan_url: String,
+}
+
+/// Validates and stores a publication; shared by the API and the review page.
+pub fn publish_draft(
+    conn: &mut db::DbConn,
+    draft_id: i64,
+    request: &PublishRequest,
+    paths: &CatalogPaths,
+    by: &str,
+) -> Result<Published, AppError> {
+    let row = drafts::draft(conn, draft_id)?.ok_or_else(|| AppError::not_found("draft", draft_id.to_string()))?;
+    let slug = request.plan.slug.trim().to_owned();
+    if !is_slug(&slug) {
+        return Err(AppError::Unprocessable {
+            code: "invalid_plan",
+            message: Said::new(
+                "规划标识（slug）只能由小写字母、数字和连字符组成，最长 80 个字符",
+                "the plan's slug may hold lower-case letters, digits and hyphens only, at most 80 characters",
+            ),
+            details: serde_json::json!({ "field": "plan.slug" }),
+        });
+    }
+    db::with_advisory_lock(conn, db::CATALOG_LOCK_KEY, |conn| {
+        let mut in_force = drafts::published_in_force(conn)?;
+        let current = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
+        let version = drafts::next_version(conn, &slug)?;
+        let document_name = format!("{slug}.v{version}.txt");
+        let catalog = catalog_file(request, &document_name, &current.departments).map_err(|said| {
+            AppError::Unprocessable { code: "invalid_plan", message: said, details: serde_json::json!({}) }
+        })?;
+        let file = PublishedFile { slug: slug.clone(), catalog, document_name, document_text: row.text.clone() };
+        in_force.retain(|p| p.slug != slug);
+        in_force.push(file.clone());
+        let catalog = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
+        let publication = drafts::Publication { file: &file, version, draft_id: Some(draft_id), published_by: by };
+        drafts::publish(conn, &publication, &catalog, crate::now())?;
+        Ok(Published {
+            slug: slug.clone(),
+            version,
+            targets: request.targets.len(),
+            plan_url: format!("/plans/{slug}"),
+        })
+    })
+}
+
+fn is_slug(slug: &str) -> bool {
+    (1..=80).contains(&slug.len())
+        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+}
+
+/// A plan slug from a file name: ASCII letters and digits, the rest as hyphens.
+pub fn slug_from_name(name: &str) -> String {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_ascii_lowercase();
+    let slug: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let mut slug = slug.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    slug.truncate(60);
+    if slug.is_empty() { "new-plan".to_owned() } else { slug }
+}
+
+/// The catalog's problems as the answer: every one, located, in both languages.
+fn catalog_problems(errors: crate::catalog::CatalogErrors) -> AppError {
+    let n = errors.0.len();
+    let problems: Vec<serde_json::Value> = errors
+        .0
+        .iter()
+        .take(200)
+        .map(|p| {
+            serde_json::json!({
+                "item": p.item, "field": p.field, "reason": p.reason, "reason_zh": p.reason_zh
+            })
+        })
+        .collect();
+    AppError::Unprocessable {
+        code: "invalid_plan",
+        message: Said::new(
+            format!("规划未通过校验：{n} 处问题，未发布任何内容"),
+            format!("the plan does not validate: {n} problem(s); nothing was published"),
+        ),
+        details: serde_json::json!({ "problems": problems, "total": n }),
+    }
 }
 
 /// The most targets one plan may publish (the largest seed plan has 52).

@@ -60,7 +60,12 @@ pub(super) struct FormData {
     pub sha256: String,
     /// Where the sign-in form goes back to.
     pub next: Option<String>,
+    /// Every other field, in the order posted (the review form's per-candidate fields).
+    pub fields: Vec<(String, String)>,
 }
+
+/// The most fields of other names a form may carry (a review form has about 15 per candidate).
+const MAX_OTHER_FIELDS: usize = 40_000;
 
 /// A posted form, read in two steps: the small fields first (the secret and the token), so a
 /// post from another site or with a wrong token is refused before its file is read; then the
@@ -114,7 +119,10 @@ impl FormReader {
             "content" => data.content = Some(text()),
             "sha256" => data.sha256 = text(),
             "next" => data.next = Some(text()),
-            _ => {}
+            _ if data.fields.len() >= MAX_OTHER_FIELDS => {
+                return Err(AppError::bad_request("表单的字段过多", "the form has too many fields"));
+            }
+            _ => data.fields.push((name, text())),
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! and a cookie remembers it.
 
 mod departments;
+mod drafts;
 mod forms;
 mod layout;
 mod pages;
@@ -41,6 +42,10 @@ const LANG_COOKIE: &str = "lang";
 /// The page routes, each with who may use it.
 pub fn routes(routes: &mut Routes) {
     routes.at("/").get(Access::Page, pages::overview).kept().add();
+    // Before `/plans/{slug}`, which `/plans/drafts` would otherwise match.
+    routes.at("/plans/drafts").get(Access::Page, drafts::list).post(Access::Form, drafts::create).add();
+    routes.at("/plans/drafts/{id}").get(Access::Page, drafts::review).add();
+    routes.at("/plans/drafts/{id}/publish").post(Access::Form, drafts::publish).add();
     routes.at("/plans/{slug}").get(Access::Page, pages::plan).kept().add();
     routes.at("/targets/{slug}").get(Access::Page, pages::target).kept().add();
     routes.at("/uploads").get(Access::Page, uploads::history).add();

@@ -162,7 +162,7 @@ async fn a_department_token_writes_only_its_own_figures() {
 }
 
 /// Signs in with `token` the way the sign-in page does; answers the cookies a browser then sends.
-async fn sign_in(app: &TestApp, token: &str) -> (String, String) {
+pub(crate) async fn sign_in(app: &TestApp, token: &str) -> (String, String) {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let form = client.get(format!("{}/signin?next=/uploads", app.address)).send().await.unwrap();
     let secret = form.headers()[SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();

@@ -291,3 +291,68 @@ fn pdf_without_text() -> Vec<u8> {
     );
     pdf
 }
+
+#[tokio::test]
+async fn an_administrator_reviews_a_draft_in_the_browser_and_publishes_it() {
+    use reqwest::header::{COOKIE, LOCATION};
+    use reqwest::multipart::{Form, Part};
+    for backend in backends() {
+        let app = spawn_app(&backend).await.without_redirects();
+        let admin = app.token(Role::Admin);
+        let (cookies, secret) = crate::departments::sign_in(&app, &admin).await;
+        let list = app.client.get(format!("{}/plans/drafts", app.address)).header(COOKIE, &cookies).send().await;
+        let list = list.unwrap().text().await.unwrap();
+        assert!(list.contains("新规划草稿") && !list.contains("type=\"password\""), "signed in: no token asked");
+
+        let form = Form::new()
+            .text("csrf", secret.clone())
+            .text("token", "")
+            .part("file", Part::bytes(TEST_PLAN.as_bytes().to_vec()).file_name("test-plan.txt"));
+        let made = app.client.post(format!("{}/plans/drafts", app.address)).header(COOKIE, &cookies).multipart(form);
+        let made = made.send().await.unwrap();
+        assert_eq!(made.status(), 303);
+        let review_url = made.headers()[LOCATION].to_str().unwrap().to_owned();
+        let page = app.client.get(format!("{}{review_url}", app.address)).header(COOKIE, &cookies).send().await;
+        let page = page.unwrap().text().await.unwrap();
+        assert!(page.contains("<mark>公共数据开放数据集超过8000项</mark>"), "{page}");
+        assert!(page.contains("name=\"c1.accept\""), "two candidates to review");
+        assert!(page.contains("value=\"test-plan\""), "the slug is prefilled from the file name");
+
+        // Accept the first with an edited value, reject the second; a bad number comes back first.
+        let post = |value: &'static str| {
+            let form = Form::new()
+                .text("csrf", secret.clone())
+                .text("token", "")
+                .text("plan.slug", SLUG)
+                .text("plan.title", "上海市推进测试事项三年行动计划（2026—2028年）")
+                .text("plan.from", "2026")
+                .text("plan.to", "2028")
+                .text("c0.accept", "on")
+                .text("c0.value", value);
+            app.client
+                .post(format!("{}{review_url}/publish", app.address))
+                .header(COOKIE, &cookies)
+                .multipart(form)
+                .send()
+        };
+        let refused = post("八千").await.unwrap();
+        assert_eq!(refused.status(), 422);
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("不是数值") && !refused.contains("not a number"), "{refused}");
+        let (status, _) = app.get_json(&format!("/api/v1/plans/{SLUG}")).await;
+        assert_eq!(status, 404, "nothing published");
+
+        let published = post("8500").await.unwrap();
+        assert_eq!(published.status(), 303);
+        assert_eq!(published.headers()[LOCATION], format!("/plans/{SLUG}").as_str());
+        let (_, targets) = app.get_json(&format!("/api/v1/targets?plan={SLUG}")).await;
+        let targets = targets.as_array().unwrap();
+        assert_eq!(targets.len(), 1, "the rejected candidate is left out: {targets:?}");
+        assert_eq!(targets[0]["value"], 8500.0);
+        assert_eq!(targets[0]["indicator"]["slug"], "open-data-sets");
+
+        // Without a session or token the review page holds nothing of the draft.
+        let anonymous = app.get(&review_url).await.text().await.unwrap();
+        assert!(!anonymous.contains("公共数据开放数据集") && anonymous.contains("/signin"), "{anonymous}");
+    }
+}

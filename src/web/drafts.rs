@@ -1,0 +1,559 @@
+//! `/plans/drafts`: an administrator sends a newly issued plan's text, reviews each target drafted
+//! from it beside its sentence (accept, edit, reject; existing or new indicator), and publishes
+//! the plan. The review form starts from every candidate accepted as drafted; a publication that
+//! does not validate comes back with its problems and the edits kept.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
+
+use super::forms::{FormData, checked_form, csrf_cookie, csrf_value};
+use super::layout::{self, header_row};
+use super::{Ctx, PageLang, error_page, html as html_page, html_with};
+use crate::db::{self, DbConn, DbPool, drafts};
+use crate::error::AppError;
+use crate::intake::publish::{self, PublishRequest, TargetInput};
+use crate::intake::{self, Candidate, DocumentText, Format, KnownIndicator};
+use crate::server::auth::{Caller, Role, SESSION_COOKIE, authenticate, check_role, session_caller};
+use crate::server::{AppState, with_conn, within};
+
+/// The browser's session, if it signed in.
+fn session_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The administrator signed in on this browser, if any.
+fn signed_in_admin(conn: &mut DbConn, session: Option<String>) -> Result<Option<Caller>, AppError> {
+    Ok(match session {
+        Some(session) => session_caller(conn, &session, crate::now())?.filter(|c| c.role >= Role::Admin),
+        None => None,
+    })
+}
+
+/// The token field, unless the browser is signed in as an administrator.
+fn token_field(lang: PageLang, admin: Option<&Caller>, typed: &str) -> Markup {
+    html! {
+        @match admin {
+            Some(caller) => {
+                p.ok { (lang.pick("已登录为管理员 ", "Signed in as administrator ")) (caller.name) }
+                input type="hidden" name="token" value=(typed);
+            }
+            None => {
+                label for="token" { (lang.pick("管理员令牌（必填）", "Administrator token (required)")) }
+                input #token type="password" name="token" required autocomplete="off";
+            }
+        }
+    }
+}
+
+/// `GET /plans/drafts`: the form that sends a plan text, and the drafts made so far.
+pub(super) async fn list(req: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let (csrf, fresh) = match csrf_value(&req) {
+        Ok(v) => v,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let session = session_of(&req);
+    let found = with_conn(&pool, move |conn| {
+        let admin = signed_in_admin(conn, session)?;
+        let rows = if admin.is_some() { drafts::recent_drafts(conn, 200)? } else { Vec::new() };
+        Ok((admin, rows))
+    })
+    .await;
+    let (admin, rows) = match found {
+        Ok(found) => found,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let lang = ctx.lang;
+    let title = lang.pick("新规划草稿", "New plan drafts");
+    let body = html! {
+        h1 { (title) }
+        p { (lang.pick("上传新印发规划的文本（纯文本、Word .docx、网页 .html 或带文字的 PDF，最大 5 MB）：系统按规则找出其中的目标，逐条审核后发布。", "Send a newly issued plan's text (plain text, Word .docx, web page .html or a PDF with text, at most 5 MB): its targets are drafted by rules, reviewed one by one, then published.")) }
+        form.stack method="post" action="/plans/drafts" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(csrf);
+            (token_field(lang, admin.as_ref(), ""))
+            label for="file" { (lang.pick("规划文本（必填）", "Plan text (required)")) }
+            input #file type="file" name="file" required accept=".txt,.docx,.html,.htm,.pdf,text/plain,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+            button type="submit" { (lang.pick("生成草稿", "Draft the targets")) }
+        }
+        @if admin.is_none() {
+            p.note { a href="/signin?next=%2Fplans%2Fdrafts" { (lang.pick("用管理员令牌登录", "Sign in with an administrator token")) } (lang.pick("后可查看已有草稿。", " to see the drafts made so far.")) }
+        } @else if !rows.is_empty() {
+            h2 { (lang.pick("已有草稿", "Drafts")) }
+            table {
+                caption { (lang.pick("最近的草稿，最新的在前", "Recent drafts, newest first")) }
+                (header_row(lang, &[("编号", "No."), ("文件", "File"), ("提交人", "By"), ("时间（北京时间）", "Time (Beijing)"), ("发布为", "Published as")]))
+                tbody {
+                    @for row in &rows {
+                        tr {
+                            th scope="row" { a href={ "/plans/drafts/" (row.id) } { "#" (row.id) } }
+                            td { (row.file_name) }
+                            td { (row.created_by) }
+                            td { (crate::clock::shown(row.created_at)) }
+                            td { @match &row.published_slug { Some(slug) => a href={ "/plans/" (slug) } { (slug) }, None => "—" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let mut response = HttpResponse::Ok();
+    if fresh {
+        response.cookie(csrf_cookie(&csrf, state.cookie_secure));
+    }
+    html_with(lang, response, layout::page(&ctx, title, body))
+}
+
+/// The form's caller: the token typed in, else the browser's session; an administrator.
+async fn form_admin(
+    req: &HttpRequest,
+    payload: web::Payload,
+    pool: &web::Data<DbPool>,
+    state: &AppState,
+    limit: usize,
+) -> Result<(Caller, FormData), AppError> {
+    within(state.body_timeout, async {
+        let reader = checked_form(req, payload, limit).await?;
+        let token = reader.data().token.clone();
+        let session = session_of(req).filter(|_| token.trim().is_empty());
+        let caller = with_conn(pool, move |conn| {
+            let caller = match session {
+                Some(session) => session_caller(conn, &session, crate::now())?,
+                None => authenticate(conn, &token)?,
+            };
+            check_role(caller, Role::Admin)
+        })
+        .await?;
+        Ok((caller, reader.finish().await?))
+    })
+    .await
+}
+
+/// `POST /plans/drafts`: drafts the file sent and goes to its review page.
+pub(super) async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let limit = intake::MAX_DOCUMENT_BYTES + 64 * 1024;
+    let (caller, form) = match form_admin(&req, payload, &pool, &state, limit).await {
+        Ok(read) => read,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let Some(bytes) = form.file.filter(|b| !b.is_empty()) else {
+        return error_page(&ctx, &AppError::bad_parameter("file", "请选择规划文本文件", "choose the plan's text file"));
+    };
+    let file_name: String = form
+        .file_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "plan.txt".to_owned())
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(255)
+        .collect();
+    let made = with_conn(&pool, move |conn| {
+        let text = intake::read_document(&bytes).map_err(|said| AppError::Unprocessable {
+            code: "unreadable_document",
+            message: said,
+            details: serde_json::json!({}),
+        })?;
+        let draft = intake::draft(&text, &known_indicators(conn)?);
+        let draft_json = serde_json::to_string(&draft).map_err(anyhow::Error::from)?;
+        let new = drafts::NewDraft {
+            file_name: &file_name,
+            format: text.format.as_str(),
+            text: &text.joined(),
+            draft_json: &draft_json,
+            created_by: &caller.name,
+        };
+        Ok(drafts::save_draft(conn, &new, crate::now())?)
+    })
+    .await;
+    match made {
+        Ok(id) => HttpResponse::SeeOther().insert_header((LOCATION, format!("/plans/drafts/{id}"))).finish(),
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+pub(super) fn known_indicators(conn: &mut DbConn) -> Result<Vec<KnownIndicator>, AppError> {
+    Ok(db::queries::list_indicators(conn)?
+        .into_iter()
+        .map(|i| KnownIndicator { slug: i.slug, name: i.name, unit: i.unit })
+        .collect())
+}
+
+/// A draft as reviewed: its text, its candidates, and the publication they make so far.
+struct Review {
+    id: i64,
+    file_name: String,
+    lines: Vec<String>,
+    candidates: Vec<Candidate>,
+    /// Every candidate as a target (edited where the reviewer changed it), and whether accepted.
+    request: PublishRequest,
+    accepted: Vec<bool>,
+    published_slug: Option<String>,
+    indicators: Vec<KnownIndicator>,
+}
+
+fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
+    let row = drafts::draft(conn, id)?.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
+    let format = match row.format.as_str() {
+        "docx" => Format::Docx,
+        "html" => Format::Html,
+        "pdf" => Format::Pdf,
+        _ => Format::Text,
+    };
+    let text = DocumentText::from_stored(format, &row.text);
+    let indicators = known_indicators(conn)?;
+    // Drafted again from the stored text: the rules are deterministic, and the candidates come
+    // back as the typed values the form is made from.
+    let draft = intake::draft(&text, &indicators);
+    let slug = row.published_slug.clone().unwrap_or_else(|| publish::slug_from_name(&row.file_name));
+    let request = publish::accept_all(&draft, &slug);
+    Ok(Review {
+        id,
+        file_name: row.file_name,
+        lines: text.lines,
+        accepted: vec![true; draft.candidates.len()],
+        candidates: draft.candidates,
+        request,
+        published_slug: row.published_slug,
+        indicators,
+    })
+}
+
+fn draft_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::not_found("draft", raw))
+}
+
+/// `GET /plans/drafts/{id}`: the review form.
+pub(super) async fn review(
+    req: HttpRequest,
+    id: web::Path<String>,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let id = match draft_id(&id) {
+        Ok(id) => id,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let (csrf, fresh) = match csrf_value(&req) {
+        Ok(v) => v,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let session = session_of(&req);
+    let loaded = with_conn(&pool, move |conn| {
+        let admin = signed_in_admin(conn, session)?;
+        let review = if admin.is_some() { Some(load_review(conn, id)?) } else { None };
+        Ok((admin, review))
+    })
+    .await;
+    let lang = ctx.lang;
+    let body = match loaded {
+        Ok((Some(admin), Some(review))) => review_page(&ctx, &review, &csrf, Some(&admin), "", &[]),
+        Ok(_) => {
+            let title = lang.pick("审核规划草稿", "Review a plan draft");
+            let next = format!("/signin?next=%2Fplans%2Fdrafts%2F{id}");
+            layout::page(
+                &ctx,
+                title,
+                html! {
+                    h1 { (title) }
+                    p { (lang.pick("草稿只对管理员开放：", "Drafts are for administrators: ")) a href=(next) { (lang.pick("用管理员令牌登录", "sign in with an administrator token")) } }
+                },
+            )
+        }
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let mut response = HttpResponse::Ok();
+    if fresh {
+        response.cookie(csrf_cookie(&csrf, state.cookie_secure));
+    }
+    html_with(lang, response, body)
+}
+
+const KINDS: [(&str, &str, &str); 4] = [
+    ("level", "水平值", "level"),
+    ("change", "变化", "change"),
+    ("range", "区间", "range"),
+    ("milestone", "里程碑", "milestone"),
+];
+const COMPARATORS: [&str; 6] = ["", ">=", ">", "<=", "<", "≈"];
+
+fn review_page(
+    ctx: &Ctx,
+    review: &Review,
+    csrf: &str,
+    admin: Option<&Caller>,
+    typed_token: &str,
+    problems: &[String],
+) -> Markup {
+    let lang = ctx.lang;
+    let title = format!("{}{}", lang.pick("审核规划草稿：", "Review plan draft: "), review.file_name);
+    let plan = &review.request.plan;
+    let accepted = review.accepted.iter().filter(|a| **a).count();
+    let body = html! {
+        h1 { (title) }
+        @if let Some(slug) = &review.published_slug {
+            p.ok { (lang.pick("已发布为 ", "Published as ")) a href={ "/plans/" (slug) } { (slug) } (lang.pick("；再次发布即为新版本。", "; publishing again makes a new version.")) }
+        }
+        @if !problems.is_empty() {
+            div.error role="alert" {
+                p { (lang.pick("未通过校验，未发布任何内容：", "It does not validate; nothing was published:")) }
+                ul { @for p in problems { li { (p) } } }
+            }
+        }
+        @if review.candidates.is_empty() {
+            p.note { (intake::empty_note().pick(lang.lang)) }
+        } @else {
+            p { (review.candidates.len()) (lang.pick(" 个候选目标，默认全部采纳；取消勾选即不采纳，可修改数值、单位、期限、指标和责任单位。引文须与原文逐字一致。", " candidate targets, all accepted to begin with: untick to reject; values, units, deadlines, indicators and owners can be edited. Quotes must match the text word for word.")) }
+        }
+        form.stack method="post" action={ "/plans/drafts/" (review.id) "/publish" } enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(csrf);
+            (token_field(lang, admin, typed_token))
+            fieldset {
+                legend { (lang.pick("规划", "Plan")) }
+                (text_input("plan.slug", lang.pick("标识（小写字母、数字、连字符，必填）", "Slug (lower-case letters, digits, hyphens; required)"), &plan.slug, true))
+                (text_input("plan.title", lang.pick("标题（必填）", "Title (required)"), &plan.title, true))
+                (text_input("plan.title_en", lang.pick("英文标题", "English title"), plan.title_en.as_deref().unwrap_or(""), false))
+                (text_input("plan.doc_number", lang.pick("文号", "Document number"), plan.doc_number.as_deref().unwrap_or(""), false))
+                (text_input("plan.issued", lang.pick("印发日期（YYYY-MM-DD）", "Issued (YYYY-MM-DD)"), plan.issued.as_deref().unwrap_or(""), false))
+                (text_input("plan.from", lang.pick("规划期起（年，必填）", "Horizon from (year; required)"), &plan.horizon[0].to_string(), true))
+                (text_input("plan.to", lang.pick("规划期止（年，必填）", "Horizon to (year; required)"), &plan.horizon[1].to_string(), true))
+            }
+            datalist #indicators {
+                @for i in &review.indicators { option value=(i.slug) { (i.name) " (" (i.unit) ")" } }
+            }
+            @for (index, (target, candidate)) in review.request.targets.iter().zip(&review.candidates).enumerate() {
+                (candidate_fields(lang, index, target, candidate, review.accepted[index], &review.lines))
+            }
+            button type="submit" { (lang.pick("发布采纳的目标", "Publish the accepted targets")) " (" (accepted) ")" }
+        }
+    };
+    layout::page(ctx, &title, body)
+}
+
+fn text_input(name: &str, label: &str, value: &str, required: bool) -> Markup {
+    let id = name.replace('.', "-");
+    html! {
+        label for=(id) { (label) }
+        input id=(id) type="text" name=(name) value=(value) required[required] autocomplete="off";
+    }
+}
+
+/// One candidate: its sentence with the quote marked, then its fields.
+fn candidate_fields(
+    lang: PageLang,
+    index: usize,
+    target: &TargetInput,
+    candidate: &Candidate,
+    accepted: bool,
+    lines: &[String],
+) -> Markup {
+    let line = lines.get(candidate.found.line.saturating_sub(1)).map(String::as_str).unwrap_or("");
+    let (before, after) = line.split_once(target.quote.as_str()).unwrap_or((line, ""));
+    let field = |name: &str| format!("c{index}.{name}");
+    let id = |name: &str| format!("c{index}-{name}");
+    let matched = &candidate.indicator;
+    html! {
+        fieldset.candidate {
+            legend { (lang.pick("第 ", "Line ")) (candidate.found.line) (lang.pick(" 行", "")) }
+            blockquote { (before) mark { (target.quote) } (after) }
+            input type="hidden" name=(field("line")) value=(target.line);
+            input type="hidden" name=(field("quote")) value=(target.quote);
+            label { input type="checkbox" name=(field("accept")) value="on" checked[accepted]; " " (lang.pick("采纳", "Accept")) }
+            label for=(id("name")) { (lang.pick("名称", "Name")) }
+            input id=(id("name")) type="text" name=(field("name")) value=(target.name);
+            label for=(id("kind")) { (lang.pick("类型", "Kind")) }
+            select id=(id("kind")) name=(field("kind")) {
+                @for (value, zh, en) in KINDS { option value=(value) selected[target.kind == value] { (lang.pick(zh, en)) } }
+            }
+            label for=(id("comparator")) { (lang.pick("比较", "Comparator")) }
+            select id=(id("comparator")) name=(field("comparator")) {
+                @for value in COMPARATORS {
+                    option value=(value) selected[target.comparator.as_deref().unwrap_or("") == value] { @if value.is_empty() { "—" } @else { (value) } }
+                }
+            }
+            label for=(id("value")) { (lang.pick("目标值", "Value")) }
+            input id=(id("value")) type="text" inputmode="decimal" name=(field("value")) value=(target.value);
+            label for=(id("value_max")) { (lang.pick("上限（区间）", "Upper bound (range)")) }
+            input id=(id("value_max")) type="text" inputmode="decimal" name=(field("value_max")) value=(target.value_max.map(|v| v.to_string()).unwrap_or_default());
+            label for=(id("unit")) { (lang.pick("单位（按原文，如 万人份、%）", "Unit (as written, e.g. 万人份, %)")) }
+            input id=(id("unit")) type="text" name=(field("unit")) value=(target.unit);
+            label for=(id("deadline")) { (lang.pick("期限（年或日期）", "Deadline (year or date)")) }
+            input id=(id("deadline")) type="text" name=(field("deadline")) value=(target.deadline);
+            label for=(id("indicator")) {
+                (lang.pick("指标（已有指标的标识；里程碑可留空）", "Indicator (an existing indicator's slug; a milestone may leave it empty)"))
+                @if matched.matched == "new" && target.kind != "milestone" { " — " (lang.pick("新指标：", "new indicator: ")) (matched.name) }
+            }
+            input id=(id("indicator")) type="text" list="indicators" name=(field("indicator")) value=(target.indicator.as_deref().unwrap_or(""));
+            label for=(id("owners")) { (lang.pick("责任单位（用顿号或逗号分隔，牵头单位在前）", "Owners (separated by 、 or commas, the lead first)")) }
+            input id=(id("owners")) type="text" name=(field("owners")) value=(target.owners.join("、"));
+            input type="hidden" name=(field("owners_line")) value=(target.owners_line.map(|l| l.to_string()).unwrap_or_default());
+        }
+    }
+}
+
+/// The posted form applied to the draft's starting point: which candidates are accepted, and
+/// their fields as edited. A number that does not read stays as drafted and is reported.
+fn apply_form(
+    review: &mut Review,
+    fields: &[(String, String)],
+    lang: crate::present::Lang,
+    problems: &mut Vec<String>,
+) {
+    let not_year = lang.pick("不是年份", "not a year");
+    let not_number = lang.pick("不是数值", "not a number");
+    let posted: HashMap<&str, &str> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let get = |name: &str| posted.get(name).map(|v| v.trim().to_owned());
+    let plan = &mut review.request.plan;
+    if let Some(v) = get("plan.slug") {
+        plan.slug = v;
+    }
+    if let Some(v) = get("plan.title") {
+        plan.title = v;
+    }
+    plan.title_en = get("plan.title_en").filter(|v| !v.is_empty());
+    plan.doc_number = get("plan.doc_number").filter(|v| !v.is_empty());
+    plan.issued = get("plan.issued").filter(|v| !v.is_empty());
+    for (slot, key) in [(0, "plan.from"), (1, "plan.to")] {
+        match get(key).map(|v| v.parse::<i32>()) {
+            Some(Ok(year)) => plan.horizon[slot] = year,
+            Some(Err(_)) => problems.push(format!("{key}: {not_year}")),
+            None => {}
+        }
+    }
+    for (index, target) in review.request.targets.iter_mut().enumerate() {
+        let field = |name: &str| get(&format!("c{index}.{name}"));
+        review.accepted[index] = field("accept").is_some();
+        if let Some(v) = field("name").filter(|v| !v.is_empty()) {
+            target.name = v;
+        }
+        if let Some(v) = field("kind") {
+            target.kind = v;
+        }
+        // A field left out keeps the drafted value; a field emptied clears it.
+        if let Some(v) = field("comparator") {
+            target.comparator = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = field("value") {
+            match v.parse::<f64>() {
+                Ok(value) if value.is_finite() => target.value = value,
+                _ => problems.push(format!("c{index}.value «{v}»: {not_number}")),
+            }
+        }
+        if let Some(v) = field("value_max") {
+            target.value_max = match v.as_str() {
+                "" => None,
+                v => v.parse::<f64>().ok().filter(|v| v.is_finite()).or_else(|| {
+                    problems.push(format!("c{index}.value_max «{v}»: {not_number}"));
+                    None
+                }),
+            };
+        }
+        if let Some(v) = field("unit") {
+            target.unit = v;
+        }
+        if let Some(v) = field("deadline") {
+            target.deadline = v;
+        }
+        if let Some(v) = field("indicator") {
+            target.indicator = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = field("owners") {
+            target.owners = v
+                .split(['、', ',', '，', ';', '；'])
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+    }
+}
+
+/// The publication: the accepted targets, and the new indicators they still use.
+fn accepted_request(review: &Review) -> PublishRequest {
+    let targets: Vec<TargetInput> = review
+        .request
+        .targets
+        .iter()
+        .zip(&review.accepted)
+        .filter(|(_, accepted)| **accepted)
+        .map(|(t, _)| t.clone())
+        .collect();
+    let indicators = review
+        .request
+        .indicators
+        .iter()
+        .filter(|i| targets.iter().any(|t| t.indicator.as_deref() == Some(i.slug.as_str())))
+        .cloned()
+        .collect();
+    PublishRequest { plan: review.request.plan.clone(), indicators, targets }
+}
+
+/// `POST /plans/drafts/{id}/publish`: publishes the reviewed plan, or shows why not.
+pub(super) async fn publish(
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let ctx = Ctx::of(&req);
+    let id = match draft_id(&id) {
+        Ok(id) => id,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    // A review of the largest plans stays far below this.
+    let limit = 4 * 1024 * 1024;
+    let (caller, form) = match form_admin(&req, payload, &pool, &state, limit).await {
+        Ok(read) => read,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let paths = state.catalog_paths.clone();
+    let by = caller.name.clone();
+    let lang = ctx.lang.lang;
+    let fields = form.fields;
+    let outcome = with_conn(&pool, move |conn| {
+        let mut review = load_review(conn, id)?;
+        let mut problems = Vec::new();
+        apply_form(&mut review, &fields, lang, &mut problems);
+        if !problems.is_empty() {
+            return Ok(Err((review, problems)));
+        }
+        match publish::publish_draft(conn, id, &accepted_request(&review), &paths, &by) {
+            Ok(published) => Ok(Ok(published)),
+            Err(AppError::Unprocessable { message, details, .. }) => {
+                let mut listed = vec![message.pick(lang).to_owned()];
+                let reason = if lang == crate::present::Lang::Zh { "reason_zh" } else { "reason" };
+                if let Some(found) = details["problems"].as_array() {
+                    listed.extend(found.iter().map(|p| {
+                        let item = p["item"].as_str().unwrap_or_default();
+                        let field = p["field"].as_str().unwrap_or_default();
+                        format!("{item} {field}: {}", p[reason].as_str().unwrap_or_default())
+                    }));
+                }
+                Ok(Err((review, listed)))
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(published)) => {
+            state.refresh().await;
+            HttpResponse::SeeOther().insert_header((LOCATION, published.plan_url)).finish()
+        }
+        Ok(Err((review, problems))) => {
+            let page = review_page(&ctx, &review, &form.csrf, Some(&caller), &form.token, &problems);
+            html_page(ctx.lang, StatusCode::UNPROCESSABLE_ENTITY, page)
+        }
+        Err(e) => error_page(&ctx, &e),
+    }
+}
