@@ -17,7 +17,7 @@ use crate::db::{self, DbConn, DbPool, drafts};
 use crate::error::AppError;
 use crate::intake::publish::{self, PublishRequest, TargetInput};
 use crate::intake::{self, Candidate, DocumentText, Format, KnownIndicator};
-use crate::server::auth::{Caller, Role, SESSION_COOKIE, authenticate, check_role, session_caller};
+use crate::server::auth::{Caller, Role, SESSION_COOKIE, authenticate, check_role, session_caller, start_session};
 use crate::server::{AppState, with_conn, within};
 
 /// The browser's session, if it signed in.
@@ -156,7 +156,10 @@ pub(super) async fn create(
         .filter(|c| !c.is_control())
         .take(255)
         .collect();
+    // A token typed into the form signs this browser in, so the review page that follows opens.
+    let typed = !form.token.trim().is_empty();
     let made = with_conn(&pool, move |conn| {
+        let session = if typed { Some(start_session(conn, &caller, crate::now())?) } else { None };
         let text = intake::read_document(&bytes).map_err(|said| AppError::Unprocessable {
             code: "unreadable_document",
             message: said,
@@ -171,11 +174,17 @@ pub(super) async fn create(
             draft_json: &draft_json,
             created_by: &caller.name,
         };
-        Ok(drafts::save_draft(conn, &new, crate::now())?)
+        Ok((drafts::save_draft(conn, &new, crate::now())?, session))
     })
     .await;
     match made {
-        Ok(id) => HttpResponse::SeeOther().insert_header((LOCATION, format!("/plans/drafts/{id}"))).finish(),
+        Ok((id, session)) => {
+            let mut response = HttpResponse::SeeOther();
+            if let Some(session) = session {
+                response.cookie(super::session::session_cookie(session, state.cookie_secure));
+            }
+            response.insert_header((LOCATION, format!("/plans/drafts/{id}"))).finish()
+        }
         Err(e) => error_page(&ctx, &e),
     }
 }
@@ -314,7 +323,7 @@ fn review_page(
         } @else {
             p { (review.candidates.len()) (lang.pick(" 个候选目标，默认全部采纳；取消勾选即不采纳，可修改数值、单位、期限、指标和责任单位。引文须与原文逐字一致。", " candidate targets, all accepted to begin with: untick to reject; values, units, deadlines, indicators and owners can be edited. Quotes must match the text word for word.")) }
         }
-        form.stack method="post" action={ "/plans/drafts/" (review.id) "/publish" } enctype="multipart/form-data" {
+        form.stack.review method="post" action={ "/plans/drafts/" (review.id) "/publish" } enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(csrf);
             (token_field(lang, admin, typed_token))
             fieldset {
@@ -342,8 +351,10 @@ fn review_page(
 fn text_input(name: &str, label: &str, value: &str, required: bool) -> Markup {
     let id = name.replace('.', "-");
     html! {
-        label for=(id) { (label) }
-        input id=(id) type="text" name=(name) value=(value) required[required] autocomplete="off";
+        div.field {
+            label for=(id) { (label) }
+            input id=(id) type="text" name=(name) value=(value) required[required] autocomplete="off";
+        }
     }
 }
 
@@ -363,38 +374,59 @@ fn candidate_fields(
     let matched = &candidate.indicator;
     html! {
         fieldset.candidate {
-            legend { (lang.pick("第 ", "Line ")) (candidate.found.line) (lang.pick(" 行", "")) }
+            legend {
+                (lang.pick("第 ", "Line ")) (candidate.found.line) (lang.pick(" 行", ""))
+                " · " (lang.pick("把握 ", "confidence ")) (format!("{:.0}%", candidate.found.confidence * 100.0))
+            }
             blockquote { (before) mark { (target.quote) } (after) }
             input type="hidden" name=(field("line")) value=(target.line);
             input type="hidden" name=(field("quote")) value=(target.quote);
-            label { input type="checkbox" name=(field("accept")) value="on" checked[accepted]; " " (lang.pick("采纳", "Accept")) }
-            label for=(id("name")) { (lang.pick("名称", "Name")) }
-            input id=(id("name")) type="text" name=(field("name")) value=(target.name);
-            label for=(id("kind")) { (lang.pick("类型", "Kind")) }
-            select id=(id("kind")) name=(field("kind")) {
-                @for (value, zh, en) in KINDS { option value=(value) selected[target.kind == value] { (lang.pick(zh, en)) } }
+            label.wide { input type="checkbox" name=(field("accept")) value="on" checked[accepted]; " " (lang.pick("采纳", "Accept")) }
+            div.field.wide {
+                label for=(id("name")) { (lang.pick("名称", "Name")) }
+                input id=(id("name")) type="text" name=(field("name")) value=(target.name);
             }
-            label for=(id("comparator")) { (lang.pick("比较", "Comparator")) }
-            select id=(id("comparator")) name=(field("comparator")) {
-                @for value in COMPARATORS {
-                    option value=(value) selected[target.comparator.as_deref().unwrap_or("") == value] { @if value.is_empty() { "—" } @else { (value) } }
+            div.field {
+                label for=(id("kind")) { (lang.pick("类型", "Kind")) }
+                select id=(id("kind")) name=(field("kind")) {
+                    @for (value, zh, en) in KINDS { option value=(value) selected[target.kind == value] { (lang.pick(zh, en)) } }
                 }
             }
-            label for=(id("value")) { (lang.pick("目标值", "Value")) }
-            input id=(id("value")) type="text" inputmode="decimal" name=(field("value")) value=(target.value);
-            label for=(id("value_max")) { (lang.pick("上限（区间）", "Upper bound (range)")) }
-            input id=(id("value_max")) type="text" inputmode="decimal" name=(field("value_max")) value=(target.value_max.map(|v| v.to_string()).unwrap_or_default());
-            label for=(id("unit")) { (lang.pick("单位（按原文，如 万人份、%）", "Unit (as written, e.g. 万人份, %)")) }
-            input id=(id("unit")) type="text" name=(field("unit")) value=(target.unit);
-            label for=(id("deadline")) { (lang.pick("期限（年或日期）", "Deadline (year or date)")) }
-            input id=(id("deadline")) type="text" name=(field("deadline")) value=(target.deadline);
-            label for=(id("indicator")) {
-                (lang.pick("指标（已有指标的标识；里程碑可留空）", "Indicator (an existing indicator's slug; a milestone may leave it empty)"))
-                @if matched.matched == "new" && target.kind != "milestone" { " — " (lang.pick("新指标：", "new indicator: ")) (matched.name) }
+            div.field {
+                label for=(id("comparator")) { (lang.pick("比较", "Comparator")) }
+                select id=(id("comparator")) name=(field("comparator")) {
+                    @for value in COMPARATORS {
+                        option value=(value) selected[target.comparator.as_deref().unwrap_or("") == value] { @if value.is_empty() { "—" } @else { (value) } }
+                    }
+                }
             }
-            input id=(id("indicator")) type="text" list="indicators" name=(field("indicator")) value=(target.indicator.as_deref().unwrap_or(""));
-            label for=(id("owners")) { (lang.pick("责任单位（用顿号或逗号分隔，牵头单位在前）", "Owners (separated by 、 or commas, the lead first)")) }
-            input id=(id("owners")) type="text" name=(field("owners")) value=(target.owners.join("、"));
+            div.field {
+                label for=(id("value")) { (lang.pick("目标值", "Value")) }
+                input id=(id("value")) type="text" inputmode="decimal" name=(field("value")) value=(target.value);
+            }
+            div.field {
+                label for=(id("value_max")) { (lang.pick("上限（区间）", "Upper bound (range)")) }
+                input id=(id("value_max")) type="text" inputmode="decimal" name=(field("value_max")) value=(target.value_max.map(|v| v.to_string()).unwrap_or_default());
+            }
+            div.field {
+                label for=(id("unit")) { (lang.pick("单位（按原文）", "Unit (as written)")) }
+                input id=(id("unit")) type="text" name=(field("unit")) value=(target.unit);
+            }
+            div.field {
+                label for=(id("deadline")) { (lang.pick("期限（年或日期）", "Deadline (year or date)")) }
+                input id=(id("deadline")) type="text" name=(field("deadline")) value=(target.deadline);
+            }
+            div.field {
+                label for=(id("indicator")) {
+                    (lang.pick("指标标识（里程碑可空）", "Indicator slug (a milestone may leave it empty)"))
+                    @if matched.matched == "new" && target.kind != "milestone" { " · " (lang.pick("新指标：", "new: ")) (matched.name) }
+                }
+                input id=(id("indicator")) type="text" list="indicators" name=(field("indicator")) value=(target.indicator.as_deref().unwrap_or(""));
+            }
+            div.field {
+                label for=(id("owners")) { (lang.pick("责任单位（顿号分隔，牵头在前）", "Owners (separated by 、, the lead first)")) }
+                input id=(id("owners")) type="text" name=(field("owners")) value=(target.owners.join("、"));
+            }
             input type="hidden" name=(field("owners_line")) value=(target.owners_line.map(|l| l.to_string()).unwrap_or_default());
         }
     }

@@ -24,6 +24,17 @@ struct SignInQuery {
     lang: Option<String>,
 }
 
+/// The cookie that keeps a sign-in on this browser: HttpOnly, same site only.
+pub(super) fn session_cookie(session: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, session)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
+        .finish()
+}
+
 /// Only a path of this site: it parses as a path (with an optional query) and nothing else — no
 /// scheme, no host (`//host`, `/\\host`), no control characters (browsers drop a tab or a line
 /// break and read `/<TAB>/evil.example` as `//evil.example`). Anything else goes to `/`.
@@ -103,14 +114,10 @@ pub(super) async fn sign_in(
     match session {
         Ok((caller, session)) => {
             tracing::info!(who = %caller.name.escape_debug(), "signed in on the pages");
-            let session = Cookie::build(SESSION_COOKIE, session)
-                .path("/")
-                .http_only(true)
-                .secure(state.cookie_secure)
-                .same_site(SameSite::Strict)
-                .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
-                .finish();
-            HttpResponse::SeeOther().cookie(session).insert_header((LOCATION, next)).finish()
+            HttpResponse::SeeOther()
+                .cookie(session_cookie(session, state.cookie_secure))
+                .insert_header((LOCATION, next))
+                .finish()
         }
         Err(e @ (AppError::Unauthorized(_) | AppError::Forbidden(_))) => {
             let problem = e.message(ctx.lang.lang);

@@ -316,3 +316,24 @@ async fn screenshots_at_desktop_and_phone_widths() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_administrator_drafts_a_plan_text_and_sees_each_candidate_beside_its_sentence() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Admin);
+    let mut browser = Browser::start(1280, 900).await;
+    let document = repo_root().join("seed/documents/000_ecb06096b0c56956.txt");
+    browser.open(&format!("{}/plans/drafts", app.address)).await;
+    browser.type_into("#token", &token).await;
+    browser.type_into("#file", &document.display().to_string()).await;
+    browser.click_to_next_page("form[action='/plans/drafts'] button[type=submit]").await;
+    assert!(browser.current_url().await.contains("/plans/drafts/"), "the draft lands on its review page");
+    let text = browser.page_text().await;
+    assert!(text.contains("审核规划草稿") && text.contains("个候选目标"), "{text}");
+    let marked = browser.text_of("fieldset.candidate mark").await;
+    assert!(!marked.is_empty(), "the quote is marked in its sentence");
+    browser.screenshot("draft-review-desktop").await;
+    browser.resize(390, 844).await;
+    browser.open(&browser.current_url().await).await;
+    browser.screenshot("draft-review-phone").await;
+}
