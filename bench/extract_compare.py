@@ -67,11 +67,18 @@ def matches(candidate, target):
         return True
     if split_unit(candidate.get("unit"))[1] != split_unit(target.get("unit"))[1]:
         return False
-    if not same_number(scaled(candidate.get("value"), candidate.get("unit")), scaled(target.get("value"), target.get("unit"))):
+    if not same_number(scaled(candidate.get("value"), candidate.get("unit")), as_written_scaled(target, "value")):
         return False
-    return same_number(
-        scaled(candidate.get("value_max"), candidate.get("unit")), scaled(target.get("value_max"), target.get("unit"))
-    )
+    return same_number(scaled(candidate.get("value_max"), candidate.get("unit")), as_written_scaled(target, "value_max"))
+
+
+def as_written_scaled(target, key):
+    """The export gives values in the indicator's unit (`value` = as written × `scale`): back to
+    the value as written, then scaled by the written unit's magnitude like a candidate's."""
+    value = target.get(key)
+    if value is None:
+        return None
+    return scaled(float(value) / float(target.get("scale") or 1.0), target.get("unit"))
 
 
 def load_drafts(drafts_dir):
@@ -83,7 +90,7 @@ def load_drafts(drafts_dir):
 
 
 def targets_by_document(catalog):
-    source_of_plan = {plan["slug"]: plan["source"] for plan in catalog["plans"]}
+    source_of_plan = {plan["slug"]: plan["source_file"] for plan in catalog["plans"]}
     by_document = defaultdict(list)
     for target in catalog["targets"]:
         by_document[source_of_plan[target["plan"]]].append(target)
