@@ -9,7 +9,9 @@ DRAFTS_DIR holds one `<document file name>.json` per seed document (the draft JS
 A catalog target counts as found when some candidate of its document cites its line ±1 with the same
 kind, the same deadline year and, unless it is a milestone, the same value (and value_max) once both
 are scaled by their unit's magnitude (万, 亿 …) and the same unit after that magnitude is stripped.
-Precision is the share of candidates that match some catalog target. Standard library only.
+Precision is the share of candidates that match some catalog target. After the per-document table
+(all candidates) comes the same overall line for the candidates a reviewer sees ticked by default,
+those with confidence ≥ 0.5. Standard library only.
 """
 
 import json
@@ -21,6 +23,8 @@ from pathlib import Path
 # Magnitude words in front of a unit, longest first so 万亿 is not read as 万 + 亿 (as domain/units.rs).
 MAGNITUDES = [("万亿", 1e12), ("千万", 1e7), ("百万", 1e6), ("十万", 1e5), ("亿", 1e8), ("万", 1e4), ("千", 1e3)]
 NUMERIC_KINDS = ("level", "change", "range")
+# The review page ticks "accept" by default from this confidence on.
+ACCEPTED_CONFIDENCE = 0.5
 
 
 def split_unit(unit):
@@ -114,21 +118,7 @@ def main(argv):
     print("-" * len(header))
     totals = defaultdict(int)
     for document in sorted(set(by_document) | set(drafts)):
-        targets = by_document.get(document, [])
-        candidates = drafts.get(document, [])
-        found = [any(matches(c, t) for c in candidates) for t in targets]
-        numeric = [f for f, t in zip(found, targets) if t["kind"] in NUMERIC_KINDS]
-        milestones = [f for f, t in zip(found, targets) if t["kind"] == "milestone"]
-        useful = sum(1 for c in candidates if any(matches(c, t) for t in targets))
-        row = {
-            "targets": len(targets),
-            "numeric_found": sum(numeric),
-            "numeric": len(numeric),
-            "milestones_found": sum(milestones),
-            "milestones": len(milestones),
-            "candidates": len(candidates),
-            "useful": useful,
-        }
+        row = document_row(by_document.get(document, []), drafts.get(document, []))
         for key, value in row.items():
             totals[key] += value
         print_row(document, row)
@@ -140,7 +130,40 @@ def main(argv):
         f"milestones {percent(totals['milestones_found'], totals['milestones']).strip()}; "
         f"precision {percent(totals['useful'], totals['candidates']).strip()}"
     )
+    accepted = {document: [c for c in candidates if is_accepted(c)] for document, candidates in drafts.items()}
+    sure = defaultdict(int)
+    for document in sorted(set(by_document) | set(drafts)):
+        for key, value in document_row(by_document.get(document, []), accepted.get(document, [])).items():
+            sure[key] += value
+    print(
+        f"confidence ≥ {ACCEPTED_CONFIDENCE}: "
+        f"numeric {sure['numeric_found']}/{sure['numeric']} {percent(sure['numeric_found'], sure['numeric']).strip()}, "
+        f"milestones {sure['milestones_found']}/{sure['milestones']} "
+        f"{percent(sure['milestones_found'], sure['milestones']).strip()}; "
+        f"precision {sure['useful']}/{sure['candidates']} {percent(sure['useful'], sure['candidates']).strip()}"
+    )
     return 0
+
+
+def is_accepted(candidate):
+    """Whether the review page ticks this candidate by default."""
+    return float(candidate.get("confidence") or 0.0) >= ACCEPTED_CONFIDENCE - 1e-9
+
+
+def document_row(targets, candidates):
+    """Counts of one document: targets (numeric, milestones) found, candidates, useful candidates."""
+    found = [any(matches(c, t) for c in candidates) for t in targets]
+    numeric = [f for f, t in zip(found, targets) if t["kind"] in NUMERIC_KINDS]
+    milestones = [f for f, t in zip(found, targets) if t["kind"] == "milestone"]
+    return {
+        "targets": len(targets),
+        "numeric_found": sum(numeric),
+        "numeric": len(numeric),
+        "milestones_found": sum(milestones),
+        "milestones": len(milestones),
+        "candidates": len(candidates),
+        "useful": sum(1 for c in candidates if any(matches(c, t) for t in targets)),
+    }
 
 
 def print_row(name, row):

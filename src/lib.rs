@@ -41,7 +41,7 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Catalog,
     let mut conn = pool.get().context("taking a database connection")?;
     // Plans published from reviewed drafts are part of the catalog: without them a sync would
     // retire their targets.
-    let published = db::drafts::published_in_force(&mut conn).context("reading the published plans")?;
+    let published = db::drafts::published_catalog(&mut conn).context("reading the published plans")?;
     let catalog = Catalog::load_with(&settings.catalog_paths(), &published)?;
     // Replicas (and `catalog check` runs) starting together on an empty database take turns.
     let report = db::with_advisory_lock(&mut conn, db::CATALOG_LOCK_KEY, |conn| {

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::domain::{Indicator, Plan, Target};
 
+pub(crate) use validate::is_slug;
 pub use validate::{Documents, Reason};
 
 /// Where the catalog lives on disk.
@@ -227,6 +228,63 @@ pub struct PublishedFile {
     pub catalog: String,
     pub document_name: String,
     pub document_text: String,
+}
+
+impl PublishedFile {
+    /// A version replaced by a newer one: a plan of its own, `{slug}-v{version}` (its targets'
+    /// slugs suffixed alike), in force until the day the newer one was published. Views as of an
+    /// earlier day judge it instead of the current version.
+    /// `newer_indicators`: the indicators the version in force defines (an indicator is defined once).
+    pub fn superseded(
+        &self,
+        version: i32,
+        until: chrono::NaiveDate,
+        newer_indicators: &[String],
+    ) -> Result<PublishedFile, String> {
+        let suffix = format!("-v{version}");
+        let mut file: toml::Table = toml::from_str(&self.catalog).map_err(|e| e.to_string())?;
+        let plan = file.get_mut("plan").and_then(toml::Value::as_table_mut).ok_or("no [plan] table")?;
+        plan.insert("slug".into(), format!("{}{suffix}", self.slug).into());
+        plan.insert("in_force_until".into(), until.to_string().into());
+        // An indicator the newer version defines too is defined there; the old one only names it.
+        if let Some(indicators) = file.get_mut("indicator").and_then(toml::Value::as_array_mut) {
+            indicators.retain(|i| {
+                i.get("slug")
+                    .and_then(toml::Value::as_str)
+                    .is_none_or(|slug| !newer_indicators.iter().any(|n| n == slug))
+            });
+        }
+        if let Some(targets) = file.get_mut("target").and_then(toml::Value::as_array_mut) {
+            for target in targets.iter_mut().filter_map(toml::Value::as_table_mut) {
+                if let Some(slug) = target.get("slug").and_then(toml::Value::as_str).map(str::to_owned) {
+                    target.insert("slug".into(), format!("{slug}{suffix}").into());
+                }
+            }
+        }
+        Ok(PublishedFile {
+            slug: format!("{}{suffix}", self.slug),
+            catalog: toml::to_string(&file).map_err(|e| e.to_string())?,
+            document_name: self.document_name.clone(),
+            document_text: self.document_text.clone(),
+        })
+    }
+
+    /// The slugs of the indicators this file defines.
+    pub fn defined_indicators(&self) -> Vec<String> {
+        let file: toml::Table = toml::from_str(&self.catalog).unwrap_or_default();
+        file.get("indicator")
+            .and_then(toml::Value::as_array)
+            .map(|all| all.iter().filter_map(|i| i.get("slug")?.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+
+    /// A revision: in force from the day it was published.
+    pub fn in_force_from(&self, from: chrono::NaiveDate) -> Result<PublishedFile, String> {
+        let mut file: toml::Table = toml::from_str(&self.catalog).map_err(|e| e.to_string())?;
+        let plan = file.get_mut("plan").and_then(toml::Value::as_table_mut).ok_or("no [plan] table")?;
+        plan.insert("in_force_from".into(), from.to_string().into());
+        Ok(PublishedFile { catalog: toml::to_string(&file).map_err(|e| e.to_string())?, ..self.clone() })
+    }
 }
 
 /// One catalog file: its name as shown in messages and its text.

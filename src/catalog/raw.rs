@@ -23,6 +23,9 @@ pub(super) struct RawPlan {
     pub horizon: Option<[i32; 2]>,
     pub source: Option<String>,
     pub line: Option<i32>,
+    /// A published plan's version: in force from / until (excluded) these days.
+    pub in_force_from: Option<RawDate>,
+    pub in_force_until: Option<RawDate>,
     /// The reporting duty of the indicators this file defines, unless one says otherwise.
     pub reporting: Option<RawDuty>,
 }

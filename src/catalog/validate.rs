@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::raw::{
-    RawCitation, RawDeadline, RawDepartment, RawDepartments, RawDuty, RawFile, RawIndicator, RawPlan, RawRegions,
-    RawTarget,
+    RawCitation, RawDate, RawDeadline, RawDepartment, RawDepartments, RawDuty, RawFile, RawIndicator, RawPlan,
+    RawRegions, RawTarget,
 };
 use super::{Catalog, CatalogErrors, CatalogFile, CatalogProblem, Regions};
 use crate::domain::{
@@ -108,7 +108,7 @@ impl Problems<'_> {
 const SLUG_ZH: &str = "只能使用小写 ASCII 字母、数字和“-”";
 const SLUG_EN: &str = "use lower-case ASCII letters, digits and `-`";
 
-fn is_slug(s: &str) -> bool {
+pub(crate) fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
@@ -467,6 +467,19 @@ fn read_plan(
         p.add_reason(Some("source"), reason);
         ok = false;
     }
+    let mut in_force_date = |field: &str, raw: &Option<RawDate>| match raw {
+        Some(d) => {
+            let date = d.to_date();
+            if date.is_none() {
+                p.add(Some(field), "应填写日期，如 2026-03-01", "write a date such as 2026-03-01");
+                ok = false;
+            }
+            date
+        }
+        None => None,
+    };
+    let in_force_from = in_force_date("in_force_from", &raw.in_force_from);
+    let in_force_until = in_force_date("in_force_until", &raw.in_force_until);
     ok.then_some(Plan {
         slug,
         title,
@@ -477,6 +490,8 @@ fn read_plan(
         horizon_end: horizon[1],
         source_file: source,
         source_line: raw.line,
+        in_force_from,
+        in_force_until,
     })
 }
 

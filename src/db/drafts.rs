@@ -97,6 +97,55 @@ pub fn published_in_force(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> 
         .collect())
 }
 
+/// Every published plan as the catalog reads it: each plan's version in force (a revision from
+/// the day it was published), and each older version as a plan of its own in force until the day
+/// the next was published — so views as of an earlier day judge the version then in force.
+pub fn published_catalog(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> {
+    let rows: Vec<(String, i32, String, String, String, NaiveDateTime, Option<NaiveDateTime>)> = published_plans::table
+        .order((published_plans::slug, published_plans::version))
+        .select((
+            published_plans::slug,
+            published_plans::version,
+            published_plans::catalog,
+            published_plans::document_name,
+            published_plans::document_text,
+            published_plans::published_at,
+            published_plans::superseded_at,
+        ))
+        .load(conn)?;
+    let file =
+        |(slug, _, catalog, document_name, document_text, _, _): &(_, _, String, String, String, _, _)| PublishedFile {
+            slug: String::clone(slug),
+            catalog: catalog.clone(),
+            document_name: document_name.clone(),
+            document_text: document_text.clone(),
+        };
+    let mut files = Vec::new();
+    for row in rows.iter().filter(|r| r.6.is_none()) {
+        let current = file(row);
+        let newer_indicators = current.defined_indicators();
+        let (slug, version, published_at) = (&row.0, row.1, row.5);
+        files.push(if version > 1 { revised(current.in_force_from(day(published_at)))? } else { current });
+        for old in rows.iter().filter(|r| &r.0 == slug && r.6.is_some()) {
+            let until = day(old.6.unwrap_or(published_at));
+            files.push(revised(file(old).superseded(old.1, until, &newer_indicators))?);
+        }
+    }
+    Ok(files)
+}
+
+/// The day of a stored time, in the configured zone.
+fn day(at: NaiveDateTime) -> chrono::NaiveDate {
+    crate::clock::local_date(at)
+}
+
+/// A stored catalog file that no longer reads as TOML is a broken database, reported as such.
+fn revised(file: Result<PublishedFile, String>) -> QueryResult<PublishedFile> {
+    file.map_err(|reason| {
+        diesel::result::Error::DeserializationError(format!("a published plan's catalog file: {reason}").into())
+    })
+}
+
 /// The version a plan's next publication gets: 1 for a new plan.
 pub fn next_version(conn: &mut DbConn, slug: &str) -> QueryResult<i32> {
     let newest: Option<i32> = published_plans::table
@@ -144,13 +193,14 @@ pub struct Publication<'a> {
 
 /// Stores a new version of a plan, supersedes the one before, marks its draft published and
 /// syncs the catalog it makes — in one transaction, so a failure leaves nothing half-published.
-/// `catalog` must be the catalog validated with this version in it.
-pub fn publish(
+/// `validate` reads the published plans as they will be (this version included) into the whole
+/// catalog; its error undoes everything.
+pub fn publish<E: From<diesel::result::Error>>(
     conn: &mut DbConn,
     publication: &Publication<'_>,
-    catalog: &Catalog,
     now: NaiveDateTime,
-) -> QueryResult<SyncReport> {
+    validate: impl FnOnce(&[PublishedFile]) -> Result<Catalog, E>,
+) -> Result<SyncReport, E> {
     write_tx(conn, |conn| {
         let file = publication.file;
         diesel::update(
@@ -177,7 +227,8 @@ pub fn publish(
                 .set((plan_drafts::published_slug.eq(Some(&file.slug)), plan_drafts::published_at.eq(Some(now))))
                 .execute(conn)?;
         }
-        let report = super::sync::sync_in_transaction(conn, catalog, now)?;
+        let catalog = validate(&published_catalog(conn)?)?;
+        let report = super::sync::sync_in_transaction(conn, &catalog, now)?;
         let details = serde_json::json!({ "slug": file.slug, "version": publication.version }).to_string();
         super::access::audit(conn, publication.published_by, "plan.publish", &file.slug, Some(details), now)?;
         Ok(report)

@@ -53,6 +53,16 @@ pub struct PlanRow {
     pub source_line: Option<i32>,
     pub retired_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// A revised plan's version is in force from this day (see `domain::Plan`).
+    pub in_force_from: Option<NaiveDate>,
+    pub in_force_until: Option<NaiveDate>,
+}
+
+impl PlanRow {
+    /// Whether this version of the plan was in force on `date`.
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        self.in_force_from.is_none_or(|from| from <= date) && self.in_force_until.is_none_or(|until| date < until)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
@@ -68,6 +78,8 @@ pub struct PlanForm {
     pub source_file: String,
     pub source_line: Option<i32>,
     pub retired_at: Option<NaiveDateTime>,
+    pub in_force_from: Option<NaiveDate>,
+    pub in_force_until: Option<NaiveDate>,
 }
 
 impl From<&domain::Plan> for PlanForm {
@@ -83,6 +95,8 @@ impl From<&domain::Plan> for PlanForm {
             source_file: p.source_file.clone(),
             source_line: p.source_line,
             retired_at: None,
+            in_force_from: p.in_force_from,
+            in_force_until: p.in_force_until,
         }
     }
 }
@@ -100,6 +114,8 @@ impl From<&PlanRow> for PlanForm {
             source_file: r.source_file.clone(),
             source_line: r.source_line,
             retired_at: r.retired_at,
+            in_force_from: r.in_force_from,
+            in_force_until: r.in_force_until,
         }
     }
 }

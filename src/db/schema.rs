@@ -14,6 +14,8 @@ diesel::table! {
         source_line -> Nullable<Integer>,
         retired_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        in_force_from -> Nullable<Date>,
+        in_force_until -> Nullable<Date>,
     }
 }
 

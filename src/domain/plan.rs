@@ -15,4 +15,8 @@ pub struct Plan {
     /// File name in `seed/documents/`.
     pub source_file: String,
     pub source_line: Option<i32>,
+    /// A version of a revised plan is in force from the day it was published until the day the
+    /// next was (the later excluded); plans never revised leave both empty.
+    pub in_force_from: Option<NaiveDate>,
+    pub in_force_until: Option<NaiveDate>,
 }

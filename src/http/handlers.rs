@@ -96,6 +96,7 @@ pub async fn list_plans(state: web::Data<AppState>) -> Result<HttpResponse, AppE
         .judged
         .plans()
         .iter()
+        .filter(|p| p.in_force_on(crate::judged::today()))
         .map(|p| {
             let statuses: Vec<&Status> = view.of_plan(&p.slug).map(|a| &a.summary.status).collect();
             PlanDto {

@@ -11,6 +11,9 @@ use serde::Serialize;
 pub use extract::{BaselineFound, Found, Header, IndicatorMatch, KnownIndicator};
 pub use text::{DocumentText, Format, MAX_DOCUMENT_BYTES, read_document};
 
+/// From this confidence on, a candidate starts accepted on the review page.
+pub const LIKELY: f64 = 0.5;
+
 /// The document part of a draft: what its header says and how long it is.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DraftDocument {

@@ -124,7 +124,7 @@ pub fn publish_draft(
 ) -> Result<Published, AppError> {
     let row = drafts::draft(conn, draft_id)?.ok_or_else(|| AppError::not_found("draft", draft_id.to_string()))?;
     let slug = request.plan.slug.trim().to_owned();
-    if !is_slug(&slug) {
+    if slug.len() > 80 || !crate::catalog::is_slug(&slug) {
         return Err(AppError::Unprocessable {
             code: "invalid_plan",
             message: Said::new(
@@ -135,19 +135,17 @@ pub fn publish_draft(
         });
     }
     db::with_advisory_lock(conn, db::CATALOG_LOCK_KEY, |conn| {
-        let mut in_force = drafts::published_in_force(conn)?;
-        let current = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
+        let current = Catalog::load_with(paths, &drafts::published_catalog(conn)?).map_err(catalog_problems)?;
         let version = drafts::next_version(conn, &slug)?;
         let document_name = format!("{slug}.v{version}.txt");
         let catalog = catalog_file(request, &document_name, &current.departments).map_err(|said| {
             AppError::Unprocessable { code: "invalid_plan", message: said, details: serde_json::json!({}) }
         })?;
         let file = PublishedFile { slug: slug.clone(), catalog, document_name, document_text: row.text.clone() };
-        in_force.retain(|p| p.slug != slug);
-        in_force.push(file.clone());
-        let catalog = Catalog::load_with(paths, &in_force).map_err(catalog_problems)?;
         let publication = drafts::Publication { file: &file, version, draft_id: Some(draft_id), published_by: by };
-        drafts::publish(conn, &publication, &catalog, crate::now())?;
+        drafts::publish(conn, &publication, crate::now(), |files| {
+            Catalog::load_with(paths, files).map_err(catalog_problems)
+        })?;
         Ok(Published {
             slug: slug.clone(),
             version,
@@ -157,18 +155,13 @@ pub fn publish_draft(
     })
 }
 
-fn is_slug(slug: &str) -> bool {
-    (1..=80).contains(&slug.len())
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.starts_with('-')
-}
-
 /// A plan slug from a file name: ASCII letters and digits, the rest as hyphens.
 pub fn slug_from_name(name: &str) -> String {
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_ascii_lowercase();
     let slug: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let mut slug = slug.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     slug.truncate(60);
+    let slug = slug.trim_end_matches('-').to_owned();
     if slug.is_empty() { "new-plan".to_owned() } else { slug }
 }
 

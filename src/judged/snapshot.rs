@@ -159,9 +159,12 @@ impl Snapshot {
             .collect()
     }
 
-    /// Every target judged at once (the polars frame), in catalog order.
+    /// Every target of the plan versions in force on the judgement's date, judged at once (the
+    /// polars frame), in catalog order.
     pub fn judge(&self, judgement: &Judgement) -> JudgedResult<Vec<Assessed>> {
-        self.judge_these(&(0..self.targets.len()).collect::<Vec<_>>(), judgement)
+        let in_force: Vec<usize> =
+            (0..self.targets.len()).filter(|&i| self.targets[i].plan.in_force_on(judgement.as_of)).collect();
+        self.judge_these(&in_force, judgement)
     }
 
     /// Some targets (by index) judged at once, in the order given.
@@ -216,8 +219,11 @@ impl Snapshot {
         if plan.is_some() && plans.is_empty() {
             return Ok(None);
         }
+        // Every plan: the versions in force on the date; one plan asked for by name: that one.
+        let plans: Vec<Arc<PlanRow>> =
+            plans.into_iter().filter(|p| plan.is_some() || p.in_force_on(judgement.as_of)).collect();
         let indices: Vec<usize> =
-            (0..self.targets.len()).filter(|&i| plan.is_none_or(|slug| self.targets[i].plan.slug == slug)).collect();
+            (0..self.targets.len()).filter(|&i| plans.iter().any(|p| p.id == self.targets[i].plan.id)).collect();
         let assessed = self.judge_these(&indices, judgement)?;
         let full = indices.iter().filter_map(|&i| self.one(i, judgement)).collect();
         let figures = self

@@ -228,7 +228,8 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
         id,
         file_name: row.file_name,
         lines: text.lines,
-        accepted: vec![true; draft.candidates.len()],
+        // What the rules are fairly sure of starts ticked; the rest is shown for a decision.
+        accepted: draft.candidates.iter().map(|c| c.found.confidence >= intake::LIKELY).collect(),
         candidates: draft.candidates,
         request,
         published_slug: row.published_slug,
@@ -321,7 +322,7 @@ fn review_page(
         @if review.candidates.is_empty() {
             p.note { (intake::empty_note().pick(lang.lang)) }
         } @else {
-            p { (review.candidates.len()) (lang.pick(" 个候选目标，默认全部采纳；取消勾选即不采纳，可修改数值、单位、期限、指标和责任单位。引文须与原文逐字一致。", " candidate targets, all accepted to begin with: untick to reject; values, units, deadlines, indicators and owners can be edited. Quotes must match the text word for word.")) }
+            p { (review.candidates.len()) (lang.pick(" 个候选目标；把握不低于 50% 的已勾选采纳，其余请逐条决定。可修改数值、单位、期限、指标和责任单位；引文须与原文逐字一致。", " candidate targets; those the rules are at least 50% sure of are ticked, decide on the rest. Values, units, deadlines, indicators and owners can be edited; quotes must match the text word for word.")) }
         }
         form.stack.review method="post" action={ "/plans/drafts/" (review.id) "/publish" } enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(csrf);

@@ -248,7 +248,8 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
         ),
     };
     let plan_filter = query.plan.as_deref().filter(|p| !p.is_empty());
-    let plans = reads.judged.plans();
+    // A revised plan shows the version in force on the view's date.
+    let plans: Vec<_> = reads.judged.plans().into_iter().filter(|p| p.in_force_on(judgement.as_of)).collect();
     if let Some(slug) = plan_filter
         && !plans.iter().any(|p| p.slug == slug)
     {

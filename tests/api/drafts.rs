@@ -139,6 +139,25 @@ async fn a_plan_text_is_drafted_published_kept_across_restarts_and_versioned() {
         let open_data =
             targets.as_array().unwrap().iter().find(|t| t["indicator"]["slug"] == "open-data-sets").cloned();
         assert_eq!(open_data.unwrap()["value"], 9000.0);
+        // Views as of an earlier day judge the version then in force: the first, as its own plan.
+        let yesterday = plantrack::judged::today().pred_opt().unwrap();
+        let value_of = |targets: &Value, plan: &str| -> Vec<f64> {
+            let all = targets.as_array().unwrap().iter();
+            all.filter(|t| t["plan"]["slug"] == plan && t["indicator"]["slug"] == "open-data-sets")
+                .map(|t| t["value"].as_f64().unwrap())
+                .collect()
+        };
+        let (_, then) = app.get_json(&format!("/api/v1/targets?as_of={yesterday}&limit=10000")).await;
+        assert_eq!(value_of(&then, &format!("{SLUG}-v1")), vec![8000.0], "the first version, yesterday");
+        assert!(value_of(&then, SLUG).is_empty(), "the revision is not yet in force yesterday");
+        let (_, now) = app.get_json("/api/v1/targets?limit=10000").await;
+        assert_eq!(value_of(&now, SLUG), vec![9000.0]);
+        assert!(value_of(&now, &format!("{SLUG}-v1")).is_empty(), "the first version is superseded today");
+        let overview = app.get(&format!("/?as_of={yesterday}")).await.text().await.unwrap();
+        assert!(overview.contains(&format!("/plans/{SLUG}-v1")), "yesterday's overview lists the first version");
+        let (_, plans) = app.get_json("/api/v1/plans").await;
+        let listed: Vec<&str> = plans.as_array().unwrap().iter().filter_map(|p| p["slug"].as_str()).collect();
+        assert!(listed.contains(&SLUG) && !listed.contains(&format!("{SLUG}-v1").as_str()), "{listed:?}");
         let pool = plantrack::db::connect(&url, 1).unwrap();
         let versions = plantrack::db::drafts::versions(&mut pool.get().unwrap(), SLUG).unwrap();
         assert_eq!(versions.len(), 2);

@@ -28,3 +28,8 @@ CREATE TABLE published_plans (
     superseded_at TIMESTAMP,
     UNIQUE (slug, version)
 );
+
+-- A plan version is in force from the day it was published (a revision) until the day a newer
+-- one was: views as of an earlier date show the version then in force.
+ALTER TABLE plans ADD COLUMN in_force_from DATE;
+ALTER TABLE plans ADD COLUMN in_force_until DATE;
