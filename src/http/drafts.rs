@@ -27,9 +27,11 @@ pub struct DraftAnswer {
     pub file_name: String,
     /// The review page.
     pub review_url: String,
-    #[schema(value_type = Object)]
+    /// The header as read (title, 文号, issue date, horizon), the number of lines, the format.
+    #[schema(value_type = crate::intake::DraftDocument)]
     pub document: serde_json::Value,
-    #[schema(value_type = Vec<Object>)]
+    /// In line order; `line` counts from 1 in the stored text and `quote` is a verbatim part of it.
+    #[schema(value_type = Vec<crate::intake::Candidate>)]
     pub candidates: serde_json::Value,
     /// Set when no candidate was found: why, in Chinese and English.
     pub note: Option<String>,

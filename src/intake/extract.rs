@@ -30,7 +30,7 @@ pub struct Header {
     pub horizon: Option<[i32; 2]>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct BaselineFound {
     pub value: f64,
     pub year: i32,
@@ -38,7 +38,7 @@ pub struct BaselineFound {
 }
 
 /// One candidate target, before indicator matching.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Found {
     /// 1-based line number in the text as given.
     pub line: usize,
@@ -80,7 +80,7 @@ pub struct KnownIndicator {
     pub unit: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct IndicatorMatch {
     pub slug: String,
     pub name: String,

@@ -28,7 +28,7 @@ pub struct DraftDocument {
 }
 
 /// One candidate target: what the rules read, and the indicator it most likely measures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Candidate {
     #[serde(flatten)]
     pub found: Found,

@@ -375,3 +375,80 @@ async fn an_administrator_reviews_a_draft_in_the_browser_and_publishes_it() {
         assert!(!anonymous.contains("公共数据开放数据集") && anonymous.contains("/signin"), "{anonymous}");
     }
 }
+
+fn plantrack(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"));
+    command.args(args).current_dir(crate::helpers::repo_root()).env("RUST_LOG", "warn").env("LANG", "zh_CN.UTF-8");
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command.output().expect("run plantrack")
+}
+
+#[tokio::test]
+async fn the_cli_drafts_a_catalog_file_that_validates_and_exports_a_published_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = crate::helpers::copy_catalog(dir.path());
+    let documents = dir.path().join("documents");
+    std::fs::create_dir_all(&documents).unwrap();
+    for entry in std::fs::read_dir(crate::helpers::repo_root().join("seed/documents")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, documents.join(path.file_name().unwrap())).unwrap();
+    }
+    let text = documents.join("test-plan.txt");
+    std::fs::write(&text, TEST_PLAN).unwrap();
+
+    // The TOML draft cites the file's own lines: put beside the catalog, it validates as is.
+    let out = plantrack(&["plan", "draft", text.to_str().unwrap(), "--format", "toml"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(toml.contains("slug = \"test-plan\"") && toml.contains("source = \"test-plan.txt\""), "{toml}");
+    assert!(toml.contains("owners = [\"eitc\"]"), "names of departments become their slugs: {toml}");
+    std::fs::write(catalog.join("test-plan.toml"), &toml).unwrap();
+    let envs = [
+        ("PLANTRACK_CATALOG_DIR", catalog.to_str().unwrap()),
+        ("PLANTRACK_DOCUMENTS_DIR", documents.to_str().unwrap()),
+    ];
+    let check = plantrack(&["catalog", "check", "--no-sync"], &envs);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let out = plantrack(&["plan", "draft", text.to_str().unwrap()], &[]);
+    let draft: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(draft["document"]["doc_number"], "沪府办发〔2026〕1号");
+    assert_eq!(draft["document"]["horizon"], json!([2026, 2028]));
+
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let out = plantrack(&["plan", "draft", empty.to_str().unwrap()], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("没有文字"));
+
+    // A plan published over HTTP is exported as the catalog file it was validated as.
+    let backend = backends().remove(0);
+    let db = TestDb::new(&backend);
+    let url = db.url.clone();
+    let app = spawn_on(db, |_| {}).await;
+    let admin = app.token(Role::Admin);
+    let (_, draft) = app.post_draft(Some(&admin), "plan.txt", TEST_PLAN.as_bytes().to_vec()).await;
+    let (status, _) = app.publish(&admin, draft["id"].as_i64().unwrap(), &reviewed(8000.0)).await;
+    assert_eq!(status, 201);
+    let cited = dir.path().join("cited.txt");
+    let out = plantrack(
+        &["catalog", "export", "--format", "toml", "--plan", SLUG, "--document", cited.to_str().unwrap()],
+        &[("PLANTRACK_DATABASE_URL", &url)],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let exported = String::from_utf8(out.stdout).unwrap();
+    assert!(exported.contains(&format!("slug = \"{SLUG}\"")) && exported.contains("公共数据开放数据集超过8000项"));
+    assert_eq!(std::fs::read_to_string(&cited).unwrap(), TEST_PLAN);
+    let out = plantrack(
+        &["catalog", "export", "--format", "toml", "--plan", "no-such-plan"],
+        &[("PLANTRACK_DATABASE_URL", &url)],
+    );
+    assert!(!out.status.success());
+}
