@@ -82,6 +82,25 @@ pub enum Output {
     Docx,
 }
 
+/// The most charts a compact report draws per section: a report sent upward shows the targets
+/// that need a decision; every target is still in its section's table. Also what keeps a report
+/// of a large catalog to seconds.
+const COMPACT_CHARTS: usize = 6;
+
+/// The targets a compact section charts (their indices): those with figures that need attention
+/// (missed, regressing, off track, at risk) and the binding ones with figures, most urgent first.
+fn compact_charts(rows: &[judged::Assessed]) -> std::collections::HashSet<usize> {
+    use crate::progress::Status;
+    let needs_attention = |a: &judged::Assessed| {
+        matches!(a.summary.status, Status::Missed | Status::Regressing | Status::OffTrack | Status::AtRisk)
+            || a.target.binding == Some(true)
+    };
+    let mut eligible: Vec<usize> =
+        (0..rows.len()).filter(|&i| rows[i].summary.latest.is_some() && needs_attention(&rows[i])).collect();
+    eligible.sort_by_key(|&i| crate::present::attention_rank(rows[i].summary.status));
+    eligible.into_iter().take(COMPACT_CHARTS).collect()
+}
+
 /// `compact` (the default): the summary, one table per plan, charts of the targets with figures
 /// and of binding ones, two to a row. `full`: every plan's overview chart too, every chart full
 /// width, and the targets without data listed with their quotes.
@@ -504,9 +523,9 @@ pub fn gather(
         }
         let mut targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
         if compact {
-            // Charts only where there is something to see, and for the binding targets.
-            for (line, a) in targets.iter_mut().zip(&rows) {
-                line.charted = a.summary.latest.is_some() || (line.charted && a.target.binding == Some(true));
+            let chosen = compact_charts(&rows);
+            for (index, line) in targets.iter_mut().enumerate() {
+                line.charted = chosen.contains(&index);
             }
         }
         for line in targets.iter().filter(|l| l.charted) {
