@@ -498,8 +498,22 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
         department.as_deref().map(|d| format!("&department={}", percent_encode(d))).unwrap_or_default();
     let sort_link = |by: &str| format!("{action}?sort={by}{department_part}{}", view.replacen('?', "&", 1));
     let title = plan_title(&plan, l);
+    // A superseded version of a revised plan: its own slug ends in -v{n}; the current one has none.
+    let current_version =
+        plan.in_force_until.map(|_| plan.slug.rsplit_once("-v").map_or(plan.slug.as_str(), |(base, _)| base));
     let content = html! {
         h1 { (title) }
+        @if let (Some(until), Some(current)) = (plan.in_force_until, current_version) {
+            p.note {
+                (lang.pick("这是规划的旧版本，", "This is an earlier version of the plan, in force until "))
+                (until.to_string())
+                (lang.pick(" 起由修订版取代：", "; the revision: "))
+                a href={ "/plans/" (current) } { (lang.pick("现行版本", "the version in force")) }
+            }
+        }
+        @if let Some(from) = plan.in_force_from {
+            p.note { (lang.pick("修订版，自 ", "Revised version, in force from ")) (from.to_string()) (lang.pick(" 起施行。", ".")) }
+        }
         dl.facts {
             dt { (lang.pick("文号", "Document number")) } dd { (plan.doc_number.as_deref().unwrap_or("—")) }
             dt { (lang.pick("印发日期", "Issued")) } dd { (dash(plan.issued.map(|d| d.to_string()))) }

@@ -155,6 +155,8 @@ async fn a_plan_text_is_drafted_published_kept_across_restarts_and_versioned() {
         assert!(value_of(&now, &format!("{SLUG}-v1")).is_empty(), "the first version is superseded today");
         let overview = app.get(&format!("/?as_of={yesterday}")).await.text().await.unwrap();
         assert!(overview.contains(&format!("/plans/{SLUG}-v1")), "yesterday's overview lists the first version");
+        let old_page = app.get(&format!("/plans/{SLUG}-v1")).await.text().await.unwrap();
+        assert!(old_page.contains("这是规划的旧版本") && old_page.contains(&format!("href=\"/plans/{SLUG}\"")));
         let (_, plans) = app.get_json("/api/v1/plans").await;
         let listed: Vec<&str> = plans.as_array().unwrap().iter().filter_map(|p| p["slug"].as_str()).collect();
         assert!(listed.contains(&SLUG) && !listed.contains(&format!("{SLUG}-v1").as_str()), "{listed:?}");
