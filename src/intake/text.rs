@@ -69,7 +69,7 @@ pub fn read_document(bytes: &[u8]) -> Result<DocumentText, Said> {
         (Format::Docx, docx_lines(bytes)?)
     } else {
         let text = decode(bytes)?;
-        if looks_like_html(&text) { (Format::Html, html_lines(&text)) } else { (Format::Text, text_lines(&text)) }
+        if looks_like_html(&text) { (Format::Html, html_lines(&text)?) } else { (Format::Text, text_lines(&text)) }
     };
     if lines.iter().all(|l| l.trim().is_empty()) {
         return Err(match format {
@@ -119,64 +119,119 @@ fn looks_like_html(text: &str) -> bool {
     head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<body") || head.contains("<head")
 }
 
+/// The deepest nesting a web page (or a Word document's XML) may have. Real pages stay under a hundred; the HTML parser's
+/// work grows with tags × depth, so a page nested a hundred thousand deep would take hours.
+const MAX_HTML_DEPTH: usize = 1_000;
+
 /// One line per block element (paragraph, heading, list item, table row); cells joined by tabs.
-fn html_lines(html: &str) -> Vec<String> {
+/// Walked without recursion.
+fn html_lines(html: &str) -> Result<Vec<String>, Said> {
+    use ego_tree::iter::Edge;
+    if nesting_exceeds(html, MAX_HTML_DEPTH) {
+        return Err(Said::new(
+            format!("网页的元素嵌套超过 {MAX_HTML_DEPTH} 层，无法读取：请提交纯文本或 Word 版本"),
+            format!(
+                "the web page nests elements more than {MAX_HTML_DEPTH} deep and is not read: send the plain text or Word version"
+            ),
+        ));
+    }
     let document = scraper::Html::parse_document(html);
     let mut lines = vec![String::new()];
-    walk_html(*document.root_element(), &mut lines);
-    tidy(lines)
-}
-
-fn walk_html(node: ego_tree::NodeRef<'_, scraper::Node>, lines: &mut Vec<String>) {
-    for child in node.children() {
-        match child.value() {
-            scraper::Node::Text(text) => {
-                // Source line breaks inside a paragraph are only wrapping.
-                let piece: String = text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
-                lines.last_mut().expect("one line at least").push_str(&piece);
-            }
-            scraper::Node::Element(element) => {
-                let name = element.name();
-                if matches!(name, "script" | "style" | "head" | "noscript" | "template") {
-                    continue;
+    // Inside script, style and the like, nothing is text of the plan.
+    let mut hidden_depth = 0usize;
+    for edge in document.root_element().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                scraper::Node::Text(text) if hidden_depth == 0 => {
+                    // Source line breaks inside a paragraph are only wrapping.
+                    let piece: String = text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+                    lines.last_mut().expect("one line at least").push_str(&piece);
                 }
-                let block = matches!(
-                    name,
-                    "p" | "div"
-                        | "br"
-                        | "li"
-                        | "tr"
-                        | "h1"
-                        | "h2"
-                        | "h3"
-                        | "h4"
-                        | "h5"
-                        | "h6"
-                        | "table"
-                        | "section"
-                        | "article"
-                        | "blockquote"
-                        | "pre"
-                        | "ul"
-                        | "ol"
-                        | "dt"
-                        | "dd"
-                        | "title"
-                );
-                if block {
-                    lines.push(String::new());
+                scraper::Node::Element(element) => {
+                    if is_hidden(element.name()) || hidden_depth > 0 {
+                        hidden_depth += usize::from(is_hidden(element.name()));
+                        continue;
+                    }
+                    if is_block(element.name()) {
+                        lines.push(String::new());
+                    }
+                    if matches!(element.name(), "td" | "th") && !lines.last().is_some_and(|l| l.trim().is_empty()) {
+                        lines.last_mut().expect("one line at least").push('\t');
+                    }
                 }
-                if matches!(name, "td" | "th") && !lines.last().is_some_and(|l| l.trim().is_empty()) {
-                    lines.last_mut().expect("one line at least").push('\t');
-                }
-                walk_html(child, lines);
-                if block {
-                    lines.push(String::new());
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let scraper::Node::Element(element) = node.value() {
+                    if is_hidden(element.name()) {
+                        hidden_depth = hidden_depth.saturating_sub(1);
+                    } else if hidden_depth == 0 && is_block(element.name()) {
+                        lines.push(String::new());
+                    }
                 }
             }
-            _ => {}
         }
     }
+    Ok(tidy(lines))
+}
+
+/// Whether the tags of a page open deeper than `limit` (a linear scan: opening tags less closing
+/// ones, void elements and `<…/>` not counted; comments and declarations skipped).
+fn nesting_exceeds(html: &str, limit: usize) -> bool {
+    const VOID: [&str; 14] =
+        ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(|&b| b == b'<') {
+        let start = at + offset + 1;
+        let end = bytes[start..].iter().position(|&b| b == b'>').map_or(bytes.len(), |e| start + e);
+        let tag = &html[start..end];
+        at = end;
+        if tag.starts_with('/') {
+            depth = depth.saturating_sub(1);
+        } else if !tag.starts_with('!') && !tag.starts_with('?') && !tag.ends_with('/') {
+            let name: String =
+                tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+            if !name.is_empty() && !VOID.contains(&name.as_str()) {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn is_hidden(name: &str) -> bool {
+    matches!(name, "script" | "style" | "head" | "noscript" | "template")
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "tr"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "table"
+            | "section"
+            | "article"
+            | "blockquote"
+            | "pre"
+            | "ul"
+            | "ol"
+            | "dt"
+            | "dd"
+            | "title"
+    )
 }
 
 /// Trims each line and drops empty ones: block elements give many.
@@ -213,6 +268,12 @@ fn docx_lines(bytes: &[u8]) -> Result<Vec<String>, Said> {
             format!("the Word document's XML cannot be read: {e}"),
         )
     })?;
+    if xml_deeper_than(&document, MAX_HTML_DEPTH) {
+        return Err(Said::new(
+            format!("Word 文档的元素嵌套超过 {MAX_HTML_DEPTH} 层，无法读取"),
+            format!("the Word document nests elements more than {MAX_HTML_DEPTH} deep and is not read"),
+        ));
+    }
     let mut lines = Vec::new();
     for node in document.descendants().filter(|n| n.has_tag_name((WORD, "p")) || n.has_tag_name((WORD, "tr"))) {
         if node.has_tag_name((WORD, "p")) && node.ancestors().any(|a| a.has_tag_name((WORD, "tr"))) {
@@ -233,6 +294,23 @@ fn docx_lines(bytes: &[u8]) -> Result<Vec<String>, Said> {
 }
 
 const WORD: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+
+/// Whether elements nest deeper than `limit` (one pass): the paragraph reading below looks up
+/// and down the tree from each paragraph, which a hostile nesting would make quadratic.
+fn xml_deeper_than(document: &roxmltree::Document<'_>, limit: usize) -> bool {
+    // Pre-order: a parent's depth is known before its children's.
+    let mut depth = vec![0usize; document.descendants().count()];
+    for node in document.descendants() {
+        let here = node.parent().map_or(0, |p| depth.get(p.id().get_usize()).copied().unwrap_or(0) + 1);
+        if here > limit {
+            return true;
+        }
+        if let Some(slot) = depth.get_mut(node.id().get_usize()) {
+            *slot = here;
+        }
+    }
+    false
+}
 
 /// The text runs of a paragraph or cell, tabs and breaks as spaces.
 fn word_text(node: roxmltree::Node<'_, '_>) -> String {
@@ -286,6 +364,38 @@ mod tests {
         let read = read_document(html.as_bytes()).unwrap();
         assert_eq!(read.format, Format::Html);
         assert_eq!(read.lines, vec!["上海市规划", "到2020年， 实际光纤入户率达到70%。", "指标\t2015年\t2020年"]);
+    }
+
+    #[test]
+    fn a_page_nested_too_deep_is_refused_at_once_and_a_deep_one_read() {
+        let nested = |depth: usize| {
+            format!("<html><body>{}到2030年，建成平台。{}</body></html>", "<div>".repeat(depth), "</div>".repeat(depth))
+        };
+        let started = std::time::Instant::now();
+        let refused = read_document(nested(400_000).as_bytes()).unwrap_err();
+        assert!(refused.zh.contains("嵌套超过") && refused.en.contains("nests"), "{refused:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused before parsing");
+        let read = read_document(nested(900).as_bytes()).unwrap();
+        assert!(read.lines.iter().any(|l| l == "到2030年，建成平台。"));
+    }
+
+    #[test]
+    fn a_word_document_nested_too_deep_is_refused() {
+        use std::io::Write;
+        let depth = 100_000;
+        let xml = format!(
+            "<w:document xmlns:w=\"{WORD}\"><w:body>{}<w:r><w:t>到2030年</w:t></w:r>{}</w:body></w:document>",
+            "<w:p>".repeat(depth),
+            "</w:p>".repeat(depth)
+        );
+        let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        archive.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        archive.write_all(xml.as_bytes()).unwrap();
+        let bytes = archive.finish().unwrap().into_inner();
+        let started = std::time::Instant::now();
+        let refused = read_document(&bytes).unwrap_err();
+        assert!(refused.en.contains("nests") || refused.en.contains("cannot be read"), "{refused:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]
