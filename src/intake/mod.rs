@@ -24,6 +24,8 @@ pub struct DraftDocument {
     pub horizon: Option<[i32; 2]>,
     /// How many lines the stored text has; candidates cite them from 1.
     pub lines: usize,
+    /// Candidates found beyond the first [`MAX_CANDIDATES`], left out of the draft.
+    pub candidates_left_out: usize,
     pub format: Format,
 }
 
@@ -42,10 +44,16 @@ pub struct Draft {
     pub candidates: Vec<Candidate>,
 }
 
+/// The most candidates a draft holds: a review of more is no review (the largest seed plan has 52
+/// targets), and the page and its form stay bounded.
+pub const MAX_CANDIDATES: usize = 2_000;
+
 /// Drafts the targets of `text`, matching each to the indicators already known.
 pub fn draft(text: &DocumentText, known: &[KnownIndicator]) -> Draft {
     let lines: Vec<&str> = text.lines.iter().map(String::as_str).collect();
-    let (header, found) = extract::extract(&lines);
+    let (header, mut found) = extract::extract(&lines);
+    let candidates_left_out = found.len().saturating_sub(MAX_CANDIDATES);
+    found.truncate(MAX_CANDIDATES);
     let candidates = found
         .into_iter()
         .map(|found| {
@@ -60,6 +68,7 @@ pub fn draft(text: &DocumentText, known: &[KnownIndicator]) -> Draft {
             issued: header.issued,
             horizon: header.horizon,
             lines: text.lines.len(),
+            candidates_left_out,
             format: text.format,
         },
         candidates,

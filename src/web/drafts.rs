@@ -207,6 +207,8 @@ struct Review {
     accepted: Vec<bool>,
     published_slug: Option<String>,
     indicators: Vec<KnownIndicator>,
+    /// Candidates beyond the draft's bound.
+    left_out: usize,
 }
 
 fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
@@ -234,6 +236,7 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
         request,
         published_slug: row.published_slug,
         indicators,
+        left_out: draft.document.candidates_left_out,
     })
 }
 
@@ -317,6 +320,12 @@ fn review_page(
             div.error role="alert" {
                 p { (lang.pick("未通过校验，未发布任何内容：", "It does not validate; nothing was published:")) }
                 ul { @for p in problems { li { (p) } } }
+            }
+        }
+        @if review.left_out > 0 {
+            p.error {
+                (lang.pick("候选目标过多，只列出前 ", "Too many candidates: the first ")) (intake::MAX_CANDIDATES)
+                (lang.pick(" 个；其余 ", " are listed, ")) (review.left_out) (lang.pick(" 个未列出。", " more are left out."))
             }
         }
         @if review.candidates.is_empty() {
