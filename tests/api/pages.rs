@@ -284,6 +284,63 @@ async fn mistakes_in_addresses_are_error_pages() {
     }
 }
 
+/// A browser's request: it asks for HTML first, as Chromium and Firefox do when navigating.
+async fn browse(app: &TestApp, path: &str, method: reqwest::Method) -> (u16, String, String) {
+    let accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let response = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .header(reqwest::header::ACCEPT, accept)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = response.headers().get(reqwest::header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+    (status, kind.unwrap_or_default(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_browser_at_an_unknown_address_gets_a_page_in_its_language_and_an_api_client_json() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (status, kind, body) = browse(&app, "/no/such/page", reqwest::Method::GET).await;
+    assert_eq!((status, kind.as_str()), (404, "text/html; charset=utf-8"), "{body}");
+    assert!(body.contains(r#"<html lang="zh-CN">"#), "{body}");
+    assert!(body.contains("<title>未找到 · plantrack</title>") && body.contains("/no/such/page"), "{body}");
+    assert!(body.contains(r#"<a href="/">返回总览</a>"#), "a way back: {body}");
+    assert!(!visible_text(&body).contains("no route"), "a Chinese page says nothing in English: {body}");
+    let (status, _, body) = browse(&app, "/no/such/page?lang=en", reqwest::Method::GET).await;
+    assert_eq!(status, 404);
+    assert!(body.contains(r#"<html lang="en">"#) && body.contains("<title>Not found · plantrack</title>"), "{body}");
+    assert!(body.contains("Back to the overview"), "{body}");
+    // An address the router knows with a part it cannot read: a page too.
+    let (status, kind, body) = browse(&app, "/uploads/abc", reqwest::Method::GET).await;
+    assert_eq!((status, kind.as_str()), (400, "text/html; charset=utf-8"), "{body}");
+    assert!(body.contains("<title>请求有误 · plantrack</title>") && body.contains("地址有误"), "{body}");
+    // A form's address opened as a link: a page too, still with the methods it answers.
+    let response = app
+        .client
+        .get(format!("{}/uploads/preview", app.address))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body = response.text().await.unwrap();
+    assert!(body.contains("<title>此地址不能这样打开 · plantrack</title>"), "{body}");
+    // API clients keep the JSON envelope.
+    for (accept, path) in [(None, "/no/such/page"), (Some("application/json"), "/api/v1/nothing")] {
+        let mut request = app.client.get(format!("{}{path}", app.address));
+        if let Some(accept) = accept {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 404);
+        let json: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(json["error"]["code"], "not_found", "{json}");
+    }
+}
+
 #[tokio::test]
 async fn pages_need_a_sign_in_when_reads_are_not_public() {
     let app = spawn_app_configured(&Backend::Sqlite, |s| s.public_read = false).await;
