@@ -42,7 +42,12 @@ pub use crate::present::Lang;
 
 /// A status's colour for plotters.
 pub fn status_color(status: Status) -> RGBColor {
-    let crate::present::Colour(r, g, b) = crate::present::status_colour(status);
+    rgb(crate::present::status_colour(status))
+}
+
+/// A colour of the one palette (`present::palette`) for plotters.
+pub fn rgb(colour: crate::present::Colour) -> RGBColor {
+    let crate::present::Colour(r, g, b) = colour;
     RGBColor(r, g, b)
 }
 

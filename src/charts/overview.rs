@@ -27,7 +27,10 @@ pub struct PlanOverview {
 
 const ROW: u32 = 24;
 /// The "expected by now" tick: near black, apart from every status colour.
-const EXPECTED_INK: RGBColor = RGBColor(0x21, 0x21, 0x21);
+const EXPECTED_INK: RGBColor = {
+    let ink = crate::present::palette::CHART_EXPECTED;
+    RGBColor(ink.0, ink.1, ink.2)
+};
 const HEADER: u32 = 74;
 /// The height of a second title line.
 pub(super) const TITLE_LINE: u32 = 24;
@@ -140,7 +143,7 @@ impl PlanOverview {
             root.draw(&Text::new(fit(root, &row.name, &name_font, name_room)?, (10, y + 4), name_font.clone()))?;
             root.draw(&Rectangle::new(
                 [(bar_x0, y + 5), (bar_x1, y + ROW as i32 - 5)],
-                RGBColor(242, 242, 242).filled(),
+                super::rgb(crate::present::palette::CHART_TRACK).filled(),
             ))?;
             match row.progress {
                 Some(p) => {

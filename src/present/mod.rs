@@ -2,6 +2,7 @@
 //! status and reason, the methods in a sentence, and how numbers and goals are written. Pages,
 //! charts, the PDF and the CLI take them from here; the engine hands over codes only.
 
+pub mod palette;
 pub mod template;
 
 use serde::Serialize;

@@ -5,7 +5,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Ctx, PageLang};
 use crate::judged::Judgement;
-use crate::present::{Lang, status_colour, verdict_label};
+use crate::present::{Lang, palette, status_colour, verdict_label};
 use crate::progress::Status;
 
 /// The current address with `lang` set to `to` (other parameters kept).
@@ -147,7 +147,7 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
     html! {
         @if rows.iter().any(|r| r.expected.is_some()) {
             p.legend.muted {
-                svg.tick viewBox="0 0 4 12" aria-hidden="true" { rect x="1" y="0" width="2" height="12" fill=(EXPECTED_INK) {} }
+                svg.tick viewBox="0 0 4 12" aria-hidden="true" { rect x="1" y="0" width="2" height="12" fill=(palette::CHART_EXPECTED.hex()) {} }
                 " " (lang.pick("竖线：按计划此时应达到的进度", "tick: where the straight path says it should be by now"))
             }
         }
@@ -166,14 +166,14 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
                     a.name href=(row.href) title=(row.name) { (row.name) }
                     svg.progress viewBox="0 0 100 12" preserveAspectRatio="none" role="img" aria-label=(label) {
                         title { (label) }
-                        rect x="0" y="0" width="100" height="12" fill="#f2f2f2" {}
+                        rect x="0" y="0" width="100" height="12" fill=(palette::CHART_TRACK.hex()) {}
                         @if let Some(p) = row.progress {
                             rect x="0" y="0" width=(format!("{:.2}", (p.clamp(0.0, 1.0) * 100.0).max(0.8))) height="12"
                                 fill=(status_colour(row.status).hex()) {}
                         }
                         // Where it should be by now, on a bar that has a share to compare.
                         @if let (Some(e), Some(_)) = (row.expected, row.progress) {
-                            rect x=(format!("{:.2}", (e.clamp(0.0, 1.0) * 100.0 - 0.6).max(0.0))) y="0" width="1.2" height="12" fill=(EXPECTED_INK) {}
+                            rect x=(format!("{:.2}", (e.clamp(0.0, 1.0) * 100.0 - 0.6).max(0.0))) y="0" width="1.2" height="12" fill=(palette::CHART_EXPECTED.hex()) {}
                         }
                     }
                     span.value {
@@ -186,9 +186,6 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
         }
     }
 }
-
-/// The "expected by now" tick: near black, apart from every status colour.
-const EXPECTED_INK: &str = "#212121";
 
 /// An SVG chart from plotters, inline, described for screen readers: drawn for a wide screen
 /// and for a phone (its text stays readable), the stylesheet shows the one that fits.

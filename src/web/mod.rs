@@ -63,10 +63,10 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/static/fonts/{file}").get(Access::Public, font).add();
 }
 
-/// The stylesheet, with the status colours from the one palette.
+/// The stylesheet, with its colours and the status colours from the one palette.
 fn stylesheet() -> &'static str {
     static SHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SHEET.get_or_init(|| format!("{STYLE}{}", crate::present::status_css()))
+    SHEET.get_or_init(|| format!("{}{STYLE}{}", crate::present::palette::css_variables(), crate::present::status_css()))
 }
 
 async fn style() -> HttpResponse {

@@ -474,3 +474,68 @@ async fn every_page_meets_wcag_2_1_aa_by_axe_core() {
     assert!(browser.page_text().await.contains("candidate"), "the review page was checked signed in");
     assert!(found.is_empty(), "{} violation(s) of WCAG 2.1 AA:\n{}", found.len(), found.join("\n"));
 }
+
+/// For every element that takes focus: its outline once focused (style, width, colour) and the
+/// colour behind it, as `rgb(…)` strings, in the page's own script-free state.
+const FOCUS_RINGS: &str = r#"
+    const opaque = el => {
+        for (; el; el = el.parentElement) {
+            const bg = getComputedStyle(el).backgroundColor;
+            if (bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;
+        }
+        return getComputedStyle(document.body).backgroundColor;
+    };
+    const focusable = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
+        .filter(e => e.offsetParent !== null || e.tagName === 'SUMMARY');
+    return focusable.map(e => {
+        e.focus();
+        const style = getComputedStyle(e);
+        const ring = { what: e.outerHTML.slice(0, 80), focused: document.activeElement === e,
+            style: style.outlineStyle, width: parseFloat(style.outlineWidth), colour: style.outlineColor,
+            behind: opaque(e.parentElement) };
+        e.blur();
+        return ring;
+    });
+"#;
+
+/// The contrast of two `rgb(r, g, b)` colours (WCAG 2.1).
+fn contrast(a: &str, b: &str) -> f64 {
+    let parse = |s: &str| -> Vec<u8> {
+        s.trim_start_matches("rgba(")
+            .trim_start_matches("rgb(")
+            .trim_end_matches(')')
+            .split(',')
+            .take(3)
+            .map(|v| v.trim().parse().unwrap())
+            .collect()
+    };
+    let (a, b) = (parse(a), parse(b));
+    let colour = |c: &[u8]| plantrack::present::Colour(c[0], c[1], c[2]);
+    colour(&a).contrast(&colour(&b))
+}
+
+#[tokio::test]
+async fn every_focusable_element_shows_the_site_s_focus_ring_at_3_to_1() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let browser = Browser::start(1280, 900).await;
+    let mut checked = std::collections::BTreeSet::new();
+    for path in ["/", "/targets/sc13-ftth-takeup", "/uploads", "/plans/smart-city-13th-fyp", "/reports", "/signin"] {
+        browser.open(&format!("{}{path}", app.address)).await;
+        let rings = browser.evaluate(&format!("(() => {{ {FOCUS_RINGS} }})()")).await;
+        for ring in rings.as_array().unwrap() {
+            let what = ring["what"].as_str().unwrap();
+            if ring["focused"] != Value::Bool(true) {
+                continue;
+            }
+            let (colour, behind) = (ring["colour"].as_str().unwrap(), ring["behind"].as_str().unwrap());
+            assert_eq!(ring["style"], "solid", "{path}: {what}");
+            assert!(ring["width"].as_f64().unwrap() >= 2.0, "{path}: {what}: {ring}");
+            let ratio = contrast(colour, behind);
+            assert!(ratio >= 3.0, "{path}: {what}: ring {colour} on {behind} is {ratio:.2}:1");
+            checked.insert(what.split([' ', '>']).next().unwrap().to_owned());
+        }
+    }
+    for kind in ["<a", "<button", "<input", "<select", "<summary"] {
+        assert!(checked.contains(kind), "no {kind} was checked: {checked:?}");
+    }
+}

@@ -441,7 +441,14 @@ async fn the_stylesheet_and_font_are_served_by_the_app() {
     let app = spawn_app(&Backend::Sqlite).await;
     let css = app.get("/static/style.css").await;
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
-    assert!(css.text().await.unwrap().contains("/static/fonts/NotoSansSC-Regular.ttf"));
+    let css = css.text().await.unwrap();
+    assert!(css.contains("/static/fonts/NotoSansSC-Regular.ttf"));
+    // Its colours are the one palette's, with no colour of its own beside them.
+    let palette = plantrack::present::palette::css_variables();
+    assert!(css.starts_with(&palette), "{css}");
+    for retired in ["#ffb000", "#9aa4b2", "#8e1b1b", "#1b7f3b"] {
+        assert!(!css[palette.len()..].contains(retired), "{retired} is set outside the palette");
+    }
     let font = app.get("/static/fonts/NotoSansSC-Regular.ttf").await;
     assert_eq!(font.status(), 200);
     assert_eq!(
