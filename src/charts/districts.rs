@@ -106,4 +106,14 @@ impl super::Drawable for DistrictChart {
     {
         self.draw(root)
     }
+
+    const KIND: &'static str = "districts";
+
+    fn text_alternative(&self) -> (String, String) {
+        let meeting = self.goal.map(|goal| {
+            let met = self.rows.iter().filter(|(_, v)| self.meets(*v)).count();
+            (met, crate::present::figure(goal, &self.unit))
+        });
+        (self.title.clone(), crate::present::district_chart_description(self.rows.len(), meeting, self.lang))
+    }
 }

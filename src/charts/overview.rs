@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ChartError, FONT, Lang, status_color};
-use crate::present::{attention_rank, status_label};
+use crate::present::{attention_rank, plan_chart_description, status_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 #[derive(Debug, Clone)]
@@ -133,9 +133,16 @@ impl PlanOverview {
         // renderer whose font runs wider than the measure), the bar on the right.
         let label_w = (width as f64 * 0.42) as i32;
         let name_room = label_w - 12;
-        let (bar_x0, bar_x1) = (label_w + 16, width - 56);
         let name_font = (FONT, 13).into_font();
         let small = (FONT, 11).into_font();
+        // Each bar's status in words after its share, so colour is never the only sign of it:
+        // the bars end where the longest share and status still fit.
+        let mut tail = 0;
+        for row in &self.rows {
+            let words = format!("▶ 100% {}", status_label(row.status, self.lang));
+            tail = tail.max(root.estimate_text_size(&words, &small.clone().into())?.0 as i32);
+        }
+        let (bar_x0, bar_x1) = (label_w + 16, (width - 14 - tail).max(label_w + 60));
         let rows_fit = ((height - HEADER as i32 - 8) / ROW as i32).max(0) as usize;
         for (i, row) in self.rows.iter().take(rows_fit).enumerate() {
             let y = HEADER as i32 + i as i32 * ROW as i32;
@@ -154,11 +161,12 @@ impl PlanOverview {
                         color.filled(),
                     ))?;
                     // Past the goal or behind the start: a mark at the end it overflows.
-                    let label = match p {
+                    let share = match p {
                         p if p > 1.0 => format!("▶ {:.0}%", p * 100.0),
                         p if p < 0.0 => format!("◀ {:.0}%", p * 100.0),
                         p => format!("{:.0}%", p * 100.0),
                     };
+                    let label = format!("{share} {}", status_label(row.status, self.lang));
                     root.draw(&Text::new(label, (bar_x1 + 4, y + 5), small.clone()))?;
                 }
                 None => {
@@ -257,5 +265,13 @@ impl super::Drawable for PlanOverview {
         DB::ErrorType: 'static,
     {
         self.draw(root)
+    }
+
+    const KIND: &'static str = "plan";
+
+    fn text_alternative(&self) -> (String, String) {
+        let counts: Vec<(Status, usize)> =
+            ALL_STATUSES.iter().map(|s| (*s, self.rows.iter().filter(|r| r.status == *s).count())).collect();
+        (self.title.clone(), plan_chart_description(&counts, self.lang))
     }
 }

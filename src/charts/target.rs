@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ChartError, FONT, Lang, status_color};
-use crate::present::{palette, status_label, verdict_label};
+use crate::present::{figure, palette, status_label, target_chart_description, verdict_label};
 use crate::progress::{Point, Progress, Status, decimal_year};
 
 /// The goal as drawn.
@@ -346,5 +346,22 @@ impl super::Drawable for TargetChart {
         DB::ErrorType: 'static,
     {
         self.draw(root)
+    }
+
+    const KIND: &'static str = "target";
+
+    fn text_alternative(&self) -> (String, String) {
+        let value = |v: f64| figure(v, &self.unit);
+        let goal = match self.goal {
+            ChartGoal::Line(v) => Some(value(v)),
+            ChartGoal::Band(lo, hi) => Some(format!("{}—{}", figure(lo, "").trim_end(), value(hi))),
+            ChartGoal::Milestone => Some(self.text("完成", "done").to_owned()),
+            ChartGoal::Unknown => None,
+        };
+        let latest = self.series.last().map(|p| (value(p.value), p.date));
+        let expected = self.expected.map(|p| value(p.value));
+        let description =
+            target_chart_description(goal.as_deref(), latest, expected, self.status, self.late, self.lang);
+        (self.title.clone(), description)
     }
 }

@@ -187,29 +187,35 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
     }
 }
 
-/// An SVG chart from plotters, inline, described for screen readers: drawn for a wide screen
-/// and for a phone (its text stays readable), the stylesheet shows the one that fits.
-pub fn inline_chart(wide: &str, narrow: &str, description: &str) -> Markup {
+/// An SVG chart from plotters, inline: drawn for a wide screen and for a phone (its text stays
+/// readable), the stylesheet shows the one that fits. Each SVG is an image named by its own
+/// `<title>` and described by its `<desc>`; the figure points at them too, and its caption
+/// links to the full figures on the page (`figures`: the anchor and what to call them).
+pub fn inline_chart(wide: &str, narrow: &str, figures: (&str, &str)) -> Markup {
+    let wide = without_prolog(wide);
     html! {
-        figure.chart {
-            div.wide { (PreEscaped(described(wide, description))) }
-            div.narrow { (PreEscaped(described(narrow, description))) }
+        figure.chart aria-labelledby=[attribute(wide, "aria-labelledby")] aria-describedby=[attribute(wide, "aria-describedby")] {
+            div.wide { (PreEscaped(wide)) }
+            div.narrow { (PreEscaped(without_prolog(narrow))) }
+            figcaption.note { a href=(figures.0) { (figures.1) } }
         }
     }
 }
 
-/// The SVG without its XML prolog, with its role and description.
-fn described(svg: &str, description: &str) -> String {
+/// The SVG without its XML prolog.
+fn without_prolog(svg: &str) -> &str {
     let body = svg.trim_start();
-    let body = match body.strip_prefix("<?xml") {
+    match body.strip_prefix("<?xml") {
         Some(rest) => rest.split_once("?>").map_or(rest, |(_, after)| after).trim_start(),
         None => body,
-    };
-    body.replacen(
-        "<svg ",
-        &format!(r#"<svg role="img" aria-label="{}" "#, maud::html! { (description) }.into_string()),
-        1,
-    )
+    }
+}
+
+/// The value of an attribute of the SVG's root element.
+fn attribute<'s>(svg: &'s str, name: &str) -> Option<&'s str> {
+    let root = &svg[..svg.find('>')?];
+    let start = root.find(&format!(" {name}=\""))? + name.len() + 3;
+    root[start..].split('"').next()
 }
 
 /// The "as of" picker: a date field that reloads the page for that date.

@@ -605,7 +605,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         h1 { (title) }
         p.lead { (if l == Lang::Zh { &target.name } else { &target.name_en }) " " (status_badge(p.status, p.achieved_late, l)) }
         (view_form(lang, &action, &judgement, judged::today(), &[], &districts))
-        (inline_chart(&chart, &narrow_chart, &format!("{title}：{}", status_label(p.status, l))))
+        (inline_chart(&chart, &narrow_chart, ("#actuals", lang.pick("图中的全部数值见“实际值及修订记录”表", "Every figure in the chart: the table of actuals and their revisions"))))
         section aria-labelledby="source" {
             h2 #source { (lang.pick("原文", "As written")) }
             blockquote lang="zh-CN" { (target.source_quote) }
@@ -673,8 +673,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         @if let Some((wide, narrow, chart)) = &district_chart {
             section aria-labelledby="districts" {
                 h2 #districts { (lang.pick("各区最新数据", "Latest figure of each district")) }
-                (inline_chart(wide, narrow, &chart.title))
-                table.cards {
+                (inline_chart(wide, narrow, ("#district-figures", lang.pick("各区数值见下表", "Each district's figure: the table below"))))
+                table.cards #district-figures {
                     (header_row(lang, &[("地区", "District"), ("期间", "Period"), ("数值", "Value"), ("是否达到目标", "Meets the goal")]))
                     tbody {
                         @for (district, figure_) in &chart.rows {

@@ -583,3 +583,28 @@ async fn pages_show_bands_the_view_switch_and_district_figures() {
         page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30&region=%E6%B5%A6%E4%B8%9C%E6%96%B0%E5%8C%BA").await;
     assert!(judged_in.contains("66% (2017-12-31)"), "{judged_in}");
 }
+
+#[tokio::test]
+async fn a_chart_on_a_page_is_named_and_described_in_its_language_from_its_figure() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let csv = "indicator,period,value,region\n实际光纤入户率,2017,62,全市\n实际光纤入户率,2017,60,浦东新区\n";
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    for (lang, said) in [("zh", "状态：进度正常"), ("en", "Status: on track")] {
+        let (_, body) = page(&app, &format!("/targets/sc13-ftth-takeup?as_of=2018-06-30&lang={lang}")).await;
+        for kind in ["target", "districts"] {
+            let figure = format!(
+                r#"<figure class="chart" aria-labelledby="{kind}-chart-800-title" aria-describedby="{kind}-chart-800-desc">"#
+            );
+            assert!(body.contains(&figure), "{kind} ({lang}): {body}");
+            for part in ["title", "desc"] {
+                assert!(body.contains(&format!(r#"<{part} id="{kind}-chart-800-{part}">"#)), "{kind} {part} ({lang})");
+                assert!(body.contains(&format!(r#"<{part} id="{kind}-chart-400-{part}">"#)), "{kind} {part} ({lang})");
+            }
+        }
+        let desc = body.split(r#"<desc id="target-chart-800-desc">"#).nth(1).unwrap().split("</desc>").next().unwrap();
+        assert!(desc.contains(said), "{lang}: {desc}");
+        assert!(body.contains(r##"<figcaption class="note"><a href="#actuals">"##), "the figures are linked");
+        assert!(body.contains(r#"id="district-figures""#));
+    }
+}
