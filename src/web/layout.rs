@@ -163,7 +163,7 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
                     (_, _, _) => value.clone(),
                 };
                 li {
-                    a.name href=(row.href) title=(row.name) { (row.name) }
+                    a.name href=(row.href) title=(row.name) { (marked_chinese(row.name, l)) }
                     svg.progress viewBox="0 0 100 12" preserveAspectRatio="none" role="img" aria-label=(label) {
                         title { (label) }
                         rect x="0" y="0" width="100" height="12" fill=(palette::CHART_TRACK.hex()) {}
@@ -258,6 +258,48 @@ pub fn view_form(
     }
 }
 
+/// Text on an English page that quotes Chinese (a 文号, a phrase of the plan in a note, a source
+/// as the upload wrote it): each run of Chinese carries `lang="zh-CN"`, so a screen reader reads
+/// it as Chinese (WCAG 3.1.2). On a Chinese page the text is as it is.
+pub fn marked_chinese(text: &str, lang: Lang) -> Markup {
+    if lang == Lang::Zh {
+        return html! { (text) };
+    }
+    html! {
+        @for (chinese, part) in chinese_runs(text) {
+            @if chinese { span lang="zh-CN" { (part) } } @else { (part) }
+        }
+    }
+}
+
+/// `text` cut into runs of Chinese and of anything else. Digits between Chinese characters
+/// belong to the run ("沪府发〔2016〕80号" is one).
+fn chinese_runs(text: &str) -> Vec<(bool, &str)> {
+    let is_chinese = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}');
+    // The byte ranges of Chinese, merged across digits.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for (at, c) in text.char_indices().filter(|(_, c)| is_chinese(*c)) {
+        let end = at + c.len_utf8();
+        match ranges.last_mut() {
+            Some(last) if text[last.1..at].chars().all(|c| c.is_ascii_digit()) => last.1 = end,
+            _ => ranges.push((at, end)),
+        }
+    }
+    let mut runs = Vec::new();
+    let mut from = 0;
+    for (start, end) in ranges {
+        if start > from {
+            runs.push((false, &text[from..start]));
+        }
+        runs.push((true, &text[start..end]));
+        from = end;
+    }
+    if from < text.len() {
+        runs.push((false, &text[from..]));
+    }
+    runs
+}
+
 pub fn dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "—".to_owned())
 }
@@ -266,5 +308,23 @@ pub fn dash(value: Option<String>) -> String {
 pub fn header_row(lang: PageLang, columns: &[(&'static str, &'static str)]) -> Markup {
     html! {
         thead { tr { @for (zh, en) in columns { th scope="col" { (lang.pick(zh, en)) } } } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_inside_an_english_page_is_marked_as_chinese() {
+        let marked = |text: &str| marked_chinese(text, Lang::En).into_string();
+        assert_eq!(marked("沪府发〔2016〕80号"), r#"<span lang="zh-CN">沪府发〔2016〕80号</span>"#);
+        assert_eq!(
+            marked("line 5680 says “市政府办公厅要加强统筹协调”, so"),
+            r#"line 5680 says “<span lang="zh-CN">市政府办公厅要加强统筹协调</span>”, so"#
+        );
+        assert_eq!(marked("54%(十二五期末) 2015"), r#"54%(<span lang="zh-CN">十二五期末</span>) 2015"#);
+        assert_eq!(marked("no Chinese"), "no Chinese");
+        assert_eq!(marked_chinese("沪府发〔2016〕80号", Lang::Zh).into_string(), "沪府发〔2016〕80号");
     }
 }

@@ -327,7 +327,7 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
                     li.plan {
                         h3 { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
                         p.meta {
-                            (plan.doc_number.as_deref().unwrap_or("—")) " · "
+                            (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) " · "
                             (plan.horizon_start) "–" (plan.horizon_end) " · "
                             (rows.len()) " " (lang.pick("个目标", "targets"))
                         }
@@ -397,9 +397,9 @@ pub(super) fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool,
                 @for a in rows {
                     @let line: TargetLine = target_line(a, l);
                     tr {
-                        td.name data-label=(columns[0]) { a href={ "/targets/" (line.slug) (view) } { (line.name) } }
+                        td.name data-label=(columns[0]) { a href={ "/targets/" (line.slug) (view) } { (layout::marked_chinese(&line.name, l)) } }
                         @if with_plan { td data-label=(columns[1]) { a href={ "/plans/" (a.plan.slug) (view) } { (plan_title(&a.plan, l)) } } }
-                        td data-label=(columns[2]) { (line.goal) }
+                        td data-label=(columns[2]) { (layout::marked_chinese(&line.goal, l)) }
                         td.num data-label=(columns[3]) { (line.deadline) }
                         td.num data-label=(columns[4]) { (line.baseline) }
                         td.num data-label=(columns[5]) { (line.latest) }
@@ -500,7 +500,7 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
     let content = html! {
         h1 { (title) }
         dl.facts {
-            dt { (lang.pick("文号", "Document number")) } dd { (plan.doc_number.as_deref().unwrap_or("—")) }
+            dt { (lang.pick("文号", "Document number")) } dd { (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) }
             dt { (lang.pick("印发日期", "Issued")) } dd { (dash(plan.issued.map(|d| d.to_string()))) }
             dt { (lang.pick("规划期", "Horizon")) } dd { (plan.horizon_start) "–" (plan.horizon_end) }
             dt { (lang.pick("原文", "Source text")) }
@@ -603,18 +603,18 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
-        p.lead { (if l == Lang::Zh { &target.name } else { &target.name_en }) " " (status_badge(p.status, p.achieved_late, l)) }
+        p.lead { (layout::marked_chinese(if l == Lang::Zh { &target.name } else { &target.name_en }, l)) " " (status_badge(p.status, p.achieved_late, l)) }
         (view_form(lang, &action, &judgement, judged::today(), &[], &districts))
         (inline_chart(&chart, &narrow_chart, ("#actuals", lang.pick("图中的全部数值见“实际值及修订记录”表", "Every figure in the chart: the table of actuals and their revisions"))))
         section aria-labelledby="source" {
             h2 #source { (lang.pick("原文", "As written")) }
             blockquote lang="zh-CN" { (target.source_quote) }
             p.cite {
-                (plan.doc_number.as_deref().unwrap_or("")) " " code { (plan.source_file) } ", "
+                (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or(""), l)) " " code { (plan.source_file) } ", "
                 (lang.pick("第 ", "line ")) (target.source_line) (lang.pick(" 行", ""))
                 @if target.deadline_implied { " · " (lang.pick("期限按规划期末推定", "deadline implied by the plan's horizon")) }
             }
-            @if let Some(notes) = if l == Lang::Zh { &target.notes } else { &target.notes_en } { p.note { (notes) } }
+            @if let Some(notes) = if l == Lang::Zh { &target.notes } else { &target.notes_en } { p.note { (layout::marked_chinese(notes, l)) } }
             @if !one.target.owners.is_empty() {
                 p.owners {
                     (lang.pick("责任单位：", "Answerable: "))
@@ -714,8 +714,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                                     td.num { (crate::clock::shown(a.recorded_at)) }
                                     td {
                                         @if let Some(id) = a.upload_id { a href={ "/uploads/" (id) } { "#" (id) } " " }
-                                        (a.source.as_deref().unwrap_or(""))
-                                        @if let Some(note) = &a.note { " · " (note) }
+                                        (layout::marked_chinese(a.source.as_deref().unwrap_or(""), l))
+                                        @if let Some(note) = &a.note { " · " (layout::marked_chinese(note, l)) }
                                     }
                                     td {
                                         @match a.superseded_at {

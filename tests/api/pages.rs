@@ -608,3 +608,21 @@ async fn a_chart_on_a_page_is_named_and_described_in_its_language_from_its_figur
         assert!(body.contains(r#"id="district-figures""#));
     }
 }
+
+#[tokio::test]
+async fn chinese_quoted_in_english_pages_carries_its_language() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, target) = page(&app, "/targets/aigs-smart-haoban-4?lang=en").await;
+    assert!(target.contains(r#"<span lang="zh-CN">沪府办发〔2025〕7号</span>"#), "the 文号: {target}");
+    assert!(
+        target.contains(r#"“<span lang="zh-CN">市政府办公厅要加强统筹协调</span>”"#),
+        "a quote in a note: {target}"
+    );
+    let (_, plan) = page(&app, "/plans/smart-city-13th-fyp?lang=en").await;
+    assert!(plan.contains(r#"<dd><span lang="zh-CN">沪府发〔2016〕80号</span></dd>"#), "{plan}");
+    let (_, overview) = page(&app, "/?lang=en").await;
+    assert!(overview.contains(r#"<span lang="zh-CN">沪府发〔2016〕80号</span> · 2016–2020"#), "{overview}");
+    // The Chinese page's own words are not marked: the page is Chinese.
+    let (_, chinese) = page(&app, "/targets/aigs-smart-haoban-4").await;
+    assert!(!chinese.contains(r#"<span lang="zh-CN">"#) && chinese.contains(r#"<html lang="zh-CN">"#));
+}
