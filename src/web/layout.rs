@@ -304,6 +304,11 @@ pub fn dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "—".to_owned())
 }
 
+/// A table's caption, for screen readers: the heading above the table already shows it.
+pub fn caption(text: &str) -> Markup {
+    html! { caption.visually-hidden { (text) } }
+}
+
 /// A table's header row: (Chinese, English) per column.
 pub fn header_row(lang: PageLang, columns: &[(&'static str, &'static str)]) -> Markup {
     html! {

@@ -386,6 +386,7 @@ pub(super) fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool,
     html! {
         // Under 600 px each row is a card with its own labels (style.css): no sideways scrolling.
         table.cards {
+            (layout::caption(lang.pick("目标及其进度", "Targets and their progress")))
             thead {
                 tr {
                     @for (i, column) in columns.iter().enumerate() {
@@ -397,7 +398,7 @@ pub(super) fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool,
                 @for a in rows {
                     @let line: TargetLine = target_line(a, l);
                     tr {
-                        td.name data-label=(columns[0]) { a href={ "/targets/" (line.slug) (view) } { (layout::marked_chinese(&line.name, l)) } }
+                        th.name scope="row" data-label=(columns[0]) { a href={ "/targets/" (line.slug) (view) } { (layout::marked_chinese(&line.name, l)) } }
                         @if with_plan { td data-label=(columns[1]) { a href={ "/plans/" (a.plan.slug) (view) } { (plan_title(&a.plan, l)) } } }
                         td data-label=(columns[2]) { (layout::marked_chinese(&line.goal, l)) }
                         td.num data-label=(columns[3]) { (line.deadline) }
@@ -675,12 +676,13 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 h2 #districts { (lang.pick("各区最新数据", "Latest figure of each district")) }
                 (inline_chart(wide, narrow, ("#district-figures", lang.pick("各区数值见下表", "Each district's figure: the table below"))))
                 table.cards #district-figures {
+                    (layout::caption(lang.pick("各区最新数据", "Latest figure of each district")))
                     (header_row(lang, &[("地区", "District"), ("期间", "Period"), ("数值", "Value"), ("是否达到目标", "Meets the goal")]))
                     tbody {
                         @for (district, figure_) in &chart.rows {
                             @let period = one.districts.iter().find(|(d, _)| d == district).map(|(_, o)| o.date.to_string()).unwrap_or_default();
                             tr {
-                                td.name data-label=(lang.pick("地区", "District")) {
+                                th.name scope="row" data-label=(lang.pick("地区", "District")) {
                                     a href={ "/targets/" (target.slug) "?region=" (percent_encode(district)) } { (district) }
                                 }
                                 td.num data-label=(lang.pick("期间", "Period")) { (period) }
@@ -705,11 +707,12 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
             } @else {
                 div.scroll {
                     table {
+                        (layout::caption(lang.pick("实际值及修订记录", "Actuals and their revisions")))
                         (header_row(lang, &[("期间", "Period"), ("数值", "Value"), ("录入时间", "Recorded"), ("来源", "Source"), ("状态", "State")]))
                         tbody {
                             @for a in &revisions {
                                 tr.superseded[a.superseded_at.is_some()] {
-                                    td.num { (a.period) }
+                                    th.num scope="row" { (a.period) }
                                     td.num { (value(a.value)) }
                                     td.num { (crate::clock::shown(a.recorded_at)) }
                                     td {
@@ -750,7 +753,7 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
                 option value="" { (lang.pick("全部规划", "All plans")) }
                 @for p in &plans { option value=(p.slug) { (plan_title(p, l)) } }
             }
-            label for="as_of" { (lang.pick("截至日期", "As of")) }
+            label for="as_of" { (lang.pick("截至日期（必填）", "As of (required)")) }
             input #as_of type="date" name="as_of" value=(judged::today()) max=(judged::today()) required;
             label for="known_at" { (lang.pick("只计入此日前录入的数据（可选）", "Only figures recorded by (optional)")) }
             input #known_at type="date" name="known_at" max=(judged::today());
@@ -778,11 +781,12 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
             p { (lang.pick("尚未配置或尚未生成定期报告（见 report_schedule 配置）。", "No scheduled report yet (see the report_schedule setting).")) }
         } @else {
             div.scroll { table {
+                (layout::caption(lang.pick("定期报告", "Scheduled reports")))
                 (header_row(lang, &[("期次", "Period"), ("截至日期", "As of"), ("状态", "State"), ("文件", "File")]))
                 tbody {
                     @for r in &scheduled {
                         tr {
-                            td { (r.period_key) }
+                            th scope="row" { (r.period_key) }
                             td.num { (r.as_of) }
                             td { (r.status) @if let Some(e) = &r.error { " · " (e) } }
                             td { @if r.status == "done" { a href={ "/api/v1/reports/" (r.id) } { "PDF" } } }

@@ -626,3 +626,39 @@ async fn chinese_quoted_in_english_pages_carries_its_language() {
     let (_, chinese) = page(&app, "/targets/aigs-smart-haoban-4").await;
     assert!(!chinese.contains(r#"<span lang="zh-CN">"#) && chinese.contains(r#"<html lang="zh-CN">"#));
 }
+
+#[tokio::test]
+async fn every_required_field_says_so_in_its_label_and_tables_name_their_rows() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let mut fields = 0;
+    for path in ["/uploads", "/signin", "/reports", "/plans/drafts"] {
+        for (lang, word) in [("zh", "必填"), ("en", "required")] {
+            let (_, body) = page(&app, &format!("{path}?lang={lang}")).await;
+            for input in body.split("<input").skip(1).map(|i| &i[..i.find('>').unwrap()]) {
+                if !input.contains(" required") {
+                    continue;
+                }
+                let id = input.split(r#"id=""#).nth(1).unwrap().split('"').next().unwrap();
+                let label = body
+                    .split(&format!(r#"<label for="{id}">"#))
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("{path}: no label for {id}"));
+                let label = &label[..label.find("</label>").unwrap()];
+                assert!(
+                    label.contains(word),
+                    "{path} ({lang}): the label of {id} does not say it is required: {label}"
+                );
+                fields += 1;
+            }
+        }
+    }
+    assert!(fields >= 8, "{fields} required fields checked");
+    // A table whose first column names the row has a caption and row headers.
+    for path in ["/plans/smart-city-13th-fyp", "/departments", "/uploads", "/targets/bd16-open-data-sets"] {
+        let (_, body) = page(&app, path).await;
+        assert!(body.contains("<caption"), "{path}: no caption");
+        assert!(body.contains(r#"scope="row""#), "{path}: no row headers");
+        let tables = body.matches("<table").count();
+        assert_eq!(body.matches("<caption").count(), tables, "{path}: every table has a caption");
+    }
+}
