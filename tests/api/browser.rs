@@ -539,3 +539,19 @@ async fn every_focusable_element_shows_the_site_s_focus_ring_at_3_to_1() {
         assert!(checked.contains(kind), "no {kind} was checked: {checked:?}");
     }
 }
+
+#[tokio::test]
+async fn chart_text_grows_when_the_page_is_zoomed() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let mut browser = Browser::start(1280, 900).await;
+    // The height on screen of the tallest visible text in the target's chart, in CSS pixels.
+    let tallest = "Math.max(...[...document.querySelectorAll('figure.chart svg text')].map(t => t.getBoundingClientRect().height))";
+    let page = format!("{}/targets/sc13-ftth-takeup", app.address);
+    browser.open(&page).await;
+    let at_100 = browser.evaluate(tallest).await.as_f64().unwrap();
+    // Zoomed to 200 %, a 1280 px window lays the page out 640 CSS pixels wide, each twice the size.
+    browser.resize(640, 900).await;
+    browser.open(&page).await;
+    let at_200 = 2.0 * browser.evaluate(tallest).await.as_f64().unwrap();
+    assert!(at_200 >= 1.6 * at_100, "chart text at 200 %: {at_200:.1} device px against {at_100:.1} at 100 %");
+}
