@@ -705,7 +705,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
             @if revisions.is_empty() {
                 p { (lang.pick("尚无实际值。", "No actuals yet.")) }
             } @else {
-                div.scroll {
+                div.scroll tabindex="0" role="region" aria-label=(lang.pick("实际值及修订记录", "Actuals and their revisions")) {
                     table {
                         (layout::caption(lang.pick("实际值及修订记录", "Actuals and their revisions")))
                         (header_row(lang, &[("期间", "Period"), ("数值", "Value"), ("录入时间", "Recorded"), ("来源", "Source"), ("状态", "State")]))
@@ -780,7 +780,7 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
         @if scheduled.is_empty() {
             p { (lang.pick("尚未配置或尚未生成定期报告（见 report_schedule 配置）。", "No scheduled report yet (see the report_schedule setting).")) }
         } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(lang.pick("定期报告", "Scheduled reports")) { table {
                 (layout::caption(lang.pick("定期报告", "Scheduled reports")))
                 (header_row(lang, &[("期次", "Period"), ("截至日期", "As of"), ("状态", "State"), ("文件", "File")]))
                 tbody {

@@ -152,7 +152,7 @@ fn outcome_label(outcome: &str, lang: PageLang) -> &'static str {
 
 fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
     html! {
-        div.scroll { table {
+        div.scroll tabindex="0" role="region" aria-label=(lang.pick("上传记录", "Uploads")) { table {
             (layout::caption(lang.pick("上传记录，最新的在前", "Uploads, newest first")))
             (header_row(lang, &[
                 ("#", "#"), ("文件", "File"), ("时间", "Time"), ("上传者", "By"), ("途径", "Channel"),
@@ -191,7 +191,7 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
                 }
             }
         }
-        div.scroll { table.errors {
+        div.scroll tabindex="0" role="region" aria-label=(lang.pick("问题清单", "Problems")) { table.errors {
             caption { (lang.pick("问题清单（未写入任何数据）", "Problems (nothing was written)")) }
             (header_row(lang, &[("行", "Line"), ("列", "Column"), ("原值", "Value"), ("原因", "Reason")]))
             tbody {
@@ -400,7 +400,7 @@ fn as_read(
 ) -> Markup {
     html! {
         @if !rows.is_empty() {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(lang.pick("读取结果", "As read")) { table {
                 caption {
                     (lang.pick("读取结果", "As read"))
                     @if let Some(how) = how {
@@ -431,7 +431,7 @@ fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {
     let listed = &report.changes[..report.changes.len().min(PREVIEW_ROWS)];
     html! {
         @if !listed.is_empty() {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(lang.pick("将新增或修订的数值", "Values to add or revise")) { table {
                 caption {
                     (lang.pick("将新增或修订的数值", "Values to add or revise"))
                     @if listed.len() < report.rows_new + report.rows_revised {
