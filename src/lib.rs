@@ -143,8 +143,9 @@ impl Application {
                 .app_data(pool.clone())
                 .app_data(state.clone())
                 .app_data(metrics_data.clone())
+                .app_data(actix_web::web::Data::new(server::ErrorPages(web::error_response)))
                 .configure(|config| routes(&mut server::Routes::new(config)))
-                .default_service(actix_web::web::to(http::not_found))
+                .default_service(actix_web::web::to(unknown_address))
         })
         .listen(listener)?
         .run();
@@ -164,6 +165,15 @@ impl Application {
 pub fn routes(routes: &mut server::Routes) {
     web::routes(routes);
     http::routes(routes);
+}
+
+/// An address no route answers: a page for a browser, the JSON envelope for anyone else.
+async fn unknown_address(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    if server::errors::wants_html(&req) {
+        web::error_response(&req, &error::AppError::not_found("address", req.path()))
+    } else {
+        http::not_found(req).await
+    }
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the default level.

@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ChartError, FONT, Lang};
+use crate::present::palette;
 
 #[derive(Debug, Clone)]
 pub struct DistrictChart {
@@ -22,9 +23,13 @@ const ROW: u32 = 22;
 const HEADER: u32 = 40;
 const FOOT: u32 = 26;
 /// Bars that meet the goal and bars that do not: the palette's achieved green and a neutral grey.
-const MET: RGBColor = RGBColor(0x1b, 0x7f, 0x3b);
-const NOT_MET: RGBColor = RGBColor(0x6b, 0x72, 0x80);
-const GOAL_INK: RGBColor = RGBColor(0x21, 0x21, 0x21);
+const MET: RGBColor = palette_rgb(palette::DISTRICT_MET);
+const NOT_MET: RGBColor = palette_rgb(palette::DISTRICT_NOT_MET);
+const GOAL_INK: RGBColor = palette_rgb(palette::CHART_EXPECTED);
+
+const fn palette_rgb(colour: crate::present::Colour) -> RGBColor {
+    RGBColor(colour.0, colour.1, colour.2)
+}
 
 impl DistrictChart {
     pub fn new(
@@ -100,5 +105,15 @@ impl super::Drawable for DistrictChart {
         DB::ErrorType: 'static,
     {
         self.draw(root)
+    }
+
+    const KIND: &'static str = "districts";
+
+    fn text_alternative(&self) -> (String, String) {
+        let meeting = self.goal.map(|goal| {
+            let met = self.rows.iter().filter(|(_, v)| self.meets(*v)).count();
+            (met, crate::present::figure(goal, &self.unit))
+        });
+        (self.title.clone(), crate::present::district_chart_description(self.rows.len(), meeting, self.lang))
     }
 }

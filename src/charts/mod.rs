@@ -42,7 +42,12 @@ pub use crate::present::Lang;
 
 /// A status's colour for plotters.
 pub fn status_color(status: Status) -> RGBColor {
-    let crate::present::Colour(r, g, b) = crate::present::status_colour(status);
+    rgb(crate::present::status_colour(status))
+}
+
+/// A colour of the one palette (`present::palette`) for plotters.
+pub fn rgb(colour: crate::present::Colour) -> RGBColor {
+    let crate::present::Colour(r, g, b) = colour;
     RGBColor(r, g, b)
 }
 
@@ -68,10 +73,16 @@ pub(crate) trait Drawable {
     ) -> Result<(), ChartError>
     where
         DB::ErrorType: 'static;
+
+    /// The chart's kind, for the ids of its title and description ("target", "plan" …).
+    const KIND: &'static str;
+
+    /// The chart's title and what it shows in words, in its language (its `<title>` and `<desc>`).
+    fn text_alternative(&self) -> (String, String);
 }
 
 /// Draws `chart` as SVG text.
-fn svg(chart: &impl Drawable, width: u32, height: u32) -> Result<String, ChartError> {
+fn svg<C: Drawable>(chart: &C, width: u32, height: u32) -> Result<String, ChartError> {
     use plotters::prelude::*;
     register_fonts();
     let mut out = String::new();
@@ -80,7 +91,30 @@ fn svg(chart: &impl Drawable, width: u32, height: u32) -> Result<String, ChartEr
         chart.draw_on(&root)?;
         root.present()?;
     }
-    Ok(out)
+    let (title, description) = chart.text_alternative();
+    Ok(with_text_alternative(&out, &format!("{}-chart-{width}", C::KIND), &title, &description))
+}
+
+/// The SVG with its `<title>` and `<desc>` as its first children, named from the `<svg>` element
+/// (an image labelled by the one and described by the other). The ids start with `id`, so the
+/// charts of one page (each drawn at two widths) never share one.
+pub fn with_text_alternative(svg: &str, id: &str, title: &str, description: &str) -> String {
+    let Some(open) = svg.find("<svg") else { return svg.to_owned() };
+    let Some(close) = svg[open..].find('>').map(|i| open + i) else { return svg.to_owned() };
+    let (head, rest) = svg.split_at(close);
+    format!(
+        r#"{head} role="img" aria-labelledby="{id}-title" aria-describedby="{id}-desc">
+<title id="{id}-title">{}</title>
+<desc id="{id}-desc">{}</desc>{}"#,
+        xml_text(title),
+        xml_text(description),
+        &rest[1..]
+    )
+}
+
+/// Text escaped for an XML element or attribute.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Draws `chart` into an RGB buffer and encodes it as PNG.

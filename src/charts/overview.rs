@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ChartError, FONT, Lang, status_color};
-use crate::present::{attention_rank, status_label};
+use crate::present::{attention_rank, plan_chart_description, status_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 #[derive(Debug, Clone)]
@@ -27,7 +27,10 @@ pub struct PlanOverview {
 
 const ROW: u32 = 24;
 /// The "expected by now" tick: near black, apart from every status colour.
-const EXPECTED_INK: RGBColor = RGBColor(0x21, 0x21, 0x21);
+const EXPECTED_INK: RGBColor = {
+    let ink = crate::present::palette::CHART_EXPECTED;
+    RGBColor(ink.0, ink.1, ink.2)
+};
 const HEADER: u32 = 74;
 /// The height of a second title line.
 pub(super) const TITLE_LINE: u32 = 24;
@@ -130,9 +133,16 @@ impl PlanOverview {
         // renderer whose font runs wider than the measure), the bar on the right.
         let label_w = (width as f64 * 0.42) as i32;
         let name_room = label_w - 12;
-        let (bar_x0, bar_x1) = (label_w + 16, width - 56);
         let name_font = (FONT, 13).into_font();
         let small = (FONT, 11).into_font();
+        // Each bar's status in words after its share, so colour is never the only sign of it:
+        // the bars end where the longest share and status still fit.
+        let mut tail = 0;
+        for row in &self.rows {
+            let words = format!("▶ 100% {}", status_label(row.status, self.lang));
+            tail = tail.max(root.estimate_text_size(&words, &small.clone().into())?.0 as i32);
+        }
+        let (bar_x0, bar_x1) = (label_w + 16, (width - 14 - tail).max(label_w + 60));
         let rows_fit = ((height - HEADER as i32 - 8) / ROW as i32).max(0) as usize;
         for (i, row) in self.rows.iter().take(rows_fit).enumerate() {
             let y = HEADER as i32 + i as i32 * ROW as i32;
@@ -140,7 +150,7 @@ impl PlanOverview {
             root.draw(&Text::new(fit(root, &row.name, &name_font, name_room)?, (10, y + 4), name_font.clone()))?;
             root.draw(&Rectangle::new(
                 [(bar_x0, y + 5), (bar_x1, y + ROW as i32 - 5)],
-                RGBColor(242, 242, 242).filled(),
+                super::rgb(crate::present::palette::CHART_TRACK).filled(),
             ))?;
             match row.progress {
                 Some(p) => {
@@ -151,11 +161,12 @@ impl PlanOverview {
                         color.filled(),
                     ))?;
                     // Past the goal or behind the start: a mark at the end it overflows.
-                    let label = match p {
+                    let share = match p {
                         p if p > 1.0 => format!("▶ {:.0}%", p * 100.0),
                         p if p < 0.0 => format!("◀ {:.0}%", p * 100.0),
                         p => format!("{:.0}%", p * 100.0),
                     };
+                    let label = format!("{share} {}", status_label(row.status, self.lang));
                     root.draw(&Text::new(label, (bar_x1 + 4, y + 5), small.clone()))?;
                 }
                 None => {
@@ -254,5 +265,13 @@ impl super::Drawable for PlanOverview {
         DB::ErrorType: 'static,
     {
         self.draw(root)
+    }
+
+    const KIND: &'static str = "plan";
+
+    fn text_alternative(&self) -> (String, String) {
+        let counts: Vec<(Status, usize)> =
+            ALL_STATUSES.iter().map(|s| (*s, self.rows.iter().filter(|r| r.status == *s).count())).collect();
+        (self.title.clone(), plan_chart_description(&counts, self.lang))
     }
 }

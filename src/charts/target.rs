@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ChartError, FONT, Lang, status_color};
-use crate::present::{status_label, verdict_label};
+use crate::present::{figure, palette, status_label, target_chart_description, verdict_label};
 use crate::progress::{Point, Progress, Status, decimal_year};
 
 /// The goal as drawn.
@@ -186,7 +186,7 @@ impl TargetChart {
 
         let t = |p: &Point| decimal_year(p.date);
         let deadline_x = decimal_year(self.deadline);
-        let goal_color = RGBColor(0x37, 0x47, 0x4f);
+        let goal_color = super::rgb(palette::CHART_GOAL);
 
         // The goal: a band, or a threshold line (100 % for a milestone), marked at the deadline.
         match self.goal {
@@ -218,7 +218,7 @@ impl TargetChart {
 
         // Where we should be: a straight line from the baseline to the goal at the deadline.
         if let (Some(base), Some(aim)) = (self.baseline, self.aim) {
-            let grey = RGBColor(0x90, 0x90, 0x90);
+            let grey = super::rgb(palette::CHART_EXPECTED_PATH);
             chart
                 .draw_series(DashedLineSeries::new(
                     [(t(&base), base.value), (deadline_x, aim)],
@@ -230,7 +230,7 @@ impl TargetChart {
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(2)));
             chart.draw_series([Cross::new((t(&base), base.value), 5, grey.stroke_width(2))])?;
             if let Some(by_now) = self.expected.filter(|e| e.date > base.date) {
-                let ink = RGBColor(0x21, 0x21, 0x21);
+                let ink = super::rgb(palette::CHART_EXPECTED);
                 chart
                     .draw_series([Circle::new((t(&by_now), by_now.value), 6, ink.stroke_width(2))])?
                     .label(self.text("按计划此时应达到", "expected by now"))
@@ -276,7 +276,7 @@ impl TargetChart {
         // As of.
         let as_of_x = decimal_year(self.as_of);
         if as_of_x > x0 && as_of_x < x1 {
-            let blue = RGBColor(0x15, 0x65, 0xc0);
+            let blue = super::rgb(palette::CHART_AS_OF);
             chart.draw_series(DashedLineSeries::new(
                 [(as_of_x, y0), (as_of_x, y1)],
                 2,
@@ -346,5 +346,22 @@ impl super::Drawable for TargetChart {
         DB::ErrorType: 'static,
     {
         self.draw(root)
+    }
+
+    const KIND: &'static str = "target";
+
+    fn text_alternative(&self) -> (String, String) {
+        let value = |v: f64| figure(v, &self.unit);
+        let goal = match self.goal {
+            ChartGoal::Line(v) => Some(value(v)),
+            ChartGoal::Band(lo, hi) => Some(format!("{}—{}", figure(lo, "").trim_end(), value(hi))),
+            ChartGoal::Milestone => Some(self.text("完成", "done").to_owned()),
+            ChartGoal::Unknown => None,
+        };
+        let latest = self.series.last().map(|p| (value(p.value), p.date));
+        let expected = self.expected.map(|p| value(p.value));
+        let description =
+            target_chart_description(goal.as_deref(), latest, expected, self.status, self.late, self.lang);
+        (self.title.clone(), description)
     }
 }

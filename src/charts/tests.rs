@@ -157,7 +157,8 @@ fn a_long_title_wraps_instead_of_being_cut() {
     chart.title = "Average household broadband access bandwidth (Shanghai Information Infrastructure Improvement Plan (2016-2020))".to_owned();
     // The text element holding `start` does not hold `end`: the title is on two lines, both drawn.
     let on_two_lines = |svg: &str, start: &str, end: &str| {
-        let texts: Vec<&str> = svg.split("<text").collect();
+        // (The text elements only: the `<title>` before them holds the whole title.)
+        let texts: Vec<&str> = svg.split("<text").skip(1).collect();
         let first = texts.iter().position(|t| t.contains(start));
         let last = texts.iter().position(|t| t.contains(end));
         matches!((first, last), (Some(a), Some(b)) if a < b)
@@ -186,10 +187,51 @@ fn a_long_plan_title_wraps_and_every_row_still_fits() {
     let short = PlanOverview::new("Short".to_owned(), Lang::En, rows);
     assert_eq!(long.natural_height(), short.natural_height() + super::overview::TITLE_LINE, "room for the second line");
     let svg = long.svg(800, long.natural_height()).unwrap();
-    let texts: Vec<&str> = svg.split("<text").collect();
+    let texts: Vec<&str> = svg.split("<text").skip(1).collect();
     let first = texts.iter().position(|t| t.contains("Shanghai action plan")).unwrap();
     let last = texts.iter().position(|t| t.contains("(2016-2020)")).expect("the title's end is drawn");
     assert!(first < last, "on two lines");
     assert!(svg.contains("target 4"), "the last row is drawn");
     assert!(!svg.contains('…'), "nothing is cut");
+}
+
+#[test]
+fn every_svg_has_a_title_and_a_description_in_its_language_that_name_it() {
+    let svg = fibre().svg(800, 480).unwrap();
+    let root = &svg[svg.find("<svg").unwrap()..];
+    let root = &root[..root.find('>').unwrap()];
+    assert!(
+        root.contains(
+            r#"role="img" aria-labelledby="target-chart-800-title" aria-describedby="target-chart-800-desc""#
+        ),
+        "{root}"
+    );
+    let title = svg.split(r#"<title id="target-chart-800-title">"#).nth(1).unwrap().split("</title>").next().unwrap();
+    assert_eq!(title, "实际光纤入户率 ≥ 70%（2020）");
+    let desc = svg.split(r#"<desc id="target-chart-800-desc">"#).nth(1).unwrap().split("</desc>").next().unwrap();
+    for said in ["目标 70%", "最新实际值 60%（2017-12-31）", "按计划此时应达到 64%", "状态：存在风险", "“实际值”表"]
+    {
+        assert!(desc.contains(said), "{said}: {desc}");
+    }
+    // Another width, another id: a page shows the chart twice (wide and narrow).
+    assert!(fibre().svg(400, 300).unwrap().contains(r#"<title id="target-chart-400-title">"#));
+    let mut english = fibre();
+    english.lang = Lang::En;
+    english.title = "FTTH take-up >= 70% (2020)".to_owned();
+    let svg = english.svg(800, 480).unwrap();
+    assert!(svg.contains("<title id=\"target-chart-800-title\">FTTH take-up &gt;= 70% (2020)</title>"), "escaped");
+    assert!(svg.contains("Status: at risk") && svg.contains("the latest actual is 60% (2017-12-31)"), "{svg}");
+}
+
+#[test]
+fn a_plan_chart_names_each_bar_s_status_in_words_and_describes_itself() {
+    let rows = vec![
+        OverviewRow { name: "甲".to_owned(), status: Status::OnTrack, progress: Some(0.5), expected: Some(0.4) },
+        OverviewRow { name: "乙".to_owned(), status: Status::AtRisk, progress: Some(0.3), expected: Some(0.4) },
+    ];
+    let svg = PlanOverview::new("规划：目标进度".to_owned(), Lang::Zh, rows).svg(800, 200).unwrap();
+    let texts = texts(&svg);
+    assert!(texts.iter().any(|t| t == "50% 进度正常") && texts.iter().any(|t| t == "30% 存在风险"), "{texts:?}");
+    assert!(svg.contains(r#"<title id="plan-chart-800-title">规划：目标进度</title>"#), "{svg}");
+    assert!(svg.contains("2 个目标：进度正常 1，存在风险 1。"), "{svg}");
 }

@@ -109,13 +109,13 @@ impl utoipa::Modify for CommonAnswers {
 pub fn routes(routes: &mut Routes) {
     routes.configure(|config| {
         config
-            .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+            .app_data(web::QueryConfig::default().error_handler(|err, req| {
                 // serde names the offending field ("unknown field `foo`", "invalid digit … `as_of`").
-                AppError::bad_query(&err.to_string()).into()
+                answered(req, AppError::bad_query(&err.to_string()))
             }))
-            .app_data(web::PathConfig::default().error_handler(|err, _req| {
+            .app_data(web::PathConfig::default().error_handler(|err, req| {
                 let reason = crate::ingest::clip(&err.to_string());
-                AppError::bad_request(format!("地址有误：{reason}"), format!("bad path: {reason}")).into()
+                answered(req, AppError::bad_request(format!("地址有误：{reason}"), format!("bad path: {reason}")))
             }));
     });
     routes.at("/healthz").get(Access::Public, handlers::healthz).add();
@@ -154,6 +154,13 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/reports/status.docx").get(Access::Read, reports::status_docx).add();
     routes.at("/api/v1/reports").get(Access::Read, reports::list_reports).add();
     routes.at("/api/v1/reports/{id}").get(Access::Read, reports::get_report).add();
+}
+
+/// An extractor's error as its caller reads it: a page for a browser (`/uploads/abc` typed into
+/// the address bar), the JSON envelope for an API client.
+fn answered(req: &actix_web::HttpRequest, error: AppError) -> actix_web::Error {
+    let response = crate::server::errors::answer(req, &error);
+    actix_web::error::InternalError::from_response(error, response).into()
 }
 
 async fn openapi_json() -> HttpResponse {

@@ -318,9 +318,11 @@ fn word_text(node: roxmltree::Node<'_, '_>) -> String {
     for n in node.descendants() {
         if n.has_tag_name((WORD, "t")) {
             out.push_str(n.text().unwrap_or(""));
-        } else if n.has_tag_name((WORD, "tab")) || n.has_tag_name((WORD, "br")) {
-            out.push(' ');
-        } else if n.has_tag_name((WORD, "p")) && !out.is_empty() && n != node {
+        } else if n.has_tag_name((WORD, "tab"))
+            || n.has_tag_name((WORD, "br"))
+            // A paragraph inside a cell starts after a space, not glued to the one before.
+            || (n.has_tag_name((WORD, "p")) && !out.is_empty() && n != node)
+        {
             out.push(' ');
         }
     }

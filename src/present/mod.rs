@@ -2,6 +2,7 @@
 //! status and reason, the methods in a sentence, and how numbers and goals are written. Pages,
 //! charts, the PDF and the CLI take them from here; the engine hands over codes only.
 
+pub mod palette;
 pub mod template;
 
 use serde::Serialize;
@@ -345,6 +346,82 @@ pub fn status_css() -> String {
         .iter()
         .map(|s| format!(".s-{} {{ background: {}; }}\n", s.as_str(), status_colour(*s).hex()))
         .collect()
+}
+
+/// What a target's chart shows, for its `<desc>`: the goal, the latest figure, where it should
+/// be by now, the status, and where the full figures are.
+pub fn target_chart_description(
+    goal: Option<&str>,
+    latest: Option<(String, chrono::NaiveDate)>,
+    expected: Option<String>,
+    status: Status,
+    late: bool,
+    lang: Lang,
+) -> String {
+    let verdict = verdict_label(status, late, lang);
+    let goal = goal.unwrap_or("—");
+    match lang {
+        Lang::Zh => {
+            let latest = match latest {
+                Some((value, date)) => format!("最新实际值 {value}（{date}）"),
+                None => "尚无实际值".to_owned(),
+            };
+            let expected = expected.map(|e| format!("，按计划此时应达到 {e}")).unwrap_or_default();
+            format!(
+                "目标 {goal}；{latest}{expected}。状态：{verdict}。实线和圆点为实际值，虚线为目标和应有进度。\
+                 完整数据见目标页面的“实际值”表。"
+            )
+        }
+        Lang::En => {
+            let latest = match latest {
+                Some((value, date)) => format!("the latest actual is {value} ({date})"),
+                None => "no actual yet".to_owned(),
+            };
+            let expected = expected.map(|e| format!(", {e} expected by now")).unwrap_or_default();
+            format!(
+                "Goal {goal}; {latest}{expected}. Status: {verdict}. Solid line and dots: the actuals; dashed: \
+                 the goal and the expected path. The full figures are in the table of actuals on the target's page."
+            )
+        }
+    }
+}
+
+/// What a plan's overview chart shows, for its `<desc>`: the targets by status, how a bar
+/// reads, and where the figures are.
+pub fn plan_chart_description(counts: &[(Status, usize)], lang: Lang) -> String {
+    let total: usize = counts.iter().map(|(_, n)| n).sum();
+    let parts: Vec<String> =
+        counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang))).collect();
+    match lang {
+        Lang::Zh => format!(
+            "{total} 个目标：{}。每个目标一行，进度条长度为已完成的距离比例，条后写明比例和状态，竖线为按计划此时应达到的位置。\
+             各目标的数值见规划页面的目标列表。",
+            parts.join("，")
+        ),
+        Lang::En => format!(
+            "{total} targets: {}. One row per target: the bar is the share of the distance covered, followed by \
+             that share and the status; a tick marks where the straight path says it should be by now. Each \
+             target's figures are in the plan page's list of targets.",
+            parts.join(", ")
+        ),
+    }
+}
+
+/// What a districts chart shows, for its `<desc>`.
+pub fn district_chart_description(districts: usize, meeting: Option<(usize, String)>, lang: Lang) -> String {
+    match (lang, meeting) {
+        (Lang::Zh, Some((met, goal))) => format!(
+            "{districts} 个区的最新数据，其中 {met} 个达到目标 {goal}（目标为竖线）。各区数值见目标页面的各区数据表。"
+        ),
+        (Lang::Zh, None) => format!("{districts} 个区的最新数据。各区数值见目标页面的各区数据表。"),
+        (Lang::En, Some((met, goal))) => format!(
+            "The latest figure of {districts} districts; {met} meet the goal of {goal} (the vertical line). \
+             Each district's figure is in the target page's table of districts."
+        ),
+        (Lang::En, None) => format!(
+            "The latest figure of {districts} districts. Each district's figure is in the target page's table of districts."
+        ),
+    }
 }
 
 /// A number as people write it: no trailing zeros, at most six decimals.

@@ -151,6 +151,8 @@ pub struct ReportData {
     pub totals: Vec<usize>,
     pub statuses: Vec<StatusLegend>,
     pub status_colors: HashMap<&'static str, String>,
+    /// The rest of the one palette: muted, faint, rule, head, ink.
+    pub colors: HashMap<&'static str, String>,
     pub labels: HashMap<&'static str, serde_json::Value>,
 }
 
@@ -608,6 +610,7 @@ pub fn gather(
             })
             .collect(),
         status_colors: ALL_STATUSES.iter().map(|s| (s.as_str(), status_colour(*s).hex())).collect(),
+        colors: crate::present::palette::report_colours(),
         labels: labels(lang),
     };
     (data, chart_bytes)

@@ -34,7 +34,13 @@ fn text(s: &str) -> Paragraph {
 }
 
 fn small(s: &str) -> Paragraph {
-    Paragraph::new().add_run(Run::new().add_text(s).fonts(fonts()).size(17).color("555555"))
+    Paragraph::new().add_run(
+        Run::new()
+            .add_text(s)
+            .fonts(fonts())
+            .size(17)
+            .color(crate::present::palette::REPORT_MUTED.hex().trim_start_matches('#')),
+    )
 }
 
 fn heading(s: &str, level: usize) -> Paragraph {

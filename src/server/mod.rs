@@ -3,6 +3,7 @@
 //! route table in which every route declares who may use it.
 
 pub mod auth;
+pub mod errors;
 pub mod metrics;
 pub mod params;
 mod responses;
@@ -19,6 +20,7 @@ use crate::config::Settings;
 use crate::db::DbPool;
 use crate::error::{AppError, Said};
 
+pub use errors::ErrorPages;
 pub use routes::{Access, DeclaredRoute, Routes, declared_routes};
 
 /// What handlers need besides the pool.

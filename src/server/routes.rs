@@ -159,7 +159,8 @@ impl Resource<'_, '_> {
 
 fn method_not_allowed(req: &HttpRequest, allow: &str) -> HttpResponse {
     let error = AppError::MethodNotAllowed { method: req.method().to_string(), allow: allow.to_owned() };
-    let mut response = actix_web::ResponseError::error_response(&error);
+    // A browser that follows a link to a form's address gets a page, not JSON.
+    let mut response = super::errors::answer(req, &error);
     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(allow) {
         response.headers_mut().insert(ALLOW, value);
     }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, dash, header_row, status_bar, status_counts_within, view_form};
+use super::layout::{self, caption, dash, header_row, status_bar, status_counts_within, view_form};
 use super::pages::{
     PageQuery, Reads, completeness_sentence, counts_sentence, page_judgement, render, targets_table, view_query,
 };
@@ -92,13 +92,14 @@ pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Resul
         (view_form(lang, "/departments", &judgement, judged::today(), &[], &[]))
         p { strong { (lang.pick("全部单位：", "All departments: ")) } (completeness_sentence(&all, lang)) }
         table.cards {
+            (caption(lang.pick("各责任单位的目标与数据报送", "Each department's targets and figures")))
             (header_row(lang, &columns))
             tbody {
                 @for v in &views {
                     @let counts = judged::count_by_status(v.owned.iter().map(|a| &a.summary.status));
                     @let c = &v.completeness;
                     tr {
-                        td.name data-label=(lang.pick(columns[0].0, columns[0].1)) {
+                        th.name scope="row" data-label=(lang.pick(columns[0].0, columns[0].1)) {
                             a href={ "/departments/" (v.department.slug) (link_view) } { (name(v, l)) }
                             br; span.muted { (kind_label(&v.department.kind, l)) }
                         }
@@ -197,6 +198,7 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
                 p { (lang.pick("没有逾期未报的数据。", "No figure is overdue.")) }
             } @else {
                 table.cards {
+                    (caption(lang.pick("逾期未报的数据", "Overdue figures")))
                     (header_row(lang, &[figure_columns[0], figure_columns[1], figure_columns[2], figure_columns[3], ("逾期天数", "Days late"), ("相关目标", "Targets")]))
                     tbody {
                         @for f in &overdue {
@@ -221,6 +223,7 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
                 p { (lang.pick("未来 90 天没有应报的数据。", "Nothing falls due in the next 90 days.")) }
             } @else {
                 table.cards {
+                    (caption(lang.pick("未来 90 天应报的数据", "Figures due in the next 90 days")))
                     (header_row(lang, &figure_columns))
                     tbody { @for f in &next { tr { (figure_cells(lang, f, &figure_columns)) } } }
                 }
@@ -254,7 +257,7 @@ fn figure_cells(lang: PageLang, f: &DueFigure, columns: &[(&'static str, &'stati
     let label = |i: usize| lang.pick(columns[i].0, columns[i].1);
     let indicator = if lang.lang == Lang::Zh { &f.indicator.name } else { &f.indicator.name_en };
     html! {
-        td.name data-label=(label(0)) { (indicator) " " span.muted { "（" (f.indicator.unit) "）" } }
+        th.name scope="row" data-label=(label(0)) { (indicator) " " span.muted { "（" (f.indicator.unit) "）" } }
         td.num data-label=(label(1)) { (f.period) }
         td data-label=(label(2)) { (f.region) }
         td.num data-label=(label(3)) { (f.due_on) }

@@ -388,7 +388,8 @@ fn candidate_fields(
                 (lang.pick("第 ", "Line ")) (candidate.found.line) (lang.pick(" 行", ""))
                 " · " (lang.pick("把握 ", "confidence ")) (format!("{:.0}%", candidate.found.confidence * 100.0))
             }
-            blockquote { (before) mark { (target.quote) } (after) }
+            // The plan's sentence as written: Chinese, on an English page too.
+            blockquote lang="zh-CN" { (before) mark { (target.quote) } (after) }
             input type="hidden" name=(field("line")) value=(target.line);
             input type="hidden" name=(field("quote")) value=(target.quote);
             label.wide { input type="checkbox" name=(field("accept")) value="on" checked[accepted]; " " (lang.pick("采纳", "Accept")) }

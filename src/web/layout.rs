@@ -5,7 +5,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Ctx, PageLang};
 use crate::judged::Judgement;
-use crate::present::{Lang, status_colour, verdict_label};
+use crate::present::{Lang, palette, status_colour, verdict_label};
 use crate::progress::Status;
 
 /// The current address with `lang` set to `to` (other parameters kept).
@@ -147,7 +147,7 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
     html! {
         @if rows.iter().any(|r| r.expected.is_some()) {
             p.legend.muted {
-                svg.tick viewBox="0 0 4 12" aria-hidden="true" { rect x="1" y="0" width="2" height="12" fill=(EXPECTED_INK) {} }
+                svg.tick viewBox="0 0 4 12" aria-hidden="true" { rect x="1" y="0" width="2" height="12" fill=(palette::CHART_EXPECTED.hex()) {} }
                 " " (lang.pick("竖线：按计划此时应达到的进度", "tick: where the straight path says it should be by now"))
             }
         }
@@ -163,17 +163,17 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
                     (_, _, _) => value.clone(),
                 };
                 li {
-                    a.name href=(row.href) title=(row.name) { (row.name) }
+                    a.name href=(row.href) title=(row.name) { (marked_chinese(row.name, l)) }
                     svg.progress viewBox="0 0 100 12" preserveAspectRatio="none" role="img" aria-label=(label) {
                         title { (label) }
-                        rect x="0" y="0" width="100" height="12" fill="#f2f2f2" {}
+                        rect x="0" y="0" width="100" height="12" fill=(palette::CHART_TRACK.hex()) {}
                         @if let Some(p) = row.progress {
                             rect x="0" y="0" width=(format!("{:.2}", (p.clamp(0.0, 1.0) * 100.0).max(0.8))) height="12"
                                 fill=(status_colour(row.status).hex()) {}
                         }
                         // Where it should be by now, on a bar that has a share to compare.
                         @if let (Some(e), Some(_)) = (row.expected, row.progress) {
-                            rect x=(format!("{:.2}", (e.clamp(0.0, 1.0) * 100.0 - 0.6).max(0.0))) y="0" width="1.2" height="12" fill=(EXPECTED_INK) {}
+                            rect x=(format!("{:.2}", (e.clamp(0.0, 1.0) * 100.0 - 0.6).max(0.0))) y="0" width="1.2" height="12" fill=(palette::CHART_EXPECTED.hex()) {}
                         }
                     }
                     span.value {
@@ -187,32 +187,35 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
     }
 }
 
-/// The "expected by now" tick: near black, apart from every status colour.
-const EXPECTED_INK: &str = "#212121";
-
-/// An SVG chart from plotters, inline, described for screen readers: drawn for a wide screen
-/// and for a phone (its text stays readable), the stylesheet shows the one that fits.
-pub fn inline_chart(wide: &str, narrow: &str, description: &str) -> Markup {
+/// An SVG chart from plotters, inline: drawn for a wide screen and for a phone (its text stays
+/// readable), the stylesheet shows the one that fits. Each SVG is an image named by its own
+/// `<title>` and described by its `<desc>`; the figure points at them too, and its caption
+/// links to the full figures on the page (`figures`: the anchor and what to call them).
+pub fn inline_chart(wide: &str, narrow: &str, figures: (&str, &str)) -> Markup {
+    let wide = without_prolog(wide);
     html! {
-        figure.chart {
-            div.wide { (PreEscaped(described(wide, description))) }
-            div.narrow { (PreEscaped(described(narrow, description))) }
+        figure.chart aria-labelledby=[attribute(wide, "aria-labelledby")] aria-describedby=[attribute(wide, "aria-describedby")] {
+            div.wide { (PreEscaped(wide)) }
+            div.narrow { (PreEscaped(without_prolog(narrow))) }
+            figcaption.note { a href=(figures.0) { (figures.1) } }
         }
     }
 }
 
-/// The SVG without its XML prolog, with its role and description.
-fn described(svg: &str, description: &str) -> String {
+/// The SVG without its XML prolog.
+fn without_prolog(svg: &str) -> &str {
     let body = svg.trim_start();
-    let body = match body.strip_prefix("<?xml") {
+    match body.strip_prefix("<?xml") {
         Some(rest) => rest.split_once("?>").map_or(rest, |(_, after)| after).trim_start(),
         None => body,
-    };
-    body.replacen(
-        "<svg ",
-        &format!(r#"<svg role="img" aria-label="{}" "#, maud::html! { (description) }.into_string()),
-        1,
-    )
+    }
+}
+
+/// The value of an attribute of the SVG's root element.
+fn attribute<'s>(svg: &'s str, name: &str) -> Option<&'s str> {
+    let root = &svg[..svg.find('>')?];
+    let start = root.find(&format!(" {name}=\""))? + name.len() + 3;
+    root[start..].split('"').next()
 }
 
 /// The "as of" picker: a date field that reloads the page for that date.
@@ -255,13 +258,78 @@ pub fn view_form(
     }
 }
 
+/// Text on an English page that quotes Chinese (a 文号, a phrase of the plan in a note, a source
+/// as the upload wrote it): each run of Chinese carries `lang="zh-CN"`, so a screen reader reads
+/// it as Chinese (WCAG 3.1.2). On a Chinese page the text is as it is.
+pub fn marked_chinese(text: &str, lang: Lang) -> Markup {
+    if lang == Lang::Zh {
+        return html! { (text) };
+    }
+    html! {
+        @for (chinese, part) in chinese_runs(text) {
+            @if chinese { span lang="zh-CN" { (part) } } @else { (part) }
+        }
+    }
+}
+
+/// `text` cut into runs of Chinese and of anything else. Digits between Chinese characters
+/// belong to the run ("沪府发〔2016〕80号" is one).
+fn chinese_runs(text: &str) -> Vec<(bool, &str)> {
+    let is_chinese = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}');
+    // The byte ranges of Chinese, merged across digits.
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for (at, c) in text.char_indices().filter(|(_, c)| is_chinese(*c)) {
+        let end = at + c.len_utf8();
+        match ranges.last_mut() {
+            Some(last) if text[last.1..at].chars().all(|c| c.is_ascii_digit()) => last.1 = end,
+            _ => ranges.push((at, end)),
+        }
+    }
+    let mut runs = Vec::new();
+    let mut from = 0;
+    for (start, end) in ranges {
+        if start > from {
+            runs.push((false, &text[from..start]));
+        }
+        runs.push((true, &text[start..end]));
+        from = end;
+    }
+    if from < text.len() {
+        runs.push((false, &text[from..]));
+    }
+    runs
+}
+
 pub fn dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "—".to_owned())
+}
+
+/// A table's caption, for screen readers: the heading above the table already shows it.
+pub fn caption(text: &str) -> Markup {
+    html! { caption.visually-hidden { (text) } }
 }
 
 /// A table's header row: (Chinese, English) per column.
 pub fn header_row(lang: PageLang, columns: &[(&'static str, &'static str)]) -> Markup {
     html! {
         thead { tr { @for (zh, en) in columns { th scope="col" { (lang.pick(zh, en)) } } } }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_inside_an_english_page_is_marked_as_chinese() {
+        let marked = |text: &str| marked_chinese(text, Lang::En).into_string();
+        assert_eq!(marked("沪府发〔2016〕80号"), r#"<span lang="zh-CN">沪府发〔2016〕80号</span>"#);
+        assert_eq!(
+            marked("line 5680 says “市政府办公厅要加强统筹协调”, so"),
+            r#"line 5680 says “<span lang="zh-CN">市政府办公厅要加强统筹协调</span>”, so"#
+        );
+        assert_eq!(marked("54%(十二五期末) 2015"), r#"54%(<span lang="zh-CN">十二五期末</span>) 2015"#);
+        assert_eq!(marked("no Chinese"), "no Chinese");
+        assert_eq!(marked_chinese("沪府发〔2016〕80号", Lang::Zh).into_string(), "沪府发〔2016〕80号");
     }
 }

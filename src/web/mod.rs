@@ -63,10 +63,10 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/static/fonts/{file}").get(Access::Public, font).add();
 }
 
-/// The stylesheet, with the status colours from the one palette.
+/// The stylesheet, with its colours and the status colours from the one palette.
 fn stylesheet() -> &'static str {
     static SHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SHEET.get_or_init(|| format!("{STYLE}{}", crate::present::status_css()))
+    SHEET.get_or_init(|| format!("{}{STYLE}{}", crate::present::palette::css_variables(), crate::present::status_css()))
 }
 
 async fn style() -> HttpResponse {
@@ -170,6 +170,11 @@ fn respond(ctx: &Ctx, page: Result<Markup, AppError>) -> HttpResponse {
     }
 }
 
+/// An error as a page in the browser's language, for any address (see `server::errors`).
+pub fn error_response(req: &HttpRequest, error: &AppError) -> HttpResponse {
+    error_page(&Ctx::of(req), error)
+}
+
 fn error_page(ctx: &Ctx, error: &AppError) -> HttpResponse {
     let lang = ctx.lang;
     use actix_web::ResponseError;
@@ -181,6 +186,7 @@ fn error_page(ctx: &Ctx, error: &AppError) -> HttpResponse {
         StatusCode::NOT_FOUND => lang.pick("未找到", "Not found"),
         StatusCode::BAD_REQUEST => lang.pick("请求有误", "Bad request"),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => lang.pick("没有权限", "Not allowed"),
+        StatusCode::METHOD_NOT_ALLOWED => lang.pick("此地址不能这样打开", "This address cannot be opened this way"),
         _ => lang.pick("出错了", "Something went wrong"),
     };
     let body = layout::page(

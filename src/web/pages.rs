@@ -328,7 +328,7 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
                     li.plan {
                         h3 { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
                         p.meta {
-                            (plan.doc_number.as_deref().unwrap_or("—")) " · "
+                            (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) " · "
                             (plan.horizon_start) "–" (plan.horizon_end) " · "
                             (rows.len()) " " (lang.pick("个目标", "targets"))
                         }
@@ -387,6 +387,7 @@ pub(super) fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool,
     html! {
         // Under 600 px each row is a card with its own labels (style.css): no sideways scrolling.
         table.cards {
+            (layout::caption(lang.pick("目标及其进度", "Targets and their progress")))
             thead {
                 tr {
                     @for (i, column) in columns.iter().enumerate() {
@@ -398,9 +399,9 @@ pub(super) fn targets_table(lang: PageLang, rows: &[&Assessed], with_plan: bool,
                 @for a in rows {
                     @let line: TargetLine = target_line(a, l);
                     tr {
-                        td.name data-label=(columns[0]) { a href={ "/targets/" (line.slug) (view) } { (line.name) } }
+                        th.name scope="row" data-label=(columns[0]) { a href={ "/targets/" (line.slug) (view) } { (layout::marked_chinese(&line.name, l)) } }
                         @if with_plan { td data-label=(columns[1]) { a href={ "/plans/" (a.plan.slug) (view) } { (plan_title(&a.plan, l)) } } }
-                        td data-label=(columns[2]) { (line.goal) }
+                        td data-label=(columns[2]) { (layout::marked_chinese(&line.goal, l)) }
                         td.num data-label=(columns[3]) { (line.deadline) }
                         td.num data-label=(columns[4]) { (line.baseline) }
                         td.num data-label=(columns[5]) { (line.latest) }
@@ -515,7 +516,7 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
             p.note { (lang.pick("修订版，自 ", "Revised version, in force from ")) (from.to_string()) (lang.pick(" 起施行。", ".")) }
         }
         dl.facts {
-            dt { (lang.pick("文号", "Document number")) } dd { (plan.doc_number.as_deref().unwrap_or("—")) }
+            dt { (lang.pick("文号", "Document number")) } dd { (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) }
             dt { (lang.pick("印发日期", "Issued")) } dd { (dash(plan.issued.map(|d| d.to_string()))) }
             dt { (lang.pick("规划期", "Horizon")) } dd { (plan.horizon_start) "–" (plan.horizon_end) }
             dt { (lang.pick("原文", "Source text")) }
@@ -618,18 +619,18 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
-        p.lead { (if l == Lang::Zh { &target.name } else { &target.name_en }) " " (status_badge(p.status, p.achieved_late, l)) }
+        p.lead { (layout::marked_chinese(if l == Lang::Zh { &target.name } else { &target.name_en }, l)) " " (status_badge(p.status, p.achieved_late, l)) }
         (view_form(lang, &action, &judgement, judged::today(), &[], &districts))
-        (inline_chart(&chart, &narrow_chart, &format!("{title}：{}", status_label(p.status, l))))
+        (inline_chart(&chart, &narrow_chart, ("#actuals", lang.pick("图中的全部数值见“实际值及修订记录”表", "Every figure in the chart: the table of actuals and their revisions"))))
         section aria-labelledby="source" {
             h2 #source { (lang.pick("原文", "As written")) }
             blockquote lang="zh-CN" { (target.source_quote) }
             p.cite {
-                (plan.doc_number.as_deref().unwrap_or("")) " " code { (plan.source_file) } ", "
+                (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or(""), l)) " " code { (plan.source_file) } ", "
                 (lang.pick("第 ", "line ")) (target.source_line) (lang.pick(" 行", ""))
                 @if target.deadline_implied { " · " (lang.pick("期限按规划期末推定", "deadline implied by the plan's horizon")) }
             }
-            @if let Some(notes) = if l == Lang::Zh { &target.notes } else { &target.notes_en } { p.note { (notes) } }
+            @if let Some(notes) = if l == Lang::Zh { &target.notes } else { &target.notes_en } { p.note { (layout::marked_chinese(notes, l)) } }
             @if !one.target.owners.is_empty() {
                 p.owners {
                     (lang.pick("责任单位：", "Answerable: "))
@@ -688,14 +689,15 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         @if let Some((wide, narrow, chart)) = &district_chart {
             section aria-labelledby="districts" {
                 h2 #districts { (lang.pick("各区最新数据", "Latest figure of each district")) }
-                (inline_chart(wide, narrow, &chart.title))
-                table.cards {
+                (inline_chart(wide, narrow, ("#district-figures", lang.pick("各区数值见下表", "Each district's figure: the table below"))))
+                table.cards #district-figures {
+                    (layout::caption(lang.pick("各区最新数据", "Latest figure of each district")))
                     (header_row(lang, &[("地区", "District"), ("期间", "Period"), ("数值", "Value"), ("是否达到目标", "Meets the goal")]))
                     tbody {
                         @for (district, figure_) in &chart.rows {
                             @let period = one.districts.iter().find(|(d, _)| d == district).map(|(_, o)| o.date.to_string()).unwrap_or_default();
                             tr {
-                                td.name data-label=(lang.pick("地区", "District")) {
+                                th.name scope="row" data-label=(lang.pick("地区", "District")) {
                                     a href={ "/targets/" (target.slug) "?region=" (percent_encode(district)) } { (district) }
                                 }
                                 td.num data-label=(lang.pick("期间", "Period")) { (period) }
@@ -718,19 +720,20 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
             @if revisions.is_empty() {
                 p { (lang.pick("尚无实际值。", "No actuals yet.")) }
             } @else {
-                div.scroll {
+                div.scroll tabindex="0" role="region" aria-label=(lang.pick("实际值及修订记录", "Actuals and their revisions")) {
                     table {
+                        (layout::caption(lang.pick("实际值及修订记录", "Actuals and their revisions")))
                         (header_row(lang, &[("期间", "Period"), ("数值", "Value"), ("录入时间", "Recorded"), ("来源", "Source"), ("状态", "State")]))
                         tbody {
                             @for a in &revisions {
                                 tr.superseded[a.superseded_at.is_some()] {
-                                    td.num { (a.period) }
+                                    th.num scope="row" { (a.period) }
                                     td.num { (value(a.value)) }
                                     td.num { (crate::clock::shown(a.recorded_at)) }
                                     td {
                                         @if let Some(id) = a.upload_id { a href={ "/uploads/" (id) } { "#" (id) } " " }
-                                        (a.source.as_deref().unwrap_or(""))
-                                        @if let Some(note) = &a.note { " · " (note) }
+                                        (layout::marked_chinese(a.source.as_deref().unwrap_or(""), l))
+                                        @if let Some(note) = &a.note { " · " (layout::marked_chinese(note, l)) }
                                     }
                                     td {
                                         @match a.superseded_at {
@@ -765,7 +768,7 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
                 option value="" { (lang.pick("全部规划", "All plans")) }
                 @for p in &plans { option value=(p.slug) { (plan_title(p, l)) } }
             }
-            label for="as_of" { (lang.pick("截至日期", "As of")) }
+            label for="as_of" { (lang.pick("截至日期（必填）", "As of (required)")) }
             input #as_of type="date" name="as_of" value=(judged::today()) max=(judged::today()) required;
             label for="known_at" { (lang.pick("只计入此日前录入的数据（可选）", "Only figures recorded by (optional)")) }
             input #known_at type="date" name="known_at" max=(judged::today());
@@ -792,12 +795,13 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
         @if scheduled.is_empty() {
             p { (lang.pick("尚未配置或尚未生成定期报告（见 report_schedule 配置）。", "No scheduled report yet (see the report_schedule setting).")) }
         } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(lang.pick("定期报告", "Scheduled reports")) { table {
+                (layout::caption(lang.pick("定期报告", "Scheduled reports")))
                 (header_row(lang, &[("期次", "Period"), ("截至日期", "As of"), ("状态", "State"), ("文件", "File")]))
                 tbody {
                     @for r in &scheduled {
                         tr {
-                            td { (r.period_key) }
+                            th scope="row" { (r.period_key) }
                             td.num { (r.as_of) }
                             td { (r.status) @if let Some(e) = &r.error { " · " (e) } }
                             td { @if r.status == "done" { a href={ "/api/v1/reports/" (r.id) } { "PDF" } } }

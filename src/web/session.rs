@@ -62,7 +62,7 @@ fn sign_in_page(ctx: &Ctx, csrf: &str, next: &str, problem: Option<&str>) -> Mar
             form.stack method="post" action="/signin" enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="next" value=(next);
-                label for="token" { (lang.pick("令牌", "Token")) }
+                label for="token" { (lang.pick("令牌（必填）", "Token (required)")) }
                 input #token type="password" name="token" required autocomplete="off";
                 button type="submit" { (lang.pick("登录", "Sign in")) }
             }

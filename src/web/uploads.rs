@@ -93,7 +93,7 @@ fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &s
                     input type="hidden" name="token" value=(token);
                 }
                 None => {
-                    label for="token" { (lang.pick("上传令牌（uploader 角色）", "Upload token (uploader role)")) }
+                    label for="token" { (lang.pick("上传令牌（uploader 角色，必填）", "Upload token (uploader role; required)")) }
                     input #token type="password" name="token" required autocomplete="off";
                     p.note {
                         a href="/signin?next=%2Fuploads" { (lang.pick("用令牌登录一次", "Sign in once with the token")) }
@@ -101,7 +101,7 @@ fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &s
                     }
                 }
             }
-            label for="file" { (lang.pick("CSV 或 Excel 文件（指标、期间、数值，可选地区、单位、备注、来源；或每个期间一列）", "CSV or Excel file (indicator, period, value; optional region, unit, note, source; or one column per period)")) }
+            label for="file" { (lang.pick("CSV 或 Excel 文件（必填；指标、期间、数值，可选地区、单位、备注、来源；或每个期间一列）", "CSV or Excel file (required; indicator, period, value; optional region, unit, note, source; or one column per period)")) }
             input #file type="file" name="file" accept=".csv,.txt,.xlsx,.xls,.ods,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet" required;
             label for="sheet" { (lang.pick("工作表（Excel 文件；留空读取第一个）", "Sheet (Excel files; empty: the first)")) }
             input #sheet type="text" name="sheet" autocomplete="off";
@@ -152,7 +152,8 @@ fn outcome_label(outcome: &str, lang: PageLang) -> &'static str {
 
 fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
     html! {
-        div.scroll { table {
+        div.scroll tabindex="0" role="region" aria-label=(lang.pick("上传记录", "Uploads")) { table {
+            (layout::caption(lang.pick("上传记录，最新的在前", "Uploads, newest first")))
             (header_row(lang, &[
                 ("#", "#"), ("文件", "File"), ("时间", "Time"), ("上传者", "By"), ("途径", "Channel"),
                 ("行数", "Rows"), ("新增 / 修订 / 不变", "New / revised / unchanged"), ("结果", "Outcome"),
@@ -160,7 +161,7 @@ fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
             tbody {
                 @for u in uploads {
                     tr {
-                        td.num { a href={ "/uploads/" (u.id) } { (u.id) } }
+                        th.num scope="row" { a href={ "/uploads/" (u.id) } { (u.id) } }
                         td { (u.file_name) }
                         td.num { (crate::clock::shown(u.received_at)) }
                         td { (u.uploaded_by) }
@@ -190,7 +191,7 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
                 }
             }
         }
-        div.scroll { table.errors {
+        div.scroll tabindex="0" role="region" aria-label=(lang.pick("问题清单", "Problems")) { table.errors {
             caption { (lang.pick("问题清单（未写入任何数据）", "Problems (nothing was written)")) }
             (header_row(lang, &[("行", "Line"), ("列", "Column"), ("原值", "Value"), ("原因", "Reason")]))
             tbody {
@@ -399,7 +400,7 @@ fn as_read(
 ) -> Markup {
     html! {
         @if !rows.is_empty() {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(lang.pick("读取结果", "As read")) { table {
                 caption {
                     (lang.pick("读取结果", "As read"))
                     @if let Some(how) = how {
@@ -430,7 +431,7 @@ fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {
     let listed = &report.changes[..report.changes.len().min(PREVIEW_ROWS)];
     html! {
         @if !listed.is_empty() {
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(lang.pick("将新增或修订的数值", "Values to add or revise")) { table {
                 caption {
                     (lang.pick("将新增或修订的数值", "Values to add or revise"))
                     @if listed.len() < report.rows_new + report.rows_revised {

@@ -34,6 +34,9 @@ async fn a_target_chart_comes_as_svg_and_png_with_an_etag() {
     assert_eq!((reader.info().width, reader.info().height), (640, 400));
     let en = app.get("/charts/targets/sc13-open-data-sets.svg?lang=en").await.text().await.unwrap();
     assert!(en.contains("Open government data sets") && en.contains("missed"));
+    // A file on its own carries its text alternative in the language asked for.
+    assert!(en.contains(r#"aria-describedby="target-chart-800-desc""#), "{en}");
+    assert!(en.contains("Status: missed.") && en.contains("the table of actuals on the target's page"), "{en}");
 }
 
 #[tokio::test]
@@ -44,6 +47,10 @@ async fn a_plan_overview_lists_its_targets() {
     let svg = response.text().await.unwrap();
     assert!(svg.contains("上海市推进智慧城市建设"));
     assert!(svg.contains("到期未实现 1"), "legend with counts");
+    assert!(
+        svg.contains(r#"<desc id="plan-chart-800-desc">"#) && svg.contains("各目标的数值见规划页面的目标列表"),
+        "{svg}"
+    );
     let png = app.get("/charts/plans/smart-city-13th-fyp.png?lang=en").await;
     assert_eq!(png.status(), 200);
 }

@@ -73,6 +73,8 @@ async fn with_reads_closed_no_spelling_of_any_route_reaches_data_without_a_token
                     );
                 }
                 Access::Public => assert!(status < 500, "{spelled}: {status}"),
+                // The plan drafts' JSON: an administrator's token, never a sign-in.
+                Access::Token(_) => assert_eq!(status, 401, "{spelled}"),
                 other => panic!("a GET route with {other:?}"),
             }
             checked += 1;

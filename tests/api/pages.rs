@@ -284,6 +284,63 @@ async fn mistakes_in_addresses_are_error_pages() {
     }
 }
 
+/// A browser's request: it asks for HTML first, as Chromium and Firefox do when navigating.
+async fn browse(app: &TestApp, path: &str, method: reqwest::Method) -> (u16, String, String) {
+    let accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let response = app
+        .client
+        .request(method, format!("{}{path}", app.address))
+        .header(reqwest::header::ACCEPT, accept)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = response.headers().get(reqwest::header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+    (status, kind.unwrap_or_default(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_browser_at_an_unknown_address_gets_a_page_in_its_language_and_an_api_client_json() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (status, kind, body) = browse(&app, "/no/such/page", reqwest::Method::GET).await;
+    assert_eq!((status, kind.as_str()), (404, "text/html; charset=utf-8"), "{body}");
+    assert!(body.contains(r#"<html lang="zh-CN">"#), "{body}");
+    assert!(body.contains("<title>未找到 · plantrack</title>") && body.contains("/no/such/page"), "{body}");
+    assert!(body.contains(r#"<a href="/">返回总览</a>"#), "a way back: {body}");
+    assert!(!visible_text(&body).contains("no route"), "a Chinese page says nothing in English: {body}");
+    let (status, _, body) = browse(&app, "/no/such/page?lang=en", reqwest::Method::GET).await;
+    assert_eq!(status, 404);
+    assert!(body.contains(r#"<html lang="en">"#) && body.contains("<title>Not found · plantrack</title>"), "{body}");
+    assert!(body.contains("Back to the overview"), "{body}");
+    // An address the router knows with a part it cannot read: a page too.
+    let (status, kind, body) = browse(&app, "/uploads/abc", reqwest::Method::GET).await;
+    assert_eq!((status, kind.as_str()), (400, "text/html; charset=utf-8"), "{body}");
+    assert!(body.contains("<title>请求有误 · plantrack</title>") && body.contains("地址有误"), "{body}");
+    // A form's address opened as a link: a page too, still with the methods it answers.
+    let response = app
+        .client
+        .get(format!("{}/uploads/preview", app.address))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body = response.text().await.unwrap();
+    assert!(body.contains("<title>此地址不能这样打开 · plantrack</title>"), "{body}");
+    // API clients keep the JSON envelope.
+    for (accept, path) in [(None, "/no/such/page"), (Some("application/json"), "/api/v1/nothing")] {
+        let mut request = app.client.get(format!("{}{path}", app.address));
+        if let Some(accept) = accept {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 404);
+        let json: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(json["error"]["code"], "not_found", "{json}");
+    }
+}
+
 #[tokio::test]
 async fn pages_need_a_sign_in_when_reads_are_not_public() {
     let app = spawn_app_configured(&Backend::Sqlite, |s| s.public_read = false).await;
@@ -384,7 +441,14 @@ async fn the_stylesheet_and_font_are_served_by_the_app() {
     let app = spawn_app(&Backend::Sqlite).await;
     let css = app.get("/static/style.css").await;
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
-    assert!(css.text().await.unwrap().contains("/static/fonts/NotoSansSC-Regular.ttf"));
+    let css = css.text().await.unwrap();
+    assert!(css.contains("/static/fonts/NotoSansSC-Regular.ttf"));
+    // Its colours are the one palette's, with no colour of its own beside them.
+    let palette = plantrack::present::palette::css_variables();
+    assert!(css.starts_with(&palette), "{css}");
+    for retired in ["#ffb000", "#9aa4b2", "#8e1b1b", "#1b7f3b"] {
+        assert!(!css[palette.len()..].contains(retired), "{retired} is set outside the palette");
+    }
     let font = app.get("/static/fonts/NotoSansSC-Regular.ttf").await;
     assert_eq!(font.status(), 200);
     assert_eq!(
@@ -518,4 +582,83 @@ async fn pages_show_bands_the_view_switch_and_district_figures() {
     let (_, judged_in) =
         page(&app, "/targets/sc13-ftth-takeup?as_of=2018-06-30&region=%E6%B5%A6%E4%B8%9C%E6%96%B0%E5%8C%BA").await;
     assert!(judged_in.contains("66% (2017-12-31)"), "{judged_in}");
+}
+
+#[tokio::test]
+async fn a_chart_on_a_page_is_named_and_described_in_its_language_from_its_figure() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let csv = "indicator,period,value,region\n实际光纤入户率,2017,62,全市\n实际光纤入户率,2017,60,浦东新区\n";
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    for (lang, said) in [("zh", "状态：进度正常"), ("en", "Status: on track")] {
+        let (_, body) = page(&app, &format!("/targets/sc13-ftth-takeup?as_of=2018-06-30&lang={lang}")).await;
+        for kind in ["target", "districts"] {
+            let figure = format!(
+                r#"<figure class="chart" aria-labelledby="{kind}-chart-800-title" aria-describedby="{kind}-chart-800-desc">"#
+            );
+            assert!(body.contains(&figure), "{kind} ({lang}): {body}");
+            for part in ["title", "desc"] {
+                assert!(body.contains(&format!(r#"<{part} id="{kind}-chart-800-{part}">"#)), "{kind} {part} ({lang})");
+                assert!(body.contains(&format!(r#"<{part} id="{kind}-chart-400-{part}">"#)), "{kind} {part} ({lang})");
+            }
+        }
+        let desc = body.split(r#"<desc id="target-chart-800-desc">"#).nth(1).unwrap().split("</desc>").next().unwrap();
+        assert!(desc.contains(said), "{lang}: {desc}");
+        assert!(body.contains(r##"<figcaption class="note"><a href="#actuals">"##), "the figures are linked");
+        assert!(body.contains(r#"id="district-figures""#));
+    }
+}
+
+#[tokio::test]
+async fn chinese_quoted_in_english_pages_carries_its_language() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, target) = page(&app, "/targets/aigs-smart-haoban-4?lang=en").await;
+    assert!(target.contains(r#"<span lang="zh-CN">沪府办发〔2025〕7号</span>"#), "the 文号: {target}");
+    assert!(
+        target.contains(r#"“<span lang="zh-CN">市政府办公厅要加强统筹协调</span>”"#),
+        "a quote in a note: {target}"
+    );
+    let (_, plan) = page(&app, "/plans/smart-city-13th-fyp?lang=en").await;
+    assert!(plan.contains(r#"<dd><span lang="zh-CN">沪府发〔2016〕80号</span></dd>"#), "{plan}");
+    let (_, overview) = page(&app, "/?lang=en").await;
+    assert!(overview.contains(r#"<span lang="zh-CN">沪府发〔2016〕80号</span> · 2016–2020"#), "{overview}");
+    // The Chinese page's own words are not marked: the page is Chinese.
+    let (_, chinese) = page(&app, "/targets/aigs-smart-haoban-4").await;
+    assert!(!chinese.contains(r#"<span lang="zh-CN">"#) && chinese.contains(r#"<html lang="zh-CN">"#));
+}
+
+#[tokio::test]
+async fn every_required_field_says_so_in_its_label_and_tables_name_their_rows() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let mut fields = 0;
+    for path in ["/uploads", "/signin", "/reports", "/plans/drafts"] {
+        for (lang, word) in [("zh", "必填"), ("en", "required")] {
+            let (_, body) = page(&app, &format!("{path}?lang={lang}")).await;
+            for input in body.split("<input").skip(1).map(|i| &i[..i.find('>').unwrap()]) {
+                if !input.contains(" required") {
+                    continue;
+                }
+                let id = input.split(r#"id=""#).nth(1).unwrap().split('"').next().unwrap();
+                let label = body
+                    .split(&format!(r#"<label for="{id}">"#))
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("{path}: no label for {id}"));
+                let label = &label[..label.find("</label>").unwrap()];
+                assert!(
+                    label.contains(word),
+                    "{path} ({lang}): the label of {id} does not say it is required: {label}"
+                );
+                fields += 1;
+            }
+        }
+    }
+    assert!(fields >= 8, "{fields} required fields checked");
+    // A table whose first column names the row has a caption and row headers.
+    for path in ["/plans/smart-city-13th-fyp", "/departments", "/uploads", "/targets/bd16-open-data-sets"] {
+        let (_, body) = page(&app, path).await;
+        assert!(body.contains("<caption"), "{path}: no caption");
+        assert!(body.contains(r#"scope="row""#), "{path}: no row headers");
+        let tables = body.matches("<table").count();
+        assert_eq!(body.matches("<caption").count(), tables, "{path}: every table has a caption");
+    }
 }
