@@ -74,64 +74,59 @@ pub fn recent_drafts(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<DraftRow>
         .load(conn)
 }
 
-/// Every plan published and in force (the newest version of each).
+/// Every plan published and in force (the newest version of each), as stored.
 pub fn published_in_force(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> {
-    let rows: Vec<(String, String, String, String)> = published_plans::table
+    let rows: Vec<PublishedRow> = published_plans::table
         .filter(published_plans::superseded_at.is_null())
         .order(published_plans::id)
-        .select((
-            published_plans::slug,
-            published_plans::catalog,
-            published_plans::document_name,
-            published_plans::document_text,
-        ))
+        .select(PublishedRow::as_select())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(slug, catalog, document_name, document_text)| PublishedFile {
-            slug,
-            catalog,
-            document_name,
-            document_text,
-        })
-        .collect())
+    Ok(rows.iter().map(PublishedRow::file).collect())
 }
 
 /// Every published plan as the catalog reads it: each plan's version in force (a revision from
 /// the day it was published), and each older version as a plan of its own in force until the day
 /// the next was published — so views as of an earlier day judge the version then in force.
 pub fn published_catalog(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> {
-    let rows: Vec<(String, i32, String, String, String, NaiveDateTime, Option<NaiveDateTime>)> = published_plans::table
+    let rows: Vec<PublishedRow> = published_plans::table
         .order((published_plans::slug, published_plans::version))
-        .select((
-            published_plans::slug,
-            published_plans::version,
-            published_plans::catalog,
-            published_plans::document_name,
-            published_plans::document_text,
-            published_plans::published_at,
-            published_plans::superseded_at,
-        ))
+        .select(PublishedRow::as_select())
         .load(conn)?;
-    let file =
-        |(slug, _, catalog, document_name, document_text, _, _): &(_, _, String, String, String, _, _)| PublishedFile {
-            slug: String::clone(slug),
-            catalog: catalog.clone(),
-            document_name: document_name.clone(),
-            document_text: document_text.clone(),
-        };
     let mut files = Vec::new();
-    for row in rows.iter().filter(|r| r.6.is_none()) {
-        let current = file(row);
-        let newer_indicators = current.defined_indicators();
-        let (slug, version, published_at) = (&row.0, row.1, row.5);
-        files.push(if version > 1 { revised(current.in_force_from(day(published_at)))? } else { current });
-        for old in rows.iter().filter(|r| &r.0 == slug && r.6.is_some()) {
-            let until = day(old.6.unwrap_or(published_at));
-            files.push(revised(file(old).superseded(old.1, until, &newer_indicators))?);
+    for current in rows.iter().filter(|r| r.superseded_at.is_none()) {
+        let file = current.file();
+        let newer_indicators = file.defined_indicators();
+        files.push(if current.version > 1 { revised(file.in_force_from(day(current.published_at)))? } else { file });
+        for old in rows.iter().filter(|r| r.slug == current.slug && r.superseded_at.is_some()) {
+            let until = day(old.superseded_at.unwrap_or(current.published_at));
+            files.push(revised(old.file().superseded(old.version, until, &newer_indicators))?);
         }
     }
     Ok(files)
+}
+
+/// One stored version of a published plan.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = published_plans)]
+struct PublishedRow {
+    slug: String,
+    version: i32,
+    catalog: String,
+    document_name: String,
+    document_text: String,
+    published_at: NaiveDateTime,
+    superseded_at: Option<NaiveDateTime>,
+}
+
+impl PublishedRow {
+    fn file(&self) -> PublishedFile {
+        PublishedFile {
+            slug: self.slug.clone(),
+            catalog: self.catalog.clone(),
+            document_name: self.document_name.clone(),
+            document_text: self.document_text.clone(),
+        }
+    }
 }
 
 /// The day of a stored time, in the configured zone.
