@@ -105,6 +105,9 @@ impl utoipa::Modify for CommonAnswers {
     }
 }
 
+/// The largest JSON body taken (a reviewed plan of 2 000 targets is about 1 MB).
+const JSON_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
 /// The API's routes, each with who may use it.
 pub fn routes(routes: &mut Routes) {
     routes.configure(|config| {
@@ -116,6 +119,24 @@ pub fn routes(routes: &mut Routes) {
             .app_data(web::PathConfig::default().error_handler(|err, req| {
                 let reason = crate::ingest::clip(&err.to_string());
                 answered(req, AppError::bad_request(format!("地址有误：{reason}"), format!("bad path: {reason}")))
+            }))
+            // JSON bodies (a reporting duty, a reviewed plan): the envelope for every refusal.
+            .app_data(web::JsonConfig::default().limit(JSON_BODY_LIMIT).error_handler(|err, req| {
+                use actix_web::error::JsonPayloadError;
+                let error = match &err {
+                    JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                        AppError::PayloadTooLarge { limit: JSON_BODY_LIMIT }
+                    }
+                    JsonPayloadError::ContentType => AppError::bad_request(
+                        "请求体须为 JSON（Content-Type: application/json）",
+                        "the body must be JSON (Content-Type: application/json)",
+                    ),
+                    other => {
+                        let reason = crate::ingest::clip(&other.to_string());
+                        AppError::bad_request(format!("JSON 请求体有误：{reason}"), format!("bad JSON body: {reason}"))
+                    }
+                };
+                answered(req, error)
             }));
     });
     routes.at("/healthz").get(Access::Public, handlers::healthz).add();

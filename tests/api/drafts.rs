@@ -202,6 +202,24 @@ async fn a_publication_that_does_not_validate_writes_nothing() {
         assert_eq!(status, 422, "{body}");
         let (status, _) = app.publish(&admin, 999_999, &reviewed(8000.0)).await;
         assert_eq!(status, 404);
+        // Not JSON, or JSON of another shape: the error envelope, in both languages.
+        for (content_type, body) in
+            [("text/plain", "{}"), ("application/json", "{\"plan\": 1}"), ("application/json", "{")]
+        {
+            let response = app
+                .client
+                .post(format!("{}/api/v1/plan-drafts/{id}/publish", app.address))
+                .bearer_auth(&admin)
+                .header("Content-Type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 400, "{content_type} {body}");
+            let answer: Value = response.json().await.unwrap();
+            assert_eq!(answer["error"]["code"], "bad_request", "{answer}");
+            assert!(!answer["error"]["message"].as_str().unwrap().is_ascii(), "{answer}");
+        }
     }
 }
 
