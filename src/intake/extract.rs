@@ -109,9 +109,13 @@ pub fn extract(lines: &[&str]) -> (Header, Vec<Found>) {
 pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatch {
     /// Below this similarity a name is not the same indicator (short names share many characters).
     const SAME_INDICATOR: f64 = 0.6;
+    // A milestone is measured by its own percent complete (the catalog implies its indicator), so
+    // it is matched to none: most candidates are milestones, and comparing each with every known
+    // name was nearly all of a draft's time.
+    let comparable = |k: &&KnownIndicator| found.kind != "milestone" && base_unit(&k.unit) == base_unit(&found.unit);
     let best = known
         .iter()
-        .filter(|k| found.kind == "milestone" || base_unit(&k.unit) == base_unit(&found.unit))
+        .filter(comparable)
         .map(|k| (k, name_similarity(&found.name, &k.name)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     match best {
