@@ -6,10 +6,10 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::{self, DbPool, drafts};
+use crate::db::{DbPool, drafts};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::intake::publish::PublishRequest;
-use crate::intake::{self, Draft, KnownIndicator};
+use crate::intake::{self, Draft};
 use crate::server::auth::Caller;
 use crate::server::{AppState, read_limited, with_conn, within};
 
@@ -39,9 +39,6 @@ pub struct DraftAnswer {
     pub published_slug: Option<String>,
 }
 
-/// The longest file name kept.
-const MAX_FILE_NAME_CHARS: usize = 255;
-
 /// Drafts the targets of a plan text: plain text (UTF-8 or GB18030), .docx, .html or a PDF with a
 /// text layer, at most 5 MB. The text is stored with numbered lines; every candidate cites one.
 #[utoipa::path(
@@ -67,46 +64,13 @@ pub async fn create_draft(
     let _slot = state.heavy_slot().await?;
     let limit = intake::MAX_DOCUMENT_BYTES;
     let bytes = within(state.body_timeout, read_limited(payload, limit)).await?;
-    let file_name: String = query
-        .name
-        .as_deref()
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or("plan.txt")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_FILE_NAME_CHARS)
-        .collect();
+    let name = query.into_inner().name;
     let answer = with_conn(&pool, move |conn| {
-        let text = intake::read_document(&bytes).map_err(|said| AppError::Unprocessable {
-            code: "unreadable_document",
-            message: said,
-            details: serde_json::json!({}),
-        })?;
-        let known = known_indicators(conn)?;
-        let draft = intake::draft(&text, &known);
-        let draft_json = serde_json::to_string(&draft).map_err(anyhow::Error::from)?;
-        let id = drafts::save_draft(
-            conn,
-            &drafts::NewDraft {
-                file_name: &file_name,
-                format: text.format.as_str(),
-                text: &text.joined(),
-                draft_json: &draft_json,
-                created_by: &caller.name,
-            },
-            crate::now(),
-        )?;
+        let (id, file_name, draft) = intake::draft_and_keep(conn, &bytes, name.as_deref(), &caller.name)?;
         Ok(answer_of(id, file_name, &draft, None))
     })
     .await?;
     Ok(HttpResponse::Created().json(answer))
-}
-
-fn known_indicators(conn: &mut db::DbConn) -> Result<Vec<KnownIndicator>, AppError> {
-    Ok(db::queries::list_indicators(conn)?
-        .into_iter()
-        .map(|i| KnownIndicator { slug: i.slug, name: i.name, unit: i.unit })
-        .collect())
 }
 
 fn answer_of(id: i64, file_name: String, draft: &Draft, published_slug: Option<String>) -> DraftAnswer {
@@ -132,7 +96,7 @@ fn answer_of(id: i64, file_name: String, draft: &Draft, published_slug: Option<S
     security(("token" = []))
 )]
 pub async fn get_draft(id: web::Path<String>, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let id = draft_id(&id)?;
+    let id = crate::server::params::draft_id(&id)?;
     let row = with_conn(&pool, move |conn| Ok(drafts::draft(conn, id)?)).await?;
     let row = row.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
     let draft: serde_json::Value = serde_json::from_str(&row.draft).map_err(anyhow::Error::from)?;
@@ -158,14 +122,10 @@ pub async fn get_draft(id: web::Path<String>, pool: web::Data<DbPool>) -> Result
     security(("token" = []))
 )]
 pub async fn draft_text(id: web::Path<String>, pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let id = draft_id(&id)?;
+    let id = crate::server::params::draft_id(&id)?;
     let row = with_conn(&pool, move |conn| Ok(drafts::draft(conn, id)?)).await?;
     let row = row.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(row.text))
-}
-
-fn draft_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::not_found("draft", raw))
 }
 
 /// Publishes the reviewed targets of a draft as a plan (or a new version of it). The plan is
@@ -189,7 +149,7 @@ pub async fn publish_draft(
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    let id = draft_id(&id)?;
+    let id = crate::server::params::draft_id(&id)?;
     let request = input.into_inner();
     let paths = state.catalog_paths.clone();
     let published =

@@ -89,3 +89,47 @@ pub fn empty_note() -> crate::error::Said {
         "no goal was found in the text (no sentence with a figure or a deadline): targets can be added by hand on the review page",
     )
 }
+
+/// The longest file name kept with a draft.
+const MAX_FILE_NAME_CHARS: usize = 255;
+
+/// Reads a document sent by `created_by`, drafts its targets against the indicators stored, and
+/// keeps the draft with its numbered text: its id, the file name kept and the draft. A document
+/// without readable text is refused (422) and nothing is kept.
+pub fn draft_and_keep(
+    conn: &mut crate::db::DbConn,
+    bytes: &[u8],
+    file_name: Option<&str>,
+    created_by: &str,
+) -> Result<(i64, String, Draft), crate::error::AppError> {
+    let text = read_document(bytes).map_err(|said| crate::error::AppError::Unprocessable {
+        code: "unreadable_document",
+        message: said,
+        details: serde_json::json!({}),
+    })?;
+    let draft = self::draft(&text, &known_indicators(conn)?);
+    let draft_json = serde_json::to_string(&draft).map_err(anyhow::Error::from)?;
+    let file_name: String = file_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or("plan.txt")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILE_NAME_CHARS)
+        .collect();
+    let new = crate::db::drafts::NewDraft {
+        file_name: &file_name,
+        format: text.format.as_str(),
+        text: &text.joined(),
+        draft_json: &draft_json,
+        created_by,
+    };
+    Ok((crate::db::drafts::save_draft(conn, &new, crate::now())?, file_name, draft))
+}
+
+/// The indicators stored, as the rules match candidates to them.
+pub fn known_indicators(conn: &mut crate::db::DbConn) -> Result<Vec<KnownIndicator>, crate::error::AppError> {
+    Ok(crate::db::queries::list_indicators(conn)?
+        .into_iter()
+        .map(|i| KnownIndicator { slug: i.slug, name: i.name, unit: i.unit })
+        .collect())
+}

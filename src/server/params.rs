@@ -98,3 +98,8 @@ where
         Some(raw) => raw.parse().map_err(|en: String| AppError::bad_parameter(parameter, zh(&clip(raw)), clip(&en))),
     }
 }
+
+/// A draft's id from its address: a positive number, else "no such draft".
+pub fn draft_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::not_found("draft", raw))
+}

@@ -10,20 +10,15 @@ use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
-use super::forms::{FormData, checked_form, csrf_cookie, csrf_value};
+use super::forms::{FormData, csrf_cookie, csrf_value, form_of, session_of};
 use super::layout::{self, header_row};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
-use crate::db::{self, DbConn, DbPool, drafts};
+use crate::db::{DbConn, DbPool, drafts};
 use crate::error::AppError;
 use crate::intake::publish::{self, PublishRequest, TargetInput};
 use crate::intake::{self, Candidate, DocumentText, Format, KnownIndicator};
-use crate::server::auth::{Caller, Role, SESSION_COOKIE, authenticate, check_role, session_caller, start_session};
+use crate::server::auth::{Caller, Role, session_caller, start_session};
 use crate::server::{AppState, with_conn, within};
-
-/// The browser's session, if it signed in.
-fn session_of(req: &HttpRequest) -> Option<String> {
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
-}
 
 /// The administrator signed in on this browser, if any.
 fn signed_in_admin(conn: &mut DbConn, session: Option<String>) -> Result<Option<Caller>, AppError> {
@@ -107,7 +102,7 @@ pub(super) async fn list(req: HttpRequest, pool: web::Data<DbPool>, state: web::
     html_with(lang, response, layout::page(&ctx, title, body))
 }
 
-/// The form's caller: the token typed in, else the browser's session; an administrator.
+/// The form's caller, an administrator, and the whole form.
 async fn form_admin(
     req: &HttpRequest,
     payload: web::Payload,
@@ -116,17 +111,7 @@ async fn form_admin(
     limit: usize,
 ) -> Result<(Caller, FormData), AppError> {
     within(state.body_timeout, async {
-        let reader = checked_form(req, payload, limit).await?;
-        let token = reader.data().token.clone();
-        let session = session_of(req).filter(|_| token.trim().is_empty());
-        let caller = with_conn(pool, move |conn| {
-            let caller = match session {
-                Some(session) => session_caller(conn, &session, crate::now())?,
-                None => authenticate(conn, &token)?,
-            };
-            check_role(caller, Role::Admin)
-        })
-        .await?;
+        let (caller, reader) = form_of(req, payload, pool, limit, Role::Admin).await?;
         Ok((caller, reader.finish().await?))
     })
     .await
@@ -148,33 +133,13 @@ pub(super) async fn create(
     let Some(bytes) = form.file.filter(|b| !b.is_empty()) else {
         return error_page(&ctx, &AppError::bad_parameter("file", "请选择规划文本文件", "choose the plan's text file"));
     };
-    let file_name: String = form
-        .file_name
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "plan.txt".to_owned())
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(255)
-        .collect();
     // A token typed into the form signs this browser in, so the review page that follows opens.
     let typed = !form.token.trim().is_empty();
+    let file_name = form.file_name;
     let made = with_conn(&pool, move |conn| {
         let session = if typed { Some(start_session(conn, &caller, crate::now())?) } else { None };
-        let text = intake::read_document(&bytes).map_err(|said| AppError::Unprocessable {
-            code: "unreadable_document",
-            message: said,
-            details: serde_json::json!({}),
-        })?;
-        let draft = intake::draft(&text, &known_indicators(conn)?);
-        let draft_json = serde_json::to_string(&draft).map_err(anyhow::Error::from)?;
-        let new = drafts::NewDraft {
-            file_name: &file_name,
-            format: text.format.as_str(),
-            text: &text.joined(),
-            draft_json: &draft_json,
-            created_by: &caller.name,
-        };
-        Ok((drafts::save_draft(conn, &new, crate::now())?, session))
+        let (id, _, _) = intake::draft_and_keep(conn, &bytes, file_name.as_deref(), &caller.name)?;
+        Ok((id, session))
     })
     .await;
     match made {
@@ -187,13 +152,6 @@ pub(super) async fn create(
         }
         Err(e) => error_page(&ctx, &e),
     }
-}
-
-pub(super) fn known_indicators(conn: &mut DbConn) -> Result<Vec<KnownIndicator>, AppError> {
-    Ok(db::queries::list_indicators(conn)?
-        .into_iter()
-        .map(|i| KnownIndicator { slug: i.slug, name: i.name, unit: i.unit })
-        .collect())
 }
 
 /// A draft as reviewed: its text, its candidates, and the publication they make so far.
@@ -220,7 +178,7 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
         _ => Format::Text,
     };
     let text = DocumentText::from_stored(format, &row.text);
-    let indicators = known_indicators(conn)?;
+    let indicators = intake::known_indicators(conn)?;
     // Drafted again from the stored text: the rules are deterministic, and the candidates come
     // back as the typed values the form is made from.
     let draft = intake::draft(&text, &indicators);
@@ -240,10 +198,6 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
     })
 }
 
-fn draft_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| AppError::not_found("draft", raw))
-}
-
 /// `GET /plans/drafts/{id}`: the review form.
 pub(super) async fn review(
     req: HttpRequest,
@@ -252,7 +206,7 @@ pub(super) async fn review(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    let id = match draft_id(&id) {
+    let id = match crate::server::params::draft_id(&id) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -549,7 +503,7 @@ pub(super) async fn publish(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
-    let id = match draft_id(&id) {
+    let id = match crate::server::params::draft_id(&id) {
         Ok(id) => id,
         Err(e) => return error_page(&ctx, &e),
     };

@@ -221,3 +221,33 @@ impl FormReader {
         self.read_rest().await
     }
 }
+
+/// The browser's session, if it signed in.
+pub(super) fn session_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(crate::server::auth::SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// A form whose secret was checked and whose caller holds `role`: the token typed into it, else
+/// the browser's session. Its large fields are not read yet ([`FormReader::finish`]).
+pub(super) async fn form_of(
+    req: &HttpRequest,
+    payload: web::Payload,
+    pool: &web::Data<crate::db::DbPool>,
+    limit: usize,
+    role: crate::server::auth::Role,
+) -> Result<(crate::server::auth::Caller, FormReader), AppError> {
+    use crate::server::auth::{authenticate, check_role, session_caller};
+    let reader = checked_form(req, payload, limit).await?;
+    let token = reader.data().token.clone();
+    // The token typed in, else the browser's session: either way after the form's secret.
+    let session = session_of(req).filter(|_| token.trim().is_empty());
+    let caller = crate::server::with_conn(pool, move |conn| {
+        let caller = match session {
+            Some(session) => session_caller(conn, &session, crate::now())?,
+            None => authenticate(conn, &token)?,
+        };
+        check_role(caller, role)
+    })
+    .await?;
+    Ok((caller, reader))
+}

@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use maud::{Markup, html};
 
-use super::forms::{FormData, checked_form, csrf_cookie, csrf_value};
+use super::forms::{FormData, csrf_cookie, csrf_value, form_of, session_of};
 use super::layout::{self, dash, header_row};
 use super::pages::{LangQuery, Reads, parse_query, render};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
@@ -22,7 +22,7 @@ use crate::db::{DbConn, DbPool, actuals};
 use crate::domain::Budget;
 use crate::error::{AppError, Said};
 use crate::ingest::{self, Encoding, IngestError, IngestReport, Problems, UploadRequest};
-use crate::server::auth::{Caller, Role, SESSION_COOKIE, authenticate, check_role, session_caller};
+use crate::server::auth::{Caller, Role, session_caller};
 use crate::server::{AppState, with_conn, with_conn_heavy, within};
 
 /// How many uploads the history lists, newest first.
@@ -70,11 +70,6 @@ pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>, state: we
         }
         Err(e) => error_page(&ctx, &e),
     }
-}
-
-/// The browser's session, if it signed in.
-fn session_of(req: &HttpRequest) -> Option<String> {
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// The form; a known uploader (signed in, or whose token came with the last form: `token`) is
@@ -238,18 +233,7 @@ async fn read_upload_form(
     limit: usize,
 ) -> Result<UploadForm, AppError> {
     within(state.body_timeout, async {
-        let reader = checked_form(req, payload, limit).await?;
-        let token = reader.data().token.clone();
-        // The token typed in, else the browser's session: either way after the form's secret.
-        let session = session_of(req).filter(|_| token.trim().is_empty());
-        let caller = with_conn(pool, move |conn| {
-            let caller = match session {
-                Some(session) => session_caller(conn, &session, crate::now())?,
-                None => authenticate(conn, &token)?,
-            };
-            check_role(caller, Role::Uploader)
-        })
-        .await?;
+        let (caller, reader) = form_of(req, payload, pool, limit, Role::Uploader).await?;
         let slot = state.heavy_slot().await?;
         let form = reader.finish().await?;
         Ok(UploadForm { caller, form, _slot: slot })
