@@ -328,7 +328,15 @@ async fn screenshots_at_desktop_and_phone_widths() {
             let viewport = browser.evaluate("window.innerWidth").await.as_f64().unwrap();
             assert!(page_width <= viewport, "{name} at {width}px: the page is {page_width}px wide");
             // The fonts came from the app, so Chinese renders on a machine without Chinese fonts.
-            let fonts = browser.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '规划')").await;
+            // It arrives after the page (font-display: swap): a busy machine may take seconds.
+            let mut fonts = Value::Bool(false);
+            for _ in 0..50 {
+                fonts = browser.evaluate("document.fonts.check('16px \"Noto Sans SC\"', '规划')").await;
+                if fonts == Value::Bool(true) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
             assert_eq!(fonts, Value::Bool(true), "{name}: the Chinese font is not loaded");
             // Every chart fits the width it is given: nothing inside runs past the screen.
             let widest = browser
