@@ -222,8 +222,9 @@ impl Snapshot {
         // Every plan: the versions in force on the date; one plan asked for by name: that one.
         let plans: Vec<Arc<PlanRow>> =
             plans.into_iter().filter(|p| plan.is_some() || p.in_force_on(judgement.as_of)).collect();
+        let plan_ids: std::collections::HashSet<i64> = plans.iter().map(|p| p.id).collect();
         let indices: Vec<usize> =
-            (0..self.targets.len()).filter(|&i| plans.iter().any(|p| p.id == self.targets[i].plan.id)).collect();
+            (0..self.targets.len()).filter(|&i| plan_ids.contains(&self.targets[i].plan.id)).collect();
         let assessed = self.judge_these(&indices, judgement)?;
         let full = indices.iter().filter_map(|&i| self.one(i, judgement)).collect();
         let figures = self
