@@ -64,6 +64,11 @@ pub struct Settings {
     /// A figure for a period more than this many years before the first plan on its indicator
     /// is refused as a likely typing mistake.
     pub oldest_period_years: u32,
+    /// The program that lays out PDF reports in a process of its own (`plantrack render-report`).
+    /// Not a setting: `serve` sets it to its own executable; unset, reports are laid out in the
+    /// calling process (the CLI, tests).
+    #[serde(skip)]
+    pub report_worker: Option<PathBuf>,
     /// The sending unit printed on every report (none by default).
     pub report_sender: String,
     /// How reports are numbered, per year: `沪规划报〔{year}〕{n}号` (none by default).

@@ -102,10 +102,13 @@ impl Application {
             let every = std::time::Duration::from_secs_f64(settings.report_check_seconds.max(0.05));
             let identity =
                 report::Identity { sender: settings.report_sender.clone(), number: settings.report_number.clone() };
+            // Nobody waits on a scheduled report: no time limit.
+            let renderer = report::Renderer::apart(settings.report_worker.as_deref(), domain::Budget::unlimited());
             tokio::spawn(jobs::reports::run(
                 pool.clone(),
                 schedule,
                 identity,
+                renderer,
                 settings.data_dir.join("reports"),
                 every,
             ));

@@ -112,6 +112,10 @@ enum Command {
     /// Newly issued plans: draft their targets from the text.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// Lays out a report the server sends on standard input and writes the PDF to standard
+    /// output: the server's own child process, not for people.
+    #[command(hide = true)]
+    RenderReport,
 }
 
 #[derive(Subcommand)]
@@ -243,11 +247,16 @@ fn cli_lang(asked: Option<&str>) -> anyhow::Result<Lang> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = cli_lang(cli.lang.as_deref())?;
+    if let Command::RenderReport = cli.command {
+        crate::report::render_piped(std::io::stdin().lock(), std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
     crate::clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg).context("the timezone setting")?;
     crate::ingest::set_oldest_period_years(settings.oldest_period_years);
     match cli.command {
         Command::Serve => serve(settings),
+        Command::RenderReport => unreachable!("handled before the settings are read"),
         Command::Migrate => {
             db::connect(&settings.database_url, 1)?;
             let url = crate::redact(&settings.database_url);
@@ -290,8 +299,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 sender: settings.report_sender.clone(),
                 number: settings.report_number.clone(),
             };
-            let scope =
-                crate::judged::scope(&mut conn, options.plan.as_deref(), &options.judgement)?.ok_or_else(|| {
+            let in_full = |scope: &crate::judged::Scope| crate::report::charted(scope, &options);
+            let in_full = crate::judged::InFull::Chosen(&in_full);
+            let scope = crate::judged::scope(&mut conn, options.plan.as_deref(), &options.judgement, in_full)?
+                .ok_or_else(|| {
                     let plan = options.plan.clone().unwrap_or_default();
                     anyhow::anyhow!("{}", say(lang, format!("没有规划“{plan}”"), format!("no plan `{plan}`")))
                 })?;
@@ -314,7 +325,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (pool, _, _) = prepare_database(&settings)?;
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
-            let scope = crate::judged::scope(&mut conn, None, &judgement)?
+            let scope = crate::judged::scope(&mut conn, None, &judgement, crate::judged::InFull::Every)?
                 .ok_or_else(|| anyhow::anyhow!("{}", say(lang, "目录中没有规划", "the catalog has no plans")))?;
             let (charts, failed) = crate::charts::render_all(&scope.plans, &scope.assessed, scope.full, lang);
             for chart in &charts {
@@ -466,7 +477,9 @@ fn catalog_check(settings: &Settings, no_sync: bool, lang: Lang) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
+fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
+    // Reports are laid out by this same program in a child process (see report::Renderer).
+    settings.report_worker = Some(std::env::current_exe().context("finding this program's own path")?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = Application::build(&settings)?;

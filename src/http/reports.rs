@@ -126,11 +126,16 @@ async fn status(
     let identity = state.report_identity.clone();
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
+    // Laid out in a child process, stopped when the time is up or the client has gone.
+    let budget = crate::domain::Budget::within(state.work_budget);
+    let stop_if_gone = budget.cancel_on_drop();
+    options.renderer = report::Renderer::apart(state.report_worker.as_deref(), budget);
     let judged = state.judged.clone();
     let pdf = with_conn_heavy(&pool, move |conn| {
         let vintage = crate::db::actuals::newest_upload_at(conn)?;
+        let in_full = |scope: &crate::judged::Scope| crate::report::charted(scope, &options);
         let scope = judged
-            .scope(options.plan.as_deref(), &options.judgement, vintage)?
+            .scope(options.plan.as_deref(), &options.judgement, vintage, crate::judged::InFull::Chosen(&in_full))?
             .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
         match report::make(conn, scope, options, since, &identity, None, crate::now()) {
             Ok(made) => Ok(made.pdf),
@@ -139,10 +144,14 @@ async fn status(
                 format!("没有编号为 {id} 的报告"),
                 format!("there is no report {id}"),
             )),
+            Err(report::ReportError::Stopped(stopped)) => {
+                Err(AppError::TooSlow(crate::error::Said::new(stopped.zh(), stopped.to_string())))
+            }
             Err(e) => Err(AppError::Internal(anyhow::anyhow!("report: {e}"))),
         }
     })
     .await;
+    stop_if_gone.disarm();
     let pdf = pdf?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)

@@ -47,6 +47,7 @@ pub fn run_once(
     pool: &DbPool,
     schedule: Schedule,
     identity: &report::Identity,
+    renderer: &report::Renderer,
     dir: &std::path::Path,
     now: NaiveDateTime,
 ) -> anyhow::Result<Option<i64>> {
@@ -56,8 +57,11 @@ pub fn run_once(
     let mut conn = pool.get()?;
     let as_of = local.date();
     let Some(id) = reports::claim(&mut conn, &period, as_of, "zh", "linear", now)? else { return Ok(None) };
-    let options = ReportOptions::new(None, Judgement::on(as_of, Method::Linear), Lang::Zh);
-    let scope = crate::judged::scope(&mut conn, None, &options.judgement).map_err(|e| e.to_string());
+    let mut options = ReportOptions::new(None, Judgement::on(as_of, Method::Linear), Lang::Zh);
+    options.renderer = renderer.clone();
+    let in_full = |scope: &crate::judged::Scope| crate::report::charted(scope, &options);
+    let scope = crate::judged::scope(&mut conn, None, &options.judgement, crate::judged::InFull::Chosen(&in_full))
+        .map_err(|e| e.to_string());
     let pdf = scope.and_then(|scope| {
         let scope = scope.ok_or("no catalog")?;
         report::make(&mut conn, scope, options, report::Since::Previous, identity, Some(id), now)
@@ -77,13 +81,21 @@ pub fn run_once(
     Ok(Some(id))
 }
 
-pub async fn run(pool: DbPool, schedule: Schedule, identity: report::Identity, dir: PathBuf, every: Duration) {
+pub async fn run(
+    pool: DbPool,
+    schedule: Schedule,
+    identity: report::Identity,
+    renderer: report::Renderer,
+    dir: PathBuf,
+    every: Duration,
+) {
     let mut ticker = tokio::time::interval(every);
     loop {
         ticker.tick().await;
         let (pool, dir) = (pool.clone(), dir.clone());
-        let identity = identity.clone();
-        match tokio::task::spawn_blocking(move || run_once(&pool, schedule, &identity, &dir, crate::now())).await {
+        let (identity, renderer) = (identity.clone(), renderer.clone());
+        let made = move || run_once(&pool, schedule, &identity, &renderer, &dir, crate::now());
+        match tokio::task::spawn_blocking(made).await {
             Ok(Ok(Some(id))) => tracing::info!(id, "scheduled report written"),
             Ok(Ok(None)) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "scheduled report"),

@@ -191,8 +191,9 @@ impl Judged {
         plan: Option<&str>,
         judgement: &Judgement,
         vintage: Option<chrono::NaiveDateTime>,
+        in_full: super::InFull,
     ) -> JudgedResult<Option<Scope>> {
-        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).scope(plan, judgement, vintage)
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).scope(plan, judgement, vintage, in_full)
     }
 
     /// The city and its districts.

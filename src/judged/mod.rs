@@ -191,7 +191,7 @@ pub struct Scope {
     pub plans: Vec<Arc<PlanRow>>,
     /// Every target's verdict, for lists and counts.
     pub assessed: Vec<Assessed>,
-    /// Every target in full (projection and series), for charts.
+    /// The targets [`InFull`] chose, in full (projection and series), for charts.
     pub full: Vec<AssessedOne>,
     /// When the newest committed upload arrived: how fresh the figures are.
     pub vintage: Option<chrono::NaiveDateTime>,
@@ -200,10 +200,25 @@ pub struct Scope {
     pub departments: Vec<Arc<crate::db::models::DepartmentRow>>,
 }
 
+/// Which targets of a scope are worked out in full (projection, series, districts' figures):
+/// those that will be charted. A report of a large catalog charts a few per section, and working
+/// out the rest would cost the time and memory of every series for nothing.
+#[derive(Clone, Copy)]
+pub enum InFull<'a> {
+    Every,
+    /// The slugs chosen from the scope's verdicts (`full` still empty when it is asked).
+    Chosen(&'a (dyn Fn(&Scope) -> std::collections::HashSet<String> + Sync)),
+}
+
 /// The scope of one plan (`None` when there is no such plan) or of all plans, read afresh.
-pub fn scope(conn: &mut DbConn, plan: Option<&str>, judgement: &Judgement) -> JudgedResult<Option<Scope>> {
+pub fn scope(
+    conn: &mut DbConn,
+    plan: Option<&str>,
+    judgement: &Judgement,
+    in_full: InFull,
+) -> JudgedResult<Option<Scope>> {
     let vintage = actuals::newest_upload_at(conn)?;
-    Snapshot::load(conn, plan, None)?.scope(plan, judgement, vintage)
+    Snapshot::load(conn, plan, None)?.scope(plan, judgement, vintage, in_full)
 }
 
 /// Counts per status, every status listed (zeros included), in the order of [`progress::ALL_STATUSES`].

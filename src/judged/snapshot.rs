@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use super::{Assessed, AssessedOne, Context, Duties, JudgedResult, Judgement, ProgressSummary, Scope, spec_of};
+use super::{Assessed, AssessedOne, Context, Duties, InFull, JudgedResult, Judgement, ProgressSummary, Scope, spec_of};
 use crate::catalog::Regions;
 use crate::db::models::{DepartmentRow, IndicatorRow, PlanRow};
 use crate::db::{DbConn, actuals, queries};
@@ -213,6 +213,7 @@ impl Snapshot {
         plan: Option<&str>,
         judgement: &Judgement,
         vintage: Option<NaiveDateTime>,
+        in_full: InFull,
     ) -> JudgedResult<Option<Scope>> {
         let plans: Vec<Arc<PlanRow>> =
             self.plans.iter().filter(|p| plan.is_none_or(|slug| p.slug == slug)).cloned().collect();
@@ -226,12 +227,22 @@ impl Snapshot {
         let indices: Vec<usize> =
             (0..self.targets.len()).filter(|&i| plan_ids.contains(&self.targets[i].plan.id)).collect();
         let assessed = self.judge_these(&indices, judgement)?;
-        let full = indices.iter().filter_map(|&i| self.one(i, judgement)).collect();
         let figures = self
             .figures(judgement)
             .into_iter()
             .filter(|f| plan.is_none_or(|slug| f.plans.iter().any(|p| p == slug)))
             .collect();
-        Ok(Some(Scope { plans, assessed, full, vintage, figures, departments: self.departments.clone() }))
+        let mut scope =
+            Scope { plans, assessed, full: Vec::new(), vintage, figures, departments: self.departments.clone() };
+        let chosen = match in_full {
+            InFull::Every => None,
+            InFull::Chosen(choose) => Some(choose(&scope)),
+        };
+        scope.full = indices
+            .iter()
+            .filter(|&&i| chosen.as_ref().is_none_or(|slugs| slugs.contains(&self.targets[i].target.slug)))
+            .filter_map(|&i| self.one(i, judgement))
+            .collect();
+        Ok(Some(scope))
     }
 }

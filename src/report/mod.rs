@@ -1,14 +1,18 @@
 //! The PDF status report: typst with the bundled fonts, one template
 //! (`templates/status.typ`), data passed as inputs, charts embedded as SVG (vector, selectable
 //! text; drawn in parallel). The engine is built once and reused. A chart that fails to draw becomes a placeholder
-//! and a logged error; the report still comes out.
+//! and a logged error; the report still comes out. The server lays its reports out in a child
+//! process ([`Renderer::Apart`]).
 
 mod data;
 pub mod summary;
 mod word;
 
 use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use typst::foundations::{Bytes, Dict, IntoValue};
@@ -16,9 +20,10 @@ use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
 use typst_layout::PagedDocument;
 
 pub(crate) use data::target_line;
-pub use data::{Group, Layout, Output, ReportData, ReportOptions, TargetLine, gather, narrow};
+pub use data::{Group, Layout, Output, ReportData, ReportOptions, TargetLine, charted, gather, narrow};
 
 use crate::charts::Lang;
+use crate::domain::{Budget, Stopped};
 use crate::judged::Scope;
 
 static TEMPLATE: &str = include_str!("templates/status.typ");
@@ -41,11 +46,131 @@ pub enum ReportError {
     Data(#[from] anyhow::Error),
     #[error("there is no report {0} to compare with")]
     NoSuchReport(i64),
+    #[error(transparent)]
+    Stopped(#[from] Stopped),
+}
+
+/// Where a PDF is laid out: in this process (the CLI, tests), or in a child process of this same
+/// program (`plantrack render-report`), as the server does. Laying out a large report takes a
+/// gigabyte for a few seconds; a child gives all of it back when it exits, where a server's heap
+/// would keep much of it. And a child can be stopped when its time is up or its client has gone,
+/// which a layout running in a thread of the server cannot.
+#[derive(Debug, Clone, Default)]
+pub enum Renderer {
+    #[default]
+    Here,
+    Apart {
+        program: PathBuf,
+        budget: Budget,
+    },
+}
+
+impl Renderer {
+    /// In a child process of `program` when there is one, else here.
+    pub fn apart(program: Option<&std::path::Path>, budget: Budget) -> Renderer {
+        match program {
+            Some(program) => Renderer::Apart { program: program.to_owned(), budget },
+            None => Renderer::Here,
+        }
+    }
+}
+
+/// What the server sends its layout process: the report's data (JSON) and its charts (SVG).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LayoutJob {
+    data: String,
+    charts: HashMap<String, String>,
 }
 
 /// Lays out the data and charts (SVG bytes by name) as a PDF.
 pub fn render(data: &ReportData, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, ReportError> {
-    let json = serde_json::to_string(data).map_err(|e| ReportError::Data(e.into()))?;
+    lay_out(serde_json::to_string(data).map_err(|e| ReportError::Data(e.into()))?, charts)
+}
+
+/// [`render`] where the renderer says.
+fn render_with(
+    renderer: &Renderer,
+    data: &ReportData,
+    charts: HashMap<String, Vec<u8>>,
+) -> Result<Vec<u8>, ReportError> {
+    match renderer {
+        Renderer::Here => render(data, charts),
+        Renderer::Apart { program, budget } => render_apart(program, data, charts, budget),
+    }
+}
+
+/// Lays out a report in a child process (`program render-report`), stopped when the budget runs
+/// out or is cancelled.
+fn render_apart(
+    program: &std::path::Path,
+    data: &ReportData,
+    charts: HashMap<String, Vec<u8>>,
+    budget: &Budget,
+) -> Result<Vec<u8>, ReportError> {
+    use std::process::{Command, Stdio};
+    let failed = |what: &str, e: std::io::Error| ReportError::Layout(format!("{what}: {e}"));
+    let job = LayoutJob {
+        data: serde_json::to_string(data).map_err(|e| ReportError::Data(e.into()))?,
+        // Charts are SVG text; one that is not is left out and its placeholder shown.
+        charts: charts.into_iter().filter_map(|(name, svg)| Some((name, String::from_utf8(svg).ok()?))).collect(),
+    };
+    let job = serde_json::to_vec(&job).map_err(|e| ReportError::Data(e.into()))?;
+    let mut child = Command::new(program)
+        .arg("render-report")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| failed("the layout process could not start", e))?;
+    let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return Err(ReportError::Layout("the layout process has no pipes".to_owned()));
+    };
+    // Each pipe in a thread of its own: a child blocked on a full pipe would never finish.
+    let sender = std::thread::spawn(move || stdin.write_all(&job));
+    let reader = std::thread::spawn(move || {
+        let mut pdf = Vec::new();
+        stdout.read_to_end(&mut pdf).map(|_| pdf)
+    });
+    let complaints = std::thread::spawn(move || {
+        let mut said = Vec::new();
+        let _ = stderr.read_to_end(&mut said);
+        String::from_utf8_lossy(&said).trim().to_owned()
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| failed("the layout process was lost", e))? {
+            break status;
+        }
+        if let Err(stopped) = budget.check() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(stopped.into());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // A child that failed early may leave the job unread: its exit status says what happened.
+    let _ = sender.join();
+    let pdf = reader.join().map_err(|_| ReportError::Layout("the layout's reader panicked".to_owned()))?;
+    let complaints = complaints.join().unwrap_or_default();
+    match pdf {
+        Ok(pdf) if status.success() && pdf.starts_with(b"%PDF") => Ok(pdf),
+        Ok(_) => Err(ReportError::Layout(format!("the layout process failed ({status}): {complaints}"))),
+        Err(e) => Err(failed("the layout process's answer could not be read", e)),
+    }
+}
+
+/// The `render-report` command: a [`LayoutJob`] from `input`, its PDF to `output`.
+pub fn render_piped(input: impl Read, mut output: impl Write) -> Result<(), ReportError> {
+    let job: LayoutJob =
+        serde_json::from_reader(std::io::BufReader::new(input)).map_err(|e| ReportError::Data(e.into()))?;
+    let charts = job.charts.into_iter().map(|(name, svg)| (name, svg.into_bytes())).collect();
+    let pdf = lay_out(job.data, charts)?;
+    output.write_all(&pdf).and_then(|_| output.flush()).map_err(|e| ReportError::Pdf(e.to_string()))
+}
+
+/// Lays out the report's data (as JSON) and its charts as a PDF.
+fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, ReportError> {
     let mut chart_dict = Dict::new();
     for (name, svg) in charts {
         chart_dict.insert(name.into(), Bytes::new(svg).into_value());
@@ -84,7 +209,7 @@ fn write(scope: Scope, options: &ReportOptions, generated_at: NaiveDateTime) -> 
     let started = std::time::Instant::now();
     let (data, charts) = gather(scope, options, generated_at, &|job| job.draw());
     tracing::debug!(elapsed = ?started.elapsed(), charts = charts.len(), "report data and charts");
-    render(&data, charts)
+    render_with(&options.renderer, &data, charts)
 }
 
 /// A PNG's width and height, from its header.

@@ -25,7 +25,9 @@ fn seeded_db() -> (tempfile::TempDir, crate::db::DbPool) {
 
 /// What a report of `options` is drawn from.
 fn scope(conn: &mut crate::db::DbConn, options: &ReportOptions) -> Option<crate::judged::Scope> {
-    crate::judged::scope(conn, options.plan.as_deref(), &options.judgement).unwrap()
+    let in_full = |scope: &crate::judged::Scope| crate::report::charted(scope, options);
+    crate::judged::scope(conn, options.plan.as_deref(), &options.judgement, crate::judged::InFull::Chosen(&in_full))
+        .unwrap()
 }
 
 /// The PDF of `options`, as the server makes it.
@@ -184,4 +186,98 @@ fn a_long_plan_overview_continues_on_the_next_page_and_loses_no_row() {
     assert!(rows >= short, "{rows} of {short} short names drawn");
     let pdf = render(&data, charts).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
+}
+
+#[test]
+fn a_report_works_out_in_full_only_the_targets_it_charts() {
+    let (_dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    for layout in [super::Layout::Compact, super::Layout::Full] {
+        let mut options = options(None, Lang::Zh);
+        options.layout = layout;
+        let scope = scope(&mut conn, &options).unwrap();
+        let in_full: std::collections::HashSet<String> =
+            scope.full.iter().map(|one| one.target.target.slug.clone()).collect();
+        let (data, charts) = gather(scope, &options, generated_at(), &|job| job.draw());
+        let charted: std::collections::HashSet<String> =
+            data.plans.iter().flat_map(|p| &p.targets).filter(|t| t.charted).map(|t| t.slug.clone()).collect();
+        assert!(!charted.is_empty(), "{layout:?}: the seed data has targets to chart");
+        assert_eq!(in_full, charted, "{layout:?}: in full exactly the charted targets");
+        assert!(charted.iter().all(|slug| charts.contains_key(&format!("target:{slug}"))), "each one drawn");
+        if layout == super::Layout::Compact {
+            assert!(data.plans.iter().all(|p| p.targets.iter().filter(|t| t.charted).count() <= 6));
+            assert!(in_full.len() < data.target_count / 4, "{} of {} in full", in_full.len(), data.target_count);
+        }
+    }
+}
+
+/// A stand-in layout program: a shell script with this body, in `dir`.
+fn program(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("layout.sh");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A small report's data, to send to a layout process.
+fn small_report(conn: &mut crate::db::DbConn) -> ReportData {
+    let options = options(Some("smart-city-13th-fyp"), Lang::Zh);
+    gather(scope(conn, &options).unwrap(), &options, generated_at(), &|_| {
+        Err(crate::charts::ChartError::Draw("-".into()))
+    })
+    .0
+}
+
+#[test]
+fn a_layout_process_is_stopped_when_its_time_is_up_or_its_client_has_gone() {
+    let (dir, pool) = seeded_db();
+    let data = small_report(&mut pool.get().unwrap());
+    let hangs = program(dir.path(), "cat > /dev/null; sleep 30");
+    let started = std::time::Instant::now();
+    let timed_out = render_apart(&hangs, &data, HashMap::new(), &Budget::within(Duration::from_millis(200)));
+    assert!(matches!(timed_out, Err(ReportError::Stopped(Stopped::TimedOut))), "{timed_out:?}");
+    let budget = Budget::unlimited();
+    let cancel = budget.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        cancel.cancel();
+    });
+    let cancelled = render_apart(&hangs, &data, HashMap::new(), &budget);
+    assert!(matches!(cancelled, Err(ReportError::Stopped(Stopped::Cancelled))), "{cancelled:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "neither waited for the 30 s child");
+}
+
+#[test]
+fn a_layout_process_that_fails_says_why_and_one_that_answers_no_pdf_is_refused() {
+    let (dir, pool) = seeded_db();
+    let data = small_report(&mut pool.get().unwrap());
+    let fails = program(dir.path(), "echo 'the font is missing' >&2; exit 3");
+    let Err(ReportError::Layout(said)) = render_apart(&fails, &data, HashMap::new(), &Budget::unlimited()) else {
+        panic!("a failing child is an error");
+    };
+    assert!(said.contains("the font is missing"), "{said}");
+    let babbles = program(dir.path(), "cat > /dev/null; echo 'not a PDF'");
+    assert!(matches!(render_apart(&babbles, &data, HashMap::new(), &Budget::unlimited()), Err(ReportError::Layout(_))));
+    let missing = dir.path().join("no-such-program");
+    assert!(matches!(render_apart(&missing, &data, HashMap::new(), &Budget::unlimited()), Err(ReportError::Layout(_))));
+}
+
+#[test]
+fn the_layout_command_reads_a_job_and_writes_the_pdf_that_render_makes() {
+    let (_dir, pool) = seeded_db();
+    let data = small_report(&mut pool.get().unwrap());
+    let job = serde_json::to_vec(&LayoutJob {
+        data: serde_json::to_string(&data).unwrap(),
+        charts: HashMap::from([("target:x".to_owned(), "<svg xmlns='http://www.w3.org/2000/svg'/>".to_owned())]),
+    })
+    .unwrap();
+    let mut piped = Vec::new();
+    render_piped(job.as_slice(), &mut piped).unwrap();
+    assert_eq!(
+        piped,
+        render(&data, HashMap::from([("target:x".to_owned(), b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec())]))
+            .unwrap()
+    );
+    assert!(matches!(render_piped(&b"{not json"[..], Vec::new()), Err(ReportError::Data(_))));
 }

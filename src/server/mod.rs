@@ -53,6 +53,8 @@ pub struct AppState {
     pub report_identity: crate::report::Identity,
     /// The catalog on disk: a publication is validated beside it.
     pub catalog_paths: crate::catalog::CatalogPaths,
+    /// The program that lays out PDF reports in a child process (see `report::Renderer`).
+    pub report_worker: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
                 number: settings.report_number.clone(),
             },
             catalog_paths: settings.catalog_paths(),
+            report_worker: settings.report_worker.clone(),
         })
     }
 

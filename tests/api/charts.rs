@@ -82,7 +82,10 @@ async fn every_chart_of_the_seed_catalog_renders() {
         let pool = plantrack::db::connect(&url, 1).unwrap();
         let judgement =
             plantrack::judged::Judgement::on(plantrack::judged::today(), plantrack::progress::Method::Linear);
-        let scope = plantrack::judged::scope(&mut pool.get().unwrap(), None, &judgement).unwrap().unwrap();
+        let scope =
+            plantrack::judged::scope(&mut pool.get().unwrap(), None, &judgement, plantrack::judged::InFull::Every)
+                .unwrap()
+                .unwrap();
         plantrack::charts::render_all(&scope.plans, &scope.assessed, scope.full, plantrack::present::Lang::Zh)
     })
     .await

@@ -95,6 +95,8 @@ pub fn settings(db: &TestDb, catalog_dir: Option<PathBuf>) -> Settings {
         inbox_poll_seconds: 0.2,
         report_hour: 0,
         report_check_seconds: 0.2,
+        // As `plantrack serve` does: reports are laid out by the program in a child process.
+        report_worker: Some(PathBuf::from(env!("CARGO_BIN_EXE_plantrack"))),
         ..Settings::defaults()
     }
 }

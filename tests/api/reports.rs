@@ -215,3 +215,26 @@ async fn the_word_copy_has_the_same_report_and_survives_libreoffice() {
         assert!(flat.contains(&name), "«{name}» did not survive the conversion");
     }
 }
+
+#[tokio::test]
+async fn a_report_past_its_time_budget_is_stopped_with_503_and_the_server_goes_on() {
+    let app = crate::helpers::spawn_app_configured(&Backend::Sqlite, |s| s.work_budget_seconds = 0.1).await;
+    // Every plan at the seed scale takes its layout process longer than a tenth of a second.
+    let (status, body) = app.get_json("/reports/status.pdf?layout=full").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "too_slow");
+    assert!(body["error"]["message"].as_str().unwrap().contains("处理时间超过上限"), "{body}");
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn a_layout_process_that_cannot_start_is_an_error_and_the_server_goes_on() {
+    let app =
+        crate::helpers::spawn_app_configured(&Backend::Sqlite, |s| s.report_worker = Some("/no/such/plantrack".into()))
+            .await;
+    let (status, body) = app.get_json("/reports/status.pdf?plan=smart-city-13th-fyp").await;
+    assert_eq!(status, 500, "{body}");
+    let (status, _) = app.get_json("/api/v1/plans").await;
+    assert_eq!(status, 200);
+}
