@@ -17,6 +17,21 @@ bin=target/release/plantrack
 url="http://127.0.0.1:$port"
 
 rss() { echo "$(( $(grep VmRSS /proc/$server/status | awk '{print $2}') / 1024 )) MB"; }
+peak() { echo "$(( $(grep VmHWM /proc/$server/status | awk '{print $2}') / 1024 )) MB"; }
+# The report is laid out by a child process (plantrack render-report): its peak, read while it runs.
+report_with_child_peak() {
+  local child_peak=0 kb p
+  curl -s -o /dev/null -w "%{http_code} %{time_total}s %{size_download}B" "$url/reports/status.pdf" > "$work/report.out" &
+  local request=$!
+  while kill -0 $request 2>/dev/null; do
+    for p in $(pgrep -P $server); do
+      kb=$(awk '/VmHWM/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)
+      [ "${kb:-0}" -gt "$child_peak" ] && child_peak=$kb
+    done
+    sleep 0.05
+  done
+  echo "$(cat "$work/report.out"), layout process peak $(( child_peak / 1024 )) MB"
+}
 once() { curl -s -o /dev/null -w "%{http_code} %{time_total}s %{size_download}B" "$url$1"; }
 load() { # path: wrk, 2 threads, 64 connections, 10 s
   wrk -t2 -c64 -d10s --latency "$url$1" | awk -v path="$1" '
@@ -39,14 +54,14 @@ serve() { # label, database url, catalog dir
   echo "  fresh /plans/smart-city-13th-fyp $(once /plans/smart-city-13th-fyp)"
   echo "  fresh /?as_of=2020-06-30       $(once '/?as_of=2020-06-30')"
   echo "  fresh /?as_of=2019-06-30       $(once '/?as_of=2019-06-30')"
-  echo "  report (every plan)            $(once /reports/status.pdf)"
-  echo "  RSS after these: $(rss)"
+  echo "  report (every plan)            $(report_with_child_peak)"
+  echo "  RSS after these: $(rss), server's peak so far $(peak)"
   load /healthz
   load /
   load /plans/smart-city-13th-fyp
   load /api/v1/plans
   load "/api/v1/targets?plan=smart-city-13th-fyp"
-  echo "  RSS after wrk: $(rss)"
+  echo "  RSS after wrk: $(rss), server's peak so far $(peak)"
   local token
   token=$(PLANTRACK_DATABASE_URL=$db $bin token create --name bench --role uploader 2>/dev/null)
   python3 bench/gen_actuals.py 1000 "$work/small.csv" "$catalog" > /dev/null

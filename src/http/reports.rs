@@ -132,11 +132,13 @@ async fn status(
     options.renderer = report::Renderer::apart(state.report_worker.as_deref(), budget);
     let judged = state.judged.clone();
     let pdf = with_conn_heavy(&pool, move |conn| {
+        let started = std::time::Instant::now();
         let vintage = crate::db::actuals::newest_upload_at(conn)?;
         let in_full = |scope: &crate::judged::Scope| crate::report::charted(scope, &options);
         let scope = judged
             .scope(options.plan.as_deref(), &options.judgement, vintage, crate::judged::InFull::Chosen(&in_full))?
             .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
+        tracing::debug!(elapsed = ?started.elapsed(), targets = scope.assessed.len(), "report scope judged");
         match report::make(conn, scope, options, since, &identity, None, crate::now()) {
             Ok(made) => Ok(made.pdf),
             Err(report::ReportError::NoSuchReport(id)) => Err(AppError::bad_parameter(

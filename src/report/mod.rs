@@ -115,6 +115,7 @@ fn render_apart(
         charts: charts.into_iter().filter_map(|(name, svg)| Some((name, String::from_utf8(svg).ok()?))).collect(),
     };
     let job = serde_json::to_vec(&job).map_err(|e| ReportError::Data(e.into()))?;
+    let started = std::time::Instant::now();
     let mut child = Command::new(program)
         .arg("render-report")
         .stdin(Stdio::piped())
@@ -128,6 +129,7 @@ fn render_apart(
         return Err(ReportError::Layout("the layout process has no pipes".to_owned()));
     };
     // Each pipe in a thread of its own: a child blocked on a full pipe would never finish.
+    let job_len = job.len();
     let sender = std::thread::spawn(move || stdin.write_all(&job));
     let reader = std::thread::spawn(move || {
         let mut pdf = Vec::new();
@@ -149,10 +151,14 @@ fn render_apart(
         }
         std::thread::sleep(Duration::from_millis(10));
     };
+    tracing::debug!(elapsed = ?started.elapsed(), bytes = job_len, "report laid out by its own process");
     // A child that failed early may leave the job unread: its exit status says what happened.
     let _ = sender.join();
     let pdf = reader.join().map_err(|_| ReportError::Layout("the layout's reader panicked".to_owned()))?;
     let complaints = complaints.join().unwrap_or_default();
+    if !complaints.is_empty() && status.success() {
+        tracing::debug!(said = %complaints, "the layout process's log");
+    }
     match pdf {
         Ok(pdf) if status.success() && pdf.starts_with(b"%PDF") => Ok(pdf),
         Ok(_) => Err(ReportError::Layout(format!("the layout process failed ({status}): {complaints}"))),
@@ -162,15 +168,30 @@ fn render_apart(
 
 /// The `render-report` command: a [`LayoutJob`] from `input`, its PDF to `output`.
 pub fn render_piped(input: impl Read, mut output: impl Write) -> Result<(), ReportError> {
-    let job: LayoutJob =
-        serde_json::from_reader(std::io::BufReader::new(input)).map_err(|e| ReportError::Data(e.into()))?;
+    let started = std::time::Instant::now();
+    let mut bytes = Vec::new();
+    let mut input = input;
+    input.read_to_end(&mut bytes).map_err(|e| ReportError::Data(e.into()))?;
+    // From a slice, not a reader: serde_json reads a byte at a time through `Read`.
+    let job: LayoutJob = serde_json::from_slice(&bytes).map_err(|e| ReportError::Data(e.into()))?;
+    drop(bytes);
+    tracing::debug!(elapsed = ?started.elapsed(), "report job read");
     let charts = job.charts.into_iter().map(|(name, svg)| (name, svg.into_bytes())).collect();
-    let pdf = lay_out(job.data, charts)?;
-    output.write_all(&pdf).and_then(|_| output.flush()).map_err(|e| ReportError::Pdf(e.to_string()))
+    let (document, pdf) = lay_out_document(job.data, charts)?;
+    output.write_all(&pdf).and_then(|_| output.flush()).map_err(|e| ReportError::Pdf(e.to_string()))?;
+    // The process ends next, and the system takes its memory back at once: freeing the laid-out
+    // pages allocation by allocation would cost a large report another few tenths of a second.
+    std::mem::forget(document);
+    Ok(())
 }
 
 /// Lays out the report's data (as JSON) and its charts as a PDF.
 fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, ReportError> {
+    lay_out_document(json, charts).map(|(_, pdf)| pdf)
+}
+
+/// [`lay_out`], with the laid-out document.
+fn lay_out_document(json: String, charts: HashMap<String, Vec<u8>>) -> Result<(PagedDocument, Vec<u8>), ReportError> {
     let mut chart_dict = Dict::new();
     for (name, svg) in charts {
         chart_dict.insert(name.into(), Bytes::new(svg).into_value());
@@ -183,9 +204,9 @@ fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, Re
         engine().compile_with_input(inputs).output.map_err(|e| ReportError::Layout(format!("{e:?}")))?;
     tracing::debug!(elapsed = ?started.elapsed(), "report laid out");
     let pdf =
-        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")));
+        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")))?;
     tracing::debug!(elapsed = ?started.elapsed(), "report written");
-    pdf
+    Ok((document, pdf))
 }
 
 /// Draws the charts of the judged `scope` and renders the PDF.
@@ -341,6 +362,7 @@ pub fn make(
     });
     options.number = number.clone();
     options.sender = identity.sender.clone();
+    tracing::debug!("report kept, its summary compared with the previous one");
     let pdf = write(scope, &options, now)?;
     Ok(Made { pdf, id, number })
 }
