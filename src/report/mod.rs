@@ -95,19 +95,37 @@ fn render_with(
 ) -> Result<Vec<u8>, ReportError> {
     match renderer {
         Renderer::Here => render(data, charts),
-        Renderer::Apart { program, budget } => render_apart(program, data, charts, budget),
+        Renderer::Apart { program, budget } => match start_layout_process(program) {
+            Ok(child) => render_apart(child, data, charts, budget),
+            // A program replaced or removed under a running server (an upgrade): the report still
+            // comes out, laid out here.
+            Err(e) => {
+                tracing::warn!(program = %program.display(), error = %e, "no layout process; the report is laid out in the server");
+                render(data, charts)
+            }
+        },
     }
 }
 
-/// Lays out a report in a child process (`program render-report`), stopped when the budget runs
+/// `program render-report`, its three pipes open.
+fn start_layout_process(program: &std::path::Path) -> std::io::Result<std::process::Child> {
+    use std::process::{Command, Stdio};
+    Command::new(program)
+        .arg("render-report")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+}
+
+/// Lays out a report in a child process ([`start_layout_process`]), stopped when the budget runs
 /// out or is cancelled.
 fn render_apart(
-    program: &std::path::Path,
+    mut child: std::process::Child,
     data: &ReportData,
     charts: HashMap<String, Vec<u8>>,
     budget: &Budget,
 ) -> Result<Vec<u8>, ReportError> {
-    use std::process::{Command, Stdio};
     let failed = |what: &str, e: std::io::Error| ReportError::Layout(format!("{what}: {e}"));
     let job = LayoutJob {
         data: serde_json::to_string(data).map_err(|e| ReportError::Data(e.into()))?,
@@ -116,16 +134,10 @@ fn render_apart(
     };
     let job = serde_json::to_vec(&job).map_err(|e| ReportError::Data(e.into()))?;
     let started = std::time::Instant::now();
-    let mut child = Command::new(program)
-        .arg("render-report")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| failed("the layout process could not start", e))?;
     let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
         (child.stdin.take(), child.stdout.take(), child.stderr.take())
     else {
+        let _ = child.kill();
         return Err(ReportError::Layout("the layout process has no pipes".to_owned()));
     };
     // Each pipe in a thread of its own: a child blocked on a full pipe would never finish.

@@ -235,7 +235,8 @@ fn a_layout_process_is_stopped_when_its_time_is_up_or_its_client_has_gone() {
     let data = small_report(&mut pool.get().unwrap());
     let hangs = program(dir.path(), "cat > /dev/null; sleep 30");
     let started = std::time::Instant::now();
-    let timed_out = render_apart(&hangs, &data, HashMap::new(), &Budget::within(Duration::from_millis(200)));
+    let start = |program: &std::path::Path| start_layout_process(program).unwrap();
+    let timed_out = render_apart(start(&hangs), &data, HashMap::new(), &Budget::within(Duration::from_millis(200)));
     assert!(matches!(timed_out, Err(ReportError::Stopped(Stopped::TimedOut))), "{timed_out:?}");
     let budget = Budget::unlimited();
     let cancel = budget.clone();
@@ -243,24 +244,26 @@ fn a_layout_process_is_stopped_when_its_time_is_up_or_its_client_has_gone() {
         std::thread::sleep(Duration::from_millis(200));
         cancel.cancel();
     });
-    let cancelled = render_apart(&hangs, &data, HashMap::new(), &budget);
+    let cancelled = render_apart(start(&hangs), &data, HashMap::new(), &budget);
     assert!(matches!(cancelled, Err(ReportError::Stopped(Stopped::Cancelled))), "{cancelled:?}");
     assert!(started.elapsed() < Duration::from_secs(10), "neither waited for the 30 s child");
 }
 
 #[test]
-fn a_layout_process_that_fails_says_why_and_one_that_answers_no_pdf_is_refused() {
+fn a_layout_process_that_fails_says_why_one_that_answers_no_pdf_is_refused_and_none_lays_out_here() {
     let (dir, pool) = seeded_db();
     let data = small_report(&mut pool.get().unwrap());
+    let apart = |program: std::path::PathBuf| Renderer::Apart { program, budget: Budget::unlimited() };
     let fails = program(dir.path(), "echo 'the font is missing' >&2; exit 3");
-    let Err(ReportError::Layout(said)) = render_apart(&fails, &data, HashMap::new(), &Budget::unlimited()) else {
+    let Err(ReportError::Layout(said)) = render_with(&apart(fails), &data, HashMap::new()) else {
         panic!("a failing child is an error");
     };
     assert!(said.contains("the font is missing"), "{said}");
     let babbles = program(dir.path(), "cat > /dev/null; echo 'not a PDF'");
-    assert!(matches!(render_apart(&babbles, &data, HashMap::new(), &Budget::unlimited()), Err(ReportError::Layout(_))));
-    let missing = dir.path().join("no-such-program");
-    assert!(matches!(render_apart(&missing, &data, HashMap::new(), &Budget::unlimited()), Err(ReportError::Layout(_))));
+    assert!(matches!(render_with(&apart(babbles), &data, HashMap::new()), Err(ReportError::Layout(_))));
+    // No program to start (replaced under a running server): laid out here instead.
+    let missing = render_with(&apart(dir.path().join("no-such-program")), &data, HashMap::new()).unwrap();
+    assert!(missing.starts_with(b"%PDF"));
 }
 
 #[test]
