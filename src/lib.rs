@@ -150,6 +150,8 @@ impl Application {
                 .configure(|config| routes(&mut server::Routes::new(config)))
                 .default_service(actix_web::web::to(unknown_address))
         })
+        // Each connection's socket, for handlers that watch whether their client has left.
+        .on_connect(server::client::remember_socket)
         .listen(listener)?
         .run();
         Ok(Application { port, server })

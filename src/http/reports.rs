@@ -1,6 +1,6 @@
 //! `GET /reports/status.pdf?plan=&as_of=&lang=&method=`: the status report as a PDF.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -70,11 +70,12 @@ impl ReportQuery {
     )
 )]
 pub async fn status_pdf(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    status(pool, state, query, report::Output::Pdf).await
+    status(req, pool, state, query, report::Output::Pdf).await
 }
 
 /// The status report as an editable Word file: the same contents, charts as images.
@@ -90,14 +91,16 @@ pub async fn status_pdf(
     )
 )]
 pub async fn status_docx(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    status(pool, state, query, report::Output::Docx).await
+    status(req, pool, state, query, report::Output::Docx).await
 }
 
 async fn status(
+    req: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,
     query: web::Query<ReportQuery>,
@@ -127,8 +130,7 @@ async fn status(
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
     let _slot = state.heavy_slot().await?;
     // Laid out in a child process, stopped when the time is up or the client has gone.
-    let budget = crate::domain::Budget::within(state.work_budget);
-    let stop_if_gone = budget.cancel_on_drop();
+    let (budget, watch) = crate::server::client::budget_for(&req, state.work_budget);
     options.renderer = report::Renderer::apart(state.report_worker.as_deref(), budget);
     let judged = state.judged.clone();
     let pdf = with_conn_heavy(&pool, move |conn| {
@@ -153,7 +155,7 @@ async fn status(
         }
     })
     .await;
-    stop_if_gone.disarm();
+    watch.finished();
     let pdf = pdf?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)

@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::{ActualRow, UploadSummaryRow};
 use crate::db::{DbPool, actuals, queries};
-use crate::domain::Budget;
 use crate::error::{AppError, ErrorEnvelope, Said};
 use crate::ingest::{self, Encoding, IngestError, IngestReport, ProblemCount, Problems, UploadRequest};
 use crate::server::auth::Caller;
@@ -159,11 +158,10 @@ pub async fn create_upload(
         inbox_claim: None,
     };
     let regions = state.regions.clone();
-    let budget = Budget::within(state.work_budget);
-    let stop_if_gone = budget.cancel_on_drop();
+    let (budget, watch) = crate::server::client::budget_for(&req, state.work_budget);
     let result =
         with_conn_heavy(&pool, move |conn| Ok(ingest::ingest(conn, &request, &regions, crate::now(), &budget))).await;
-    stop_if_gone.disarm();
+    watch.finished();
     match result? {
         Ok(report) if report.dry_run || report.duplicate => Ok(HttpResponse::Ok().json(report)),
         Ok(report) => {

@@ -3,6 +3,7 @@
 //! route table in which every route declares who may use it.
 
 pub mod auth;
+pub mod client;
 pub mod errors;
 pub mod metrics;
 pub mod params;

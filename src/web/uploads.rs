@@ -19,7 +19,6 @@ use super::pages::{LangQuery, Reads, parse_query, render};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
 use crate::db::models::UploadSummaryRow;
 use crate::db::{DbConn, DbPool, actuals};
-use crate::domain::Budget;
 use crate::error::{AppError, Said};
 use crate::ingest::{self, Encoding, IngestError, IngestReport, Problems, UploadRequest};
 use crate::server::auth::{Caller, Role, session_caller};
@@ -243,6 +242,7 @@ async fn read_upload_form(
 
 /// Runs the form's file through the upload path (a dry run or the commit).
 async fn run_ingest(
+    req: &HttpRequest,
     pool: &web::Data<DbPool>,
     state: &web::Data<AppState>,
     upload: &UploadForm,
@@ -255,8 +255,7 @@ async fn run_ingest(
     let regions = state.regions.clone();
     let uploaded_by = upload.caller.name.clone();
     let allowed_indicators = upload.caller.department.as_deref().map(|d| state.judged.indicators_reported_by(d));
-    let budget = Budget::within(state.work_budget);
-    let stop_if_gone = budget.cancel_on_drop();
+    let (budget, watch) = crate::server::client::budget_for(req, state.work_budget);
     let result = with_conn_heavy(pool, move |conn| {
         let request = UploadRequest {
             file_name,
@@ -272,7 +271,7 @@ async fn run_ingest(
         Ok(ingest::ingest(conn, &request, &regions, crate::now(), &budget))
     })
     .await;
-    stop_if_gone.disarm();
+    watch.finished();
     result
 }
 
@@ -313,7 +312,7 @@ pub(super) async fn preview(
     let file_name = form.file_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "upload.csv".to_owned());
     let content = BASE64.encode(&bytes);
     let sha256 = ingest::sha256_hex(&bytes);
-    let result = match run_ingest(&pool, &state, &upload, file_name.clone(), bytes, true).await {
+    let result = match run_ingest(&req, &pool, &state, &upload, file_name.clone(), bytes, true).await {
         Ok(result) => result,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -470,7 +469,7 @@ pub(super) async fn commit(
     };
     let file_name = form.file_name.clone().unwrap_or_else(|| "upload.csv".to_owned());
     let lang = ctx.lang;
-    let result = run_ingest(&pool, &state, &upload, file_name.clone(), bytes, false).await;
+    let result = run_ingest(&req, &pool, &state, &upload, file_name.clone(), bytes, false).await;
     if matches!(result, Ok(Ok(_))) {
         state.refresh().await;
     }

@@ -237,3 +237,41 @@ async fn without_its_layout_program_the_server_still_makes_the_report_itself() {
     assert_eq!(response.status(), 200);
     assert!(response.bytes().await.unwrap().starts_with(b"%PDF"));
 }
+
+/// The processes whose command line starts with `program`.
+fn processes_of(program: &std::path::Path) -> usize {
+    let wanted = program.as_os_str().as_encoded_bytes();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| std::fs::read(entry.ok()?.path().join("cmdline")).ok())
+        .filter(|cmdline| cmdline.starts_with(wanted))
+        .count()
+}
+
+#[tokio::test]
+async fn a_report_whose_reader_leaves_stops_its_layout_process() {
+    use std::io::Write;
+    // A name of this test's own for the layout program, to find its process among the others.
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("plantrack-layout-watched");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_plantrack"), &program).unwrap();
+    let worker = program.clone();
+    let app = crate::helpers::spawn_app_configured(&Backend::Sqlite, move |s| s.report_worker = Some(worker)).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut client = std::net::TcpStream::connect(&address).unwrap();
+    write!(client, "GET /reports/status.pdf?layout=full HTTP/1.1\r\nHost: {address}\r\n\r\n").unwrap();
+    let waited = std::time::Instant::now();
+    while processes_of(&program) == 0 {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(60), "the layout process never started");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(client);
+    let left = std::time::Instant::now();
+    while processes_of(&program) > 0 {
+        assert!(left.elapsed() < std::time::Duration::from_secs(3), "the layout process outlived its reader by 3 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The server goes on: the same report for a reader who stays.
+    let response = app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await;
+    assert_eq!(response.status(), 200);
+}
