@@ -179,10 +179,9 @@ fn render_apart(
 }
 
 /// The `render-report` command: a [`LayoutJob`] from `input`, its PDF to `output`.
-pub fn render_piped(input: impl Read, mut output: impl Write) -> Result<(), ReportError> {
+pub fn render_piped(mut input: impl Read, mut output: impl Write) -> Result<(), ReportError> {
     let started = std::time::Instant::now();
     let mut bytes = Vec::new();
-    let mut input = input;
     input.read_to_end(&mut bytes).map_err(|e| ReportError::Data(e.into()))?;
     // From a slice, not a reader: serde_json reads a byte at a time through `Read`.
     let job: LayoutJob = serde_json::from_slice(&bytes).map_err(|e| ReportError::Data(e.into()))?;
