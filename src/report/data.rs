@@ -198,8 +198,8 @@ pub struct ReportData {
 #[derive(Debug, Serialize)]
 pub struct PlanSection {
     pub slug: String,
-    /// Starts on a new page: a compact report of many targets is cut into runs of pages (see
-    /// [`ROWS_PER_RUN`]).
+    /// Starts a new part: a report of many targets is laid out in parts of about
+    /// [`ROWS_PER_RUN`] rows, each a document of its own, on a new page.
     pub new_page: bool,
     /// How many charts the plan's overview takes (`plan:{slug}:{i}`), one per page at most.
     pub overview_charts: usize,
@@ -240,10 +240,12 @@ pub struct StatusLegend {
     pub meaning: String,
 }
 
-/// A compact report starts a new page after about this many table rows. typst lays out the runs
-/// of pages between page breaks in parallel; one long run keeps a large report on one core (at
-/// ten times the seed catalog, 7 000 rows on 2 cores: 3.7–4.2 s of layout in one run, 2.9–4.0 s
-/// in five, 2.8–3.5 s in seven, no better in fourteen; each break leaves part of a page empty).
+/// A report starts a new part (laid out on its own, see `report::lay_out`) after about this many
+/// table rows. Parts are laid out two at a time, and a part's layout is dropped once it is
+/// written: one long document keeps a large report on one core and all its pages' layout in
+/// memory (at ten times the seed catalog, 7 000 rows on 2 cores: 3.7–4.2 s of layout in one run,
+/// 2.9–4.0 s in five, 2.8–3.5 s in seven, no better in fourteen; each cut leaves part of a page
+/// empty).
 const ROWS_PER_RUN: usize = 1000;
 
 /// Which sections (of these sizes in rows) start a new page: the first after every
@@ -572,7 +574,7 @@ pub fn gather(
     let mut jobs: Vec<(String, ChartJob)> = Vec::new();
     let mut sections = Vec::new();
     let groups = groups(&plans, &assessed, &departments, options);
-    let new_pages = if compact { runs(groups.iter().map(|g| g.rows.len())) } else { vec![false; groups.len()] };
+    let new_pages = runs(groups.iter().map(|g| g.rows.len()));
     for (group, new_page) in groups.into_iter().zip(new_pages) {
         let Grouped { plan, rows, title, facts } = group;
         // A long plan's overview continues over pages: no row is ever cut off.

@@ -5,6 +5,7 @@
 //! process ([`Renderer::Apart`]).
 
 mod data;
+mod join;
 pub mod summary;
 mod word;
 
@@ -188,36 +189,162 @@ pub fn render_piped(mut input: impl Read, mut output: impl Write) -> Result<(), 
     drop(bytes);
     tracing::debug!(elapsed = ?started.elapsed(), "report job read");
     let charts = job.charts.into_iter().map(|(name, svg)| (name, svg.into_bytes())).collect();
-    let (document, pdf) = lay_out_document(job.data, charts)?;
-    output.write_all(&pdf).and_then(|_| output.flush()).map_err(|e| ReportError::Pdf(e.to_string()))?;
-    // The process ends next, and the system takes its memory back at once: freeing the laid-out
-    // pages allocation by allocation would cost a large report another few tenths of a second.
-    std::mem::forget(document);
-    Ok(())
+    let pdf = lay_out(job.data, charts)?;
+    output.write_all(&pdf).and_then(|_| output.flush()).map_err(|e| ReportError::Pdf(e.to_string()))
 }
 
-/// Lays out the report's data (as JSON) and its charts as a PDF.
+/// The most parts laid out at once. A report laid out as one document holds the layout of all its
+/// pages until it is written (about a gigabyte at ten times the seed catalog); in parts of about
+/// a thousand table rows ([`PlanSection::new_page`]), it holds two parts' at most, and lays them
+/// out on two cores.
+const PARTS_AT_ONCE: usize = 2;
+
+/// Lays out the report's data (as JSON) and its charts as a PDF: in one document when it is
+/// short, else part by part, the parts joined and their footers laid over them.
 fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, ReportError> {
-    lay_out_document(json, charts).map(|(_, pdf)| pdf)
+    let started = std::time::Instant::now();
+    let charts: HashMap<String, Bytes> = charts.into_iter().map(|(name, svg)| (name, Bytes::new(svg))).collect();
+    let cut = cut(&json, &charts)?;
+    drop((json, charts));
+    let count = cut.parts.len();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, PARTS_AT_ONCE).min(count);
+    let nested: Vec<usize> = cut.parts.iter().map(|part| part.nested).collect();
+    let queue = std::sync::Mutex::new(cut.parts.into_iter().enumerate());
+    let laid_out = std::sync::Mutex::new(Vec::with_capacity(count));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                    let Some((i, part)) = next else { break };
+                    let part = lay_out_part(part.json, part.charts);
+                    laid_out.lock().unwrap_or_else(|e| e.into_inner()).push((i, part));
+                }
+            });
+        }
+    });
+    let mut laid_out = laid_out.into_inner().unwrap_or_else(|e| e.into_inner());
+    laid_out.sort_by_key(|(i, _)| *i);
+    let parts: Vec<(Vec<u8>, usize)> = laid_out.into_iter().map(|(_, part)| part).collect::<Result<_, _>>()?;
+    tracing::debug!(elapsed = ?started.elapsed(), parts = count, "report laid out");
+    if let [(pdf, _)] = parts.as_slice() {
+        return Ok(pdf.clone());
+    }
+    let pages = parts.iter().map(|(_, pages)| pages).sum();
+    let (footers, _) = lay_out_part(with_part(&cut.common, Vec::new(), Part::footers(pages))?, Dict::new())?;
+    let pdfs: Vec<Vec<u8>> = parts.into_iter().map(|(pdf, _)| pdf).collect();
+    let pdf = join::join(&pdfs, &nested, &footers).map_err(ReportError::Pdf)?;
+    tracing::debug!(elapsed = ?started.elapsed(), pages, "report parts joined");
+    Ok(pdf)
 }
 
-/// [`lay_out`], with the laid-out document.
-fn lay_out_document(json: String, charts: HashMap<String, Vec<u8>>) -> Result<(PagedDocument, Vec<u8>), ReportError> {
-    let mut chart_dict = Dict::new();
-    for (name, svg) in charts {
-        chart_dict.insert(name.into(), Bytes::new(svg).into_value());
-    }
+/// One document of a report: its PDF and its number of pages. Its layout is dropped here.
+fn lay_out_part(json: String, charts: Dict) -> Result<(Vec<u8>, usize), ReportError> {
     let mut inputs = Dict::new();
     inputs.insert("data".into(), json.into_value());
-    inputs.insert("charts".into(), chart_dict.into_value());
-    let started = std::time::Instant::now();
+    inputs.insert("charts".into(), charts.into_value());
     let document: PagedDocument =
         engine().compile_with_input(inputs).output.map_err(|e| ReportError::Layout(format!("{e:?}")))?;
-    tracing::debug!(elapsed = ?started.elapsed(), "report laid out");
     let pdf =
         typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")))?;
-    tracing::debug!(elapsed = ?started.elapsed(), "report written");
-    Ok((document, pdf))
+    Ok((pdf, document.pages().len()))
+}
+
+/// What of the report a part holds and how its pages are numbered (the template's `data.part`).
+#[derive(serde::Serialize)]
+struct Part {
+    /// The first page: the summary, the list of plans, the plans' overview charts.
+    front: bool,
+    /// The method, at the end.
+    end: bool,
+    /// "page": its own footer; "none": none (laid over after); "only": the footers alone.
+    footer: &'static str,
+    /// For "only": how many pages.
+    pages: usize,
+}
+
+impl Part {
+    fn footers(pages: usize) -> Part {
+        Part { front: false, end: false, footer: "only", pages }
+    }
+}
+
+/// A report's data cut into parts: what every part shares, and each part's data and charts.
+struct Cut {
+    common: serde_json::Value,
+    parts: Vec<PartData>,
+}
+
+/// What one part is laid out from.
+struct PartData {
+    /// The template's `data`, as JSON.
+    json: String,
+    charts: Dict,
+    /// How many of the part's first outline items go on under the previous part's last: a
+    /// compact report's plans are headings of the second level, under the list of plans.
+    nested: usize,
+}
+
+/// Cuts the report's data (JSON) at each plan section that starts a new run of pages
+/// ([`PlanSection::new_page`]). The first part holds the first page with its list of every plan
+/// (`index`), the last the method; each part takes only its own charts.
+fn cut(json: &str, charts: &HashMap<String, Bytes>) -> Result<Cut, ReportError> {
+    use serde_json::{Value, json};
+    let mut common: Value = serde_json::from_str(json).map_err(|e| ReportError::Data(e.into()))?;
+    let plans = match common.get_mut("plans").map(Value::take) {
+        Some(Value::Array(plans)) => plans,
+        _ => Vec::new(),
+    };
+    let index: Vec<Value> = plans
+        .iter()
+        .map(|p| json!({"slug": p["slug"], "title": p["title"], "counts": p["counts"], "overview_charts": p["overview_charts"]}))
+        .collect();
+    let mut runs: Vec<Vec<Value>> = vec![Vec::new()];
+    for plan in plans {
+        if plan["new_page"] == true && runs.last().is_some_and(|run| !run.is_empty()) {
+            runs.push(Vec::new());
+        }
+        runs.last_mut().expect("a run").push(plan);
+    }
+    let count = runs.len();
+    let mut parts = Vec::with_capacity(count);
+    for (i, plans) in runs.into_iter().enumerate() {
+        let front = i == 0;
+        let mut names: Vec<String> = Vec::new();
+        if front {
+            for plan in &index {
+                let slug = plan["slug"].as_str().unwrap_or_default();
+                let overviews = plan["overview_charts"].as_u64().unwrap_or(0);
+                names.extend((0..overviews).map(|i| format!("plan:{slug}:{i}")));
+            }
+        }
+        for plan in &plans {
+            let targets = plan["targets"].as_array().map(Vec::as_slice).unwrap_or_default();
+            let charted = targets.iter().filter(|t| t["charted"] == true);
+            names.extend(charted.map(|t| format!("target:{}", t["slug"].as_str().unwrap_or_default())));
+        }
+        let mut part_charts = Dict::new();
+        for name in names {
+            if let Some(svg) = charts.get(&name) {
+                part_charts.insert(name.into(), svg.clone().into_value());
+            }
+        }
+        let footer = if count == 1 { "page" } else { "none" };
+        let part = Part { front, end: i + 1 == count, footer, pages: 0 };
+        let nested = if !front && index.len() > 1 && common["layout"] == "compact" { plans.len() } else { 0 };
+        common["index"] = if front { Value::Array(index.clone()) } else { Value::Array(Vec::new()) };
+        parts.push(PartData { json: with_part(&common, plans, part)?, charts: part_charts, nested });
+    }
+    common["index"] = Value::Array(Vec::new());
+    Ok(Cut { common, parts })
+}
+
+/// The data of one part: what all share, its plans and what it is.
+fn with_part(common: &serde_json::Value, plans: Vec<serde_json::Value>, part: Part) -> Result<String, ReportError> {
+    let mut data = common.clone();
+    data["plans"] = serde_json::Value::Array(plans);
+    data["part"] = serde_json::to_value(part).map_err(|e| ReportError::Data(e.into()))?;
+    serde_json::to_string(&data).map_err(|e| ReportError::Data(e.into()))
 }
 
 /// Draws the charts of the judged `scope` and renders the PDF.

@@ -284,3 +284,158 @@ fn the_layout_command_reads_a_job_and_writes_the_pdf_that_render_makes() {
     );
     assert!(matches!(render_piped(&b"{not json"[..], Vec::new()), Err(ReportError::Data(_))));
 }
+
+/// The seed catalog's report of every plan, cut into parts after every `every` plans.
+fn report_in_parts(conn: &mut crate::db::DbConn, layout: super::Layout, every: usize) -> (ReportData, Vec<u8>) {
+    let mut options = options(None, Lang::Zh);
+    options.layout = layout;
+    let (mut data, charts) = gather(scope(conn, &options).unwrap(), &options, generated_at(), &|job| job.draw());
+    assert!(data.plans.iter().all(|p| !p.new_page), "the seed catalog is one part");
+    for (i, plan) in data.plans.iter_mut().enumerate() {
+        plan.new_page = i > 0 && i % every == 0;
+    }
+    let pdf = render(&data, charts).unwrap();
+    (data, pdf)
+}
+
+#[test]
+fn a_report_laid_out_in_parts_is_one_pdf_with_every_page_numbered_in_order_and_every_plan_in_its_outline() {
+    let (dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    for layout in [super::Layout::Compact, super::Layout::Full] {
+        let (data, pdf) = report_in_parts(&mut conn, layout, 4);
+        let path = dir.path().join(format!("{layout:?}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        let info = poppler("pdfinfo", &[], &path);
+        let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
+        assert!(!info.contains("Tagged:         yes"), "the joined parts are not tagged as one tree: {info}");
+        // pdftotext ends each page with a form feed.
+        let text = pdf_text(&path);
+        let page_texts: Vec<String> =
+            text.split('\u{c}').map(|p| p.chars().filter(|c| !c.is_whitespace()).collect()).collect();
+        for (i, page) in page_texts.iter().take(pages).enumerate() {
+            assert!(
+                page.contains(&format!("第{}页/共{pages}页", i + 1)),
+                "{layout:?} page {} of {pages}: {page}",
+                i + 1
+            );
+            assert_eq!(page.matches("页/共").count(), 1, "one footer on page {}", i + 1);
+        }
+        // Every plan once, in order, and every target's row.
+        let unspaced: String = page_texts.concat();
+        let mut at = 0;
+        for plan in &data.plans {
+            let title: String = plan.title.chars().filter(|c| !c.is_whitespace()).collect();
+            let found = unspaced[at..].find(&title).unwrap_or_else(|| panic!("{layout:?}: {title} after byte {at}"));
+            at += found + title.len();
+        }
+        assert_eq!(unspaced.matches("附录").count(), 1, "the method once, at the end");
+        // A compact report's plans under the list of plans, a full one's at the top, as in a
+        // report of one part.
+        let outline = outline(&path);
+        let depth = if layout == super::Layout::Compact { 2 } else { 1 };
+        for plan in &data.plans {
+            let title = plan.title.replace('&', "&amp;");
+            assert!(outline.contains(&(depth, title)), "{layout:?}: {} at depth {depth}: {outline:?}", plan.title);
+        }
+        assert!(outline.contains(&(1, "附录：进度与状态的计算方法".to_owned())), "{outline:?}");
+        let fonts = poppler("pdffonts", &[], &path);
+        for line in fonts.lines().skip(2).filter(|l| !l.trim().is_empty()) {
+            assert!(line.contains("NotoSansSC"), "only the bundled font: {line}");
+        }
+        // The last page (of the last part) draws: its footer and its content.
+        let prefix = dir.path().join(format!("{layout:?}-last"));
+        let drawn = Command::new("pdftoppm")
+            .args(["-r", "30", "-png", "-singlefile", "-f", &pages.to_string(), "-l", &pages.to_string()])
+            .arg(&path)
+            .arg(&prefix)
+            .status()
+            .unwrap();
+        assert!(drawn.success() && std::fs::metadata(prefix.with_extension("png")).unwrap().len() > 1000);
+    }
+}
+
+/// The PDF's outline (bookmarks) as poppler reads it: each item's depth and title.
+fn outline(pdf: &std::path::Path) -> Vec<(usize, String)> {
+    let xml = Command::new("pdftohtml").args(["-xml", "-stdout", "-i", "-q"]).arg(pdf).output().unwrap();
+    let xml = String::from_utf8(xml.stdout).unwrap();
+    let mut depth = 0;
+    let mut items = Vec::new();
+    for tag in xml.split('<').skip_while(|t| !t.starts_with("outline>")) {
+        if tag.starts_with("outline>") {
+            depth += 1;
+        } else if tag.starts_with("/outline>") {
+            depth -= 1;
+        } else if let Some(item) = tag.strip_prefix("item ") {
+            items.push((depth, item.split_once('>').unwrap().1.to_owned()));
+        }
+        if depth == 0 {
+            break;
+        }
+    }
+    items
+}
+
+#[test]
+fn the_parts_of_a_report_take_only_their_own_charts_and_the_first_lists_every_plan() {
+    let (_dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let mut options = options(None, Lang::Zh);
+    options.layout = super::Layout::Full;
+    let (mut data, charts) = gather(scope(&mut conn, &options).unwrap(), &options, generated_at(), &|job| job.draw());
+    for (i, plan) in data.plans.iter_mut().enumerate() {
+        plan.new_page = i % 2 == 1;
+    }
+    let charts: HashMap<String, Bytes> = charts.into_iter().map(|(name, svg)| (name, Bytes::new(svg))).collect();
+    let parts = cut(&serde_json::to_string(&data).unwrap(), &charts).unwrap().parts;
+    assert_eq!(parts.len(), data.plans.len().div_ceil(2));
+    let mut seen = 0;
+    for (i, PartData { json, charts: part_charts, nested }) in parts.iter().enumerate() {
+        let part: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(*nested, 0, "a full report's plans are headings of the first level");
+        assert_eq!(part["part"]["front"], i == 0);
+        assert_eq!(part["part"]["end"], i + 1 == parts.len());
+        assert_eq!(part["part"]["footer"], "none", "the footers are laid over the joined parts");
+        let index = part["index"].as_array().unwrap();
+        assert_eq!(index.len(), if i == 0 { data.plans.len() } else { 0 });
+        for (name, _) in part_charts.iter() {
+            let own = match name.strip_prefix("plan:") {
+                Some(_) => i == 0,
+                None => part["plans"].as_array().unwrap().iter().any(|p| {
+                    p["targets"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|t| name.as_str() == format!("target:{}", t["slug"].as_str().unwrap()))
+                }),
+            };
+            assert!(own, "part {i} holds {name}");
+        }
+        seen += part_charts.len();
+    }
+    assert_eq!(seen, charts.len(), "each chart in one part");
+    // With no plan starting a part: one part, with its own footer.
+    for plan in &mut data.plans {
+        plan.new_page = false;
+    }
+    let whole = cut(&serde_json::to_string(&data).unwrap(), &charts).unwrap();
+    assert_eq!(whole.parts.len(), 1);
+    let part: serde_json::Value = serde_json::from_str(&whole.parts[0].json).unwrap();
+    assert_eq!(part["part"], serde_json::json!({"front": true, "end": true, "footer": "page", "pages": 0}));
+    assert_eq!(whole.parts[0].charts.len(), charts.len());
+}
+
+#[test]
+fn parts_and_footers_that_do_not_match_page_for_page_are_an_error_not_a_pdf() {
+    let (_dir, pool) = seeded_db();
+    let data = small_report(&mut pool.get().unwrap());
+    let json = serde_json::to_string(&data).unwrap();
+    let whole = cut(&json, &HashMap::new()).unwrap();
+    let (part, pages) = lay_out_part(whole.parts[0].json.clone(), Dict::new()).unwrap();
+    let (footers, _) =
+        lay_out_part(with_part(&whole.common, Vec::new(), Part::footers(pages + 1)).unwrap(), Dict::new()).unwrap();
+    let joined = join::join(&[part.clone(), part.clone()], &[0, 0], &footers);
+    assert!(joined.is_err_and(|e| e.contains("could not be joined")));
+    assert!(join::join(&[], &[], &footers).is_err());
+    assert!(join::join(&[b"%PDF-1.7 not really".to_vec(), part], &[0, 0], &footers).is_err());
+}
