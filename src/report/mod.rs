@@ -217,7 +217,7 @@ fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, Re
                 loop {
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
                     let Some((i, part)) = next else { break };
-                    let part = lay_out_part(part.json, part.charts);
+                    let part = lay_out_part(part.json, part.charts, count == 1);
                     laid_out.lock().unwrap_or_else(|e| e.into_inner()).push((i, part));
                 }
             });
@@ -231,7 +231,7 @@ fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, Re
         return Ok(pdf.clone());
     }
     let pages = parts.iter().map(|(_, pages)| pages).sum();
-    let (footers, _) = lay_out_part(with_part(&cut.common, Vec::new(), Part::footers(pages))?, Dict::new())?;
+    let (footers, _) = lay_out_part(with_part(&cut.common, Vec::new(), Part::footers(pages))?, Dict::new(), false)?;
     let pdfs: Vec<Vec<u8>> = parts.into_iter().map(|(pdf, _)| pdf).collect();
     let pdf = join::join(&pdfs, &nested, &footers).map_err(ReportError::Pdf)?;
     tracing::debug!(elapsed = ?started.elapsed(), pages, "report parts joined");
@@ -239,14 +239,14 @@ fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, Re
 }
 
 /// One document of a report: its PDF and its number of pages. Its layout is dropped here.
-fn lay_out_part(json: String, charts: Dict) -> Result<(Vec<u8>, usize), ReportError> {
+fn lay_out_part(json: String, charts: Dict, tagged: bool) -> Result<(Vec<u8>, usize), ReportError> {
     let mut inputs = Dict::new();
     inputs.insert("data".into(), json.into_value());
     inputs.insert("charts".into(), charts.into_value());
     let document: PagedDocument =
         engine().compile_with_input(inputs).output.map_err(|e| ReportError::Layout(format!("{e:?}")))?;
-    let pdf =
-        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(|e| ReportError::Pdf(format!("{e:?}")))?;
+    let options = typst_pdf::PdfOptions { tagged, ..Default::default() };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|e| ReportError::Pdf(format!("{e:?}")))?;
     Ok((pdf, document.pages().len()))
 }
 
