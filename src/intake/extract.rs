@@ -518,6 +518,7 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
                     f.confidence = milestone_confidence(f, enumerated);
                 }
             }
+            from_line.retain(|f| f.kind != "milestone" || f.confidence >= MILESTONE_KEPT - 1e-9);
         }
         found.extend(from_line);
     }
@@ -1289,11 +1290,12 @@ static DELIVERABLE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+/// 编制本规划, 制定本实施方案: the document speaking of itself.
+static SELF_REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"本(?:实施)?(?:规划|方案|意见|行动|要点|措施|计划|安排)").unwrap());
+
 fn read_milestone(clause: &str, context: &Context) -> Option<Goal> {
-    // 编制本规划, 制定本行动方案: the document speaking of itself.
-    if context.in_means_section
-        || ["本规划", "本方案", "本意见", "本行动", "本要点", "本措施"].iter().any(|w| clause.contains(w))
-    {
+    if context.in_means_section || SELF_REFERENCE.is_match(clause) {
         return None;
     }
     let length = clause.chars().count();
@@ -1329,10 +1331,17 @@ fn read_milestone(clause: &str, context: &Context) -> Option<Goal> {
 // a milestone starts below the review page's 0.5 ("accept" ticked) and earns its way up: a date of its
 // own, responsible units, a verb that completes something (发布, 出台, 建成), a concrete document
 // (办法, 清单, 目录), a numbered item. Open-ended wording (形成…机制, 构建…体系, 开展…, 加快…) counts
-// against it. Weights chosen on the seed plans so that about three in four candidates at or above
-// 0.5 are in the hand catalog.
+// against it, and so does a lead-in that makes it work in progress (推动, 支持, 探索 …). Weights chosen
+// on the seed plans so that about three in four candidates at or above 0.5 are in the hand catalog.
+// A milestone that ends below the prior earned nothing and lost something: it is left out of the
+// draft (bench/extract.sh: precision 45 % → 60 % on the seed plans, milestone recall 80 % → 71 %).
 
 const MILESTONE_PRIOR: f64 = 0.35;
+/// The least confidence a milestone needs to be drafted.
+const MILESTONE_KEPT: f64 = MILESTONE_PRIOR;
+static LEAD_IN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(研究|探索|推动|支持|鼓励|推进|指导|引导|加快|积极|着力|深入|进一步|逐步|继续|不断)").unwrap()
+});
 static COMPLETING_VERB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\S{0,8}?(发布|完成|上线|修订|编制|出台|起草|推出|成立|建成|印发|制定|制订)").unwrap()
 });
@@ -1358,6 +1367,7 @@ fn milestone_confidence(found: &Found, enumerated: bool) -> f64 {
         (OPEN_ENDED_NOUN.is_match(quote), -0.15),
         (OPEN_ENDED_VERB.is_match(quote), -0.1),
         (GRADUAL.is_match(quote), -0.05),
+        (LEAD_IN.is_match(quote), -0.1),
     ] {
         if holds {
             confidence += weight;
@@ -1718,14 +1728,19 @@ mod tests {
     }
 
     #[test]
-    fn item_numbers_are_trimmed_and_definite_milestones_are_more_confident() {
-        let found = read(&plan(
-            "12.完成本市电子政务云标准规范制定。(牵头部门:市经济信息化委)\n形成有利于创新的宽松制度环境。\n在临港新片区建设国际数据经济产业园。",
-        ));
-        assert_eq!(found.len(), 3);
-        assert_eq!(found[0].quote, "完成本市电子政务云标准规范制定");
+    fn item_numbers_are_trimmed_definite_milestones_are_more_confident_and_open_ended_ones_left_out() {
+        let found = read(&plan(concat!(
+            "12.完成本市电子政务云标准规范制定。(牵头部门:市经济信息化委)\n",
+            "形成有利于创新的宽松制度环境。\n",
+            "在临港新片区建设国际数据经济产业园。\n",
+            "建成全市统一的公共数据开放平台。\n",
+            "进一步建成全市统一的公共数据开放平台。\n",
+            "2019年底前制定本实施方案。",
+        )));
+        let quotes: Vec<&str> = found.iter().map(|f| f.quote.as_str()).collect();
+        assert_eq!(quotes, ["完成本市电子政务云标准规范制定", "建成全市统一的公共数据开放平台"], "{found:?}");
         assert!(found[0].confidence >= 0.5, "{}", found[0].confidence);
-        assert!(found[1].confidence < 0.5 && found[2].confidence < 0.5);
+        assert!(found[1].confidence >= MILESTONE_KEPT && found[1].confidence < 0.5, "{}", found[1].confidence);
     }
 
     #[test]
