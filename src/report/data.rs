@@ -241,13 +241,19 @@ pub struct StatusLegend {
 }
 
 /// A report starts a new part (laid out on its own, see `report::lay_out`) after about this many
-/// table rows. Parts are laid out two at a time, each dropped once written, so a report's layout
-/// holds two parts' pages, not all of them. At ten times the seed catalog (7 000 rows, 2 cores):
-/// one document 3.7–4.9 s and a 1.05 GB layout process; parts of 1 000 rows 3.0 s and 550–630 MB;
-/// of 500 rows 3.0 s and 400–440 MB, the PDF 8 % larger (each part has its own font subsets).
-const ROWS_PER_RUN: usize = 500;
+/// table rows, a chart counting as [`ROWS_PER_CHART`] rows. Parts are laid out two at a time,
+/// each dropped once written, so a report's layout holds two parts' pages, not all of them. At
+/// ten times the seed catalog (compact, 7 000 rows, 2 cores): one document 3.7–4.9 s and a
+/// 1.05 GB layout process; parts of 1 000 rows 3.0 s and 550–630 MB; of 500 rows 3.0 s and
+/// 400–500 MB, the PDF 5–8 % larger (each part has its own font subsets).
+pub(super) const ROWS_PER_RUN: usize = 500;
 
-/// Which sections (of these sizes in rows) start a new page: the first after every
+/// What a chart weighs in a part against a table row. A full report charts every target with a
+/// figure: at ten times the seed catalog, parts cut by rows alone took its layout process to
+/// 1.06–1.08 GB, weighing a chart as 10 rows to 780–800 MB (as 20: no less, and slower).
+pub(super) const ROWS_PER_CHART: usize = 10;
+
+/// Which sections (of these weights in rows) start a new part: the first after every
 /// [`ROWS_PER_RUN`] rows or more.
 fn runs(sizes: impl Iterator<Item = usize>) -> Vec<bool> {
     let mut rows_in_run = 0;
@@ -573,8 +579,11 @@ pub fn gather(
     let mut jobs: Vec<(String, ChartJob)> = Vec::new();
     let mut sections = Vec::new();
     let groups = groups(&plans, &assessed, &departments, options);
-    let new_pages = runs(groups.iter().map(|g| g.rows.len()));
-    for (group, new_page) in groups.into_iter().zip(new_pages) {
+    let charted: Vec<Vec<bool>> = groups.iter().map(|g| charted_rows(&g.rows, options.layout)).collect();
+    let weights =
+        groups.iter().zip(&charted).map(|(g, c)| g.rows.len() + ROWS_PER_CHART * c.iter().filter(|c| **c).count());
+    let new_pages = runs(weights);
+    for ((group, new_page), charted) in groups.into_iter().zip(new_pages).zip(charted) {
         let Grouped { plan, rows, title, facts } = group;
         // A long plan's overview continues over pages: no row is ever cut off.
         let overview_parts = match plan {
@@ -587,7 +596,7 @@ pub fn gather(
             jobs.push((format!("plan:{slug}:{i}"), ChartJob::Plan(part)));
         }
         let mut targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
-        for (line, charted) in targets.iter_mut().zip(charted_rows(&rows, options.layout)) {
+        for (line, charted) in targets.iter_mut().zip(charted) {
             line.charted = charted;
         }
         for line in targets.iter().filter(|l| l.charted) {

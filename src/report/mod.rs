@@ -287,7 +287,8 @@ struct PartData {
 
 /// Cuts the report's data (JSON) at each plan section that starts a new run of pages
 /// ([`PlanSection::new_page`]). The first part holds the first page with its list of every plan
-/// (`index`), the last the method; each part takes only its own charts.
+/// (`index`), the last the method; a full report's plan overviews follow the first page, in parts
+/// of their own when there are many. Each part takes only its own charts.
 fn cut(json: &str, charts: &HashMap<String, Bytes>) -> Result<Cut, ReportError> {
     use serde_json::{Value, json};
     let mut common: Value = serde_json::from_str(json).map_err(|e| ReportError::Data(e.into()))?;
@@ -306,17 +307,27 @@ fn cut(json: &str, charts: &HashMap<String, Bytes>) -> Result<Cut, ReportError> 
         }
         runs.last_mut().expect("a run").push(plan);
     }
-    let count = runs.len();
+    // (overviews, plans) of each part: the overviews before any plan.
+    let overviews = overview_runs(&index);
+    let mut contents: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
+    if overviews.len() > 1 {
+        contents.extend(overviews.into_iter().map(|run| (run, Vec::new())));
+        contents.extend(runs.into_iter().map(|run| (Vec::new(), run)));
+    } else {
+        let mut overviews = overviews.into_iter();
+        for run in runs {
+            contents.push((overviews.next().unwrap_or_default(), run));
+        }
+    }
+    let count = contents.len();
     let mut parts = Vec::with_capacity(count);
-    for (i, plans) in runs.into_iter().enumerate() {
+    for (i, (overviews, plans)) in contents.into_iter().enumerate() {
         let front = i == 0;
         let mut names: Vec<String> = Vec::new();
-        if front {
-            for plan in &index {
-                let slug = plan["slug"].as_str().unwrap_or_default();
-                let overviews = plan["overview_charts"].as_u64().unwrap_or(0);
-                names.extend((0..overviews).map(|i| format!("plan:{slug}:{i}")));
-            }
+        for plan in &overviews {
+            let slug = plan["slug"].as_str().unwrap_or_default();
+            let drawn = plan["overview_charts"].as_u64().unwrap_or(0);
+            names.extend((0..drawn).map(|i| format!("plan:{slug}:{i}")));
         }
         for plan in &plans {
             let targets = plan["targets"].as_array().map(Vec::as_slice).unwrap_or_default();
@@ -333,10 +344,30 @@ fn cut(json: &str, charts: &HashMap<String, Bytes>) -> Result<Cut, ReportError> 
         let part = Part { front, end: i + 1 == count, footer, pages: 0 };
         let nested = if !front && index.len() > 1 && common["layout"] == "compact" { plans.len() } else { 0 };
         common["index"] = if front { Value::Array(index.clone()) } else { Value::Array(Vec::new()) };
+        common["overviews"] = Value::Array(overviews);
         parts.push(PartData { json: with_part(&common, plans, part)?, charts: part_charts, nested });
     }
     common["index"] = Value::Array(Vec::new());
+    common["overviews"] = Value::Array(Vec::new());
     Ok(Cut { common, parts })
+}
+
+/// The plans whose overview charts (a full report's) each part shows: as many charts as a part's
+/// worth of rows weighs ([`data::ROWS_PER_CHART`]), a plan's charts never split.
+fn overview_runs(index: &[serde_json::Value]) -> Vec<Vec<serde_json::Value>> {
+    let per_part = data::ROWS_PER_RUN / data::ROWS_PER_CHART;
+    let mut runs: Vec<Vec<serde_json::Value>> = Vec::new();
+    let mut in_run = 0;
+    for plan in index.iter().filter(|p| p["overview_charts"].as_u64().is_some_and(|n| n > 0)) {
+        let drawn = plan["overview_charts"].as_u64().unwrap_or(0) as usize;
+        if runs.is_empty() || in_run >= per_part {
+            runs.push(Vec::new());
+            in_run = 0;
+        }
+        runs.last_mut().expect("a run").push(plan.clone());
+        in_run += drawn;
+    }
+    runs
 }
 
 /// The data of one part: what all share, its plans and what it is.

@@ -399,7 +399,11 @@ fn the_parts_of_a_report_take_only_their_own_charts_and_the_first_lists_every_pl
         assert_eq!(index.len(), if i == 0 { data.plans.len() } else { 0 });
         for (name, _) in part_charts.iter() {
             let own = match name.strip_prefix("plan:") {
-                Some(_) => i == 0,
+                Some(plan) => part["overviews"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| plan.starts_with(&format!("{}:", p["slug"].as_str().unwrap()))),
                 None => part["plans"].as_array().unwrap().iter().any(|p| {
                     p["targets"]
                         .as_array()
@@ -438,4 +442,39 @@ fn parts_and_footers_that_do_not_match_page_for_page_are_an_error_not_a_pdf() {
     assert!(joined.is_err_and(|e| e.contains("could not be joined")));
     assert!(join::join(&[], &[], &footers).is_err());
     assert!(join::join(&[b"%PDF-1.7 not really".to_vec(), part], &[0, 0], &footers).is_err());
+}
+
+#[test]
+fn many_plan_overviews_take_parts_of_their_own_after_the_first_page() {
+    let index: Vec<serde_json::Value> = (0..120)
+        .map(|i| serde_json::json!({"slug": format!("p{i}"), "title": "-", "counts": [], "overview_charts": 1 + i % 2}))
+        .collect();
+    let runs = overview_runs(&index);
+    let per_part = data::ROWS_PER_RUN / data::ROWS_PER_CHART;
+    let drawn = |run: &Vec<serde_json::Value>| {
+        run.iter().map(|p| p["overview_charts"].as_u64().unwrap() as usize).sum::<usize>()
+    };
+    assert!(runs.len() > 1 && runs.iter().all(|run| drawn(run) <= per_part + 1), "{}", runs.len());
+    let order: Vec<&str> = runs.iter().flatten().map(|p| p["slug"].as_str().unwrap()).collect();
+    assert_eq!(
+        order,
+        index.iter().map(|p| p["slug"].as_str().unwrap()).collect::<Vec<_>>(),
+        "every plan once, in order"
+    );
+    assert!(overview_runs(&index[..3]).len() == 1 && overview_runs(&[]).is_empty());
+
+    let data = serde_json::json!({"layout": "full", "plans": index.iter().map(|p| {
+        let mut plan = p.clone();
+        plan["new_page"] = false.into();
+        plan["targets"] = serde_json::json!([]);
+        plan
+    }).collect::<Vec<_>>()});
+    let cut = cut(&data.to_string(), &HashMap::new()).unwrap();
+    assert_eq!(cut.parts.len(), runs.len() + 1, "the overviews' parts, then the plans'");
+    for (i, part) in cut.parts.iter().enumerate() {
+        let part: serde_json::Value = serde_json::from_str(&part.json).unwrap();
+        let (overviews, plans) = (part["overviews"].as_array().unwrap(), part["plans"].as_array().unwrap());
+        assert_eq!(part["part"]["front"], i == 0);
+        assert_eq!((overviews.is_empty(), plans.is_empty()), (i == runs.len(), i < runs.len()), "part {i}");
+    }
 }
