@@ -181,6 +181,7 @@ fn render_apart(
 
 /// The `render-report` command: a [`LayoutJob`] from `input`, its PDF to `output`.
 pub fn render_piped(mut input: impl Read, mut output: impl Write) -> Result<(), ReportError> {
+    return_large_blocks();
     let started = std::time::Instant::now();
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes).map_err(|e| ReportError::Data(e.into()))?;
@@ -191,6 +192,19 @@ pub fn render_piped(mut input: impl Read, mut output: impl Write) -> Result<(), 
     let charts = job.charts.into_iter().map(|(name, svg)| (name, svg.into_bytes())).collect();
     let pdf = lay_out(job.data, charts)?;
     output.write_all(&pdf).and_then(|_| output.flush()).map_err(|e| ReportError::Pdf(e.to_string()))
+}
+
+/// Has glibc serve every block of 128 KB or more straight from the system and give it back when
+/// freed. By default it raises that threshold as large blocks are freed and keeps them in its
+/// arenas, one per thread: a layout process that lays out parts one after another then holds the
+/// largest of all of them at once (a full 10× report: 779–799 MB at its peak; with this, 438 MB
+/// in the same time).
+fn return_large_blocks() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's settings; it has no preconditions.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
 }
 
 /// The most parts laid out at once. A report laid out as one document holds the layout of all its
