@@ -253,11 +253,20 @@ pub(super) const ROWS_PER_RUN: usize = 500;
 /// 1.06–1.08 GB, weighing a chart as 10 rows to 780–800 MB (as 20: no less, and slower).
 pub(super) const ROWS_PER_CHART: usize = 10;
 
-/// Which sections (of these weights in rows) start a new part: the first after every
-/// [`ROWS_PER_RUN`] rows or more.
+/// A report of up to this weight in rows is laid out as one document, tagged as a whole (a report
+/// in parts carries no structure tags): every report of the seed catalog is.
+const ONE_DOCUMENT_ROWS: usize = 4_000;
+
+/// Which sections (of these weights in rows) start a new part: none in a report of up to
+/// [`ONE_DOCUMENT_ROWS`], else the first after every [`ROWS_PER_RUN`] rows or more.
 fn runs(sizes: impl Iterator<Item = usize>) -> Vec<bool> {
+    let sizes: Vec<usize> = sizes.collect();
+    if sizes.iter().sum::<usize>() <= ONE_DOCUMENT_ROWS {
+        return vec![false; sizes.len()];
+    }
     let mut rows_in_run = 0;
     sizes
+        .into_iter()
         .map(|size| {
             let new_page = rows_in_run >= ROWS_PER_RUN;
             rows_in_run = if new_page { 0 } else { rows_in_run } + size;
@@ -691,10 +700,11 @@ mod runs_tests {
     use super::*;
 
     #[test]
-    fn a_long_report_starts_a_new_part_after_each_run_of_rows() {
-        assert_eq!(runs([300, 150, 50, 10, 800, 1, 1].into_iter()), [false, false, false, true, false, true, false]);
-        let seed = runs(std::iter::repeat_n(20, 35));
-        assert_eq!(seed.iter().filter(|b| **b).count(), 1, "the seed catalog's 700 rows: two parts");
+    fn a_long_report_starts_a_new_part_after_each_run_of_rows_and_a_short_one_is_one_document() {
+        assert_eq!(runs([3000, 150, 50, 10, 800, 1, 1].into_iter()), [false, true, false, false, false, true, false]);
+        assert!(runs([300, 150, 50, 10, 800, 1, 1].into_iter()).iter().all(|b| !b), "a short report: one document");
+        let seed = runs(std::iter::repeat_n(20 + 6 * ROWS_PER_CHART, 35));
+        assert!(seed.iter().all(|b| !b), "the seed catalog's 700 rows and its charts: one document");
         let large = runs(std::iter::repeat_n(20, 350));
         assert_eq!(large.iter().filter(|b| **b).count(), 13, "7 000 rows: fourteen parts");
     }

@@ -39,8 +39,8 @@ fn joined(first: &[u8], rest: &[Vec<u8>], nested: &[usize], footers: &[u8]) -> l
     root.set("Count", kids.len() as i64);
     root.set("Kids", kids);
     link_outline(&mut joined, &outline)?;
-    // Each part tagged its own content; the joined tree would need every part's structure merged.
-    // The joined report is not tagged rather than tagged wrongly.
+    // Parts are written untagged (joining them would need every part's structure tree merged):
+    // nothing may claim the joined report is tagged.
     let catalog = joined.catalog_mut()?;
     catalog.remove(b"StructTreeRoot");
     catalog.remove(b"MarkInfo");

@@ -99,6 +99,10 @@ fn the_report_is_chinese_text_with_embedded_subset_fonts_and_numbered_pages() {
     let info = poppler("pdfinfo", &[], &path);
     let pages: usize = info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
     assert!(pages >= 4, "cover, summary, the plan's table and its charts: {pages}");
+    assert!(
+        info.lines().any(|l| l.starts_with("Tagged:") && l.ends_with("yes")),
+        "a report of one part is tagged: {info}"
+    );
     let unspaced: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(unspaced.contains(&format!("共{pages}页")), "the footer counts the pages pdfinfo counts: {pages}");
 
@@ -290,6 +294,7 @@ fn report_in_parts(conn: &mut crate::db::DbConn, layout: super::Layout, every: u
     let mut options = options(None, Lang::Zh);
     options.layout = layout;
     let (mut data, charts) = gather(scope(conn, &options).unwrap(), &options, generated_at(), &|job| job.draw());
+    assert!(data.plans.iter().all(|p| !p.new_page), "{layout:?}: the seed catalog's report is one document");
     for (i, plan) in data.plans.iter_mut().enumerate() {
         plan.new_page = i > 0 && i % every == 0;
     }
