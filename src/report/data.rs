@@ -199,8 +199,8 @@ pub struct ReportData {
 pub struct PlanSection {
     pub slug: String,
     /// Starts a new part: a report of many targets is laid out in parts of about
-    /// [`ROWS_PER_RUN`] rows, each a document of its own, on a new page.
-    pub new_page: bool,
+    /// [`ROWS_PER_RUN`] rows, each a document of its own (so on a new page).
+    pub new_part: bool,
     /// How many charts the plan's overview takes (`plan:{slug}:{i}`), one per page at most.
     pub overview_charts: usize,
     pub title: String,
@@ -268,9 +268,9 @@ fn runs(sizes: impl Iterator<Item = usize>) -> Vec<bool> {
     sizes
         .into_iter()
         .map(|size| {
-            let new_page = rows_in_run >= ROWS_PER_RUN;
-            rows_in_run = if new_page { 0 } else { rows_in_run } + size;
-            new_page
+            let new_part = rows_in_run >= ROWS_PER_RUN;
+            rows_in_run = if new_part { 0 } else { rows_in_run } + size;
+            new_part
         })
         .collect()
 }
@@ -591,8 +591,8 @@ pub fn gather(
     let charted: Vec<Vec<bool>> = groups.iter().map(|g| charted_rows(&g.rows, options.layout)).collect();
     let weights =
         groups.iter().zip(&charted).map(|(g, c)| g.rows.len() + ROWS_PER_CHART * c.iter().filter(|c| **c).count());
-    let new_pages = runs(weights);
-    for ((group, new_page), charted) in groups.into_iter().zip(new_pages).zip(charted) {
+    let new_parts = runs(weights);
+    for ((group, new_part), charted) in groups.into_iter().zip(new_parts).zip(charted) {
         let Grouped { plan, rows, title, facts } = group;
         // A long plan's overview continues over pages: no row is ever cut off.
         let overview_parts = match plan {
@@ -617,7 +617,7 @@ pub fn gather(
         }
         sections.push(PlanSection {
             slug,
-            new_page,
+            new_part,
             overview_charts,
             title,
             doc_number: plan.and_then(|p| p.doc_number.clone()).unwrap_or_default(),

@@ -208,9 +208,8 @@ fn return_large_blocks() {
 }
 
 /// The most parts laid out at once. A report laid out as one document holds the layout of all its
-/// pages until it is written (about a gigabyte at ten times the seed catalog); in parts of about
-/// a thousand table rows ([`PlanSection::new_page`]), it holds two parts' at most, and lays them
-/// out on two cores.
+/// pages until it is written (about a gigabyte at ten times the seed catalog); in parts
+/// ([`PlanSection::new_part`]), it holds two parts' at most, and lays them out on two cores.
 const PARTS_AT_ONCE: usize = 2;
 
 /// Lays out the report's data (as JSON) and its charts as a PDF: in one document when it is
@@ -241,12 +240,12 @@ fn lay_out(json: String, charts: HashMap<String, Vec<u8>>) -> Result<Vec<u8>, Re
     laid_out.sort_by_key(|(i, _)| *i);
     let parts: Vec<(Vec<u8>, usize)> = laid_out.into_iter().map(|(_, part)| part).collect::<Result<_, _>>()?;
     tracing::debug!(elapsed = ?started.elapsed(), parts = count, "report laid out");
-    if let [(pdf, _)] = parts.as_slice() {
-        return Ok(pdf.clone());
-    }
     let pages = parts.iter().map(|(_, pages)| pages).sum();
+    let mut pdfs: Vec<Vec<u8>> = parts.into_iter().map(|(pdf, _)| pdf).collect();
+    if count == 1 {
+        return Ok(pdfs.remove(0));
+    }
     let (footers, _) = lay_out_part(with_part(&cut.common, Vec::new(), Part::footers(pages))?, Dict::new(), false)?;
-    let pdfs: Vec<Vec<u8>> = parts.into_iter().map(|(pdf, _)| pdf).collect();
     let pdf = join::join(&pdfs, &nested, &footers).map_err(ReportError::Pdf)?;
     tracing::debug!(elapsed = ?started.elapsed(), pages, "report parts joined");
     Ok(pdf)
@@ -267,7 +266,7 @@ fn lay_out_part(json: String, charts: Dict, tagged: bool) -> Result<(Vec<u8>, us
 /// What of the report a part holds and how its pages are numbered (the template's `data.part`).
 #[derive(serde::Serialize)]
 struct Part {
-    /// The first page: the summary, the list of plans, the plans' overview charts.
+    /// The first page: the summary and the list of plans.
     front: bool,
     /// The method, at the end.
     end: bool,
@@ -299,8 +298,8 @@ struct PartData {
     nested: usize,
 }
 
-/// Cuts the report's data (JSON) at each plan section that starts a new run of pages
-/// ([`PlanSection::new_page`]). The first part holds the first page with its list of every plan
+/// Cuts the report's data (JSON) at each plan section that starts a new part
+/// ([`PlanSection::new_part`]). The first part holds the first page with its list of every plan
 /// (`index`), the last the method; a full report's plan overviews follow the first page, in parts
 /// of their own when there are many. Each part takes only its own charts.
 fn cut(json: &str, charts: &HashMap<String, Bytes>) -> Result<Cut, ReportError> {
@@ -316,7 +315,7 @@ fn cut(json: &str, charts: &HashMap<String, Bytes>) -> Result<Cut, ReportError> 
         .collect();
     let mut runs: Vec<Vec<Value>> = vec![Vec::new()];
     for plan in plans {
-        if plan["new_page"] == true && runs.last().is_some_and(|run| !run.is_empty()) {
+        if plan["new_part"] == true && runs.last().is_some_and(|run| !run.is_empty()) {
             runs.push(Vec::new());
         }
         runs.last_mut().expect("a run").push(plan);

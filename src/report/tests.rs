@@ -294,9 +294,9 @@ fn report_in_parts(conn: &mut crate::db::DbConn, layout: super::Layout, every: u
     let mut options = options(None, Lang::Zh);
     options.layout = layout;
     let (mut data, charts) = gather(scope(conn, &options).unwrap(), &options, generated_at(), &|job| job.draw());
-    assert!(data.plans.iter().all(|p| !p.new_page), "{layout:?}: the seed catalog's report is one document");
+    assert!(data.plans.iter().all(|p| !p.new_part), "{layout:?}: the seed catalog's report is one document");
     for (i, plan) in data.plans.iter_mut().enumerate() {
-        plan.new_page = i > 0 && i % every == 0;
+        plan.new_part = i > 0 && i % every == 0;
     }
     let pdf = render(&data, charts).unwrap();
     (data, pdf)
@@ -388,7 +388,7 @@ fn the_parts_of_a_report_take_only_their_own_charts_and_the_first_lists_every_pl
     options.layout = super::Layout::Full;
     let (mut data, charts) = gather(scope(&mut conn, &options).unwrap(), &options, generated_at(), &|job| job.draw());
     for (i, plan) in data.plans.iter_mut().enumerate() {
-        plan.new_page = i % 2 == 1;
+        plan.new_part = i % 2 == 1;
     }
     let charts: HashMap<String, Bytes> = charts.into_iter().map(|(name, svg)| (name, Bytes::new(svg))).collect();
     let parts = cut(&serde_json::to_string(&data).unwrap(), &charts).unwrap().parts;
@@ -424,7 +424,7 @@ fn the_parts_of_a_report_take_only_their_own_charts_and_the_first_lists_every_pl
     assert_eq!(seen, charts.len(), "each chart in one part");
     // With no plan starting a part: one part, with its own footer.
     for plan in &mut data.plans {
-        plan.new_page = false;
+        plan.new_part = false;
     }
     let whole = cut(&serde_json::to_string(&data).unwrap(), &charts).unwrap();
     assert_eq!(whole.parts.len(), 1);
@@ -470,7 +470,7 @@ fn many_plan_overviews_take_parts_of_their_own_after_the_first_page() {
 
     let data = serde_json::json!({"layout": "full", "plans": index.iter().map(|p| {
         let mut plan = p.clone();
-        plan["new_page"] = false.into();
+        plan["new_part"] = false.into();
         plan["targets"] = serde_json::json!([]);
         plan
     }).collect::<Vec<_>>()});
