@@ -227,7 +227,6 @@ fn split_documents(lines: &[&str]) -> Vec<Document> {
     let mut documents: Vec<Document> = Vec::new();
     for (n, (start, title)) in starts.iter().enumerate() {
         let end = starts.get(n + 1).map_or(lines.len(), |s| s.0);
-        // The 文号 and date sit just around the title (before it on some web pages).
         // The 文号 and date sit just around the title (before it on some web pages), on lines of their own.
         let previous_start = documents.last().map_or(0, |d: &Document| d.lines.start + 3);
         let around = start.saturating_sub(12).max(previous_start).min(*start)..(start + 14).min(end);
@@ -1290,12 +1289,14 @@ static DELIVERABLE: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// 编制本规划, 制定本实施方案: the document speaking of itself.
+/// 编制本规划, 制定本实施方案, 本工作方案: the document speaking of itself.
 static SELF_REFERENCE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"本(?:实施)?(?:规划|方案|意见|行动|要点|措施|计划|安排)").unwrap());
+    LazyLock::new(|| Regex::new(r"本(?:实施|工作)?(?:规划|方案|意见|行动|要点|措施|计划|安排)").unwrap());
+/// 在新的政策文件实施前1个工作日: when something is done, not a deliverable.
+static TIME_CLAUSE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^在[^，\d]{1,20}?(?:前|后|时|之际|期间)").unwrap());
 
 fn read_milestone(clause: &str, context: &Context) -> Option<Goal> {
-    if context.in_means_section || SELF_REFERENCE.is_match(clause) {
+    if context.in_means_section || SELF_REFERENCE.is_match(clause) || TIME_CLAUSE.is_match(clause) {
         return None;
     }
     let length = clause.chars().count();
@@ -1735,7 +1736,8 @@ mod tests {
             "在临港新片区建设国际数据经济产业园。\n",
             "建成全市统一的公共数据开放平台。\n",
             "进一步建成全市统一的公共数据开放平台。\n",
-            "2019年底前制定本实施方案。",
+            "2019年底前制定本实施方案。\n",
+            "制定本工作方案。在新的政策文件实施前1个工作日,做好政策解读。",
         )));
         let quotes: Vec<&str> = found.iter().map(|f| f.quote.as_str()).collect();
         assert_eq!(quotes, ["完成本市电子政务云标准规范制定", "建成全市统一的公共数据开放平台"], "{found:?}");
