@@ -181,6 +181,27 @@ pub fn delete_session(conn: &mut DbConn, session_hash: &str) -> QueryResult<()> 
     diesel::delete(web_sessions::table.filter(web_sessions::session_hash.eq(session_hash))).execute(conn).map(|_| ())
 }
 
+/// Ends a token's sessions beyond its newest `keep`.
+pub fn trim_sessions(conn: &mut DbConn, token_id: i64, keep: i64) -> QueryResult<usize> {
+    let oldest_kept: Option<i64> = web_sessions::table
+        .filter(web_sessions::token_id.eq(token_id))
+        .order(web_sessions::id.desc())
+        .select(web_sessions::id)
+        .offset(keep - 1)
+        .first(conn)
+        .optional()?;
+    let Some(oldest_kept) = oldest_kept else { return Ok(0) };
+    diesel::delete(
+        web_sessions::table.filter(web_sessions::token_id.eq(token_id)).filter(web_sessions::id.lt(oldest_kept)),
+    )
+    .execute(conn)
+}
+
+/// How many sessions are stored (live or not yet purged).
+pub fn count_sessions(conn: &mut DbConn) -> QueryResult<i64> {
+    web_sessions::table.count().get_result(conn)
+}
+
 /// Forgets sessions that have expired.
 pub fn purge_sessions(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(web_sessions::table.filter(web_sessions::expires_at.le(now))).execute(conn)

@@ -131,13 +131,18 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> diesel::QueryResult<Optio
     Ok(access::token_by_hash(conn, &sha256_hex(token.trim().as_bytes()))?.and_then(caller_of))
 }
 
+/// The most browsers one token is signed in on at once: signing in once more ends the oldest
+/// session, so no token holder can pile up session rows.
+pub const SESSIONS_PER_TOKEN: i64 = 20;
+
 /// Starts a browser session for the holder of `caller`'s token; returns the cookie's value.
 pub fn start_session(conn: &mut DbConn, caller: &Caller, now: NaiveDateTime) -> anyhow::Result<String> {
     let id = random_secret("ps_")?;
     let expires = now + chrono::Duration::hours(SESSION_HOURS);
     write_tx(conn, |conn| {
         access::purge_sessions(conn, now)?;
-        access::insert_session(conn, &sha256_hex(id.as_bytes()), caller.token_id, now, expires)
+        access::insert_session(conn, &sha256_hex(id.as_bytes()), caller.token_id, now, expires)?;
+        access::trim_sessions(conn, caller.token_id, SESSIONS_PER_TOKEN).map(|_| ())
     })?;
     Ok(id)
 }

@@ -343,6 +343,29 @@ async fn download_names_keep_their_chinese_and_cookies_can_be_secure() {
     assert!(form_cookie_is_secure(&secure).await, "the form's secret is Secure too");
 }
 
+#[tokio::test]
+async fn one_token_holds_a_bounded_number_of_sessions_and_the_oldest_ends_first() {
+    use plantrack::server::auth::SESSIONS_PER_TOKEN;
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let mut sessions = Vec::new();
+        for _ in 0..=SESSIONS_PER_TOKEN {
+            sessions.push(crate::departments::sign_in(&app, &token).await.0);
+        }
+        let signed_in = |cookies: String| async {
+            let page = app.client.get(format!("{}/uploads", app.address)).header("Cookie", cookies).send().await;
+            page.unwrap().text().await.unwrap().contains("已登录为")
+        };
+        assert!(!signed_in(sessions[0].clone()).await, "{backend:?}: the oldest session was ended");
+        assert!(signed_in(sessions[1].clone()).await, "{backend:?}: the next one lasts");
+        assert!(signed_in(sessions.last().unwrap().clone()).await, "{backend:?}: the newest one lasts");
+        let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
+        let kept = plantrack::db::access::count_sessions(&mut pool.get().unwrap()).unwrap();
+        assert_eq!(kept, SESSIONS_PER_TOKEN, "{backend:?}");
+    }
+}
+
 async fn form_cookie_is_secure(app: &TestApp) -> bool {
     let form = app.get("/signin").await;
     form.headers().get_all("set-cookie").iter().any(|c| {
