@@ -45,6 +45,10 @@ pub struct Settings {
     pub metrics_public: Option<bool>,
     /// Mark cookies `Secure` (set it when the server is reached over HTTPS).
     pub cookie_secure: bool,
+    /// The address browsers reach the server at (`https://plans.example.gov.cn`): the pages' forms
+    /// take posts from this origin only. Unset, a post's `Origin` must name the host the request
+    /// was sent to; set it when a proxy in front of the server changes the `Host` header.
+    pub public_origin: Option<String>,
     /// Reports and uploads worked on at once; more wait in line (default 2).
     pub heavy_jobs: usize,
     /// How long a report or upload waits for its turn before the answer is 503 (seconds).

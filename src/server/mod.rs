@@ -36,6 +36,9 @@ pub struct AppState {
     pub metrics_public: bool,
     /// Cookies carry `Secure` (the server is reached over HTTPS).
     pub cookie_secure: bool,
+    /// The only origin forms are posted from, as browsers write it (`https://host[:port]`);
+    /// none: the request's own `Host`.
+    pub public_origin: Option<String>,
     /// Slots for heavy work (reports, uploads): more requests wait in line for at most
     /// `queue_wait`, then get 503.
     pub heavy_slots: Arc<Semaphore>,
@@ -63,13 +66,14 @@ impl AppState {
         settings: &Settings,
         regions: crate::catalog::Regions,
         judged: Arc<crate::judged::Judged>,
-    ) -> Result<AppState, crate::db::DbError> {
+    ) -> anyhow::Result<AppState> {
         Ok(AppState {
             regions,
             upload_limit_bytes: settings.upload_limit_bytes,
             public_read: settings.public_read,
             metrics_public: settings.metrics_public.unwrap_or(settings.public_read),
             cookie_secure: settings.cookie_secure,
+            public_origin: settings.public_origin.as_deref().map(origin_of).transpose()?,
             heavy_slots: Arc::new(Semaphore::new(settings.heavy_jobs.max(1))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
@@ -195,5 +199,43 @@ fn release_memory() {
     // SAFETY: malloc_trim only returns free pages to the kernel; it has no preconditions.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// An address as a browser's `Origin` header writes it: `https://plans.example.gov.cn` from
+/// `https://Plans.Example.gov.cn/`; an address with a path, a query or a user is refused.
+pub fn origin_of(address: &str) -> anyhow::Result<String> {
+    let refused = |why: &str| anyhow::anyhow!("public_origin {address:?}: {why}");
+    let url = reqwest::Url::parse(address.trim()).map_err(|e| refused(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(refused("not an http(s) address"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(refused("only scheme, host and port, as https://plans.example.gov.cn"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn a_public_origin_is_written_as_browsers_write_it_and_nothing_else_is_taken() {
+        assert_eq!(origin_of("https://Plans.Example.gov.cn/").unwrap(), "https://plans.example.gov.cn");
+        assert_eq!(origin_of("http://10.0.0.5:8080").unwrap(), "http://10.0.0.5:8080");
+        assert_eq!(origin_of("https://plans.example.gov.cn:443").unwrap(), "https://plans.example.gov.cn");
+        assert_eq!(origin_of("https://规划.中国").unwrap(), "https://xn--wbrs17k.xn--fiqs8s");
+        for wrong in [
+            "plans.example.gov.cn",
+            "ftp://plans.example.gov.cn",
+            "https://plans.example.gov.cn/app",
+            "https://u@plans.example.gov.cn",
+            "https://plans.example.gov.cn/?a=1",
+            "",
+        ] {
+            let error = origin_of(wrong).unwrap_err().to_string();
+            assert!(error.contains("public_origin"), "{wrong}: {error}");
+        }
     }
 }

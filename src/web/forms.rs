@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use std::time::Duration;
 
 use crate::error::{AppError, Said};
-use crate::server::within;
+use crate::server::{AppState, within};
 
 const CSRF_COOKIE: &str = "plantrack_csrf";
 
@@ -174,9 +174,15 @@ fn check_same_site(req: &HttpRequest, form: &FormData) -> Result<(), AppError> {
         return Err(refused());
     }
     if let Some(origin) = req.headers().get(ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        if origin_host != host {
+        let public_origin = req.app_data::<web::Data<AppState>>().and_then(|s| s.public_origin.as_deref());
+        let ours = match public_origin {
+            Some(public_origin) => origin == public_origin,
+            None => {
+                let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                origin.split_once("://").is_some_and(|(_, origin_host)| origin_host == host)
+            }
+        };
+        if !ours {
             return Err(refused());
         }
     }

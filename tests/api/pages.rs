@@ -191,6 +191,32 @@ async fn the_upload_form_shows_every_bad_row() {
     assert!(body.contains("unknown indicator") && body.contains("2099 has not begun yet"), "{body}");
 }
 
+/// Behind a proxy that changes `Host`, forms are taken from the configured public origin only.
+#[tokio::test]
+async fn forms_behind_a_proxy_are_taken_from_the_public_origin_only() {
+    let own = spawn_app(&Backend::Sqlite).await;
+    let own_origin = own.address.clone();
+    let proxied =
+        spawn_app_configured(&Backend::Sqlite, |s| s.public_origin = Some("https://Plans.Example.gov.cn/".into()))
+            .await;
+    let csv = "指标,期间,数值\naigs-smart-haoban-4,2025,完成\n";
+    for (app, origin, expected) in [
+        (&own, own_origin.as_str(), 200),
+        (&own, "null", 403),
+        (&own, "https://plans.example.gov.cn", 403),
+        (&proxied, "https://plans.example.gov.cn", 200),
+        (&proxied, proxied.address.as_str(), 403),
+        (&proxied, "http://plans.example.gov.cn", 403),
+        (&proxied, "https://plans.example.gov.cn.evil.example", 403),
+    ] {
+        let token = app.token(Role::Uploader);
+        let secret = form_secret(app).await;
+        let form = upload_form(&secret, &token, csv);
+        let (status, body) = post_form(app, "/uploads/preview", Some(&secret), Some(origin), form).await;
+        assert_eq!(status, expected, "{origin}: {body}");
+    }
+}
+
 #[tokio::test]
 async fn the_upload_form_refuses_other_sites_and_wrong_tokens() {
     let app = spawn_app(&Backend::Sqlite).await;
