@@ -82,6 +82,10 @@ fn kind_zh(what: &str) -> &str {
         "address" => "地址",
         "token" => "令牌",
         "department" => "部门",
+        "draft" => "草稿",
+        "chart" => "图表",
+        "report file" => "报告文件",
+        "template" => "模板",
         other => other,
     }
 }

@@ -161,6 +161,32 @@ fn a_line_outside_the_document_is_reported() {
 }
 
 #[test]
+fn a_line_outside_the_document_names_the_file_not_where_the_server_keeps_it() {
+    let found = problems(&ftth_with("line = 3,", "line = -5,"));
+    let problem = found.iter().find(|p| p.field.as_deref() == Some("source.line")).expect("a problem on the line");
+    assert!(problem.reason.contains("outside doc.txt (") && !problem.reason.contains('/'), "{problem:?}");
+}
+
+#[test]
+fn years_no_plan_speaks_of_are_reported_not_worked_with() {
+    let plan_with = |from: &str, to: &str| format!("{}\n[[target]]\n{FTTH_TARGET}\n", PLAN.replace(from, to));
+    assert_one_problem(
+        &problems(&plan_with("horizon = [2016, 2020]", "horizon = [2016, 300000]")),
+        "horizon",
+        "300000",
+    );
+    assert_one_problem(&problems(&plan_with("horizon = [2016, 2020]", "horizon = [-5, 2020]")), "horizon", "outside");
+    assert_one_problem(&problems(&plan_with("issued = 2016-09-19", "issued = 0001-01-01")), "issued", "outside");
+    for deadline in ["300000", "0", "2147483647", "\"9999-12-31\""] {
+        let found = problems(&ftth_with("deadline = 2020", &format!("deadline = {deadline}")));
+        assert_one_problem(&found, "deadline", "outside 1949–2100");
+    }
+    let found =
+        problems(&ftth_with("deadline = 2020", "deadline = 2020\nbaseline = { value = 54, year = -2015, line = 2 }"));
+    assert_one_problem(&found, "baseline.year", "outside");
+}
+
+#[test]
 fn duplicate_target_slugs_are_reported() {
     let found = problems(&format!("{PLAN}{GOOD_TARGETS}\n[[target]]\n{FTTH_TARGET}\n"));
     assert_one_problem(&found, "slug", "duplicate target slug");

@@ -46,19 +46,32 @@ impl Documents {
     }
 
     /// Line `n` (from 1) of `file`, or why it can't be had.
+    /// Reasons name the document by its file name alone: they reach the publishing page, which
+    /// has no business knowing where the server keeps its files.
     pub fn line(&mut self, file: &str, n: i32) -> Result<&str, Reason> {
-        let dir = self.dir.display().to_string();
         let lines = self.lines(file).ok_or_else(|| Reason {
-            zh: format!("无法读取文件 {dir}/{file}"),
-            en: format!("document {dir}/{file} cannot be read"),
+            zh: format!("无法读取文件 {file}"),
+            en: format!("document {file} cannot be read"),
         })?;
         usize::try_from(n).ok().filter(|n| (1..=lines.len()).contains(n)).map(|n| lines[n - 1].as_str()).ok_or_else(
             || Reason {
-                zh: format!("第 {n} 行超出 {dir}/{file} 的范围（共 {} 行）", lines.len()),
-                en: format!("line {n} is outside {dir}/{file} ({} lines)", lines.len()),
+                zh: format!("第 {n} 行超出 {file} 的范围（共 {} 行）", lines.len()),
+                en: format!("line {n} is outside {file} ({} lines)", lines.len()),
             },
         )
     }
+}
+
+/// The years a plan can speak of. Periods are worked out with chrono's dates, and a year no plan
+/// states (0, 300000) is a typing mistake, not a goal.
+const PLAN_YEARS: std::ops::RangeInclusive<i32> = 1949..=2100;
+
+fn plausible_year(year: i32) -> Result<(), (String, String)> {
+    if PLAN_YEARS.contains(&year) {
+        return Ok(());
+    }
+    let (first, last) = (PLAN_YEARS.start(), PLAN_YEARS.end());
+    Err((format!("年份 {year} 不在 {first}–{last} 之内"), format!("the year {year} is outside {first}–{last}")))
 }
 
 /// Why something is wrong, in Chinese and in English.
@@ -444,11 +457,21 @@ fn read_plan(
         p.add(Some("horizon"), "起始年份晚于终止年份", "the first year is after the last");
         ok = false;
     }
+    for year in horizon {
+        if let Err((zh, en)) = plausible_year(year) {
+            p.add(Some("horizon"), zh, en);
+            ok = false;
+        }
+    }
     let issued = match &raw.issued {
         Some(d) => {
             let date = d.to_date();
             if date.is_none() {
                 p.add(Some("issued"), "应填写日期，如 2016-09-19", "write a date such as 2016-09-19");
+                ok = false;
+            }
+            if let Some(Err((zh, en))) = date.map(|d| plausible_year(chrono::Datelike::year(&d))) {
+                p.add(Some("issued"), zh, en);
                 ok = false;
             }
             date
@@ -472,6 +495,10 @@ fn read_plan(
             let date = d.to_date();
             if date.is_none() {
                 p.add(Some(field), "应填写日期，如 2026-03-01", "write a date such as 2026-03-01");
+                ok = false;
+            }
+            if let Some(Err((zh, en))) = date.map(|d| plausible_year(chrono::Datelike::year(&d))) {
+                p.add(Some(field), zh, en);
                 ok = false;
             }
             date
@@ -560,6 +587,20 @@ fn read_target(
             date.map(Deadline::Date)
         }
     });
+    let deadline = deadline.filter(|d| match plausible_year(d.year()) {
+        Ok(()) => true,
+        Err((zh, en)) => {
+            p.add(Some("deadline"), zh, en);
+            false
+        }
+    });
+    for (field, year) in
+        [("baseline.year", raw.baseline.as_ref().map(|b| b.year)), ("reference_year", raw.reference_year)]
+    {
+        if let Some(Err((zh, en))) = year.map(plausible_year) {
+            p.add(Some(field), zh, en);
+        }
+    }
     let unit = p.require(&raw.unit, "unit");
 
     // Kind-specific fields.

@@ -120,7 +120,10 @@ impl Deadline {
 
     pub fn year(&self) -> i32 {
         use chrono::Datelike;
-        self.date().year()
+        match *self {
+            Deadline::Year(y) => y,
+            Deadline::Date(d) => d.year(),
+        }
     }
 }
 

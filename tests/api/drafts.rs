@@ -200,8 +200,9 @@ async fn a_publication_that_does_not_validate_writes_nothing() {
         none["targets"] = json!([]);
         let (status, body) = app.publish(&admin, id, &none).await;
         assert_eq!(status, 422, "{body}");
-        let (status, _) = app.publish(&admin, 999_999, &reviewed(8000.0)).await;
+        let (status, body) = app.publish(&admin, 999_999, &reviewed(8000.0)).await;
         assert_eq!(status, 404);
+        assert_eq!(body["error"]["message"], "未找到草稿“999999”", "no English word on the Chinese side");
         // Not JSON, or JSON of another shape: the error envelope, in both languages.
         for (content_type, body) in
             [("text/plain", "{}"), ("application/json", "{\"plan\": 1}"), ("application/json", "{")]
