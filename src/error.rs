@@ -11,7 +11,7 @@ use crate::present::Lang;
 
 /// What an error says, in Chinese and in English: a page shows the one of its language, the
 /// JSON envelope carries both (`message` in Chinese, `message_en`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Said {
     pub zh: String,
     pub en: String,

@@ -3,6 +3,7 @@
 //! Data flows one way: `catalog` (and later `ingest`) write through `db`; `domain` holds the pure
 //! types; `http` only reads. The application is built here so tests can start the real server.
 
+pub mod apart;
 pub mod catalog;
 pub mod charts;
 pub mod cli;
@@ -89,6 +90,8 @@ impl Application {
     pub fn build(settings: &Settings) -> anyhow::Result<Application> {
         clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg)?;
         ingest::set_oldest_period_years(settings.oldest_period_years);
+        // Files sent over the network are read by the same program as reports are laid out.
+        apart::set_reader(settings.report_worker.as_deref());
         let (pool, catalog, report) = prepare_database(settings)?;
         tracing::info!(?report, "catalog synced");
         let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;

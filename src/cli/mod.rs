@@ -116,6 +116,16 @@ enum Command {
     /// output: the server's own child process, not for people.
     #[command(hide = true)]
     RenderReport,
+    /// Reads a file the server sends on standard input (a spreadsheet's sheet, a plan document's
+    /// lines) under a memory ceiling and writes what it read as JSON: the server's own child
+    /// process, not for people.
+    #[command(hide = true)]
+    ReadFile {
+        #[arg(value_enum)]
+        reading: crate::apart::Reading,
+        #[arg(long)]
+        sheet: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -251,12 +261,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         crate::report::render_piped(std::io::stdin().lock(), std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::ReadFile { reading, sheet } = &cli.command {
+        crate::apart::read_piped(*reading, sheet.as_deref(), std::io::stdin().lock(), std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
     crate::clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg).context("the timezone setting")?;
     crate::ingest::set_oldest_period_years(settings.oldest_period_years);
     match cli.command {
         Command::Serve => serve(settings),
-        Command::RenderReport => unreachable!("handled before the settings are read"),
+        Command::RenderReport | Command::ReadFile { .. } => unreachable!("handled before the settings are read"),
         Command::Migrate => {
             db::connect(&settings.database_url, 1)?;
             let url = crate::redact(&settings.database_url);

@@ -55,6 +55,7 @@ pub struct DraftAnswer {
     security(("token" = []))
 )]
 pub async fn create_draft(
+    req: actix_web::HttpRequest,
     payload: web::Payload,
     query: web::Query<DraftQuery>,
     caller: Caller,
@@ -65,12 +66,26 @@ pub async fn create_draft(
     let limit = intake::MAX_DOCUMENT_BYTES;
     let bytes = within(state.body_timeout, read_limited(payload, limit)).await?;
     let name = query.into_inner().name;
+    let text = read_sent(&req, &state, bytes).await?;
     let answer = with_conn(&pool, move |conn| {
-        let (id, file_name, draft) = intake::draft_and_keep(conn, &bytes, name.as_deref(), &caller.name)?;
+        let (id, file_name, draft) = intake::draft_and_keep(conn, &text, name.as_deref(), &caller.name)?;
         Ok(answer_of(id, file_name, &draft, None))
     })
     .await?;
     Ok(HttpResponse::Created().json(answer))
+}
+
+/// Reads a document sent over the network ([`intake::read_sent`]) in a blocking thread, within
+/// the work budget and for as long as its client waits.
+pub(crate) async fn read_sent(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    bytes: Vec<u8>,
+) -> Result<intake::DocumentText, AppError> {
+    let (budget, watch) = crate::server::client::budget_for(req, state.work_budget);
+    let text = web::block(move || intake::read_sent(&bytes, &budget)).await?;
+    watch.finished();
+    text
 }
 
 fn answer_of(id: i64, file_name: String, draft: &Draft, published_slug: Option<String>) -> DraftAnswer {

@@ -5,7 +5,7 @@
 mod decode;
 mod parse;
 mod problems;
-mod sheet;
+pub mod sheet;
 mod validate;
 
 use std::collections::{HashMap, HashSet};
@@ -178,6 +178,12 @@ pub enum NotPrepared {
     Stopped(Stopped),
 }
 
+impl From<Problems> for NotPrepared {
+    fn from(problems: Problems) -> Self {
+        NotPrepared::Invalid(problems)
+    }
+}
+
 impl From<Stopped> for NotPrepared {
     fn from(stopped: Stopped) -> Self {
         NotPrepared::Stopped(stopped)
@@ -185,10 +191,15 @@ impl From<Stopped> for NotPrepared {
 }
 
 /// Reads the file's table: a spreadsheet's sheet (the first, or `sheet`), else decoded text.
-fn read(bytes: &[u8], encoding: Option<Encoding>, sheet: Option<&str>) -> Result<(parse::Table, HowRead), Problems> {
+fn read(
+    bytes: &[u8],
+    encoding: Option<Encoding>,
+    sheet: Option<&str>,
+    budget: &Budget,
+) -> Result<(parse::Table, HowRead), NotPrepared> {
     match sheet::kind_of(bytes) {
         Some(kind) => {
-            let grid = sheet::read_workbook(bytes, kind, sheet)?;
+            let grid = sheet::read_workbook(bytes, kind, sheet, budget)?;
             let name = grid.sheet.clone();
             let table = sheet::table_from_grid(grid)?;
             let how = HowRead { format: table.format, encoding: None, sheet: name, first_rows: Vec::new() };
@@ -212,7 +223,7 @@ pub fn prepare<'r>(
     budget: &Budget,
 ) -> Result<Prepared<'r>, NotPrepared> {
     budget.check()?;
-    let (table, mut how) = read(bytes, encoding, sheet).map_err(NotPrepared::Invalid)?;
+    let (table, mut how) = read(bytes, encoding, sheet, budget)?;
     how.first_rows = first_rows(&table);
     if table.len() == 0 {
         let why = why("no_rows", "the file has a header but no data rows", "文件只有表头，没有数据行");

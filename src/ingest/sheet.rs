@@ -9,9 +9,11 @@ use calamine::{Data, Reader};
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
+use super::NotPrepared;
 use super::parse::{MAX_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Table, canonical_column};
 use super::problems::{Problems, RowError, clip, why};
-use crate::domain::Period;
+use crate::apart::{Failed, Reading};
+use crate::domain::{Budget, Period};
 
 /// How many rows from the top a header is looked for in (title rows, notes, blank rows).
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -39,7 +41,7 @@ pub fn kind_of(bytes: &[u8]) -> Option<Kind> {
 }
 
 /// One cell as read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Cell {
     Empty,
     Text(String),
@@ -48,7 +50,7 @@ pub enum Cell {
 }
 
 /// The rows of a sheet (or of a CSV read as a grid): each with its row number from 1.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize)]
 pub struct Grid {
     /// The sheet's name (none for a CSV).
     pub sheet: Option<String>,
@@ -57,6 +59,27 @@ pub struct Grid {
     pub first_column: u32,
     /// `xlsx`, `xls`, `ods` or `csv`.
     pub format: &'static str,
+}
+
+/// A grid as a reading child wrote it.
+#[derive(serde::Deserialize)]
+struct GridAsSent {
+    sheet: Option<String>,
+    rows: Vec<(usize, Vec<Cell>)>,
+    first_column: u32,
+    format: String,
+}
+
+// By hand: derived, the `&'static str` would have it borrow from input that lives for ever.
+impl<'de> serde::Deserialize<'de> for Grid {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Grid, D::Error> {
+        let sent = GridAsSent::deserialize(deserializer)?;
+        let format = ["xlsx", "xls", "xlsb", "ods", "csv"]
+            .into_iter()
+            .find(|known| *known == sent.format)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown format {}", sent.format)))?;
+        Ok(Grid { sheet: sent.sheet, rows: sent.rows, first_column: sent.first_column, format })
+    }
 }
 
 /// The column letters of a 0-based column: 0 → A, 26 → AA.
@@ -80,21 +103,50 @@ fn sheet_problem(sheet: Option<&str>, code: &'static str, en: String, zh: String
 }
 
 /// Reads one sheet (the first unless `wanted` names one) of an Excel or OpenDocument file.
-pub fn read_workbook(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Result<Grid, Problems> {
+/// Reads a workbook's sheet (the first, or `wanted`): in a child process with a memory ceiling
+/// when the server has set one up ([`crate::apart`]), else here.
+pub fn read_workbook(bytes: &[u8], kind: Kind, wanted: Option<&str>, budget: &Budget) -> Result<Grid, NotPrepared> {
+    let read = crate::apart::read_apart::<Result<Grid, Problems>>(Reading::Sheet, wanted, bytes, budget);
+    match read {
+        None => read_workbook_here(bytes, kind, wanted).map_err(NotPrepared::Invalid),
+        Some(Ok(read)) => read.map_err(NotPrepared::Invalid),
+        Some(Err(Failed::Stopped(stopped))) => Err(NotPrepared::Stopped(stopped)),
+        Some(Err(Failed::OutOfMemory)) => Err(NotPrepared::Invalid(sheet_problem(
+            None,
+            "spreadsheet_too_large",
+            format!(
+                "reading the spreadsheet needs more than {} GB of memory: a sheet that declares cells far beyond its data (a stray cell a million rows down?) or cells repeated millions of times; copy the data into a new workbook and upload that",
+                crate::apart::READING_MEMORY_BYTES >> 30
+            ),
+            format!(
+                "读取该电子表格需要超过 {} GB 内存：某个工作表声明了远超数据范围的单元格（例如百万行之下的零散单元格）或重复了数百万次的单元格；请把数据复制到新工作簿后再上传",
+                crate::apart::READING_MEMORY_BYTES >> 30
+            ),
+        ))),
+        Some(Err(Failed::Broke(why) | Failed::NotStarted(why))) => {
+            tracing::warn!(error = %why, "a spreadsheet could not be read in its own process");
+            Err(NotPrepared::Invalid(unreadable(&why)))
+        }
+    }
+}
+
+fn unreadable(e: &str) -> Problems {
+    let cause = clip(e);
+    sheet_problem(
+        None,
+        "spreadsheet_unreadable",
+        format!("the file looks like a spreadsheet (.xlsx, .xls or .ods) but cannot be read: {cause}"),
+        format!("文件看起来是电子表格（.xlsx、.xls 或 .ods），但无法读取：{cause}"),
+    )
+}
+
+/// [`read_workbook`] in this process.
+pub fn read_workbook_here(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Result<Grid, Problems> {
     if kind == Kind::Zip {
         check_unpacked_size(bytes)?;
     }
-    let unreadable = |e: String| {
-        let cause = clip(&e);
-        sheet_problem(
-            None,
-            "spreadsheet_unreadable",
-            format!("the file looks like a spreadsheet (.xlsx, .xls or .ods) but cannot be read: {cause}"),
-            format!("文件看起来是电子表格（.xlsx、.xls 或 .ods），但无法读取：{cause}"),
-        )
-    };
     let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(&e.to_string()))?;
     let format = match &workbook {
         calamine::Sheets::Xls(_) => "xls",
         calamine::Sheets::Xlsx(_) => "xlsx",
@@ -113,9 +165,9 @@ pub fn read_workbook(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Result<G
                 format!("工作簿中没有名为“{shown}”的工作表；现有工作表：{listed}"),
             )
         })?,
-        None => names.first().cloned().ok_or_else(|| unreadable("no sheet".to_owned()))?,
+        None => names.first().cloned().ok_or_else(|| unreadable("no sheet"))?,
     };
-    let range = workbook.worksheet_range(&name).map_err(|e| unreadable(e.to_string()))?;
+    let range = workbook.worksheet_range(&name).map_err(|e| unreadable(&e.to_string()))?;
     let merged = match &mut workbook {
         calamine::Sheets::Xlsx(x) => x.worksheet_merge_cells(&name).and_then(Result::ok).unwrap_or_default(),
         calamine::Sheets::Xls(x) => x.worksheet_merge_cells(&name).unwrap_or_default(),

@@ -93,21 +93,51 @@ pub fn empty_note() -> crate::error::Said {
 /// The longest file name kept with a draft.
 const MAX_FILE_NAME_CHARS: usize = 255;
 
-/// Reads a document sent by `created_by`, drafts its targets against the indicators stored, and
-/// keeps the draft with its numbered text: its id, the file name kept and the draft. A document
-/// without readable text is refused (422) and nothing is kept.
-pub fn draft_and_keep(
-    conn: &mut crate::db::DbConn,
-    bytes: &[u8],
-    file_name: Option<&str>,
-    created_by: &str,
-) -> Result<(i64, String, Draft), crate::error::AppError> {
-    let text = read_document(bytes).map_err(|said| crate::error::AppError::Unprocessable {
+/// Reads a document sent over the network: in a child process with a memory ceiling when the
+/// server has set one up ([`crate::apart`]), stopped when the budget says. A document without
+/// readable text is refused (422).
+pub fn read_sent(bytes: &[u8], budget: &crate::domain::Budget) -> Result<DocumentText, crate::error::AppError> {
+    use crate::apart::{Failed, READING_MEMORY_BYTES, Reading};
+    use crate::error::{AppError, Said};
+    let unreadable = |said: Said| AppError::Unprocessable {
         code: "unreadable_document",
         message: said,
         details: serde_json::json!({}),
-    })?;
-    let draft = self::draft(&text, &known_indicators(conn)?);
+    };
+    // The size is checked before anything is sent to a child.
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return read_document(bytes).map_err(unreadable);
+    }
+    match crate::apart::read_apart::<Result<DocumentText, Said>>(Reading::Document, None, bytes, budget) {
+        None => read_document(bytes).map_err(unreadable),
+        Some(Ok(read)) => read.map_err(unreadable),
+        Some(Err(Failed::Stopped(stopped))) => Err(AppError::TooSlow(Said::new(stopped.zh(), stopped.to_string()))),
+        Some(Err(Failed::OutOfMemory)) => Err(unreadable(Said::new(
+            format!(
+                "读取该文件需要超过 {} GB 内存（例如压缩后极小、解压后极大的内容）：请提交纯文本或 Word 版本",
+                READING_MEMORY_BYTES >> 30
+            ),
+            format!(
+                "reading the document needs more than {} GB of memory (content that inflates far beyond its size?): send the plain text or Word version",
+                READING_MEMORY_BYTES >> 30
+            ),
+        ))),
+        Some(Err(Failed::Broke(why) | Failed::NotStarted(why))) => {
+            tracing::warn!(error = %why, "a plan document could not be read in its own process");
+            Err(unreadable(Said::new("文件无法读取（可能已损坏）", "the document cannot be read (damaged?)")))
+        }
+    }
+}
+
+/// Drafts the targets of a document sent by `created_by` against the indicators stored, and
+/// keeps the draft with its numbered text: its id, the file name kept and the draft.
+pub fn draft_and_keep(
+    conn: &mut crate::db::DbConn,
+    text: &DocumentText,
+    file_name: Option<&str>,
+    created_by: &str,
+) -> Result<(i64, String, Draft), crate::error::AppError> {
+    let draft = self::draft(text, &known_indicators(conn)?);
     let draft_json = serde_json::to_string(&draft).map_err(anyhow::Error::from)?;
     let file_name: String = file_name
         .filter(|n| !n.trim().is_empty())

@@ -5,7 +5,7 @@
 
 use std::io::{Cursor, Read};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Said;
 
@@ -17,7 +17,7 @@ const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_LINES: usize = 100_000;
 
 /// What the bytes were read as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Text,
@@ -38,7 +38,7 @@ impl Format {
 }
 
 /// A document as text, one entry per line; `lines[0]` is line 1.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentText {
     pub format: Format,
     pub lines: Vec<String>,

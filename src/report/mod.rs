@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use typst::foundations::{Bytes, Dict, IntoValue};
@@ -96,38 +95,24 @@ fn render_with(
 ) -> Result<Vec<u8>, ReportError> {
     match renderer {
         Renderer::Here => render(data, charts),
-        Renderer::Apart { program, budget } => match start_layout_process(program) {
-            Ok(child) => render_apart(child, data, charts, budget),
-            // A program replaced or removed under a running server (an upgrade): the report still
-            // comes out, laid out here.
-            Err(e) => {
-                tracing::warn!(program = %program.display(), error = %e, "no layout process; the report is laid out in the server");
-                render(data, charts)
-            }
-        },
+        Renderer::Apart { program, budget } => render_apart(program, data, charts, budget),
     }
 }
 
-/// `program render-report`, its three pipes open.
-fn start_layout_process(program: &std::path::Path) -> std::io::Result<std::process::Child> {
-    use std::process::{Command, Stdio};
-    Command::new(program)
-        .arg("render-report")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-}
-
-/// Lays out a report in a child process ([`start_layout_process`]), stopped when the budget runs
+/// Lays out a report in a child process (`program render-report`), stopped when the budget runs
 /// out or is cancelled.
 fn render_apart(
-    mut child: std::process::Child,
+    program: &std::path::Path,
     data: &ReportData,
     charts: HashMap<String, Vec<u8>>,
     budget: &Budget,
 ) -> Result<Vec<u8>, ReportError> {
-    let failed = |what: &str, e: std::io::Error| ReportError::Layout(format!("{what}: {e}"));
+    // A program replaced or removed under a running server (an upgrade): the report still comes
+    // out, laid out here.
+    if !program.is_file() {
+        tracing::warn!(program = %program.display(), "no layout process; the report is laid out in the server");
+        return render(data, charts);
+    }
     let job = LayoutJob {
         data: serde_json::to_string(data).map_err(|e| ReportError::Data(e.into()))?,
         // Charts are SVG text; one that is not is left out and its placeholder shown.
@@ -135,47 +120,16 @@ fn render_apart(
     };
     let job = serde_json::to_vec(&job).map_err(|e| ReportError::Data(e.into()))?;
     let started = std::time::Instant::now();
-    let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
-        (child.stdin.take(), child.stdout.take(), child.stderr.take())
-    else {
-        let _ = child.kill();
-        return Err(ReportError::Layout("the layout process has no pipes".to_owned()));
-    };
-    // Each pipe in a thread of its own: a child blocked on a full pipe would never finish.
     let job_len = job.len();
-    let sender = std::thread::spawn(move || stdin.write_all(&job));
-    let reader = std::thread::spawn(move || {
-        let mut pdf = Vec::new();
-        stdout.read_to_end(&mut pdf).map(|_| pdf)
-    });
-    let complaints = std::thread::spawn(move || {
-        let mut said = Vec::new();
-        let _ = stderr.read_to_end(&mut said);
-        String::from_utf8_lossy(&said).trim().to_owned()
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| failed("the layout process was lost", e))? {
-            break status;
-        }
-        if let Err(stopped) = budget.check() {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(stopped.into());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let pdf = crate::apart::run(program, &["render-report"], job, budget).map_err(|failed| match failed {
+        crate::apart::Failed::Stopped(stopped) => ReportError::Stopped(stopped),
+        failed => ReportError::Layout(format!("the layout process failed: {failed}")),
+    })?;
     tracing::debug!(elapsed = ?started.elapsed(), bytes = job_len, "report laid out by its own process");
-    // A child that failed early may leave the job unread: its exit status says what happened.
-    let _ = sender.join();
-    let pdf = reader.join().map_err(|_| ReportError::Layout("the layout's reader panicked".to_owned()))?;
-    let complaints = complaints.join().unwrap_or_default();
-    if !complaints.is_empty() && status.success() {
-        tracing::debug!(said = %complaints, "the layout process's log");
-    }
-    match pdf {
-        Ok(pdf) if status.success() && pdf.starts_with(b"%PDF") => Ok(pdf),
-        Ok(_) => Err(ReportError::Layout(format!("the layout process failed ({status}): {complaints}"))),
-        Err(e) => Err(failed("the layout process's answer could not be read", e)),
+    if pdf.starts_with(b"%PDF") {
+        Ok(pdf)
+    } else {
+        Err(ReportError::Layout("the layout process answered something other than a PDF".to_owned()))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Report tests with real tools: poppler's pdftotext, pdffonts, pdfinfo and pdftoppm.
 
 use std::process::Command;
+use std::time::Duration;
 
 use super::*;
 use crate::judged::Judgement;
@@ -239,8 +240,7 @@ fn a_layout_process_is_stopped_when_its_time_is_up_or_its_client_has_gone() {
     let data = small_report(&mut pool.get().unwrap());
     let hangs = program(dir.path(), "cat > /dev/null; sleep 30");
     let started = std::time::Instant::now();
-    let start = |program: &std::path::Path| start_layout_process(program).unwrap();
-    let timed_out = render_apart(start(&hangs), &data, HashMap::new(), &Budget::within(Duration::from_millis(200)));
+    let timed_out = render_apart(&hangs, &data, HashMap::new(), &Budget::within(Duration::from_millis(200)));
     assert!(matches!(timed_out, Err(ReportError::Stopped(Stopped::TimedOut))), "{timed_out:?}");
     let budget = Budget::unlimited();
     let cancel = budget.clone();
@@ -248,7 +248,7 @@ fn a_layout_process_is_stopped_when_its_time_is_up_or_its_client_has_gone() {
         std::thread::sleep(Duration::from_millis(200));
         cancel.cancel();
     });
-    let cancelled = render_apart(start(&hangs), &data, HashMap::new(), &budget);
+    let cancelled = render_apart(&hangs, &data, HashMap::new(), &budget);
     assert!(matches!(cancelled, Err(ReportError::Stopped(Stopped::Cancelled))), "{cancelled:?}");
     assert!(started.elapsed() < Duration::from_secs(10), "neither waited for the 30 s child");
 }

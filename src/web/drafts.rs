@@ -136,9 +136,13 @@ pub(super) async fn create(
     // A token typed into the form signs this browser in, so the review page that follows opens.
     let typed = !form.token.trim().is_empty();
     let file_name = form.file_name;
+    let text = match crate::http::drafts::read_sent(&req, &state, bytes).await {
+        Ok(text) => text,
+        Err(e) => return error_page(&ctx, &e),
+    };
     let made = with_conn(&pool, move |conn| {
         let session = if typed { Some(start_session(conn, &caller, crate::now())?) } else { None };
-        let (id, _, _) = intake::draft_and_keep(conn, &bytes, file_name.as_deref(), &caller.name)?;
+        let (id, _, _) = intake::draft_and_keep(conn, &text, file_name.as_deref(), &caller.name)?;
         Ok((id, session))
     })
     .await;
