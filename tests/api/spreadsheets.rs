@@ -302,7 +302,6 @@ async fn a_template_filled_in_with_openpyxl_uploads_unchanged() {
 
 /// An OpenDocument spreadsheet as LibreOffice saves one: mimetype, manifest, content.
 fn ods(rows: &[&[&str]]) -> Vec<u8> {
-    use std::io::Write;
     let cell = |text: &&str| match text.parse::<f64>() {
         Ok(v) => format!(
             r#"<table:table-cell office:value-type="float" office:value="{v}"><text:p>{text}</text:p></table:table-cell>"#
