@@ -15,6 +15,9 @@ pub const MAX_DOCUMENT_BYTES: usize = 5 * 1024 * 1024;
 const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
 /// The most lines a document may have (the longest seed compilation has 6 000).
 pub const MAX_LINES: usize = 100_000;
+/// The most text a document may hold, in bytes of UTF-8: the longest seed compilation holds
+/// 1.3 MB. A .docx, web page or PDF of 5 MB can unpack to far more.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024 * 1024;
 
 /// What the bytes were read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -79,6 +82,13 @@ pub fn read_document(bytes: &[u8]) -> Result<DocumentText, Said> {
             ),
             _ => Said::new("文件中没有文字", "the document has no text"),
         });
+    }
+    let text_bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+    if text_bytes > MAX_TEXT_BYTES {
+        return Err(Said::new(
+            format!("文件的文字超过 {} MB 的上限", MAX_TEXT_BYTES >> 20),
+            format!("the document holds more than {} MB of text, the limit", MAX_TEXT_BYTES >> 20),
+        ));
     }
     if lines.len() > MAX_LINES {
         return Err(Said::new(
@@ -175,33 +185,86 @@ fn html_lines(html: &str) -> Result<Vec<String>, Said> {
     Ok(tidy(lines))
 }
 
-/// Whether the tags of a page open deeper than `limit` (a linear scan: opening tags less closing
-/// ones, void elements and `<…/>` not counted; comments and declarations skipped).
+/// Whether the elements of a page nest deeper than `limit`, as the HTML parser will build them
+/// (one linear scan): a start tag opens an element — `<div/>` too, HTML ignores the slash — but
+/// void elements (`<br>`) do not; an end tag closes its element and those opened inside it, and
+/// one that closes nothing is ignored; a `<p>`, `<li>`, `<tr>` … opened while one is open closes
+/// it first, and so does a block (`<div>`, `<table>` …) an open `<p>`. Comments and declarations
+/// are skipped.
 fn nesting_exceeds(html: &str, limit: usize) -> bool {
     const VOID: [&str; 14] =
         ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
+    const CLOSES_ITS_KIND: [&str; 9] = ["p", "li", "dt", "dd", "tr", "td", "th", "option", "tbody"];
+    // Block elements whose start tag closes an open paragraph (HTML's "close a p element").
+    const CLOSES_P: [&str; 32] = [
+        "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "main", "menu", "nav",
+        "ol", "pre", "section", "summary", "table", "ul", "xmp",
+    ];
     let bytes = html.as_bytes();
-    let mut depth = 0usize;
+    let mut open = OpenElements::default();
     let mut at = 0;
     while let Some(offset) = bytes[at..].iter().position(|&b| b == b'<') {
         let start = at + offset + 1;
         let end = bytes[start..].iter().position(|&b| b == b'>').map_or(bytes.len(), |e| start + e);
         let tag = &html[start..end];
         at = end;
-        if tag.starts_with('/') {
-            depth = depth.saturating_sub(1);
-        } else if !tag.starts_with('!') && !tag.starts_with('?') && !tag.ends_with('/') {
-            let name: String =
-                tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
-            if !name.is_empty() && !VOID.contains(&name.as_str()) {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
+        if tag.starts_with('!') || tag.starts_with('?') {
+            continue;
+        }
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        if closing || CLOSES_ITS_KIND.contains(&name.as_str()) {
+            open.close(&name);
+        }
+        if !closing && CLOSES_P.contains(&name.as_str()) {
+            open.close("p");
+        }
+        if !closing && open.open(name) > limit {
+            return true;
         }
     }
     false
+}
+
+/// The elements open at a point of a page, innermost last, with how many of each name are open.
+#[derive(Default)]
+struct OpenElements {
+    stack: Vec<String>,
+    count: std::collections::HashMap<String, usize>,
+}
+
+impl OpenElements {
+    /// Opens an element; answers the depth.
+    fn open(&mut self, name: String) -> usize {
+        *self.count.entry(name.clone()).or_default() += 1;
+        self.stack.push(name);
+        self.stack.len()
+    }
+
+    /// Closes the innermost open element of this name and every one inside it; nothing when none
+    /// is open.
+    fn close(&mut self, name: &str) {
+        if self.count.get(name).is_none_or(|&count| count == 0) {
+            return;
+        }
+        while let Some(closed) = self.stack.pop() {
+            if let Some(count) = self.count.get_mut(&closed) {
+                *count -= 1;
+            }
+            if closed == name {
+                break;
+            }
+        }
+    }
 }
 
 fn is_hidden(name: &str) -> bool {
@@ -275,9 +338,12 @@ fn docx_lines(bytes: &[u8]) -> Result<Vec<String>, Said> {
         ));
     }
     let mut lines = Vec::new();
-    for node in document.descendants().filter(|n| n.has_tag_name((WORD, "p")) || n.has_tag_name((WORD, "tr"))) {
-        if node.has_tag_name((WORD, "p")) && node.ancestors().any(|a| a.has_tag_name((WORD, "tr"))) {
-            continue; // read with its row
+    let is_line = |n: &roxmltree::Node<'_, '_>| n.has_tag_name((WORD, "p")) || n.has_tag_name((WORD, "tr"));
+    for node in document.descendants().filter(is_line) {
+        // A paragraph in a table row, or nested in another paragraph (Word never writes one, a
+        // hostile file may a thousand deep), is read with the outermost: each run once.
+        if node.ancestors().skip(1).any(|a| is_line(&a)) {
+            continue;
         }
         let line = if node.has_tag_name((WORD, "tr")) {
             node.children()
@@ -379,6 +445,50 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused before parsing");
         let read = read_document(nested(900).as_bytes()).unwrap();
         assert!(read.lines.iter().any(|l| l == "到2030年，建成平台。"));
+    }
+
+    #[test]
+    fn slashes_and_stray_end_tags_do_not_hide_nesting_and_unclosed_paragraphs_do_not_nest() {
+        let page = |body: String| format!("<html><body>{body}到2030年，建成平台。</body></html>");
+        for body in ["<div/>".repeat(24_000), "<div></x>".repeat(24_000), "<div><p>".repeat(12_000)] {
+            let started = std::time::Instant::now();
+            let refused = read_document(page(body).as_bytes()).unwrap_err();
+            assert!(refused.en.contains("nests"), "{refused:?}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused before parsing");
+        }
+        let unclosed = page("<p>到2020年，实际光纤入户率达到70%。".repeat(5_000) + &"<ul><li>一<li>二</ul>".repeat(2_000));
+        let read = read_document(unclosed.as_bytes()).unwrap();
+        assert_eq!(read.lines.iter().filter(|l| l.contains("光纤")).count(), 5_000);
+    }
+
+    #[test]
+    fn paragraphs_nested_in_paragraphs_are_read_once() {
+        use std::io::Write;
+        let text = "到2030年，建成平台达到70%。".repeat(200);
+        let xml = format!(
+            "<w:document xmlns:w=\"{WORD}\"><w:body>{}<w:r><w:t>{text}</w:t></w:r>{}<w:p><w:r><w:t>完</w:t></w:r></w:p></w:body></w:document>",
+            "<w:p>".repeat(900),
+            "</w:p>".repeat(900)
+        );
+        let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        archive.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        archive.write_all(xml.as_bytes()).unwrap();
+        let read = read_document(&archive.finish().unwrap().into_inner()).unwrap();
+        assert_eq!(read.lines, vec![text, "完".to_owned()]);
+    }
+
+    #[test]
+    fn a_document_unpacking_to_more_text_than_the_limit_is_refused() {
+        use std::io::Write;
+        let paragraph = format!("<w:p><w:r><w:t>{}</w:t></w:r></w:p>", "到2030年，建成平台。".repeat(1_000));
+        let xml = format!("<w:document xmlns:w=\"{WORD}\"><w:body>{}</w:body></w:document>", paragraph.repeat(400));
+        let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        archive.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        archive.write_all(xml.as_bytes()).unwrap();
+        let bytes = archive.finish().unwrap().into_inner();
+        assert!(bytes.len() < MAX_DOCUMENT_BYTES);
+        let refused = read_document(&bytes).unwrap_err();
+        assert!(refused.zh.contains("超过 8 MB"), "{refused:?}");
     }
 
     #[test]
