@@ -3,7 +3,7 @@
 //! sent; a .docx, .html or .pdf becomes one line per paragraph (table rows: cells joined by tabs),
 //! and that text is what is stored and cited.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
@@ -395,13 +395,91 @@ fn word_text(node: roxmltree::Node<'_, '_>) -> String {
     out
 }
 
-/// The text layer of a PDF. A malformed PDF can make the reader panic: that is an error, not a crash.
+/// The text layer of a PDF, each page starting a line of its own. A malformed PDF can make the
+/// reader panic: that is an error, not a crash.
 fn pdf_lines(bytes: &[u8]) -> Result<Vec<String>, Said> {
     let bytes = bytes.to_vec();
-    let read = std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&bytes));
+    let read = std::panic::catch_unwind(move || pdf_text(&bytes));
     match read {
-        Ok(Ok(text)) => Ok(tidy(text.split('\n').map(str::to_owned).collect())),
+        Ok(Ok(text)) => Ok(tidy(String::from_utf8_lossy(&text).split('\n').map(str::to_owned).collect())),
         _ => Err(Said::new("PDF 无法读取（文件损坏或已加密）", "the PDF cannot be read (damaged or encrypted)")),
+    }
+}
+
+/// pdf-extract's plain text, with a line break after each page (its own runs the last line of a
+/// page into the first of the next).
+fn pdf_text(bytes: &[u8]) -> Result<Vec<u8>, pdf_extract::OutputError> {
+    let mut document = pdf_extract::Document::load_mem(bytes)?;
+    if document.is_encrypted() {
+        // Many PDFs are "encrypted" with an empty password only to forbid editing.
+        document.decrypt("")?;
+    }
+    let text = SharedText::default();
+    let mut writer = text.clone();
+    let mut output = PagedText { lines: pdf_extract::PlainTextOutput::new(&mut writer as &mut dyn Write), text: text.clone() };
+    pdf_extract::output_doc(&document, &mut output)?;
+    drop(output);
+    Ok(text.0.take())
+}
+
+/// Text written by pdf-extract, and by [`PagedText`] between its pages.
+#[derive(Clone, Default)]
+struct SharedText(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for SharedText {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// pdf-extract's plain-text output, ending each page with a line break.
+struct PagedText<'a> {
+    lines: pdf_extract::PlainTextOutput<&'a mut dyn Write>,
+    text: SharedText,
+}
+
+impl pdf_extract::OutputDev for PagedText<'_> {
+    fn begin_page(
+        &mut self,
+        page: u32,
+        media_box: &pdf_extract::MediaBox,
+        art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), pdf_extract::OutputError> {
+        self.lines.begin_page(page, media_box, art_box)
+    }
+
+    fn end_page(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.lines.end_page()?;
+        self.text.0.borrow_mut().push(b'\n');
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &pdf_extract::Transform,
+        width: f64,
+        spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), pdf_extract::OutputError> {
+        self.lines.output_character(trm, width, spacing, font_size, char)
+    }
+
+    fn begin_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.lines.begin_word()
+    }
+
+    fn end_word(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.lines.end_word()
+    }
+
+    fn end_line(&mut self) -> Result<(), pdf_extract::OutputError> {
+        self.lines.end_line()
     }
 }
 
@@ -489,6 +567,47 @@ mod tests {
         assert!(bytes.len() < MAX_DOCUMENT_BYTES);
         let refused = read_document(&bytes).unwrap_err();
         assert!(refused.zh.contains("超过 8 MB"), "{refused:?}");
+    }
+
+    /// A PDF of one page per text, written in Helvetica.
+    fn pdf_of_pages(pages: &[&str]) -> Vec<u8> {
+        let count = pages.len();
+        let kids: String = (0..count).map(|i| format!("{} 0 R ", 4 + 2 * i)).collect();
+        let mut objects = vec![
+            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+            format!("<< /Type /Pages /Kids [{kids}] /Count {count} >>"),
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        ];
+        for (i, text) in pages.iter().enumerate() {
+            let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
+            objects.push(format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+                5 + 2 * i
+            ));
+            objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+        }
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, object) in objects.iter().enumerate() {
+            offsets.push(pdf.len());
+            pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = pdf.len();
+        pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+        for offset in offsets {
+            pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        pdf.extend_from_slice(
+            format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+        );
+        pdf
+    }
+
+    #[test]
+    fn each_pdf_page_starts_a_line_of_its_own() {
+        let read = read_document(&pdf_of_pages(&["Targets for 2020", "Open data sets over 5000"])).unwrap();
+        assert_eq!(read.format, Format::Pdf);
+        assert_eq!(read.lines, vec!["Targets for 2020", "Open data sets over 5000"]);
     }
 
     #[test]
