@@ -197,9 +197,38 @@ fn nesting_exceeds(html: &str, limit: usize) -> bool {
     const CLOSES_ITS_KIND: [&str; 9] = ["p", "li", "dt", "dd", "tr", "td", "th", "option", "tbody"];
     // Block elements whose start tag closes an open paragraph (HTML's "close a p element").
     const CLOSES_P: [&str; 32] = [
-        "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
-        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "main", "menu", "nav",
-        "ol", "pre", "section", "summary", "table", "ul", "xmp",
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "center",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "ul",
+        "xmp",
     ];
     let bytes = html.as_bytes();
     let mut open = OpenElements::default();
@@ -416,7 +445,8 @@ fn pdf_text(bytes: &[u8]) -> Result<Vec<u8>, pdf_extract::OutputError> {
     }
     let text = SharedText::default();
     let mut writer = text.clone();
-    let mut output = PagedText { lines: pdf_extract::PlainTextOutput::new(&mut writer as &mut dyn Write), text: text.clone() };
+    let mut output =
+        PagedText { lines: pdf_extract::PlainTextOutput::new(&mut writer as &mut dyn Write), text: text.clone() };
     pdf_extract::output_doc(&document, &mut output)?;
     drop(output);
     Ok(text.0.take())
@@ -534,7 +564,8 @@ mod tests {
             assert!(refused.en.contains("nests"), "{refused:?}");
             assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused before parsing");
         }
-        let unclosed = page("<p>到2020年，实际光纤入户率达到70%。".repeat(5_000) + &"<ul><li>一<li>二</ul>".repeat(2_000));
+        let unclosed =
+            page("<p>到2020年，实际光纤入户率达到70%。".repeat(5_000) + &"<ul><li>一<li>二</ul>".repeat(2_000));
         let read = read_document(unclosed.as_bytes()).unwrap();
         assert_eq!(read.lines.iter().filter(|l| l.contains("光纤")).count(), 5_000);
     }

@@ -326,6 +326,24 @@ fn text_input(name: &str, label: &str, value: &str, required: bool) -> Markup {
     }
 }
 
+/// How much of its line a candidate shows on each side of its quote: the sentence around it. A
+/// line can be a whole document long (a text without line breaks), and a page shows thousands
+/// of candidates.
+const CONTEXT_CHARS: usize = 120;
+
+/// The last `keep` characters of `text`, after "…" when some were left out.
+fn tail_of(text: &str, keep: usize) -> String {
+    let count = text.chars().count();
+    if count <= keep { text.to_owned() } else { format!("…{}", text.chars().skip(count - keep).collect::<String>()) }
+}
+
+/// The first `keep` characters of `text`, before "…" when some were left out.
+fn head_of(text: &str, keep: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(keep).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
+}
+
 /// One candidate: its sentence with the quote marked, then its fields.
 fn candidate_fields(
     lang: PageLang,
@@ -337,6 +355,7 @@ fn candidate_fields(
 ) -> Markup {
     let line = lines.get(candidate.found.line.saturating_sub(1)).map(String::as_str).unwrap_or("");
     let (before, after) = line.split_once(target.quote.as_str()).unwrap_or((line, ""));
+    let (before, after) = (tail_of(before, CONTEXT_CHARS), head_of(after, CONTEXT_CHARS));
     let field = |name: &str| format!("c{index}.{name}");
     let id = |name: &str| format!("c{index}-{name}");
     let matched = &candidate.indicator;

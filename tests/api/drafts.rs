@@ -397,6 +397,30 @@ async fn an_administrator_reviews_a_draft_in_the_browser_and_publishes_it() {
     }
 }
 
+/// A text without line breaks: every candidate's sentence is the whole text. The review page shows
+/// the sentence around each quote, so it grows with the candidates, not with candidates × text.
+#[tokio::test]
+async fn the_review_of_a_text_without_line_breaks_shows_each_quote_in_its_sentence_only() {
+    use reqwest::header::COOKIE;
+    let app = spawn_app(&backends().remove(0)).await;
+    let admin = app.token(Role::Admin);
+    let sentence = "到2020年，实际光纤入户率达到70%，政府数据开放数据集超过5000项，单位GDP能耗比2020年下降14%。";
+    let line: String = sentence.repeat(150);
+    let text = format!("上海市推进测试事项三年行动计划（2026—2028年）\n沪府办发〔2026〕1号\n{line}");
+    let (status, draft) = app.post_draft(Some(&admin), "one-line.txt", text.into_bytes()).await;
+    assert_eq!(status, 201, "{draft}");
+    let candidates = draft["candidates"].as_array().unwrap().len();
+    assert!(candidates >= 300, "{candidates}");
+    let (cookies, _) = crate::departments::sign_in(&app, &admin).await;
+    let id = draft["id"].as_i64().unwrap();
+    let page = app.client.get(format!("{}/plans/drafts/{id}", app.address)).header(COOKIE, &cookies).send().await;
+    let page = page.unwrap().text().await.unwrap();
+    assert!(page.contains("<mark>实际光纤入户率达到70%</mark>"), "the quote is marked in its sentence");
+    assert!(page.contains("…"), "the rest of the line is left out");
+    let per_candidate = page.len() / candidates;
+    assert!(per_candidate < 8_000, "{per_candidate} bytes a candidate for a {} byte line", line.len());
+}
+
 fn plantrack(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"));
     command.args(args).current_dir(crate::helpers::repo_root()).env("RUST_LOG", "warn").env("LANG", "zh_CN.UTF-8");
