@@ -97,6 +97,14 @@ fn chart_failed(e: charts::ChartError) -> AppError {
     AppError::Internal(anyhow::anyhow!("chart: {e}"))
 }
 
+/// A PNG is drawn in one of a few slots (it may take 128 MB of pixels); an SVG needs none.
+async fn drawing_slot(state: &AppState, format: Format) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, AppError> {
+    match format {
+        Format::Png => state.drawing_slot().await.map(Some),
+        Format::Svg => Ok(None),
+    }
+}
+
 /// A target's progress chart.
 #[utoipa::path(
     get,
@@ -120,6 +128,7 @@ pub async fn target_chart(
     let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.asked(), &state.regions)?;
     let one = state.one(slug, &judgement).await?;
+    let _slot = drawing_slot(&state, format).await?;
     // Drawn after the connection went back to the pool: a big PNG must not hold one.
     let bytes = web::block(move || {
         let chart = charts::target_chart(&one, lang);
@@ -161,6 +170,7 @@ pub async fn plan_chart(
     let plan =
         state.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", &slug))?;
     let view = state.view(&judgement).await?;
+    let _slot = drawing_slot(&state, format).await?;
     // Drawn after the connection went back to the pool.
     let bytes = web::block(move || {
         let assessed: Vec<judged::Assessed> = view.of_plan(&plan.slug).cloned().collect();

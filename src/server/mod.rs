@@ -42,6 +42,11 @@ pub struct AppState {
     /// Slots for heavy work (reports, uploads): more requests wait in line for at most
     /// `queue_wait`, then get 503.
     pub heavy_slots: Arc<Semaphore>,
+    /// Slots for receiving a file's body (uploads, plan documents): twice the heavy slots, so at
+    /// most that many bodies are held at once, and a client sending slowly holds no heavy slot.
+    pub receiving_slots: Arc<Semaphore>,
+    /// Slots for drawing PNG charts (up to 4000 × 8000 pixels, 128 MB each): one per core.
+    pub drawing_slots: Arc<Semaphore>,
     pub queue_wait: Duration,
     /// The longest a request may compute before it is stopped.
     pub work_budget: Duration,
@@ -75,6 +80,8 @@ impl AppState {
             cookie_secure: settings.cookie_secure,
             public_origin: settings.public_origin.as_deref().map(origin_of).transpose()?,
             heavy_slots: Arc::new(Semaphore::new(settings.heavy_jobs.max(1))),
+            receiving_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
+            drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
             body_timeout: Duration::from_secs_f64(settings.body_timeout_seconds.max(0.1)),
@@ -119,7 +126,21 @@ impl AppState {
 
     /// A slot for heavy work, or 503 with `Retry-After` when every slot stayed busy too long.
     pub async fn heavy_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
-        match tokio::time::timeout(self.queue_wait, self.heavy_slots.clone().acquire_owned()).await {
+        self.slot_of(&self.heavy_slots).await
+    }
+
+    /// A slot for receiving a file's body, or 503 as [`AppState::heavy_slot`].
+    pub async fn receiving_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.slot_of(&self.receiving_slots).await
+    }
+
+    /// A slot for drawing a PNG, or 503 as [`AppState::heavy_slot`].
+    pub async fn drawing_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.slot_of(&self.drawing_slots).await
+    }
+
+    async fn slot_of(&self, slots: &Arc<Semaphore>) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        match tokio::time::timeout(self.queue_wait, slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(AppError::Busy(Said::new(
                 "服务器正忙于其他报告和上传，请稍后再试",

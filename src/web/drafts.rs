@@ -136,13 +136,19 @@ pub(super) async fn create(
     // A token typed into the form signs this browser in, so the review page that follows opens.
     let typed = !form.token.trim().is_empty();
     let file_name = form.file_name;
+    // As the API: reading and drafting are heavy work, taken in turn once the file is here.
+    let _slot = match state.heavy_slot().await {
+        Ok(slot) => slot,
+        Err(e) => return error_page(&ctx, &e),
+    };
     let text = match crate::http::drafts::read_sent(&req, &state, bytes).await {
         Ok(text) => text,
         Err(e) => return error_page(&ctx, &e),
     };
     let made = with_conn(&pool, move |conn| {
-        let session = if typed { Some(start_session(conn, &caller, crate::now())?) } else { None };
         let (id, _, _) = intake::draft_and_keep(conn, &text, file_name.as_deref(), &caller.name)?;
+        // Signed in only once the draft is kept: a refused document starts no session.
+        let session = if typed { Some(start_session(conn, &caller, crate::now())?) } else { None };
         Ok((id, session))
     })
     .await;

@@ -233,8 +233,10 @@ async fn read_upload_form(
 ) -> Result<UploadForm, AppError> {
     within(state.body_timeout, async {
         let (caller, reader) = form_of(req, payload, pool, limit, Role::Uploader).await?;
-        let slot = state.heavy_slot().await?;
+        let receiving = state.receiving_slot().await?;
         let form = reader.finish().await?;
+        let slot = state.heavy_slot().await?;
+        drop(receiving);
         Ok(UploadForm { caller, form, _slot: slot })
     })
     .await

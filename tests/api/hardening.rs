@@ -286,6 +286,53 @@ async fn too_many_reports_at_once_get_503_with_retry_after_and_health_still_answ
     assert!(statuses.contains(&503), "{statuses:?}");
 }
 
+/// A file still arriving waits in a receiving slot, not in one of the heavy slots reports use: two
+/// uploads trickling in keep no report waiting.
+#[tokio::test]
+async fn uploads_still_arriving_keep_no_report_waiting() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| {
+        s.heavy_jobs = 1;
+        s.queue_wait_seconds = 0.5;
+    })
+    .await;
+    let token = app.token(Role::Uploader);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let trickling: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            let head = format!(
+                "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nindicator,"
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let report = app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await;
+    assert_eq!(report.status(), 200);
+    drop(trickling);
+}
+
+/// Big PNG charts are drawn a few at a time (one per core); the rest wait, then get 503.
+#[tokio::test]
+async fn big_png_charts_are_drawn_a_few_at_a_time() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.queue_wait_seconds = 0.05).await;
+    let requests: Vec<_> = (0..8)
+        .map(|_| {
+            let url = format!("{}/charts/plans/smart-city-13th-fyp.png?width=4000&height=8000", app.address);
+            let client = app.client.clone();
+            tokio::spawn(async move { client.get(url).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap());
+    }
+    assert!(statuses.contains(&200) && statuses.contains(&503), "{statuses:?}");
+    let svg = app.get("/charts/plans/smart-city-13th-fyp.svg?width=4000&height=8000").await;
+    assert_eq!(svg.status(), 200, "an SVG needs no slot");
+}
+
 #[tokio::test]
 async fn an_upload_body_that_trickles_in_is_cut_off_with_408() {
     let app = spawn_app_configured(&Backend::Sqlite, |s| s.body_timeout_seconds = 1.0).await;
