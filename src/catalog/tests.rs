@@ -168,6 +168,17 @@ fn a_line_outside_the_document_names_the_file_not_where_the_server_keeps_it() {
 }
 
 #[test]
+fn names_and_titles_with_control_or_direction_characters_are_reported() {
+    let plan_with = |from: &str, to: &str| format!("{}\n[[target]]\n{FTTH_TARGET}\n", PLAN.replace(from, to));
+    let reversed = plan_with("title_en = \"Smart city plan\"", "title_en = \"\u{202e}nalp ytic tramS\"");
+    assert_one_problem(&problems(&reversed), "title_en", "direction");
+    let nul = plan_with("doc_number = \"沪府发〔2016〕80号\"", "doc_number = \"沪府发\\u0000〔2016〕80号\"");
+    assert_one_problem(&problems(&nul), "doc_number", "control");
+    let broken = ftth_with("name_en = \"FTTH take-up\"", "name_en = \"FTTH\\n[plan]\"");
+    assert_one_problem(&problems(&broken), "name_en", "control");
+}
+
+#[test]
 fn years_no_plan_speaks_of_are_reported_not_worked_with() {
     let plan_with = |from: &str, to: &str| format!("{}\n[[target]]\n{FTTH_TARGET}\n", PLAN.replace(from, to));
     assert_one_problem(

@@ -116,6 +116,27 @@ impl Problems<'_> {
         }
         value.clone()
     }
+
+    /// A required name or title: printed on every page and report, so without control characters
+    /// (a NUL, a line break) or marks that reverse how the text reads (U+202E).
+    fn require_text(&mut self, value: &Option<String>, field: &str) -> Option<String> {
+        let text = self.require(value, field)?;
+        if text.chars().any(is_unprintable) {
+            self.add(
+                Some(field),
+                "含有控制字符或改变书写方向的字符",
+                "holds control characters or marks that change the direction of the text",
+            );
+            return None;
+        }
+        Some(text)
+    }
+}
+
+/// A character no name or title should hold: control characters, and the bidirectional overrides
+/// and isolates that make text read otherwise than it is stored.
+fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 const SLUG_ZH: &str = "只能使用小写 ASCII 字母、数字和“-”";
@@ -249,8 +270,8 @@ fn read_departments(files: &[CatalogFile], reading: &mut Reading) {
         };
         let (Some(slug), Some(name), Some(name_en), Some(kind)) = (
             p.require(&raw.slug, "slug"),
-            p.require(&raw.name, "name"),
-            p.require(&raw.name_en, "name_en"),
+            p.require_text(&raw.name, "name"),
+            p.require_text(&raw.name_en, "name_en"),
             p.require(&raw.kind, "kind"),
         ) else {
             continue;
@@ -302,9 +323,9 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, plan_duty: Option<&to
     };
     let (Some(slug), Some(name), Some(name_en), Some(unit), Some(higher_is_better)) = (
         p.require(&raw.slug, "slug"),
-        p.require(&raw.name, "name"),
-        p.require(&raw.name_en, "name_en"),
-        p.require(&raw.unit, "unit"),
+        p.require_text(&raw.name, "name"),
+        p.require_text(&raw.name_en, "name_en"),
+        p.require_text(&raw.unit, "unit"),
         p.require(&raw.higher_is_better, "higher_is_better"),
     ) else {
         return;
@@ -434,8 +455,8 @@ fn read_plan(
         p.add(Some("reporting"), zh, en);
     }
     let slug = p.require(&raw.slug, "slug");
-    let title = p.require(&raw.title, "title");
-    let title_en = p.require(&raw.title_en, "title_en");
+    let title = p.require_text(&raw.title, "title");
+    let title_en = p.require_text(&raw.title_en, "title_en");
     let horizon = p.require(&raw.horizon, "horizon");
     let source = p.require(&raw.source, "source");
     let (slug, title, title_en, horizon, source) = (slug?, title?, title_en?, horizon?, source?);
@@ -455,6 +476,14 @@ fn read_plan(
     }
     if horizon[0] > horizon[1] {
         p.add(Some("horizon"), "起始年份晚于终止年份", "the first year is after the last");
+        ok = false;
+    }
+    if raw.doc_number.as_deref().is_some_and(|d| d.chars().any(is_unprintable)) {
+        p.add(
+            Some("doc_number"),
+            "含有控制字符或改变书写方向的字符",
+            "holds control characters or marks that change the direction of the text",
+        );
         ok = false;
     }
     for year in horizon {
@@ -554,8 +583,8 @@ fn read_target(
             );
         }
     }
-    let name = p.require(&raw.name, "name");
-    let name_en = p.require(&raw.name_en, "name_en");
+    let name = p.require_text(&raw.name, "name");
+    let name_en = p.require_text(&raw.name_en, "name_en");
     let kind = p.require(&raw.kind, "kind").and_then(|k| match k.parse::<TargetKind>() {
         Ok(kind) => Some(kind),
         Err(reason) => {
@@ -601,7 +630,7 @@ fn read_target(
             p.add(Some(field), zh, en);
         }
     }
-    let unit = p.require(&raw.unit, "unit");
+    let unit = p.require_text(&raw.unit, "unit");
 
     // Kind-specific fields.
     let value = match (kind, raw.value) {
