@@ -43,9 +43,7 @@ pub(crate) enum EncodingName {
 /// The file of a multipart form: its name and bytes, from the field `file`.
 async fn multipart_file(mut form: Multipart, limit: usize) -> Result<(Option<String>, Vec<u8>), AppError> {
     while let Some(field) = form.next().await {
-        let field = field.map_err(|e| {
-            AppError::bad_request(format!("无法读取表单：{e}"), format!("the multipart form could not be read: {e}"))
-        })?;
+        let field = field.map_err(|e| crate::server::form_error(e, limit))?;
         if field.name() == Some("file") {
             let name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
             return Ok((name, read_limited(field, limit).await?));
@@ -81,7 +79,8 @@ async fn upload_body(
         return Err(AppError::PayloadTooLarge { limit });
     }
     if is_multipart {
-        multipart_file(Multipart::new(req.headers(), payload), limit).await
+        let body = crate::server::bounded_body(payload, limit + envelope);
+        multipart_file(Multipart::new(req.headers(), body), limit).await
     } else {
         Ok((None, read_limited(payload, limit).await?))
     }

@@ -202,6 +202,35 @@ where
     Ok(bytes)
 }
 
+/// A request's body that ends in an overflow error once more than `max` bytes have come, however
+/// it is framed (a chunked body declares no length): a multipart form's every field and header
+/// count, not only its file.
+pub fn bounded_body(
+    payload: web::Payload,
+    max: usize,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin + 'static {
+    let mut seen = 0usize;
+    payload.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len();
+        if seen > max { Err(actix_web::error::PayloadError::Overflow) } else { Ok(chunk) }
+    })
+}
+
+/// A multipart form that could not be read, as the error to answer: 413 when it was too large,
+/// else 400 saying so in Chinese (the parser's own words in English).
+pub fn form_error(error: actix_multipart::MultipartError, limit: usize) -> AppError {
+    match error {
+        actix_multipart::MultipartError::Payload(actix_web::error::PayloadError::Overflow) => {
+            AppError::PayloadTooLarge { limit }
+        }
+        error => AppError::bad_request(
+            "无法读取表单：内容不符合 multipart/form-data 格式",
+            format!("the multipart form could not be read: {error}"),
+        ),
+    }
+}
+
 /// `read` within `timeout`: a body that trickles in slower than that is refused with 408.
 pub async fn within<T>(timeout: Duration, read: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     tokio::time::timeout(timeout, read).await.unwrap_or_else(|_| {

@@ -66,6 +66,8 @@ pub(super) struct FormData {
 
 /// The most fields of other names a form may carry (a review form has about 15 per candidate).
 const MAX_OTHER_FIELDS: usize = 40_000;
+/// Room for the boundaries and part headers of that many fields, on top of the fields' contents.
+const MOST_HEADER_BYTES: usize = MAX_OTHER_FIELDS * 128;
 
 /// A posted form, read in two steps: the small fields first (the secret and the token), so a
 /// post from another site or with a wrong token is refused before its file is read; then the
@@ -87,7 +89,12 @@ fn is_large(name: &str) -> bool {
 impl FormReader {
     fn new(req: &HttpRequest, payload: web::Payload, limit: usize) -> FormReader {
         FormReader {
-            multipart: Multipart::new(req.headers(), payload),
+            // Contents count against `limit` field by field; the whole body, headers and all,
+            // against this.
+            multipart: Multipart::new(
+                req.headers(),
+                crate::server::bounded_body(payload, limit + limit.min(MOST_HEADER_BYTES)),
+            ),
             data: FormData::default(),
             limit,
             total: 0,
@@ -130,9 +137,7 @@ impl FormReader {
     async fn next_field(&mut self) -> Result<Option<actix_multipart::Field>, AppError> {
         match self.multipart.next().await {
             None => Ok(None),
-            Some(field) => field.map(Some).map_err(|e| {
-                AppError::bad_request(format!("无法读取表单：{e}"), format!("the form could not be read: {e}"))
-            }),
+            Some(field) => field.map(Some).map_err(|e| crate::server::form_error(e, self.limit)),
         }
     }
 

@@ -333,6 +333,54 @@ async fn big_png_charts_are_drawn_a_few_at_a_time() {
     assert_eq!(svg.status(), 200, "an SVG needs no slot");
 }
 
+/// A multipart upload sent chunked declares no length: every field counts toward the limit, not
+/// only the file. A form the parser cannot read is told in Chinese, the parser's words in English.
+#[tokio::test]
+async fn a_chunked_form_counts_every_field_and_a_broken_form_is_told_in_chinese() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.upload_limit_bytes = 100_000).await;
+    let token = app.token(Role::Uploader);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let bearer = token.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let head = format!(
+            "POST /api/v1/uploads?dry_run=true HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {bearer}\r\nContent-Type: multipart/form-data; boundary=XB\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+        let mut body = format!("--XB\r\nContent-Disposition: form-data; name=\"junk\"\r\n\r\n{}\r\n", "x".repeat(1_000_000));
+        body += "--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n";
+        body += "indicator,period,value\nopen-data-sets,2021,4501\n\r\n--XB--\r\n";
+        let _ = stream.write_all(head.as_bytes());
+        for chunk in body.as_bytes().chunks(64 * 1024) {
+            let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+            if stream.write_all(&framed).is_err() {
+                break; // answered and closed early
+            }
+        }
+        let _ = stream.write_all(b"0\r\n\r\n");
+        let mut answer = vec![0u8; 4096];
+        let n = stream.read(&mut answer).unwrap_or(0);
+        String::from_utf8_lossy(&answer[..n]).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    let broken = app
+        .client
+        .post(format!("{}/api/v1/uploads?dry_run=true", app.address))
+        .bearer_auth(&token)
+        .header("Content-Type", "multipart/form-data; boundary=XB")
+        .body("--XB\r\nContent-Type: text/plain\r\n\r\nabc\r\n--XB--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 400);
+    let said: serde_json::Value = broken.json().await.unwrap();
+    assert_eq!(said["error"]["message"], "无法读取表单：内容不符合 multipart/form-data 格式", "{said}");
+    assert!(said["error"]["message_en"].as_str().unwrap().contains("Content-Disposition"), "{said}");
+}
+
 #[tokio::test]
 async fn an_upload_body_that_trickles_in_is_cut_off_with_408() {
     let app = spawn_app_configured(&Backend::Sqlite, |s| s.body_timeout_seconds = 1.0).await;
