@@ -265,6 +265,42 @@ async fn bad_documents_are_refused_and_drafts_need_an_administrator() {
     assert_eq!(list.as_array().unwrap().len(), 1, "refused documents leave no draft: {list}");
 }
 
+/// A document is read in a child process under the work budget: one that takes longer is stopped
+/// with 503, and one that unpacks to more text than a plan holds is refused; neither leaves a draft.
+#[tokio::test]
+async fn documents_are_read_within_the_work_budget_and_their_text_is_bounded() {
+    use std::io::Write;
+    let hurried = crate::helpers::spawn_app_configured(&backends().remove(0), |s| s.work_budget_seconds = 0.1).await;
+    let admin = hurried.token(Role::Admin);
+    // Three megabytes of paragraphs: seconds of parsing, far more than a tenth of one.
+    let page = format!("<html><body>{}</body></html>", "<p>到2020年，建成平台。".repeat(100_000));
+    let started = std::time::Instant::now();
+    let (status, answer) = hurried.post_draft(Some(&admin), "plan.html", page.into_bytes()).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "stopped, not waited for: {:?}", started.elapsed());
+    assert_eq!(status, 503, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("超过上限"), "{answer}");
+
+    let app = spawn_app(&backends().remove(0)).await;
+    let admin = app.token(Role::Admin);
+    let paragraph = format!("<w:p><w:r><w:t>{}</w:t></w:r></w:p>", "到2030年，建成平台。".repeat(1_000));
+    let xml = format!(
+        "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{}</w:body></w:document>",
+        paragraph.repeat(400)
+    );
+    let mut archive = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    archive.start_file("word/document.xml", zip::write::SimpleFileOptions::default()).unwrap();
+    archive.write_all(xml.as_bytes()).unwrap();
+    let (status, answer) = app.post_draft(Some(&admin), "big.docx", archive.finish().unwrap().into_inner()).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("超过 8 MB"), "{answer}");
+    for app in [&hurried, &app] {
+        let response =
+            app.client.get(format!("{}/api/v1/plan-drafts", app.address)).bearer_auth(&admin).send().await.unwrap();
+        let list: Value = response.json().await.unwrap();
+        assert!(list.as_array().is_some_and(|l| l.is_empty()) || list["error"].is_object(), "no draft kept: {list}");
+    }
+}
+
 #[tokio::test]
 async fn word_web_page_and_pdf_documents_are_read_as_numbered_lines() {
     let backend = backends().remove(0);
