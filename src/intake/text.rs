@@ -119,8 +119,12 @@ fn decode(bytes: &[u8]) -> Result<String, Said> {
     Ok(text)
 }
 
-/// A plain text's own lines: only `\r` line ends go, nothing is renumbered.
+/// A plain text's own lines: only `\r` line ends go, nothing is renumbered. A text with `\r`
+/// line ends alone (old Mac editors) has its lines split there, as any editor shows them.
 fn text_lines(text: &str) -> Vec<String> {
+    if !text.contains('\n') && text.contains('\r') {
+        return text.split('\r').map(str::to_owned).collect();
+    }
     text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_owned()).collect()
 }
 
@@ -523,6 +527,8 @@ mod tests {
         let read = read_document(text.as_bytes()).unwrap();
         assert_eq!(read.format, Format::Text);
         assert_eq!(read.lines, vec!["标题", "", "  到2020年，实际光纤入户率达到70%。", ""]);
+        let old_mac = read_document("标题\r到2020年，实际光纤入户率达到70%。".as_bytes()).unwrap();
+        assert_eq!(old_mac.lines, vec!["标题", "到2020年，实际光纤入户率达到70%。"]);
     }
 
     #[test]

@@ -180,6 +180,12 @@ impl FromRequest for Caller {
     }
 }
 
+/// The error as its caller reads it: a page for a browser, else the JSON envelope.
+fn answer_with(req: ServiceRequest, error: AppError) -> ServiceResponse<BoxBody> {
+    let response = super::errors::answer(req.request(), &error);
+    req.into_response(response)
+}
+
 /// The check a route's access asks for, before its handler runs.
 async fn guard(
     access: Access,
@@ -198,13 +204,13 @@ async fn guard(
     let reads_data = !matches!(access, Access::Public | Access::Form);
     if reads_data && req.match_info().iter().any(|(_, value)| value.chars().any(char::is_control)) {
         let address = req.match_info().as_str().chars().filter(|c| !c.is_control()).collect::<String>();
-        return Ok(req.error_response(AppError::not_found("address", address)));
+        return Ok(answer_with(req, AppError::not_found("address", address)));
     }
     let query: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     if let Some((name, _)) =
         query.iter().filter(|_| reads_data).find(|(k, v)| k.chars().chain(v.chars()).any(char::is_control))
     {
-        return Ok(req.error_response(AppError::bad_parameter(name, "含有控制字符", "contains a control character")));
+        return Ok(answer_with(req, AppError::bad_parameter(name, "含有控制字符", "contains a control character")));
     }
     let needed = match access {
         Access::Public | Access::Form => None,
@@ -226,7 +232,7 @@ async fn guard(
                 let to = format!("/signin?{}", serde_urlencoded::to_string([("next", back)]).unwrap_or_default());
                 return Ok(req.into_response(HttpResponse::SeeOther().insert_header((LOCATION, to)).finish()));
             }
-            Err(e) => return Ok(req.error_response(e)),
+            Err(e) => return Ok(answer_with(req, e)),
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

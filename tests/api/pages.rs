@@ -328,6 +328,10 @@ async fn browse(app: &TestApp, path: &str, method: reqwest::Method) -> (u16, Str
 #[tokio::test]
 async fn a_browser_at_an_unknown_address_gets_a_page_in_its_language_and_an_api_client_json() {
     let app = spawn_app(&Backend::Sqlite).await;
+    // An address with a control character, refused before its page runs, is a page too.
+    let (status, kind, body) = browse(&app, "/plans/%00", reqwest::Method::GET).await;
+    assert_eq!((status, kind.as_str()), (404, "text/html; charset=utf-8"), "{body}");
+    assert!(body.contains("<title>未找到 · plantrack</title>"), "{body}");
     let (status, kind, body) = browse(&app, "/no/such/page", reqwest::Method::GET).await;
     assert_eq!((status, kind.as_str()), (404, "text/html; charset=utf-8"), "{body}");
     assert!(body.contains(r#"<html lang="zh-CN">"#), "{body}");
