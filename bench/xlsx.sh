@@ -27,3 +27,21 @@ for mode in --dry-run ""; do
   /usr/bin/time -f "sqlite ${mode:-commit}: %e s wall, %M KB peak RSS" \
     env PLANTRACK_DATABASE_URL="$url" RUST_LOG=warn target/release/plantrack ingest $mode "$work/actuals.xlsx" > /dev/null
 done
+# The same file sent to the server (a dry run over HTTP): the server reads it in a child process
+# (`plantrack read-file`) under a memory ceiling, so this times the spawn and the grid coming
+# back as JSON on top of what the CLI does in its own process.
+# A database of its own: in the first, the file is already loaded and would be answered as such.
+port=${PLANTRACK_BENCH_PORT:-18093}
+url="sqlite://$work/http.db"
+PLANTRACK_DATABASE_URL=$url target/release/plantrack catalog check > /dev/null
+token=$(PLANTRACK_DATABASE_URL=$url target/release/plantrack token create --name bench --role uploader | grep -o 'pt_[0-9a-f]*' | head -1)
+PLANTRACK_DATABASE_URL=$url PLANTRACK_BIND=127.0.0.1:$port PLANTRACK_DATA_DIR=$work/data RUST_LOG=warn \
+  target/release/plantrack serve > "$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do curl -sf "127.0.0.1:$port/healthz" > /dev/null && break; sleep 0.2; done
+for _ in 1 2 3; do
+  curl -s -o /dev/null -w "http dry run: %{http_code} in %{time_total} s\n" -H "Authorization: Bearer $token" \
+    --data-binary @"$work/actuals.xlsx" "127.0.0.1:$port/api/v1/uploads?dry_run=true&name=bench.xlsx"
+done
+grep VmHWM /proc/$server/status | sed 's/^/server /'

@@ -16,6 +16,10 @@ use crate::domain::{Budget, Stopped};
 /// 5 MB document, fits with room to spare; a file built to exhaust memory does not.
 pub const READING_MEMORY_BYTES: u64 = 2 << 30;
 
+/// The most a child may answer: a full Excel sheet (1 048 576 rows of five columns) as JSON. A
+/// child that says more is stopped, and its work refused as too large.
+pub const MOST_ANSWER_BYTES: u64 = 128 << 20;
+
 /// The program files are read by, once the server has said (`serve` sets its own executable);
 /// none: read in this process (the CLI, unit tests).
 static READER: RwLock<Option<PathBuf>> = RwLock::new(None);
@@ -36,7 +40,8 @@ pub enum Failed {
     /// The program could not be started (replaced or removed under a running server).
     #[error("the child process could not be started: {0}")]
     NotStarted(String),
-    /// It ran out of memory (its ceiling, or the machine's).
+    /// It ran out of memory (its ceiling, or the machine's), or answered more than
+    /// [`MOST_ANSWER_BYTES`].
     #[error("the work needed more memory than it may have")]
     OutOfMemory,
     #[error("{0}")]
@@ -62,9 +67,17 @@ pub fn run(program: &Path, args: &[&str], input: Vec<u8>, budget: &Budget) -> Re
     };
     // Each pipe in a thread of its own: a child blocked on a full pipe would never finish.
     let sender = std::thread::spawn(move || stdin.write_all(&input));
-    let reader = std::thread::spawn(move || {
-        let mut answer = Vec::new();
-        stdout.read_to_end(&mut answer).map(|_| answer)
+    let overflowed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = std::thread::spawn({
+        let overflowed = overflowed.clone();
+        move || {
+            let mut answer = Vec::new();
+            let read = (&mut stdout).take(MOST_ANSWER_BYTES + 1).read_to_end(&mut answer);
+            if answer.len() as u64 > MOST_ANSWER_BYTES {
+                overflowed.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            read.map(|_| answer)
+        }
     });
     let complaints = std::thread::spawn(move || {
         let mut said = Vec::new();
@@ -82,17 +95,29 @@ pub fn run(program: &Path, args: &[&str], input: Vec<u8>, budget: &Budget) -> Re
             let _ = child.wait();
             return Err(stopped.into());
         }
+        // The reader stops at the most a child may answer; the child, blocked on a full pipe, is
+        // stopped then.
+        if overflowed.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Failed::OutOfMemory);
+        }
         std::thread::sleep(Duration::from_millis(10));
     };
     // A child that failed early may leave its input unread: its exit status says what happened.
     let _ = sender.join();
     let answer = reader.join().map_err(|_| Failed::Broke("the child's reader panicked".to_owned()))?;
     let complaints = complaints.join().unwrap_or_default();
+    // A child stopped reading from may end on its broken pipe before the loop saw why.
+    if overflowed.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(Failed::OutOfMemory);
+    }
     if status.success() {
         if !complaints.is_empty() {
             tracing::debug!(said = %complaints, "the child process's log");
         }
-        return answer.map_err(|e| broke("the child's answer could not be read", e));
+        let answer = answer.map_err(|e| broke("the child's answer could not be read", e))?;
+        return if answer.len() as u64 > MOST_ANSWER_BYTES { Err(Failed::OutOfMemory) } else { Ok(answer) };
     }
     if ran_out_of_memory(&status, &complaints) {
         return Err(Failed::OutOfMemory);
@@ -166,4 +191,40 @@ pub fn read_apart<T: serde::de::DeserializeOwned>(
     Some(run(&program, &args, bytes.to_vec(), budget).and_then(|answer| {
         serde_json::from_slice(&answer).map_err(|e| Failed::Broke(format!("the child's answer is not JSON: {e}")))
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> (PathBuf, Vec<String>) {
+        (PathBuf::from("/bin/sh"), vec!["-c".to_owned(), script.to_owned()])
+    }
+
+    fn run_sh(script: &str, budget: &Budget) -> Result<Vec<u8>, Failed> {
+        let (program, args) = sh(script);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&program, &args, b"input".to_vec(), budget)
+    }
+
+    #[test]
+    fn a_child_answers_what_it_writes_and_its_failures_say_why() {
+        assert_eq!(run_sh("cat; printf ' done'", &Budget::unlimited()).unwrap(), b"input done");
+        let Err(Failed::Broke(why)) = run_sh("echo 'no font' >&2; exit 3", &Budget::unlimited()) else { panic!() };
+        assert!(why.contains("no font"), "{why}");
+        let oom =
+            run_sh("echo 'memory allocation of 549755813888 bytes failed' >&2; kill -ABRT $$", &Budget::unlimited());
+        assert_eq!(oom, Err(Failed::OutOfMemory));
+        let missing = run(Path::new("/no/such/program"), &[], Vec::new(), &Budget::unlimited());
+        assert!(matches!(missing, Err(Failed::NotStarted(_))), "{missing:?}");
+    }
+
+    #[test]
+    fn a_child_that_answers_too_much_or_takes_too_long_is_stopped() {
+        let started = std::time::Instant::now();
+        assert_eq!(run_sh("exec yes", &Budget::unlimited()), Err(Failed::OutOfMemory), "more than it may answer");
+        let slow = run_sh("sleep 30", &Budget::within(Duration::from_millis(200)));
+        assert_eq!(slow, Err(Failed::Stopped(Stopped::TimedOut)));
+        assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    }
 }

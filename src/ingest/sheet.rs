@@ -106,6 +106,14 @@ fn sheet_problem(sheet: Option<&str>, code: &'static str, en: String, zh: String
 /// Reads a workbook's sheet (the first, or `wanted`): in a child process with a memory ceiling
 /// when the server has set one up ([`crate::apart`]), else here.
 pub fn read_workbook(bytes: &[u8], kind: Kind, wanted: Option<&str>, budget: &Budget) -> Result<Grid, NotPrepared> {
+    if let Some(wanted) = wanted.filter(|w| w.chars().any(char::is_control)) {
+        return Err(NotPrepared::Invalid(sheet_problem(
+            None,
+            "sheet_unknown",
+            format!("the sheet name `{}` holds a control character", clip(&wanted.replace(char::is_control, " "))),
+            format!("工作表名称“{}”含有控制字符", clip(&wanted.replace(char::is_control, " "))),
+        )));
+    }
     let read = crate::apart::read_apart::<Result<Grid, Problems>>(Reading::Sheet, wanted, bytes, budget);
     match read {
         None => read_workbook_here(bytes, kind, wanted).map_err(NotPrepared::Invalid),
@@ -123,9 +131,11 @@ pub fn read_workbook(bytes: &[u8], kind: Kind, wanted: Option<&str>, budget: &Bu
                 crate::apart::READING_MEMORY_BYTES >> 30
             ),
         ))),
+        // What went wrong is logged; the client is told no more (the reason may name the server's
+        // files).
         Some(Err(Failed::Broke(why) | Failed::NotStarted(why))) => {
             tracing::warn!(error = %why, "a spreadsheet could not be read in its own process");
-            Err(NotPrepared::Invalid(unreadable(&why)))
+            Err(NotPrepared::Invalid(unreadable("damaged, or not a spreadsheet this server can read")))
         }
     }
 }
@@ -211,6 +221,9 @@ pub fn read_workbook_here(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Res
             }
         }
     }
+    // Blank rows say nothing (as in a CSV); a sheet declaring cells far below its data sends back
+    // only the rows that hold something.
+    rows.retain(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty));
     Ok(Grid { sheet: Some(name), rows, first_column, format })
 }
 

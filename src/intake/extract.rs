@@ -107,6 +107,9 @@ pub fn extract(lines: &[&str]) -> (Header, Vec<Found>) {
 /// The existing indicator this goal most likely measures (by name similarity and a compatible unit),
 /// or a new one named after the goal.
 pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatch {
+    // Names are compared by edit distance, quadratic in their length: a name is matched by its
+    // start (indicator names run to 30 characters; a table cell may hold a paragraph).
+    let name: String = found.name.chars().take(MATCHED_NAME_CHARS).collect();
     /// Below this similarity a name is not the same indicator (short names share many characters).
     const SAME_INDICATOR: f64 = 0.6;
     // A milestone is measured by its own percent complete (the catalog implies its indicator), so
@@ -116,7 +119,7 @@ pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatc
     let best = known
         .iter()
         .filter(comparable)
-        .map(|k| (k, name_similarity(&found.name, &k.name)))
+        .map(|k| (k, name_similarity(&name, &k.name)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     match best {
         Some((k, score)) if score >= SAME_INDICATOR => {
@@ -130,6 +133,9 @@ pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatc
         },
     }
 }
+
+/// How much of a candidate's name is compared with the known indicators' names.
+const MATCHED_NAME_CHARS: usize = 64;
 
 fn name_similarity(a: &str, b: &str) -> f64 {
     let a = a.trim_matches(QUOTE_MARKS);
@@ -616,6 +622,12 @@ fn deadline_in(text: &str, issued: Option<NaiveDate>, current_year: Option<i32>)
 // Prose: clause by clause.
 
 /// Clauses about the past: achievements are baselines, not goals.
+/// The longest clause (between commas, full stops, semicolons, colons, tabs) read for goals. The
+/// seed plans' goals sit in clauses of at most 90 characters; a longer run without a stop is no
+/// sentence a goal is stated in (a text without punctuation would otherwise be one clause,
+/// quoted whole by every candidate in it).
+const MAX_CLAUSE_CHARS: usize = 300;
+
 static PAST_CLAUSE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"已|截至|截止|目前|现有|同比|比上年|较上年|了|曾|原有|共有|位居|排名").unwrap());
 static STRETCH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"力争|争取").unwrap());
@@ -642,6 +654,9 @@ fn read_prose(line: &str, normalized: &Normalized, line_number: usize, context: 
         let clause = &text[range.clone()];
         if n > 0 && text[..range.start].ends_with(['。', '；', ';']) {
             stretch = false;
+        }
+        if clause.chars().count() > MAX_CLAUSE_CHARS {
+            continue;
         }
         stretch |= STRETCH.is_match(clause);
         if let Some(deadline) = deadline_in(clause, context.issued, current.as_ref().map(|d| d.year)) {
@@ -1743,6 +1758,21 @@ mod tests {
         assert_eq!(quotes, ["完成本市电子政务云标准规范制定", "建成全市统一的公共数据开放平台"], "{found:?}");
         assert!(found[0].confidence >= 0.5, "{}", found[0].confidence);
         assert!(found[1].confidence >= MILESTONE_KEPT && found[1].confidence < 0.5, "{}", found[1].confidence);
+    }
+
+    #[test]
+    fn a_run_without_stops_is_no_sentence_and_long_names_are_matched_by_their_start() {
+        let run = "到2020年实际光纤入户率达到70%以上并且".repeat(500);
+        let started = std::time::Instant::now();
+        let found = read(&plan(&format!("{run}\n到2020年，实际光纤入户率达到70%。")));
+        assert_eq!(found.iter().map(|f| f.quote.as_str()).collect::<Vec<_>>(), ["实际光纤入户率达到70%"]);
+        let mut long = found[0].clone();
+        long.name = format!("实际光纤入户率{}", "很".repeat(20_000));
+        let known: Vec<KnownIndicator> = (0..300)
+            .map(|i| KnownIndicator { slug: format!("k{i}"), name: format!("指标{i}的名称"), unit: "%".into() })
+            .collect();
+        assert_eq!(match_indicator(&long, &known).matched, "new");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
     }
 
     #[test]

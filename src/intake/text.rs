@@ -606,47 +606,6 @@ mod tests {
         assert!(refused.zh.contains("超过 8 MB"), "{refused:?}");
     }
 
-    /// A PDF of one page per text, written in Helvetica.
-    fn pdf_of_pages(pages: &[&str]) -> Vec<u8> {
-        let count = pages.len();
-        let kids: String = (0..count).map(|i| format!("{} 0 R ", 4 + 2 * i)).collect();
-        let mut objects = vec![
-            "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
-            format!("<< /Type /Pages /Kids [{kids}] /Count {count} >>"),
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
-        ];
-        for (i, text) in pages.iter().enumerate() {
-            let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
-            objects.push(format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
-                5 + 2 * i
-            ));
-            objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
-        }
-        let mut pdf = b"%PDF-1.4\n".to_vec();
-        let mut offsets = Vec::new();
-        for (i, object) in objects.iter().enumerate() {
-            offsets.push(pdf.len());
-            pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
-        }
-        let xref = pdf.len();
-        pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-        for offset in offsets {
-            pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
-        }
-        pdf.extend_from_slice(
-            format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
-        );
-        pdf
-    }
-
-    #[test]
-    fn each_pdf_page_starts_a_line_of_its_own() {
-        let read = read_document(&pdf_of_pages(&["Targets for 2020", "Open data sets over 5000"])).unwrap();
-        assert_eq!(read.format, Format::Pdf);
-        assert_eq!(read.lines, vec!["Targets for 2020", "Open data sets over 5000"]);
-    }
-
     #[test]
     fn a_word_document_nested_too_deep_is_refused() {
         use std::io::Write;

@@ -341,16 +341,40 @@ async fn word_web_page_and_pdf_documents_are_read_as_numbered_lines() {
         app.client.get(format!("{}/api/v1/plan-drafts/{id}/text", app.address)).bearer_auth(&admin).send().await;
     let text = response.unwrap().text().await.unwrap();
     assert!(text.contains("智慧城市"), "{text}");
+
+    // Each page starts a line of its own: the last line of a page never runs into the next.
+    let (status, draft) = app
+        .post_draft(Some(&admin), "pages.pdf", pdf_of_pages(&["Targets for 2020", "Open data sets over 5000"]))
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_i64().unwrap();
+    let response =
+        app.client.get(format!("{}/api/v1/plan-drafts/{id}/text", app.address)).bearer_auth(&admin).send().await;
+    assert_eq!(response.unwrap().text().await.unwrap(), "Targets for 2020\nOpen data sets over 5000");
 }
 
 /// A valid one-page PDF with nothing written on it (what a scan without OCR looks like to a reader).
 fn pdf_without_text() -> Vec<u8> {
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
-        "<< /Length 0 >>\nstream\n\nendstream",
+    pdf_of_pages(&[""])
+}
+
+/// A PDF of one page per text, written in Helvetica (an empty text: an empty page).
+fn pdf_of_pages(pages: &[&str]) -> Vec<u8> {
+    let count = pages.len();
+    let kids: String = (0..count).map(|i| format!("{} 0 R ", 4 + 2 * i)).collect();
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        format!("<< /Type /Pages /Kids [{kids}] /Count {count} >>"),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
     ];
+    for (i, text) in pages.iter().enumerate() {
+        let content = if text.is_empty() { String::new() } else { format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET") };
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        objects.push(format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()));
+    }
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, object) in objects.iter().enumerate() {
