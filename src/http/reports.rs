@@ -33,14 +33,15 @@ pub struct ReportQuery {
     #[param(value_type = Option<crate::progress::Method>)]
     pub method: Option<String>,
     /// `compact` (default: the summary, one table per plan, charts where there are figures) or
-    /// `full` (every overview chart and every target listed with its quote).
-    #[param(value_type = Option<crate::report::Layout>)]
+    /// `full` (every overview chart and every target listed with its quote). Empty (as the
+    /// report form leaves it): the default, for `group` too.
+    #[param(value_type = Option<String>, pattern = r"^(compact|full)?$")]
     pub layout: Option<String>,
     /// What the summary compares with: a report's id, or a date (the newest report made by
     /// then). Default: the previous report.
     pub since: Option<String>,
     /// `plan` (default): a section per plan; `department`: a section per lead department.
-    #[param(value_type = Option<crate::report::Group>)]
+    #[param(value_type = Option<String>, pattern = r"^(plan|department)?$")]
     pub group: Option<String>,
 }
 
