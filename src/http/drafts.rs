@@ -63,11 +63,7 @@ pub async fn create_draft(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let limit = intake::MAX_DOCUMENT_BYTES;
-    let receiving = state.receiving_slot().await?;
-    let bytes = within(state.body_timeout, read_limited(payload, limit)).await?;
-    // Taken once the body is here: a client sending slowly holds no heavy slot.
-    let _slot = state.heavy_slot().await?;
-    drop(receiving);
+    let (bytes, _slot) = state.received(within(state.body_timeout, read_limited(payload, limit))).await?;
     let name = query.into_inner().name;
     let text = read_sent(&req, &state, bytes).await?;
     let answer = with_conn(&pool, move |conn| {

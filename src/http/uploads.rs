@@ -138,12 +138,8 @@ pub async fn create_upload(
             )
         })?),
     };
-    // A receiving slot before the body is read: only that many bodies are held in memory at once.
-    // The heavy slot once it is here: a client sending slowly keeps no report waiting.
-    let receiving = state.receiving_slot().await?;
-    let (file_name, bytes) = within(state.body_timeout, upload_body(&req, payload, state.upload_limit_bytes)).await?;
-    let _slot = state.heavy_slot().await?;
-    drop(receiving);
+    let ((file_name, bytes), _slot) =
+        state.received(within(state.body_timeout, upload_body(&req, payload, state.upload_limit_bytes))).await?;
     let file_name = file_name.or_else(|| query.name.clone()).filter(|n| !n.trim().is_empty());
     let request = UploadRequest {
         file_name: file_name

@@ -134,6 +134,19 @@ impl AppState {
         self.slot_of(&self.receiving_slots).await
     }
 
+    /// A file's body read in a receiving slot (so only so many are held at once), then a heavy slot
+    /// for the work on it: a client sending slowly keeps no report waiting.
+    pub async fn received<T>(
+        &self,
+        read: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<(T, tokio::sync::OwnedSemaphorePermit), AppError> {
+        let receiving = self.receiving_slot().await?;
+        let body = read.await?;
+        let heavy = self.heavy_slot().await?;
+        drop(receiving);
+        Ok((body, heavy))
+    }
+
     /// A slot for drawing a PNG, or 503 as [`AppState::heavy_slot`].
     pub async fn drawing_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         self.slot_of(&self.drawing_slots).await

@@ -233,10 +233,7 @@ async fn read_upload_form(
 ) -> Result<UploadForm, AppError> {
     within(state.body_timeout, async {
         let (caller, reader) = form_of(req, payload, pool, limit, Role::Uploader).await?;
-        let receiving = state.receiving_slot().await?;
-        let form = reader.finish().await?;
-        let slot = state.heavy_slot().await?;
-        drop(receiving);
+        let (form, slot) = state.received(reader.finish()).await?;
         Ok(UploadForm { caller, form, _slot: slot })
     })
     .await
