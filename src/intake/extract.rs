@@ -11,6 +11,7 @@
 //! Conventions follow the hand catalog (`targets/*.toml`): the value keeps the magnitude in the unit
 //! (43.9万人份 → 43.9 "万人份"), falls are negative changes with `<=`, 近X is read as 0.9·X and 数X as 2·X.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -499,6 +500,7 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
         table: TableLayout::default(),
     };
     let mut found = Vec::new();
+    let mut stated = HashSet::new();
     for index in document.lines.clone().skip(1) {
         let line = lines[index];
         let normalized = normalize(line);
@@ -525,9 +527,37 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
             }
             from_line.retain(|f| f.kind != "milestone" || f.confidence >= MILESTONE_KEPT - 1e-9);
         }
+        // A goal the plan states again word for word (an appendix table repeating its tasks, a
+        // list naming one item twice) is one target, cited where it is first stated.
+        from_line.retain(|f| stated.insert(GoalAsWritten::of(f)));
         found.extend(from_line);
     }
     found
+}
+
+/// What makes two candidates the same goal: the same words (for a milestone, the same deliverable,
+/// whether or not its clause repeats the date) with the same number, unit and deadline.
+#[derive(PartialEq, Eq, Hash)]
+struct GoalAsWritten {
+    kind: &'static str,
+    words: String,
+    value_bits: u64,
+    value_max_bits: Option<u64>,
+    unit: String,
+    deadline: Option<String>,
+}
+
+impl GoalAsWritten {
+    fn of(found: &Found) -> Self {
+        Self {
+            kind: found.kind,
+            words: if found.kind == "milestone" { found.name.clone() } else { found.quote.clone() },
+            value_bits: found.value.to_bits(),
+            value_max_bits: found.value_max.map(f64::to_bits),
+            unit: found.unit.clone(),
+            deadline: found.deadline.clone(),
+        }
+    }
 }
 
 fn is_heading(text: &str) -> bool {
@@ -1758,6 +1788,27 @@ mod tests {
         assert_eq!(quotes, ["完成本市电子政务云标准规范制定", "建成全市统一的公共数据开放平台"], "{found:?}");
         assert!(found[0].confidence >= 0.5, "{}", found[0].confidence);
         assert!(found[1].confidence >= MILESTONE_KEPT && found[1].confidence < 0.5, "{}", found[1].confidence);
+    }
+
+    #[test]
+    fn a_goal_stated_again_word_for_word_is_one_candidate_at_its_first_line() {
+        let found = read(&plan(concat!(
+            "2019年底前建立危险化学品重大危险源数据库,建立危险化学品重大危险源数据库。\n",
+            "到2020年,实际光纤入户率达到70%。\n",
+            "附件:任务分工表\n",
+            "2019年底前建立危险化学品重大危险源数据库\t市安全监管局\n",
+            "到2020年,实际光纤入户率达到75%。",
+        )));
+        let cited: Vec<(usize, &str)> = found.iter().map(|f| (f.line, f.quote.as_str())).collect();
+        assert_eq!(
+            cited,
+            [
+                (5, "2019年底前建立危险化学品重大危险源数据库"),
+                (6, "实际光纤入户率达到70%"),
+                (9, "实际光纤入户率达到75%")
+            ],
+            "{found:?}"
+        );
     }
 
     #[test]
