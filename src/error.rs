@@ -43,7 +43,7 @@ pub enum AppError {
     Unauthorized(Said),
     #[error("{0}")]
     Forbidden(Said),
-    #[error("the upload is larger than the limit of {limit} bytes")]
+    #[error("what was sent is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the upload has {} problem(s); nothing was written", .problems.total)]
     InvalidUpload { upload_id: Option<i64>, problems: crate::ingest::Problems },
@@ -106,7 +106,7 @@ impl AppError {
             | AppError::Timeout(said)
             | AppError::Busy(said)
             | AppError::TooSlow(said) => said.zh.clone(),
-            AppError::PayloadTooLarge { limit } => format!("上传的文件超过 {limit} 字节的上限"),
+            AppError::PayloadTooLarge { limit } => format!("发送的内容超过 {limit} 字节的上限"),
             AppError::Unprocessable { message, .. } => message.zh.clone(),
             AppError::InvalidUpload { problems, .. } => format!("文件有 {} 处问题，未写入任何数据", problems.total),
             AppError::NotYours { problems } => {

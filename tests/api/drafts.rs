@@ -221,6 +221,11 @@ async fn a_publication_that_does_not_validate_writes_nothing() {
             assert_eq!(answer["error"]["code"], "bad_request", "{answer}");
             assert!(!answer["error"]["message"].as_str().unwrap().is_ascii(), "{answer}");
         }
+        // A reviewed plan past the JSON limit: 413 that speaks of what was sent, not of a file.
+        let oversized = json!({"plan": {"title": "计".repeat(2 * 1024 * 1024)}});
+        let (status, body) = app.publish(&admin, id, &oversized).await;
+        assert_eq!(status, 413, "{body}");
+        assert_eq!(body["error"]["message"], "发送的内容超过 4194304 字节的上限", "{body}");
     }
 }
 
@@ -464,8 +469,17 @@ async fn the_review_of_a_text_without_line_breaks_shows_each_quote_in_its_senten
     use reqwest::header::COOKIE;
     let app = spawn_app(&backends().remove(0)).await;
     let admin = app.token(Role::Admin);
-    let sentence = "到2020年，实际光纤入户率达到70%，政府数据开放数据集超过5000项，单位GDP能耗比2020年下降14%。";
-    let line: String = sentence.repeat(150);
+    // Each sentence with figures of its own: a goal stated again word for word is one candidate.
+    let line: String = (0..150u32)
+        .map(|i| {
+            let share = 70.0 + f64::from(i) / 1000.0;
+            let fall = 14.0 + f64::from(i) / 1000.0;
+            format!(
+                "到2020年，实际光纤入户率达到{share}%，政府数据开放数据集超过{}项，单位GDP能耗比2020年下降{fall}%。",
+                5000 + i
+            )
+        })
+        .collect();
     let text = format!("上海市推进测试事项三年行动计划（2026—2028年）\n沪府办发〔2026〕1号\n{line}");
     let (status, draft) = app.post_draft(Some(&admin), "one-line.txt", text.into_bytes()).await;
     assert_eq!(status, 201, "{draft}");
