@@ -63,7 +63,8 @@ pub async fn create_draft(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let limit = intake::MAX_DOCUMENT_BYTES;
-    let (bytes, _slot) = state.received(within(state.body_timeout, read_limited(payload, limit))).await?;
+    let (bytes, _slot) =
+        state.received(caller.token_id, within(state.body_timeout, read_limited(payload, limit))).await?;
     let name = query.into_inner().name;
     let text = read_sent(&req, &state, bytes).await?;
     let answer = with_conn(&pool, move |conn| {

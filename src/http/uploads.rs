@@ -138,8 +138,9 @@ pub async fn create_upload(
             )
         })?),
     };
-    let ((file_name, bytes), _slot) =
-        state.received(within(state.body_timeout, upload_body(&req, payload, state.upload_limit_bytes))).await?;
+    let ((file_name, bytes), _slot) = state
+        .received(caller.token_id, within(state.body_timeout, upload_body(&req, payload, state.upload_limit_bytes)))
+        .await?;
     let file_name = file_name.or_else(|| query.name.clone()).filter(|n| !n.trim().is_empty());
     let request = UploadRequest {
         file_name: file_name

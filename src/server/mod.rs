@@ -10,6 +10,7 @@ pub mod params;
 mod responses;
 pub mod routes;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,6 +46,9 @@ pub struct AppState {
     /// Slots for receiving a file's body (uploads, plan documents): twice the heavy slots, so at
     /// most that many bodies are held at once, and a client sending slowly holds no heavy slot.
     pub receiving_slots: Arc<Semaphore>,
+    /// One body arriving at a time per token: a sender with several slow connections holds one
+    /// receiving slot, not all of them, and its further files wait behind its first.
+    pub senders: Arc<std::sync::Mutex<HashMap<i64, Arc<Semaphore>>>>,
     /// Slots for drawing PNG charts (up to 4000 × 8000 pixels, 128 MB each): one per core.
     pub drawing_slots: Arc<Semaphore>,
     pub queue_wait: Duration,
@@ -81,6 +85,7 @@ impl AppState {
             public_origin: settings.public_origin.as_deref().map(origin_of).transpose()?,
             heavy_slots: Arc::new(Semaphore::new(settings.heavy_jobs.max(1))),
             receiving_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
+            senders: Arc::default(),
             drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
@@ -134,17 +139,38 @@ impl AppState {
         self.slot_of(&self.receiving_slots).await
     }
 
-    /// A file's body read in a receiving slot (so only so many are held at once), then a heavy slot
-    /// for the work on it: a client sending slowly keeps no report waiting.
+    /// A file's body read in a receiving slot (so only so many are held at once, and one per
+    /// token), then a heavy slot for the work on it: a client sending slowly keeps no report
+    /// waiting, and one token's slow files keep no other token's waiting.
     pub async fn received<T>(
         &self,
+        token_id: i64,
         read: impl Future<Output = Result<T, AppError>>,
     ) -> Result<(T, tokio::sync::OwnedSemaphorePermit), AppError> {
+        let own_turn = self.sender_turn(token_id).await?;
         let receiving = self.receiving_slot().await?;
         let body = read.await?;
         let heavy = self.heavy_slot().await?;
-        drop(receiving);
+        drop((receiving, own_turn));
         Ok((body, heavy))
+    }
+
+    /// This token's turn to send a body, waiting for its previous one as long as for any slot.
+    async fn sender_turn(&self, token_id: i64) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let turn = {
+            let mut senders = self.senders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Tokens no request holds or waits for are forgotten, so the map stays as small as the
+            // number of tokens sending right now.
+            senders.retain(|_, turn| Arc::strong_count(turn) > 1);
+            senders.entry(token_id).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
+        };
+        match tokio::time::timeout(self.queue_wait, turn.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(AppError::Busy(Said::new(
+                "此令牌的上一份文件仍在传送中，请等它传完再发送",
+                "this token's previous file is still arriving: send the next one after it",
+            ))),
+        }
     }
 
     /// A slot for drawing a PNG, or 503 as [`AppState::heavy_slot`].

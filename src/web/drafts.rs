@@ -102,17 +102,19 @@ pub(super) async fn list(req: HttpRequest, pool: web::Data<DbPool>, state: web::
     html_with(lang, response, layout::page(&ctx, title, body))
 }
 
-/// The form's caller, an administrator, and the whole form.
+/// The form's caller, an administrator, and the whole form, received in a receiving slot like an
+/// upload; then a heavy slot for the work on it (drafting, or validating a publication).
 async fn form_admin(
     req: &HttpRequest,
     payload: web::Payload,
     pool: &web::Data<DbPool>,
     state: &AppState,
     limit: usize,
-) -> Result<(Caller, FormData), AppError> {
+) -> Result<(Caller, FormData, tokio::sync::OwnedSemaphorePermit), AppError> {
     within(state.body_timeout, async {
         let (caller, reader) = form_of(req, payload, pool, limit, Role::Admin).await?;
-        Ok((caller, reader.finish().await?))
+        let (form, slot) = state.received(caller.token_id, reader.finish()).await?;
+        Ok((caller, form, slot))
     })
     .await
 }
@@ -126,7 +128,8 @@ pub(super) async fn create(
 ) -> HttpResponse {
     let ctx = Ctx::of(&req);
     let limit = intake::MAX_DOCUMENT_BYTES + 64 * 1024;
-    let (caller, form) = match form_admin(&req, payload, &pool, &state, limit).await {
+    // As the API: reading and drafting are heavy work, taken in turn once the file is here.
+    let (caller, form, _slot) = match form_admin(&req, payload, &pool, &state, limit).await {
         Ok(read) => read,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -136,11 +139,6 @@ pub(super) async fn create(
     // A token typed into the form signs this browser in, so the review page that follows opens.
     let typed = !form.token.trim().is_empty();
     let file_name = form.file_name;
-    // As the API: reading and drafting are heavy work, taken in turn once the file is here.
-    let _slot = match state.heavy_slot().await {
-        Ok(slot) => slot,
-        Err(e) => return error_page(&ctx, &e),
-    };
     let text = match crate::http::drafts::read_sent(&req, &state, bytes).await {
         Ok(text) => text,
         Err(e) => return error_page(&ctx, &e),
@@ -538,7 +536,7 @@ pub(super) async fn publish(
     };
     // A review of the largest plans stays far below this.
     let limit = 4 * 1024 * 1024;
-    let (caller, form) = match form_admin(&req, payload, &pool, &state, limit).await {
+    let (caller, form, _slot) = match form_admin(&req, payload, &pool, &state, limit).await {
         Ok(read) => read,
         Err(e) => return error_page(&ctx, &e),
     };

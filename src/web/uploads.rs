@@ -233,7 +233,7 @@ async fn read_upload_form(
 ) -> Result<UploadForm, AppError> {
     within(state.body_timeout, async {
         let (caller, reader) = form_of(req, payload, pool, limit, Role::Uploader).await?;
-        let (form, slot) = state.received(reader.finish()).await?;
+        let (form, slot) = state.received(caller.token_id, reader.finish()).await?;
         Ok(UploadForm { caller, form, _slot: slot })
     })
     .await

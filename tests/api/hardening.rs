@@ -313,6 +313,46 @@ async fn uploads_still_arriving_keep_no_report_waiting() {
     drop(trickling);
 }
 
+/// One token's files arrive one at a time: a sender trickling several bodies in holds one
+/// receiving slot, its further files get 503 once they have waited, and another token's upload
+/// is taken meanwhile.
+#[tokio::test]
+async fn one_token_sending_slowly_keeps_no_other_token_waiting() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| {
+        s.heavy_jobs = 1;
+        s.queue_wait_seconds = 0.5;
+    })
+    .await;
+    let slow = app.token(Role::Uploader);
+    let other = app.token(Role::Uploader);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let trickling: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            let head = format!(
+                "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {slow}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nindicator,"
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (status, body) = app.upload(&other, "?dry_run=true", "指标,期间,数值\nopen-data-sets,2021,4500\n").await;
+    assert_eq!(status, 200, "another token's upload is taken: {body}");
+
+    // The slow token's second body waited for its first, then was told so.
+    let mut answers = Vec::new();
+    for mut stream in trickling {
+        stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+        let mut answer = [0u8; 512];
+        let read = std::io::Read::read(&mut stream, &mut answer).unwrap_or(0);
+        answers.push(String::from_utf8_lossy(&answer[..read]).into_owned());
+    }
+    let refused: Vec<&String> = answers.iter().filter(|a| a.starts_with("HTTP/1.1 503")).collect();
+    assert_eq!(refused.len(), 1, "{answers:?}");
+    assert!(refused[0].contains("retry-after"), "{}", refused[0]);
+}
+
 /// Big PNG charts are drawn a few at a time (one per core); the rest wait, then get 503.
 #[tokio::test]
 async fn big_png_charts_are_drawn_a_few_at_a_time() {
