@@ -139,6 +139,14 @@ fn summary(path: &std::path::Path, report: &IngestReport, lang: Lang) -> String 
             report.upload_id.map(|id| format!(" (upload {id})")).unwrap_or_default()
         ),
     };
+    if report.rows_unfilled > 0 {
+        let unfilled = report.rows_unfilled;
+        out.push_str(&say(
+            lang,
+            format!("；{unfilled} 行未填数值，已略过"),
+            format!("; {unfilled} rows without a value passed over"),
+        ));
+    }
     for change in report.changes.iter().filter(|c| c.change == "revised").take(20) {
         let old = change.old_value.map(|v| v.to_string()).unwrap_or_default();
         let what = format!("{} {} {}: {old} → {}", change.indicator, change.region, change.period, change.value);

@@ -4,6 +4,7 @@
 
 mod decode;
 mod parse;
+mod percent;
 mod problems;
 pub mod sheet;
 mod validate;
@@ -128,6 +129,8 @@ pub struct ValidRow<'r> {
 pub struct Prepared<'r> {
     pub rows: Vec<ValidRow<'r>>,
     pub how: HowRead,
+    /// Rows left without a value (a template's rows not filled in yet), passed over.
+    pub unfilled: usize,
 }
 
 /// How a file was read: its format, its text encoding or sheet, and its first records as read.
@@ -230,9 +233,18 @@ pub fn prepare<'r>(
         return Err(NotPrepared::Invalid(Problems::file(why)));
     }
     budget.check()?;
+    let unfilled = validate::unfilled_rows(&table);
+    if unfilled == table.len() {
+        let why = why(
+            "no_values",
+            format!("no row has a value ({unfilled} rows with the value left empty): fill in the figures, then upload"),
+            format!("没有一行填写了数值（{unfilled} 行数值为空）：请填写数值后再上传"),
+        );
+        return Err(NotPrepared::Invalid(Problems { first_rows: how.first_rows, ..Problems::file(why) }));
+    }
     let (rows, problems) = validate::validate_rows(&table, reference, budget)?;
     if problems.is_empty() {
-        Ok(Prepared { rows, how })
+        Ok(Prepared { rows, how, unfilled })
     } else {
         Err(NotPrepared::Invalid(Problems { first_rows: how.first_rows, ..problems.finish() }))
     }
@@ -269,7 +281,12 @@ pub struct InboxClaim {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RowChange {
     pub line: usize,
+    /// The indicator's slug.
     pub indicator: String,
+    /// Its Chinese name and unit, as the pages show them (the value is in this unit, converted
+    /// from the row's own where only the magnitude differed).
+    pub indicator_name: String,
+    pub unit: String,
     pub region: String,
     pub period: String,
     /// `new`, `revised` or `unchanged`.
@@ -298,6 +315,9 @@ pub struct IngestReport {
     pub rows_new: usize,
     pub rows_revised: usize,
     pub rows_unchanged: usize,
+    /// Rows whose value was left empty (a template's rows not filled in yet): passed over, not
+    /// counted in `rows_total`.
+    pub rows_unfilled: usize,
     /// New and revised rows (the first 1000), then the revisions' old values.
     pub changes: Vec<RowChange>,
     pub changes_truncated: bool,
@@ -353,12 +373,12 @@ pub fn ingest(
         }
     };
     tracing::debug!(elapsed = ?started.elapsed(), "file checked");
-    let slugs: HashMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
+    let indicators: HashMap<i64, &IndicatorInfo> = reference.indicators.iter().map(|i| (i.id, i)).collect();
     if let Some(allowed) = &request.allowed_indicators {
         let mut refused = problems::ProblemLog::default();
         let names: HashMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.name.as_str())).collect();
         for row in prepared.rows.iter().filter(|r| allowed.binary_search(&r.indicator_id).is_err()) {
-            let slug = slugs.get(&row.indicator_id).copied().unwrap_or_default();
+            let slug = indicators.get(&row.indicator_id).map(|i| i.slug.as_str()).unwrap_or_default();
             let name = names.get(&row.indicator_id).copied().unwrap_or_default();
             refused.push(RowError::at(
                 row.line,
@@ -376,8 +396,8 @@ pub fn ingest(
         }
     }
     if request.dry_run {
-        let plan = plan_changes(conn, &prepared.rows, &slugs)?;
-        return Ok(plan.report(request, sha256, prepared.how, None));
+        let plan = plan_changes(conn, &prepared.rows, &indicators)?;
+        return Ok(plan.report(request, sha256, prepared.how, prepared.unfilled, None));
     }
     budget.check()?;
     let committed = std::time::Instant::now();
@@ -393,7 +413,7 @@ pub fn ingest(
             return Ok(duplicate_report(original, false));
         }
         let started = std::time::Instant::now();
-        let plan = plan_changes(conn, &prepared.rows, &slugs)?;
+        let plan = plan_changes(conn, &prepared.rows, &indicators)?;
         tracing::debug!(elapsed = ?started.elapsed(), "changes planned");
         let upload_id = actuals::insert_upload(
             conn,
@@ -453,7 +473,7 @@ pub fn ingest(
             Some(format!("{} new, {} revised, {} unchanged", plan.new, plan.revised, plan.unchanged)),
             now,
         )?;
-        Ok(plan.report(request, sha256.clone(), prepared.how, Some(upload_id)))
+        Ok(plan.report(request, sha256.clone(), prepared.how, prepared.unfilled, Some(upload_id)))
     });
     tracing::debug!(elapsed = ?committed.elapsed(), "transaction ended");
     let report = report?;
@@ -553,6 +573,7 @@ fn duplicate_report(original: UploadSummaryRow, dry_run: bool) -> IngestReport {
         rows_new: 0,
         rows_revised: 0,
         rows_unchanged: original.rows_total as usize,
+        rows_unfilled: 0,
         changes: Vec::new(),
         changes_truncated: false,
     }
@@ -570,7 +591,11 @@ struct ChangePlan {
     changes: Vec<RowChange>,
 }
 
-fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>) -> diesel::QueryResult<ChangePlan> {
+fn plan_changes(
+    conn: &mut DbConn,
+    rows: &[ValidRow],
+    indicators: &HashMap<i64, &IndicatorInfo>,
+) -> diesel::QueryResult<ChangePlan> {
     let mut indicator_ids: Vec<i64> = rows.iter().map(|r| r.indicator_id).collect();
     indicator_ids.sort_unstable();
     indicator_ids.dedup();
@@ -607,9 +632,12 @@ fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>
             }
         };
         if change != "unchanged" && plan.changes.len() < LISTED_CHANGES {
+            let indicator = indicators.get(&row.indicator_id);
             plan.changes.push(RowChange {
                 line: row.line,
-                indicator: slugs.get(&row.indicator_id).copied().unwrap_or_default().to_owned(),
+                indicator: indicator.map(|i| i.slug.clone()).unwrap_or_default(),
+                indicator_name: indicator.map(|i| i.name.clone()).unwrap_or_default(),
+                unit: indicator.map(|i| i.unit.clone()).unwrap_or_default(),
                 region: row.region.to_string(),
                 period: row.period.to_string(),
                 change,
@@ -622,7 +650,14 @@ fn plan_changes(conn: &mut DbConn, rows: &[ValidRow], slugs: &HashMap<i64, &str>
 }
 
 impl ChangePlan {
-    fn report(self, request: &UploadRequest, sha256: String, how: HowRead, upload_id: Option<i64>) -> IngestReport {
+    fn report(
+        self,
+        request: &UploadRequest,
+        sha256: String,
+        how: HowRead,
+        unfilled: usize,
+        upload_id: Option<i64>,
+    ) -> IngestReport {
         IngestReport {
             upload_id,
             duplicate: false,
@@ -634,6 +669,7 @@ impl ChangePlan {
             rows_new: self.new,
             rows_revised: self.revised,
             rows_unchanged: self.unchanged,
+            rows_unfilled: unfilled,
             changes_truncated: self.new + self.revised > self.changes.len(),
             changes: self.changes,
         }

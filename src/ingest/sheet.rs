@@ -199,10 +199,21 @@ pub fn read_workbook_here(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Res
             format!("工作表“{}”有 {} 列；最多读取 {MAX_COLUMNS} 列", clip(&name), range.width()),
         ));
     }
+    // A cell Excel shows as a percentage holds the fraction (15% is 0.15): it is read as the 15%
+    // the clerk saw, so a percent indicator gets 15 and any other a clear refusal.
+    let percent =
+        if format == "xlsx" { super::percent::percent_cells(Cursor::new(bytes), &name) } else { Default::default() };
     let mut rows: Vec<(usize, Vec<Cell>)> = range
         .rows()
         .enumerate()
-        .map(|(i, row)| (first_row as usize + i + 1, row.iter().map(cell_of).collect()))
+        .map(|(i, row)| {
+            let at = first_row + i as u32;
+            let cells = row.iter().enumerate().map(|(j, data)| {
+                let cell = cell_of(data);
+                if percent.contains(&(at, first_column + j as u32)) { as_percent(cell) } else { cell }
+            });
+            (at as usize + 1, cells.collect())
+        })
         .collect();
     // A merged cell's value belongs to every cell it covers (an indicator merged over its
     // districts' rows, a header merged over two rows).
@@ -260,6 +271,15 @@ fn cell_of(data: &Data) -> Cell {
             _ => Cell::Number(d.as_f64()),
         },
         Data::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
+/// A number shown as a percentage, as it is shown: 0.155 → `15.5%`.
+fn as_percent(cell: Cell) -> Cell {
+    match cell {
+        // Rounded to a billionth of a point: 0.15 × 100 is 15.000000000000002 in binary.
+        Cell::Number(fraction) => Cell::Text(format!("{}%", number_text((fraction * 100.0 * 1e9).round() / 1e9))),
+        other => other,
     }
 }
 

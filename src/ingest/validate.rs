@@ -102,6 +102,12 @@ fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<Value
     strip_thousands_separators(&number).map(ValueText::Number)
 }
 
+/// The rows whose value cell is empty: passed over by [`validate_rows`].
+pub fn unfilled_rows(table: &Table) -> usize {
+    let values = table.column("value");
+    (0..table.len()).filter(|&row| cell(values, row).is_none()).count()
+}
+
 fn empty_value() -> Why {
     why(
         "value_empty",
@@ -363,6 +369,9 @@ fn check_rows<'r>(
         if row % ROWS_PER_CHECK == 0 {
             budget.check()?;
         }
+        // A row without a value states no figure (a template's row not filled in yet): it is
+        // passed over and counted, not refused, so a half-filled template uploads what it has.
+        let Some(raw_value) = cell(columns.values, row) else { continue };
         let line = columns.lines[row];
         let mut error = |column: &str, value: Option<&str>, why: Why| {
             let mut e = RowError::at(line, Some(column), value, why);
@@ -500,13 +509,11 @@ fn check_rows<'r>(
             },
             _ => 1.0,
         };
-        let raw_value = cell(columns.values, row);
-        let value = match (columns.cast.get(row), raw_value) {
-            (_, None) => Err(empty_value()),
-            (Some(v), Some(raw)) if underflows(raw, v) => Err(too_small()),
+        let value = match columns.cast.get(row) {
+            Some(v) if underflows(raw_value, v) => Err(too_small()),
             // A number polars read; a % sign or a word never gets here.
-            (Some(v), Some(_)) => Ok(v),
-            (None, Some(raw)) => match normalise_value(raw, indicator) {
+            Some(v) => Ok(v),
+            None => match normalise_value(raw_value, indicator) {
                 Ok(ValueText::Done(v)) => Ok(v),
                 Ok(ValueText::Number(text)) => match text.parse::<f64>() {
                     Ok(v) if underflows(&text, v) => Err(too_small()),
@@ -536,7 +543,7 @@ fn check_rows<'r>(
         let value = match value {
             Ok(v) => Some(v),
             Err(reason) => {
-                error("value", raw_value, reason);
+                error("value", Some(raw_value), reason);
                 None
             }
         };

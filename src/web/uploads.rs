@@ -212,6 +212,9 @@ fn counts_line(lang: PageLang, report: &IngestReport) -> Markup {
             li { (lang.pick("新增 ", "new ")) strong { (report.rows_new) } }
             li { (lang.pick("修订 ", "revised ")) strong { (report.rows_revised) } }
             li { (lang.pick("不变 ", "unchanged ")) strong { (report.rows_unchanged) } }
+            @if report.rows_unfilled > 0 {
+                li { (lang.pick("未填数值而略过 ", "passed over without a value ")) strong { (report.rows_unfilled) } (lang.pick(" 行", " rows")) }
+            }
         }
     }
 }
@@ -425,13 +428,13 @@ fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {
                     @for c in listed {
                         tr {
                             td.num { (c.line) }
-                            td { (c.indicator) }
+                            td { (c.indicator_name) }
                             td { (c.region) }
                             td.num { (c.period) }
                             td {
                                 @match c.old_value {
-                                    Some(old) => { (lang.pick("修订 ", "revised ")) (crate::present::format_number(old)) " → " strong { (crate::present::format_number(c.value)) } }
-                                    None => { (lang.pick("新增 ", "new ")) strong { (crate::present::format_number(c.value)) } }
+                                    Some(old) => { (lang.pick("修订 ", "revised ")) (crate::present::format_number(old)) (c.unit) " → " strong { (crate::present::format_number(c.value)) (c.unit) } }
+                                    None => { (lang.pick("新增 ", "new ")) strong { (crate::present::format_number(c.value)) (c.unit) } }
                                 }
                             }
                         }

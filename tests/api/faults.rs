@@ -85,7 +85,10 @@ fn a_server_killed_during_an_inbox_ingest_takes_the_file_again_after_restart() {
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(inbox.join("big.csv").exists(), "the file is still in the inbox");
-    assert_eq!(inbox_rows(&db.url), (0, 0), "nothing of it was committed");
+    // Killed inside the write transaction, nothing is committed; on a loaded machine the kill may
+    // land just after the commit (before the file is moved), and then all of it is. Never a part.
+    let after_kill = inbox_rows(&db.url);
+    assert!(after_kill == (0, 0) || after_kill == (300_000, 1), "all or nothing: {after_kill:?}");
 
     let mut server = serve();
     wait_for("the file moved to done/", Duration::from_secs(300), || inbox.join("done/big.csv").exists());

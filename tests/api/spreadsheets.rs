@@ -300,6 +300,67 @@ async fn a_template_filled_in_with_openpyxl_uploads_unchanged() {
     }
 }
 
+/// A department's template filled in part, the way Excel keeps what a clerk types: 15% typed into
+/// a cell is stored as 0.15 formatted `0%`. The figures filled in are taken (the percentage as 15),
+/// the rows left empty are passed over and counted; a percentage typed for an indicator counted in
+/// another unit is refused in words, not stored a hundred times too small.
+#[tokio::test]
+async fn a_template_filled_in_part_with_percentages_as_excel_keeps_them_uploads_what_it_has() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("template.xlsx");
+    let response = app.get("/departments/eitc/template.xlsx?as_of=2026-06-01").await;
+    std::fs::write(&template, response.bytes().await.unwrap()).unwrap();
+    // Fills the first row in % with 15% and the first row counted in 项 with 5100; with `wrong`,
+    // the 项 row gets a percentage too.
+    let fill = |wrong: bool| {
+        let filled = dir.path().join(format!("filled-{wrong}.xlsx"));
+        let script = "import sys, openpyxl\n\
+                      wb = openpyxl.load_workbook(sys.argv[1])\n\
+                      ws = wb.worksheets[0]\n\
+                      done = set()\n\
+                      for row in ws.iter_rows(min_row=4):\n\
+                      \x20   unit = row[3].value\n\
+                      \x20   if unit in ('%', '项') and unit not in done:\n\
+                      \x20       done.add(unit)\n\
+                      \x20       percent = unit == '%' or sys.argv[3] == 'true'\n\
+                      \x20       row[4].value = 0.15 if percent else 5100\n\
+                      \x20       if percent: row[4].number_format = '0%'\n\
+                      \x20       print(row[0].value, row[1].value)\n\
+                      wb.save(sys.argv[2])\n";
+        let out = std::process::Command::new("python3")
+            .args(["-c", script, template.to_str().unwrap(), filled.to_str().unwrap(), &wrong.to_string()])
+            .output()
+            .expect("python3 with openpyxl");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2, "a row in % and one in 项");
+        std::fs::read(filled).unwrap()
+    };
+
+    let (status, body) = app.upload_bytes(&admin, "?dry_run=true", fill(false)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["rows_total"].as_u64(), body["rows_new"].as_u64()), (Some(2), Some(2)), "{body}");
+    assert!(body["rows_unfilled"].as_u64().unwrap() > 50, "the rows left empty are counted: {body}");
+    let changes = body["changes"].as_array().unwrap();
+    let percent = changes.iter().find(|c| c["unit"] == "%").unwrap();
+    assert_eq!(percent["value"], 15.0, "15% as the clerk saw it, not 0.15: {percent}");
+    assert!(!percent["indicator_name"].as_str().unwrap().is_ascii(), "{percent}");
+
+    let (status, body) = app.upload_bytes(&admin, "?dry_run=true", fill(true)).await;
+    assert_eq!(status, 422, "{body}");
+    let reason = &body["error"]["details"]["errors"][0];
+    assert_eq!(reason["reason_zh"], "只有以 % 计量的指标才能带 % 号", "{body}");
+    assert_eq!(reason["value"], "15%", "{body}");
+
+    // A template with nothing filled in says so instead of listing every empty row.
+    let (status, body) = app.upload_bytes(&admin, "?dry_run=true", std::fs::read(&template).unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    let errors = body["error"]["details"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert!(errors[0]["reason_zh"].as_str().unwrap().starts_with("没有一行填写了数值"), "{body}");
+}
+
 /// An OpenDocument spreadsheet as LibreOffice saves one: mimetype, manifest, content.
 fn ods(rows: &[&[&str]]) -> Vec<u8> {
     let cell = |text: &&str| match text.parse::<f64>() {

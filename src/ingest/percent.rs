@@ -1,0 +1,222 @@
+//! Which cells of an .xlsx sheet are shown as percentages. A clerk who types 15% into Excel stores
+//! 0.15 in a cell formatted `0%`; calamine hands back the 0.15 and no format, so the sheet's styles
+//! are read here to give such a cell back as the 15% the clerk saw.
+
+use std::collections::HashSet;
+use std::io::{BufReader, Read, Seek};
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+/// A cell by its 0-based row and column, as calamine counts them.
+pub type Position = (u32, u32);
+
+/// The most of one part of the package (styles, workbook, relations) read: far above any real one.
+const MAX_PART_BYTES: u64 = 64 << 20;
+
+/// Excel's built-in percent formats: 9 is `0%`, 10 is `0.00%`.
+const BUILTIN_PERCENT_FORMATS: [u32; 2] = [9, 10];
+
+/// The cells of sheet `sheet_name` whose number format is a percentage; none when the package
+/// cannot be read this way (calamine reports what is really wrong with it).
+pub fn percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSet<Position> {
+    read_percent_cells(archive, sheet_name).unwrap_or_default()
+}
+
+fn read_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> Option<HashSet<Position>> {
+    let mut zip = zip::ZipArchive::new(archive).ok()?;
+    let percent_styles = percent_styles(&read_part(&mut zip, "xl/styles.xml")?);
+    if percent_styles.is_empty() {
+        return Some(HashSet::new());
+    }
+    let sheet_path = sheet_path(&mut zip, sheet_name)?;
+    let sheet = zip.by_name(&sheet_path).ok()?;
+    Some(cells_in_styles(BufReader::new(sheet), &percent_styles))
+}
+
+fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<String> {
+    let part = zip.by_name(name).ok()?;
+    let mut text = String::new();
+    part.take(MAX_PART_BYTES).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// The indexes of the cell styles (`cellXfs`) whose number format shows a percentage.
+fn percent_styles(styles: &str) -> HashSet<usize> {
+    let mut reader = Reader::from_str(styles);
+    let mut percent_formats: HashSet<u32> = BUILTIN_PERCENT_FORMATS.into();
+    let mut in_cell_styles = false;
+    let mut style_index = 0;
+    let mut found = HashSet::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
+                b"numFmt" => {
+                    if let (Some(id), Some(code)) = (attribute(&e, b"numFmtId"), attribute(&e, b"formatCode"))
+                        && let Ok(id) = id.parse()
+                        && shows_percent(&code)
+                    {
+                        percent_formats.insert(id);
+                    }
+                }
+                b"cellXfs" => in_cell_styles = true,
+                b"xf" if in_cell_styles => {
+                    let format = attribute(&e, b"numFmtId").and_then(|id| id.parse().ok());
+                    if format.is_some_and(|id| percent_formats.contains(&id)) {
+                        found.insert(style_index);
+                    }
+                    style_index += 1;
+                }
+                _ => {}
+            },
+            Ok(Event::End(e)) if e.local_name().as_ref() == b"cellXfs" => in_cell_styles = false,
+            Ok(Event::Eof) | Err(_) => return found,
+            _ => {}
+        }
+    }
+}
+
+/// Whether a number format code shows a percentage: a `%` in its first section that is neither
+/// quoted nor escaped (`0.0%` does, `0"%"` and `0\%` print the sign without scaling).
+fn shows_percent(code: &str) -> bool {
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if !quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => return false,
+            '%' if !quoted => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The part holding the sheet of this name (`xl/worksheets/sheet1.xml`), via the workbook's
+/// relations.
+fn sheet_path<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet_name: &str) -> Option<String> {
+    let workbook = read_part(zip, "xl/workbook.xml")?;
+    let mut reader = Reader::from_str(&workbook);
+    let relation = loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e))
+                if e.local_name().as_ref() == b"sheet" && attribute(&e, b"name").as_deref() == Some(sheet_name) =>
+            {
+                break relation_id(&e)?;
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    };
+    let relations = read_part(zip, "xl/_rels/workbook.xml.rels")?;
+    let mut reader = Reader::from_str(&relations);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e))
+                if e.local_name().as_ref() == b"Relationship" && attribute(&e, b"Id").as_deref() == Some(&relation) =>
+            {
+                let target = attribute(&e, b"Target")?;
+                return Some(match target.strip_prefix('/') {
+                    Some(absolute) => absolute.to_owned(),
+                    None => format!("xl/{target}"),
+                });
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// A sheet's `r:id`, whatever prefix the package gives the relationships namespace.
+fn relation_id(sheet: &BytesStart) -> Option<String> {
+    sheet.attributes().flatten().find_map(|a| {
+        let key = a.key.as_ref();
+        (key == b"r:id" || key.ends_with(b":id")).then(|| value_of(&a)).flatten()
+    })
+}
+
+/// The positions of the cells whose style is one of `styles`, read as the sheet streams by.
+fn cells_in_styles(sheet: impl std::io::BufRead, styles: &HashSet<usize>) -> HashSet<Position> {
+    let mut reader = Reader::from_reader(sheet);
+    let mut buffer = Vec::new();
+    let mut found = HashSet::new();
+    // Rows and cells may leave out their `r`: they then follow the one before.
+    let (mut row, mut column) = (0u32, 0u32);
+    loop {
+        buffer.clear();
+        match reader.read_event_into(&mut buffer) {
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
+                b"row" => {
+                    row = attribute(&e, b"r").and_then(|r| r.parse::<u32>().ok()).unwrap_or(row.saturating_add(1));
+                    column = 0;
+                }
+                b"c" => {
+                    let position =
+                        attribute(&e, b"r").and_then(|r| cell_position(&r)).unwrap_or((row.saturating_sub(1), column));
+                    column = position.1.saturating_add(1);
+                    let style = attribute(&e, b"s").and_then(|s| s.parse::<usize>().ok());
+                    if style.is_some_and(|s| styles.contains(&s)) {
+                        found.insert(position);
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => return found,
+            _ => {}
+        }
+    }
+}
+
+/// `B5` → (4, 1).
+fn cell_position(reference: &str) -> Option<Position> {
+    let letters = reference.bytes().take_while(u8::is_ascii_alphabetic).count();
+    if letters == 0 || letters > 3 {
+        return None;
+    }
+    let column = reference[..letters]
+        .bytes()
+        .try_fold(0u32, |n, b| Some(n * 26 + u32::from(b.to_ascii_uppercase().checked_sub(b'A')?) + 1))?;
+    let row: u32 = reference[letters..].parse().ok()?;
+    Some((row.checked_sub(1)?, column - 1))
+}
+
+fn attribute(element: &BytesStart, name: &[u8]) -> Option<String> {
+    element
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name && a.key.as_ref() == name)
+        .and_then(|a| value_of(&a))
+}
+
+fn value_of(attribute: &quick_xml::events::attributes::Attribute) -> Option<String> {
+    let raw = std::str::from_utf8(&attribute.value).ok()?;
+    quick_xml::escape::unescape(raw).ok().map(|v| v.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_formats_are_told_from_a_quoted_or_escaped_sign() {
+        for code in ["0%", "0.0%", "#,##0.00%;[Red]-0.00%", "[$-804]0.0%"] {
+            assert!(shows_percent(code), "{code}");
+        }
+        for code in ["0", "0\"%\"", "0\\%", "0;0%", "General"] {
+            assert!(!shows_percent(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn cell_references_count_from_zero() {
+        assert_eq!(cell_position("A1"), Some((0, 0)));
+        assert_eq!(cell_position("b5"), Some((4, 1)));
+        assert_eq!(cell_position("AA10"), Some((9, 26)));
+        assert_eq!(cell_position("XFD1048576"), Some((1_048_575, 16_383)));
+        for wrong in ["", "5", "A", "A0", "ABCD1"] {
+            assert_eq!(cell_position(wrong), None, "{wrong}");
+        }
+    }
+}
