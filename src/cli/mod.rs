@@ -320,7 +320,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let plan = options.plan.clone().unwrap_or_default();
                     anyhow::anyhow!("{}", say(lang, format!("没有规划“{plan}”"), format!("no plan `{plan}`")))
                 })?;
-            let made = crate::report::make(&mut conn, scope, options, since, &identity, None, crate::now())?;
+            let made = crate::report::make(
+                &mut conn,
+                scope,
+                options,
+                since,
+                &identity,
+                crate::report::Kept::Asked,
+                crate::now(),
+            )?;
             let pdf = made.pdf;
             std::fs::write(&out, &pdf)?;
             let (kb, seconds) = (pdf.len() / 1024, started.elapsed().as_secs_f64());

@@ -83,8 +83,9 @@ pub fn finish(
         .map(|_| ())
 }
 
-pub fn list(conn: &mut DbConn) -> QueryResult<Vec<ReportRow>> {
-    reports::table.order(reports::id.desc()).select(ReportRow::as_select()).load(conn)
+/// The newest `limit` reports, newest first.
+pub fn list(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<ReportRow>> {
+    reports::table.order(reports::id.desc()).limit(limit).select(ReportRow::as_select()).load(conn)
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<ReportRow>> {
@@ -157,11 +158,20 @@ pub fn made_this_year(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<i64>
     reports::table.filter(reports::created_at.ge(start)).filter(reports::number.is_not_null()).count().get_result(conn)
 }
 
-/// The report to compare with: the newest kept one other than `key` (made at or before `until`,
-/// when given), or the one with this id.
+/// What a report covers, for finding the one before it: a report on one plan is compared with
+/// the last one on that plan, not with the last one on another.
+pub struct ReportScope<'a> {
+    pub plan: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub method: &'a str,
+}
+
+/// The report to compare with: the newest kept one of the same scope other than `key` (made at
+/// or before `until`, when given), or the one with this id.
 pub fn previous(
     conn: &mut DbConn,
     key: &str,
+    scope: &ReportScope,
     id: Option<i64>,
     until: Option<NaiveDateTime>,
 ) -> QueryResult<Option<ReportRow>> {
@@ -182,5 +192,13 @@ pub fn previous(
     if let Some(until) = until {
         query = query.filter(reports::created_at.le(until));
     }
-    query.first(conn).optional()
+    query = match scope.plan {
+        Some(plan) => query.filter(reports::plan.eq(plan)),
+        None => query.filter(reports::plan.is_null()),
+    };
+    query = match scope.department {
+        Some(department) => query.filter(reports::department.eq(department)),
+        None => query.filter(reports::department.is_null()),
+    };
+    query.filter(reports::method.eq(scope.method)).first(conn).optional()
 }

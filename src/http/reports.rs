@@ -109,15 +109,24 @@ async fn status(
 ) -> Result<HttpResponse, AppError> {
     let judgement = judgement(query.asked(), &state.regions)?;
     let lang = lang(query.lang.as_deref())?;
+    use actix_web::http::header::DispositionType;
     let (extension, content_type, disposition) = match output {
-        report::Output::Pdf => ("pdf", "application/pdf", "inline"),
-        report::Output::Docx => {
-            ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "attachment")
-        }
+        report::Output::Pdf => ("pdf", "application/pdf", DispositionType::Inline),
+        report::Output::Docx => (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            DispositionType::Attachment,
+        ),
     };
-    let name = format!("plantrack-status-{}.{extension}", judgement.as_of);
     let department = crate::server::params::department(query.department.as_deref(), &state.judged)?
         .and_then(|slug| state.judged.departments().into_iter().find(|d| d.slug == slug));
+    let name = file_name(&state, query.plan.as_deref(), department.as_ref(), lang, judgement.as_of, extension);
+    // Someone of the office (a token, a signed-in browser) makes a report that is kept and
+    // numbered; a visitor of a public server reads one that is not.
+    let kept = match crate::server::auth::require(&req, &pool, crate::server::auth::Role::Viewer, true).await {
+        Ok(_) => report::Kept::Asked,
+        Err(_) => report::Kept::NotKept,
+    };
     let layout = choice("layout", query.layout.as_deref(), |raw| format!("未知的版式“{raw}”：请用 compact 或 full"))?;
     let since =
         choice("since", query.since.as_deref(), |raw| format!("“{raw}”既不是报告编号也不是日期（YYYY-MM-DD）"))?;
@@ -128,8 +137,12 @@ async fn status(
     options.group =
         choice("group", query.group.as_deref(), |raw| format!("未知的分组“{raw}”：请用 plan 或 department"))?;
     let identity = state.report_identity.clone();
-    // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
-    let _slot = state.heavy_slot().await?;
+    // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503;
+    // visitors' reports one at a time in a slot of their own.
+    let _slot = match kept {
+        report::Kept::NotKept => state.visitor_slot().await?,
+        _ => state.heavy_slot().await?,
+    };
     // Laid out in a child process, stopped when the time is up or the client has gone.
     let (budget, watch) = crate::server::client::budget_for(&req, state.work_budget);
     options.renderer = report::Renderer::apart(state.report_worker.as_deref(), budget);
@@ -142,7 +155,7 @@ async fn status(
             .scope(options.plan.as_deref(), &options.judgement, vintage, crate::judged::InFull::Chosen(&in_full))?
             .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
         tracing::debug!(elapsed = ?started.elapsed(), targets = scope.assessed.len(), "report scope judged");
-        match report::make(conn, scope, options, since, &identity, None, crate::now()) {
+        match report::make(conn, scope, options, since, &identity, kept, crate::now()) {
             Ok(made) => Ok(made.pdf),
             Err(report::ReportError::NoSuchReport(id)) => Err(AppError::bad_parameter(
                 "since",
@@ -158,10 +171,34 @@ async fn status(
     .await;
     watch.finished();
     let pdf = pdf?;
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header(("Content-Disposition", format!("{disposition}; filename=\"{name}\"")))
-        .body(pdf))
+    Ok(HttpResponse::Ok().content_type(content_type).insert_header(crate::server::named(disposition, &name)).body(pdf))
+}
+
+/// `状态报告-上海市推进智慧城市建设“十三五”规划-2026-12-06.pdf`: what it covers, as of when.
+fn file_name(
+    state: &AppState,
+    plan: Option<&str>,
+    department: Option<&std::sync::Arc<crate::db::models::DepartmentRow>>,
+    lang: crate::present::Lang,
+    as_of: chrono::NaiveDate,
+    extension: &str,
+) -> String {
+    let plan =
+        plan.filter(|p| !p.is_empty()).and_then(|slug| state.judged.plans().into_iter().find(|p| p.slug == slug));
+    match lang {
+        crate::present::Lang::Zh => {
+            let covers = match (&plan, department) {
+                (Some(plan), _) => plan.title.clone(),
+                (None, Some(department)) => department.name.clone(),
+                (None, None) => "全部规划".to_owned(),
+            };
+            format!("状态报告-{covers}-{as_of}.{extension}")
+        }
+        crate::present::Lang::En => {
+            let covers = plan.map(|p| p.slug.clone()).or(department.map(|d| d.slug.clone()));
+            format!("status-report-{}-{as_of}.{extension}", covers.unwrap_or_else(|| "all-plans".to_owned()))
+        }
+    }
 }
 
 /// A report made: on the schedule (its PDF kept) or on request (what it judged kept, for the
@@ -208,13 +245,17 @@ impl From<crate::db::reports::ReportRow> for ReportDto {
     }
 }
 
-/// Every report made, newest first.
+/// The reports listed at most: the newest, which a planner looks for.
+const LISTED_REPORTS: i64 = 500;
+
+/// The reports kept (on the schedule, or asked for with a token or signed in), the newest 500
+/// first.
 #[utoipa::path(
     get,
     path = "/api/v1/reports",
     responses((status = 200, body = [ReportDto])))]
 pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppError> {
-    let rows = with_conn(&pool, move |conn| Ok::<_, AppError>(crate::db::reports::list(conn)?)).await?;
+    let rows = with_conn(&pool, move |conn| Ok::<_, AppError>(crate::db::reports::list(conn, LISTED_REPORTS)?)).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(ReportDto::from).collect::<Vec<_>>()))
 }
 

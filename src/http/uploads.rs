@@ -2,7 +2,7 @@
 //! actuals of an indicator with their revision history.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -307,21 +307,6 @@ pub async fn get_upload_problems(pool: web::Data<DbPool>, id: web::Path<i64>) ->
     Ok(HttpResponse::Ok().json(stored.map(|p| Problems::from_stored(&p)).unwrap_or_default()))
 }
 
-/// `attachment` with the name as given (RFC 6266 `filename*`) and an ASCII fallback.
-pub(crate) fn attachment(name: &str) -> ContentDisposition {
-    let ascii: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
-    let mut parameters = vec![DispositionParam::Filename(ascii)];
-    if !name.is_ascii() {
-        parameters.push(DispositionParam::FilenameExt(actix_web::http::header::ExtendedValue {
-            charset: actix_web::http::header::Charset::Ext("UTF-8".to_owned()),
-            language_tag: None,
-            value: name.as_bytes().to_vec(),
-        }));
-    }
-    ContentDisposition { disposition: DispositionType::Attachment, parameters }
-}
-
 /// The bytes of an upload exactly as received.
 #[utoipa::path(
     get,
@@ -345,7 +330,10 @@ pub async fn get_upload_raw(
         actuals::upload_raw(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })
     .await?;
-    Ok(HttpResponse::Ok().content_type("application/octet-stream").insert_header(attachment(&name)).body(raw))
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header(crate::server::attachment(&name))
+        .body(raw))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

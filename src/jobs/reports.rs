@@ -64,7 +64,7 @@ pub fn run_once(
         .map_err(|e| e.to_string());
     let pdf = scope.and_then(|scope| {
         let scope = scope.ok_or("no catalog")?;
-        report::make(&mut conn, scope, options, report::Since::Previous, identity, Some(id), now)
+        report::make(&mut conn, scope, options, report::Since::Previous, identity, report::Kept::OnSchedule(id), now)
             .map(|made| made.pdf)
             .map_err(|e| e.to_string())
     });

@@ -413,22 +413,35 @@ impl Identity {
     }
 }
 
-/// A report made and kept.
+/// A report made, and the id and number it is kept under (none for a visitor's).
 pub struct Made {
     pub pdf: Vec<u8>,
-    pub id: i64,
+    pub id: Option<i64>,
     pub number: Option<String>,
 }
 
-/// Makes a report and keeps it (with what it judged, numbered in its year); the summary says what
-/// changed since the report `since` names. The same report asked for again is kept once.
+/// Whether a report made is kept: numbered, listed, and compared with by the next one of its scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    /// A scheduled report, whose row was claimed before it was made.
+    OnSchedule(i64),
+    /// Asked for by someone of the office (a token, a signed-in browser, the CLI).
+    Asked,
+    /// Read by a visitor of a public server: compared with the last report kept, not kept itself,
+    /// so visitors neither use up the office's report numbers nor fill its database.
+    NotKept,
+}
+
+/// Makes a report and, as `kept` says, keeps it (with what it judged, numbered in its year); the
+/// summary says what changed since the report `since` names — by default the last one kept of the
+/// same scope (plan, department, method). The same report asked for again is kept once.
 pub fn make(
     conn: &mut crate::db::DbConn,
     scope: Scope,
     mut options: ReportOptions,
     since: Since,
     identity: &Identity,
-    claimed: Option<i64>,
+    kept: Kept,
     now: NaiveDateTime,
 ) -> Result<Made, ReportError> {
     use chrono::Datelike;
@@ -461,7 +474,12 @@ pub fn make(
         _ => None,
     };
     let data_error = |e: diesel::result::Error| ReportError::Data(e.into());
-    let previous = crate::db::reports::previous(conn, &key, wanted, until).map_err(data_error)?;
+    let same_scope = crate::db::reports::ReportScope {
+        plan: options.plan.as_deref(),
+        department: department.as_deref(),
+        method: judgement.method.as_str(),
+    };
+    let previous = crate::db::reports::previous(conn, &key, &same_scope, wanted, until).map_err(data_error)?;
     if let (Since::Report(id), None) = (since, &previous) {
         return Err(ReportError::NoSuchReport(id));
     }
@@ -476,15 +494,20 @@ pub fn make(
         snapshot: &snapshot_json,
     };
     let year = crate::clock::local(now).year();
-    let (id, number) = match claimed {
+    let (id, number) = match kept {
         // A scheduled report's row exists already: it is described, not kept twice.
-        Some(id) => {
+        Kept::OnSchedule(id) => {
             let n = crate::db::reports::made_this_year(conn, now).map_err(data_error)? + 1;
             let number = identity.number(year, n);
             crate::db::reports::describe(conn, id, &snapshot_json, number.as_deref()).map_err(data_error)?;
-            (id, number)
+            (Some(id), number)
         }
-        None => crate::db::reports::keep(conn, &made, |n| identity.number(year, n), now).map_err(data_error)?,
+        Kept::Asked => {
+            let (id, number) =
+                crate::db::reports::keep(conn, &made, |n| identity.number(year, n), now).map_err(data_error)?;
+            (Some(id), number)
+        }
+        Kept::NotKept => (None, None),
     };
     options.previous = previous.and_then(|row| {
         let snapshot: summary::Snapshot = serde_json::from_str(row.snapshot.as_deref()?).ok()?;

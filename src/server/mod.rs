@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::http::header;
 use actix_web::web;
 use futures_util::StreamExt;
 use tokio::sync::Semaphore;
@@ -49,6 +50,9 @@ pub struct AppState {
     /// One body arriving at a time per token: a sender with several slow connections holds one
     /// receiving slot, not all of them, and its further files wait behind its first.
     pub senders: Arc<std::sync::Mutex<HashMap<i64, Arc<Semaphore>>>>,
+    /// The slot for reports a visitor reads (on a public server, without a token): one at a time,
+    /// apart from the heavy slots, so visitors keep no upload or office report waiting.
+    pub visitor_slots: Arc<Semaphore>,
     /// Slots for drawing PNG charts (up to 4000 × 8000 pixels, 128 MB each): one per core.
     pub drawing_slots: Arc<Semaphore>,
     pub queue_wait: Duration,
@@ -86,6 +90,7 @@ impl AppState {
             heavy_slots: Arc::new(Semaphore::new(settings.heavy_jobs.max(1))),
             receiving_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             senders: Arc::default(),
+            visitor_slots: Arc::new(Semaphore::new(1)),
             drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
@@ -171,6 +176,11 @@ impl AppState {
                 "this token's previous file is still arriving: send the next one after it",
             ))),
         }
+    }
+
+    /// The slot for a visitor's report, or 503 as [`AppState::heavy_slot`].
+    pub async fn visitor_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.slot_of(&self.visitor_slots).await
     }
 
     /// A slot for drawing a PNG, or 503 as [`AppState::heavy_slot`].
@@ -279,6 +289,26 @@ pub async fn within<T>(timeout: Duration, read: impl Future<Output = Result<T, A
             format!("the upload did not arrive within {seconds} s"),
         )))
     })
+}
+
+/// `attachment` with the name as given (RFC 6266 `filename*`) and an ASCII fallback.
+pub fn attachment(name: &str) -> header::ContentDisposition {
+    named(header::DispositionType::Attachment, name)
+}
+
+/// A file shown or saved (`kind`) under this name: as given in `filename*`, with an ASCII fallback.
+pub fn named(kind: header::DispositionType, name: &str) -> header::ContentDisposition {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let mut parameters = vec![header::DispositionParam::Filename(ascii)];
+    if !name.is_ascii() {
+        parameters.push(header::DispositionParam::FilenameExt(header::ExtendedValue {
+            charset: header::Charset::Ext("UTF-8".to_owned()),
+            language_tag: None,
+            value: name.as_bytes().to_vec(),
+        }));
+    }
+    header::ContentDisposition { disposition: kind, parameters }
 }
 
 /// Gives memory that large jobs freed back to the system: glibc keeps freed pages in its

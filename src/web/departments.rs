@@ -2,7 +2,7 @@
 //! rates; `/departments/{slug}`: one department's targets, overdue figures, what falls due next
 //! and its uploads; `/departments/{slug}/template.csv`: the figures it owes, ready to fill in.
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use maud::{Markup, html};
@@ -328,7 +328,7 @@ async fn template(
     let as_of = judgement.as_of;
     let judged = state.judged.clone();
     let wanted = slug.clone();
-    let (title, rows) = web::block(move || -> Result<_, AppError> {
+    let (title, file_name, rows) = web::block(move || -> Result<_, AppError> {
         let (name, figures) = match whose {
             Whose::Department => {
                 let view = judged
@@ -361,7 +361,11 @@ async fn template(
             Lang::Zh => format!("{name} 数据报送模板（截至 {as_of}，共 {} 项）", rows.len()),
             Lang::En => format!("{name}: figures owed as of {as_of} ({})", rows.len()),
         };
-        Ok((title, rows))
+        let file_name = match lang {
+            Lang::Zh => format!("{name}数据报送模板-{as_of}"),
+            Lang::En => format!("{wanted}-figures-owed-{as_of}"),
+        };
+        Ok((title, file_name, rows))
     })
     .await??;
     let failed = |e: String| AppError::Internal(anyhow::anyhow!("template: {e}"));
@@ -376,6 +380,6 @@ async fn template(
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, content_type))
         .insert_header((CACHE_CONTROL, "no-store"))
-        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-{as_of}.{extension}\"")))
+        .insert_header(crate::server::attachment(&format!("{file_name}.{extension}")))
         .body(body))
 }

@@ -752,21 +752,39 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     Ok(layout::page(ctx, &title, content))
 }
 
-/// `/reports`: a form for the PDF, and the reports written on the schedule.
+/// `/reports`: a form for the report (PDF or Word, any scope and view), the reports written on
+/// the schedule and those the office made.
 pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let plans = reads.judged.plans();
+    let departments = reads.judged.departments();
     let regions = reads.judged.regions();
-    let scheduled = crate::db::reports::list(reads.conn)?;
+    let (scheduled, asked): (Vec<_>, Vec<_>) = crate::db::reports::list(reads.conn, LISTED_REPORTS)?
+        .into_iter()
+        .partition(|r| !r.period_key.starts_with("made:"));
     let l = lang.lang;
-    let title = lang.pick("状态报告（PDF）", "Status reports (PDF)");
+    let title = lang.pick("状态报告", "Status reports");
+    let covers = |r: &crate::db::reports::ReportRow| -> String {
+        match (&r.plan, &r.department) {
+            (Some(slug), _) => {
+                plans.iter().find(|p| &p.slug == slug).map_or(slug.clone(), |p| plan_title(p, l).to_owned())
+            }
+            (None, Some(slug)) => crate::present::department_name(&departments, slug, l).unwrap_or(slug).to_owned(),
+            (None, None) => lang.pick("全部规划", "All plans").to_owned(),
+        }
+    };
     let content = html! {
         h1 { (title) }
         form.stack method="get" action="/reports/status.pdf" {
-            label for="plan" { (lang.pick("范围", "Scope")) }
+            label for="plan" { (lang.pick("规划", "Plan")) }
             select #plan name="plan" {
                 option value="" { (lang.pick("全部规划", "All plans")) }
                 @for p in &plans { option value=(p.slug) { (plan_title(p, l)) } }
+            }
+            label for="department" { (lang.pick("牵头单位（可选）", "Lead department (optional)")) }
+            select #department name="department" {
+                option value="" { (lang.pick("全部单位", "Every department")) }
+                @for d in &departments { option value=(d.slug) { (if l == Lang::Zh { &d.name } else { &d.name_en }) } }
             }
             label for="as_of" { (lang.pick("截至日期（必填）", "As of (required)")) }
             input #as_of type="date" name="as_of" value=(judged::today()) max=(judged::today()) required;
@@ -784,12 +802,47 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
                 option value="linear" { (lang.pick("线性进度（进度时间比）", "linear pace")) }
                 option value="cagr" { (lang.pick("年均增长率之比（CAGR）", "CAGR ratio")) }
             }
+            label for="layout" { (lang.pick("版式", "Layout")) }
+            select #layout name="layout" {
+                option value="compact" { (lang.pick("简版（摘要、每个规划一张表）", "compact (summary, one table per plan)")) }
+                option value="full" { (lang.pick("完整版（每个目标一节）", "full (a section per target)")) }
+            }
+            label for="group" { (lang.pick("分组", "Grouped by")) }
+            select #group name="group" {
+                option value="plan" { (lang.pick("按规划", "plan")) }
+                option value="department" { (lang.pick("按牵头单位", "lead department")) }
+            }
+            label for="since" { (lang.pick("与哪份报告比较（报告编号或日期，可选；默认为同一范围的上一份）", "Compare with (a report's number or a date, optional; default the last one of the same scope)")) }
+            input #since type="text" name="since" inputmode="numeric" autocomplete="off";
             label for="lang" { (lang.pick("报告语言", "Report language")) }
             select #lang name="lang" {
                 option value="zh" selected[l == Lang::Zh] { "中文" }
                 option value="en" selected[l == Lang::En] { "English" }
             }
-            button type="submit" { (lang.pick("生成并下载 PDF", "Generate and download the PDF")) }
+            div.actions {
+                button type="submit" { (lang.pick("生成 PDF", "Make the PDF")) }
+                " "
+                button type="submit" formaction="/reports/status.docx" { (lang.pick("生成 Word 文件（可编辑）", "Make the Word file (editable)")) }
+            }
+        }
+        h2 { (lang.pick("已出具的报告", "Reports made")) }
+        @if asked.is_empty() {
+            p { (lang.pick("尚无。持令牌或登录后生成的报告会编号保存，下一份同一范围的报告与它比较。", "None yet. A report made with a token or signed in is numbered and kept; the next one of the same scope compares with it.")) }
+        } @else {
+            div.scroll tabindex="0" role="region" aria-label=(lang.pick("已出具的报告", "Reports made")) { table {
+                (layout::caption(lang.pick("已出具的报告", "Reports made")))
+                (header_row(lang, &[("编号", "Number"), ("范围", "Scope"), ("截至日期", "As of"), ("生成时间", "Made")]))
+                tbody {
+                    @for r in &asked {
+                        tr {
+                            th scope="row" { (r.number.clone().unwrap_or_else(|| format!("{}{}{}", lang.pick("第 ", "#"), r.id, lang.pick(" 号", "")))) }
+                            td { (covers(r)) }
+                            td.num { (r.as_of) }
+                            td.num { (crate::clock::shown(r.created_at)) }
+                        }
+                    }
+                }
+            } }
         }
         h2 { (lang.pick("定期报告", "Scheduled reports")) }
         @if scheduled.is_empty() {
@@ -801,9 +854,16 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
                 tbody {
                     @for r in &scheduled {
                         tr {
-                            th scope="row" { (r.period_key) }
+                            th scope="row" { (schedule_period(&r.period_key, lang)) }
                             td.num { (r.as_of) }
-                            td { (r.status) @if let Some(e) = &r.error { " · " (e) } }
+                            td {
+                                (match r.status.as_str() {
+                                    "done" => lang.pick("已完成", "done"),
+                                    "running" => lang.pick("生成中", "being made"),
+                                    _ => lang.pick("失败", "failed"),
+                                })
+                                @if let Some(e) = &r.error { " · " (e) }
+                            }
                             td { @if r.status == "done" { a href={ "/api/v1/reports/" (r.id) } { "PDF" } } }
                         }
                     }
@@ -812,4 +872,16 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
         }
     };
     Ok(layout::page(ctx, title, content))
+}
+
+/// The reports the page lists at most.
+const LISTED_REPORTS: i64 = 100;
+
+/// `daily:2026-12-06` → 2026-12-06 日报; `monthly:2026-12` → 2026-12 月报.
+fn schedule_period(key: &str, lang: PageLang) -> String {
+    match key.split_once(':') {
+        Some(("daily", day)) => format!("{day} {}", lang.pick("日报", "daily")),
+        Some(("monthly", month)) => format!("{month} {}", lang.pick("月报", "monthly")),
+        _ => key.to_owned(),
+    }
 }

@@ -240,9 +240,9 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     // English on request, remembered by the next page.
     browser.open(&format!("{}/?lang=en", app.address)).await;
     browser.open(&format!("{}/reports", app.address)).await;
-    assert!(browser.page_text().await.contains("Generate and download the PDF"));
+    assert!(browser.page_text().await.contains("Make the Word file (editable)"));
     browser.click_to_next_page("a.lang").await;
-    assert!(browser.page_text().await.contains("生成并下载 PDF"));
+    assert!(browser.page_text().await.contains("生成 Word 文件（可编辑）"));
 
     // A file with a bad row: the preview lists it by line, and nothing is written.
     let bad = csv_file(

@@ -353,6 +353,34 @@ async fn one_token_sending_slowly_keeps_no_other_token_waiting() {
     assert!(refused[0].contains("retry-after"), "{}", refused[0]);
 }
 
+/// Visitors' reports (no token, on a public server) are made one at a time in a slot of their
+/// own: a crowd of them gets 503, and an uploader's file is taken meanwhile.
+#[tokio::test]
+async fn visitors_reports_keep_no_upload_waiting() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| {
+        s.heavy_jobs = 1;
+        s.queue_wait_seconds = 0.5;
+    })
+    .await;
+    let token = app.token(Role::Uploader);
+    let reports: Vec<_> = (0..3)
+        .map(|i| {
+            let url = format!("{}/reports/status.pdf?layout=full&as_of=2026-0{}-01", app.address, i + 1);
+            let client = app.client.clone();
+            tokio::spawn(async move { client.get(url).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, body) =
+        app.upload(&token, "?dry_run=true", "indicator,period,value\nopen-data-sets,2021,4500\n").await;
+    assert_eq!(status, 200, "the upload is not kept waiting by visitors' reports: {body}");
+    let mut statuses = Vec::new();
+    for report in reports {
+        statuses.push(report.await.unwrap());
+    }
+    assert!(statuses.contains(&200) && statuses.contains(&503), "{statuses:?}");
+}
+
 /// Big PNG charts are drawn a few at a time (one per core); the rest wait, then get 503.
 #[tokio::test]
 async fn big_png_charts_are_drawn_a_few_at_a_time() {

@@ -28,7 +28,7 @@ async fn every_page_answers_in_chinese_with_the_security_headers() {
             ("/targets/bd16-open-data-sets", "政府数据服务网站开放数据集超过3000项"),
             ("/targets/bd16-open-data-sets?as_of=2016-06-30", "未到报送期"),
             ("/uploads", "上传记录"),
-            ("/reports", "生成并下载 PDF"),
+            ("/reports", "生成 Word 文件（可编辑）"),
         ];
         for (path, expected) in pages {
             let response = app.get(path).await;

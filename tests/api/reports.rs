@@ -106,10 +106,19 @@ async fn a_report_says_what_changed_since_the_previous_one() {
             s.report_number = "沪规划报〔{year}〕{n}号".to_owned();
         })
         .await;
-        let first = app.get("/reports/status.pdf").await;
+        // Someone of the office (a token) makes the reports that are kept and numbered.
+        let viewer = app.token(plantrack::server::auth::Role::Viewer);
+        let office = |path: &str| {
+            let request = app.client.get(format!("{}{path}", app.address)).bearer_auth(&viewer);
+            async move { request.send().await.unwrap() }
+        };
+        let year = chrono::Datelike::year(&plantrack::judged::today());
+        // A visitor's report compares and is not kept: it takes no number.
+        let visitor = pdf_text(&app.get("/reports/status.pdf").await.bytes().await.unwrap());
+        assert!(!unspaced(&visitor).contains("沪规划报"), "a visitor's report is not numbered");
+        let first = office("/reports/status.pdf").await;
         assert_eq!(first.status(), 200);
         let first = pdf_text(&first.bytes().await.unwrap());
-        let year = chrono::Datelike::year(&plantrack::judged::today());
         assert!(unspaced(&first).contains(&format!("沪规划报〔{year}〕1号")), "numbered");
         assert!(first.contains("上海市某规划处（测试）"), "the sending unit");
         assert!(first.contains("这是第一份报告"), "nothing to compare with yet");
@@ -120,21 +129,24 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let (status, _) =
             app.upload(&token, "", "indicator,period,value\naigs-remote-window-platform,2025,完成\n").await;
         assert_eq!(status, 201);
-        let second = pdf_text(&app.get("/reports/status.pdf").await.bytes().await.unwrap());
+        // A report on one plan compares with the last one on that plan, not with the all-plans one.
+        let plan = pdf_text(&office("/reports/status.pdf?plan=ai-gov-services-2025").await.bytes().await.unwrap());
+        assert!(plan.contains("这是第一份报告"), "the first on this plan: {plan}");
+        let second = pdf_text(&office("/reports/status.pdf").await.bytes().await.unwrap());
         let flat = unspaced(&second);
-        assert!(flat.contains(&format!("沪规划报〔{year}〕2号")), "the next number");
+        assert!(flat.contains(&format!("沪规划报〔{year}〕3号")), "the next number");
         assert!(flat.contains(&format!("上次报告：沪规划报〔{year}〕1号")), "{second}");
         assert!(flat.contains("逾期未报→已实现1"), "the transition counted");
         assert!(flat.contains("构建本市“远程虚拟窗口”平台"), "and named");
         // The same report asked for again is kept once, with its number.
-        let again = pdf_text(&app.get("/reports/status.pdf").await.bytes().await.unwrap());
-        assert!(unspaced(&again).contains(&format!("沪规划报〔{year}〕2号")));
+        let again = pdf_text(&office("/reports/status.pdf").await.bytes().await.unwrap());
+        assert!(unspaced(&again).contains(&format!("沪规划报〔{year}〕3号")));
         let (_, reports) = app.get_json("/api/v1/reports").await;
         let reports = reports.as_array().unwrap();
-        assert_eq!(reports.len(), 2, "{reports:?}");
-        assert_eq!(reports[0]["number"], format!("沪规划报〔{year}〕2号"));
+        assert_eq!(reports.len(), 3, "the visitor's report is not kept: {reports:?}");
+        assert_eq!(reports[0]["number"], format!("沪规划报〔{year}〕3号"));
         // Compared with a chosen report instead: the first by its id.
-        let first_id = reports[1]["id"].as_i64().unwrap();
+        let first_id = reports[2]["id"].as_i64().unwrap();
         let since =
             pdf_text(&app.get(&format!("/reports/status.pdf?since={first_id}&lang=en")).await.bytes().await.unwrap());
         assert!(since.contains("Previous report"), "{since}");
