@@ -435,6 +435,23 @@ async fn reminders_reach_a_receiver_that_fails_twice_then_accepts() {
     }
 }
 
+/// A group robot that cannot be reached: the error kept with the notice (which anyone may read on
+/// a public server) says why, without the robot's address and the key in it.
+#[tokio::test]
+async fn an_unreachable_robot_is_told_without_its_key() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("http://127.0.0.1:{port}/cgi-bin/webhook/send?key=ROBOT-KEY-7f3a");
+    let app = spawn_on(TestDb::new(&Backend::Sqlite), fast_reminders(&url, WebhookFormat::Wecom)).await;
+    let admin = app.token(Role::Admin);
+    assert_eq!(app.put_duty(Some(&admin), MONTHLY, due_in_three_days()).await.0, 200);
+    wait_for("a failed attempt", async || notifications(&app).await.iter().any(|n| n["last_error"].is_string())).await;
+    let listed = app.get("/api/v1/notifications?limit=1000").await.text().await.unwrap();
+    assert!(listed.contains("last_error"), "{listed}");
+    assert!(!listed.contains("ROBOT-KEY") && !listed.contains("webhook/send"), "{listed}");
+}
+
 #[tokio::test]
 async fn two_replicas_deliver_each_reminder_once() {
     let Some(postgres) = backends().into_iter().find(|b| matches!(b, Backend::Postgres(_))) else {
