@@ -29,7 +29,9 @@ const LARGEST_KEPT: usize = 4 * 1024 * 1024;
 struct Key {
     path: String,
     query: String,
-    lang: Option<String>,
+    /// The language cookie as the pages read it: any other value is no language, and makes no
+    /// answer of its own (a client sending a new cookie each time must not fill the memory).
+    lang: Option<&'static str>,
     signed_in: bool,
 }
 
@@ -38,9 +40,14 @@ impl Key {
         Key {
             path: req.path().to_owned(),
             query: req.query_string().to_owned(),
-            lang: req.cookie("lang").map(|c| c.value().to_owned()),
+            lang: req.cookie("lang").and_then(|c| c.value().parse::<crate::present::Lang>().ok()).map(|l| l.code()),
             signed_in: req.cookie(super::auth::SESSION_COOKIE).is_some(),
         }
+    }
+
+    /// What keeping an answer under this key costs besides its body.
+    fn bytes(&self) -> usize {
+        self.path.len() + self.query.len() + std::mem::size_of::<Key>() + std::mem::size_of::<Kept>()
     }
 
     fn etag(&self, generation: i64, date: NaiveDate) -> String {
@@ -55,6 +62,12 @@ struct Kept {
     /// The answer's own headers (its type, a total count …).
     headers: HeaderMap,
     body: Bytes,
+}
+
+impl Kept {
+    fn bytes(&self) -> usize {
+        self.body.len() + self.headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 32).sum::<usize>()
+    }
 }
 
 /// The answers kept, for the current generation and day.
@@ -78,8 +91,11 @@ impl Responses {
             .map(|k| (k.headers.clone(), k.body.clone()))
     }
 
+    /// Keeps an answer; what is kept is counted with its key and headers, not its body alone, so
+    /// many small answers to long addresses are bounded as one large one is.
     fn put(&self, key: Key, kept: Kept) {
-        if kept.body.len() > LARGEST_KEPT {
+        let cost = key.bytes() + kept.bytes();
+        if cost > LARGEST_KEPT {
             return;
         }
         let mut guard = self.kept.lock().unwrap_or_else(|e| e.into_inner());
@@ -87,15 +103,16 @@ impl Responses {
         // Answers of an older generation or day are of no more use.
         if entries.values().any(|k| k.generation != kept.generation || k.date != kept.date) {
             entries.retain(|_, k| k.generation == kept.generation && k.date == kept.date);
-            *bytes = entries.values().map(|k| k.body.len()).sum();
+            *bytes = entries.iter().map(|(key, k)| key.bytes() + k.bytes()).sum();
         }
-        if *bytes + kept.body.len() > KEPT_BYTES {
+        if *bytes + cost > KEPT_BYTES {
             entries.clear();
             *bytes = 0;
         }
-        *bytes += kept.body.len();
+        *bytes += cost;
+        let replaced_cost = key.bytes();
         if let Some(old) = entries.insert(key, kept) {
-            *bytes -= old.body.len();
+            *bytes -= replaced_cost + old.bytes();
         }
     }
 }
@@ -148,4 +165,41 @@ pub(super) async fn serve_kept(
     *fresh.headers_mut() = headers;
     revalidate(&mut fresh);
     Ok(ServiceResponse::new(request, fresh))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(body: &'static [u8]) -> Kept {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        Kept { generation: 1, date, headers: HeaderMap::new(), body: Bytes::from_static(body) }
+    }
+
+    #[test]
+    fn a_language_cookie_the_pages_do_not_read_makes_no_answer_of_its_own() {
+        let with = |cookie: &str| {
+            let request = actix_web::test::TestRequest::get()
+                .uri("/api/v1/plans")
+                .cookie(actix_web::cookie::Cookie::new("lang", cookie.to_owned()))
+                .to_srv_request();
+            Key::of(&request)
+        };
+        assert_eq!(with(&"x".repeat(100_000)), with("garbage"));
+        assert_ne!(with("en"), with("zh"));
+    }
+
+    #[test]
+    fn small_answers_to_long_addresses_are_counted_with_their_addresses() {
+        let responses = Responses::default();
+        for i in 0..2_000 {
+            let key = Key { path: format!("/api/v1/x{i}"), query: "q".repeat(100_000), lang: None, signed_in: false };
+            responses.put(key, kept(b"[]"));
+        }
+        let (entries, bytes) = &*responses.kept.lock().unwrap();
+        let counted: usize = entries.iter().map(|(key, k)| key.bytes() + k.bytes()).sum();
+        assert_eq!(*bytes, counted);
+        assert!(counted <= KEPT_BYTES, "{counted}");
+        assert!(entries.len() < 2_000, "{}", entries.len());
+    }
 }
