@@ -69,7 +69,7 @@ const MAX_OTHER_FIELDS: usize = 40_000;
 /// Room for the boundaries and part headers of that many fields, on top of the fields' contents.
 const MOST_HEADER_BYTES: usize = MAX_OTHER_FIELDS * 128;
 
-/// A posted form, read in two steps: the small fields first (the secret and the token), so a
+/// A posted form, read in two steps: the head fields first (the secret and the token, a few KB), so a
 /// post from another site or with a wrong token is refused before its file is read; then the
 /// file and the rest.
 pub(super) struct FormReader {
@@ -81,10 +81,15 @@ pub(super) struct FormReader {
     pending: Option<actix_multipart::Field>,
 }
 
-/// Fields that may be large: read only once the small ones were checked.
-fn is_large(name: &str) -> bool {
-    matches!(name, "file" | "content")
+/// The fields read before the form is checked (its secret, the token typed in, where to go
+/// back to); the site's forms put them first, and everything from the first other field on is
+/// read only once the form's secret and caller were checked.
+fn is_head(name: &str) -> bool {
+    matches!(name, "csrf" | "token" | "next")
 }
+
+/// The most a field read before the check may hold: a stranger's post costs no more than this.
+const HEAD_FIELD_BYTES: usize = 4096;
 
 impl FormReader {
     fn new(req: &HttpRequest, payload: web::Payload, limit: usize) -> FormReader {
@@ -102,14 +107,18 @@ impl FormReader {
         }
     }
 
-    async fn read_field(&mut self, mut field: actix_multipart::Field) -> Result<(), AppError> {
+    async fn read_field(&mut self, mut field: actix_multipart::Field, most: usize) -> Result<(), AppError> {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             self.data.file_name = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
         }
         // The limit is for the whole form: each field may take what the earlier ones left.
         let limit = self.limit;
-        let bytes = crate::server::read_limited(&mut field, limit - self.total).await.map_err(|e| match e {
+        let most = most.min(limit - self.total);
+        let bytes = crate::server::read_limited(&mut field, most).await.map_err(|e| match e {
+            AppError::PayloadTooLarge { .. } if most < limit - self.total => {
+                AppError::bad_parameter(&name, "此字段过长", format!("the field is longer than {most} bytes"))
+            }
             AppError::PayloadTooLarge { .. } => AppError::PayloadTooLarge { limit },
             other => other,
         })?;
@@ -141,25 +150,25 @@ impl FormReader {
         }
     }
 
-    /// Reads the fields before the first large one.
-    async fn read_small(&mut self) -> Result<&FormData, AppError> {
+    /// Reads the head fields, up to the first other one, each at most [`HEAD_FIELD_BYTES`].
+    async fn read_head(&mut self) -> Result<&FormData, AppError> {
         while let Some(field) = self.next_field().await? {
-            if is_large(field.name().unwrap_or_default()) {
+            if !is_head(field.name().unwrap_or_default()) {
                 self.pending = Some(field);
                 break;
             }
-            self.read_field(field).await?;
+            self.read_field(field, HEAD_FIELD_BYTES).await?;
         }
         Ok(&self.data)
     }
 
-    /// Reads the large field and everything after it.
+    /// Reads the first field after the head and everything after it.
     async fn read_rest(mut self) -> Result<FormData, AppError> {
         if let Some(field) = self.pending.take() {
-            self.read_field(field).await?;
+            self.read_field(field, usize::MAX).await?;
         }
         while let Some(field) = self.next_field().await? {
-            self.read_field(field).await?;
+            self.read_field(field, usize::MAX).await?;
         }
         Ok(self.data)
     }
@@ -209,7 +218,7 @@ pub(super) async fn posted_form(
     .await
 }
 
-/// A form whose small fields were read and whose secret and origin were checked: the caller
+/// A form whose head fields were read and whose secret and origin were checked: the caller
 /// checks its token before [`FormReader::read_rest`] reads the file.
 pub(super) async fn checked_form(
     req: &HttpRequest,
@@ -219,7 +228,7 @@ pub(super) async fn checked_form(
     // Without the browser's secret there is nothing to read the form for.
     existing_secret(req).ok_or_else(refused)?;
     let mut reader = FormReader::new(req, payload, limit);
-    check_same_site(req, reader.read_small().await?)?;
+    check_same_site(req, reader.read_head().await?)?;
     Ok(reader)
 }
 

@@ -217,7 +217,10 @@ async fn a_filled_template_uploads_as_is() {
         let app = spawn_app(&backend).await;
         let response = app.get(&format!("/departments/{DATA_BUREAU}/template.csv?as_of=2026-06-01")).await;
         assert_eq!(response.status(), 200);
-        assert!(response.headers()["content-disposition"].to_str().unwrap().contains("data-bureau-2026-06-01.csv"));
+        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+        // Named in Chinese (RFC 6266 filename*, percent-encoded UTF-8): 市数据局数据报送模板-2026-06-01.csv.
+        let named = "%E5%B8%82%E6%95%B0%E6%8D%AE%E5%B1%80%E6%95%B0%E6%8D%AE%E6%8A%A5%E9%80%81%E6%A8%A1%E6%9D%BF%2D2026%2D06%2D01.csv";
+        assert!(disposition.contains(&format!("filename*=UTF-8''{named}")), "{disposition}");
         let bytes = response.bytes().await.unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a byte-order mark for Excel");
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();

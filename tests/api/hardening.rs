@@ -584,6 +584,28 @@ async fn a_page_form_with_a_wrong_token_is_refused_before_its_file_arrives_and_s
             .unwrap();
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(took < Duration::from_millis(900), "refused before the body timeout: {took:?}");
+    // The secret, then a huge field of another name in place of the file, no token: refused
+    // before that field is read (a stranger with a made-up secret holds no 50 MB buffer).
+    let body = format!(
+        "{}--{boundary}\r\nContent-Disposition: form-data; name=\"sheet\"\r\n\r\n{}",
+        part("csrf", &secret),
+        "x".repeat(64 * 1024)
+    );
+    let (address, request) = (app.address.clone(), head(&body));
+    let (answer, took) =
+        tokio::task::spawn_blocking(move || raw_exchange(&address, request.as_bytes(), Duration::from_secs(10)))
+            .await
+            .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(took < Duration::from_millis(900), "refused before the field is read: {took:?}");
+    // A token field of more than a few KB is no token.
+    let body = format!("{}{}", part("csrf", &secret), part("token", &"t".repeat(10_000)));
+    let (address, request) = (app.address.clone(), head(&body));
+    let (answer, _) =
+        tokio::task::spawn_blocking(move || raw_exchange(&address, request.as_bytes(), Duration::from_secs(10)))
+            .await
+            .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     // Only the secret, then nothing: the form times out.
     let (address, request) = (app.address.clone(), head(&part("csrf", &secret)));
     let (answer, took) =
