@@ -324,16 +324,19 @@ pub async fn get_upload_raw(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    // A raw file may be 50 MB: as many in memory at once as there are heavy slots.
-    let _slot = state.heavy_slot().await?;
+    // A raw file may be 50 MB: a few in memory at once, each for at most the body timeout, however
+    // slowly its client reads.
+    let slot = state.sending_slot().await?;
     let (name, raw) = with_conn(&pool, move |conn| {
         actuals::upload_raw(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })
     .await?;
+    let size = raw.len() as u64;
+    let body = crate::server::sent_within(raw, slot, state.body_timeout);
     Ok(HttpResponse::Ok()
         .content_type("application/octet-stream")
         .insert_header(crate::server::attachment(&name))
-        .body(raw))
+        .body(actix_web::body::SizedStream::new(size, body)))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

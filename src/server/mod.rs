@@ -50,6 +50,8 @@ pub struct AppState {
     /// One body arriving at a time per token: a sender with several slow connections holds one
     /// receiving slot, not all of them, and its further files wait behind its first.
     pub senders: Arc<std::sync::Mutex<HashMap<i64, Arc<Semaphore>>>>,
+    /// Slots for sending a stored upload back (up to 50 MB each): as many as the receiving ones.
+    pub sending_slots: Arc<Semaphore>,
     /// The slot for reports a visitor reads (on a public server, without a token): one at a time,
     /// apart from the heavy slots, so visitors keep no upload or office report waiting.
     pub visitor_slots: Arc<Semaphore>,
@@ -91,6 +93,7 @@ impl AppState {
             receiving_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             senders: Arc::default(),
             visitor_slots: Arc::new(Semaphore::new(1)),
+            sending_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
@@ -176,6 +179,11 @@ impl AppState {
                 "this token's previous file is still arriving: send the next one after it",
             ))),
         }
+    }
+
+    /// A slot for sending a stored file back, or 503 as [`AppState::heavy_slot`].
+    pub async fn sending_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.slot_of(&self.sending_slots).await
     }
 
     /// The slot for a visitor's report, or 503 as [`AppState::heavy_slot`].
@@ -309,6 +317,68 @@ pub fn named(kind: header::DispositionType, name: &str) -> header::ContentDispos
         }));
     }
     header::ContentDisposition { disposition: kind, parameters }
+}
+
+/// A large body sent in pieces while its slot is held, for at most `deadline`: then the slot and
+/// the body's memory are given back whether the client has read it or not, and the connection is
+/// closed when next written to. A client reading slowly, or not at all, holds neither for longer.
+pub fn sent_within(body: Vec<u8>, slot: tokio::sync::OwnedSemaphorePermit, deadline: Duration) -> TimedBody {
+    let held = Arc::new(std::sync::Mutex::new(Some((body, slot))));
+    let expiring = Arc::downgrade(&held);
+    actix_web::rt::spawn(async move {
+        tokio::time::sleep(deadline).await;
+        if let Some(held) = expiring.upgrade() {
+            held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        }
+    });
+    TimedBody { held, sent: 0 }
+}
+
+/// See [`sent_within`].
+pub struct TimedBody {
+    held: Arc<std::sync::Mutex<Option<HeldBody>>>,
+    sent: usize,
+}
+
+/// A body being sent and the slot it is sent in; taken away when its time is up.
+type HeldBody = (Vec<u8>, tokio::sync::OwnedSemaphorePermit);
+
+/// The pieces a [`TimedBody`] is sent in: copies, so no piece waiting in a socket keeps the body.
+const SENT_PIECE_BYTES: usize = 64 * 1024;
+
+impl futures_util::Stream for TimedBody {
+    type Item = Result<web::Bytes, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let sent = self.sent;
+        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let piece = match held.as_ref() {
+            None => Some(Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "not read in time"))),
+            Some((body, _)) if sent >= body.len() => {
+                held.take();
+                None
+            }
+            Some((body, _)) => {
+                let end = (sent + SENT_PIECE_BYTES).min(body.len());
+                Some(Ok(web::Bytes::copy_from_slice(&body[sent..end])))
+            }
+        };
+        drop(held);
+        if let Some(Ok(bytes)) = &piece {
+            self.sent += bytes.len();
+        }
+        std::task::Poll::Ready(piece)
+    }
+}
+
+impl Drop for TimedBody {
+    /// A client gone before the end gives the slot and the memory back at once.
+    fn drop(&mut self) {
+        self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    }
 }
 
 /// Gives memory that large jobs freed back to the system: glibc keeps freed pages in its

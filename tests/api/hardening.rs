@@ -381,6 +381,40 @@ async fn visitors_reports_keep_no_upload_waiting() {
     assert!(statuses.contains(&200) && statuses.contains(&503), "{statuses:?}");
 }
 
+/// A stored upload is sent back a few at a time, each for at most the body timeout: clients that
+/// do not read hold their slot (and its memory) no longer, and others get 503 meanwhile.
+#[tokio::test]
+async fn stored_files_are_sent_a_few_at_a_time_and_not_held_by_clients_that_do_not_read() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| {
+        s.heavy_jobs = 1;
+        s.queue_wait_seconds = 0.5;
+        s.body_timeout_seconds = 2.0;
+    })
+    .await;
+    let token = app.token(Role::Uploader);
+    let big = "不是表头\n".repeat(2_000_000);
+    let (status, body) = app.upload(&token, "", big.clone()).await;
+    assert_eq!(status, 422, "refused, and kept as received: {body}");
+    let raw = format!("/api/v1/uploads/{}/raw", body["error"]["details"]["upload_id"]);
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // Two clients ask and read nothing: they hold the two sending slots.
+    let stalled: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            stream.write_all(format!("GET {raw} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.get(&raw).await.status(), 503, "a third waits, then is told the server is busy");
+    // Past the body timeout the stalled clients hold nothing: the file is sent whole again.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let again = app.get(&raw).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.bytes().await.unwrap().len(), big.len());
+    drop(stalled);
+}
+
 /// Big PNG charts are drawn a few at a time (one per core); the rest wait, then get 503.
 #[tokio::test]
 async fn big_png_charts_are_drawn_a_few_at_a_time() {
