@@ -184,9 +184,14 @@ async fn unknown_address(req: actix_web::HttpRequest) -> actix_web::HttpResponse
     }
 }
 
+/// What is logged unless `RUST_LOG` says otherwise: the server's own news and warnings, but not
+/// the HTTP layer's line for every malformed request or client that left mid-answer (one client
+/// sending garbage would otherwise write gigabytes of log an hour).
+const DEFAULT_LOG: &str = "info,actix_http::h1::dispatcher=off";
+
 /// Logs to stderr; `RUST_LOG` overrides the default level.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

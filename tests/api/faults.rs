@@ -339,3 +339,43 @@ fn app_path_rows(rows: usize) -> String {
     generate_rows(rows, &path);
     std::fs::read_to_string(path).unwrap()
 }
+
+/// A client sending malformed requests by the thousand leaves the log as it was: the HTTP layer's
+/// line per broken request is not written by default.
+#[test]
+fn malformed_requests_do_not_fill_the_log() {
+    use std::io::{Read, Write};
+    let db = TestDb::new(&Backend::Sqlite);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = db.dir.path().join("server.log");
+    let mut server = plantrack(&db)
+        .arg("serve")
+        .env_remove("RUST_LOG")
+        .env("PLANTRACK_BIND", format!("127.0.0.1:{port}"))
+        .env("PLANTRACK_DATA_DIR", db.dir.path().join("data"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let address = format!("127.0.0.1:{port}");
+    let healthy = || {
+        let Ok(mut stream) = std::net::TcpStream::connect(&address) else { return false };
+        let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer.starts_with("HTTP/1.1 200")
+    };
+    wait_for("the server", Duration::from_secs(120), healthy);
+    std::thread::sleep(Duration::from_millis(500));
+    let before = std::fs::metadata(&log).unwrap().len();
+    for _ in 0..300 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(b"GARBAGE \x01\x02 HTTP/9.9\r\n\r\n").unwrap();
+        let _ = stream.read(&mut [0u8; 256]);
+    }
+    assert!(healthy());
+    let grown = std::fs::metadata(&log).unwrap().len() - before;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(grown < 2_000, "the log grew by {grown} bytes: {}", std::fs::read_to_string(&log).unwrap_or_default());
+}
