@@ -121,6 +121,14 @@ impl Problems<'_> {
     /// (a NUL, a line break) or marks that reverse how the text reads (U+202E).
     fn require_text(&mut self, value: &Option<String>, field: &str) -> Option<String> {
         let text = self.require(value, field)?;
+        if text.chars().count() > MAX_NAME_CHARS {
+            self.add(
+                Some(field),
+                format!("超过 {MAX_NAME_CHARS} 个字"),
+                format!("longer than {MAX_NAME_CHARS} characters"),
+            );
+            return None;
+        }
         if text.chars().any(is_unprintable) {
             self.add(
                 Some(field),
@@ -138,6 +146,9 @@ impl Problems<'_> {
 fn is_unprintable(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
+
+/// The longest name, title or unit: the longest in the seed catalog is an English title of 131.
+const MAX_NAME_CHARS: usize = 300;
 
 const SLUG_ZH: &str = "只能使用小写 ASCII 字母、数字和“-”";
 const SLUG_EN: &str = "use lower-case ASCII letters, digits and `-`";

@@ -134,6 +134,23 @@ pub fn publish_draft(
             details: serde_json::json!({ "field": "plan.slug" }),
         });
     }
+    if let Some((zh, en)) = reserved_slug(&slug) {
+        return Err(AppError::Unprocessable {
+            code: "invalid_plan",
+            message: Said::new(zh, en),
+            details: serde_json::json!({ "field": "plan.slug" }),
+        });
+    }
+    if request.indicators.len() > MAX_PUBLISHED_ITEMS || request.targets.len() > MAX_PUBLISHED_ITEMS {
+        return Err(AppError::Unprocessable {
+            code: "invalid_plan",
+            message: Said::new(
+                format!("一次发布至多 {MAX_PUBLISHED_ITEMS} 个新指标和 {MAX_PUBLISHED_ITEMS} 个目标"),
+                format!("one publication holds at most {MAX_PUBLISHED_ITEMS} new indicators and as many targets"),
+            ),
+            details: serde_json::json!({ "indicators": request.indicators.len(), "targets": request.targets.len() }),
+        });
+    }
     db::with_advisory_lock(conn, db::CATALOG_LOCK_KEY, |conn| {
         let current = Catalog::load_with(paths, &drafts::published_catalog(conn)?).map_err(catalog_problems)?;
         let version = drafts::next_version(conn, &slug)?;
@@ -152,6 +169,28 @@ pub fn publish_draft(
             targets: request.targets.len(),
             plan_url: format!("/plans/{slug}"),
         })
+    })
+}
+
+/// The most new indicators, and the most targets, one publication holds: as many candidates as a
+/// draft keeps.
+const MAX_PUBLISHED_ITEMS: usize = crate::intake::MAX_CANDIDATES;
+
+/// Why a plan may not take this slug: `drafts` is the address of the drafts page, and
+/// `{slug}-v{n}` the name an earlier version of a plan is kept under.
+fn reserved_slug(slug: &str) -> Option<(String, String)> {
+    if slug == "drafts" {
+        return Some((
+            "规划标识“drafts”是草稿页面的地址，请换一个".to_owned(),
+            "the plan slug `drafts` is the address of the drafts page: choose another".to_owned(),
+        ));
+    }
+    let (_, version) = slug.rsplit_once("-v")?;
+    (!version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())).then(|| {
+        (
+            format!("规划标识不能以“-v{version}”结尾：这是规划旧版本的名称"),
+            format!("a plan slug may not end in `-v{version}`: that is how an earlier version is named"),
+        )
     })
 }
 

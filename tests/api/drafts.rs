@@ -196,6 +196,20 @@ async fn a_publication_that_does_not_validate_writes_nothing() {
         let (_, plan) = app.get_json("/api/v1/plans/smart-city-13th-fyp").await;
         assert_ne!(plan["title"], "上海市推进测试事项三年行动计划（2026—2028年）");
 
+        // Slugs the site or the versions use, and a name past any plan's, are refused.
+        for slug in ["drafts", "test-plan-v2"] {
+            let mut reserved = reviewed(8000.0);
+            reserved["plan"]["slug"] = json!(slug);
+            let (status, body) = app.publish(&admin, id, &reserved).await;
+            assert_eq!(status, 422, "{slug}: {body}");
+            assert_eq!(body["error"]["details"]["field"], "plan.slug", "{body}");
+        }
+        let mut long = reviewed(8000.0);
+        long["targets"][0]["name"] = json!("很".repeat(301));
+        let (status, body) = app.publish(&admin, id, &long).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(body.to_string().contains("超过 300 个字"), "{body}");
+
         let mut none = reviewed(8000.0);
         none["targets"] = json!([]);
         let (status, body) = app.publish(&admin, id, &none).await;
