@@ -493,14 +493,63 @@ pub fn goal_as_written(
     match (kind, comparator, value_max) {
         (TargetKind::Range, _, Some(max)) => format!("{}—{}{unit}", number(value), number(max)),
         (TargetKind::Milestone, None, _) => "完成".to_owned(),
+        (TargetKind::Change, Some(c), None) => change_as_written(c, number(value.abs()), value < 0.0, unit),
         (_, Some(c), _) => format!("{} {}{unit}", c.display_symbol(), number(value)),
         (_, None, _) => format!("{}{unit}", number(value)),
     }
 }
 
+/// The goal for a reader of `lang`: in English a change keeps its sign ("≤ -14%"), the words of
+/// [`goal_as_written`] being Chinese.
+pub fn goal_in(
+    lang: Lang,
+    kind: TargetKind,
+    comparator: Option<Comparator>,
+    value: f64,
+    value_max: Option<f64>,
+    scale: f64,
+    unit: &str,
+) -> String {
+    match (lang, kind, comparator) {
+        (Lang::En, TargetKind::Change, Some(c)) => {
+            format!("{} {}{unit}", c.display_symbol(), format_number(value / scale))
+        }
+        _ => goal_as_written(kind, comparator, value, value_max, scale, unit),
+    }
+}
+
+/// A change as the plans write it, a fall as a fall of so much: "下降 ≥ 14%" for a change of at
+/// most −14 % (the catalog's sign convention), "增长约 5%", "提高 ≥ 2个百分点".
+fn change_as_written(comparator: Comparator, magnitude: String, falls: bool, unit: &str) -> String {
+    let word = match (falls, unit.contains("百分点")) {
+        (true, _) => "下降",
+        (false, true) => "提高",
+        (false, false) => "增长",
+    };
+    // A fall of at most −14 % is a fall of at least 14 %: the bound turns with the sign.
+    let bound = match (comparator, falls) {
+        (Comparator::About, _) => return format!("{word}约 {magnitude}{unit}"),
+        (Comparator::AtMost, true) | (Comparator::AtLeast, false) => "≥",
+        (Comparator::LessThan, true) | (Comparator::MoreThan, false) => ">",
+        (Comparator::AtLeast, true) | (Comparator::AtMost, false) => "≤",
+        (Comparator::MoreThan, true) | (Comparator::LessThan, false) => "<",
+    };
+    format!("{word} {bound} {magnitude}{unit}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_reads_as_a_rise_or_a_fall_of_so_much() {
+        let change = |c, v, unit| goal_as_written(TargetKind::Change, Some(c), v, None, 1.0, unit);
+        assert_eq!(change(Comparator::AtMost, -14.0, "%"), "下降 ≥ 14%");
+        assert_eq!(change(Comparator::About, -5.0, "%"), "下降约 5%");
+        assert_eq!(change(Comparator::AtLeast, 2.0, "个百分点"), "提高 ≥ 2个百分点");
+        assert_eq!(change(Comparator::AtLeast, 100.0, "%"), "增长 ≥ 100%");
+        assert_eq!(change(Comparator::AtMost, 0.0, "%"), "增长 ≤ 0%");
+    }
 
     #[test]
     fn figures_are_rounded_to_what_their_unit_means() {
