@@ -99,7 +99,26 @@ fn normalise_value(raw: &str, indicator: Option<&IndicatorInfo>) -> Result<Value
         }
         None => text,
     };
+    if let Some(unit) = unit_written_after(&number) {
+        let (shown, unit) = (clip(&number), clip(unit));
+        return Err(why(
+            "value_with_unit",
+            format!(
+                "`{shown}` holds the unit `{unit}`: write the number alone here, and the unit in the 单位 (unit) column"
+            ),
+            format!("“{shown}”带了单位“{unit}”：数值列只写数字，单位请写在“单位”列"),
+        ));
+    }
     strip_thousands_separators(&number).map(ValueText::Number)
+}
+
+/// The words after a number written with its unit (`1000亿元`, `1,234 家`, `1.2万`): the unit.
+fn unit_written_after(text: &str) -> Option<&str> {
+    let number_end = text.find(|c: char| !(c.is_ascii_digit() || "+-.,".contains(c)))?;
+    let (number, rest) = text.split_at(number_end);
+    let unit = rest.trim();
+    let starts_with_digit = number.trim_start_matches(['+', '-']).starts_with(|c: char| c.is_ascii_digit());
+    (starts_with_digit && !unit.is_empty() && !unit.contains(|c: char| c.is_ascii_digit())).then_some(unit)
 }
 
 /// The rows whose value cell is empty: passed over by [`validate_rows`].
@@ -595,6 +614,12 @@ mod tests {
         assert!(normalise_value("12,3456", Some(&count)).is_err());
         assert!(normalise_value("1.000,5", Some(&count)).is_err(), "European writing");
         assert!(normalise_value("1,000.000,5", Some(&count)).is_err());
+        // A number written with its unit is told to move the unit, not that it is no number.
+        for (raw, unit) in [("1000亿元", "亿元"), ("1,234 家", "家"), ("1.2万", "万")] {
+            let Err(reason) = normalise_value(raw, Some(&count)) else { panic!("{raw} is refused") };
+            assert_eq!(reason.code, "value_with_unit", "{raw}");
+            assert!(reason.zh.contains(&format!("带了单位“{unit}”")), "{raw}: {}", reason.zh);
+        }
     }
 
     #[test]

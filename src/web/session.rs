@@ -57,7 +57,7 @@ fn sign_in_page(ctx: &Ctx, csrf: &str, next: &str, problem: Option<&str>) -> Mar
         title,
         html! {
             h1 { (title) }
-            p { (lang.pick("本服务器的数据不公开：请输入管理员发给您的令牌（viewer 或以上角色）。", "This server's data is not public: enter the token an administrator gave you (viewer role or above).")) }
+            p { (lang.pick("本服务器的数据不公开：请输入管理员发给您的令牌（查看或以上权限）。", "This server's data is not public: enter the token an administrator gave you (viewer role or above).")) }
             @if let Some(problem) = problem { p.error { (problem) } }
             form.stack method="post" action="/signin" enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(csrf);

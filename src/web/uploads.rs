@@ -87,7 +87,7 @@ fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &s
                     input type="hidden" name="token" value=(token);
                 }
                 None => {
-                    label for="token" { (lang.pick("上传令牌（uploader 角色，必填）", "Upload token (uploader role; required)")) }
+                    label for="token" { (lang.pick("上传令牌（须有上传权限，必填）", "Upload token (uploader role; required)")) }
                     input #token type="password" name="token" required autocomplete="off";
                     p.note {
                         a href="/signin?next=%2Fuploads" { (lang.pick("用令牌登录一次", "Sign in once with the token")) }
@@ -159,7 +159,7 @@ fn uploads_table(lang: PageLang, uploads: &[UploadSummaryRow]) -> Markup {
                         td { (u.file_name) }
                         td.num { (crate::clock::shown(u.received_at)) }
                         td { (u.uploaded_by) }
-                        td { (u.channel) }
+                        td { (channel_label(&u.channel, lang)) }
                         td.num { (u.rows_total) }
                         td.num { (u.rows_new) " / " (u.rows_revised) " / " (u.rows_unchanged) }
                         td { span class={ "outcome o-" (u.outcome) } { (outcome_label(&u.outcome, lang)) } }
@@ -179,9 +179,13 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
             p.error {
                 (lang.pick("共 ", "")) strong { (problems.total) } (lang.pick(" 个问题，下面列出前 ", " problems; the first ")) (errors.len()) (lang.pick(" 个。按类型统计：", " are listed below. By kind:"))
             }
+        } @else if problems.summary.len() > 1 {
+            p.error { (lang.pick("按类型统计：", "By kind:")) }
+        }
+        @if problems.truncated || problems.summary.len() > 1 {
             ul.counts {
                 @for c in &problems.summary {
-                    li { (c.count) " × " (dash(c.column.clone())) "：" (if zh { &c.reason_zh } else { &c.reason }) }
+                    li { (c.count) " × " (column_shown(c.column.as_deref(), lang)) "：" (if zh { &c.reason_zh } else { &c.reason }) }
                 }
             }
         }
@@ -195,7 +199,7 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
                             @if let Some(sheet) = &e.sheet { (sheet) " " }
                             @if let Some(cell) = &e.cell { (cell) } @else if e.line == 0 { (lang.pick("整个文件", "file")) } @else { (e.line) }
                         }
-                        td { (dash(e.column.clone())) }
+                        td { (column_shown(e.column.as_deref(), lang)) }
                         td { code { (dash(e.value.clone())) } }
                         td { (e.reason_in(zh)) }
                     }
@@ -203,6 +207,34 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
             }
         } }
     }
+}
+
+/// How an upload came: 网页或接口, 命令行, 收件目录, 初始数据.
+fn channel_label(channel: &str, lang: PageLang) -> String {
+    let zh = match channel {
+        "http" => "网页或接口",
+        "cli" => "命令行",
+        "inbox" => "收件目录",
+        "seed" => "初始数据",
+        other => other,
+    };
+    if lang.lang == crate::present::Lang::Zh { zh.to_owned() } else { channel.to_owned() }
+}
+
+/// A column as the template heads it (数值, 地区 …), or as the API names it on an English page.
+fn column_shown(column: Option<&str>, lang: PageLang) -> String {
+    let Some(column) = column else { return "—".to_owned() };
+    let zh = match column {
+        "indicator" => "指标",
+        "period" => "期间",
+        "value" => "数值",
+        "region" => "地区",
+        "unit" => "单位",
+        "note" => "备注",
+        "source" => "来源",
+        other => other,
+    };
+    if lang.lang == crate::present::Lang::Zh { zh.to_owned() } else { column.to_owned() }
 }
 
 fn counts_line(lang: PageLang, report: &IngestReport) -> Markup {
@@ -522,8 +554,8 @@ fn detail_page(ctx: &Ctx, reads: &mut Reads, id: i64) -> Result<Markup, AppError
         dl.facts {
             dt { (lang.pick("结果", "Outcome")) } dd { span class={ "outcome o-" (upload.outcome) } { (outcome_label(&upload.outcome, lang)) } }
             dt { (lang.pick("时间", "Time")) } dd { (crate::clock::shown(upload.received_at)) }
-            dt { (lang.pick("上传者", "By")) } dd { (upload.uploaded_by) " · " (upload.channel) }
-            dt { (lang.pick("大小", "Size")) } dd { (upload.size_bytes) " bytes · SHA-256 " code { (&upload.sha256[..16]) "…" } }
+            dt { (lang.pick("上传者", "By")) } dd { (upload.uploaded_by) " · " (channel_label(&upload.channel, lang)) }
+            dt { (lang.pick("大小", "Size")) } dd { (upload.size_bytes) (lang.pick(" 字节", " bytes")) " · SHA-256 " code { (&upload.sha256[..16]) "…" } }
             dt { (lang.pick("行数", "Rows")) }
             dd { (upload.rows_total) " · " (lang.pick("新增 ", "new ")) (upload.rows_new) " · " (lang.pick("修订 ", "revised ")) (upload.rows_revised) " · " (lang.pick("不变 ", "unchanged ")) (upload.rows_unchanged) }
             dt { (lang.pick("原始文件", "Raw file")) } dd { a href={ "/api/v1/uploads/" (id) "/raw" } { (lang.pick("下载", "download")) } }
