@@ -649,7 +649,14 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         section aria-labelledby="progress" {
             h2 #progress { (lang.pick("进度", "Progress")) }
             dl.facts {
-                dt { (lang.pick("基期值", "Baseline")) } dd { (point(p.baseline)) }
+                dt { (lang.pick("基期值", "Baseline")) }
+                dd {
+                    (point(p.baseline))
+                    // The catalog gives none: the figure reported for the plan's base year stands in.
+                    @if p.baseline.is_some() && target.baseline_value.is_none() && !target.cumulative {
+                        (lang.pick("（规划未给基期值，取基期年份的实际值）", " (the plan states none: the figure reported for its base year)"))
+                    }
+                }
                 dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
                 dt { (lang.pick("目标值", "Goal")) } dd { (goal_text(p, unit)) " · " (target.deadline) }
                 @if let Some(expected) = p.expected {

@@ -695,3 +695,15 @@ async fn every_required_field_says_so_in_its_label_and_tables_name_their_rows() 
         assert_eq!(body.matches("<caption").count(), tables, "{path}: every table has a caption");
     }
 }
+
+/// A baseline the plan does not state, taken from the figure reported for its base year, says so
+/// on the target's page; one the plan states does not.
+#[tokio::test]
+async fn a_baseline_taken_from_the_figures_says_where_it_came_from() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (status, body) = page(&app, "/targets/sc13-open-data-sets").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("规划未给基期值，取基期年份的实际值"), "{body}");
+    let (_, body) = page(&app, "/targets/sc13-ftth-takeup").await;
+    assert!(!body.contains("规划未给基期值"), "the fibre goal's baseline is the plan's own");
+}
