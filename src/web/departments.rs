@@ -62,12 +62,10 @@ pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Resul
             .then_with(|| worst(a).cmp(&worst(b)))
             .then_with(|| a.department.slug.cmp(&b.department.slug))
     });
-    let all = judged::Completeness {
-        due: views.iter().map(|v| v.completeness.due).sum(),
-        on_time: views.iter().map(|v| v.completeness.on_time).sum(),
-        late: views.iter().map(|v| v.completeness.late).sum(),
-        missing: views.iter().map(|v| v.completeness.missing).sum(),
-    };
+    // Every figure due, as the report counts them: those no department is named to report too.
+    let figures = reads.judged.figures(&judgement);
+    let all = judged::Completeness::of(figures.iter());
+    let unassigned = judged::Completeness::of(figures.iter().filter(|f| f.reporter.is_none()));
     let link_view = view_query(&judgement);
     let title = lang.pick("责任单位", "Departments");
     let columns = [
@@ -90,7 +88,14 @@ pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Resul
             ))
         }
         (view_form(lang, "/departments", &judgement, judged::today(), &[], &[]))
-        p { strong { (lang.pick("全部单位：", "All departments: ")) } (completeness_sentence(&all, lang)) }
+        p { strong { (lang.pick("全部数据：", "All figures: ")) } (completeness_sentence(&all, lang)) }
+        @if unassigned.due > 0 {
+            p.note {
+                (lang.pick("其中未指定报送单位的：", "Of these, with no department named to report them: "))
+                (completeness_sentence(&unassigned, lang))
+                (lang.pick("。这些指标的目标没有写明责任单位；管理员可为指标指定报送单位（PUT /api/v1/indicators/{slug}/duty）。", ". Their targets name no responsible unit; an administrator can name the reporter of an indicator (PUT /api/v1/indicators/{slug}/duty)."))
+            }
+        }
         table.cards {
             (caption(lang.pick("各责任单位的目标与数据报送", "Each department's targets and figures")))
             (header_row(lang, &columns))

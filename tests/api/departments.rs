@@ -519,3 +519,23 @@ async fn the_cli_prints_one_departments_targets() {
     let unknown = cli(&["report", "--department", "nobody", "-o", "/dev/null"]);
     assert!(!unknown.status.success());
 }
+
+/// The departments page counts every figure due, as the report does: those no department is named
+/// to report are counted too, and said apart.
+#[tokio::test]
+async fn the_departments_page_counts_the_figures_no_department_reports() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let page = app.get("/departments?as_of=2026-06-01").await.text().await.unwrap();
+    let due_after = |marker: &str| -> usize {
+        let rest = &page[page.find(marker).unwrap_or_else(|| panic!("{marker}: {page}")) + marker.len()..];
+        let rest = rest.trim_start_matches("</strong>").trim_start_matches("应报 ");
+        rest[..rest.find(' ').unwrap()].parse().unwrap()
+    };
+    let all = due_after("全部数据：");
+    let unassigned = due_after("其中未指定报送单位的：");
+    let (_, departments) = app.get_json("/api/v1/departments?as_of=2026-06-01").await;
+    let by_departments: usize =
+        departments.as_array().unwrap().iter().map(|d| d["completeness"]["due"].as_u64().unwrap() as usize).sum();
+    assert!(unassigned > 0);
+    assert_eq!(all, by_departments + unassigned, "{page}");
+}
