@@ -582,9 +582,15 @@ fn owners_near(lines: &[&str], index: usize, end: usize) -> (Vec<String>, Option
     (Vec::new(), None)
 }
 
+/// A role written inside an owners note (`责任部门、单位:`), between the lead and the others.
+static ROLE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:牵头|责任|配合|协办|参与|协同)(?:部门|单位)(?:、(?:部门|单位))?\s*[:：]").unwrap()
+});
+
 fn split_owners(names: &str) -> Vec<String> {
-    names
-        .split(['、', '，', ',', '；', ';'])
+    ROLE_LABEL
+        .replace_all(names, "、")
+        .split(['、', '，', ',', '；', ';', '。'])
         .map(|n| n.trim().trim_end_matches("等").trim_end_matches("按职责分工").trim())
         .map(|n| n.trim_end_matches("牵头").trim_end_matches("配合").trim_end_matches("负责").trim())
         .filter(|n| n.chars().count() >= 2 && n.chars().count() <= 20)
@@ -1788,6 +1794,16 @@ mod tests {
         assert_eq!(quotes, ["完成本市电子政务云标准规范制定", "建成全市统一的公共数据开放平台"], "{found:?}");
         assert!(found[0].confidence >= 0.5, "{}", found[0].confidence);
         assert!(found[1].confidence >= MILESTONE_KEPT && found[1].confidence < 0.5, "{}", found[1].confidence);
+    }
+
+    #[test]
+    fn owners_notes_naming_roles_give_the_units_alone() {
+        assert_eq!(
+            split_owners("市政府办公厅。责任部门、单位:各区政府、市政府有关部门"),
+            ["市政府办公厅", "各区政府", "市政府有关部门"]
+        );
+        assert_eq!(split_owners("市经济信息化委。责任部门:市政府有关部门"), ["市经济信息化委", "市政府有关部门"]);
+        assert_eq!(split_owners("市发展改革委、市统计局"), ["市发展改革委", "市统计局"]);
     }
 
     #[test]

@@ -521,6 +521,64 @@ fn accepted_request(review: &Review) -> PublishRequest {
     PublishRequest { plan: review.request.plan.clone(), indicators, targets }
 }
 
+/// A problem of the publication as the reviewer knows the plan: "第 19 行的目标（责任单位）：…"
+/// rather than the catalog's "target draft-1 owners: …".
+fn problem_text(problem: &serde_json::Value, request: &PublishRequest, lang: crate::present::Lang) -> String {
+    let zh = lang == crate::present::Lang::Zh;
+    let text = |key: &str| problem[key].as_str().unwrap_or_default();
+    let plan = request.plan.slug.trim();
+    let target_line = |slug: &str| {
+        request.targets.iter().enumerate().find_map(|(index, t)| {
+            let own =
+                t.slug.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| format!("{plan}-{}", index + 1));
+            (own == slug).then_some(t.line)
+        })
+    };
+    let what = match (text("item").split_once(' '), zh) {
+        (Some(("target", slug)), true) => {
+            target_line(slug).map_or(format!("目标 {slug}"), |l| format!("第 {l} 行的目标"))
+        }
+        (Some(("target", slug)), false) => {
+            target_line(slug).map_or(format!("target {slug}"), |l| format!("the target on line {l}"))
+        }
+        (Some(("plan", _)), true) => "规划".to_owned(),
+        (Some(("plan", _)), false) => "the plan".to_owned(),
+        (Some(("indicator", slug)), true) => format!("新指标 {slug}"),
+        (Some(("indicator", slug)), false) => format!("new indicator {slug}"),
+        _ => text("item").to_owned(),
+    };
+    let field = text("field");
+    if zh {
+        let label = match field {
+            "owners" => "责任单位",
+            "owners_line" => "责任单位所在行",
+            "source.quote" | "quote" => "引文",
+            "source.line" | "line" => "行号",
+            "indicator" => "指标",
+            "value" => "数值",
+            "value_max" => "上限",
+            "unit" => "单位",
+            "deadline" => "期限",
+            "name" => "名称",
+            "name_en" => "英文名称",
+            "slug" => "标识",
+            "kind" => "类型",
+            "comparator" => "比较方式",
+            "title" => "标题",
+            "title_en" => "英文标题",
+            "doc_number" => "文号",
+            "issued" => "印发日期",
+            "horizon" => "规划期",
+            "baseline" => "基期值",
+            "reference_year" => "参照年份",
+            other => other,
+        };
+        format!("{what}（{label}）：{}", text("reason_zh"))
+    } else {
+        format!("{what} ({field}): {}", text("reason"))
+    }
+}
+
 /// `POST /plans/drafts/{id}/publish`: publishes the reviewed plan, or shows why not.
 pub(super) async fn publish(
     req: HttpRequest,
@@ -551,17 +609,13 @@ pub(super) async fn publish(
         if !problems.is_empty() {
             return Ok(Err((review, problems)));
         }
-        match publish::publish_draft(conn, id, &accepted_request(&review), &paths, &by) {
+        let request = accepted_request(&review);
+        match publish::publish_draft(conn, id, &request, &paths, &by) {
             Ok(published) => Ok(Ok(published)),
             Err(AppError::Unprocessable { message, details, .. }) => {
                 let mut listed = vec![message.pick(lang).to_owned()];
-                let reason = if lang == crate::present::Lang::Zh { "reason_zh" } else { "reason" };
                 if let Some(found) = details["problems"].as_array() {
-                    listed.extend(found.iter().map(|p| {
-                        let item = p["item"].as_str().unwrap_or_default();
-                        let field = p["field"].as_str().unwrap_or_default();
-                        format!("{item} {field}: {}", p[reason].as_str().unwrap_or_default())
-                    }));
+                    listed.extend(found.iter().map(|p| problem_text(p, &request, lang)));
                 }
                 Ok(Err((review, listed)))
             }

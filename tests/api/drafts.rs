@@ -460,6 +460,27 @@ async fn an_administrator_reviews_a_draft_in_the_browser_and_publishes_it() {
         assert!(refused.contains("不是数值") && !refused.contains("not a number"), "{refused}");
         let (status, _) = app.get_json(&format!("/api/v1/plans/{SLUG}")).await;
         assert_eq!(status, 404, "nothing published");
+        // A unit the catalog does not know: named by the candidate's line and the field, in Chinese.
+        let form = Form::new()
+            .text("csrf", secret.clone())
+            .text("token", "")
+            .text("plan.slug", SLUG)
+            .text("plan.title", "上海市推进测试事项三年行动计划（2026—2028年）")
+            .text("plan.from", "2026")
+            .text("plan.to", "2028")
+            .text("c0.accept", "on")
+            .text("c0.owners", "某某不存在局");
+        let refused = app
+            .client
+            .post(format!("{}{review_url}/publish", app.address))
+            .header(COOKIE, &cookies)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422);
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("第 5 行的目标（责任单位）") && !refused.contains("owners:"), "{refused}");
 
         let published = post("8500").await.unwrap();
         assert_eq!(published.status(), 303);
