@@ -59,6 +59,15 @@ pub struct PlanRow {
 }
 
 impl PlanRow {
+    /// The years the plan covers as people write them: 2016–2020, or 2017 for a plan of one year.
+    pub fn horizon_text(&self) -> String {
+        if self.horizon_start == self.horizon_end {
+            self.horizon_start.to_string()
+        } else {
+            format!("{}–{}", self.horizon_start, self.horizon_end)
+        }
+    }
+
     /// Whether this version of the plan was in force on `date`.
     pub fn in_force_on(&self, date: NaiveDate) -> bool {
         self.in_force_from.is_none_or(|from| from <= date) && self.in_force_until.is_none_or(|until| date < until)

@@ -227,6 +227,9 @@ pub struct TargetLine {
     pub label: &'static str,
     pub charted: bool,
     pub line: i32,
+    /// In a section of many plans (by department): the plan the line is in (its 文号, else its
+    /// title), written before the line; empty in a plan's own section.
+    pub cited_in: String,
     pub quote: String,
     /// The plan's 文号 and source file, for the citation.
     pub doc: String,
@@ -479,6 +482,7 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
         label: verdict_label(s.status, s.achieved_late, lang),
         charted: has_chart(a),
         line: t.source_line,
+        cited_in: String::new(),
         quote: t.source_quote.clone(),
         doc: a.plan.doc_number.clone().unwrap_or_default(),
         source: a.plan.source_file.clone(),
@@ -515,7 +519,7 @@ fn groups<'a>(
                 let facts = [
                     plan.doc_number.clone().unwrap_or_default(),
                     format!("{} {issued}", word("issued")),
-                    format!("{} {}–{}", word("horizon"), plan.horizon_start, plan.horizon_end),
+                    format!("{} {}", word("horizon"), plan.horizon_text()),
                 ]
                 .into_iter()
                 .filter(|s| !s.is_empty())
@@ -605,6 +609,11 @@ pub fn gather(
             jobs.push((format!("plan:{slug}:{i}"), ChartJob::Plan(part)));
         }
         let mut targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
+        if plan.is_none() {
+            for (line, a) in targets.iter_mut().zip(&rows) {
+                line.cited_in = a.plan.doc_number.clone().unwrap_or_else(|| a.plan.title.clone());
+            }
+        }
         for (line, charted) in targets.iter_mut().zip(charted) {
             line.charted = charted;
         }
@@ -622,7 +631,7 @@ pub fn gather(
             title,
             doc_number: plan.and_then(|p| p.doc_number.clone()).unwrap_or_default(),
             issued: plan.and_then(|p| p.issued).map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned()),
-            horizon: plan.map(|p| format!("{}–{}", p.horizon_start, p.horizon_end)).unwrap_or_default(),
+            horizon: plan.map(|p| p.horizon_text()).unwrap_or_default(),
             source: plan.map(|p| p.source_file.clone()).unwrap_or_default(),
             facts,
             counts: counts(rows.iter().map(|a| a.summary.status)),

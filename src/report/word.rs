@@ -180,7 +180,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
             .iter()
             .map(|x| {
                 vec![
-                    format!("{} {} {}{}", x.name, t("line"), x.line, t("line_suffix")),
+                    format!("{} {}{} {}{}", x.name, cited(&x.cited_in), t("line"), x.line, t("line_suffix")),
                     x.baseline.clone(),
                     x.latest.clone(),
                     x.goal.clone(),
@@ -291,6 +291,11 @@ fn mark_first_rows(xml: &str) -> String {
     }
     result.push_str(rest);
     result
+}
+
+/// The plan a line is in, with a space after it, where the section is not the plan's own.
+fn cited(plan: &str) -> String {
+    if plan.is_empty() { String::new() } else { format!("{plan} ") }
 }
 
 #[cfg(test)]

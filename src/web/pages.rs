@@ -329,7 +329,7 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
                         h3 { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
                         p.meta {
                             (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) " · "
-                            (plan.horizon_start) "–" (plan.horizon_end) " · "
+                            (plan.horizon_text()) " · "
                             (rows.len()) " " (lang.pick("个目标", "targets"))
                         }
                         (status_bar(&counts, &summary))
@@ -518,7 +518,7 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
         dl.facts {
             dt { (lang.pick("文号", "Document number")) } dd { (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) }
             dt { (lang.pick("印发日期", "Issued")) } dd { (dash(plan.issued.map(|d| d.to_string()))) }
-            dt { (lang.pick("规划期", "Horizon")) } dd { (plan.horizon_start) "–" (plan.horizon_end) }
+            dt { (lang.pick("规划期", "Horizon")) } dd { (plan.horizon_text()) }
             dt { (lang.pick("原文", "Source text")) }
             dd {
                 code { (plan.source_file) }

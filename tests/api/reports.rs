@@ -154,6 +154,7 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let grouped = pdf_text(&app.get("/reports/status.pdf?group=department").await.bytes().await.unwrap());
         assert!(grouped.contains("各牵头单位目标状态") && grouped.contains("市数据局"), "sections per department");
         assert!(grouped.contains("牵头 "), "each department's count");
+        assert!(unspaced(&grouped).contains("号第"), "a line cited with its plan's 文号: {grouped}");
         for (query, parameter) in
             [("since=99999", "since"), ("since=yesterday", "since"), ("layout=tiny", "layout"), ("group=team", "group")]
         {
