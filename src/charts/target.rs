@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{ChartError, FONT, Lang, status_color};
 use crate::present::{figure, palette, status_label, target_chart_description, verdict_label};
@@ -202,7 +203,7 @@ impl TargetChart {
                 chart
                     .draw_series(DashedLineSeries::new([(x0, v), (x1, v)], 8, 5, goal_color.stroke_width(1)))?
                     .label(self.text("目标", "target"))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], goal_color));
+                    .legend(move |(x, y)| dashed_key((x, y), goal_color.stroke_width(1)));
             }
         }
         if let Some(aim) = self.aim {
@@ -227,7 +228,7 @@ impl TargetChart {
                     grey.stroke_width(2),
                 ))?
                 .label(self.text("应有进度", "expected path"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(2)));
+                .legend(move |(x, y)| dashed_key((x, y), grey.stroke_width(2)));
             chart.draw_series([Cross::new((t(&base), base.value), 5, grey.stroke_width(2))])?;
             if let Some(by_now) = self.expected.filter(|e| e.date > base.date) {
                 let ink = super::rgb(palette::CHART_EXPECTED);
@@ -270,7 +271,7 @@ impl TargetChart {
                     color.mix(0.7).stroke_width(2),
                 ))?
                 .label(self.text("趋势外推", "projection"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.mix(0.7).stroke_width(2)));
+                .legend(move |(x, y)| dashed_key((x, y), color.mix(0.7).stroke_width(2)));
         }
 
         // As of.
@@ -284,9 +285,14 @@ impl TargetChart {
                 blue.mix(0.6).stroke_width(1),
             ))?;
             let label = format!("{} {}", self.text("截至", "as of"), self.as_of);
-            // At the foot of the line, clear of the verdict and the legend at the top.
-            let foot = y0 + (y1 - y0) * 0.04;
-            chart.draw_series([Text::new(label, (as_of_x, foot), (FONT, 11).into_font().color(&blue))])?;
+            // Across the plot from the legend (which sits low beside a rising path, high beside
+            // a falling one), and to the left of the line in the plot's right half, so it is
+            // neither cut at the edge nor under the legend.
+            let y = if self.rising() { y1 - (y1 - y0) * 0.04 } else { y0 + (y1 - y0) * 0.04 };
+            let right_half = as_of_x > x0 + (x1 - x0) / 2.0;
+            let anchor = Pos::new(if right_half { HPos::Right } else { HPos::Left }, VPos::Center);
+            let font = (FONT, 11).into_font().color(&blue).pos(anchor);
+            chart.draw_series([Text::new(label, (as_of_x, y), font)])?;
         }
 
         chart
@@ -364,4 +370,14 @@ impl super::Drawable for TargetChart {
             target_chart_description(goal.as_deref(), latest, expected, self.status, self.late, self.lang);
         (self.title.clone(), description)
     }
+}
+
+/// A legend key for a dashed line: two dashes, as the line is drawn.
+fn dashed_key<'a, DB: DrawingBackend + 'a>(
+    at: (i32, i32),
+    style: ShapeStyle,
+) -> impl IntoDynElement<'a, DB, (i32, i32)> {
+    EmptyElement::at(at)
+        + PathElement::new(vec![(0, 0), (6, 0)], style)
+        + PathElement::new(vec![(10, 0), (16, 0)], style)
 }
