@@ -5,11 +5,13 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{CACHE_CONTROL, ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH, SET_COOKIE};
+use actix_web::http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, ETAG, HeaderMap, HeaderValue, IF_NONE_MATCH, SET_COOKIE, VARY,
+};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
@@ -62,18 +64,66 @@ struct Kept {
     /// The answer's own headers (its type, a total count …).
     headers: HeaderMap,
     body: Bytes,
+    /// The body gzipped, made the first time a client asks for it and then kept with it.
+    gzipped: OnceLock<Bytes>,
 }
 
 impl Kept {
-    fn bytes(&self) -> usize {
-        self.body.len() + self.headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 32).sum::<usize>()
+    fn new(generation: i64, date: NaiveDate, headers: HeaderMap, body: Bytes) -> Kept {
+        Kept { generation, date, headers, body, gzipped: OnceLock::new() }
     }
+
+    /// What keeping it costs, counting room for its gzipped copy.
+    fn bytes(&self) -> usize {
+        2 * self.body.len()
+            + self.headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 32).sum::<usize>()
+    }
+
+    fn gzipped(&self) -> Bytes {
+        self.gzipped.get_or_init(|| gzip(&self.body)).clone()
+    }
+}
+
+fn gzip(body: &[u8]) -> Bytes {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::default());
+    // Writing to memory cannot fail.
+    let _ = encoder.write_all(body);
+    Bytes::from(encoder.finish().unwrap_or_default())
+}
+
+/// Answers smaller than this go as they are: compressing them saves nothing worth the work.
+const SMALLEST_COMPRESSED: usize = 1024;
+
+/// Whether the client takes gzip (`Accept-Encoding: gzip`, not `gzip;q=0`).
+fn takes_gzip(req: &ServiceRequest) -> bool {
+    let accepted = req.headers().get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    accepted.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused =
+            parts.any(|p| p.replace(' ', "").starts_with("q=0") && !p.contains(|c: char| ('1'..='9').contains(&c)));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
+/// A kept answer as the client takes it: gzipped once and kept so (not compressed again for every
+/// request, which let one client's stream of requests cost the server a hundred times its own
+/// work), else as it is — marked so, for the compression layer to leave it be.
+fn answer_of(kept: &Kept, gzip_taken: bool) -> HttpResponse {
+    let gzipped = gzip_taken && kept.body.len() >= SMALLEST_COMPRESSED;
+    let mut response = HttpResponse::Ok().body(if gzipped { kept.gzipped() } else { kept.body.clone() });
+    *response.headers_mut() = kept.headers.clone();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_ENCODING, HeaderValue::from_static(if gzipped { "gzip" } else { "identity" }));
+    headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    response
 }
 
 /// The answers kept, for the current generation and day.
 #[derive(Default)]
 pub struct Responses {
-    kept: Mutex<(HashMap<Key, Kept>, usize)>,
+    kept: Mutex<(HashMap<Key, Arc<Kept>>, usize)>,
 }
 
 impl std::fmt::Debug for Responses {
@@ -83,17 +133,14 @@ impl std::fmt::Debug for Responses {
 }
 
 impl Responses {
-    fn get(&self, key: &Key, generation: i64, date: NaiveDate) -> Option<(HeaderMap, Bytes)> {
+    fn get(&self, key: &Key, generation: i64, date: NaiveDate) -> Option<Arc<Kept>> {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.0
-            .get(key)
-            .filter(|k| k.generation == generation && k.date == date)
-            .map(|k| (k.headers.clone(), k.body.clone()))
+        kept.0.get(key).filter(|k| k.generation == generation && k.date == date).cloned()
     }
 
     /// Keeps an answer; what is kept is counted with its key and headers, not its body alone, so
     /// many small answers to long addresses are bounded as one large one is.
-    fn put(&self, key: Key, kept: Kept) {
+    fn put(&self, key: Key, kept: Arc<Kept>) {
         let cost = key.bytes() + kept.bytes();
         if cost > LARGEST_KEPT {
             return;
@@ -144,9 +191,9 @@ pub(super) async fn serve_kept(
         revalidate(&mut response);
         return Ok(req.into_response(response));
     }
-    if let Some((headers, body)) = state.responses.get(&key, generation, date) {
-        let mut response = HttpResponse::Ok().body(body);
-        *response.headers_mut() = headers;
+    let gzip_taken = takes_gzip(&req);
+    if let Some(kept) = state.responses.get(&key, generation, date) {
+        let mut response = answer_of(&kept, gzip_taken);
         revalidate(&mut response);
         return Ok(req.into_response(response));
     }
@@ -160,9 +207,9 @@ pub(super) async fn serve_kept(
     let body = actix_web::body::to_bytes(response.into_body()).await.map_err(|e| {
         actix_web::error::ErrorInternalServerError(format!("an answer could not be read: {}", e.into()))
     })?;
-    state.responses.put(key, Kept { generation, date, headers: headers.clone(), body: body.clone() });
-    let mut fresh = HttpResponse::Ok().body(body);
-    *fresh.headers_mut() = headers;
+    let kept = Arc::new(Kept::new(generation, date, headers, body));
+    state.responses.put(key, kept.clone());
+    let mut fresh = answer_of(&kept, gzip_taken);
     revalidate(&mut fresh);
     Ok(ServiceResponse::new(request, fresh))
 }
@@ -173,7 +220,7 @@ mod tests {
 
     fn kept(body: &'static [u8]) -> Kept {
         let date = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
-        Kept { generation: 1, date, headers: HeaderMap::new(), body: Bytes::from_static(body) }
+        Kept::new(1, date, HeaderMap::new(), Bytes::from_static(body))
     }
 
     #[test]
@@ -194,7 +241,7 @@ mod tests {
         let responses = Responses::default();
         for i in 0..2_000 {
             let key = Key { path: format!("/api/v1/x{i}"), query: "q".repeat(100_000), lang: None, signed_in: false };
-            responses.put(key, kept(b"[]"));
+            responses.put(key, Arc::new(kept(b"[]")));
         }
         let (entries, bytes) = &*responses.kept.lock().unwrap();
         let counted: usize = entries.iter().map(|(key, k)| key.bytes() + k.bytes()).sum();
