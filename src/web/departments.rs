@@ -172,6 +172,10 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
     let mut owned: Vec<&judged::Assessed> = view.owned.iter().collect();
     owned.sort_by_key(|a| attention_rank(a.summary.status));
     let counts = judged::count_by_status(owned.iter().map(|a| &a.summary.status));
+    // Targets it answers for whose figures another department (or nobody named) reports: their
+    // 逾期未报 is a figure missing, not necessarily one this department owes.
+    let reported_elsewhere =
+        owned.iter().filter(|a| reads.judged.duty_of(a.target.indicator_id).reporter.as_deref() != Some(slug)).count();
     let link_view = view_query(&judgement);
     let title = name(&view, l).to_owned();
     let figure_columns = [("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("应报日期", "Due on")];
@@ -237,6 +241,14 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
         section aria-labelledby="owned" {
             h2 #owned { (lang.pick("负责的目标", "Targets it answers for")) " " span.muted { (owned.len()) } }
             (status_counts_within(&counts, l, &format!("&department={slug}")))
+            @if reported_elsewhere > 0 {
+                p.note {
+                    (match l {
+                        Lang::Zh => format!("其中 {reported_elsewhere} 个目标的数据由其他单位报送或未指定报送单位：这些目标“逾期未报”是数据未到，不一定是本单位未报；本单位应报的数据见上文。"),
+                        Lang::En => format!("The figures of {reported_elsewhere} of these targets are reported by another department or by none named: their 'overdue' means a figure has not come, not necessarily one this department owes; the figures it owes are listed above."),
+                    })
+                }
+            }
             (targets_table(lang, &owned, true, &link_view))
         }
         section aria-labelledby="uploads" {

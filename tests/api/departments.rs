@@ -539,3 +539,21 @@ async fn the_departments_page_counts_the_figures_no_department_reports() {
     assert!(unassigned > 0);
     assert_eq!(all, by_departments + unassigned, "{page}");
 }
+
+/// A department that leads targets whose figures others report is told so beside them, so their
+/// 逾期未报 is not read as figures it owes.
+#[tokio::test]
+async fn a_department_page_says_which_of_its_targets_others_report() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, departments) = app.get_json("/api/v1/departments?as_of=2026-06-01").await;
+    // A department answering for more targets than figures it reports.
+    let leading = departments
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["targets"].as_u64().unwrap_or(0) > d["completeness"]["due"].as_u64().unwrap_or(0) + 2)
+        .expect("a department leading targets others report");
+    let slug = leading["slug"].as_str().unwrap();
+    let page = app.get(&format!("/departments/{slug}?as_of=2026-06-01")).await.text().await.unwrap();
+    assert!(page.contains("的数据由其他单位报送或未指定报送单位"), "{page}");
+}
