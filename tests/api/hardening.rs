@@ -286,6 +286,21 @@ async fn too_many_reports_at_once_get_503_with_retry_after_and_health_still_answ
     assert!(statuses.contains(&503), "{statuses:?}");
 }
 
+/// `n` uploads with this token whose bodies start and never finish (1000 bytes announced, 10 sent).
+fn trickling_uploads(app: &TestApp, token: &str, n: usize) -> Vec<std::net::TcpStream> {
+    let address = app.address.trim_start_matches("http://").to_owned();
+    (0..n)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            let head = format!(
+                "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nindicator,"
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream
+        })
+        .collect()
+}
+
 /// A file still arriving waits in a receiving slot, not in one of the heavy slots reports use: two
 /// uploads trickling in keep no report waiting.
 #[tokio::test]
@@ -296,17 +311,7 @@ async fn uploads_still_arriving_keep_no_report_waiting() {
     })
     .await;
     let token = app.token(Role::Uploader);
-    let address = app.address.trim_start_matches("http://").to_owned();
-    let trickling: Vec<std::net::TcpStream> = (0..2)
-        .map(|_| {
-            let mut stream = std::net::TcpStream::connect(&address).unwrap();
-            let head = format!(
-                "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nindicator,"
-            );
-            stream.write_all(head.as_bytes()).unwrap();
-            stream
-        })
-        .collect();
+    let trickling = trickling_uploads(&app, &token, 2);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let report = app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await;
     assert_eq!(report.status(), 200);
@@ -325,17 +330,7 @@ async fn one_token_sending_slowly_keeps_no_other_token_waiting() {
     .await;
     let slow = app.token(Role::Uploader);
     let other = app.token(Role::Uploader);
-    let address = app.address.trim_start_matches("http://").to_owned();
-    let trickling: Vec<std::net::TcpStream> = (0..2)
-        .map(|_| {
-            let mut stream = std::net::TcpStream::connect(&address).unwrap();
-            let head = format!(
-                "POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {slow}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nindicator,"
-            );
-            stream.write_all(head.as_bytes()).unwrap();
-            stream
-        })
-        .collect();
+    let trickling = trickling_uploads(&app, &slow, 2);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let (status, body) = app.upload(&other, "?dry_run=true", "指标,期间,数值\nopen-data-sets,2021,4500\n").await;
     assert_eq!(status, 200, "another token's upload is taken: {body}");
