@@ -1,6 +1,7 @@
-//! Which cells of an .xlsx sheet are shown as percentages. A clerk who types 15% into Excel stores
-//! 0.15 in a cell formatted `0%`; calamine hands back the 0.15 and no format, so the sheet's styles
-//! are read here to give such a cell back as the 15% the clerk saw.
+//! Which cells of a sheet are shown as percentages. A clerk who types 15% into Excel stores 0.15 in
+//! a cell formatted `0%` (LibreOffice: a cell of value type `percentage`); calamine hands back the
+//! 0.15 and no format, so an .xlsx's styles and an .ods's cell types are read here to give such a
+//! cell back as the 15% the clerk saw. (An .xls keeps its formats in binary records: not read.)
 
 use std::collections::HashSet;
 use std::io::{BufReader, Read, Seek};
@@ -32,6 +33,73 @@ fn read_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> Option<Ha
     let sheet_path = sheet_path(&mut zip, sheet_name)?;
     let sheet = zip.by_name(&sheet_path).ok()?;
     Some(cells_in_styles(BufReader::new(sheet), &percent_styles))
+}
+
+/// The cells of table `sheet_name` of an .ods whose value type is `percentage`; none when the
+/// package cannot be read this way.
+pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSet<Position> {
+    let Ok(mut zip) = zip::ZipArchive::new(archive) else { return HashSet::new() };
+    let Ok(content) = zip.by_name("content.xml") else { return HashSet::new() };
+    let mut reader = Reader::from_reader(BufReader::new(content.take(MAX_CONTENT_BYTES)));
+    let mut buffer = Vec::new();
+    let mut found = HashSet::new();
+    let (mut in_sheet, mut row, mut column, mut rows_here) = (false, 0u32, 0u32, 1u32);
+    loop {
+        buffer.clear();
+        let (element, closes) = match reader.read_event_into(&mut buffer) {
+            Ok(Event::Start(e)) => (e, false),
+            Ok(Event::Empty(e)) => (e, true),
+            Ok(Event::End(e)) => {
+                match e.name().as_ref() {
+                    b"table:table" => in_sheet = false,
+                    b"table:table-row" => row = row.saturating_add(rows_here),
+                    _ => {}
+                }
+                continue;
+            }
+            Ok(Event::Eof) | Err(_) => return found,
+            _ => continue,
+        };
+        match element.name().as_ref() {
+            b"table:table" => {
+                in_sheet = qualified(&element, b"table:name").as_deref() == Some(sheet_name);
+                (row, column) = (0, 0);
+            }
+            b"table:table-row" => {
+                rows_here = repeated(&element, b"table:number-rows-repeated");
+                column = 0;
+                if closes {
+                    row = row.saturating_add(rows_here);
+                }
+            }
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                let columns_here = repeated(&element, b"table:number-columns-repeated");
+                let percent = qualified(&element, b"office:value-type").as_deref() == Some("percentage");
+                if in_sheet && percent {
+                    // A cell repeated over a whole sheet is formatting, not figures: bounded.
+                    let cells = (0..rows_here).flat_map(|r| (0..columns_here).map(move |c| (r, c)));
+                    for (r, c) in cells.take(MAX_PERCENT_CELLS.saturating_sub(found.len())) {
+                        found.insert((row.saturating_add(r), column.saturating_add(c)));
+                    }
+                }
+                column = column.saturating_add(columns_here);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The most of an .ods's content read for its cell types, and the most percent cells taken.
+const MAX_CONTENT_BYTES: u64 = 1 << 30;
+const MAX_PERCENT_CELLS: usize = 1_000_000;
+
+/// A prefixed attribute (`table:name`), as LibreOffice writes the OpenDocument namespaces.
+fn qualified(element: &BytesStart, name: &[u8]) -> Option<String> {
+    element.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| value_of(&a))
+}
+
+fn repeated(element: &BytesStart, name: &[u8]) -> u32 {
+    qualified(element, name).and_then(|n| n.parse().ok()).filter(|n| *n > 0).unwrap_or(1)
 }
 
 fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<String> {

@@ -201,8 +201,11 @@ pub fn read_workbook_here(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Res
     }
     // A cell Excel shows as a percentage holds the fraction (15% is 0.15): it is read as the 15%
     // the clerk saw, so a percent indicator gets 15 and any other a clear refusal.
-    let percent =
-        if format == "xlsx" { super::percent::percent_cells(Cursor::new(bytes), &name) } else { Default::default() };
+    let percent = match format {
+        "xlsx" => super::percent::percent_cells(Cursor::new(bytes), &name),
+        "ods" => super::percent::ods_percent_cells(Cursor::new(bytes), &name),
+        _ => Default::default(),
+    };
     let mut rows: Vec<(usize, Vec<Cell>)> = range
         .rows()
         .enumerate()

@@ -407,6 +407,22 @@ async fn an_opendocument_sheet_and_the_cli_read_the_same_way() {
         (body["format"].as_str(), body["sheet"].as_str(), &body["rows_new"]),
         (Some("ods"), Some("数据"), &Value::from(2))
     );
+    // LibreOffice keeps a typed 63% as a cell of type percentage holding 0.63, after an empty row
+    // repeated and a repeated blank cell: read as the 63 the clerk saw, in its place.
+    let text =
+        |t: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#);
+    let sheet = ods_of(&format!(
+        r#"<table:table-row>{}{}{}</table:table-row><table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="3"/></table:table-row><table:table-row>{}{}<table:table-cell office:value-type="percentage" office:value="0.63"><text:p>63%</text:p></table:table-cell></table:table-row>"#,
+        text("指标"),
+        text("期间"),
+        text("数值"),
+        text("实际光纤入户率"),
+        text("2018"),
+    ));
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", sheet).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["changes"][0]["value"], 63.0, "{body}");
+    assert_eq!(body["first_rows"][0]["cell"], "C4", "{body}");
 
     // The CLI takes workbooks and a sheet by name.
     let dir = tempfile::tempdir().unwrap();
