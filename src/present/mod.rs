@@ -499,8 +499,8 @@ pub fn goal_as_written(
     }
 }
 
-/// The goal for a reader of `lang`: in English a change keeps its sign ("≤ -14%"), the words of
-/// [`goal_as_written`] being Chinese.
+/// The goal for a reader of `lang`: in English a change keeps its sign ("≤ -14%") and a milestone
+/// is "done", the words of [`goal_as_written`] being Chinese.
 pub fn goal_in(
     lang: Lang,
     kind: TargetKind,
@@ -514,6 +514,7 @@ pub fn goal_in(
         (Lang::En, TargetKind::Change, Some(c)) => {
             format!("{} {}{unit}", c.display_symbol(), format_number(value / scale))
         }
+        (Lang::En, TargetKind::Milestone, None) => "done".to_owned(),
         _ => goal_as_written(kind, comparator, value, value_max, scale, unit),
     }
 }
@@ -549,6 +550,9 @@ mod tests {
         assert_eq!(change(Comparator::AtLeast, 2.0, "个百分点"), "提高 ≥ 2个百分点");
         assert_eq!(change(Comparator::AtLeast, 100.0, "%"), "增长 ≥ 100%");
         assert_eq!(change(Comparator::AtMost, 0.0, "%"), "增长 ≤ 0%");
+        assert_eq!(goal_in(Lang::En, TargetKind::Change, Some(Comparator::AtMost), -14.0, None, 1.0, "%"), "≤ -14%");
+        assert_eq!(goal_in(Lang::En, TargetKind::Milestone, None, 100.0, None, 1.0, "%"), "done");
+        assert_eq!(goal_in(Lang::Zh, TargetKind::Milestone, None, 100.0, None, 1.0, "%"), "完成");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::charts::{self, Lang};
 use crate::domain::TargetKind;
 use crate::judged::{self, Assessed, Judgement};
-use crate::present::{department_name, goal_as_written, method_label, status_colour, status_label, verdict_label};
+use crate::present::{department_name, goal_in, method_label, status_colour, status_label, verdict_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 /// Which report: one plan or all, as of a date, by a method, in a language, in a layout; and
@@ -434,13 +434,17 @@ fn with_unit(value: f64, unit: &str) -> String {
 }
 
 /// The goal as written; an approximate one (左右) also as the band it is read as.
-fn goal_line(a: &Assessed) -> String {
+fn goal_line(a: &Assessed, lang: Lang) -> String {
     let t = &a.target;
-    let written = goal_as_written(t.kind, t.comparator, t.value, t.value_max, t.scale, &t.unit);
+    let written = goal_in(lang, t.kind, t.comparator, t.value, t.value_max, t.scale, &t.unit);
     match (t.comparator, a.summary.band) {
         (Some(crate::domain::Comparator::About), Some(band)) => {
             let unit = a.indicator.unit.as_str();
-            format!("{written}（{}—{}）", crate::present::figure(band.low, "").trim_end(), with_unit(band.high, unit))
+            let (low, high) = (crate::present::figure(band.low, ""), with_unit(band.high, unit));
+            match lang {
+                Lang::Zh => format!("{written}（{}—{high}）", low.trim_end()),
+                Lang::En => format!("{written} ({}–{high})", low.trim_end()),
+            }
         }
         _ => written,
     }
@@ -475,7 +479,7 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
             .latest
             .map(|p| format!("{} ({})", with_unit(p.value, unit), p.date))
             .unwrap_or_else(|| "—".to_owned()),
-        goal: goal_line(a),
+        goal: goal_line(a, lang),
         deadline: t.deadline.clone(),
         progress: progress_line(s, lang),
         status: s.status.as_str(),
