@@ -62,7 +62,7 @@ pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSe
         };
         match element.name().as_ref() {
             b"table:table" => {
-                in_sheet = qualified(&element, b"table:name").as_deref() == Some(sheet_name);
+                in_sheet = attribute(&element, b"table:name").as_deref() == Some(sheet_name);
                 (row, column) = (0, 0);
             }
             b"table:table-row" => {
@@ -74,7 +74,7 @@ pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSe
             }
             b"table:table-cell" | b"table:covered-table-cell" => {
                 let columns_here = repeated(&element, b"table:number-columns-repeated");
-                let percent = qualified(&element, b"office:value-type").as_deref() == Some("percentage");
+                let percent = attribute(&element, b"office:value-type").as_deref() == Some("percentage");
                 if in_sheet && percent {
                     // A cell repeated over a whole sheet is formatting, not figures: bounded.
                     let cells = (0..rows_here).flat_map(|r| (0..columns_here).map(move |c| (r, c)));
@@ -93,13 +93,8 @@ pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSe
 const MAX_CONTENT_BYTES: u64 = 1 << 30;
 const MAX_PERCENT_CELLS: usize = 1_000_000;
 
-/// A prefixed attribute (`table:name`), as LibreOffice writes the OpenDocument namespaces.
-fn qualified(element: &BytesStart, name: &[u8]) -> Option<String> {
-    element.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| value_of(&a))
-}
-
 fn repeated(element: &BytesStart, name: &[u8]) -> u32 {
-    qualified(element, name).and_then(|n| n.parse().ok()).filter(|n| *n > 0).unwrap_or(1)
+    attribute(element, name).and_then(|n| n.parse().ok()).filter(|n| *n > 0).unwrap_or(1)
 }
 
 fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<String> {
@@ -250,12 +245,10 @@ fn cell_position(reference: &str) -> Option<Position> {
     Some((row.checked_sub(1)?, column - 1))
 }
 
+/// An attribute by its name as written, prefix and all (`s`, `table:name`: the prefixes the
+/// packages' own writers use).
 fn attribute(element: &BytesStart, name: &[u8]) -> Option<String> {
-    element
-        .attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == name && a.key.as_ref() == name)
-        .and_then(|a| value_of(&a))
+    element.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| value_of(&a))
 }
 
 fn value_of(attribute: &quick_xml::events::attributes::Attribute) -> Option<String> {

@@ -172,13 +172,11 @@ impl AppState {
             senders.retain(|_, turn| Arc::strong_count(turn) > 1);
             senders.entry(token_id).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
         };
-        match tokio::time::timeout(self.queue_wait, turn.acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(AppError::Busy(Said::new(
-                "此令牌的上一份文件仍在传送中，请等它传完再发送",
-                "this token's previous file is still arriving: send the next one after it",
-            ))),
-        }
+        let busy = Said::new(
+            "此令牌的上一份文件仍在传送中，请等它传完再发送",
+            "this token's previous file is still arriving: send the next one after it",
+        );
+        self.wait_for(&turn, busy).await
     }
 
     /// A slot for sending a stored file back, or 503 as [`AppState::heavy_slot`].
@@ -197,12 +195,22 @@ impl AppState {
     }
 
     async fn slot_of(&self, slots: &Arc<Semaphore>) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let busy = Said::new(
+            "服务器正忙于其他报告和上传，请稍后再试",
+            "the server is busy with other reports and uploads: try again shortly",
+        );
+        self.wait_for(slots, busy).await
+    }
+
+    /// A permit of `slots`, waited for at most the queue wait; else 503 saying `busy`.
+    async fn wait_for(
+        &self,
+        slots: &Arc<Semaphore>,
+        busy: Said,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         match tokio::time::timeout(self.queue_wait, slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(AppError::Busy(Said::new(
-                "服务器正忙于其他报告和上传，请稍后再试",
-                "the server is busy with other reports and uploads: try again shortly",
-            ))),
+            _ => Err(AppError::Busy(busy)),
         }
     }
 }

@@ -286,6 +286,17 @@ async fn too_many_reports_at_once_get_503_with_retry_after_and_health_still_answ
     assert!(statuses.contains(&503), "{statuses:?}");
 }
 
+/// A server with one heavy slot (so two receiving and two sending ones) whose requests wait half a
+/// second for a slot before 503, configured further by `more`.
+async fn one_heavy_slot(more: impl FnOnce(&mut plantrack::config::Settings)) -> TestApp {
+    spawn_app_configured(&Backend::Sqlite, |s| {
+        s.heavy_jobs = 1;
+        s.queue_wait_seconds = 0.5;
+        more(s);
+    })
+    .await
+}
+
 /// `n` uploads with this token whose bodies start and never finish (1000 bytes announced, 10 sent).
 fn trickling_uploads(app: &TestApp, token: &str, n: usize) -> Vec<std::net::TcpStream> {
     let address = app.address.trim_start_matches("http://").to_owned();
@@ -305,11 +316,7 @@ fn trickling_uploads(app: &TestApp, token: &str, n: usize) -> Vec<std::net::TcpS
 /// uploads trickling in keep no report waiting.
 #[tokio::test]
 async fn uploads_still_arriving_keep_no_report_waiting() {
-    let app = spawn_app_configured(&Backend::Sqlite, |s| {
-        s.heavy_jobs = 1;
-        s.queue_wait_seconds = 0.5;
-    })
-    .await;
+    let app = one_heavy_slot(|_| {}).await;
     let token = app.token(Role::Uploader);
     let trickling = trickling_uploads(&app, &token, 2);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -323,11 +330,7 @@ async fn uploads_still_arriving_keep_no_report_waiting() {
 /// is taken meanwhile.
 #[tokio::test]
 async fn one_token_sending_slowly_keeps_no_other_token_waiting() {
-    let app = spawn_app_configured(&Backend::Sqlite, |s| {
-        s.heavy_jobs = 1;
-        s.queue_wait_seconds = 0.5;
-    })
-    .await;
+    let app = one_heavy_slot(|_| {}).await;
     let slow = app.token(Role::Uploader);
     let other = app.token(Role::Uploader);
     let trickling = trickling_uploads(&app, &slow, 2);
@@ -352,11 +355,7 @@ async fn one_token_sending_slowly_keeps_no_other_token_waiting() {
 /// own: a crowd of them gets 503, and an uploader's file is taken meanwhile.
 #[tokio::test]
 async fn visitors_reports_keep_no_upload_waiting() {
-    let app = spawn_app_configured(&Backend::Sqlite, |s| {
-        s.heavy_jobs = 1;
-        s.queue_wait_seconds = 0.5;
-    })
-    .await;
+    let app = one_heavy_slot(|_| {}).await;
     let token = app.token(Role::Uploader);
     let reports: Vec<_> = (0..3)
         .map(|i| {
@@ -380,12 +379,7 @@ async fn visitors_reports_keep_no_upload_waiting() {
 /// do not read hold their slot (and its memory) no longer, and others get 503 meanwhile.
 #[tokio::test]
 async fn stored_files_are_sent_a_few_at_a_time_and_not_held_by_clients_that_do_not_read() {
-    let app = spawn_app_configured(&Backend::Sqlite, |s| {
-        s.heavy_jobs = 1;
-        s.queue_wait_seconds = 0.5;
-        s.body_timeout_seconds = 2.0;
-    })
-    .await;
+    let app = one_heavy_slot(|s| s.body_timeout_seconds = 2.0).await;
     let token = app.token(Role::Uploader);
     let big = "不是表头\n".repeat(2_000_000);
     let (status, body) = app.upload(&token, "", big.clone()).await;
