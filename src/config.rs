@@ -114,9 +114,14 @@ pub const DEFAULT_CONFIG_FILE: &str = "plantrack.toml";
 impl Settings {
     /// Reads settings from `file` (if it exists) and the environment over the defaults.
     pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
-        let file = file.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
+        // A file named on the command line must exist: a mistyped path would otherwise run
+        // the server on the defaults (public reads, the default database) without a word.
+        let (file, required) = match file {
+            Some(file) => (file, true),
+            None => (Path::new(DEFAULT_CONFIG_FILE), false),
+        };
         Self::with_defaults()?
-            .add_source(config::File::from(file).required(false))
+            .add_source(config::File::from(file).required(required))
             .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
             .build()?
             .try_deserialize()

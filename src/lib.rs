@@ -37,19 +37,24 @@ use crate::db::DbPool;
 
 /// Opens the database (migrating it) and loads the catalog into it.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Catalog, db::SyncReport)> {
-    let pool = db::connect(&settings.database_url, settings.pool_size)
-        .with_context(|| format!("opening the database {}", redact(&settings.database_url)))?;
-    let mut conn = pool.get().context("taking a database connection")?;
+    let pool = db::connect(&settings.database_url, settings.pool_size).with_context(|| {
+        let url = redact(&settings.database_url);
+        present::message(format!("无法打开数据库 {url}"), format!("opening the database {url}"))
+    })?;
+    let mut conn =
+        pool.get().with_context(|| present::message("无法取得数据库连接", "taking a database connection"))?;
     // Plans published from reviewed drafts are part of the catalog: without them a sync would
     // retire their targets.
-    let published = db::drafts::published_catalog(&mut conn).context("reading the published plans")?;
+    let published = db::drafts::published_catalog(&mut conn)
+        .with_context(|| present::message("无法读取已发布的规划", "reading the published plans"))?;
     let catalog = Catalog::load_with(&settings.catalog_paths(), &published)?;
     // Replicas (and `catalog check` runs) starting together on an empty database take turns.
     let report = db::with_advisory_lock(&mut conn, db::CATALOG_LOCK_KEY, |conn| {
-        let report = db::sync_catalog(conn, &catalog, now()).context("writing the catalog into the database")?;
+        let report = db::sync_catalog(conn, &catalog, now())
+            .with_context(|| present::message("无法把目标目录写入数据库", "writing the catalog into the database"))?;
         if settings.load_seed_actuals {
             let loaded = ingest::load_seed_actuals(conn, &settings.seed_actuals_dir, &catalog.regions, now())
-                .context("loading the seed actuals")?;
+                .with_context(|| present::message("无法载入种子数据", "loading the seed actuals"))?;
             let new_rows: usize = loaded.iter().map(|r| r.rows_new + r.rows_revised).sum();
             if new_rows > 0 {
                 tracing::info!(files = loaded.len(), new_rows, "seed actuals loaded");
@@ -94,7 +99,9 @@ impl Application {
         apart::set_reader(settings.report_worker.as_deref());
         let (pool, catalog, report) = prepare_database(settings)?;
         tracing::info!(?report, "catalog synced");
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| {
+            present::message(format!("无法监听 {}", settings.bind), format!("binding {}", settings.bind))
+        })?;
         if let Some(dir) = &settings.inbox_dir {
             let every = std::time::Duration::from_secs_f64(settings.inbox_poll_seconds.max(0.05));
             tokio::spawn(jobs::inbox::run(dir.clone(), every, pool.clone(), catalog.regions.clone()));

@@ -200,7 +200,7 @@ pub fn run(
         let result = ingest::ingest(&mut conn, &request, &catalog.regions, crate::now(), &Budget::unlimited());
         spinner.finish_and_clear();
         match result {
-            Ok(report) => println!("{}", summary(path, &report, lang)),
+            Ok(report) => outln!("{}", summary(path, &report, lang)),
             Err(IngestError::Invalid { upload_id, problems }) => {
                 failed = true;
                 eprintln!("{}", error_table(&problems, lang));

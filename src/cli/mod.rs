@@ -1,15 +1,33 @@
 //! The commands: serve, migrate, catalog, ingest, status, charts, report, token. Each parses its
 //! arguments with clap and calls the modules below it; `main.rs` only hands over to [`main`].
 
+/// `println!` for what a command prints: when the reader of its output has gone (`| head`), the
+/// program ends quietly — there is no one left to tell — instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::print_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` likewise.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::print_out(format_args!($($arg)*))
+    };
+}
+
+mod help;
 pub mod ingest;
 mod plan;
 pub mod status;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::catalog::Catalog;
 use crate::config::Settings;
@@ -229,14 +247,127 @@ impl ViewArgs {
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
-    let lang = cli_lang(cli.lang.as_deref()).unwrap_or(Lang::Zh);
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let lang = cli_lang(asked_lang(&args).as_deref()).unwrap_or(Lang::Zh);
+    crate::present::set_message_lang(lang);
+    let cli = match parse(args, lang) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{}{e:#}", say(lang, "错误：", "error: "));
+            eprintln!("{}{}", say(lang, "错误：", "error: "), error_text(&e, lang));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error and its causes, outermost first. The messages plantrack writes are already in the
+/// language asked for; what the system says of a file or a port (English) is said in Chinese.
+fn error_text(error: &anyhow::Error, lang: Lang) -> String {
+    let causes = error.chain().map(|cause| match (lang, cause.downcast_ref::<std::io::Error>()) {
+        (Lang::Zh, Some(io)) => io_reason(io),
+        _ => cause.to_string(),
+    });
+    causes.collect::<Vec<_>>().join(say(lang, "：", ": ").as_str())
+}
+
+/// What the system says of a file, a folder or a port, in Chinese.
+fn io_reason(error: &std::io::Error) -> String {
+    use std::io::ErrorKind as Kind;
+    let reason = match error.kind() {
+        Kind::NotFound => "文件或文件夹不存在",
+        Kind::PermissionDenied => "没有权限",
+        Kind::AlreadyExists => "已经存在",
+        Kind::IsADirectory => "这是一个文件夹，不是文件",
+        Kind::NotADirectory => "路径中有一段不是文件夹",
+        Kind::DirectoryNotEmpty => "文件夹不是空的",
+        Kind::StorageFull => "磁盘已满",
+        Kind::ReadOnlyFilesystem => "文件系统只读",
+        Kind::AddrInUse => "地址已被占用（另一个程序在监听）",
+        Kind::AddrNotAvailable => "本机没有这个地址",
+        Kind::ConnectionRefused => "连接被拒绝",
+        Kind::TimedOut => "超时",
+        Kind::InvalidData => "内容无效",
+        Kind::UnexpectedEof => "文件意外结束",
+        _ => return format!("系统读写出错（{error}）"),
+    };
+    reason.to_owned()
+}
+
+/// The command line read in the language it will be answered in: clap's help and errors are
+/// English, so a Chinese command line gets its texts and errors from [`help`]. Help, the version
+/// and errors are printed here; the exit code is clap's (0 for help, 2 for a usage error).
+fn parse(args: Vec<OsString>, lang: Lang) -> Result<Cli, ExitCode> {
+    let (command, args) = match lang {
+        Lang::Zh => (help::in_chinese(Cli::command()), help_subcommand_as_flag(args)),
+        Lang::En => (Cli::command(), args),
+    };
+    let error = match command.try_get_matches_from(args).and_then(|matches| Cli::from_arg_matches(&matches)) {
+        Ok(cli) => return Ok(cli),
+        Err(error) => error,
+    };
+    let code = ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+    let said = match (lang, error.kind()) {
+        (Lang::En, _) => {
+            // clap's own printing: colours only on a terminal.
+            let _ = error.print();
+            return Err(code);
+        }
+        (
+            Lang::Zh,
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
+        ) => help::chinese_words(&error.render().to_string()),
+        (Lang::Zh, _) => help::chinese_error(&error),
+    };
+    let said = said.trim_end();
+    if error.use_stderr() {
+        eprintln!("{said}");
+    } else {
+        outln!("{said}");
+    }
+    Err(code)
+}
+
+/// `--lang` as written on the command line, read before clap so that clap's own texts can be in
+/// that language.
+fn asked_lang(args: &[OsString]) -> Option<String> {
+    let mut args = args.iter().skip(1).filter_map(|arg| arg.to_str());
+    while let Some(arg) = args.next() {
+        match arg {
+            "--" => return None,
+            "--lang" => return args.next().map(str::to_owned),
+            _ => {
+                if let Some(asked) = arg.strip_prefix("--lang=") {
+                    return Some(asked.to_owned());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `plantrack help catalog export` as `plantrack catalog export --help`: the Chinese command line
+/// has no `help` subcommand of clap's (its description would be English).
+fn help_subcommand_as_flag(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.get(1).is_some_and(|arg| arg == "help") {
+        args.remove(1);
+        args.push("--help".into());
+    }
+    args
+}
+
+/// Text on standard output (see [`outln!`]).
+pub(crate) fn print_out(text: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_fmt(text).and_then(|()| out.flush()) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
+        std::process::exit(0);
     }
 }
 
@@ -244,7 +375,16 @@ pub fn main() -> ExitCode {
 /// language (unset, C, POSIX) leaves Chinese.
 fn cli_lang(asked: Option<&str>) -> anyhow::Result<Lang> {
     if let Some(asked) = asked {
-        return asked.parse().map_err(anyhow::Error::msg);
+        return asked.parse().map_err(|_| {
+            let asked = asked.escape_debug();
+            anyhow::anyhow!(
+                "{}",
+                crate::present::message(
+                    format!("没有语言“{asked}”：请用 zh 或 en"),
+                    format!("unknown language `{asked}`: use zh or en")
+                )
+            )
+        });
     }
     let locale = ["LC_ALL", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
     Ok(match locale.as_deref() {
@@ -265,8 +405,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         crate::apart::read_piped(*reading, sheet.as_deref(), std::io::stdin().lock(), std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
-    crate::clock::set_zone(&settings.timezone).map_err(anyhow::Error::msg).context("the timezone setting")?;
+    let settings = Settings::load(cli.config.as_deref()).with_context(|| match &cli.config {
+        Some(file) => say(
+            lang,
+            format!("无法读取设置文件 {}", file.display()),
+            format!("reading settings from {}", file.display()),
+        ),
+        None => say(lang, "无法读取设置", "reading settings"),
+    })?;
+    crate::clock::set_zone(&settings.timezone).map_err(|_| {
+        let zone = settings.timezone.escape_debug();
+        anyhow::anyhow!(
+            "{}",
+            say(
+                lang,
+                format!("设置的时区“{zone}”不存在：请用 IANA 名称，如 Asia/Shanghai"),
+                format!("unknown time zone `{zone}`: use an IANA name such as Asia/Shanghai")
+            )
+        )
+    })?;
     crate::ingest::set_oldest_period_years(settings.oldest_period_years);
     match cli.command {
         Command::Serve => serve(settings),
@@ -274,7 +431,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             db::connect(&settings.database_url, 1)?;
             let url = crate::redact(&settings.database_url);
-            println!("{}", say(lang, format!("数据库迁移已完成：{url}"), format!("migrations applied to {url}")));
+            outln!("{}", say(lang, format!("数据库迁移已完成：{url}"), format!("migrations applied to {url}")));
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest { files, dry_run, encoding, sheet, uploaded_by } => {
@@ -330,9 +487,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::now(),
             )?;
             let pdf = made.pdf;
-            std::fs::write(&out, &pdf)?;
+            std::fs::write(&out, &pdf).with_context(|| writing(&out, lang))?;
             let (kb, seconds) = (pdf.len() / 1024, started.elapsed().as_secs_f64());
-            println!(
+            outln!(
                 "{}",
                 say(
                     lang,
@@ -352,15 +509,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (charts, failed) = crate::charts::render_all(&scope.plans, &scope.assessed, scope.full, lang);
             for chart in &charts {
                 let path = out.join(&chart.name);
-                std::fs::create_dir_all(path.parent().unwrap_or(&out))?;
-                std::fs::write(path.with_extension("svg"), &chart.svg)?;
-                std::fs::write(path.with_extension("png"), &chart.png)?;
+                let folder = path.parent().unwrap_or(&out);
+                std::fs::create_dir_all(folder).with_context(|| writing(folder, lang))?;
+                for (file, bytes) in
+                    [(path.with_extension("svg"), chart.svg.as_bytes()), (path.with_extension("png"), &chart.png)]
+                {
+                    std::fs::write(&file, bytes).with_context(|| writing(&file, lang))?;
+                }
             }
             for (name, error) in &failed {
                 eprintln!("{name}: {error}");
             }
             let (n, seconds) = (charts.len(), started.elapsed().as_secs_f64());
-            println!(
+            outln!(
                 "{}",
                 say(
                     lang,
@@ -396,7 +557,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 StatusFormat::Json => status::json(&assessed)?,
                 StatusFormat::Csv => status::csv(&assessed)?,
             };
-            println!("{out}");
+            outln!("{out}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog(CatalogCommand::Check { no_sync }) => catalog_check(&settings, no_sync, lang),
@@ -405,7 +566,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(catalog) = load_catalog_or_report(&settings, lang)? else {
                 return Ok(ExitCode::FAILURE);
             };
-            print!("{}", crate::catalog::stats::render(&catalog, &settings.seed_actuals_dir));
+            out!("{}", crate::catalog::stats::render(&catalog, &settings.seed_actuals_dir));
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog(CatalogCommand::Export { format: ExportFormat::Json, plan: _, document: _, no_sync }) => {
@@ -429,7 +590,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(catalog) = catalog else {
                 return Ok(ExitCode::FAILURE);
             };
-            println!("{}", serde_json::to_string_pretty(&catalog)?);
+            outln!("{}", serde_json::to_string_pretty(&catalog)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog(CatalogCommand::Export { format: ExportFormat::Toml, plan, document, no_sync: _ }) => {
@@ -440,6 +601,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// One of two texts, by the CLI's language.
+fn writing(path: &std::path::Path, lang: Lang) -> String {
+    say(lang, format!("无法写入 {}", path.display()), format!("writing {}", path.display()))
+}
+
 fn say(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
     match lang {
         Lang::Zh => zh.into(),
@@ -466,7 +631,7 @@ fn catalog_check(settings: &Settings, no_sync: bool, lang: Lang) -> anyhow::Resu
         return Ok(ExitCode::FAILURE);
     };
     let (plans, indicators, targets) = (catalog.plans.len(), catalog.indicators.len(), catalog.targets.len());
-    println!(
+    outln!(
         "{}",
         say(
             lang,
@@ -481,7 +646,7 @@ fn catalog_check(settings: &Settings, no_sync: bool, lang: Lang) -> anyhow::Resu
         let (_, _, report) = prepare_database(settings)?;
         let url = crate::redact(&settings.database_url);
         let t = report.targets;
-        println!(
+        outln!(
             "{}",
             say(
                 lang,
@@ -501,7 +666,10 @@ fn catalog_check(settings: &Settings, no_sync: bool, lang: Lang) -> anyhow::Resu
 
 fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
     // Reports are laid out by this same program in a child process (see report::Renderer).
-    settings.report_worker = Some(std::env::current_exe().context("finding this program's own path")?);
+    settings.report_worker = Some(
+        std::env::current_exe()
+            .with_context(|| crate::present::message("找不到本程序的路径", "finding this program's own path"))?,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = Application::build(&settings)?;
@@ -536,11 +704,11 @@ fn seed_actuals_ok(settings: &Settings, catalog: &Catalog, lang: Lang) -> bool {
             false
         }
         Ok(crate::ingest::SeedCheck { rows, conflicts }) => {
-            println!("{}", say(lang, format!("种子数据无误：{rows} 行"), format!("seed actuals ok: {rows} rows")));
+            outln!("{}", say(lang, format!("种子数据无误：{rows} 行"), format!("seed actuals ok: {rows} rows")));
             for c in &conflicts {
                 let reports: Vec<String> = c.reports.iter().map(|(at, v)| format!("{v} ({at})")).collect();
                 let (indicator, region, period) = (&c.indicator, &c.region, &c.period);
-                println!(
+                outln!(
                     "{}",
                     say(
                         lang,
@@ -562,7 +730,17 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
     let mut conn = pool.get()?;
     match command {
         TokenCommand::Create { name, role, department } => {
-            let role: crate::server::auth::Role = role.parse().map_err(anyhow::Error::msg)?;
+            let role: crate::server::auth::Role = role.parse().map_err(|_| {
+                let role = role.escape_debug();
+                anyhow::anyhow!(
+                    "{}",
+                    say(
+                        lang,
+                        format!("没有角色“{role}”：请用 viewer（查看）、uploader（上传）或 admin（管理）"),
+                        format!("unknown role `{role}`: use viewer, uploader or admin")
+                    )
+                )
+            })?;
             if let Some(slug) = &department {
                 // The departments come from the catalog: written into the database first.
                 drop(conn);
@@ -598,7 +776,7 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
                     format!("token `{name}` ({role}) created; it is shown once, keep it now:")
                 )
             );
-            println!("{token}");
+            outln!("{token}");
         }
         TokenCommand::List => {
             for t in db::access::list_tokens(&mut conn)? {
@@ -613,7 +791,7 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
                 let created = crate::clock::shown(t.created_at);
                 // Names from before names were checked may hold control characters: shown escaped.
                 let created = say(lang, format!("创建于 {created}"), format!("created {created}"));
-                println!("{}\t{}\t{created}\t{state}", t.name.escape_debug(), t.role);
+                outln!("{}\t{}\t{created}\t{state}", t.name.escape_debug(), t.role);
             }
         }
         TokenCommand::Revoke { name } => {
@@ -628,7 +806,7 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
                     say(lang, format!("没有名为“{name}”的有效令牌"), format!("no live token named `{name}`"))
                 );
             }
-            println!(
+            outln!(
                 "{}",
                 say(
                     lang,

@@ -39,6 +39,10 @@ pub(super) fn run(settings: &Settings, command: PlanCommand, lang: Lang) -> anyh
     }
 }
 
+fn reading(file: &Path, lang: Lang) -> String {
+    say(lang, format!("无法读取 {}", file.display()), format!("reading {}", file.display()))
+}
+
 fn draft(
     settings: &Settings,
     file: &Path,
@@ -46,7 +50,7 @@ fn draft(
     slug: Option<String>,
     lang: Lang,
 ) -> anyhow::Result<ExitCode> {
-    let size = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?.len();
+    let size = std::fs::metadata(file).with_context(|| reading(file, lang))?.len();
     if size > intake::MAX_DOCUMENT_BYTES as u64 {
         eprintln!(
             "{}",
@@ -58,7 +62,7 @@ fn draft(
         );
         return Ok(ExitCode::FAILURE);
     }
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = std::fs::read(file).with_context(|| reading(file, lang))?;
     let text = match intake::read_document(&bytes) {
         Ok(text) => text,
         Err(said) => {
@@ -78,7 +82,7 @@ fn draft(
         eprintln!("{}", note.pick(lang));
     }
     match format {
-        DraftFormat::Json => println!("{}", serde_json::to_string_pretty(&draft)?),
+        DraftFormat::Json => outln!("{}", serde_json::to_string_pretty(&draft)?),
         DraftFormat::Toml => {
             let slug = slug.unwrap_or_else(|| {
                 intake::publish::slug_from_name(&file.file_name().unwrap_or_default().to_string_lossy())
@@ -87,7 +91,7 @@ fn draft(
             let document_name = file.file_name().unwrap_or_default().to_string_lossy();
             let departments = catalog.map(|c| c.departments).unwrap_or_default();
             match intake::publish::catalog_file(&request, &document_name, &departments) {
-                Ok(toml) => print!("{toml}"),
+                Ok(toml) => out!("{toml}"),
                 Err(said) => {
                     eprintln!("{}", said.pick(lang));
                     return Ok(ExitCode::FAILURE);
@@ -113,9 +117,11 @@ pub(super) fn export_toml(
     let mut conn = pool.get()?;
     let published = crate::db::drafts::published_in_force(&mut conn)?;
     if let Some(file) = published.iter().find(|p| p.slug == plan) {
-        print!("{}", file.catalog);
+        out!("{}", file.catalog);
         if let Some(path) = document {
-            std::fs::write(path, &file.document_text).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(path, &file.document_text).with_context(|| {
+                say(lang, format!("无法写入 {}", path.display()), format!("writing {}", path.display()))
+            })?;
             eprintln!(
                 "{}",
                 say(
@@ -134,7 +140,7 @@ pub(super) fn export_toml(
     let on_disk = settings.catalog_paths().targets_dir.join(format!("{plan}.toml"));
     match std::fs::read_to_string(&on_disk) {
         Ok(text) if plan.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-            print!("{text}");
+            out!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         _ => {

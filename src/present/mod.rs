@@ -48,6 +48,23 @@ impl std::str::FromStr for Lang {
     }
 }
 
+static MESSAGE_LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// Sets the language of what is said outside any request — start-up and the command line — once,
+/// from the command line's `--lang` or locale; Chinese until then.
+pub fn set_message_lang(lang: Lang) {
+    let _ = MESSAGE_LANG.set(lang);
+}
+
+/// A message said outside any request (start-up, the command line), in [`set_message_lang`]'s
+/// language.
+pub fn message(zh: impl Into<String>, en: impl Into<String>) -> String {
+    match MESSAGE_LANG.get().copied().unwrap_or_default() {
+        Lang::Zh => zh.into(),
+        Lang::En => en.into(),
+    }
+}
+
 /// A status in a word or two.
 pub fn status_label(status: Status, lang: Lang) -> &'static str {
     match status {

@@ -69,7 +69,7 @@ fn every_command_explains_itself() {
     ] {
         let out = plantrack(&args, &[]);
         assert!(out.status.success(), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("用法：plantrack"), "{args:?}");
     }
 }
 
@@ -81,4 +81,78 @@ fn migrate_creates_the_database_and_a_bad_url_is_a_clear_error() {
     let out = plantrack(&["migrate"], &[("PLANTRACK_DATABASE_URL", "mysql://x")]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no known scheme"));
+}
+
+#[test]
+fn the_command_line_speaks_chinese_in_help_usage_and_errors() {
+    // A locale that names no language (C.UTF-8, as on a server) is answered in Chinese too.
+    for locale in ["zh_CN.UTF-8", "C.UTF-8"] {
+        let out = plantrack(&["--help"], &[("LANG", locale)]);
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{help}");
+        assert!(help.contains("用法：plantrack [选项] <命令>") && help.contains("载入实际数据文件"), "{help}");
+        for english in ["Usage", "Options", "Commands", "Print help", "Load files"] {
+            assert!(!help.contains(english), "{english} in {help}");
+        }
+    }
+    let out = plantrack(&["help", "status"], &[]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("输出格式 [默认：table] [可选：table, json, csv]"), "{help}");
+
+    let out = plantrack(&["status", "--as-of", "2020-13-01"], &[]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.starts_with("错误：选项 --as-of <AS_OF> 的值“2020-13-01”无效：应为 YYYY-MM-DD 形式的日期"), "{said}");
+    assert!(!said.contains("error:") && !said.contains("For more information"), "{said}");
+
+    let english = plantrack(&["--lang", "en", "status", "--as-of", "2020-13-01"], &[]);
+    assert!(String::from_utf8_lossy(&english.stderr).contains("invalid value '2020-13-01' for '--as-of <AS_OF>'"));
+    let english = plantrack(&["--help"], &[("LANG", "en_US.UTF-8")]);
+    assert!(String::from_utf8_lossy(&english.stdout).contains("Usage: plantrack [OPTIONS] <COMMAND>"));
+}
+
+#[test]
+fn what_the_system_says_of_a_file_is_said_in_chinese() {
+    let out = plantrack(&["plan", "draft", "/nonexistent/plan.txt"], &[]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(said.trim(), "错误：无法读取 /nonexistent/plan.txt：文件或文件夹不存在", "{said}");
+
+    let out = plantrack(
+        &["token", "create", "--name", "a", "--role", "boss"],
+        &[("PLANTRACK_DATABASE_URL", "sqlite::memory:")],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("没有角色“boss”：请用 viewer（查看）"), "{said}");
+}
+
+#[test]
+fn a_settings_file_named_on_the_command_line_must_exist() {
+    // A mistyped path once ran everything on the defaults (public reads, the default database).
+    let out = plantrack(&["--config", "/nonexistent/plantrack.toml", "catalog", "stats"], &[]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(said.contains("无法读取设置文件 /nonexistent/plantrack.toml"), "{said}");
+}
+
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    use std::io::Read;
+    let db = TestDb::new(&crate::helpers::Backend::Sqlite);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plantrack"))
+        .args(["catalog", "export", "--format", "json"])
+        .current_dir(repo_root())
+        .env("RUST_LOG", "warn")
+        .env("PLANTRACK_DATABASE_URL", &db.url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head -c 100`: read a little, then go away.
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!said.contains("panicked"), "{said}");
+    assert_eq!(out.status.code(), Some(0), "{said}");
 }
