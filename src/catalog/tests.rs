@@ -377,3 +377,43 @@ fn problems_are_told_in_chinese_too() {
         assert!(p.reason_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{p:#?}");
     }
 }
+
+/// A second plan file citing the same document, with its own slug and 文号.
+fn plan_named(slug: &str, doc_number: &str) -> String {
+    format!(
+        r#"
+[plan]
+slug = "{slug}"
+title = "上海市推进智慧城市建设“十三五”规划"
+title_en = "Smart city plan"
+doc_number = "{doc_number}"
+issued = 2016-09-19
+horizon = [2016, 2020]
+source = "doc.txt"
+line = 1
+
+[[target]]
+slug = "{slug}-bases"
+name = "大数据产业基地"
+name_en = "Big-data industry bases"
+kind = "milestone"
+unit = "%"
+deadline = 2020
+source = {{ line = 4, quote = "建成3—5个大数据产业基地" }}
+"#
+    )
+}
+
+#[test]
+fn a_plan_registered_twice_under_one_doc_number_is_reported_but_its_versions_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = write_catalog(dir.path(), &format!("{PLAN}{GOOD_TARGETS}"));
+    fs::write(paths.targets_dir.join("demo-plan-v1.toml"), plan_named("demo-plan-v1", "沪府发〔2016〕80号")).unwrap();
+    fs::write(paths.targets_dir.join("other-plan.toml"), plan_named("other-plan", "沪府发〔2016〕81号")).unwrap();
+    Catalog::load(&paths).expect("an earlier version keeps its number; another number is another plan");
+
+    fs::write(paths.targets_dir.join("twin-plan.toml"), plan_named("twin-plan", " 沪府发〔2016〕80号")).unwrap();
+    let found = Catalog::load(&paths).expect_err("the same plan twice").0;
+    assert_one_problem(&found, "doc_number", "the same 文号 as plan `demo-plan");
+    assert!(found.iter().any(|p| p.reason_zh.contains("发布其新版本请用标识“demo-plan”")), "{found:#?}");
+}

@@ -299,7 +299,7 @@ fn read_departments(files: &[CatalogFile], reading: &mut Reading) {
             continue;
         }
         if reading.departments.iter().any(|d| d.slug == slug) {
-            p.add(Some("slug"), "部门 slug 重复", "duplicate department slug");
+            p.add(Some("slug"), "部门标识重复", "duplicate department slug");
             continue;
         }
         let department = Department { slug, name, aliases: raw.aliases, name_en, kind };
@@ -347,7 +347,7 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, plan_duty: Option<&to
     if reading.indicators.iter().any(|i| i.slug == slug) {
         return p.add(
             Some("slug"),
-            "指标 slug 重复（目录中定义了两次）",
+            "指标标识重复（目录中定义了两次）",
             "duplicate indicator slug (defined twice in the catalog)",
         );
     }
@@ -400,7 +400,7 @@ fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &
         let mut p = Problems { file: &file.name, item: Some(format!("target {slug}")), found: &mut reading.problems };
         return p.add(
             Some("indicator"),
-            "已有同一 slug 的指标：请填写 indicator，或更改里程碑的 slug",
+            "已有同一标识的指标：请为里程碑选定所测的指标，或更改它的标识",
             "an indicator with this slug exists: name it, or rename the milestone",
         );
     }
@@ -447,6 +447,15 @@ fn read_duty(raw: &RawDuty, departments: &[Department]) -> Result<Duty, (String,
     Ok(Duty { frequency, due_days, reporter: raw.reporter.clone() })
 }
 
+/// The plan a slug is a version of: `smart-city-v2` → `smart-city` (earlier versions of a plan
+/// published again are kept under `{slug}-v{n}`).
+fn version_of(slug: &str) -> &str {
+    match slug.rsplit_once("-v") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => slug,
+    }
+}
+
 fn read_plan(
     file: &CatalogFile,
     value: &toml::Value,
@@ -482,7 +491,31 @@ fn read_plan(
         ok = false;
     }
     if reading.plans.iter().any(|plan| plan.slug == slug) {
-        p.add(Some("slug"), "规划 slug 重复", "duplicate plan slug");
+        p.add(Some("slug"), "规划标识重复", "duplicate plan slug");
+        ok = false;
+    }
+    // One plan, one 文号: the same plan registered twice would be judged and reported twice. Its
+    // earlier versions (`{slug}-v{n}`) keep the number they were issued under.
+    if let Some(twin) = raw.doc_number.as_deref().map(str::trim).filter(|d| !d.is_empty()).and_then(|number| {
+        reading.plans.iter().find(|plan| {
+            plan.doc_number.as_deref().map(str::trim) == Some(number) && version_of(&plan.slug) != version_of(&slug)
+        })
+    }) {
+        p.add(
+            Some("doc_number"),
+            format!(
+                "文号与规划“{}”（{}）相同：同一规划已登记；发布其新版本请用标识“{}”",
+                twin.title,
+                twin.slug,
+                version_of(&twin.slug)
+            ),
+            format!(
+                "the same 文号 as plan `{}` ({}): that plan is registered already; to publish a new version of it, use the slug `{}`",
+                twin.slug,
+                twin.title,
+                version_of(&twin.slug)
+            ),
+        );
         ok = false;
     }
     if horizon[0] > horizon[1] {
@@ -589,7 +622,7 @@ fn read_target(
         if reading.targets.iter().any(|t| &t.slug == s) {
             p.add(
                 Some("slug"),
-                "目标 slug 重复（slug 在整个目录中须唯一）",
+                "目标标识重复（标识在整个目录中须唯一）",
                 "duplicate target slug (slugs are unique across the whole catalog)",
             );
         }

@@ -164,14 +164,20 @@ impl TargetChart {
         let color = status_color(self.status);
         let (x0, x1) = self.x_range();
         let (y0, y1) = self.y_range();
+        // The unit stands upright above the value axis: CJK set sideways reads badly (个 turned
+        // on its side looks like an arrow).
+        if !self.unit.is_empty() {
+            let shown = format!("{}{}", self.text("单位：", "unit: "), self.unit);
+            area.draw(&Text::new(shown, (10, 2), (FONT, 12).into_font().color(&super::rgb(palette::CHART_TEXT))))?;
+        }
         let mut chart = ChartBuilder::on(&area)
             .margin(10)
+            .margin_top(22)
             .margin_right(20)
             .x_label_area_size(30)
             .y_label_area_size(62)
             .build_cartesian_2d(x0..x1, y0..y1)?;
         let span = x1 - x0;
-        let unit = self.unit.clone();
         chart
             .configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
@@ -180,9 +186,7 @@ impl TargetChart {
             .x_label_formatter(&|x| year_label(*x, span))
             .y_labels(6)
             .y_label_formatter(&|y| crate::present::format_number((y * 100.0).round() / 100.0))
-            .y_desc(unit)
             .label_style((FONT, 12))
-            .axis_desc_style((FONT, 13))
             .draw()?;
 
         let t = |p: &Point| decimal_year(p.date);

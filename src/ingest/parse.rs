@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use polars::prelude::*;
 
-use super::{Problems, RowError, clip, why};
+use super::{ProblemLog, Problems, RowError, clip, why};
 
 /// The columns of the upload format, after header aliases are resolved.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["indicator", "period", "value"];
@@ -157,10 +157,11 @@ fn columns_en() -> String {
 
 /// Records with more fields than the header, each with its file line: what polars refuses
 /// without saying where.
-fn extra_fields(text: &str, sep: u8, header_len: usize, lines: &[usize]) -> Vec<RowError> {
+fn extra_fields(text: &str, sep: u8, header_len: usize, lines: &[usize]) -> ProblemLog {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sep).from_reader(text.as_bytes());
-    let mut errors = Vec::new();
+    // Counted, the first listed: a file of ten million such rows must not list them all.
+    let mut errors = ProblemLog::default();
     for (index, record) in reader.records().enumerate() {
         let Ok(record) = record else { continue };
         if record.len() > header_len {
@@ -221,7 +222,7 @@ pub fn read_table(text: &str) -> Result<Table, Problems> {
         Ok(renamed) => renamed,
         // Not the upload format's header: a title row above it, or periods across.
         Err(errors) => match super::sheet::csv_grid(text, sep) {
-            Some(grid) => return super::sheet::table_from_grid(grid),
+            Some(grid) => return super::sheet::table_from_grid(grid?),
             None => return Err(Problems::from(errors)),
         },
     };
@@ -242,7 +243,7 @@ pub fn read_table(text: &str) -> Result<Table, Problems> {
                     format!("文件无法按 CSV 读取：{cause}"),
                 ))
             } else {
-                Problems::from(listed)
+                listed.finish()
             }
         })?;
     let mut frame = frame;
@@ -369,6 +370,37 @@ mod tests {
         assert!(problems.errors.iter().all(|e| e.code == "extra_fields"));
         let unclosed = read_table("indicator,period,value\nftth,2020,70\nftth,\"2021,71\nftth,2022,1\n").unwrap_err();
         assert_eq!((unclosed.errors[0].line, unclosed.errors[0].code.as_str()), (3, "unclosed_quote"));
+    }
+
+    #[test]
+    fn rows_that_cannot_be_split_are_counted_in_full_but_listed_in_part() {
+        let text = format!("指标,期间,数值\n{}", ",,,x\n".repeat(5_000));
+        let problems = read_table(&text).unwrap_err();
+        assert_eq!(problems.total, 5_000);
+        assert_eq!(problems.errors.len(), super::super::problems::LISTED_PROBLEMS);
+        assert!(problems.truncated);
+        assert_eq!(problems.summary[0].count, 5_000);
+    }
+
+    #[test]
+    fn a_csv_read_as_a_grid_is_bounded_in_width_and_in_cells() {
+        // A title, then a row of a million columns: refused at that row, not held.
+        let wide = format!("标题\n指标,2020,{}\n", "x,".repeat(1_000_000));
+        let problems = read_table(&wide).unwrap_err();
+        assert_eq!(
+            (problems.errors[0].code.as_str(), problems.errors[0].line),
+            ("too_many_columns", 2),
+            "{problems:?}"
+        );
+        // A title, a header of periods across, then more cells than a grid holds.
+        let rows = super::super::sheet::MAX_GRID_CELLS / 3 + 1;
+        let long = format!("标题\n指标,2020,2021\n{}", "a,1,2\n".repeat(rows));
+        let problems = read_table(&long).unwrap_err();
+        assert_eq!(problems.errors[0].code, "grid_too_large", "{problems:?}");
+        assert!(problems.errors[0].reason_zh.contains("更大的文件请把表头"), "{problems:?}");
+        // Within the bounds the same shape reads.
+        let table = read_table("标题\n指标,2020,2021\na,1,2\n").unwrap();
+        assert_eq!(table.len(), 2);
     }
 
     #[test]

@@ -61,6 +61,16 @@ pub struct Grid {
     pub format: &'static str,
 }
 
+impl Grid {
+    /// Whether a header row (long or wide) stands within the rows searched for one.
+    fn has_header(&self) -> bool {
+        self.rows.iter().take(HEADER_SEARCH_ROWS).any(|(_, cells)| {
+            let header = Header::of(cells);
+            header.is_long() || header.is_wide()
+        })
+    }
+}
+
 /// A grid as a reading child wrote it.
 #[derive(serde::Deserialize)]
 struct GridAsSent {
@@ -164,21 +174,42 @@ pub fn read_workbook_here(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Res
         calamine::Sheets::Ods(_) => "ods",
     };
     let names = workbook.sheet_names();
-    let name = match wanted.filter(|w| !w.trim().is_empty()) {
-        Some(wanted) => names.iter().find(|n| n.as_str() == wanted.trim()).cloned().ok_or_else(|| {
-            let listed = names.iter().map(|n| clip(n)).collect::<Vec<_>>().join("、");
-            let shown = clip(wanted);
-            sheet_problem(
-                None,
-                "sheet_unknown",
-                format!("the workbook has no sheet `{shown}`; its sheets: {listed}"),
-                format!("工作簿中没有名为“{shown}”的工作表；现有工作表：{listed}"),
-            )
-        })?,
-        None => names.first().cloned().ok_or_else(|| unreadable("no sheet"))?,
+    let Some(wanted) = wanted.filter(|w| !w.trim().is_empty()) else {
+        // No sheet named: the first that holds a header, so a workbook opening with its
+        // instructions (填报说明) reads as the clerk expects; none has one → the first sheet's answer.
+        let mut first = None;
+        for name in &names {
+            let read = read_sheet(&mut workbook, bytes, format, name);
+            if read.as_ref().is_ok_and(Grid::has_header) {
+                return read;
+            }
+            first.get_or_insert(read);
+        }
+        return first.unwrap_or_else(|| Err(unreadable("no sheet")));
     };
+    let name = names.iter().find(|n| n.as_str() == wanted.trim()).cloned().ok_or_else(|| {
+        let listed = names.iter().map(|n| clip(n)).collect::<Vec<_>>().join("、");
+        let shown = clip(wanted);
+        sheet_problem(
+            None,
+            "sheet_unknown",
+            format!("the workbook has no sheet `{shown}`; its sheets: {listed}"),
+            format!("工作簿中没有名为“{shown}”的工作表；现有工作表：{listed}"),
+        )
+    })?;
+    read_sheet(&mut workbook, bytes, format, &name)
+}
+
+/// One sheet of a workbook as a grid of cells (percent cells as shown, merged cells filled).
+fn read_sheet(
+    workbook: &mut calamine::Sheets<Cursor<&[u8]>>,
+    bytes: &[u8],
+    format: &'static str,
+    name: &str,
+) -> Result<Grid, Problems> {
+    let name = name.to_owned();
     let range = workbook.worksheet_range(&name).map_err(|e| unreadable(&e.to_string()))?;
-    let merged = match &mut workbook {
+    let merged = match workbook {
         calamine::Sheets::Xlsx(x) => x.worksheet_merge_cells(&name).and_then(Result::ok).unwrap_or_default(),
         calamine::Sheets::Xls(x) => x.worksheet_merge_cells(&name).unwrap_or_default(),
         _ => Vec::new(),
@@ -510,14 +541,18 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
 
 /// A CSV whose first line is not a long-form header (a title row, or periods across) read as a
 /// grid; `None` when no header row is found in its first rows either.
-pub fn csv_grid(text: &str, separator: u8) -> Option<Grid> {
+pub fn csv_grid(text: &str, separator: u8) -> Option<Result<Grid, Problems>> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(separator).from_reader(text.as_bytes());
     // Look for a header in the first rows before reading the rest.
     let mut rows = Vec::new();
+    let mut cells_kept = 0;
     let mut records = reader.records();
     for record in records.by_ref() {
         let record = record.ok()?;
+        if let Err(refused) = within_grid_bounds(&record, &mut cells_kept) {
+            return Some(Err(refused));
+        }
         let line = record.position().map_or(0, |p| p.line() as usize);
         rows.push((line, record.iter().map(text_cell).collect::<Vec<_>>()));
         if rows.len() >= HEADER_SEARCH_ROWS {
@@ -527,6 +562,9 @@ pub fn csv_grid(text: &str, separator: u8) -> Option<Grid> {
     rows.iter().map(|(_, cells)| Header::of(cells)).find(|h| h.is_long() || h.is_wide())?;
     for record in records {
         let record = record.ok()?;
+        if let Err(refused) = within_grid_bounds(&record, &mut cells_kept) {
+            return Some(Err(refused));
+        }
         let line = record.position().map_or(0, |p| p.line() as usize);
         let cells: Vec<Cell> = record.iter().map(text_cell).collect();
         if cells.iter().any(|c| *c != Cell::Empty) {
@@ -534,7 +572,51 @@ pub fn csv_grid(text: &str, separator: u8) -> Option<Grid> {
         }
     }
     rows.retain(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty));
-    Some(Grid { sheet: None, rows, first_column: 0, format: "csv" })
+    Some(Ok(Grid { sheet: None, rows, first_column: 0, format: "csv" }))
+}
+
+/// The most cells a CSV read as a grid (title rows above its header, or periods across) holds
+/// in memory: a wide table of a thousand indicators by a hundred periods is a tenth of it. A
+/// file in the upload format (its header on the first line) is read column by column instead
+/// and has no such limit.
+pub const MAX_GRID_CELLS: usize = 2_000_000;
+
+/// Refuses a CSV row wider than [`MAX_COLUMNS`], or one that takes the grid past
+/// [`MAX_GRID_CELLS`]: each cell held costs many times its bytes.
+fn within_grid_bounds(record: &csv::StringRecord, cells_kept: &mut usize) -> Result<(), Problems> {
+    let line = record.position().map_or(0, |p| p.line() as usize);
+    if record.len() > MAX_COLUMNS {
+        return Err(Problems::from(vec![RowError::at(
+            line,
+            None,
+            None,
+            why(
+                "too_many_columns",
+                format!("this row has {} columns; at most {MAX_COLUMNS} are read", record.len()),
+                format!("此行有 {} 列；最多读取 {MAX_COLUMNS} 列", record.len()),
+            ),
+        )]));
+    }
+    *cells_kept += record.len();
+    if *cells_kept > MAX_GRID_CELLS {
+        return Err(Problems::from(vec![RowError::at(
+            line,
+            None,
+            None,
+            why(
+                "grid_too_large",
+                format!(
+                    "a CSV with title rows above its header, or periods across, is read whole, up to {MAX_GRID_CELLS} cells; \
+                     this one goes past that here: put the header (指标, 期间, 数值 …) on the first line to upload a larger file"
+                ),
+                format!(
+                    "表头上方有标题行、或期间横排的 CSV 须整表读入，最多 {MAX_GRID_CELLS} 个单元格，此文件到这一行已超过：\
+                     更大的文件请把表头（指标、期间、数值……）放在第一行"
+                ),
+            ),
+        )]));
+    }
+    Ok(())
 }
 
 fn text_cell(text: &str) -> Cell {

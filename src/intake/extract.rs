@@ -94,12 +94,16 @@ pub struct IndicatorMatch {
 /// Reads the header and every candidate goal. `lines[0]` is line 1.
 pub fn extract(lines: &[&str]) -> (Header, Vec<Found>) {
     let documents = split_documents(lines);
+    // The plan itself before the notice that issues it: the plan's title and the years its goals
+    // run to, with the notice's 文号 and date (which the plan inherits).
+    let is_notice = |d: &&Document| d.header.title.as_deref().is_some_and(|t| t.contains("印发") || t.contains("转发"));
     let header = documents
         .iter()
-        .find(|d| d.is_plan && d.header.doc_number.is_some())
+        .find(|d| d.is_plan && d.header.doc_number.is_some() && !is_notice(d))
+        .or_else(|| documents.iter().find(|d| d.is_plan && d.header.doc_number.is_some()))
         .or_else(|| documents.iter().find(|d| d.is_plan))
         .or(documents.first())
-        .map(|d| d.header.clone())
+        .map(|d| Header { title: d.header.title.as_deref().map(|t| core_title(t).to_owned()), ..d.header.clone() })
         .unwrap_or_default();
     let found = documents.iter().filter(|d| d.is_plan).flat_map(|d| read_document(lines, d)).collect();
     (header, found)
@@ -1586,6 +1590,26 @@ mod tests {
         assert_eq!(header.doc_number.as_deref(), Some("沪府发〔2016〕80号"));
         assert_eq!(header.issued, NaiveDate::from_ymd_opt(2016, 9, 19));
         assert_eq!(header.horizon, Some([2016, 2020]));
+    }
+
+    #[test]
+    fn header_of_a_notice_and_its_plan_is_the_plans_with_the_notices_number() {
+        let text = "上海市人民政府办公厅关于印发《上海市测试事项行动方案》的通知
+沪府办发〔2025〕3号
+各区人民政府：
+现将《上海市测试事项行动方案》印发给你们，请认真贯彻执行。
+2025年2月10日
+上海市测试事项行动方案
+到2030年，测试事项覆盖率达到90%。";
+        let lines: Vec<&str> = text.lines().collect();
+        let (header, _) = extract(&lines);
+        assert_eq!(header.title.as_deref(), Some("上海市测试事项行动方案"));
+        assert_eq!(header.doc_number.as_deref(), Some("沪府办发〔2025〕3号"));
+        assert_eq!(header.issued, NaiveDate::from_ymd_opt(2025, 2, 10));
+        assert_eq!(header.horizon, Some([2025, 2030]), "the years of the plan's goals, not the notice's year");
+        // The notice alone: the title of the plan it issues.
+        let (header, _) = extract(&lines[..5]);
+        assert_eq!(header.title.as_deref(), Some("上海市测试事项行动方案"));
     }
 
     #[test]

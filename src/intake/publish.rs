@@ -412,7 +412,7 @@ pub fn accept_all(draft: &super::Draft, slug: &str) -> PublishRequest {
     });
     let mut indicators: Vec<IndicatorInput> = Vec::new();
     let mut targets = Vec::new();
-    for (index, candidate) in draft.candidates.iter().enumerate() {
+    for candidate in &draft.candidates {
         let found = &candidate.found;
         let indicator = (found.kind != "milestone").then(|| {
             let matched = &candidate.indicator;
@@ -428,7 +428,9 @@ pub fn accept_all(draft: &super::Draft, slug: &str) -> PublishRequest {
             matched.slug.clone()
         });
         targets.push(TargetInput {
-            slug: Some(format!("{slug}-{}", index + 1)),
+            // Named when the plan is published, after its slug as reviewed (`{plan}-{n}`): a slug
+            // from the file name would collide with the next plan drafted from a file named alike.
+            slug: None,
             indicator,
             // The words of the text read best as a name: 公共数据开放数据集超过8000项.
             name: found.quote.clone(),

@@ -7,7 +7,7 @@ pub mod client;
 pub mod errors;
 pub mod metrics;
 pub mod params;
-mod responses;
+pub(crate) mod responses;
 pub mod routes;
 
 use std::collections::HashMap;

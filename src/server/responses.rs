@@ -84,7 +84,7 @@ impl Kept {
     }
 }
 
-fn gzip(body: &[u8]) -> Bytes {
+pub(crate) fn gzip(body: &[u8]) -> Bytes {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 4), flate2::Compression::default());
     // Writing to memory cannot fail.
@@ -92,12 +92,36 @@ fn gzip(body: &[u8]) -> Bytes {
     Bytes::from(encoder.finish().unwrap_or_default())
 }
 
+/// Answers larger than this are not compressed per request.
+const LARGEST_COMPRESSED_PER_REQUEST: u64 = 512 * 1024;
+
+/// Marks large answers to go as they are, for the compression layer to leave them be: it
+/// compresses an answer anew for every request that asks, which is cheap for a page but costs a
+/// font, a PDF or a raw upload of megabytes a second of work for a request of a few bytes. Kept
+/// answers carry their own gzipped copy, the fonts theirs; PDFs, Office files and PNGs are
+/// compressed already.
+pub async fn large_answers_as_they_are(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut response = next.call(req).await?;
+    let large = match response.response().body().size() {
+        actix_web::body::BodySize::Sized(n) => n > LARGEST_COMPRESSED_PER_REQUEST,
+        actix_web::body::BodySize::Stream => true,
+        _ => false,
+    };
+    if large && !response.headers().contains_key(CONTENT_ENCODING) {
+        response.headers_mut().insert(CONTENT_ENCODING, HeaderValue::from_static("identity"));
+    }
+    Ok(response)
+}
+
 /// Answers smaller than this go as they are: compressing them saves nothing worth the work.
 const SMALLEST_COMPRESSED: usize = 1024;
 
 /// Whether the client takes gzip (`Accept-Encoding: gzip`, not `gzip;q=0`).
-fn takes_gzip(req: &ServiceRequest) -> bool {
-    let accepted = req.headers().get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
+pub(crate) fn takes_gzip(headers: &HeaderMap) -> bool {
+    let accepted = headers.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
     accepted.split(',').any(|coding| {
         let mut parts = coding.split(';').map(str::trim);
         let name = parts.next().unwrap_or_default();
@@ -191,7 +215,7 @@ pub(super) async fn serve_kept(
         revalidate(&mut response);
         return Ok(req.into_response(response));
     }
-    let gzip_taken = takes_gzip(&req);
+    let gzip_taken = takes_gzip(req.headers());
     if let Some(kept) = state.responses.get(&key, generation, date) {
         let mut response = answer_of(&kept, gzip_taken);
         revalidate(&mut response);

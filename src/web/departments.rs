@@ -93,7 +93,7 @@ pub fn departments_page(ctx: &Ctx, reads: &mut Reads, query: PageQuery) -> Resul
             p.note {
                 (lang.pick("其中未指定报送单位的：", "Of these, with no department named to report them: "))
                 (completeness_sentence(&unassigned, lang))
-                (lang.pick("。这些指标的目标没有写明责任单位；管理员可为指标指定报送单位（PUT /api/v1/indicators/{slug}/duty）。", ". Their targets name no responsible unit; an administrator can name the reporter of an indicator (PUT /api/v1/indicators/{slug}/duty)."))
+                (lang.pick("。这些指标的目标没有写明责任单位；管理员可为指标指定报送单位。", ". Their targets name no responsible unit; an administrator can name the reporter of an indicator (PUT /api/v1/indicators/{slug}/duty)."))
             }
         }
         table.cards {

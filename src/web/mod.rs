@@ -77,17 +77,30 @@ async fn style() -> HttpResponse {
 }
 
 /// The bundled font, for browsers that have no Chinese font of their own (the stylesheet asks
-/// for a local one first).
-async fn font(file: web::Path<String>) -> HttpResponse {
-    let bytes = match file.as_str() {
-        "NotoSansSC-Regular.ttf" => crate::charts::REGULAR,
-        "NotoSansSC-Bold.ttf" => crate::charts::BOLD,
+/// for a local one first): gzipped once, the first time a browser takes it so, and kept.
+async fn font(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
+    static GZIPPED: [std::sync::OnceLock<web::Bytes>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let (bytes, gzipped) = match file.as_str() {
+        "NotoSansSC-Regular.ttf" => (crate::charts::REGULAR, &GZIPPED[0]),
+        "NotoSansSC-Bold.ttf" => (crate::charts::BOLD, &GZIPPED[1]),
         _ => return HttpResponse::NotFound().finish(),
     };
-    HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .content_type("font/ttf")
         .insert_header((CACHE_CONTROL, "public, max-age=604800, immutable"))
-        .body(bytes)
+        .insert_header((actix_web::http::header::VARY, "Accept-Encoding"));
+    if !crate::server::responses::takes_gzip(req.headers()) {
+        return response.insert_header((actix_web::http::header::CONTENT_ENCODING, "identity")).body(bytes);
+    }
+    let body = match gzipped.get() {
+        Some(body) => body.clone(),
+        None => {
+            let made = web::block(move || crate::server::responses::gzip(bytes)).await.unwrap_or_default();
+            gzipped.get_or_init(|| made).clone()
+        }
+    };
+    response.insert_header((actix_web::http::header::CONTENT_ENCODING, "gzip")).body(body)
 }
 
 /// What a page needs to know of its request (and can take to the blocking pool): the address,

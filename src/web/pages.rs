@@ -853,7 +853,7 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
         }
         h2 { (lang.pick("定期报告", "Scheduled reports")) }
         @if scheduled.is_empty() {
-            p { (lang.pick("尚未配置或尚未生成定期报告（见 report_schedule 配置）。", "No scheduled report yet (see the report_schedule setting).")) }
+            p { (lang.pick("尚未配置或尚未生成定期报告（由管理员在设置文件中配置）。", "No scheduled report yet (see the report_schedule setting).")) }
         } @else {
             div.scroll tabindex="0" role="region" aria-label=(lang.pick("定期报告", "Scheduled reports")) { table {
                 (layout::caption(lang.pick("定期报告", "Scheduled reports")))

@@ -73,15 +73,15 @@ pub(super) async fn history(req: HttpRequest, pool: web::Data<DbPool>, state: we
 
 /// The form; a known uploader (signed in, or whose token came with the last form: `token`) is
 /// not asked again.
-fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &str) -> Markup {
+fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<(&Caller, Option<String>)>, token: &str) -> Markup {
     html! {
         form.stack method="post" action="/uploads/preview" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(csrf);
             @match signed_in {
-                Some(caller) => {
+                Some((caller, department)) => {
                     p.ok {
                         (lang.pick("已登录为 ", "Signed in as ")) (caller.name)
-                        @if let Some(d) = &caller.department { (lang.pick("（部门 ", " (department ")) (d) (lang.pick("）", ")")) }
+                        @if let Some(d) = department { (lang.pick("（", " (")) (d) (lang.pick("）", ")")) }
                         (lang.pick("：无需再输入令牌。", ": no token needed."))
                     }
                     input type="hidden" name="token" value=(token);
@@ -110,17 +110,29 @@ fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<&Caller>, token: &s
     }
 }
 
+/// The department an uploader is limited to, by its name (not its slug).
+fn department_name<'a>(
+    departments: impl IntoIterator<Item = &'a crate::db::models::DepartmentRow>,
+    caller: &Caller,
+    lang: PageLang,
+) -> Option<String> {
+    let slug = caller.department.as_deref()?;
+    let row = departments.into_iter().find(|d| d.slug == slug);
+    Some(row.map_or_else(|| slug.to_owned(), |d| lang.lang.pick(&d.name, &d.name_en).to_owned()))
+}
+
 pub fn history_page(ctx: &Ctx, conn: &mut DbConn, csrf: &str, signed_in: Option<&Caller>) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let uploads = actuals::list_uploads(conn, LISTED_UPLOADS as i64, None)?;
     let total = actuals::count_uploads(conn)? as usize;
     let title = lang.pick("数据上传", "Uploads");
+    let departments = crate::db::queries::list_departments(conn)?;
     let content = html! {
         h1 { (title) }
         section aria-labelledby="new" {
             h2 #new { (lang.pick("上传数据文件", "Upload a file")) }
             p { (lang.pick("先预览：逐行检查并列出新增、修订和不变的数值，确认后再写入。", "Preview first: every row is checked and the new, revised and unchanged values are listed; then commit.")) }
-            (upload_form(lang, csrf, signed_in, ""))
+            (upload_form(lang, csrf, signed_in.map(|caller| (caller, department_name(&departments, caller, lang))), ""))
         }
         section aria-labelledby="history" {
             h2 #history { (lang.pick("上传记录", "Upload history")) " " span.muted { (total) } }
@@ -361,7 +373,7 @@ pub(super) async fn preview(
                 (errors_table(lang, &problems))
                 (as_read(lang, &problems.first_rows, None, problems.first_rows.len()))
                 h2 { (lang.pick("重新上传", "Upload again")) }
-                (upload_form(lang, &form.csrf, Some(&upload.caller), &form.token))
+                (upload_form(lang, &form.csrf, Some((&upload.caller, department_name(state.judged.departments().iter().map(AsRef::as_ref), &upload.caller, lang))), &form.token))
             },
         ),
         Err(IngestError::NotYours { problems }) => (
@@ -373,7 +385,7 @@ pub(super) async fn preview(
                 }
                 (errors_table(lang, &problems))
                 h2 { (lang.pick("重新上传", "Upload again")) }
-                (upload_form(lang, &form.csrf, Some(&upload.caller), &form.token))
+                (upload_form(lang, &form.csrf, Some((&upload.caller, department_name(state.judged.departments().iter().map(AsRef::as_ref), &upload.caller, lang))), &form.token))
             },
         ),
         Err(e) => return error_page(&ctx, &ingest_failed(e)),

@@ -475,6 +475,7 @@ async fn an_administrator_reviews_a_draft_in_the_browser_and_publishes_it() {
         assert_eq!(targets.len(), 1, "the rejected candidate is left out: {targets:?}");
         assert_eq!(targets[0]["value"], 8500.0);
         assert_eq!(targets[0]["indicator"]["slug"], "open-data-sets");
+        assert_eq!(targets[0]["slug"], format!("{SLUG}-1"), "named after the plan as published, not the file");
 
         // Without a session or token the review page holds nothing of the draft.
         let anonymous = app.get(&review_url).await.text().await.unwrap();

@@ -430,6 +430,45 @@ async fn kept_answers_are_compressed_once() {
     assert_eq!(body, identity);
 }
 
+/// Large answers that are not kept (the fonts, a raw upload, a report) are not compressed anew for
+/// each request: a request of a few bytes once cost a second of compression. The fonts are gzipped
+/// once and kept; the rest go as they are.
+#[tokio::test]
+async fn large_answers_are_not_compressed_for_every_request() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let fetch = |path: String, encoding: &'static str| {
+        let request = app.client.get(format!("{}{path}", app.address)).header("Accept-Encoding", encoding);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            let coding = response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+            (coding, response.bytes().await.unwrap())
+        }
+    };
+    let font = "/static/fonts/NotoSansSC-Regular.ttf".to_owned();
+    let bundled = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts/NotoSansSC-Regular.ttf")).unwrap();
+    let (coding, plain) = fetch(font.clone(), "br").await;
+    assert_eq!((coding.as_deref(), plain.len()), (Some("identity"), bundled.len()));
+    let (coding, first) = fetch(font.clone(), "gzip, br").await;
+    assert_eq!(coding.as_deref(), Some("gzip"));
+    let (_, again) = fetch(font, "gzip").await;
+    assert_eq!(first, again, "the kept gzip");
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&first[..]), &mut unpacked).unwrap();
+    assert_eq!(unpacked, bundled);
+
+    let token = app.token(plantrack::server::auth::Role::Uploader);
+    let csv = format!("指标,期间,数值\n{}", "ftth-takeup-rate,2020,七十\n".repeat(40_000));
+    let (status, body) = app.upload_bytes(&token, "", csv.clone().into_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    let id = body["error"]["details"]["upload_id"].as_i64().expect("a refused upload is kept too");
+    for encoding in ["gzip", "br", "deflate"] {
+        let (coding, raw) = fetch(format!("/api/v1/uploads/{id}/raw"), encoding).await;
+        assert_eq!(coding.as_deref(), Some("identity"), "{encoding}");
+        assert_eq!(raw.len(), csv.len());
+    }
+}
+
 /// Big PNG charts are drawn a few at a time (one per core); the rest wait, then get 503.
 #[tokio::test]
 async fn big_png_charts_are_drawn_a_few_at_a_time() {

@@ -11,7 +11,7 @@ use plantrack::server::auth::Role;
 
 impl TestApp {
     /// Posts `bytes` as a raw body (the way a script sends a file); answers status and JSON.
-    async fn upload_bytes(&self, token: &str, query: &str, bytes: Vec<u8>) -> (u16, Value) {
+    pub(crate) async fn upload_bytes(&self, token: &str, query: &str, bytes: Vec<u8>) -> (u16, Value) {
         let response = self
             .client
             .post(format!("{}/api/v1/uploads{query}", self.address))
@@ -93,6 +93,41 @@ async fn a_wide_excel_sheet_with_a_title_uploads_as_the_long_form() {
     }
 }
 
+/// The wide workbook behind a first sheet of instructions, as offices send templates.
+fn workbook_with_instructions_first() -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let notes = workbook.add_worksheet();
+    notes.set_name("填报说明").unwrap();
+    notes.write_string(0, 0, "填报说明").unwrap();
+    notes.write_string(1, 0, "1. 请在“光纤”工作表中按年份填写数值，单位为 %。").unwrap();
+    notes.write_string(2, 0, "2. 联系人：市经济信息化委").unwrap();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("光纤").unwrap();
+    sheet.write_string(0, 0, "指标名称").unwrap();
+    sheet.write_string(0, 1, "区域").unwrap();
+    sheet.write_string(0, 2, "2017年").unwrap();
+    sheet.write_string(1, 0, "实际光纤入户率").unwrap();
+    sheet.write_string(1, 1, "全市").unwrap();
+    sheet.write_number(1, 2, 62).unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_workbook_opening_with_instructions_is_read_from_the_sheet_with_a_header() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let (status, body) =
+        app.upload_bytes(&token, "?name=光纤.xlsx&dry_run=true", workbook_with_instructions_first()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sheet"], "光纤", "{body}");
+    assert_eq!(body["rows_total"], 1, "{body}");
+    // Asked for by name, the instructions are read and say they hold no header.
+    let (status, body) =
+        app.upload_bytes(&token, "?name=光纤.xlsx&sheet=填报说明", workbook_with_instructions_first()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("header_not_found"), "{body}");
+}
+
 /// A long-form workbook whose second sheet is 月报: a date cell, a date serial, a bad period and
 /// a bad value.
 fn long_workbook(bad: bool) -> Vec<u8> {
@@ -140,8 +175,8 @@ async fn excel_problems_name_the_sheet_and_the_cell() {
         let value = errors.iter().find(|e| e["code"] == "value_invalid").expect("the bad value");
         assert_eq!(value["cell"], "C5");
         assert_eq!(committed(app.uploads().await), before, "nothing written");
-        // The first sheet has no header: it says so, naming the sheet.
-        let (status, body) = app.upload_bytes(&token, "", long_workbook(false)).await;
+        // The sheet asked for has no header: it says so, naming the sheet.
+        let (status, body) = app.upload_bytes(&token, "?sheet=%E8%AF%B4%E6%98%8E", long_workbook(false)).await;
         assert_eq!(status, 422);
         assert_eq!(body["error"]["details"]["errors"][0]["code"], "header_not_found", "{body}");
         assert_eq!(body["error"]["details"]["errors"][0]["sheet"], "说明");
@@ -438,10 +473,13 @@ async fn an_opendocument_sheet_and_the_cli_read_the_same_way() {
             .output()
             .unwrap()
     };
-    let wrong = cli(&["ingest", "--dry-run", file.to_str().unwrap()]);
+    let wrong = cli(&["ingest", "--dry-run", "--sheet", "说明", file.to_str().unwrap()]);
     assert!(!wrong.status.success());
     let said = String::from_utf8_lossy(&wrong.stdout).to_string() + &String::from_utf8_lossy(&wrong.stderr);
     assert!(said.contains("没有表头") && said.contains("说明"), "{said}");
+    // Named, or found as the first sheet with a header.
+    let found = cli(&["ingest", "--dry-run", file.to_str().unwrap()]);
+    assert!(found.status.success(), "{}", String::from_utf8_lossy(&found.stderr));
     let right = cli(&["ingest", "--sheet", "月报", file.to_str().unwrap()]);
     assert!(
         right.status.success(),
