@@ -83,6 +83,12 @@ pub fn read_document(bytes: &[u8]) -> Result<DocumentText, Said> {
             _ => Said::new("文件中没有文字", "the document has no text"),
         });
     }
+    if format == Format::Pdf && reads_as_one_glyph(&lines) {
+        return Err(Said::new(
+            "PDF 的文字层读不出原文（几乎每个字都读成同一个字符，常见于字体未带字符映射的 PDF）：请提交 Word、网页或纯文本版本",
+            "the PDF's text layer does not give the text (almost every character reads as the same one, as when its fonts carry no character map): send the Word, web page or plain text version",
+        ));
+    }
     let text_bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
     if text_bytes > MAX_TEXT_BYTES {
         return Err(Said::new(
@@ -97,6 +103,18 @@ pub fn read_document(bytes: &[u8]) -> Result<DocumentText, Said> {
         ));
     }
     Ok(DocumentText { format, lines })
+}
+
+/// A text layer that reads as one glyph over and over (a PDF whose fonts map every character to
+/// the same code): in no text a plan is written in does one character fill half the places.
+fn reads_as_one_glyph(lines: &[String]) -> bool {
+    let mut counts: std::collections::HashMap<char, usize> = std::collections::HashMap::new();
+    let mut total = 0;
+    for c in lines.iter().flat_map(|l| l.chars()).filter(|c| !c.is_whitespace()) {
+        *counts.entry(c).or_default() += 1;
+        total += 1;
+    }
+    total >= 50 && counts.values().max().is_some_and(|&top| top * 2 > total)
 }
 
 /// UTF-8 (with or without BOM) or GB18030, as uploads are read; control bytes mean it is no text.

@@ -373,6 +373,22 @@ async fn word_web_page_and_pdf_documents_are_read_as_numbered_lines() {
 }
 
 /// A valid one-page PDF with nothing written on it (what a scan without OCR looks like to a reader).
+/// A PDF whose text layer reads as one glyph over and over (as LibreOffice writes a Chinese text
+/// when its fonts carry no character map): refused as unreadable, not drafted as "no goal found".
+#[tokio::test]
+async fn a_pdf_whose_text_reads_as_one_glyph_is_refused_as_unreadable() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    let garbled = format!("{} 2025 {}", "x".repeat(60), "x".repeat(60));
+    let (status, body) = app.post_draft(Some(&admin), "plan.pdf", pdf_of_pages(&[&garbled])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("文字层读不出原文"), "{body}");
+    // A PDF whose text reads does draft.
+    let (status, body) =
+        app.post_draft(Some(&admin), "plan.pdf", pdf_of_pages(&["The plan: 2025 goals and more words."])).await;
+    assert_eq!(status, 201, "{body}");
+}
+
 fn pdf_without_text() -> Vec<u8> {
     pdf_of_pages(&[""])
 }
