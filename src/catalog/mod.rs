@@ -230,6 +230,16 @@ pub struct PublishedFile {
     pub document_text: String,
 }
 
+/// The plan a slug is a version of: `smart-city-v2` → `smart-city` (an earlier version of a
+/// plan published again is kept under `{slug}-v{n}`, see [`PublishedFile::superseded`]); any other
+/// slug is its own.
+pub fn version_of(slug: &str) -> &str {
+    match slug.rsplit_once("-v") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => slug,
+    }
+}
+
 impl PublishedFile {
     /// A version replaced by a newer one: a plan of its own, `{slug}-v{version}` (its targets'
     /// slugs suffixed alike), in force until the day the newer one was published. Views as of an

@@ -447,15 +447,6 @@ fn read_duty(raw: &RawDuty, departments: &[Department]) -> Result<Duty, (String,
     Ok(Duty { frequency, due_days, reporter: raw.reporter.clone() })
 }
 
-/// The plan a slug is a version of: `smart-city-v2` → `smart-city` (earlier versions of a plan
-/// published again are kept under `{slug}-v{n}`).
-fn version_of(slug: &str) -> &str {
-    match slug.rsplit_once("-v") {
-        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
-        _ => slug,
-    }
-}
-
 fn read_plan(
     file: &CatalogFile,
     value: &toml::Value,
@@ -498,7 +489,8 @@ fn read_plan(
     // earlier versions (`{slug}-v{n}`) keep the number they were issued under.
     if let Some(twin) = raw.doc_number.as_deref().map(str::trim).filter(|d| !d.is_empty()).and_then(|number| {
         reading.plans.iter().find(|plan| {
-            plan.doc_number.as_deref().map(str::trim) == Some(number) && version_of(&plan.slug) != version_of(&slug)
+            plan.doc_number.as_deref().map(str::trim) == Some(number)
+                && super::version_of(&plan.slug) != super::version_of(&slug)
         })
     }) {
         p.add(
@@ -507,13 +499,13 @@ fn read_plan(
                 "文号与规划“{}”（{}）相同：同一规划已登记；发布其新版本请用标识“{}”",
                 twin.title,
                 twin.slug,
-                version_of(&twin.slug)
+                super::version_of(&twin.slug)
             ),
             format!(
                 "the same 文号 as plan `{}` ({}): that plan is registered already; to publish a new version of it, use the slug `{}`",
                 twin.slug,
                 twin.title,
-                version_of(&twin.slug)
+                super::version_of(&twin.slug)
             ),
         );
         ok = false;

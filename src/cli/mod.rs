@@ -248,13 +248,16 @@ impl ViewArgs {
 pub fn main() -> ExitCode {
     init_tracing();
     let args: Vec<OsString> = std::env::args_os().collect();
-    let lang = cli_lang(asked_lang(&args).as_deref()).unwrap_or(Lang::Zh);
+    // Read once, before clap, so that clap's own texts are in it too; a language that does not
+    // exist is said after the command line is read, in Chinese.
+    let asked = cli_lang(asked_lang(&args).as_deref());
+    let lang = *asked.as_ref().unwrap_or(&Lang::Zh);
     crate::present::set_message_lang(lang);
     let cli = match parse(args, lang) {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    match run(cli) {
+    match asked.and_then(|lang| run(cli, lang)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("{}{}", say(lang, "错误：", "error: "), error_text(&e, lang));
@@ -395,8 +398,7 @@ fn cli_lang(asked: Option<&str>) -> anyhow::Result<Lang> {
     })
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let lang = cli_lang(cli.lang.as_deref())?;
+fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
     if let Command::RenderReport = cli.command {
         crate::report::render_piped(std::io::stdin().lock(), std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);

@@ -185,11 +185,11 @@ fn reserved_slug(slug: &str) -> Option<(String, String)> {
             "the plan slug `drafts` is the address of the drafts page: choose another".to_owned(),
         ));
     }
-    let (_, version) = slug.rsplit_once("-v")?;
-    (!version.is_empty() && version.bytes().all(|b| b.is_ascii_digit())).then(|| {
+    let suffix = &slug[crate::catalog::version_of(slug).len()..];
+    (!suffix.is_empty()).then(|| {
         (
-            format!("规划标识不能以“-v{version}”结尾：这是规划旧版本的名称"),
-            format!("a plan slug may not end in `-v{version}`: that is how an earlier version is named"),
+            format!("规划标识不能以“{suffix}”结尾：这是规划旧版本的名称"),
+            format!("a plan slug may not end in `{suffix}`: that is how an earlier version is named"),
         )
     })
 }

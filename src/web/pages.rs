@@ -500,8 +500,7 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
     let sort_link = |by: &str| format!("{action}?sort={by}{department_part}{}", view.replacen('?', "&", 1));
     let title = plan_title(&plan, l);
     // A superseded version of a revised plan: its own slug ends in -v{n}; the current one has none.
-    let current_version =
-        plan.in_force_until.map(|_| plan.slug.rsplit_once("-v").map_or(plan.slug.as_str(), |(base, _)| base));
+    let current_version = plan.in_force_until.map(|_| crate::catalog::version_of(&plan.slug));
     let content = html! {
         h1 { (title) }
         @if let (Some(until), Some(current)) = (plan.in_force_until, current_version) {
