@@ -352,7 +352,7 @@ pub struct TimedBody {
 type HeldBody = (Vec<u8>, tokio::sync::OwnedSemaphorePermit);
 
 /// The pieces a [`TimedBody`] is sent in: copies, so no piece waiting in a socket keeps the body.
-const SENT_PIECE_BYTES: usize = 64 * 1024;
+pub(crate) const SENT_PIECE_BYTES: usize = 64 * 1024;
 
 impl futures_util::Stream for TimedBody {
     type Item = Result<web::Bytes, std::io::Error>;

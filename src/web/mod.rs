@@ -94,12 +94,12 @@ async fn font(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
         // As it is: the compression layer leaves answers this large alone.
         return response.body(bytes);
     }
+    // Made once: the first request makes it, the others wait for it (off the async threads).
     let body = match gzipped.get() {
         Some(body) => body.clone(),
-        None => {
-            let made = web::block(move || crate::server::responses::gzip(bytes)).await.unwrap_or_default();
-            gzipped.get_or_init(|| made).clone()
-        }
+        None => web::block(move || gzipped.get_or_init(|| crate::server::responses::gzip(bytes)).clone())
+            .await
+            .unwrap_or_default(),
     };
     response.insert_header((actix_web::http::header::CONTENT_ENCODING, "gzip")).body(body)
 }
