@@ -53,6 +53,11 @@ pub enum AppError {
     /// Well-formed but unusable content (a document with no text, a plan that does not validate).
     #[error("{message}")]
     Unprocessable { code: &'static str, message: Said, details: Value },
+    /// A request body sent compressed: decompressing it would cost more than its size says.
+    #[error(
+        "request bodies are taken as they are: Content-Encoding `{encoding}` is not accepted; send the body uncompressed"
+    )]
+    EncodedBody { encoding: String },
     #[error("{method} is not allowed here; this address answers {allow}")]
     MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
@@ -113,6 +118,9 @@ impl AppError {
                 format!("{} 行是你的部门不负责报送的指标，未写入任何数据", problems.total)
             }
             AppError::MethodNotAllowed { method, allow } => format!("此地址不接受 {method}，只接受 {allow}"),
+            AppError::EncodedBody { encoding } => {
+                format!("请求内容须按原样发送：不接受压缩编码（Content-Encoding: {encoding}），请发送未压缩的内容")
+            }
             AppError::Unavailable(_) => "数据库暂时不可用，请稍后再试".to_owned(),
             AppError::StorageFull(_) => "数据库存储空间已满，未写入任何数据；请管理员释放空间".to_owned(),
             AppError::Internal(_) => "服务器内部错误".to_owned(),
@@ -170,6 +178,7 @@ impl AppError {
             AppError::InvalidUpload { .. } => "invalid_upload",
             AppError::NotYours { .. } => "not_your_indicators",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
+            AppError::EncodedBody { .. } => "encoded_body",
             AppError::Unprocessable { code, .. } => code,
             AppError::Timeout(_) => "timeout",
             AppError::Busy(_) => "busy",
@@ -194,6 +203,7 @@ impl AppError {
             }
             AppError::NotYours { problems } => serde_json::to_value(problems).unwrap_or(Value::Null),
             AppError::MethodNotAllowed { allow, .. } => serde_json::json!({ "allow": allow }),
+            AppError::EncodedBody { encoding } => serde_json::json!({ "content_encoding": encoding }),
             AppError::Unprocessable { details, .. } => details.clone(),
             _ => Value::Null,
         }
@@ -269,6 +279,7 @@ impl ResponseError for AppError {
             AppError::InvalidUpload { .. } | AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotYours { .. } => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::EncodedBody { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::Busy(_) | AppError::TooSlow(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,

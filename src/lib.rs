@@ -148,6 +148,7 @@ impl Application {
             App::new()
                 .wrap(web::security_headers())
                 .wrap(actix_web::middleware::from_fn(server::responses::large_answers_as_they_are))
+                .wrap(actix_web::middleware::from_fn(server::responses::bodies_as_they_are))
                 .wrap(actix_web::middleware::Compress::default())
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::default())

@@ -68,9 +68,11 @@ impl PlanRow {
         }
     }
 
-    /// Whether this version of the plan was in force on `date`.
+    /// Whether this version of the plan was in force on `date`: issued by then (a view of 2021
+    /// knows nothing of a plan of 2024) and not yet replaced by a later version.
     pub fn in_force_on(&self, date: NaiveDate) -> bool {
-        self.in_force_from.is_none_or(|from| from <= date) && self.in_force_until.is_none_or(|until| date < until)
+        let from = self.in_force_from.or(self.issued);
+        from.is_none_or(|from| from <= date) && self.in_force_until.is_none_or(|until| date < until)
     }
 }
 

@@ -164,10 +164,14 @@ pub struct ReportScope<'a> {
     pub plan: Option<&'a str>,
     pub department: Option<&'a str>,
     pub method: &'a str,
+    /// The date the report judges: it is compared with one judging that day or earlier.
+    pub as_of: NaiveDate,
 }
 
-/// The report to compare with: the newest kept one of the same scope other than `key` (made at
-/// or before `until`, when given), or the one with this id.
+/// The report to compare with: of the kept ones of the same scope other than `key` that judged
+/// the figures as recorded (no `known_at`) on the same date or before (made at or before `until`,
+/// when given), the one of the latest date, the newest of those; or the one with this id. A look
+/// at 1990 made today is no "last report".
 pub fn previous(
     conn: &mut DbConn,
     key: &str,
@@ -186,7 +190,7 @@ pub fn previous(
     let mut query = reports::table
         .filter(reports::snapshot.is_not_null())
         .filter(reports::period_key.ne(key))
-        .order((reports::created_at.desc(), reports::id.desc()))
+        .order((reports::as_of.desc(), reports::created_at.desc(), reports::id.desc()))
         .select(ReportRow::as_select())
         .into_boxed();
     if let Some(until) = until {
@@ -200,5 +204,10 @@ pub fn previous(
         Some(department) => query.filter(reports::department.eq(department)),
         None => query.filter(reports::department.is_null()),
     };
-    query.filter(reports::method.eq(scope.method)).first(conn).optional()
+    query
+        .filter(reports::method.eq(scope.method))
+        .filter(reports::known_at.is_null())
+        .filter(reports::as_of.le(scope.as_of))
+        .first(conn)
+        .optional()
 }

@@ -54,6 +54,8 @@ pub struct FigureDto {
     pub reporter: Option<String>,
     /// The targets that call for it.
     pub targets: Vec<String>,
+    /// A target is measured from it: its base or reference year (基期).
+    pub base_period: bool,
 }
 
 impl From<&DueFigure> for FigureDto {
@@ -70,6 +72,7 @@ impl From<&DueFigure> for FigureDto {
             arrival: f.arrival,
             reporter: f.reporter.clone(),
             targets: f.targets.clone(),
+            base_period: f.starting,
         }
     }
 }

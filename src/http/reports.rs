@@ -121,16 +121,13 @@ async fn status(
     let department = crate::server::params::department(query.department.as_deref(), &state.judged)?
         .and_then(|slug| state.judged.departments().into_iter().find(|d| d.slug == slug));
     let name = file_name(&state, query.plan.as_deref(), department.as_ref(), lang, judgement.as_of, extension);
-    // Someone of the office (a token, a signed-in browser) makes a report that is kept and
-    // numbered; a visitor of a public server reads one that is not. With reads closed, the route
-    // guard has checked the caller already.
-    use crate::server::auth::{Caller, Role, require};
-    let checked = actix_web::HttpMessage::extensions(&req).contains::<Caller>();
-    let kept = if checked || require(&req, &pool, Role::Viewer, true).await.is_ok() {
-        report::Kept::Asked
-    } else {
-        report::Kept::NotKept
-    };
+    // The planning office (an administrator's token or signed-in browser) makes the reports
+    // that are kept and numbered; anyone else reads one that is not — otherwise a viewer could
+    // use up the office's numbers, fill its database and plant the report the next one compares
+    // with. With reads closed, the route guard has checked the caller already.
+    use crate::server::auth::{Role, require};
+    let kept =
+        if require(&req, &pool, Role::Admin, true).await.is_ok() { report::Kept::Asked } else { report::Kept::NotKept };
     let layout = choice("layout", query.layout.as_deref(), |raw| format!("未知的版式“{raw}”：请用 compact 或 full"))?;
     let since =
         choice("since", query.since.as_deref(), |raw| format!("“{raw}”既不是报告编号也不是日期（YYYY-MM-DD）"))?;

@@ -43,6 +43,8 @@ pub struct DueFigure {
     pub plans: Vec<String>,
     /// The targets (slugs) that call for it.
     pub targets: Vec<String>,
+    /// Some target is measured from it: its base or reference year (基期).
+    pub starting: bool,
 }
 
 /// Figures due, and how they came.
@@ -87,11 +89,16 @@ impl Snapshot {
             let (target, indicator) = (&context.target, &context.indicator);
             let duty = self.duties.of(indicator.id);
             let spec = &self.specs[i];
-            let ends = if target.kind == TargetKind::Milestone {
+            let mut ends = if target.kind == TargetKind::Milestone {
                 vec![duty.frequency.period_end_of(target.deadline_date)]
             } else {
                 duty.periods_for(spec.base, target.deadline_date)
             };
+            // The figure it is measured from is owed too: without it the target cannot be judged.
+            let starting = spec.starting_year_end().map(|day| duty.frequency.period_end_of(day));
+            if let Some(start) = starting.filter(|start| !ends.contains(start)) {
+                ends.insert(0, start);
+            }
             for end in ends {
                 let due_on = duty.due_on(end);
                 let key = (due_on, indicator.id, target.region.clone(), end);
@@ -114,8 +121,10 @@ impl Snapshot {
                         reporter: duty.reporter.clone(),
                         plans: Vec::new(),
                         targets: Vec::new(),
+                        starting: false,
                     }
                 });
+                figure.starting |= starting == Some(end);
                 if !figure.plans.contains(&context.plan.slug) {
                     figure.plans.push(context.plan.slug.clone());
                 }

@@ -12,7 +12,7 @@ mod engine;
 pub mod frame;
 mod time;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 pub use engine::{assess, observations_as_of, with_district_totals};
@@ -173,6 +173,22 @@ pub struct TargetSpec {
     pub higher_is_better: bool,
     /// When its figures fall due (`None`: no duty known; a missing figure is only awaited).
     pub due: Option<crate::domain::DueDates>,
+}
+
+impl TargetSpec {
+    /// The end of the year whose figure the target is measured from, when the catalog does not
+    /// state it: a change's reference year (比2020年下降14% needs the 2020 figure), a level's or
+    /// range's base year. `None` when the catalog states it or the target starts from 0 (a
+    /// milestone, a total built up during the plan) — as the engine reads its goal and baseline.
+    pub fn starting_year_end(&self) -> Option<NaiveDate> {
+        let year_end = |year: i32| NaiveDate::from_ymd_opt(year, 12, 31);
+        let stated_year = self.baseline.map(|(date, _)| date.year());
+        match self.kind {
+            TargetKind::Milestone => None,
+            TargetKind::Change => self.reference_year.filter(|&year| stated_year != Some(year)).and_then(year_end),
+            TargetKind::Level | TargetKind::Range => (stated_year.is_none() && !self.cumulative).then_some(self.base),
+        }
+    }
 }
 
 /// One measured value of the target's series, at the end of its period.

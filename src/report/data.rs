@@ -341,13 +341,6 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
             "no_previous",
             pick("这是第一份报告，没有可比较的上次报告。", "This is the first report: there is none to compare with."),
         ),
-        (
-            "changes_words",
-            pick(
-                "上次报告：{previous}。状态变化 {transitions} 项（新实现 {achieved}，新到期未实现 {missed}，新逾期未报 {overdue}）；{figures} 个目标有了新数据。",
-                "Previous report: {previous}. {transitions} targets changed status ({achieved} newly achieved, {missed} newly missed, {overdue} newly overdue); {figures} have newer figures.",
-            ),
-        ),
         ("list_sep", pick("；", "; ")),
         ("was", pick("上次", "Was")),
         ("now", pick("本次", "Now")),

@@ -478,6 +478,7 @@ pub fn make(
         plan: options.plan.as_deref(),
         department: department.as_deref(),
         method: judgement.method.as_str(),
+        as_of: judgement.as_of,
     };
     let previous = crate::db::reports::previous(conn, &key, &same_scope, wanted, until).map_err(data_error)?;
     if let (Since::Report(id), None) = (since, &previous) {

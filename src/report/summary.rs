@@ -54,6 +54,12 @@ pub struct Changes {
     pub newly_overdue: usize,
     pub newly_achieved: usize,
     pub newly_missed: usize,
+    /// Targets this report judges that the previous one did not (a plan registered or revised
+    /// since), and the previous one's targets no longer here: not status changes, but said.
+    pub new_targets: usize,
+    pub dropped_targets: usize,
+    /// All of the above as the report's sentence.
+    pub words: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,7 +94,10 @@ pub fn changes(previous: &Snapshot, label: String, now: &[Assessed], lang: Lang)
     let mut counts: BTreeMap<(usize, String), usize> = BTreeMap::new();
     let mut moved: Vec<(&Assessed, Status)> = Vec::new();
     for a in now {
-        let Some(before) = previous.targets.get(&a.target.slug) else { continue };
+        let Some(before) = previous.targets.get(&a.target.slug) else {
+            changes.new_targets += 1;
+            continue;
+        };
         let status = a.summary.status;
         let latest = a.summary.latest.map(|p| p.date);
         if latest.is_some() && latest != before.latest {
@@ -109,6 +118,9 @@ pub fn changes(previous: &Snapshot, label: String, now: &[Assessed], lang: Lang)
         *counts.entry((rank(status), words)).or_default() += 1;
         moved.push((a, was));
     }
+    let judged_now: std::collections::HashSet<&str> = now.iter().map(|a| a.target.slug.as_str()).collect();
+    changes.dropped_targets = previous.targets.keys().filter(|slug| !judged_now.contains(slug.as_str())).count();
+    changes.words = changes_words(&changes, lang);
     changes.counts = counts.into_iter().map(|((_, words), n)| (words, n)).collect();
     moved.sort_by_key(|(a, _)| (rank(a.summary.status), a.target.deadline_date));
     changes.listed = moved
@@ -122,6 +134,41 @@ pub fn changes(previous: &Snapshot, label: String, now: &[Assessed], lang: Lang)
         })
         .collect();
     changes
+}
+
+/// "上次报告：…。状态变化 3 项（…）；5 个目标有了新数据。" and, when the targets themselves changed,
+/// how many came and went.
+fn changes_words(c: &Changes, lang: Lang) -> String {
+    let (new, dropped) = (c.new_targets, c.dropped_targets);
+    let mut words = match lang {
+        Lang::Zh => format!(
+            "上次报告：{}。状态变化 {} 项（新实现 {}，新到期未实现 {}，新逾期未报 {}）；{} 个目标有了新数据。",
+            c.previous, c.transitions, c.newly_achieved, c.newly_missed, c.newly_overdue, c.new_figures
+        ),
+        Lang::En => format!(
+            "Previous report: {}. {} targets changed status ({} newly achieved, {} newly missed, {} newly overdue); {} have newer figures.",
+            c.previous, c.transitions, c.newly_achieved, c.newly_missed, c.newly_overdue, c.new_figures
+        ),
+    };
+    let came_and_went = match (lang, new > 0, dropped > 0) {
+        (_, false, false) => None,
+        (Lang::Zh, true, false) => Some(format!("另有 {new} 个目标为本次新纳入（规划新登记或修订），不计入状态变化。")),
+        (Lang::Zh, false, true) => Some(format!("上次报告的 {dropped} 个目标本次不再纳入（规划修订或废止）。")),
+        (Lang::Zh, true, true) => Some(format!(
+            "另有 {new} 个目标为本次新纳入、{dropped} 个上次的目标不再纳入（规划新登记、修订或废止），不计入状态变化。"
+        )),
+        (Lang::En, true, false) => Some(format!(
+            " {new} targets are new to this report (plans registered or revised since); they are not counted as changes."
+        )),
+        (Lang::En, false, true) => {
+            Some(format!(" {dropped} targets of the previous report are no longer in it (plans revised or repealed)."))
+        }
+        (Lang::En, true, true) => Some(format!(
+            " {new} targets are new to this report and {dropped} of the previous one are no longer in it (plans registered, revised or repealed); they are not counted as changes."
+        )),
+    };
+    words.extend(came_and_went);
+    words
 }
 
 /// One of the problems that matter most.

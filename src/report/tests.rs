@@ -483,3 +483,28 @@ fn many_plan_overviews_take_parts_of_their_own_after_the_first_page() {
         assert_eq!((overviews.is_empty(), plans.is_empty()), (i == runs.len(), i < runs.len()), "part {i}");
     }
 }
+
+#[test]
+fn a_report_says_how_many_targets_came_and_went_since_the_previous_one() {
+    let (_dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let now = scope(&mut conn, &options(Some("smart-city-13th-fyp"), Lang::Zh)).unwrap().assessed;
+    let today = crate::judged::today();
+    let unchanged = summary::changes(&summary::Snapshot::of(&now, today), "第1号".to_owned(), &now, Lang::Zh);
+    assert_eq!((unchanged.new_targets, unchanged.dropped_targets), (0, 0));
+    assert!(unchanged.words.starts_with("上次报告：第1号。状态变化 0 项"), "{}", unchanged.words);
+    assert!(!unchanged.words.contains("新纳入"), "{}", unchanged.words);
+
+    // Since the previous report two targets came (a plan revised) and one went (repealed).
+    let mut previous = summary::Snapshot::of(&now, today);
+    for a in &now[..2] {
+        previous.targets.remove(&a.target.slug);
+    }
+    let mark = previous.targets.values().next().unwrap().clone();
+    previous.targets.insert("a-repealed-target".to_owned(), mark);
+    let changed = summary::changes(&previous, "第1号".to_owned(), &now, Lang::Zh);
+    assert_eq!((changed.new_targets, changed.dropped_targets, changed.transitions), (2, 1, 0));
+    assert!(changed.words.contains("另有 2 个目标为本次新纳入、1 个上次的目标不再纳入"), "{}", changed.words);
+    let english = summary::changes(&previous, "No. 1".to_owned(), &now, Lang::En);
+    assert!(english.words.contains("2 targets are new to this report and 1 of the previous one"), "{}", english.words);
+}

@@ -115,14 +115,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
     match &data.summary.changes {
         None => doc = doc.add_paragraph(text(t("no_previous"))),
         Some(c) => {
-            let words = t("changes_words")
-                .replace("{previous}", &c.previous)
-                .replace("{transitions}", &c.transitions.to_string())
-                .replace("{achieved}", &c.newly_achieved.to_string())
-                .replace("{missed}", &c.newly_missed.to_string())
-                .replace("{overdue}", &c.newly_overdue.to_string())
-                .replace("{figures}", &c.new_figures.to_string());
-            doc = doc.add_paragraph(text(&words));
+            doc = doc.add_paragraph(text(&c.words));
             if !c.counts.is_empty() {
                 let counts: Vec<String> = c.counts.iter().map(|(w, n)| format!("{w} {n}")).collect();
                 doc = doc.add_paragraph(text(&counts.join(t("list_sep"))));

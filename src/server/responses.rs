@@ -123,6 +123,24 @@ pub async fn large_answers_as_they_are(
     Ok(response)
 }
 
+/// Request bodies are taken only as they are. actix-web's JSON extractor decompresses a body
+/// sent with `Content-Encoding` before its size limit is checked: 61 KB of zstd became 2.3 GB in
+/// the server. No client of this API needs to compress what it sends (uploads are files, already
+/// compressed where it matters), so any encoding but `identity` is refused before the body is read.
+pub async fn bodies_as_they_are(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let encoding = req.headers().get(CONTENT_ENCODING).map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
+    match encoding {
+        Some(encoding) if !encoding.eq_ignore_ascii_case("identity") => {
+            let encoding = crate::ingest::clip(&encoding);
+            Ok(req.error_response(crate::error::AppError::EncodedBody { encoding }).map_into_boxed_body())
+        }
+        _ => Ok(next.call(req).await?.map_into_boxed_body()),
+    }
+}
+
 /// A body as pieces of [`super::SENT_PIECE_BYTES`], each a view of it (no copy).
 fn in_pieces(bytes: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> {
     let starts = (0..bytes.len()).step_by(super::SENT_PIECE_BYTES);

@@ -275,7 +275,10 @@ fn figure_cells(lang: PageLang, f: &DueFigure, columns: &[(&'static str, &'stati
     let indicator = if lang.lang == Lang::Zh { &f.indicator.name } else { &f.indicator.name_en };
     html! {
         th.name scope="row" data-label=(label(0)) { (indicator) " " span.muted { "（" (f.indicator.unit) "）" } }
-        td.num data-label=(label(1)) { (f.period) }
+        td.num data-label=(label(1)) {
+            (f.period)
+            @if f.starting { " " span.muted { (lang.pick("（基期）", "(base year)")) } }
+        }
         td data-label=(label(2)) { (f.region) }
         td.num data-label=(label(3)) { (f.due_on) }
     }

@@ -2,6 +2,7 @@
 //! and its query, so the benchmark times exactly what a request runs.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Datelike, NaiveDate};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -273,6 +274,8 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
         .map(|p| p.as_ref())
         .filter(|p| plan_filter.is_none_or(|f| p.slug == f))
         .filter(|p| wanted.is_none() || matching.iter().any(|a| a.plan.id == p.id))
+        // A department's view: only the plans where it answers for a target.
+        .filter(|p| department.is_none() || assessed.iter().any(|a| a.plan.id == p.id))
         .collect();
     let today = judged::today();
     let title = lang.pick("规划目标总览", "Plan targets at a glance");
@@ -318,35 +321,64 @@ pub fn overview_page(ctx: &Ctx, reads: &mut Reads, query: OverviewQuery) -> Resu
                 (targets_table(lang, &matching, true, &view_query(&judgement)))
             }
         }
-        section aria-labelledby="plans" {
-            h2 #plans { (lang.pick("规划文件", "Plan documents")) " " span.muted { (shown_plans.len()) } }
-            ul.plans {
-                @for plan in &shown_plans {
-                    @let rows: Vec<&Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).collect();
-                    @let counts = judged::count_by_status(rows.iter().map(|a| &a.summary.status));
-                    @let summary = counts_sentence(&counts, lang);
-                    li.plan {
-                        h3 { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
-                        p.meta {
-                            (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) " · "
-                            (plan.horizon_text()) " · "
-                            (rows.len()) " " (lang.pick("个目标", "targets"))
-                        }
-                        (status_bar(&counts, &summary))
-                        (status_counts(&counts, l, Some(&plan.slug)))
-                        // The full chart only when asked for: loaded lazily, so the overview stays small.
-                        details.chart {
-                            summary { (lang.pick("目标进度图", "Progress chart")) }
-                            img src={ "/charts/plans/" (plan.slug) ".svg?lang=" (l.code()) "&as_of=" (judgement.as_of) }
-                                loading="lazy" width="800"
-                                alt={ (plan_title(plan, l)) (lang.pick("：", ": ")) (summary) };
-                        }
-                    }
+        // The plans still running first, the latest issued first: what a planner acts on this
+        // week comes before plans whose horizon has passed.
+        @let (running, ended) = by_horizon(&shown_plans, judgement.as_of);
+        @for (id, heading, group) in [
+            ("plans", lang.pick("实施中的规划", "Plans in force"), &running),
+            ("ended-plans", lang.pick("期限已过的规划", "Plans past their horizon"), &ended),
+        ] {
+            @if !group.is_empty() {
+                section aria-labelledby=(id) {
+                    h2 id=(id) { (heading) " " span.muted { (group.len()) } }
+                    (plan_list(lang, group, &assessed, judgement.as_of))
                 }
             }
         }
     };
     Ok(layout::page(ctx, title, content))
+}
+
+/// The plans whose horizon runs to the date's year or later, and those past it; each the latest
+/// issued first.
+fn by_horizon<'a>(plans: &[&'a PlanRow], as_of: NaiveDate) -> (Vec<&'a PlanRow>, Vec<&'a PlanRow>) {
+    let mut plans = plans.to_vec();
+    plans.sort_by(|a, b| {
+        let issued = |p: &PlanRow| (p.issued, p.horizon_start);
+        issued(b).cmp(&issued(a)).then_with(|| a.slug.cmp(&b.slug))
+    });
+    plans.into_iter().partition(|p| p.horizon_end >= as_of.year())
+}
+
+/// The overview's plans, each with its status bar and counts and its chart on demand.
+fn plan_list(lang: PageLang, plans: &[&PlanRow], assessed: &[Assessed], as_of: NaiveDate) -> Markup {
+    let l = lang.lang;
+    html! {
+        ul.plans {
+            @for plan in plans {
+                @let rows: Vec<&Assessed> = assessed.iter().filter(|a| a.plan.id == plan.id).collect();
+                @let counts = judged::count_by_status(rows.iter().map(|a| &a.summary.status));
+                @let summary = counts_sentence(&counts, lang);
+                li.plan {
+                    h3 { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
+                    p.meta {
+                        (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) " · "
+                        (plan.horizon_text()) " · "
+                        (rows.len()) " " (lang.pick("个目标", "targets"))
+                    }
+                    (status_bar(&counts, &summary))
+                    (status_counts(&counts, l, Some(&plan.slug)))
+                    // The full chart only when asked for: loaded lazily, so the overview stays small.
+                    details.chart {
+                        summary { (lang.pick("目标进度图", "Progress chart")) }
+                        img src={ "/charts/plans/" (plan.slug) ".svg?lang=" (l.code()) "&as_of=" (as_of) }
+                            loading="lazy" width="800"
+                            alt={ (plan_title(plan, l)) (lang.pick("：", ": ")) (summary) };
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The overview's filters, kept when the date changes.

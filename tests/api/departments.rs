@@ -557,3 +557,63 @@ async fn a_department_page_says_which_of_its_targets_others_report() {
     let page = app.get(&format!("/departments/{slug}?as_of=2026-06-01")).await.text().await.unwrap();
     assert!(page.contains("的数据由其他单位报送或未指定报送单位"), "{page}");
 }
+
+/// 单位生产总值能源消耗比2020年下降14% (by 2025): the catalog gives no 2020 figure.
+const ENERGY_TARGET: &str = "eser14-energy-intensity-minus-14";
+const ENERGY_INDICATOR: &str = "energy-intensity-gdp";
+
+#[tokio::test]
+async fn the_figure_a_target_is_measured_from_is_owed_and_once_it_comes_the_target_is_judged() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let admin = app.token(Role::Admin);
+        // A later figure alone: the target cannot be judged without the 2020 one.
+        let (status, body) =
+            app.upload(&admin, "", format!("indicator,period,value\n{ENERGY_INDICATOR},2023,0.27\n")).await;
+        assert_eq!(status, 201, "{body}");
+        let (_, target) = app.get_json(&format!("/api/v1/targets/{ENERGY_TARGET}?as_of=2024-06-01")).await;
+        assert_eq!(target["progress"]["status"], "not_assessable", "{target}");
+
+        // So 市发展改革委 owes the 2020 figure, marked as the base year, in its list and its template.
+        let periods = |department: &Value| -> Vec<(String, bool)> {
+            department["overdue_figures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["indicator"] == ENERGY_INDICATOR)
+                .map(|f| (f["period"].as_str().unwrap().to_owned(), f["base_period"].as_bool().unwrap()))
+                .collect()
+        };
+        let (_, ndrc) = app.get_json("/api/v1/departments/ndrc").await;
+        let owed = periods(&ndrc);
+        let expected: Vec<(String, bool)> =
+            [("2020", true), ("2021", false), ("2022", false), ("2024", false), ("2025", false)]
+                .map(|(p, b)| (p.to_owned(), b))
+                .to_vec();
+        assert_eq!(owed, expected, "2023 came; the rest are owed, 2020 as the base year");
+        let page = app.get("/departments/ndrc").await.text().await.unwrap();
+        assert!(page.contains("（基期）"), "the page marks the base year");
+        let template = app.get("/departments/ndrc/template.csv").await.text().await.unwrap();
+        assert!(template.contains("单位生产总值能源消耗（单位GDP能耗）,2020,全市,吨标准煤/万元,,"), "{template}");
+
+        // The 2020 figure comes: down 10 % of the 14 % in three of five years — judged.
+        let (status, body) =
+            app.upload(&admin, "", format!("indicator,period,value\n{ENERGY_INDICATOR},2020,0.30\n")).await;
+        assert_eq!(status, 201, "{body}");
+        let (_, target) = app.get_json(&format!("/api/v1/targets/{ENERGY_TARGET}?as_of=2024-06-01")).await;
+        assert_eq!(target["progress"]["status"], "on_track", "{target}");
+        let (_, ndrc) = app.get_json("/api/v1/departments/ndrc").await;
+        assert_eq!(periods(&ndrc).first().map(|(p, _)| p.as_str()), Some("2021"), "the 2020 figure came");
+
+        // A target whose catalog states its baseline, or one built up from 0, owes no base figure.
+        let (_, ecology) = app.get_json("/api/v1/departments/ecology-environment").await;
+        let nox: Vec<(&Value, &Value)> = ecology["overdue_figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["indicator"] == "nox-key-project-emission-reduction")
+            .map(|f| (&f["period"], &f["base_period"]))
+            .collect();
+        assert_eq!(nox.first(), Some(&(&json!("2021"), &json!(false))), "{nox:?}");
+    }
+}

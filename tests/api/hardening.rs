@@ -753,6 +753,11 @@ async fn actuals_come_a_page_at_a_time_with_their_total() {
     assert_eq!(rows.len(), 5);
     assert!(total >= 12, "{total}");
     assert_eq!(app.get("/api/v1/indicators/open-data-sets/actuals?limit=0").await.status(), 400);
+    // A page holds at most 5 000: larger asks are refused, saying how to page.
+    let (status, body) = app.get_json("/api/v1/indicators/open-data-sets/actuals?limit=5001").await;
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].as_str().unwrap().contains("offset"), "{body}");
+    assert_eq!(app.get("/api/v1/indicators/open-data-sets/actuals?limit=5000").await.status(), 200);
 }
 
 #[tokio::test]
@@ -821,4 +826,56 @@ async fn views_are_made_once_per_data_generation_and_answered_304_while_nothing_
         let brotli = app.client.get(format!("{}/", app.address)).header("Accept-Encoding", "br").send().await.unwrap();
         assert_eq!(brotli.headers()["content-encoding"], "identity");
     }
+}
+
+#[tokio::test]
+async fn a_compressed_request_body_is_refused_before_it_is_read() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    // 64 MB of JSON padding in a few dozen KB of gzip: decoded, it would pass the 4 MB limit only
+    // after the server had inflated it.
+    let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    bomb.write_all(b"{\"frequency\": \"quarterly\", \"due_days\": 15, \"padding\": \"").unwrap();
+    let zeros = vec![b'0'; 1 << 20];
+    for _ in 0..64 {
+        bomb.write_all(&zeros).unwrap();
+    }
+    bomb.write_all(b"\"}").unwrap();
+    let bomb = bomb.finish().unwrap();
+    assert!(bomb.len() < 200_000, "{} bytes", bomb.len());
+    for (method, path, content_type) in [
+        (Method::PUT, "/api/v1/indicators/open-data-sets/duty", "application/json"),
+        (Method::POST, "/api/v1/uploads", "text/csv"),
+        (Method::POST, "/api/v1/plan-drafts", "text/plain"),
+    ] {
+        for encoding in ["gzip", "br", "zstd", "deflate, gzip", "x-anything"] {
+            let response = app
+                .client
+                .request(method.clone(), format!("{}{path}", app.address))
+                .bearer_auth(&admin)
+                .header("Content-Type", content_type)
+                .header("Content-Encoding", encoding)
+                .body(bomb.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 415, "{method} {path} {encoding}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "encoded_body", "{body}");
+            assert!(body["error"]["message"].as_str().unwrap().contains("不接受压缩编码"), "{body}");
+        }
+    }
+    let (_, indicator) = app.get_json("/api/v1/indicators/open-data-sets").await;
+    assert_eq!(indicator["duty"]["frequency"], "annual", "nothing was written: {indicator}");
+    // Sent as it is (or saying so), the same kind of request is served.
+    let plain = app
+        .client
+        .put(format!("{}/api/v1/indicators/open-data-sets/duty", app.address))
+        .bearer_auth(&admin)
+        .header("Content-Encoding", "identity")
+        .json(&serde_json::json!({"frequency": "quarterly", "due_days": 15}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 200);
 }

@@ -707,3 +707,40 @@ async fn a_baseline_taken_from_the_figures_says_where_it_came_from() {
     let (_, body) = page(&app, "/targets/sc13-ftth-takeup").await;
     assert!(!body.contains("规划未给基期值"), "the fibre goal's baseline is the plan's own");
 }
+
+/// Where a plan's title link stands on a page, if it is there.
+fn plan_at(page: &str, slug: &str) -> Option<usize> {
+    page.find(&format!("href=\"/plans/{slug}\""))
+}
+
+#[tokio::test]
+async fn the_overview_puts_plans_in_force_first_and_knows_no_plan_before_its_issue() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    // On 2026-06-30: the 2025–2030 plan runs, the 2016–2020 one has ended; the running plans come
+    // first, the latest issued first.
+    let (status, today) = page(&app, "/?as_of=2026-06-30").await;
+    assert_eq!(status, 200);
+    let running = today.find("实施中的规划").expect("a section of plans in force");
+    let ended = today.find("期限已过的规划").expect("a section of plans past their horizon");
+    let mnc = plan_at(&today, "mnc-regional-hq-2025").unwrap();
+    let smart_city = plan_at(&today, "smart-city-13th-fyp").unwrap();
+    assert!(running < mnc && mnc < ended && ended < smart_city, "in force, then past");
+    let (sme, hq) = (plan_at(&today, "specialized-sme-measures-2025"), plan_at(&today, "mnc-regional-hq-2025"));
+    assert!(sme < hq, "issued 2025-04-03 before 2025-02-17: the latest first");
+
+    // On 2021-06-30 the plans of 2024 and 2025 were not issued: neither listed nor counted.
+    let (_, then) = page(&app, "/?as_of=2021-06-30").await;
+    assert!(plan_at(&then, "mnc-regional-hq-2025").is_none(), "a plan of 2025 in a view of 2021");
+    assert!(plan_at(&then, "smart-city-13th-fyp").is_some());
+    let (_, targets) = app.get_json("/api/v1/targets?as_of=2021-06-30&limit=10000").await;
+    let targets = targets.as_array().unwrap();
+    assert!(targets.iter().all(|t| t["plan"] != "mnc-regional-hq-2025"), "nor judged");
+    let total = format!("全部目标 <span class=\"muted\">{}</span>", targets.len());
+    assert!(then.contains(&total), "the count is of the plans issued by then: {total}");
+
+    // A department's view lists only the plans where it answers for a target.
+    let (_, bureau) = page(&app, "/?department=data-bureau").await;
+    assert!(plan_at(&bureau, "ai-gov-services-2025").is_some());
+    assert!(plan_at(&bureau, "blood-donation-2017").is_none(), "{bureau}");
+    assert!(!bureau.contains(">0 个目标<") && !bureau.contains(" 0 个目标"), "no empty plan cards");
+}

@@ -106,16 +106,23 @@ async fn a_report_says_what_changed_since_the_previous_one() {
             s.report_number = "沪规划报〔{year}〕{n}号".to_owned();
         })
         .await;
-        // Someone of the office (a token) makes the reports that are kept and numbered.
-        let viewer = app.token(plantrack::server::auth::Role::Viewer);
+        // The planning office (an administrator) makes the reports that are kept and numbered.
+        let admin = app.token(plantrack::server::auth::Role::Admin);
         let office = |path: &str| {
-            let request = app.client.get(format!("{}{path}", app.address)).bearer_auth(&viewer);
+            let request = app.client.get(format!("{}{path}", app.address)).bearer_auth(&admin);
             async move { request.send().await.unwrap() }
         };
         let year = chrono::Datelike::year(&plantrack::judged::today());
-        // A visitor's report compares and is not kept: it takes no number.
+        // A visitor's report, or a viewer's, compares and is not kept: it takes no number.
         let visitor = pdf_text(&app.get("/reports/status.pdf").await.bytes().await.unwrap());
         assert!(!unspaced(&visitor).contains("沪规划报"), "a visitor's report is not numbered");
+        let viewer = app.token(plantrack::server::auth::Role::Viewer);
+        for path in ["/reports/status.pdf", "/reports/status.pdf?as_of=1990-01-01&known_at=1990-01-01"] {
+            let request = app.client.get(format!("{}{path}", app.address)).bearer_auth(&viewer);
+            let read = pdf_text(&request.send().await.unwrap().bytes().await.unwrap());
+            assert!(!unspaced(&read).contains("沪规划报"), "a viewer's report is not numbered: {path}");
+        }
+        assert_eq!(app.get_json("/api/v1/reports").await.1.as_array().unwrap().len(), 0, "nor kept");
         let first = office("/reports/status.pdf").await;
         assert_eq!(first.status(), 200);
         let first = pdf_text(&first.bytes().await.unwrap());
@@ -132,21 +139,25 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         // A report on one plan compares with the last one on that plan, not with the all-plans one.
         let plan = pdf_text(&office("/reports/status.pdf?plan=ai-gov-services-2025").await.bytes().await.unwrap());
         assert!(plan.contains("这是第一份报告"), "the first on this plan: {plan}");
+        // An administrator's look at another time is kept, but no later report compares with it.
+        let past = pdf_text(&office("/reports/status.pdf?as_of=2019-06-30").await.bytes().await.unwrap());
+        assert!(unspaced(&past).contains(&format!("沪规划报〔{year}〕3号")), "{past}");
+        assert!(past.contains("这是第一份报告"), "nothing kept judged 2019 or before: {past}");
         let second = pdf_text(&office("/reports/status.pdf").await.bytes().await.unwrap());
         let flat = unspaced(&second);
-        assert!(flat.contains(&format!("沪规划报〔{year}〕3号")), "the next number");
+        assert!(flat.contains(&format!("沪规划报〔{year}〕4号")), "the next number");
         assert!(flat.contains(&format!("上次报告：沪规划报〔{year}〕1号")), "{second}");
         assert!(flat.contains("逾期未报→已实现1"), "the transition counted");
         assert!(flat.contains("构建本市“远程虚拟窗口”平台"), "and named");
         // The same report asked for again is kept once, with its number.
         let again = pdf_text(&office("/reports/status.pdf").await.bytes().await.unwrap());
-        assert!(unspaced(&again).contains(&format!("沪规划报〔{year}〕3号")));
+        assert!(unspaced(&again).contains(&format!("沪规划报〔{year}〕4号")));
         let (_, reports) = app.get_json("/api/v1/reports").await;
         let reports = reports.as_array().unwrap();
-        assert_eq!(reports.len(), 3, "the visitor's report is not kept: {reports:?}");
-        assert_eq!(reports[0]["number"], format!("沪规划报〔{year}〕3号"));
+        assert_eq!(reports.len(), 4, "the visitor's report is not kept: {reports:?}");
+        assert_eq!(reports[0]["number"], format!("沪规划报〔{year}〕4号"));
         // Compared with a chosen report instead: the first by its id.
-        let first_id = reports[2]["id"].as_i64().unwrap();
+        let first_id = reports[3]["id"].as_i64().unwrap();
         let since =
             pdf_text(&app.get(&format!("/reports/status.pdf?since={first_id}&lang=en")).await.bytes().await.unwrap());
         assert!(since.contains("Previous report"), "{since}");
