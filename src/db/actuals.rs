@@ -15,7 +15,7 @@ pub fn committed_upload_by_sha(conn: &mut DbConn, sha256: &str) -> QueryResult<O
     uploads::table
         .filter(uploads::sha256.eq(sha256))
         .filter(uploads::outcome.eq("committed"))
-        .order(uploads::id)
+        .order(uploads::id.desc())
         .select(UploadSummaryRow::as_select())
         .first(conn)
         .optional()

@@ -349,7 +349,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Ingests one file: validates it, then writes the upload and its actuals in one transaction.
 /// Rejected files are recorded with their error report and write no actuals; the same bytes
-/// uploaded again change nothing and answer with the original upload; a dry run writes nothing.
+/// uploaded again, when they would change nothing, answer with the original upload — but a file
+/// sent again after a later upload revised its figures puts them back (it is checked against the
+/// figures as they are now, not by its fingerprint alone); a dry run writes nothing.
 pub fn ingest(
     conn: &mut DbConn,
     request: &UploadRequest,
@@ -358,9 +360,6 @@ pub fn ingest(
     budget: &Budget,
 ) -> Result<IngestReport, IngestError> {
     let sha256 = sha256_hex(&request.bytes);
-    if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
-        return Ok(duplicate_report(original, request.dry_run));
-    }
     let reference = Reference::load(conn, regions.clone(), now.date())?;
     let started = std::time::Instant::now();
     let prepared = match prepare(&request.bytes, request.encoding, request.sheet.as_deref(), &reference, budget) {
@@ -397,6 +396,11 @@ pub fn ingest(
     }
     if request.dry_run {
         let plan = plan_changes(conn, &prepared.rows, &indicators)?;
+        if plan.changes_nothing()
+            && let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)?
+        {
+            return Ok(duplicate_report(original, true));
+        }
         return Ok(plan.report(request, sha256, prepared.how, prepared.unfilled, None));
     }
     budget.check()?;
@@ -409,12 +413,14 @@ pub fn ingest(
         // the later one then sees what the earlier one wrote (a duplicate, or current values
         // to revise) instead of failing on a unique index.
         actuals::lock_for_upload(conn, &sha256, &indicator_ids)?;
-        if let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)? {
-            return Ok(duplicate_report(original, false));
-        }
         let started = std::time::Instant::now();
         let plan = plan_changes(conn, &prepared.rows, &indicators)?;
         tracing::debug!(elapsed = ?started.elapsed(), "changes planned");
+        if plan.changes_nothing()
+            && let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)?
+        {
+            return Ok(duplicate_report(original, false));
+        }
         let upload_id = actuals::insert_upload(
             conn,
             &UploadForm {
@@ -589,6 +595,13 @@ struct ChangePlan {
     to_write: Vec<usize>,
     superseded_ids: Vec<i64>,
     changes: Vec<RowChange>,
+}
+
+impl ChangePlan {
+    /// Every row gives the value that is current already.
+    fn changes_nothing(&self) -> bool {
+        self.new == 0 && self.revised == 0
+    }
 }
 
 fn plan_changes(

@@ -156,6 +156,14 @@ async fn a_department_token_writes_only_its_own_figures() {
         assert_eq!(body["error"]["details"]["errors"][0]["line"], 3, "{body}");
         let (_, actuals) = app.get_json(&format!("/api/v1/indicators/{ITS_INDICATOR}/actuals")).await;
         assert_eq!(actuals.as_array().unwrap().len(), 0, "nothing written: {actuals}");
+        // Another department's file, already committed by an administrator, is still not its to
+        // send: refused, not answered as a duplicate naming the other upload.
+        let theirs = "指标,期间,数值
+实际光纤入户率,2020,70
+";
+        assert_eq!(app.upload(&app.token(Role::Admin), "", theirs).await.0, 201);
+        let (status, body) = app.upload(&token, "", theirs).await;
+        assert_eq!((status, &body["error"]["code"]), (403, &json!("not_your_indicators")), "{body}");
         let (status, body) = app.upload(&token, "", format!("指标,期间,数值\n{ITS_INDICATOR},2025,完成\n")).await;
         assert_eq!(status, 201, "{body}");
     }
