@@ -136,8 +136,10 @@ pub fn charted(scope: &judged::Scope, options: &ReportOptions) -> std::collectio
 }
 
 /// Whether a target with these owners is in the report: every target, or the department's.
+/// A department's report holds the targets it leads (牵头, the first owner): sent upward, a
+/// report charging it with the targets it only supports would charge it with others' delays.
 fn in_department(options: &ReportOptions, owners: &[String]) -> bool {
-    options.department.as_ref().is_none_or(|department| owners.iter().any(|o| *o == department.slug))
+    options.department.as_ref().is_none_or(|department| owners.first() == Some(&department.slug))
 }
 
 /// `compact` (the default): the summary, one table per plan, charts of the targets with figures
@@ -657,8 +659,8 @@ pub fn gather(
     };
     let scope = match (&options.department, lang) {
         (None, _) => scope,
-        (Some(d), Lang::Zh) => format!("{scope} · {}负责的目标", d.name),
-        (Some(d), Lang::En) => format!("{scope} · targets of {}", d.name_en),
+        (Some(d), Lang::Zh) => format!("{scope} · {}牵头的目标", d.name),
+        (Some(d), Lang::En) => format!("{scope} · targets led by {}", d.name_en),
     };
     let (problems, problems_total) = super::summary::problems(&assessed, &departments, lang);
     let summary = SummaryData {

@@ -290,8 +290,20 @@ async fn the_department_filter_narrows_every_view() {
         std::fs::write(&pdf, report.bytes().await.unwrap()).unwrap();
         let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
         let text = String::from_utf8_lossy(&text.stdout);
-        assert!(text.contains("市数据局负责的目标"), "{text}");
+        assert!(text.contains("市数据局牵头的目标"), "{text}");
         assert!(text.contains("构建本市“远程虚拟窗口”平台") && !text.contains("实际光纤入户率"));
+        // Only the targets it leads: one it supports under another lead is another's to report.
+        let supported: Vec<&str> = targets
+            .iter()
+            .filter(|t| t["owners"][0] != DATA_BUREAU)
+            .map(|t| t["name"].as_str().unwrap())
+            .filter(|name| name.chars().count() <= 12)
+            .collect();
+        assert!(!supported.is_empty(), "the bureau supports some target it does not lead");
+        let flat: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        for name in supported {
+            assert!(!flat.contains(name), "{name} is led by another department: {text}");
+        }
     }
 }
 
