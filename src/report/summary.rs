@@ -23,6 +23,10 @@ pub struct Snapshot {
 pub struct Mark {
     pub status: String,
     pub latest: Option<NaiveDate>,
+    /// The newest figure's value, so that a revision of the same period counts as new data
+    /// (absent in reports kept before it was recorded).
+    #[serde(default)]
+    pub value: Option<f64>,
 }
 
 impl Snapshot {
@@ -30,8 +34,11 @@ impl Snapshot {
         let targets = assessed
             .iter()
             .map(|a| {
-                let mark =
-                    Mark { status: a.summary.status.as_str().to_owned(), latest: a.summary.latest.map(|p| p.date) };
+                let mark = Mark {
+                    status: a.summary.status.as_str().to_owned(),
+                    latest: a.summary.latest.map(|p| p.date),
+                    value: a.summary.latest.map(|p| p.value),
+                };
                 (a.target.slug.clone(), mark)
             })
             .collect();
@@ -49,7 +56,7 @@ pub struct Changes {
     /// The transitions themselves, most urgent first (at most [`LISTED`]).
     pub listed: Vec<Transition>,
     pub transitions: usize,
-    /// Targets with a newer figure than the previous report had.
+    /// Targets with a newer figure than the previous report had, or the same period's figure revised.
     pub new_figures: usize,
     pub newly_overdue: usize,
     pub newly_achieved: usize,
@@ -100,7 +107,8 @@ pub fn changes(previous: &Snapshot, label: String, now: &[Assessed], lang: Lang)
         };
         let status = a.summary.status;
         let latest = a.summary.latest.map(|p| p.date);
-        if latest.is_some() && latest != before.latest {
+        let revised = before.value.is_some() && a.summary.latest.map(|p| p.value) != before.value;
+        if latest.is_some() && (latest != before.latest || revised) {
             changes.new_figures += 1;
         }
         let Ok(was) = before.status.parse::<Status>() else { continue };
@@ -142,11 +150,11 @@ fn changes_words(c: &Changes, lang: Lang) -> String {
     let (new, dropped) = (c.new_targets, c.dropped_targets);
     let mut words = match lang {
         Lang::Zh => format!(
-            "上次报告：{}。状态变化 {} 项（新实现 {}，新到期未实现 {}，新逾期未报 {}）；{} 个目标有了新数据。",
+            "上次报告：{}。状态变化 {} 项（新实现 {}，新到期未实现 {}，新逾期未报 {}）；{} 个目标有了新数据或数据修订。",
             c.previous, c.transitions, c.newly_achieved, c.newly_missed, c.newly_overdue, c.new_figures
         ),
         Lang::En => format!(
-            "Previous report: {}. {} targets changed status ({} newly achieved, {} newly missed, {} newly overdue); {} have newer figures.",
+            "Previous report: {}. {} targets changed status ({} newly achieved, {} newly missed, {} newly overdue); {} have newer or revised figures.",
             c.previous, c.transitions, c.newly_achieved, c.newly_missed, c.newly_overdue, c.new_figures
         ),
     };

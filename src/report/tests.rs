@@ -505,6 +505,27 @@ fn a_report_says_how_many_targets_came_and_went_since_the_previous_one() {
     let changed = summary::changes(&previous, "第1号".to_owned(), &now, Lang::Zh);
     assert_eq!((changed.new_targets, changed.dropped_targets, changed.transitions), (2, 1, 0));
     assert!(changed.words.contains("另有 2 个目标为本次新纳入、1 个上次的目标不再纳入"), "{}", changed.words);
+    // A figure revised for the same period counts as new data; a report kept before values were
+    // recorded (no value) counts only newer periods.
+    let mut revised = summary::Snapshot::of(&now, today);
+    let with_figure = now.iter().find(|a| a.summary.latest.is_some()).expect("a seed figure");
+    let mark = revised.targets.get_mut(&with_figure.target.slug).unwrap();
+    mark.value = mark.value.map(|v| v + 1.0);
+    let counted = summary::changes(&revised, "第1号".to_owned(), &now, Lang::Zh);
+    assert_eq!(counted.new_figures, 1, "{}", counted.words);
+    assert!(counted.words.contains("1 个目标有了新数据或数据修订"), "{}", counted.words);
+    let old: summary::Snapshot =
+        serde_json::from_str(&serde_json::to_string(&unchanged_snapshot(&now, today)).unwrap()).unwrap();
+    assert_eq!(summary::changes(&old, "第1号".to_owned(), &now, Lang::Zh).new_figures, 0);
     let english = summary::changes(&previous, "No. 1".to_owned(), &now, Lang::En);
     assert!(english.words.contains("2 targets are new to this report and 1 of the previous one"), "{}", english.words);
+}
+
+/// A snapshot as reports kept before figures' values were recorded wrote it: statuses and dates.
+fn unchanged_snapshot(now: &[crate::judged::Assessed], as_of: chrono::NaiveDate) -> serde_json::Value {
+    let mut json = serde_json::to_value(summary::Snapshot::of(now, as_of)).unwrap();
+    for mark in json["targets"].as_object_mut().unwrap().values_mut() {
+        mark.as_object_mut().unwrap().remove("value");
+    }
+    json
 }
