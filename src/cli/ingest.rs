@@ -147,6 +147,18 @@ fn summary(path: &std::path::Path, report: &IngestReport, lang: Lang) -> String 
             format!("; {unfilled} rows without a value passed over"),
         ));
     }
+    if report.rows_doubtful > 0 {
+        let doubtful = report.rows_doubtful;
+        out.push_str(&say(lang, format!("\n{doubtful} 个数值请核对："), format!("\n{doubtful} values to check:")));
+        for (change, doubt) in report.changes.iter().filter_map(|c| c.doubt.as_ref().map(|d| (c, d))).take(20) {
+            let why = say(lang, &doubt.reason_zh, &doubt.reason);
+            out.push_str(&say(
+                lang,
+                format!("\n  第 {} 行（{} {}）：{why}", change.line, change.indicator_name, change.period),
+                format!("\n  line {} ({} {}): {why}", change.line, change.indicator, change.period),
+            ));
+        }
+    }
     for change in report.changes.iter().filter(|c| c.change == "revised").take(20) {
         let old = change.old_value.map(|v| v.to_string()).unwrap_or_default();
         let what = format!("{} {} {}: {old} → {}", change.indicator, change.region, change.period, change.value);

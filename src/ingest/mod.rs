@@ -122,7 +122,54 @@ pub struct ValidRow<'r> {
     pub value: f64,
     pub note: Option<String>,
     pub source: Option<String>,
+    /// A figure in % written as 0 < v ≤ 1 without a % sign: 0.401 where 40.1 % was meant, most
+    /// likely (Excel shows a fraction so when the cell is not formatted as a percentage).
+    pub fraction_of_percent: bool,
 }
+
+/// A figure that passed every check but that a person should look at before it is written.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Doubt {
+    /// `fraction_of_percent` or `hundredfold_revision`.
+    pub code: &'static str,
+    pub reason: String,
+    pub reason_zh: String,
+}
+
+impl Doubt {
+    fn of(row: &ValidRow, old_value: Option<f64>) -> Option<Doubt> {
+        let shown = crate::present::format_number;
+        if row.fraction_of_percent {
+            let meant = shown(row.value * 100.0);
+            return Some(Doubt {
+                code: "fraction_of_percent",
+                reason: format!("read as {} %: if {meant} % is meant, write {meant} or {meant}%", shown(row.value)),
+                reason_zh: format!("按 {}% 读取；如应为 {meant}%，请填写 {meant} 或 {meant}%", shown(row.value)),
+            });
+        }
+        let old = old_value.filter(|old| *old != 0.0 && row.value != 0.0)?;
+        let ratio = (row.value / old).abs();
+        (!(1.0 / REVISION_FACTOR..=REVISION_FACTOR).contains(&ratio)).then(|| Doubt {
+            code: "hundredfold_revision",
+            reason: format!(
+                "revises {} to {}, {} times the figure it replaces: check the unit and the decimal point",
+                shown(old),
+                shown(row.value),
+                shown(ratio)
+            ),
+            reason_zh: format!(
+                "把 {} 修订为 {}，是原数值的 {} 倍：请核对单位和小数点",
+                shown(old),
+                shown(row.value),
+                shown(ratio)
+            ),
+        })
+    }
+}
+
+/// A revision this many times larger or smaller than the figure it replaces is more likely a
+/// slip (a unit, a decimal point, a % typed as a fraction) than a correction.
+const REVISION_FACTOR: f64 = 50.0;
 
 /// A file that passed every check.
 #[derive(Debug)]
@@ -294,6 +341,8 @@ pub struct RowChange {
     pub value: f64,
     /// The current value a revision replaces.
     pub old_value: Option<f64>,
+    /// Why a person should look at this figure before it is written (it is written all the same).
+    pub doubt: Option<Doubt>,
 }
 
 /// Listing more rows than this in an answer helps nobody; counts are always complete.
@@ -320,6 +369,8 @@ pub struct IngestReport {
     pub rows_unfilled: usize,
     /// New and revised rows (the first 1000), then the revisions' old values.
     pub changes: Vec<RowChange>,
+    /// New and revised rows with a doubt (all of them, listed or not).
+    pub rows_doubtful: usize,
     pub changes_truncated: bool,
 }
 
@@ -581,6 +632,7 @@ fn duplicate_report(original: UploadSummaryRow, dry_run: bool) -> IngestReport {
         rows_unchanged: original.rows_total as usize,
         rows_unfilled: 0,
         changes: Vec::new(),
+        rows_doubtful: 0,
         changes_truncated: false,
     }
 }
@@ -595,6 +647,7 @@ struct ChangePlan {
     to_write: Vec<usize>,
     superseded_ids: Vec<i64>,
     changes: Vec<RowChange>,
+    doubtful: usize,
 }
 
 impl ChangePlan {
@@ -625,6 +678,7 @@ fn plan_changes(
         to_write: Vec::new(),
         superseded_ids: Vec::new(),
         changes: Vec::new(),
+        doubtful: 0,
     };
     for (index, row) in rows.iter().enumerate() {
         let (change, old_value) = match current.get(&(row.indicator_id, row.region, row.period)) {
@@ -644,6 +698,8 @@ fn plan_changes(
                 ("revised", Some(old))
             }
         };
+        let doubt = if change == "unchanged" { None } else { Doubt::of(row, old_value) };
+        plan.doubtful += usize::from(doubt.is_some());
         if change != "unchanged" && plan.changes.len() < LISTED_CHANGES {
             let indicator = indicators.get(&row.indicator_id);
             plan.changes.push(RowChange {
@@ -656,6 +712,7 @@ fn plan_changes(
                 change,
                 value: row.value,
                 old_value,
+                doubt,
             });
         }
     }
@@ -685,6 +742,7 @@ impl ChangePlan {
             rows_unfilled: unfilled,
             changes_truncated: self.new + self.revised > self.changes.len(),
             changes: self.changes,
+            rows_doubtful: self.doubtful,
         }
     }
 }

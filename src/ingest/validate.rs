@@ -567,6 +567,11 @@ fn check_rows<'r>(
             }
         };
         if let (Some(indicator), Some(period), Some(region), Some(value)) = (indicator, period, region, value) {
+            let fraction_of_percent = indicator.unit == "%"
+                && scale == 1.0
+                && value > 0.0
+                && value <= 1.0
+                && !raw_value.contains(['%', '％']);
             rows.push(ValidRow {
                 line,
                 indicator_id: indicator.id,
@@ -575,6 +580,7 @@ fn check_rows<'r>(
                 value: value * scale,
                 note: cell(columns.notes, row).map(str::to_owned),
                 source: cell(columns.sources, row).map(str::to_owned),
+                fraction_of_percent,
             });
         }
     }

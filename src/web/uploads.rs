@@ -398,6 +398,12 @@ pub(super) async fn preview(
                         @if let Some(id) = report.upload_id { a href={ "/uploads/" (id) } { "#" (id) } } }
                 } @else {
                     p.ok { (lang.pick("检查通过。确认后写入：", "Every row passed. Commit to write:")) }
+                    @if report.rows_doubtful > 0 {
+                        p.error {
+                            (lang.pick("其中 ", "")) (report.rows_doubtful)
+                            (lang.pick(" 个数值看起来有误，请先核对下表中标“请核对”的行再确认（确认后照样写入）。", " values look wrong: check the rows marked “check” below before you commit (they are written as they are if you do)."))
+                        }
+                    }
                     (counts_line(lang, &report))
                     (as_read(lang, &report.how.first_rows, Some(&report.how), report.rows_total))
                     (changes_table(lang, &report))
@@ -479,6 +485,10 @@ fn changes_table(lang: PageLang, report: &IngestReport) -> Markup {
                                 @match c.old_value {
                                     Some(old) => { (lang.pick("修订 ", "revised ")) (crate::present::format_number(old)) (c.unit) " → " strong { (crate::present::format_number(c.value)) (c.unit) } }
                                     None => { (lang.pick("新增 ", "new ")) strong { (crate::present::format_number(c.value)) (c.unit) } }
+                                }
+                                @if let Some(doubt) = &c.doubt {
+                                    br;
+                                    span.error { (lang.pick("请核对：", "check: ")) (if lang.lang == crate::present::Lang::Zh { &doubt.reason_zh } else { &doubt.reason }) }
                                 }
                             }
                         }

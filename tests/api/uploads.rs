@@ -314,3 +314,49 @@ fn actuals_of_a_missing_indicator_or_upload_are_refused() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_percentage_typed_as_a_fraction_or_a_hundredfold_revision_is_flagged_for_a_second_look() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    // 实际光纤入户率 is in %: 0.401 is most likely 40.1 % typed as Excel shows a fraction.
+    let csv = "indicator,period,value\nftth-takeup-rate,2021,0.401\nftth-takeup-rate,2022,40.5%\nftth-takeup-rate,2023,0.5%\n";
+    let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rows_doubtful"], 1, "{body}");
+    let doubts: Vec<(u64, &str)> = body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["doubt"].is_null())
+        .map(|c| (c["line"].as_u64().unwrap(), c["doubt"]["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(doubts, [(2, "fraction_of_percent")], "a % sign says what was meant: {body}");
+    let doubt = &body["changes"][0]["doubt"];
+    assert!(doubt["reason_zh"].as_str().unwrap().contains("如应为 40.1%"), "{doubt}");
+
+    // Written all the same when committed; a revision a hundred times off is flagged too.
+    assert_eq!(app.upload(&token, "", "indicator,period,value\nftth-takeup-rate,2021,40.1\n").await.0, 201);
+    let (status, body) =
+        app.upload(&token, "?dry_run=true", "indicator,period,value\nftth-takeup-rate,2021,4010\n").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["changes"][0]["doubt"]["code"], "hundredfold_revision", "{body}");
+    let (_, fine) = app.upload(&token, "?dry_run=true", "indicator,period,value\nftth-takeup-rate,2021,41.3\n").await;
+    assert_eq!((fine["rows_revised"].as_u64(), fine["rows_doubtful"].as_u64()), (Some(1), Some(0)), "{fine}");
+
+    // The command line says so too.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("月报.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plantrack"))
+        .args(["ingest", "--dry-run", file.to_str().unwrap()])
+        .env("PLANTRACK_DATABASE_URL", &app.db_url)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("1 个数值请核对") && said.contains("第 2 行"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
