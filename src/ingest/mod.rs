@@ -303,7 +303,7 @@ pub struct UploadRequest {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub uploaded_by: String,
-    /// `http`, `cli`, `inbox` or `seed`.
+    /// `http`, `web`, `cli`, `inbox` or `seed`.
     pub channel: String,
     pub encoding: Option<Encoding>,
     /// The sheet of a spreadsheet to read (default: the first).
@@ -315,6 +315,14 @@ pub struct UploadRequest {
     /// A department's uploader may write only the indicators it reports (their ids, sorted);
     /// `None`: any indicator.
     pub allowed_indicators: Option<Vec<i64>>,
+}
+
+impl UploadRequest {
+    /// Delivered by the server itself (the seed figures, the inbox), not sent by a person: the
+    /// same bytes are the same delivery, taken once.
+    fn delivered_once(&self) -> bool {
+        matches!(self.channel.as_str(), "seed" | "inbox")
+    }
 }
 
 /// An inbox file's claim: its name and time (`name@mtime`), and which replica took it.
@@ -401,8 +409,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Ingests one file: validates it, then writes the upload and its actuals in one transaction.
 /// Rejected files are recorded with their error report and write no actuals; the same bytes
 /// uploaded again, when they would change nothing, answer with the original upload — but a file
-/// sent again after a later upload revised its figures puts them back (it is checked against the
-/// figures as they are now, not by its fingerprint alone); a dry run writes nothing.
+/// a person sends again after a later upload revised its figures puts them back (it is checked
+/// against the figures as they are now, not by its fingerprint alone); a dry run writes nothing.
+/// Files delivered by the server itself (the seed figures at every start, the inbox) are taken
+/// once by their bytes: a restart must not undo the corrections made since.
 pub fn ingest(
     conn: &mut DbConn,
     request: &UploadRequest,
@@ -411,6 +421,11 @@ pub fn ingest(
     budget: &Budget,
 ) -> Result<IngestReport, IngestError> {
     let sha256 = sha256_hex(&request.bytes);
+    if request.delivered_once()
+        && let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)?
+    {
+        return Ok(duplicate_report(original, request.dry_run));
+    }
     let reference = Reference::load(conn, regions.clone(), now.date())?;
     let started = std::time::Instant::now();
     let prepared = match prepare(&request.bytes, request.encoding, request.sheet.as_deref(), &reference, budget) {
@@ -465,6 +480,11 @@ pub fn ingest(
         // to revise) instead of failing on a unique index.
         actuals::lock_for_upload(conn, &sha256, &indicator_ids)?;
         let started = std::time::Instant::now();
+        if request.delivered_once()
+            && let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)?
+        {
+            return Ok(duplicate_report(original, false));
+        }
         let plan = plan_changes(conn, &prepared.rows, &indicators)?;
         tracing::debug!(elapsed = ?started.elapsed(), "changes planned");
         if plan.changes_nothing()

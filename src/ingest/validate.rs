@@ -341,7 +341,8 @@ pub fn validate_rows<'r>(
 fn remove_duplicates(rows: &mut Vec<ValidRow>, problems: &mut ProblemLog, reference: &Reference) {
     let mut seen: FastMap<(i64, &str, Period), usize> =
         FastMap::with_capacity_and_hasher(rows.len(), Default::default());
-    let slugs: FastMap<i64, &str> = reference.indicators.iter().map(|i| (i.id, i.slug.as_str())).collect();
+    let slugs: FastMap<i64, (&str, &str)> =
+        reference.indicators.iter().map(|i| (i.id, (i.slug.as_str(), i.name.as_str()))).collect();
     let mut duplicate = vec![false; rows.len()];
     for (index, row) in rows.iter().enumerate() {
         match seen.entry((row.indicator_id, row.region, row.period)) {
@@ -349,7 +350,7 @@ fn remove_duplicates(rows: &mut Vec<ValidRow>, problems: &mut ProblemLog, refere
                 slot.insert(row.line);
             }
             std::collections::hash_map::Entry::Occupied(first) => {
-                let slug = slugs.get(&row.indicator_id).copied().unwrap_or_default();
+                let (slug, name) = slugs.get(&row.indicator_id).copied().unwrap_or_default();
                 let (first, period, region) = (first.get(), row.period, row.region);
                 problems.push(RowError::at(
                     row.line,
@@ -358,7 +359,7 @@ fn remove_duplicates(rows: &mut Vec<ValidRow>, problems: &mut ProblemLog, refere
                     why(
                         "duplicate_row",
                         format!("duplicate: line {first} already gives {slug} for {period} in {region}"),
-                        format!("重复：第 {first} 行已给出 {slug} 在{region} {period} 的数值"),
+                        format!("重复：第 {first} 行已给出“{name}”在{region} {period} 的数值"),
                     ),
                 ));
                 duplicate[index] = true;
@@ -537,6 +538,12 @@ fn check_rows<'r>(
                 Ok(ValueText::Number(text)) => match text.parse::<f64>() {
                     Ok(v) if underflows(&text, v) => Err(too_small()),
                     Ok(v) => Ok(v),
+                    // 基本完成, 是, 已上线: a milestone's state in words other than the two it takes.
+                    Err(_) if indicator.is_some_and(|i| i.is_milestone) => Err(why(
+                        "value_invalid",
+                        "a milestone takes 完成 (done), 未完成 (not done) or its percent complete, 0 to 100",
+                        "里程碑请填写“完成”“未完成”或完成百分比（0 到 100 的数字）",
+                    )),
                     Err(_) => Err(why("value_invalid", "not a number", "不是数字")),
                 },
                 Err(reason) => Err(reason),

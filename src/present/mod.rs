@@ -229,6 +229,19 @@ pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
         (Status::Awaiting, _, Lang::En) => {
             format!("No figure after the baseline as of {}: progress cannot be judged yet.", p.as_of)
         }
+        // Overdue without a pace: the figure due has not come, and what came cannot be measured
+        // against a baseline either — say so rather than print dashes.
+        (Status::Overdue, _, Lang::Zh) if p.pace.is_none() => match p.latest {
+            Some(_) => format!("逾期未报：截至 {} 应报送的数据尚未收到；最新实际值 {latest}，目标 {goal}。", p.as_of),
+            None => format!("逾期未报：截至 {} 应报送的数据尚未收到，目标 {goal}。", p.as_of),
+        },
+        (Status::Overdue, _, Lang::En) if p.pace.is_none() => match p.latest {
+            Some(_) => format!(
+                "Overdue: a figure due by {} has not come; the latest actual is {latest} against a goal of {goal}.",
+                p.as_of
+            ),
+            None => format!("Overdue: a figure due by {} has not come; the goal is {goal}.", p.as_of),
+        },
         (Status::NotAssessable, _, Lang::Zh) => format!("最新实际值 {latest}，目标 {goal}；尚未达到，暂不计算进度。"),
         (Status::NotAssessable, _, Lang::En) => {
             format!("The latest actual is {latest} against a goal of {goal}: not reached yet, and no pace is computed.")
@@ -558,6 +571,33 @@ fn change_as_written(comparator: Comparator, magnitude: String, falls: bool, uni
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overdue_target_without_a_pace_says_what_is_missing_not_dashes() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let progress = Progress {
+            status: Status::Overdue,
+            method: Method::Linear,
+            as_of: day(2026, 12, 7),
+            achieved_late: false,
+            baseline: None,
+            latest: Some(crate::progress::Point { date: day(2024, 12, 31), value: 46.3 }),
+            target_value: Some(50.0),
+            progress: None,
+            elapsed: None,
+            pace: None,
+            cagr_ratio: None,
+            expected: None,
+            band: None,
+            projection: None,
+            reason: None,
+        };
+        let zh = verdict_sentence(&progress, "%", Lang::Zh);
+        assert_eq!(zh, "逾期未报：截至 2026-12-07 应报送的数据尚未收到；最新实际值 46.3%，目标 50%。");
+        assert!(!verdict_sentence(&progress, "%", Lang::En).contains('—'));
+        let paced = Progress { pace: Some(0.9), progress: Some(0.5), elapsed: Some(0.55), ..progress };
+        assert!(verdict_sentence(&paced, "%", Lang::Zh).starts_with("线性进度"), "with a pace, the pace");
+    }
 
     #[test]
     fn a_change_reads_as_a_rise_or_a_fall_of_so_much() {

@@ -246,7 +246,8 @@ pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>
                 (None, Lang::Zh) => "未指定单位".to_owned(),
                 (None, Lang::En) => "no reporter named".to_owned(),
             };
-            let rate = format!("{:.0}%", (due - missing) as f64 / due as f64 * 100.0);
+            // Written as the department pages write it (41.7%, not 42%).
+            let rate = crate::present::percent_text(Some((due - missing) as f64 / due as f64));
             Owing { name, due, missing, rate }
         })
         .collect();

@@ -419,7 +419,10 @@ fn candidate_fields(
                 label for=(id("owners")) { (lang.pick("责任单位（顿号分隔，牵头在前）", "Owners (separated by 、, the lead first)")) }
                 input id=(id("owners")) type="text" name=(field("owners")) value=(target.owners.join("、"));
             }
-            input type="hidden" name=(field("owners_line")) value=(target.owners_line.map(|l| l.to_string()).unwrap_or_default());
+            div.field {
+                label for=(id("owners_line")) { (lang.pick("责任单位所在行（原文行号；留空则取最近一处列出这些单位的行）", "Line naming the owners (empty: the nearest line that names them)")) }
+                input id=(id("owners_line")) type="text" inputmode="numeric" name=(field("owners_line")) value=(target.owners_line.map(|l| l.to_string()).unwrap_or_default());
+            }
         }
     }
 }
@@ -498,7 +501,31 @@ fn apply_form(
                 .map(str::to_owned)
                 .collect();
         }
+        match field("owners_line").as_deref() {
+            None => {}
+            Some("") => target.owners_line = None,
+            Some(v) => match v.parse::<i32>() {
+                Ok(line) => target.owners_line = Some(line),
+                Err(_) => problems.push(format!("c{index}.owners_line «{v}»: {not_number}")),
+            },
+        }
+        // Owners typed for a goal whose sentence names none (a 主要目标 paragraph): cited from the
+        // nearest line that names them all, as the catalog asks of every owner.
+        if !target.owners.is_empty() && target.owners_line.is_none() {
+            target.owners_line = nearest_line_naming(&review.lines, target.line, &target.owners);
+        }
     }
+}
+
+/// The line (counted from 1) nearest to `around` on which every one of `owners` is written.
+fn nearest_line_naming(lines: &[String], around: i32, owners: &[String]) -> Option<i32> {
+    let names_all = |text: &String| owners.iter().all(|o| text.contains(o.as_str()));
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, text)| names_all(text))
+        .map(|(index, _)| index as i32 + 1)
+        .min_by_key(|line| ((line - around).abs(), *line))
 }
 
 /// The publication: the accepted targets, and the new indicators they still use.

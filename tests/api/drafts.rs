@@ -608,3 +608,56 @@ async fn the_cli_drafts_a_catalog_file_that_validates_and_exports_a_published_pl
     );
     assert!(!out.status.success());
 }
+
+/// A plan whose 主要目标 paragraph names no owner; its 保障措施 names them on another line.
+const PLAN_WITH_OWNERS_APART: &str = "上海市推进测试事项行动方案（2026—2027年）
+沪府办发〔2026〕2号
+2026年4月1日印发
+一、主要目标
+到2027年，公共数据开放数据集超过9000项。
+二、保障措施
+市经济信息化委、市发展改革委负责统筹推进。";
+
+#[tokio::test]
+async fn owners_typed_for_a_goal_that_names_none_are_cited_from_the_nearest_line_naming_them() {
+    use reqwest::header::{COOKIE, LOCATION};
+    use reqwest::multipart::Form;
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await.without_redirects();
+    let admin = app.token(Role::Admin);
+    let (status, draft) = app.post_draft(Some(&admin), "apart.txt", PLAN_WITH_OWNERS_APART.as_bytes().to_vec()).await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_i64().unwrap();
+    assert!(draft["candidates"][0]["owners"].as_array().unwrap().is_empty(), "{draft}");
+    let (cookies, secret) = crate::departments::sign_in(&app, &admin).await;
+    let review = app.client.get(format!("{}/plans/drafts/{id}", app.address)).header(COOKIE, &cookies).send().await;
+    let review = review.unwrap().text().await.unwrap();
+    assert!(review.contains("name=\"c0.owners_line\"") && review.contains("责任单位所在行"), "a field of its own");
+
+    let publish = |owners_line: &'static str| {
+        let form = Form::new()
+            .text("csrf", secret.clone())
+            .text("token", "")
+            .text("plan.slug", "owners-apart-2026")
+            .text("plan.title", "上海市推进测试事项行动方案（2026—2027年）")
+            .text("plan.from", "2026")
+            .text("plan.to", "2027")
+            .text("c0.accept", "on")
+            .text("c0.owners", "市经济信息化委、市发展改革委")
+            .text("c0.owners_line", owners_line);
+        app.client
+            .post(format!("{}/plans/drafts/{id}/publish", app.address))
+            .header(COOKIE, &cookies)
+            .multipart(form)
+            .send()
+    };
+    // A line that does not name them is refused, saying which line and what it reads.
+    let refused = publish("5").await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("第 5 行中既无"), "the line is checked");
+    // Left empty: the nearest line naming both is cited.
+    let published = publish("").await.unwrap();
+    assert_eq!(published.status(), 303, "{}", published.text().await.unwrap());
+    assert_eq!(published.headers()[LOCATION], "/plans/owners-apart-2026");
+    let (_, targets) = app.get_json("/api/v1/targets?plan=owners-apart-2026").await;
+    assert_eq!(targets[0]["owners"], json!(["eitc", "ndrc"]), "{targets}");
+}

@@ -124,6 +124,36 @@ fn four_replicas_starting_together_on_an_empty_database_all_succeed() {
     }
 }
 
+/// A seed figure corrected by an upload stays corrected when the server starts again: the seed
+/// files, loaded at every start, are taken once by their bytes, not put back over the correction.
+#[test]
+fn a_corrected_seed_figure_survives_a_restart() {
+    let db = TestDb::new(&Backend::Sqlite);
+    let check = |what: &str| {
+        let out = plantrack(&db).args(["catalog", "check"]).output().unwrap();
+        assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    check("first start");
+    let dir = tempfile::tempdir().unwrap();
+    let correction = dir.path().join("更正.csv");
+    std::fs::write(&correction, "indicator,period,value\nshanghai-learning-net-users,2015,1850000\n").unwrap();
+    let out = plantrack(&db).arg("ingest").arg(&correction).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    check("second start");
+    let pool = plantrack::db::connect(&db.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    use plantrack::db::schema::{actuals, indicators};
+    let current: Vec<f64> = actuals::table
+        .inner_join(indicators::table)
+        .filter(indicators::slug.eq("shanghai-learning-net-users"))
+        .filter(actuals::period.eq("2015"))
+        .filter(actuals::superseded_at.is_null())
+        .select(actuals::value)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(current, [1_850_000.0], "the correction stands");
+}
+
 /// The same new file sent to two replicas at the same moment: one writes it, the other answers
 /// as for any file uploaded before.
 #[tokio::test]

@@ -122,6 +122,17 @@ async fn every_bad_input_class_is_explained() {
             "{csv}: expected line {line} {column:?} «{reason}» in {body}"
         );
     }
+    // A milestone's state in other words is answered with the words it takes.
+    let (status, body) =
+        app.upload(&token, "", "indicator,period,value\naigs-remote-window-platform,2025,基本完成\n").await;
+    assert_eq!(status, 422, "{body}");
+    let said = body["error"]["details"]["errors"][0]["reason_zh"].as_str().unwrap().to_owned();
+    assert!(said.contains("里程碑请填写“完成”“未完成”或完成百分比"), "{body}");
+    // In Chinese the indicator is named by its name, not its slug.
+    let twice = "indicator,period,value\nopen-data-sets,2020,1\nopen-data-sets,2020,2\n";
+    let (_, body) = app.upload(&token, "", twice).await;
+    let said = body["error"]["details"]["errors"][0]["reason_zh"].as_str().unwrap().to_owned();
+    assert_eq!(said, "重复：第 2 行已给出“政府数据开放数据集数量”在全市 2020 的数值", "{body}");
     let (gbk, _, _) = encoding_rs::GB18030.encode("指标,期间,数值\n实际光纤入户率,2018,60\n");
     let (status, body) = app.upload(&token, "?encoding=utf-8", gbk.into_owned()).await;
     assert_eq!(status, 422);
