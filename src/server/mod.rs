@@ -26,6 +26,12 @@ use crate::error::{AppError, Said};
 pub use errors::ErrorPages;
 pub use routes::{Access, DeclaredRoute, Routes, declared_routes};
 
+/// A heavy slot and its sender's turn, held together while the work on a received file runs.
+pub struct WorkSlot {
+    _heavy: tokio::sync::OwnedSemaphorePermit,
+    _turn: tokio::sync::OwnedSemaphorePermit,
+}
+
 /// What handlers need besides the pool.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -149,21 +155,24 @@ impl AppState {
 
     /// A file's body read in a receiving slot (so only so many are held at once, and one per
     /// token), then a heavy slot for the work on it: a client sending slowly keeps no report
-    /// waiting, and one token's slow files keep no other token's waiting.
+    /// waiting, and one token's slow files keep no other token's waiting. The token's turn is
+    /// held through the work too: two large files of one token would otherwise take every heavy
+    /// slot for minutes while everyone else's uploads and reports got 503.
     pub async fn received<T>(
         &self,
         token_id: i64,
         read: impl Future<Output = Result<T, AppError>>,
-    ) -> Result<(T, tokio::sync::OwnedSemaphorePermit), AppError> {
+    ) -> Result<(T, WorkSlot), AppError> {
         let own_turn = self.sender_turn(token_id).await?;
         let receiving = self.receiving_slot().await?;
         let body = read.await?;
         let heavy = self.heavy_slot().await?;
-        drop((receiving, own_turn));
-        Ok((body, heavy))
+        drop(receiving);
+        Ok((body, WorkSlot { _heavy: heavy, _turn: own_turn }))
     }
 
-    /// This token's turn to send a body, waiting for its previous one as long as for any slot.
+    /// This token's turn to send a body and have it worked on, waiting for its previous one as
+    /// long as for any slot.
     async fn sender_turn(&self, token_id: i64) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         let turn = {
             let mut senders = self.senders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -173,8 +182,8 @@ impl AppState {
             senders.entry(token_id).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
         };
         let busy = Said::new(
-            "此令牌的上一份文件仍在传送中，请等它传完再发送",
-            "this token's previous file is still arriving: send the next one after it",
+            "此令牌的上一份文件仍在传送或处理中，请等它完成再发送",
+            "this token's previous file is still arriving or being worked on: send the next one after it",
         );
         self.wait_for(&turn, busy).await
     }

@@ -110,7 +110,7 @@ async fn form_admin(
     pool: &web::Data<DbPool>,
     state: &AppState,
     limit: usize,
-) -> Result<(Caller, FormData, tokio::sync::OwnedSemaphorePermit), AppError> {
+) -> Result<(Caller, FormData, crate::server::WorkSlot), AppError> {
     within(state.body_timeout, async {
         let (caller, reader) = form_of(req, payload, pool, limit, Role::Admin).await?;
         let (form, slot) = state.received(caller.token_id, reader.finish()).await?;

@@ -268,7 +268,7 @@ fn counts_line(lang: PageLang, report: &IngestReport) -> Markup {
 struct UploadForm {
     caller: Caller,
     form: FormData,
-    _slot: tokio::sync::OwnedSemaphorePermit,
+    _slot: crate::server::WorkSlot,
 }
 
 async fn read_upload_form(

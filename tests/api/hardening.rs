@@ -879,3 +879,33 @@ async fn a_compressed_request_body_is_refused_before_it_is_read() {
         .unwrap();
     assert_eq!(plain.status(), 200);
 }
+
+/// A token's file holds its turn while it is worked on, not only while it arrives: one token
+/// cannot take every heavy slot with files sent one after another, and another token's upload
+/// is taken meanwhile.
+#[tokio::test]
+async fn one_token_holds_one_heavy_slot_at_a_time_while_its_file_is_worked_on() {
+    let app = spawn_app_configured(&Backend::Sqlite, |s| {
+        s.heavy_jobs = 2;
+        s.queue_wait_seconds = 0.5;
+    })
+    .await;
+    let busy = app.token(Role::Uploader);
+    let other = app.token(Role::Uploader);
+    // Long to check (every row is read and refused): seconds of work after a quick arrival.
+    let long = format!("indicator,period,value\n{}", "open-data-sets,2021,许多\n".repeat(400_000));
+    let first = {
+        let (client, url, token) =
+            (app.client.clone(), format!("{}/api/v1/uploads?dry_run=true", app.address), busy.clone());
+        tokio::spawn(
+            async move { client.post(url).bearer_auth(token).body(long).send().await.unwrap().status().as_u16() },
+        )
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (status, body) = app.upload(&busy, "?dry_run=true", "指标,期间,数值\nopen-data-sets,2021,4500\n").await;
+    assert_eq!(status, 503, "the same token waits for its first file's work: {body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("处理中"), "{body}");
+    let (status, body) = app.upload(&other, "?dry_run=true", "指标,期间,数值\nopen-data-sets,2021,4500\n").await;
+    assert_eq!(status, 200, "another token's upload is taken: {body}");
+    assert_eq!(first.await.unwrap(), 422, "the long file is refused in the end");
+}
