@@ -165,7 +165,27 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
             &[4, 1, 1, 1],
         ));
     }
-    // One section per plan: its table, then its charts.
+    // The status counts of each plan (or department), as on the PDF's first page.
+    if data.plans.len() > 1 {
+        let by_department = data.group == super::Group::Department;
+        let mut header = vec![if by_department { t("department") } else { t("plan") }];
+        header.extend(data.statuses.iter().map(|s| s.label));
+        let mut rows =
+            vec![std::iter::once(t("all_plans").to_owned()).chain(data.totals.iter().map(usize::to_string)).collect()];
+        rows.extend(
+            data.plans
+                .iter()
+                .map(|p| std::iter::once(p.title.clone()).chain(p.counts.iter().map(usize::to_string)).collect()),
+        );
+        let mut widths = vec![8];
+        widths.extend(std::iter::repeat_n(2, data.statuses.len()));
+        doc = doc
+            .add_paragraph(heading(if by_department { t("by_department") } else { t("by_plan") }, 2))
+            .add_table(table(&header, rows, &widths));
+    }
+    // One section per plan: its table, then its charts. A compact report runs its plans on (as
+    // the PDF does); a full one starts each on a new page.
+    let full = data.layout == super::Layout::Full;
     for plan in &data.plans {
         let facts = &plan.facts;
         let rows = plan
@@ -183,7 +203,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
                 ]
             })
             .collect();
-        doc = doc.add_paragraph(heading(&plan.title, 2).page_break_before(true)).add_paragraph(small(facts)).add_table(
+        doc = doc.add_paragraph(heading(&plan.title, 2).page_break_before(full)).add_paragraph(small(facts)).add_table(
             table(
                 &[t("indicator"), t("baseline"), t("latest"), t("target"), t("deadline"), t("progress"), t("status")],
                 rows,

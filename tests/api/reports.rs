@@ -219,6 +219,24 @@ async fn the_word_copy_has_the_same_report_and_survives_libreoffice() {
     std::io::Read::read_to_string(&mut archive.by_name("word/footer1.xml").unwrap(), &mut footer).unwrap();
     assert!(footer.contains("PAGE") && footer.contains("NUMPAGES"), "numbered pages: {footer}");
 
+    // A report of many plans: their status counts in one table, as on the PDF's first page; a
+    // compact one runs its plans on (only the method starts a page), a full one starts each anew.
+    let document = |query: &'static str| {
+        let app = &app;
+        async move {
+            let bytes = app.get(&format!("/reports/status.docx?{query}")).await.bytes().await.unwrap();
+            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+            xml
+        }
+    };
+    let compact = document("department=transport").await;
+    assert!(compact.contains("各规划目标状态") && compact.contains("全部规划"), "the counts of each plan");
+    assert_eq!(compact.matches("pageBreakBefore").count(), 1, "only the method starts a page");
+    let full = document("department=transport&layout=full").await;
+    assert!(full.matches("pageBreakBefore").count() > 2, "each plan on a page of its own");
+
     // An office opens it: LibreOffice turns it into a PDF, and every target's name is there.
     let dir = tempfile::tempdir().unwrap();
     let docx = dir.path().join("report.docx");
