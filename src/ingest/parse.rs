@@ -20,7 +20,8 @@ pub(super) fn canonical_column(header: &str) -> Option<&'static str> {
     let name = match key.as_str() {
         "indicator" | "指标" | "指标名称" | "目标" | "目标名称" => "indicator",
         "period" | "期间" | "时期" | "年份" | "年度" | "时间" | "报告期" | "统计期" => "period",
-        "value" | "数值" | "值" | "数据" | "完成值" | "实际值" | "完成情况" => "value",
+        "value" | "数值" | "值" | "数据" | "完成值" | "实际值" | "完成情况" | "指标值" | "本期值" | "本期数"
+        | "填报值" | "填报数值" | "统计值" | "报送值" => "value",
         "region" | "地区" | "区域" | "区县" | "行政区" | "区" => "region",
         "unit" | "单位" | "计量单位" => "unit",
         "note" | "备注" | "说明" => "note",

@@ -265,13 +265,26 @@ impl<'r> Lookup<'r> {
                     format!("未知的指标；是否是 {hint}？"),
                 )
             }
+            // A 合计 row under the figures: no indicator of its own. Totals of regions are made by
+            // the indicators that say how; a row of them is only to be deleted.
+            None if is_total_row(raw) => why(
+                "total_row",
+                "a total row is not a figure: delete it (totals over regions are summed where the indicator says so)",
+                "合计行不是一项指标的数据：请删除此行（各区合计由系统按指标规则汇总）",
+            ),
             None => why(
                 "indicator_unknown",
-                "unknown indicator (see /api/v1/indicators for the list)",
-                "未知的指标（指标清单见 /api/v1/indicators）",
+                "unknown indicator: use the indicator names of the department's template (its page under /departments), or /api/v1/indicators",
+                "未知的指标：请使用本单位报送模板中的指标名称（模板见“部门”页面中本单位的页面）",
             ),
         }
     }
+}
+
+/// 合计, 总计, 小计 (spaced or not): a spreadsheet's total row.
+fn is_total_row(indicator: &str) -> bool {
+    let word: String = indicator.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(word.as_str(), "合计" | "总计" | "小计" | "总数" | "合计数")
 }
 
 /// The columns of the file, as polars read them.

@@ -371,3 +371,24 @@ async fn a_percentage_typed_as_a_fraction_or_a_hundredfold_revision_is_flagged_f
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_clerks_total_row_is_named_as_such_and_more_value_headers_are_read() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let sheet = "指标,期间,指标值\n政府数据开放数据集数量,2021,4500\n合 计,,4500\n";
+    let (status, body) = app.upload(&token, "?dry_run=true", sheet).await;
+    assert_eq!(status, 422, "{body}");
+    let errors = body["error"]["details"]["errors"].as_array().unwrap();
+    let total = errors.iter().find(|e| e["column"] == "indicator").expect("the total row's indicator");
+    assert_eq!((total["line"].as_u64(), total["code"].as_str()), (Some(3), Some("total_row")), "{body}");
+    assert!(total["reason_zh"].as_str().unwrap().starts_with("合计行不是一项指标的数据：请删除此行"), "{body}");
+    // Without it the same sheet is taken: 指标值 is the value column.
+    let (status, body) =
+        app.upload(&token, "?dry_run=true", "指标,期间,指标值\n政府数据开放数据集数量,2021,4500\n").await;
+    assert_eq!((status, body["rows_total"].as_u64()), (200, Some(1)), "{body}");
+    // An unknown name points the clerk to the department's template, not to an API address.
+    let (_, body) = app.upload(&token, "?dry_run=true", "指标,期间,数值\nxyzzy,2021,1\n").await;
+    let said = body["error"]["details"]["errors"][0]["reason_zh"].as_str().unwrap().to_owned();
+    assert!(said.contains("报送模板") && !said.contains("/api/"), "{said}");
+}
