@@ -46,8 +46,41 @@ pub fn target_chart(one: &AssessedOne, lang: Lang) -> TargetChart {
         goal(target, p),
         target.deadline_date,
         p,
-        one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
+        thinned(&one.series),
     )
+}
+
+/// The most figures a target chart draws. 800 pixels show no more, and an indicator reported daily
+/// for years (160 000 figures) drew a 1 MB chart on every page view.
+const MOST_DRAWN: usize = 400;
+
+/// The series as drawn: every figure when there are few; else, in each of `MOST_DRAWN / 2` runs of
+/// neighbouring figures, its lowest and highest (in date order), so the line keeps its extremes.
+pub(super) fn thinned(series: &[crate::progress::Observation]) -> Vec<Point> {
+    let point = |o: &crate::progress::Observation| Point { date: o.date, value: o.value };
+    if series.len() <= MOST_DRAWN {
+        return series.iter().map(point).collect();
+    }
+    let runs = MOST_DRAWN / 2;
+    let mut drawn = Vec::with_capacity(MOST_DRAWN + 2);
+    for run in 0..runs {
+        let part = &series[run * series.len() / runs..(run + 1) * series.len() / runs];
+        let by_value =
+            |a: &&crate::progress::Observation, b: &&crate::progress::Observation| a.value.total_cmp(&b.value);
+        let (Some(low), Some(high)) = (part.iter().min_by(by_value), part.iter().max_by(by_value)) else { continue };
+        let (first, second) = if low.date <= high.date { (low, high) } else { (high, low) };
+        drawn.push(point(first));
+        if second.date != first.date {
+            drawn.push(point(second));
+        }
+    }
+    // The latest figure is what the page and the legend speak of: always drawn.
+    if let Some(last) = series.last()
+        && drawn.last().is_none_or(|p| p.date != last.date)
+    {
+        drawn.push(point(last));
+    }
+    drawn
 }
 
 pub fn plan_overview(plan: &PlanRow, assessed: &[Assessed], lang: Lang) -> PlanOverview {

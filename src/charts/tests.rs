@@ -235,3 +235,39 @@ fn a_plan_chart_names_each_bar_s_status_in_words_and_describes_itself() {
     assert!(svg.contains(r#"<title id="plan-chart-800-title">规划：目标进度</title>"#), "{svg}");
     assert!(svg.contains("2 个目标：进度正常 1，存在风险 1。"), "{svg}");
 }
+
+#[test]
+fn a_long_daily_series_is_drawn_thinned_keeping_its_extremes_and_its_latest_figure() {
+    use crate::progress::Observation;
+    let start = d(2000, 1, 1);
+    let series: Vec<Observation> = (0..160_000u64)
+        .map(|i| Observation {
+            date: start + chrono::Days::new(i),
+            value: if i == 77_777 {
+                1e6
+            } else if i == 12_345 {
+                -5.0
+            } else {
+                (i % 1000) as f64
+            },
+        })
+        .collect();
+    let drawn = build::thinned(&series);
+    assert!(drawn.len() <= 402, "{} points", drawn.len());
+    assert!(drawn.windows(2).all(|w| w[0].date < w[1].date), "in date order");
+    assert!(drawn.iter().any(|p| p.value == 1e6) && drawn.iter().any(|p| p.value == -5.0), "the extremes");
+    assert_eq!(drawn.last().map(|p| p.date), series.last().map(|o| o.date), "the latest figure");
+    let short = &series[..300];
+    assert_eq!(build::thinned(short).len(), 300, "a short series is drawn whole");
+    let chart = TargetChart::new(
+        "长序列".to_owned(),
+        "个".to_owned(),
+        Lang::Zh,
+        ChartGoal::Line(70.0),
+        d(2450, 12, 31),
+        &progress(Status::OnTrack, None, None),
+        drawn,
+    );
+    let svg = chart.svg(800, 400).unwrap();
+    assert!(svg.len() < 200_000, "{} bytes", svg.len());
+}

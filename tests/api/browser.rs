@@ -254,7 +254,7 @@ async fn a_planner_reads_the_pages_and_uploads_through_the_form() {
     browser.screenshot("upload-errors").await;
     let problems = browser.text_of("table.errors").await;
     assert!(problems.contains("no-such-indicator") && problems.contains("未知的指标"), "{problems}");
-    assert!(problems.contains("abc") && problems.contains("不是数字"), "{problems}");
+    assert!(problems.contains("abc") && problems.contains("里程碑请填写“完成”“未完成”或完成百分比"), "{problems}");
     let uploads = app.uploads().await;
     assert!(uploads.iter().all(|u| u["channel"] != "web"), "a dry run writes nothing");
 
