@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# What small requests cost, with the release binary: a 2 MB gzip body that inflates to 2 GB, the
+# same file of figures sent twice (the second is checked against the current figures, not waved
+# through by its fingerprint), a page of 5 000 actuals, and the page and chart of a target whose
+# indicator has ~9 000 daily figures (SYNTHETIC values, loaded into a scratch database only).
+# Prints wall times, answer sizes and the server's peak RSS (VmHWM).
+#
+#   cargo build --release && bash bench/safety.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+port=18093
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+export RUST_LOG=warn
+bin=${PLANTRACK_BIN:-target/release/plantrack}
+url="http://127.0.0.1:$port"
+export PLANTRACK_DATABASE_URL="sqlite://$work/db.sqlite" PLANTRACK_DATA_DIR="$work/data" PLANTRACK_BIND="127.0.0.1:$port"
+
+kb() { awk "/$1/ {print \$2}" /proc/$server/status; }
+reset_peak() { echo 5 > /proc/$server/clear_refs; }
+timed() { curl -s -o "$work/answer" -w '%{http_code} %{time_total}s %{size_download}B' "$@"; }
+"$bin" migrate > /dev/null
+admin=$("$bin" token create --name bench --role admin | tail -1)
+"$bin" serve > "$work/server.log" 2>&1 &
+server=$!
+until curl -sf "$url/healthz" > /dev/null; do sleep 0.1; done
+echo "ready: RSS $(( $(kb VmRSS) / 1024 )) MB"
+
+python3 -c "import gzip, sys; sys.stdout.buffer.write(gzip.compress(b'{\"p\": \"' + b'0' * (2 << 30) + b'\"}', 9))" > "$work/bomb.gz"
+reset_peak
+echo "gzip body of $(( $(stat -c %s "$work/bomb.gz") / 1024 )) KB (2 GB inflated): $(timed -X PUT -H "Authorization: Bearer $admin" \
+  -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' --data-binary @"$work/bomb.gz" \
+  "$url/api/v1/indicators/open-data-sets/duty"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
+
+# ~9 000 daily figures of one indicator (SYNTHETIC), 2001-06-01 to 2026-01-01.
+python3 - "$work/daily.csv" <<'EOF'
+import datetime, sys
+day, end = datetime.date(2001, 6, 1), datetime.date(2026, 1, 1)
+with open(sys.argv[1], "w") as out:
+    out.write("indicator,period,value,note\n")
+    i = 0
+    while day <= end:
+        out.write(f"open-data-sets,{day.isoformat()},{1000 + i % 997},SYNTHETIC\n")
+        day += datetime.timedelta(days=1)
+        i += 1
+EOF
+rows=$(( $(wc -l < "$work/daily.csv") - 1 ))
+for send in first again; do
+  reset_peak
+  echo "$rows figures sent ($send): $(timed -X POST -H "Authorization: Bearer $admin" -H 'content-type: text/csv' \
+    --data-binary @"$work/daily.csv" "$url/api/v1/uploads"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
+done
+echo "a page of 5 000 actuals: $(timed "$url/api/v1/indicators/open-data-sets/actuals?limit=5000&history=true")"
+for _ in 1 2 3; do
+  reset_peak
+  echo "target page: $(timed "$url/targets/bd16-open-data-sets?as_of=2026-0$(( RANDOM % 9 + 1 ))-15"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
+done
+echo "target chart (SVG): $(timed "$url/charts/targets/bd16-open-data-sets.svg?as_of=2026-06-30")"
