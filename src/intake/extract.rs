@@ -147,9 +147,23 @@ fn name_similarity(a: &str, b: &str) -> f64 {
     let b = b.trim_matches(QUOTE_MARKS);
     if !a.is_empty() && !b.is_empty() && (a.contains(b) || b.contains(a)) {
         let (short, long) = if a.chars().count() < b.chars().count() { (a, b) } else { (b, a) };
+        if narrows(long, short) {
+            return NARROWER;
+        }
         return 0.7 + 0.3 * short.chars().count() as f64 / long.chars().count() as f64;
     }
     strsim::normalized_levenshtein(a, b).max(strsim::sorensen_dice(a, b))
+}
+
+/// The similarity of a name that narrows another: below the bar for the same indicator.
+const NARROWER: f64 = 0.5;
+
+/// Whether `long` is `short` with a scope in front (重点领域数据开放率, 中心城区…覆盖率): another,
+/// narrower series, not the same indicator. The whole city in front (全市, 本市) narrows nothing.
+fn narrows(long: &str, short: &str) -> bool {
+    let Some(scope) = long.strip_suffix(short) else { return false };
+    let scope = ["上海市", "全市", "本市", "全"].iter().fold(scope, |s, city| s.strip_prefix(city).unwrap_or(s));
+    scope.chars().filter(|c| !c.is_whitespace()).count() >= 2
 }
 
 /// A stable, ASCII suffix for new indicator slugs (FNV-1a folded to 16 bits).
@@ -1878,5 +1892,12 @@ mod tests {
         let m = match_indicator(&found[0], &known[1..]);
         assert_eq!(m.matched, "new");
         assert!(m.slug.starts_with("new-l5-") && m.slug.is_ascii());
+        // A scope in front names a narrower series: not the city-wide indicator. The whole city
+        // in front is the same one.
+        let open = [KnownIndicator { slug: "open".into(), name: "数据开放率".into(), unit: "%".into() }];
+        let narrower = read(&plan("到2025年，重点领域数据开放率达到80%。"));
+        assert_eq!(match_indicator(&narrower[0], &open).matched, "new", "{narrower:?}");
+        let citywide = read(&plan("到2025年，全市数据开放率达到80%。"));
+        assert_eq!(match_indicator(&citywide[0], &open).matched, "existing", "{citywide:?}");
     }
 }
