@@ -520,7 +520,14 @@ pub fn make(
         };
         Some((label, snapshot))
     });
-    options.number = number.clone();
+    // Without a numbering format a kept report is still named as the reports list and the next
+    // report's comparison name it.
+    options.number = number.clone().or_else(|| {
+        id.map(|id| match options.lang {
+            Lang::Zh => format!("第 {id} 号报告"),
+            Lang::En => format!("Report #{id}"),
+        })
+    });
     options.sender = identity.sender.clone();
     tracing::debug!("report kept, its summary compared with the previous one");
     let pdf = write(scope, &options, now)?;

@@ -317,3 +317,18 @@ async fn a_report_whose_reader_leaves_stops_its_layout_process() {
     let response = app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await;
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn a_kept_report_without_a_numbering_format_carries_the_number_the_list_gives_it() {
+    let app = crate::helpers::spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let admin = app.token(plantrack::server::auth::Role::Admin);
+    let request =
+        app.client.get(format!("{}/reports/status.pdf?plan=smart-city-13th-fyp", app.address)).bearer_auth(&admin);
+    let text = pdf_text(&request.send().await.unwrap().bytes().await.unwrap());
+    let (_, reports) = app.get_json("/api/v1/reports").await;
+    let id = reports[0]["id"].as_i64().unwrap();
+    assert!(unspaced(&text).contains(&format!("第{id}号报告")), "{text}");
+    // A visitor's report is not kept: it names no number.
+    let visitor = pdf_text(&app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await.bytes().await.unwrap());
+    assert!(!unspaced(&visitor).contains("号报告"), "{visitor}");
+}
