@@ -452,6 +452,10 @@ fn check_rows<'r>(
                 let found = lookup.by_name.get(raw).copied();
                 if found.is_none() {
                     error("indicator", Some(raw), lookup.unknown_indicator(raw));
+                    // A 合计 row is to be deleted whole: its period or value say nothing more.
+                    if is_total_row(raw) {
+                        continue;
+                    }
                 }
                 found
             }

@@ -383,6 +383,7 @@ async fn a_clerks_total_row_is_named_as_such_and_more_value_headers_are_read() {
     let total = errors.iter().find(|e| e["column"] == "indicator").expect("the total row's indicator");
     assert_eq!((total["line"].as_u64(), total["code"].as_str()), (Some(3), Some("total_row")), "{body}");
     assert!(total["reason_zh"].as_str().unwrap().starts_with("合计行不是一项指标的数据：请删除此行"), "{body}");
+    assert_eq!(errors.len(), 1, "the total row's empty period is not a second problem: {body}");
     // Without it the same sheet is taken: 指标值 is the value column.
     let (status, body) =
         app.upload(&token, "?dry_run=true", "指标,期间,指标值\n政府数据开放数据集数量,2021,4500\n").await;
