@@ -479,12 +479,12 @@ pub fn ingest(
         // the later one then sees what the earlier one wrote (a duplicate, or current values
         // to revise) instead of failing on a unique index.
         actuals::lock_for_upload(conn, &sha256, &indicator_ids)?;
-        let started = std::time::Instant::now();
         if request.delivered_once()
             && let Some(original) = actuals::committed_upload_by_sha(conn, &sha256)?
         {
             return Ok(duplicate_report(original, false));
         }
+        let started = std::time::Instant::now();
         let plan = plan_changes(conn, &prepared.rows, &indicators)?;
         tracing::debug!(elapsed = ?started.elapsed(), "changes planned");
         if plan.changes_nothing()

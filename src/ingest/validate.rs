@@ -354,7 +354,7 @@ pub fn validate_rows<'r>(
 fn remove_duplicates(rows: &mut Vec<ValidRow>, problems: &mut ProblemLog, reference: &Reference) {
     let mut seen: FastMap<(i64, &str, Period), usize> =
         FastMap::with_capacity_and_hasher(rows.len(), Default::default());
-    let slugs: FastMap<i64, (&str, &str)> =
+    let names: FastMap<i64, (&str, &str)> =
         reference.indicators.iter().map(|i| (i.id, (i.slug.as_str(), i.name.as_str()))).collect();
     let mut duplicate = vec![false; rows.len()];
     for (index, row) in rows.iter().enumerate() {
@@ -363,7 +363,7 @@ fn remove_duplicates(rows: &mut Vec<ValidRow>, problems: &mut ProblemLog, refere
                 slot.insert(row.line);
             }
             std::collections::hash_map::Entry::Occupied(first) => {
-                let (slug, name) = slugs.get(&row.indicator_id).copied().unwrap_or_default();
+                let (slug, name) = names.get(&row.indicator_id).copied().unwrap_or_default();
                 let (first, period, region) = (first.get(), row.period, row.region);
                 problems.push(RowError::at(
                     row.line,

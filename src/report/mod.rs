@@ -515,23 +515,27 @@ pub fn make(
         let shown = crate::clock::shown(row.created_at);
         let label = match (row.number, options.lang) {
             (Some(number), _) => format!("{number}（{shown}）"),
-            (None, Lang::Zh) => format!("第 {} 号报告（{shown}，截至 {}）", row.id, row.as_of),
-            (None, Lang::En) => format!("report #{} ({shown}, as of {})", row.id, row.as_of),
+            (None, Lang::Zh) => format!("{}（{shown}，截至 {}）", unnumbered_name(row.id, Lang::Zh), row.as_of),
+            (None, Lang::En) => format!("{} ({shown}, as of {})", unnumbered_name(row.id, Lang::En), row.as_of),
         };
         Some((label, snapshot))
     });
     // Without a numbering format a kept report is still named as the reports list and the next
     // report's comparison name it.
-    options.number = number.clone().or_else(|| {
-        id.map(|id| match options.lang {
-            Lang::Zh => format!("第 {id} 号报告"),
-            Lang::En => format!("Report #{id}"),
-        })
-    });
+    options.number = number.clone().or_else(|| id.map(|id| unnumbered_name(id, options.lang)));
     options.sender = identity.sender.clone();
     tracing::debug!("report kept, its summary compared with the previous one");
     let pdf = write(scope, &options, now)?;
     Ok(Made { pdf, id, number })
+}
+
+/// A kept report's name when no numbering format is set: its id. The reports list, the report's
+/// own header and the next report's comparison all name it so.
+pub fn unnumbered_name(id: i64, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("第 {id} 号报告"),
+        Lang::En => format!("Report #{id}"),
+    }
 }
 
 #[cfg(test)]

@@ -873,7 +873,7 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
                 tbody {
                     @for r in &asked {
                         tr {
-                            th scope="row" { (r.number.clone().unwrap_or_else(|| format!("{}{}{}", lang.pick("第 ", "#"), r.id, lang.pick(" 号", "")))) }
+                            th scope="row" { (r.number.clone().unwrap_or_else(|| crate::report::unnumbered_name(r.id, l))) }
                             td { (covers(r)) }
                             td.num { (r.as_of) }
                             td.num { (crate::clock::shown(r.created_at)) }
