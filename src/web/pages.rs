@@ -865,7 +865,7 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
         }
         h2 { (lang.pick("已出具的报告", "Reports made")) }
         @if asked.is_empty() {
-            p { (lang.pick("尚无。持令牌或登录后生成的报告会编号保存，下一份同一范围的报告与它比较。", "None yet. A report made with a token or signed in is numbered and kept; the next one of the same scope compares with it.")) }
+            p { (lang.pick("尚无。管理员（持令牌或登录）生成的报告会编号保存，下一份同一范围的报告与它比较。", "None yet. A report made by an administrator (token or signed in) is numbered and kept; the next one of the same scope compares with it.")) }
         } @else {
             div.scroll tabindex="0" role="region" aria-label=(lang.pick("已出具的报告", "Reports made")) { table {
                 (layout::caption(lang.pick("已出具的报告", "Reports made")))

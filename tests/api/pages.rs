@@ -497,6 +497,7 @@ async fn the_reports_form_asks_for_a_pdf_the_server_makes() {
     let (status, body) = page(&app, "/reports").await;
     assert_eq!(status, 200);
     assert!(body.contains("action=\"/reports/status.pdf\""));
+    assert!(body.contains("管理员（持令牌或登录）生成的报告会编号保存"), "says who makes the kept reports");
     // What the browser sends when the planner picks one plan and keeps the other defaults.
     for field in ["name=\"plan\"", "name=\"as_of\"", "name=\"method\"", "name=\"lang\""] {
         assert!(body.contains(field), "{field}");
