@@ -141,6 +141,17 @@ fn revised(file: Result<PublishedFile, String>) -> QueryResult<PublishedFile> {
     })
 }
 
+/// The catalog file of the newest version published from draft `draft_id`: what its review
+/// page starts from when the draft is reviewed again.
+pub fn published_from_draft(conn: &mut DbConn, draft_id: i64) -> QueryResult<Option<String>> {
+    published_plans::table
+        .filter(published_plans::draft_id.eq(draft_id))
+        .order(published_plans::id.desc())
+        .select(published_plans::catalog)
+        .first(conn)
+        .optional()
+}
+
 /// The version a plan's next publication gets: 1 for a new plan.
 pub fn next_version(conn: &mut DbConn, slug: &str) -> QueryResult<i32> {
     let newest: Option<i32> = published_plans::table

@@ -270,22 +270,31 @@ pub fn catalog_file(request: &PublishRequest, document_name: &str, departments: 
         target: request
             .targets
             .iter()
-            .enumerate()
-            .map(|(index, t)| target_toml(&plan.slug, index, t, departments))
+            .zip(target_slugs(&plan.slug, &request.targets))
+            .map(|(t, slug)| target_toml(slug, t, departments))
             .collect(),
     };
     toml::to_string(&file)
         .map_err(|e| Said::new(format!("无法写出目录文件：{e}"), format!("the catalog file cannot be written: {e}")))
 }
 
-fn target_toml<'a>(plan: &str, index: usize, t: &'a TargetInput, departments: &[Department]) -> TargetToml<'a> {
+/// Each target's slug: its own when it has one (a target published before keeps its name), else
+/// `{plan}-{n}` with the lowest numbers no other target holds.
+pub fn target_slugs(plan: &str, targets: &[TargetInput]) -> Vec<String> {
+    let own = |t: &TargetInput| t.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let taken: std::collections::HashSet<String> = targets.iter().filter_map(own).collect();
+    let mut numbers = (1..).map(|n| format!("{plan}-{n}")).filter(|slug| !taken.contains(slug));
+    targets.iter().map(|t| own(t).unwrap_or_else(|| numbers.next().unwrap_or_default())).collect()
+}
+
+fn target_toml<'a>(slug: String, t: &'a TargetInput, departments: &[Department]) -> TargetToml<'a> {
     let deadline = match t.deadline.trim().parse::<i32>() {
         Ok(year) => Deadline::Year(year),
         Err(_) => Deadline::Date(t.deadline.trim().to_owned()),
     };
     let owners: Vec<String> = t.owners.iter().map(|o| owner_slug(o, departments)).collect();
     TargetToml {
-        slug: t.slug.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| format!("{plan}-{}", index + 1)),
+        slug,
         indicator: t.indicator.as_deref().filter(|i| !i.trim().is_empty()),
         name: &t.name,
         name_en: t.name_en.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&t.name),
@@ -470,4 +479,121 @@ pub fn accept_all(draft: &super::Draft, slug: &str) -> PublishRequest {
         indicators,
         targets,
     }
+}
+
+/// A published catalog file read back as the publication that made it, owners by name: where the
+/// review of its draft starts again, so a new version begins from the reviewer's last edits. A
+/// file that does not read (written by another version of this program) gives `None`.
+/// `departments` holds each department's (slug, name).
+pub fn read_back(catalog: &str, departments: &[(String, String)]) -> Option<PublishRequest> {
+    let stored: StoredFile = toml::from_str(catalog).ok()?;
+    // The catalog writes the Chinese title and names where no English was given: not English.
+    let english = |en: Option<String>, zh: &str| en.filter(|en| en != zh);
+    let owner_name =
+        |slug: String| departments.iter().find(|(known, _)| *known == slug).map_or(slug, |(_, name)| name.clone());
+    let plan = stored.plan;
+    Some(PublishRequest {
+        plan: PlanInput {
+            title_en: english(plan.title_en, &plan.title),
+            slug: plan.slug,
+            title: plan.title,
+            doc_number: plan.doc_number,
+            issued: plan.issued.map(|d| toml_text(&d)),
+            horizon: plan.horizon,
+        },
+        indicators: stored
+            .indicator
+            .into_iter()
+            .map(|i| IndicatorInput { name_en: english(i.name_en, &i.name), ..i })
+            .collect(),
+        targets: stored
+            .target
+            .into_iter()
+            .map(|t| TargetInput {
+                slug: Some(t.slug),
+                indicator: t.indicator,
+                name_en: english(t.name_en, &t.name),
+                name: t.name,
+                kind: t.kind,
+                comparator: t.comparator,
+                value: t.value,
+                value_max: t.value_max,
+                unit: t.unit,
+                deadline: toml_text(&t.deadline),
+                deadline_implied: t.deadline_implied,
+                reference_year: t.reference_year,
+                baseline: t.baseline,
+                stretch: t.stretch,
+                binding: t.binding,
+                cumulative: t.cumulative,
+                owners: t.owners.into_iter().map(owner_name).collect(),
+                owners_line: t.owners_line,
+                line: t.source.line,
+                quote: t.source.quote,
+                notes: t.notes,
+            })
+            .collect(),
+    })
+}
+
+/// A TOML year, date or string as the form writes it: 2025, 2025-06-30.
+fn toml_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The shape [`catalog_file`] writes, read back.
+#[derive(Deserialize)]
+struct StoredFile {
+    plan: StoredPlan,
+    #[serde(default)]
+    indicator: Vec<IndicatorInput>,
+    #[serde(default)]
+    target: Vec<StoredTarget>,
+}
+
+#[derive(Deserialize)]
+struct StoredPlan {
+    slug: String,
+    title: String,
+    title_en: Option<String>,
+    doc_number: Option<String>,
+    issued: Option<toml::Value>,
+    horizon: [i32; 2],
+}
+
+#[derive(Deserialize)]
+struct StoredCitation {
+    line: i32,
+    quote: String,
+}
+
+#[derive(Deserialize)]
+struct StoredTarget {
+    slug: String,
+    indicator: Option<String>,
+    name: String,
+    name_en: Option<String>,
+    kind: String,
+    comparator: Option<String>,
+    value: f64,
+    value_max: Option<f64>,
+    unit: String,
+    reference_year: Option<i32>,
+    deadline: toml::Value,
+    #[serde(default)]
+    deadline_implied: bool,
+    #[serde(default)]
+    stretch: bool,
+    binding: Option<bool>,
+    #[serde(default)]
+    cumulative: bool,
+    #[serde(default)]
+    owners: Vec<String>,
+    owners_line: Option<i32>,
+    notes: Option<String>,
+    baseline: Option<BaselineInput>,
+    source: StoredCitation,
 }

@@ -15,7 +15,7 @@ use super::layout::{self, header_row};
 use super::{Ctx, PageLang, error_page, html as html_page, html_with};
 use crate::db::{DbConn, DbPool, drafts};
 use crate::error::AppError;
-use crate::intake::publish::{self, PublishRequest, TargetInput};
+use crate::intake::publish::{self, IndicatorInput, PublishRequest, TargetInput};
 use crate::intake::{self, Candidate, DocumentText, Format, KnownIndicator};
 use crate::server::auth::{Caller, Role, session_caller, start_session};
 use crate::server::{AppState, with_conn, within};
@@ -171,6 +171,8 @@ struct Review {
     /// Every candidate as a target (edited where the reviewer changed it), and whether accepted.
     request: PublishRequest,
     accepted: Vec<bool>,
+    /// Targets the reviewer added by hand: goals the rules did not find.
+    added: Vec<TargetInput>,
     published_slug: Option<String>,
     indicators: Vec<KnownIndicator>,
     /// Candidates beyond the draft's bound.
@@ -191,19 +193,93 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
     // back as the typed values the form is made from.
     let draft = intake::draft(&text, &indicators);
     let slug = row.published_slug.clone().unwrap_or_else(|| publish::slug_from_name(&row.file_name));
-    let request = publish::accept_all(&draft, &slug);
-    Ok(Review {
+    let mut review = Review {
         id,
         file_name: row.file_name,
         lines: text.lines,
         // What the rules are fairly sure of starts ticked; the rest is shown for a decision.
         accepted: draft.candidates.iter().map(|c| c.found.confidence >= intake::LIKELY).collect(),
+        request: publish::accept_all(&draft, &slug),
         candidates: draft.candidates,
-        request,
+        added: Vec::new(),
         published_slug: row.published_slug,
         indicators,
         left_out: draft.document.candidates_left_out,
-    })
+    };
+    // Published before: the review starts from what was published, not from the rules again.
+    if let Some(catalog) = drafts::published_from_draft(conn, id)? {
+        let departments: Vec<(String, String)> =
+            crate::db::queries::list_departments(conn)?.into_iter().map(|d| (d.slug, d.name)).collect();
+        if let Some(published) = publish::read_back(&catalog, &departments) {
+            review.start_from(published);
+        }
+    }
+    Ok(review)
+}
+
+impl Review {
+    /// The form as it was published: each published target in place of the candidate it was made
+    /// from (the others not accepted), the ones added by hand after them, its plan and indicators.
+    fn start_from(&mut self, published: PublishRequest) {
+        self.accepted.iter_mut().for_each(|a| *a = false);
+        for target in published.targets {
+            let candidate = self
+                .request
+                .targets
+                .iter()
+                .enumerate()
+                .position(|(index, c)| !self.accepted[index] && c.line == target.line && c.quote == target.quote);
+            match candidate {
+                Some(index) => {
+                    self.request.targets[index] = target;
+                    self.accepted[index] = true;
+                }
+                None => self.added.push(target),
+            }
+        }
+        for indicator in published.indicators {
+            match self.request.indicators.iter_mut().find(|i| i.slug == indicator.slug) {
+                Some(drafted) => *drafted = indicator,
+                None => self.request.indicators.push(indicator),
+            }
+        }
+        self.request.plan = published.plan;
+    }
+
+    /// The last day of the plan's horizon, as a new target's deadline starts.
+    fn horizon_end(&self) -> String {
+        self.request.plan.horizon[1].to_string()
+    }
+}
+
+/// Empty forms for targets added by hand, after those added already.
+const ADDED_SLOTS: usize = 3;
+
+/// A target to be added by hand, before the reviewer fills it in.
+fn blank_target(deadline: String) -> TargetInput {
+    TargetInput {
+        slug: None,
+        indicator: None,
+        name: String::new(),
+        name_en: None,
+        kind: "level".to_owned(),
+        comparator: Some(">=".to_owned()),
+        value: 0.0,
+        value_max: None,
+        unit: String::new(),
+        deadline,
+        deadline_implied: false,
+        reference_year: None,
+        baseline: None,
+        stretch: false,
+        binding: None,
+        cumulative: false,
+        owners: Vec::new(),
+        owners_line: None,
+        line: 0,
+        quote: String::new(),
+        notes: None,
+    }
 }
 
 /// `GET /plans/drafts/{id}`: the review form.
@@ -272,7 +348,8 @@ fn review_page(
     let lang = ctx.lang;
     let title = format!("{}{}", lang.pick("审核规划草稿：", "Review plan draft: "), review.file_name);
     let plan = &review.request.plan;
-    let accepted = review.accepted.iter().filter(|a| **a).count();
+    let accepted = review.accepted.iter().filter(|a| **a).count() + review.added.len();
+    let blanks: Vec<TargetInput> = (0..ADDED_SLOTS).map(|_| blank_target(review.horizon_end())).collect();
     let body = html! {
         h1 { (title) }
         @if let Some(slug) = &review.published_slug {
@@ -312,7 +389,12 @@ fn review_page(
                 @for i in &review.indicators { option value=(i.slug) { (i.name) " (" (i.unit) ")" } }
             }
             @for (index, (target, candidate)) in review.request.targets.iter().zip(&review.candidates).enumerate() {
-                (candidate_fields(lang, index, target, candidate, review.accepted[index], &review.lines))
+                (candidate_fields(lang, index, target, candidate, review.accepted[index], review))
+            }
+            h2 { (lang.pick("添加规则未找到的目标", "Add a goal the rules missed")) }
+            p.note { (lang.pick("从原文逐字复制目标句填入引文；行号可空（按引文查找）；清空引文即不添加。", "Copy the goal's words from the text into the quote; the line may stay empty (found by the quote); an empty quote adds nothing.")) }
+            @for (number, target) in review.added.iter().chain(&blanks).enumerate() {
+                (added_fields(lang, number, target, review))
             }
             button type="submit" { (lang.pick("发布采纳的目标", "Publish the accepted targets")) " (" (accepted) ")" }
         }
@@ -355,14 +437,12 @@ fn candidate_fields(
     target: &TargetInput,
     candidate: &Candidate,
     accepted: bool,
-    lines: &[String],
+    review: &Review,
 ) -> Markup {
-    let line = lines.get(candidate.found.line.saturating_sub(1)).map(String::as_str).unwrap_or("");
+    let line = review.lines.get(candidate.found.line.saturating_sub(1)).map(String::as_str).unwrap_or("");
     let (before, after) = line.split_once(target.quote.as_str()).unwrap_or((line, ""));
     let (before, after) = (tail_of(before, CONTEXT_CHARS), head_of(after, CONTEXT_CHARS));
-    let field = |name: &str| format!("c{index}.{name}");
-    let id = |name: &str| format!("c{index}-{name}");
-    let matched = &candidate.indicator;
+    let prefix = format!("c{index}");
     html! {
         fieldset.candidate {
             legend {
@@ -371,64 +451,151 @@ fn candidate_fields(
             }
             // The plan's sentence as written: Chinese, on an English page too.
             blockquote lang="zh-CN" { (before) mark { (target.quote) } (after) }
-            input type="hidden" name=(field("line")) value=(target.line);
-            input type="hidden" name=(field("quote")) value=(target.quote);
-            label.wide { input type="checkbox" name=(field("accept")) value="on" checked[accepted]; " " (lang.pick("采纳", "Accept")) }
+            input type="hidden" name={ (prefix) ".line" } value=(target.line);
+            input type="hidden" name={ (prefix) ".quote" } value=(target.quote);
+            label.wide { input type="checkbox" name={ (prefix) ".accept" } value="on" checked[accepted]; " " (lang.pick("采纳", "Accept")) }
+            (target_fields(lang, &prefix, target, new_indicator_of(review, target), false))
+        }
+    }
+}
+
+/// A target added by hand: its quote and line typed in, then the fields of any target.
+fn added_fields(lang: PageLang, number: usize, target: &TargetInput, review: &Review) -> Markup {
+    let prefix = format!("a{number}");
+    let id = |name: &str| format!("{prefix}-{name}");
+    let line = if target.line > 0 { target.line.to_string() } else { String::new() };
+    html! {
+        fieldset.candidate {
+            legend { (lang.pick("添加的目标 ", "Added target ")) (number + 1) }
             div.field.wide {
-                label for=(id("name")) { (lang.pick("名称", "Name")) }
-                input id=(id("name")) type="text" name=(field("name")) value=(target.name);
+                label for=(id("quote")) { (lang.pick("引文（从原文逐字复制目标句；清空即不添加）", "Quote (the goal's words copied from the text; empty: not added)")) }
+                input id=(id("quote")) type="text" name={ (prefix) ".quote" } value=(target.quote) lang="zh-CN";
             }
             div.field {
-                label for=(id("kind")) { (lang.pick("类型", "Kind")) }
-                select id=(id("kind")) name=(field("kind")) {
-                    @for (value, zh, en) in KINDS { option value=(value) selected[target.kind == value] { (lang.pick(zh, en)) } }
+                label for=(id("line")) { (lang.pick("行号（可空：按引文查找）", "Line (empty: found by the quote)")) }
+                input id=(id("line")) type="text" inputmode="numeric" name={ (prefix) ".line" } value=(line);
+            }
+            (target_fields(lang, &prefix, target, new_indicator_of(review, target), true))
+        }
+    }
+}
+
+/// The new indicator a target measures, when it measures one the publication defines.
+fn new_indicator_of<'a>(review: &'a Review, target: &TargetInput) -> Option<&'a IndicatorInput> {
+    let slug = target.indicator.as_deref()?;
+    review.request.indicators.iter().find(|i| i.slug == slug)
+}
+
+/// The fields every target has, named `{prefix}.{field}`; the flags and the base figure folded
+/// away under "more". A new indicator's name and direction are asked where the target measures
+/// one (and always for a target added by hand, whose indicator may be new).
+fn target_fields(
+    lang: PageLang,
+    prefix: &str,
+    target: &TargetInput,
+    new_indicator: Option<&IndicatorInput>,
+    added: bool,
+) -> Markup {
+    let field = |name: &str| format!("{prefix}.{name}");
+    let id = |name: &str| format!("{prefix}-{name}");
+    let text = |name: &str, label: &str, value: String, numeric: bool| {
+        html! {
+            div.field {
+                label for=(id(name)) { (label) }
+                input id=(id(name)) type="text" inputmode=[numeric.then_some("decimal")] name=(field(name)) value=(value);
+            }
+        }
+    };
+    let yes_no = |name: &str, label: &str, value: bool, yes: &str| {
+        html! {
+            div.field {
+                label for=(id(name)) { (label) }
+                select id=(id(name)) name=(field(name)) {
+                    option value="no" selected[!value] { (lang.pick("否", "no")) }
+                    option value="yes" selected[value] { (yes) }
                 }
             }
-            div.field {
-                label for=(id("comparator")) { (lang.pick("比较", "Comparator")) }
-                select id=(id("comparator")) name=(field("comparator")) {
-                    @for value in COMPARATORS {
-                        option value=(value) selected[target.comparator.as_deref().unwrap_or("") == value] { @if value.is_empty() { "—" } @else { (value) } }
+        }
+    };
+    let baseline = target.baseline.as_ref();
+    html! {
+        div.field.wide {
+            label for=(id("name")) { (lang.pick("名称", "Name")) }
+            input id=(id("name")) type="text" name=(field("name")) value=(target.name);
+        }
+        div.field {
+            label for=(id("kind")) { (lang.pick("类型", "Kind")) }
+            select id=(id("kind")) name=(field("kind")) {
+                @for (value, zh, en) in KINDS { option value=(value) selected[target.kind == value] { (lang.pick(zh, en)) } }
+            }
+        }
+        div.field {
+            label for=(id("comparator")) { (lang.pick("比较", "Comparator")) }
+            select id=(id("comparator")) name=(field("comparator")) {
+                @for value in COMPARATORS {
+                    option value=(value) selected[target.comparator.as_deref().unwrap_or("") == value] { @if value.is_empty() { "—" } @else { (value) } }
+                }
+            }
+        }
+        (text("value", lang.pick("目标值", "Value"), if added && target.quote.is_empty() { String::new() } else { target.value.to_string() }, true))
+        (text("value_max", lang.pick("上限（区间）", "Upper bound (range)"), target.value_max.map(|v| v.to_string()).unwrap_or_default(), true))
+        (text("unit", lang.pick("单位（按原文）", "Unit (as written)"), target.unit.clone(), false))
+        (text("deadline", lang.pick("期限（年或日期）", "Deadline (year or date)"), target.deadline.clone(), false))
+        div.field {
+            label for=(id("indicator")) {
+                (lang.pick("指标标识（里程碑可空）", "Indicator slug (a milestone may leave it empty)"))
+                @if let Some(new) = new_indicator.filter(|_| target.kind != "milestone") { " · " (lang.pick("新指标：", "new: ")) (new.name) }
+            }
+            input id=(id("indicator")) type="text" list="indicators" name=(field("indicator")) value=(target.indicator.as_deref().unwrap_or(""));
+        }
+        @if new_indicator.is_some() || added {
+            (text("new_name", lang.pick("新指标名称（指标为新时）", "New indicator's name (when it is new)"), new_indicator.map(|i| i.name.clone()).unwrap_or_default(), false))
+            (yes_no("new_lower", lang.pick("新指标方向", "New indicator's direction"), new_indicator.is_some_and(|i| !i.higher_is_better), lang.pick("越小越好", "lower is better")))
+        }
+        (text("owners", lang.pick("责任单位（顿号分隔，牵头在前）", "Owners (separated by 、, the lead first)"), target.owners.join("、"), false))
+        (text("owners_line", lang.pick("责任单位所在行（原文行号；留空则取最近一处列出这些单位的行）", "Line naming the owners (empty: the nearest line that names them)"), target.owners_line.map(|l| l.to_string()).unwrap_or_default(), true))
+        details.more {
+            summary { (lang.pick("更多：累计、力争、约束性、参照年份、基期值、英文名称", "More: cumulative, stretch, binding, reference year, baseline, English name")) }
+            div {
+                (yes_no("cumulative", lang.pick("累计（规划期内合计）", "Cumulative (summed over the horizon)"), target.cumulative, lang.pick("是，累计", "yes, cumulative")))
+                (yes_no("stretch", lang.pick("力争（挑战性目标）", "Stretch (力争)"), target.stretch, lang.pick("是，力争", "yes, stretch")))
+                div.field {
+                    label for=(id("binding")) { (lang.pick("约束性／预期性", "Binding or expected")) }
+                    select id=(id("binding")) name=(field("binding")) {
+                        option value="" selected[target.binding.is_none()] { (lang.pick("未注明", "not stated")) }
+                        option value="yes" selected[target.binding == Some(true)] { (lang.pick("约束性", "binding")) }
+                        option value="no" selected[target.binding == Some(false)] { (lang.pick("预期性", "expected")) }
                     }
                 }
-            }
-            div.field {
-                label for=(id("value")) { (lang.pick("目标值", "Value")) }
-                input id=(id("value")) type="text" inputmode="decimal" name=(field("value")) value=(target.value);
-            }
-            div.field {
-                label for=(id("value_max")) { (lang.pick("上限（区间）", "Upper bound (range)")) }
-                input id=(id("value_max")) type="text" inputmode="decimal" name=(field("value_max")) value=(target.value_max.map(|v| v.to_string()).unwrap_or_default());
-            }
-            div.field {
-                label for=(id("unit")) { (lang.pick("单位（按原文）", "Unit (as written)")) }
-                input id=(id("unit")) type="text" name=(field("unit")) value=(target.unit);
-            }
-            div.field {
-                label for=(id("deadline")) { (lang.pick("期限（年或日期）", "Deadline (year or date)")) }
-                input id=(id("deadline")) type="text" name=(field("deadline")) value=(target.deadline);
-            }
-            div.field {
-                label for=(id("indicator")) {
-                    (lang.pick("指标标识（里程碑可空）", "Indicator slug (a milestone may leave it empty)"))
-                    @if matched.matched == "new" && target.kind != "milestone" { " · " (lang.pick("新指标：", "new: ")) (matched.name) }
-                }
-                input id=(id("indicator")) type="text" list="indicators" name=(field("indicator")) value=(target.indicator.as_deref().unwrap_or(""));
-            }
-            div.field {
-                label for=(id("owners")) { (lang.pick("责任单位（顿号分隔，牵头在前）", "Owners (separated by 、, the lead first)")) }
-                input id=(id("owners")) type="text" name=(field("owners")) value=(target.owners.join("、"));
-            }
-            div.field {
-                label for=(id("owners_line")) { (lang.pick("责任单位所在行（原文行号；留空则取最近一处列出这些单位的行）", "Line naming the owners (empty: the nearest line that names them)")) }
-                input id=(id("owners_line")) type="text" inputmode="numeric" name=(field("owners_line")) value=(target.owners_line.map(|l| l.to_string()).unwrap_or_default());
+                (text("reference_year", lang.pick("参照年份（比某年下降／提高）", "Reference year (change against)"), target.reference_year.map(|y| y.to_string()).unwrap_or_default(), true))
+                (text("baseline_value", lang.pick("基期值", "Baseline value"), baseline.map(|b| b.value.to_string()).unwrap_or_default(), true))
+                (text("baseline_year", lang.pick("基期年份", "Baseline year"), baseline.map(|b| b.year.to_string()).unwrap_or_default(), true))
+                (text("baseline_line", lang.pick("基期值所在行", "Line stating the baseline"), baseline.map(|b| b.line.to_string()).unwrap_or_default(), true))
+                (text("name_en", lang.pick("英文名称", "English name"), target.name_en.clone().unwrap_or_default(), false))
             }
         }
     }
 }
 
-/// The posted form applied to the draft's starting point: which candidates are accepted, and
-/// their fields as edited. A number that does not read stays as drafted and is reported.
+/// The posted fields by name, trimmed.
+struct Posted<'a>(HashMap<&'a str, &'a str>);
+
+impl Posted<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|v| v.trim().to_owned())
+    }
+}
+
+/// What the reviewer typed about a new indicator: its name and whether lower is better.
+#[derive(Default)]
+struct NewIndicatorEdit {
+    name: Option<String>,
+    lower_is_better: Option<bool>,
+}
+
+/// The posted form applied to the draft's starting point: which candidates are accepted, their
+/// fields as edited, the targets added by hand and the new indicators' names. A number that does
+/// not read stays as drafted and is reported.
 fn apply_form(
     review: &mut Review,
     fields: &[(String, String)],
@@ -436,83 +603,258 @@ fn apply_form(
     problems: &mut Vec<String>,
 ) {
     let not_year = lang.pick("不是年份", "not a year");
-    let not_number = lang.pick("不是数值", "not a number");
-    let posted: HashMap<&str, &str> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let get = |name: &str| posted.get(name).map(|v| v.trim().to_owned());
+    let posted = Posted(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect());
     let plan = &mut review.request.plan;
-    if let Some(v) = get("plan.slug") {
+    if let Some(v) = posted.get("plan.slug") {
         plan.slug = v;
     }
-    if let Some(v) = get("plan.title") {
+    if let Some(v) = posted.get("plan.title") {
         plan.title = v;
     }
-    plan.title_en = get("plan.title_en").filter(|v| !v.is_empty());
-    plan.doc_number = get("plan.doc_number").filter(|v| !v.is_empty());
-    plan.issued = get("plan.issued").filter(|v| !v.is_empty());
+    // As a target's fields: one left out keeps its value, one emptied clears it.
+    for (key, value) in [
+        ("plan.title_en", &mut plan.title_en),
+        ("plan.doc_number", &mut plan.doc_number),
+        ("plan.issued", &mut plan.issued),
+    ] {
+        if let Some(v) = posted.get(key) {
+            *value = Some(v).filter(|v| !v.is_empty());
+        }
+    }
     for (slot, key) in [(0, "plan.from"), (1, "plan.to")] {
-        match get(key).map(|v| v.parse::<i32>()) {
+        match posted.get(key).map(|v| v.parse::<i32>()) {
             Some(Ok(year)) => plan.horizon[slot] = year,
             Some(Err(_)) => problems.push(format!("{key}: {not_year}")),
             None => {}
         }
     }
-    for (index, target) in review.request.targets.iter_mut().enumerate() {
-        let field = |name: &str| get(&format!("c{index}.{name}"));
-        review.accepted[index] = field("accept").is_some();
-        if let Some(v) = field("name").filter(|v| !v.is_empty()) {
-            target.name = v;
+    let mut new_indicators: Vec<(String, NewIndicatorEdit)> = Vec::new();
+    for index in 0..review.request.targets.len() {
+        let prefix = format!("c{index}");
+        review.accepted[index] = posted.get(&format!("{prefix}.accept")).is_some();
+        let target = &mut review.request.targets[index];
+        apply_target(&posted, &prefix, target, &review.lines, lang, problems);
+        if review.accepted[index] {
+            new_indicators.extend(new_indicator_edit(&posted, &prefix, target));
         }
-        if let Some(v) = field("kind") {
-            target.kind = v;
+    }
+    // Every slot posted, those added before and the empty ones; a slot without a quote adds nothing.
+    let horizon_end = review.horizon_end();
+    let mut added = Vec::new();
+    for number in 0..review.added.len() + ADDED_SLOTS {
+        let prefix = format!("a{number}");
+        let Some(quote) = posted.get(&format!("{prefix}.quote")).filter(|q| !q.is_empty()) else { continue };
+        let mut target = review.added.get(number).cloned().unwrap_or_else(|| blank_target(horizon_end.clone()));
+        target.quote = quote;
+        target.line = added_line(&posted, &prefix, &target.quote, &review.lines, lang, problems);
+        if target.name.is_empty() {
+            target.name = target.quote.clone();
         }
-        // A field left out keeps the drafted value; a field emptied clears it.
-        if let Some(v) = field("comparator") {
-            target.comparator = Some(v).filter(|v| !v.is_empty());
+        if posted.get(&format!("{prefix}.value")).is_some_and(|v| v.is_empty()) && target.kind != "milestone" {
+            problems.push(format!("{prefix}.value: {}", lang.pick("必填", "required")));
         }
-        if let Some(v) = field("value") {
-            match v.parse::<f64>() {
-                Ok(value) if value.is_finite() => target.value = value,
-                _ => problems.push(format!("c{index}.value «{v}»: {not_number}")),
+        apply_target(&posted, &prefix, &mut target, &review.lines, lang, problems);
+        if target.kind == "milestone" && target.unit.is_empty() {
+            // A milestone is measured in percent complete, done at 100.
+            (target.value, target.unit) = (100.0, "%".to_owned());
+        }
+        new_indicators.extend(new_indicator_edit(&posted, &prefix, &target));
+        added.push(target);
+    }
+    review.added = added;
+    define_new_indicators(review, new_indicators);
+}
+
+/// One target's fields as posted under `prefix`. A field left out keeps its value; a field
+/// emptied clears it.
+fn apply_target(
+    posted: &Posted<'_>,
+    prefix: &str,
+    target: &mut TargetInput,
+    lines: &[String],
+    lang: crate::present::Lang,
+    problems: &mut Vec<String>,
+) {
+    let not_number = lang.pick("不是数值", "not a number");
+    let field = |name: &str| posted.get(&format!("{prefix}.{name}"));
+    let number = |name: &str, problems: &mut Vec<String>| -> Option<Option<f64>> {
+        let v = field(name)?;
+        if v.is_empty() {
+            return Some(None);
+        }
+        match v.parse::<f64>() {
+            Ok(value) if value.is_finite() => Some(Some(value)),
+            _ => {
+                problems.push(format!("{prefix}.{name} «{v}»: {not_number}"));
+                None
             }
         }
-        if let Some(v) = field("value_max") {
-            target.value_max = match v.as_str() {
-                "" => None,
-                v => v.parse::<f64>().ok().filter(|v| v.is_finite()).or_else(|| {
-                    problems.push(format!("c{index}.value_max «{v}»: {not_number}"));
-                    None
-                }),
-            };
+    };
+    let whole = |value: f64| (value.fract() == 0.0 && value.abs() < 1e7).then_some(value as i32);
+    if let Some(v) = field("name").filter(|v| !v.is_empty()) {
+        target.name = v;
+    }
+    if let Some(v) = field("name_en") {
+        target.name_en = Some(v).filter(|v| !v.is_empty());
+    }
+    if let Some(v) = field("kind") {
+        target.kind = v;
+    }
+    if let Some(v) = field("comparator") {
+        target.comparator = Some(v).filter(|v| !v.is_empty());
+    }
+    if let Some(Some(value)) = number("value", problems) {
+        target.value = value;
+    }
+    if let Some(value_max) = number("value_max", problems) {
+        target.value_max = value_max;
+    }
+    if let Some(v) = field("unit") {
+        target.unit = v;
+    }
+    if let Some(v) = field("deadline") {
+        target.deadline = v;
+    }
+    if let Some(v) = field("indicator") {
+        target.indicator = Some(v).filter(|v| !v.is_empty());
+    }
+    if let Some(v) = field("owners") {
+        target.owners =
+            v.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect();
+    }
+    if let Some(line) = number("owners_line", problems) {
+        target.owners_line = line.and_then(whole);
+    }
+    for (name, flag) in [("cumulative", &mut target.cumulative), ("stretch", &mut target.stretch)] {
+        if let Some(v) = field(name) {
+            *flag = v == "yes";
         }
-        if let Some(v) = field("unit") {
-            target.unit = v;
+    }
+    if let Some(v) = field("binding") {
+        target.binding = match v.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+    }
+    if let Some(year) = number("reference_year", problems) {
+        target.reference_year = year.and_then(whole);
+    }
+    let baseline =
+        [number("baseline_value", problems), number("baseline_year", problems), number("baseline_line", problems)];
+    match baseline {
+        [Some(None), Some(None), Some(None)] => target.baseline = None,
+        [Some(Some(value)), Some(Some(year)), Some(Some(line))] => match (whole(year), whole(line)) {
+            (Some(year), Some(line)) => target.baseline = Some(publish::BaselineInput { value, year, line }),
+            _ => problems.push(format!(
+                "{prefix}.baseline: {}",
+                lang.pick("年份和行号须为整数", "the year and line must be whole numbers")
+            )),
+        },
+        [None, None, None] => {}
+        _ => problems.push(format!(
+            "{prefix}.baseline: {}",
+            lang.pick(
+                "基期值、基期年份和所在行须一起填写或一起留空",
+                "the baseline's value, year and line go together, or all empty"
+            )
+        )),
+    }
+    // Owners typed for a goal whose sentence names none (a 主要目标 paragraph): cited from the
+    // nearest line that names them all, as the catalog asks of every owner.
+    if !target.owners.is_empty() && target.owners_line.is_none() {
+        target.owners_line = nearest_line_naming(lines, target.line, &target.owners);
+    }
+}
+
+/// The line of a target added by hand: as typed, or the one line whose text holds the quote.
+fn added_line(
+    posted: &Posted<'_>,
+    prefix: &str,
+    quote: &str,
+    lines: &[String],
+    lang: crate::present::Lang,
+    problems: &mut Vec<String>,
+) -> i32 {
+    if let Some(typed) = posted.get(&format!("{prefix}.line")).filter(|l| !l.is_empty()) {
+        return match typed.parse::<i32>() {
+            Ok(line) => line,
+            Err(_) => {
+                problems.push(format!("{prefix}.line «{typed}»: {}", lang.pick("不是行号", "not a line number")));
+                0
+            }
+        };
+    }
+    let holding: Vec<i32> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, text)| text.contains(quote))
+        .map(|(index, _)| index as i32 + 1)
+        .take(5)
+        .collect();
+    match holding.as_slice() {
+        [line] => *line,
+        [] => {
+            problems.push(format!(
+                "{prefix}.quote «{quote}»: {}",
+                lang.pick(
+                    "原文中没有这段文字：请从原文逐字复制",
+                    "these words are not in the text: copy them word for word"
+                )
+            ));
+            0
         }
-        if let Some(v) = field("deadline") {
-            target.deadline = v;
+        several => {
+            let listed = several.iter().map(i32::to_string).collect::<Vec<_>>().join("、");
+            problems.push(format!(
+                "{prefix}.quote «{quote}»: {}{listed}",
+                lang.pick("这段文字出现在多行，请填写行号：", "these words are on several lines, type the line: ")
+            ));
+            0
         }
-        if let Some(v) = field("indicator") {
-            target.indicator = Some(v).filter(|v| !v.is_empty());
+    }
+}
+
+/// What the reviewer typed about the new indicator a target measures, if it measures one.
+fn new_indicator_edit(posted: &Posted<'_>, prefix: &str, target: &TargetInput) -> Option<(String, NewIndicatorEdit)> {
+    let slug = target.indicator.clone().filter(|_| target.kind != "milestone")?;
+    let edit = NewIndicatorEdit {
+        name: posted.get(&format!("{prefix}.new_name")).filter(|n| !n.is_empty()),
+        lower_is_better: posted.get(&format!("{prefix}.new_lower")).map(|v| v == "yes"),
+    };
+    Some((slug, edit))
+}
+
+/// The new indicators as the accepted targets use them: renamed and turned as typed, and defined
+/// for a slug the reviewer typed that is neither known nor drafted (named after its first target,
+/// in that target's unit).
+fn define_new_indicators(review: &mut Review, edits: Vec<(String, NewIndicatorEdit)>) {
+    for (slug, edit) in edits {
+        if review.indicators.iter().any(|known| known.slug == slug) {
+            continue;
         }
-        if let Some(v) = field("owners") {
-            target.owners = v
-                .split(['、', ',', '，', ';', '；'])
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(str::to_owned)
-                .collect();
+        let index = match review.request.indicators.iter().position(|i| i.slug == slug) {
+            Some(index) => index,
+            None => {
+                let first =
+                    review.request.targets.iter().chain(&review.added).find(|t| t.indicator.as_deref() == Some(&slug));
+                let Some(first) = first else { continue };
+                review.request.indicators.push(publish::IndicatorInput {
+                    slug: slug.clone(),
+                    name: first.name.clone(),
+                    name_en: None,
+                    unit: crate::domain::base_unit(&first.unit).to_owned(),
+                    higher_is_better: !matches!(first.comparator.as_deref(), Some("<=" | "<")),
+                });
+                review.request.indicators.len() - 1
+            }
+        };
+        let indicator = &mut review.request.indicators[index];
+        if let Some(name) = edit.name {
+            indicator.name = name;
         }
-        match field("owners_line").as_deref() {
-            None => {}
-            Some("") => target.owners_line = None,
-            Some(v) => match v.parse::<i32>() {
-                Ok(line) => target.owners_line = Some(line),
-                Err(_) => problems.push(format!("c{index}.owners_line «{v}»: {not_number}")),
-            },
-        }
-        // Owners typed for a goal whose sentence names none (a 主要目标 paragraph): cited from the
-        // nearest line that names them all, as the catalog asks of every owner.
-        if !target.owners.is_empty() && target.owners_line.is_none() {
-            target.owners_line = nearest_line_naming(&review.lines, target.line, &target.owners);
+        if let Some(lower) = edit.lower_is_better {
+            indicator.higher_is_better = !lower;
         }
     }
 }
@@ -528,15 +870,20 @@ fn nearest_line_naming(lines: &[String], around: i32, owners: &[String]) -> Opti
         .min_by_key(|line| ((line - around).abs(), *line))
 }
 
-/// The publication: the accepted targets, and the new indicators they still use.
+/// The publication: the accepted targets and those added by hand, and the new indicators they
+/// use. A target keeps the name it was published under while the plan keeps its slug.
 fn accepted_request(review: &Review) -> PublishRequest {
+    let plan = review.request.plan.clone();
+    let own_name = format!("{}-", plan.slug);
     let targets: Vec<TargetInput> = review
         .request
         .targets
         .iter()
         .zip(&review.accepted)
         .filter(|(_, accepted)| **accepted)
-        .map(|(t, _)| t.clone())
+        .map(|(t, _)| t)
+        .chain(&review.added)
+        .map(|t| TargetInput { slug: t.slug.clone().filter(|s| s.starts_with(&own_name)), ..t.clone() })
         .collect();
     let indicators = review
         .request
@@ -545,7 +892,7 @@ fn accepted_request(review: &Review) -> PublishRequest {
         .filter(|i| targets.iter().any(|t| t.indicator.as_deref() == Some(i.slug.as_str())))
         .cloned()
         .collect();
-    PublishRequest { plan: review.request.plan.clone(), indicators, targets }
+    PublishRequest { plan, indicators, targets }
 }
 
 /// A problem of the publication as the reviewer knows the plan: "第 19 行的目标（责任单位）：…"
@@ -554,13 +901,9 @@ fn problem_text(problem: &serde_json::Value, request: &PublishRequest, lang: cra
     let zh = lang == crate::present::Lang::Zh;
     let text = |key: &str| problem[key].as_str().unwrap_or_default();
     let plan = request.plan.slug.trim();
-    let target_line = |slug: &str| {
-        request.targets.iter().enumerate().find_map(|(index, t)| {
-            let own =
-                t.slug.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| format!("{plan}-{}", index + 1));
-            (own == slug).then_some(t.line)
-        })
-    };
+    let slugs = publish::target_slugs(plan, &request.targets);
+    let target_line =
+        |slug: &str| request.targets.iter().zip(&slugs).find_map(|(t, own)| (own == slug).then_some(t.line));
     let what = match (text("item").split_once(' '), zh) {
         (Some(("target", slug)), true) => {
             target_line(slug).map_or(format!("目标 {slug}"), |l| format!("第 {l} 行的目标"))

@@ -661,3 +661,114 @@ async fn owners_typed_for_a_goal_that_names_none_are_cited_from_the_nearest_line
     let (_, targets) = app.get_json("/api/v1/targets?plan=owners-apart-2026").await;
     assert_eq!(targets[0]["owners"], json!(["eitc", "ndrc"]), "{targets}");
 }
+
+/// A plan whose last line states a goal the rules do not read (由…增至…左右).
+const PLAN_WITH_A_MISSED_GOAL: &str = "上海市推进测试事项三年行动计划（2026—2028年）
+沪府办发〔2026〕1号
+2026年3月1日印发
+一、主要目标
+到2028年，公共数据开放数据集超过8000项，实际光纤入户率达到80%。
+（责任单位：市经济信息化委）
+二、保障措施
+加强组织领导，测试示范点由目前的12个增至20个左右。";
+
+#[tokio::test]
+async fn a_reviewer_adds_missed_goals_names_new_indicators_and_republishes_from_the_last_edits() {
+    use reqwest::header::{COOKIE, LOCATION};
+    use reqwest::multipart::Form;
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await.without_redirects();
+    let admin = app.token(Role::Admin);
+    let (status, draft) = app.post_draft(Some(&admin), "missed.txt", PLAN_WITH_A_MISSED_GOAL.as_bytes().to_vec()).await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["candidates"].as_array().unwrap().len(), 2, "line 8 is not read: {draft}");
+    let id = draft["id"].as_i64().unwrap();
+    let (cookies, secret) = crate::departments::sign_in(&app, &admin).await;
+    let review_url = format!("{}/plans/drafts/{id}", app.address);
+    let page = app.client.get(&review_url).header(COOKIE, &cookies).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"a0.quote\"") && page.contains("name=\"c0.cumulative\""), "slots and flags");
+
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form = Form::new()
+            .text("csrf", secret.clone())
+            .text("token", "")
+            .text("plan.slug", SLUG)
+            .text("plan.title", "上海市推进测试事项三年行动计划（2026—2028年）")
+            .text("plan.from", "2026")
+            .text("plan.to", "2028");
+        for (name, value) in fields {
+            form = form.text(name, value);
+        }
+        app.client.post(format!("{review_url}/publish")).header(COOKIE, &cookies).multipart(form).send()
+    };
+    // Every problem of the added targets at once, and nothing published.
+    let refused = post(vec![
+        ("c0.accept", "on"),
+        ("a0.quote", "测试示范点由目前的12个增至30个"),
+        ("a1.quote", "加强组织领导"),
+        ("a1.value", ""),
+        ("a2.quote", "组织"),
+        ("a2.kind", "milestone"),
+        ("a2.baseline_value", "12"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("原文中没有这段文字"), "a quote not in the text: {refused}");
+    assert!(refused.contains("a1.value: 必填"), "a level target needs its value: {refused}");
+    assert!(refused.contains("须一起填写"), "half a baseline: {refused}");
+    assert!(refused.contains("value=\"测试示范点由目前的12个增至30个\""), "the typed quote comes back to be mended");
+    assert_eq!(app.get_json(&format!("/api/v1/plans/{SLUG}")).await.0, 404, "nothing published");
+
+    let published = post(vec![
+        ("plan.title_en", "Test action plan"),
+        ("c0.accept", "on"),
+        ("c0.stretch", "yes"),
+        ("c1.accept", "on"),
+        ("a0.quote", "测试示范点由目前的12个增至20个左右"),
+        ("a0.comparator", "≈"),
+        ("a0.value", "20"),
+        ("a0.unit", "个"),
+        ("a0.indicator", "test-demo-sites"),
+        ("a0.new_name", "测试示范点数量"),
+        ("a0.baseline_value", "12"),
+        ("a0.baseline_year", "2025"),
+        ("a0.baseline_line", "8"),
+        ("a1.quote", "加强组织领导"),
+        ("a1.kind", "milestone"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(published.status(), 303, "{}", published.text().await.unwrap());
+    assert_eq!(published.headers()[LOCATION], format!("/plans/{SLUG}").as_str());
+    let (_, targets) = app.get_json(&format!("/api/v1/targets?plan={SLUG}")).await;
+    let by_slug = |slug: String| targets.as_array().unwrap().iter().find(|t| t["slug"] == slug).cloned();
+    let added = by_slug(format!("{SLUG}-3")).expect("the goal added by hand");
+    assert_eq!(added["indicator"]["slug"], "test-demo-sites");
+    assert_eq!(added["indicator"]["name"], "测试示范点数量", "the new indicator as named: {added}");
+    assert_eq!(added["value"], 20.0);
+    assert_eq!(added["citation"]["line"], 8, "found by its quote: {added}");
+    assert_eq!(by_slug(format!("{SLUG}-4")).expect("the milestone added")["kind"], "milestone");
+    assert_eq!(by_slug(format!("{SLUG}-1")).unwrap()["stretch"], true, "{targets}");
+
+    // Reviewed again: the form starts from what was published, not from the rules.
+    let page = app.client.get(&review_url).header(COOKIE, &cookies).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("value=\"Test action plan\""), "the English title kept");
+    assert!(page.contains("value=\"测试示范点由目前的12个增至20个左右\""), "the added goal kept");
+    assert!(page.contains("value=\"测试示范点数量\""), "the indicator's name kept");
+    // A second version without the fibre target: every other target keeps its name.
+    let republished = post(vec![
+        ("c0.accept", "on"),
+        ("a0.quote", "测试示范点由目前的12个增至20个左右"),
+        ("a1.quote", "加强组织领导"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(republished.status(), 303, "{}", republished.text().await.unwrap());
+    let (_, targets) = app.get_json(&format!("/api/v1/targets?plan={SLUG}")).await;
+    let mut slugs: Vec<&str> = targets.as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap()).collect();
+    slugs.sort();
+    assert_eq!(slugs, [format!("{SLUG}-1"), format!("{SLUG}-3"), format!("{SLUG}-4")], "{targets}");
+    let (_, plan) = app.get_json(&format!("/api/v1/plans/{SLUG}")).await;
+    assert_eq!(plan["title_en"], "Test action plan", "{plan}");
+}
