@@ -176,12 +176,15 @@ pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Resul
                 .or(facts.reference)
                 .ok_or(Reason::NoReferenceActual(year))?;
             let r = reference.value;
-            let (value, tolerance) = if spec.relative_change {
-                (r * (1.0 + spec.value / 100.0), spec.tolerance.map(|t| (r * t / 100.0).abs()))
-            } else {
-                (r + spec.value, spec.tolerance)
+            // 下降5%左右 is about the fall: ±5 % of the change (a fall of 4.75–5.25 %), not of the
+            // value the change leads to (which would take any fall of 0.25 % as met).
+            let change = if spec.relative_change { r * spec.value / 100.0 } else { spec.value };
+            let tolerance = match spec.tolerance {
+                Some(t) if spec.relative_change => (r * t / 100.0).abs(),
+                Some(t) => t,
+                None => (change * super::ABOUT_TOLERANCE).abs(),
             };
-            Ok((threshold(value, tolerance), Some(reference)))
+            Ok((threshold(r + change, Some(tolerance)), Some(reference)))
         }
     }
 }

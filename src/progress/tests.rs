@@ -471,6 +471,31 @@ fn a_relative_change_is_met_exactly_at_its_edge() {
 }
 
 #[test]
+fn about_a_change_is_a_band_around_the_change_not_around_the_value() {
+    // 煤炭消费量下降5%左右 against 2020's 4300: a fall of 4.75–5.25 %, so 4074.25–4095.75.
+    let coal = TargetSpec {
+        kind: TargetKind::Change,
+        relative_change: true,
+        reference_year: Some(2020),
+        higher_is_better: false,
+        ..level(Comparator::About, -5.0, Some((2020, 4300.0)), 2025)
+    };
+    let at = |v: f64| assess(&coal, &series(&[(2025, v)]), ymd(2026, 6, 1), Method::Linear);
+    let band = at(4090.0).band.expect("a band");
+    close(Some(band.low), 4074.25, "low edge");
+    close(Some(band.high), 4095.75, "high edge");
+    assert_eq!(at(4090.0).status, Status::Achieved);
+    assert_eq!(at(4280.0).status, Status::Missed, "a fall of 0.5 % is not about 5 %");
+    close(at(4200.0).progress, 100.0 / 204.25, "progress towards the near edge");
+    // 提高2个百分点左右 on 60 %: 61.9–62.1.
+    let points = TargetSpec { relative_change: false, higher_is_better: true, value: 2.0, ..coal.clone() };
+    let points = TargetSpec { baseline: Some((year_end(2020), 60.0)), ..points };
+    let band = assess(&points, &series(&[(2025, 62.0)]), ymd(2026, 6, 1), Method::Linear).band.expect("a band");
+    close(Some(band.low), 61.9, "low edge");
+    close(Some(band.high), 62.1, "high edge");
+}
+
+#[test]
 fn bands_are_read_by_the_indicators_direction() {
     let about = |higher_is_better| TargetSpec {
         tolerance: Some(1.5),
