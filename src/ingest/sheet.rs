@@ -251,16 +251,25 @@ fn read_sheet(
         .collect();
     // A merged cell's value belongs to every cell it covers (an indicator merged over its
     // districts' rows, a header merged over two rows).
-    for region in merged {
-        let top = (region.start.0.saturating_sub(first_row)) as usize;
-        let left = (region.start.1.saturating_sub(first_column)) as usize;
-        let Some(value) = rows.get(top).and_then(|(_, r)| r.get(left)).cloned() else { continue };
-        for row in region.start.0..=region.end.0.min(first_row + rows.len() as u32 - 1) {
-            let Some((_, cells)) = rows.get_mut((row - first_row) as usize) else { continue };
-            for column in region.start.1..=region.end.1 {
-                if let Some(cell) = cells.get_mut(column.saturating_sub(first_column) as usize)
-                    && *cell == Cell::Empty
-                {
+    let regions = merged_within(&merged, first_row, first_column, range.height() as u32, range.width() as u32)
+        .ok_or_else(|| {
+            sheet_problem(
+                Some(&name),
+                "overlapping_merges",
+                format!(
+                    "sheet `{}` declares merged cells covering more than the whole sheet: save it again from Excel",
+                    clip(&name)
+                ),
+                format!("工作表“{}”声明的合并单元格相互重叠、超出整张表：请用 Excel 重新保存", clip(&name)),
+            )
+        })?;
+    for (rows_covered, columns_covered) in regions {
+        let Some(value) = rows.get(rows_covered.start).and_then(|(_, r)| r.get(columns_covered.start)).cloned() else {
+            continue;
+        };
+        for (_, cells) in &mut rows[rows_covered] {
+            for cell in cells.iter_mut().take(columns_covered.end).skip(columns_covered.start) {
+                if *cell == Cell::Empty {
                     *cell = value.clone();
                 }
             }
@@ -270,6 +279,32 @@ fn read_sheet(
     // only the rows that hold something.
     rows.retain(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty));
     Ok(Grid { sheet: Some(name), rows, first_column, format })
+}
+
+/// The merged regions as (rows, columns) of the grid, cut to it; those starting outside it left
+/// out (their value is not in the grid). `None` when together they cover more cells than the grid
+/// holds: merges never overlap in a file Excel wrote, and filling overlapping ones would cost the
+/// regions' count times the grid (a 14 KB file declaring 100 000 whole-sheet merges).
+fn merged_within(
+    merged: &[calamine::Dimensions],
+    first_row: u32,
+    first_column: u32,
+    height: u32,
+    width: u32,
+) -> Option<Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>> {
+    let cut = |start: u32, end: u32, first: u32, size: u32| -> Option<std::ops::Range<usize>> {
+        let from = start.checked_sub(first)?;
+        let to = end.saturating_sub(first).min(size.checked_sub(1)?);
+        (from <= to).then_some(from as usize..to as usize + 1)
+    };
+    let regions: Vec<_> = merged
+        .iter()
+        .filter_map(|r| {
+            Some((cut(r.start.0, r.end.0, first_row, height)?, cut(r.start.1, r.end.1, first_column, width)?))
+        })
+        .collect();
+    let covered: u64 = regions.iter().map(|(rows, columns)| (rows.len() * columns.len()) as u64).sum();
+    (covered <= u64::from(height) * u64::from(width)).then_some(regions)
 }
 
 /// Refuses an archive that would unpack to more than [`MAX_UNPACKED_BYTES`].
@@ -630,6 +665,23 @@ mod tests {
 
     fn text(s: &str) -> Cell {
         text_cell(s)
+    }
+
+    #[test]
+    fn merged_regions_are_cut_to_the_grid_and_overlapping_ones_refused() {
+        let region = |start: (u32, u32), end: (u32, u32)| calamine::Dimensions { start, end };
+        let whole_sheet = region((0, 0), (1_048_575, 16_383));
+        // A 51 × 3 grid starting at B1: a whole-sheet merge starts left of it, and is left out.
+        assert_eq!(merged_within(&[whole_sheet], 0, 1, 51, 3), Some(vec![]));
+        // Starting at A1, it is cut to the grid; once fills it, twice is more than it holds.
+        assert_eq!(merged_within(&[whole_sheet], 0, 0, 51, 3), Some(vec![(0..51, 0..3)]));
+        assert_eq!(merged_within(&[whole_sheet, whole_sheet], 0, 0, 51, 3), None);
+        // A title over five columns of a three-column grid, an indicator over two rows.
+        let title = region((0, 0), (0, 4));
+        let indicator = region((3, 0), (4, 0));
+        assert_eq!(merged_within(&[title, indicator], 0, 0, 51, 3), Some(vec![(0..1, 0..3), (3..5, 0..1)]));
+        // Below the grid: nothing to fill.
+        assert_eq!(merged_within(&[region((60, 0), (70, 2))], 0, 0, 51, 3), Some(vec![]));
     }
 
     #[test]

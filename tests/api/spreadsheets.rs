@@ -525,3 +525,44 @@ async fn spreadsheets_built_to_exhaust_memory_are_refused_and_the_server_stays_u
     assert_eq!(sent.len(), 2);
     assert!(sent.iter().all(|u| u["rows_new"] == 0 && u["outcome"] == "rejected"), "nothing written: {sent:?}");
 }
+
+/// `wide_workbook` with `count` more merges over the whole sheet (A1:XFD1048576) written into its
+/// sheet's XML: a few KB that, filled naively, cost `count` × 16 384 columns × the rows.
+fn workbook_with_merges(count: usize) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let original = wide_workbook();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(original)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().to_owned();
+        let mut text = String::new();
+        entry.read_to_string(&mut text).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let extra = "<mergeCell ref=\"A1:XFD1048576\"/>".repeat(count);
+            text = text.replace("</mergeCells>", &format!("{extra}</mergeCells>"));
+        }
+        out.start_file(name, deflated).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn merged_cells_covering_more_than_the_sheet_are_refused_at_once() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let bomb = workbook_with_merges(100_000);
+    assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+    let started = std::time::Instant::now();
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", bomb).await;
+    assert_eq!(status, 422, "{body}");
+    let error = &body["error"]["details"]["errors"][0];
+    assert_eq!(error["code"], "overlapping_merges", "{body}");
+    assert!(error["reason_zh"].as_str().unwrap().contains("合并单元格相互重叠"), "{body}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "{:?}", started.elapsed());
+    // The sheet's own merges (a title over five columns, an indicator over two rows) still read.
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", workbook_with_merges(0)).await;
+    assert_eq!(status, 200, "{body}");
+}
