@@ -146,6 +146,9 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError
 /// Sizes a chart may be drawn at; anything else is refused before drawing.
 pub const WIDTH_RANGE: std::ops::RangeInclusive<u32> = 200..=4000;
 pub const HEIGHT_RANGE: std::ops::RangeInclusive<u32> = 150..=8000;
+/// The most pixels a PNG is drawn with (a plan's tallest overview at the default width, 800 ×
+/// 8000): each costs 3 bytes while drawing, and any size asked for is drawn anew.
+pub const MAX_PNG_PIXELS: u32 = 6_400_000;
 
 #[cfg(test)]
 mod tests;

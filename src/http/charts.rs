@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::charts::{self, HEIGHT_RANGE, WIDTH_RANGE};
+use crate::charts::{self, HEIGHT_RANGE, MAX_PNG_PIXELS, WIDTH_RANGE};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::judged;
 use crate::server::AppState;
@@ -63,7 +63,7 @@ fn split_file(file: &str) -> Result<(String, Format), AppError> {
     }
 }
 
-fn size(query: &ChartQuery, default_height: u32) -> Result<(u32, u32), AppError> {
+fn size(query: &ChartQuery, default_height: u32, format: Format) -> Result<(u32, u32), AppError> {
     let width = query.width.unwrap_or(800);
     let height = query.height.unwrap_or(default_height);
     if !WIDTH_RANGE.contains(&width) {
@@ -78,6 +78,15 @@ fn size(query: &ChartQuery, default_height: u32) -> Result<(u32, u32), AppError>
             "height",
             format!("{height} 不在 {HEIGHT_RANGE:?} 像素之间"),
             format!("{height} is outside {HEIGHT_RANGE:?} pixels"),
+        ));
+    }
+    if matches!(format, Format::Png) && width * height > MAX_PNG_PIXELS {
+        return Err(AppError::bad_parameter(
+            "height",
+            format!("PNG 图像最多 {MAX_PNG_PIXELS} 像素（宽 × 高），{width} × {height} 超出：请缩小尺寸或改用 SVG"),
+            format!(
+                "a PNG holds at most {MAX_PNG_PIXELS} pixels (width × height); {width} × {height} is more: ask for less or for the SVG"
+            ),
         ));
     }
     Ok((width, height))
@@ -124,7 +133,7 @@ pub async fn target_chart(
     query: web::Query<ChartQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, format) = split_file(&file)?;
-    let (width, height) = size(&query, 480)?;
+    let (width, height) = size(&query, 480, format)?;
     let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.asked(), &state.regions)?;
     let one = state.one(slug, &judgement).await?;
@@ -164,7 +173,7 @@ pub async fn plan_chart(
     let lang = lang(query.lang.as_deref())?;
     let judgement = judgement(query.asked(), &state.regions)?;
     // Sizes are checked before any work; the default height is the overview's own.
-    size(&query, 480)?;
+    size(&query, 480, format)?;
     let requested_height = query.height;
     let width = query.width.unwrap_or(800);
     let plan =
@@ -175,7 +184,11 @@ pub async fn plan_chart(
     let bytes = web::block(move || {
         let assessed: Vec<judged::Assessed> = view.of_plan(&plan.slug).cloned().collect();
         let overview = charts::plan_overview(&plan, &assessed, lang);
-        let height = requested_height.unwrap_or_else(|| overview.natural_height()).min(*HEIGHT_RANGE.end());
+        let tallest = match format {
+            Format::Png => (*HEIGHT_RANGE.end()).min(MAX_PNG_PIXELS / width),
+            Format::Svg => *HEIGHT_RANGE.end(),
+        };
+        let height = requested_height.unwrap_or_else(|| overview.natural_height()).min(tallest);
         match format {
             Format::Svg => overview.svg(width, height).map(String::into_bytes),
             Format::Png => overview.png(width, height),

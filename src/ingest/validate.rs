@@ -155,6 +155,10 @@ fn period_forms(code: &'static str, en: &str, zh: &str) -> Why {
     )
 }
 
+/// The longest name given a "did you mean": longer than any indicator's or target's name by far,
+/// it is no misspelling of one, and comparing it with each costs its length times theirs.
+const MAX_SUGGESTED_CHARS: usize = 120;
+
 /// The three closest slugs or names, for "did you mean".
 fn suggestions(reference: &Reference, raw: &str) -> Vec<String> {
     let key = raw.trim().to_lowercase();
@@ -246,7 +250,10 @@ impl<'r> Lookup<'r> {
             if self.by_name.contains_key(raw) || self.suggested.contains_key(raw) || raw.len() > MAX_CELL_BYTES {
                 continue;
             }
-            let hint = suggestions(self.reference, raw);
+            // Each suggestion compares the name with every known one: looked at the budget first.
+            budget.check()?;
+            let hint =
+                if raw.chars().count() <= MAX_SUGGESTED_CHARS { suggestions(self.reference, raw) } else { Vec::new() };
             self.suggested.insert(raw.to_owned(), hint);
             if self.suggested.len() >= SUGGESTED_NAMES {
                 break;
@@ -751,6 +758,20 @@ mod tests {
         assert_eq!(problems.total, 10_000);
         let suggested = problems.errors.iter().filter(|e| e.reason.contains("did you mean ftth")).count();
         assert_eq!(suggested, 20, "the first twenty distinct names");
+    }
+
+    #[test]
+    fn a_name_far_longer_than_any_known_one_gets_no_suggestion() {
+        let reference = one_indicator();
+        let near = format!("{}x", "ftth".repeat(29));
+        let far = format!("{}x", "ftth".repeat(31));
+        let csv = format!("indicator,period,value\n{near},2020,1\n{far},2020,1\n");
+        let mut lookup = Lookup::new(&reference);
+        let table = super::super::parse::read_table(&csv).unwrap();
+        lookup.suggest_for(table.column("indicator"), &Budget::unlimited()).unwrap();
+        assert_eq!(lookup.suggested.len(), 2, "both are unknown");
+        assert!(lookup.suggested[&far].is_empty(), "{} characters: not compared", far.chars().count());
+        assert_eq!(suggestions(&reference, &near), lookup.suggested[&near], "compared as before");
     }
 
     #[test]

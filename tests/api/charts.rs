@@ -65,6 +65,9 @@ async fn unknown_charts_and_absurd_sizes_are_refused_with_the_envelope() {
         ("/charts/targets/sc13-open-data-sets.png?width=10", 400, "bad_request"),
         ("/charts/targets/sc13-open-data-sets.png?height=100000", 400, "bad_request"),
         ("/charts/plans/smart-city-13th-fyp.svg?width=99999", 400, "bad_request"),
+        // Each side within bounds, but 32 million pixels (96 MB to draw) together.
+        ("/charts/plans/smart-city-13th-fyp.png?width=3999&height=7999", 400, "bad_request"),
+        ("/charts/targets/sc13-open-data-sets.png?width=4000&height=1601", 400, "bad_request"),
         ("/charts/targets/sc13-open-data-sets.svg?lang=fr", 400, "bad_request"),
         ("/charts/targets/sc13-open-data-sets.svg?as_of=soon", 400, "bad_request"),
     ] {
@@ -72,6 +75,13 @@ async fn unknown_charts_and_absurd_sizes_are_refused_with_the_envelope() {
         assert_eq!(got, status, "{path}: {body}");
         assert_eq!(body["error"]["code"], code, "{path}");
     }
+    // As large as allowed; a wide plan overview is drawn no taller than the pixels allow.
+    assert_eq!(app.get("/charts/targets/sc13-open-data-sets.png?width=4000&height=1600").await.status(), 200);
+    let wide = app.get("/charts/plans/smart-city-13th-fyp.png?width=4000").await;
+    assert_eq!(wide.status(), 200);
+    let png = wide.bytes().await.unwrap();
+    let reader = png::Decoder::new(std::io::Cursor::new(png.to_vec())).read_info().unwrap();
+    assert!(reader.info().width * reader.info().height <= 6_400_000);
 }
 
 #[tokio::test]
