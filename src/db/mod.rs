@@ -237,8 +237,11 @@ where
     }
 }
 
-/// Runs `f` while holding a PostgreSQL advisory lock (replicas take turns); on SQLite, where one
-/// writer at a time is the rule, it simply runs `f`.
+/// The turn of [`with_advisory_lock`] on SQLite, where one process holds the database.
+static SQLITE_TURNS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `f` while holding a PostgreSQL advisory lock (replicas take turns); on SQLite, the
+/// callers in this process take turns.
 pub fn with_advisory_lock<T, E>(
     conn: &mut DbConn,
     key: i64,
@@ -250,6 +253,9 @@ where
     if let DbConn::Pg(c) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_lock({key})")).execute(c)?;
     }
+    // SQLite serialises writes, not a read followed by a write (the next version's number, then
+    // its insert): this process's callers take turns here, as replicas do on PostgreSQL.
+    let _turn = matches!(conn, DbConn::Sqlite(_)).then(|| SQLITE_TURNS.lock().unwrap_or_else(|e| e.into_inner()));
     let result = f(conn);
     if let DbConn::Pg(c) = conn
         && let Err(e) = diesel::sql_query(format!("SELECT pg_advisory_unlock({key})")).execute(c)

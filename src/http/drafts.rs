@@ -167,6 +167,8 @@ pub async fn publish_draft(
     let id = crate::server::params::draft_id(&id)?;
     let request = input.into_inner();
     let paths = state.catalog_paths.clone();
+    // Validating the whole catalog is heavy work, taken in turn as on the review page.
+    let _slot = state.heavy_slot().await?;
     let published =
         with_conn(&pool, move |conn| intake::publish::publish_draft(conn, id, &request, &paths, &caller.name)).await?;
     state.refresh().await;

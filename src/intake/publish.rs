@@ -141,6 +141,20 @@ pub fn publish_draft(
             details: serde_json::json!({ "field": "plan.slug" }),
         });
     }
+    if let Some(slug) =
+        request.targets.iter().filter_map(|t| t.slug.as_deref()).find(|s| crate::catalog::version_of(s) != *s)
+    {
+        return Err(AppError::Unprocessable {
+            code: "invalid_plan",
+            message: Said::new(
+                format!("目标标识“{slug}”以“-v数字”结尾：这是规划旧版本中目标的名称，请换一个"),
+                format!(
+                    "the target slug `{slug}` ends in `-v` and a number: that is how an earlier version's targets are named"
+                ),
+            ),
+            details: serde_json::json!({ "field": "targets.slug" }),
+        });
+    }
     if request.indicators.len() > MAX_PUBLISHED_ITEMS || request.targets.len() > MAX_PUBLISHED_ITEMS {
         return Err(AppError::Unprocessable {
             code: "invalid_plan",

@@ -204,6 +204,12 @@ async fn a_publication_that_does_not_validate_writes_nothing() {
             assert_eq!(status, 422, "{slug}: {body}");
             assert_eq!(body["error"]["details"]["field"], "plan.slug", "{body}");
         }
+        // A target named as an earlier version's targets are would block that plan's next version.
+        let mut versioned = reviewed(8000.0);
+        versioned["targets"][0]["slug"] = json!("smart-city-open-data-v1");
+        let (status, body) = app.publish(&admin, id, &versioned).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["details"]["field"], "targets.slug", "{body}");
         let mut long = reviewed(8000.0);
         long["targets"][0]["name"] = json!("很".repeat(301));
         let (status, body) = app.publish(&admin, id, &long).await;
@@ -771,4 +777,24 @@ async fn a_reviewer_adds_missed_goals_names_new_indicators_and_republishes_from_
     assert_eq!(slugs, [format!("{SLUG}-1"), format!("{SLUG}-3"), format!("{SLUG}-4")], "{targets}");
     let (_, plan) = app.get_json(&format!("/api/v1/plans/{SLUG}")).await;
     assert_eq!(plan["title_en"], "Test action plan", "{plan}");
+}
+
+#[tokio::test]
+async fn publications_sent_at_once_never_fail_on_each_others_version_number() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let admin = app.token(Role::Admin);
+        let (_, draft) = app.post_draft(Some(&admin), "plan.txt", TEST_PLAN.as_bytes().to_vec()).await;
+        let id = draft["id"].as_i64().unwrap();
+        let body = reviewed(8000.0);
+        let sent = (0..6).map(|_| app.publish(&admin, id, &body));
+        let answers = futures_util::future::join_all(sent).await;
+        let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+        // Each is published as a version of its own or told the server is busy; none fails on a
+        // version number another took meanwhile.
+        assert!(statuses.iter().all(|s| [201, 503].contains(s)), "{backend:?}: {answers:?}");
+        assert!(statuses.contains(&201), "{backend:?}: {answers:?}");
+        let (_, plan) = app.get_json(&format!("/api/v1/plans/{SLUG}")).await;
+        assert_eq!(plan["slug"], SLUG, "{plan}");
+    }
 }
