@@ -350,6 +350,15 @@ pub fn upload_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<UploadSumm
 }
 
 /// File name and raw bytes of an upload.
+/// How many bytes an upload's file holds, without reading them.
+pub fn upload_raw_size(conn: &mut DbConn, id: i64) -> QueryResult<Option<i64>> {
+    uploads::table
+        .find(id)
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(length(raw) AS BIGINT)"))
+        .first(conn)
+        .optional()
+}
+
 pub fn upload_raw(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Vec<u8>)>> {
     uploads::table.find(id).select((uploads::file_name, uploads::raw)).first(conn).optional()
 }

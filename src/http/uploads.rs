@@ -307,6 +307,10 @@ pub async fn get_upload_problems(pool: web::Data<DbPool>, id: web::Path<i64>) ->
     Ok(HttpResponse::Ok().json(stored.map(|p| Problems::from_stored(&p)).unwrap_or_default()))
 }
 
+/// A file up to this size is sent back without a sending slot: a clerk's sheet of figures is a
+/// few KB to a few hundred.
+const SMALL_RAW_BYTES: i64 = 1 << 20;
+
 /// The bytes of an upload exactly as received.
 #[utoipa::path(
     get,
@@ -324,9 +328,14 @@ pub async fn get_upload_raw(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    let size = with_conn(&pool, move |conn| {
+        actuals::upload_raw_size(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
+    })
+    .await?;
     // A raw file may be 50 MB: a few in memory at once, each for at most the body timeout, however
-    // slowly its client reads.
-    let slot = state.sending_slot().await?;
+    // slowly its client reads. A small one is sent without a slot, so readers that never read
+    // hold no one else's small file back.
+    let slot = if size > SMALL_RAW_BYTES { Some(state.sending_slot().await?) } else { None };
     let (name, raw) = with_conn(&pool, move |conn| {
         actuals::upload_raw(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })

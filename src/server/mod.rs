@@ -339,7 +339,7 @@ pub fn named(kind: header::DispositionType, name: &str) -> header::ContentDispos
 /// A large body sent in pieces while its slot is held, for at most `deadline`: then the slot and
 /// the body's memory are given back whether the client has read it or not, and the connection is
 /// closed when next written to. A client reading slowly, or not at all, holds neither for longer.
-pub fn sent_within(body: Vec<u8>, slot: tokio::sync::OwnedSemaphorePermit, deadline: Duration) -> TimedBody {
+pub fn sent_within(body: Vec<u8>, slot: Option<tokio::sync::OwnedSemaphorePermit>, deadline: Duration) -> TimedBody {
     let held = Arc::new(std::sync::Mutex::new(Some((body, slot))));
     let expiring = Arc::downgrade(&held);
     actix_web::rt::spawn(async move {
@@ -358,7 +358,7 @@ pub struct TimedBody {
 }
 
 /// A body being sent and the slot it is sent in; taken away when its time is up.
-type HeldBody = (Vec<u8>, tokio::sync::OwnedSemaphorePermit);
+type HeldBody = (Vec<u8>, Option<tokio::sync::OwnedSemaphorePermit>);
 
 /// The pieces a [`TimedBody`] is sent in: copies, so no piece waiting in a socket keeps the body.
 pub(crate) const SENT_PIECE_BYTES: usize = 64 * 1024;

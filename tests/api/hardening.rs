@@ -375,8 +375,9 @@ async fn visitors_reports_keep_no_upload_waiting() {
     assert!(statuses.contains(&200) && statuses.contains(&503), "{statuses:?}");
 }
 
-/// A stored upload is sent back a few at a time, each for at most the body timeout: clients that
-/// do not read hold their slot (and its memory) no longer, and others get 503 meanwhile.
+/// A large stored upload is sent back a few at a time, each for at most the body timeout: clients
+/// that do not read hold their slot (and its memory) no longer, others get 503 meanwhile, and a
+/// small file is sent to anyone at once.
 #[tokio::test]
 async fn stored_files_are_sent_a_few_at_a_time_and_not_held_by_clients_that_do_not_read() {
     let app = one_heavy_slot(|s| s.body_timeout_seconds = 2.0).await;
@@ -385,6 +386,8 @@ async fn stored_files_are_sent_a_few_at_a_time_and_not_held_by_clients_that_do_n
     let (status, body) = app.upload(&token, "", big.clone()).await;
     assert_eq!(status, 422, "refused, and kept as received: {body}");
     let raw = format!("/api/v1/uploads/{}/raw", body["error"]["details"]["upload_id"]);
+    let (_, small) = app.upload(&token, "", "不是表头\n".to_owned()).await;
+    let small_raw = format!("/api/v1/uploads/{}/raw", small["error"]["details"]["upload_id"]);
     let address = app.address.trim_start_matches("http://").to_owned();
     // Two clients ask and read nothing: they hold the two sending slots.
     let stalled: Vec<std::net::TcpStream> = (0..2)
@@ -396,6 +399,9 @@ async fn stored_files_are_sent_a_few_at_a_time_and_not_held_by_clients_that_do_n
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.get(&raw).await.status(), 503, "a third waits, then is told the server is busy");
+    let sent = app.get(&small_raw).await;
+    assert_eq!(sent.status(), 200, "a small file needs no slot");
+    assert_eq!(sent.text().await.unwrap(), "不是表头\n");
     // Past the body timeout the stalled clients hold nothing: the file is sent whole again.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let again = app.get(&raw).await;
