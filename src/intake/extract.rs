@@ -145,7 +145,9 @@ const MATCHED_NAME_CHARS: usize = 64;
 fn name_similarity(a: &str, b: &str) -> f64 {
     let a = a.trim_matches(QUOTE_MARKS);
     let b = b.trim_matches(QUOTE_MARKS);
-    if !a.is_empty() && !b.is_empty() && (a.contains(b) || b.contains(a)) {
+    // A name inside another counts only when it says something: 培育 is in 高价值专利培育中心数量.
+    let says_something = |name: &str| name.chars().count() >= 3;
+    if says_something(a) && says_something(b) && (a.contains(b) || b.contains(a)) {
         let (short, long) = if a.chars().count() < b.chars().count() { (a, b) } else { (b, a) };
         if narrows(long, short) {
             return NARROWER;
@@ -1302,7 +1304,9 @@ fn name_around(clause: &str, at: Range<usize>) -> String {
         word_start.unwrap_or(end)
     });
     let name = indicator_name(&before[..cut], "");
-    if name.chars().count() >= 2 {
+    // 培育“100+”数字贸易重点企业: a verb before the number names nothing; what is counted follows.
+    let only_verbs = CREATION_VERB.replace_all(&name, "").trim_matches(QUOTE_MARKS).is_empty();
+    if name.chars().count() >= 2 && !only_verbs {
         return name;
     }
     let after = &clause[at.end..];
@@ -1899,5 +1903,35 @@ mod tests {
         assert_eq!(match_indicator(&narrower[0], &open).matched, "new", "{narrower:?}");
         let citywide = read(&plan("到2025年，全市数据开放率达到80%。"));
         assert_eq!(match_indicator(&citywide[0], &open).matched, "existing", "{citywide:?}");
+    }
+
+    #[test]
+    fn what_a_verb_creates_names_the_indicator_after_the_number() {
+        let found = read(&plan(
+            "到2025年，培育“100+”有全球竞争力的数字贸易重点企业，建设20个具有行业影响力的工业互联网标杆平台，打造“100+”示范工厂，打造10个新型工业电商平台。",
+        ));
+        let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["有全球竞争力的数字贸易重点企业", "具有行业影响力的工业互联网标杆平台", "示范工厂", "新型工业电商平台"],
+            "{found:?}"
+        );
+        // Firms are counted in 家, the rest in 个.
+        let known =
+            |slug: &str, name: &str| KnownIndicator { slug: slug.into(), name: name.into(), unit: "个".into() };
+        let known = [
+            KnownIndicator { unit: "家".into(), ..known("patent-centres", "高价值专利培育中心数量") },
+            KnownIndicator {
+                unit: "家".into(), ..known("trade-firms", "有全球竞争力的数字贸易重点企业数量")
+            },
+            known("websites", "开展无障碍建设的市级部门、单位和区县政府网站数"),
+            known("platforms", "具有行业影响力的工业互联网标杆平台数量"),
+        ];
+        let matched: Vec<String> = found.iter().map(|f| match_indicator(f, &known).slug).collect();
+        assert_eq!(&matched[..2], ["trade-firms", "platforms"]);
+        assert!(
+            matched[2].starts_with("new-") && matched[3].starts_with("new-") && matched[2] != matched[3],
+            "{matched:?}"
+        );
     }
 }
