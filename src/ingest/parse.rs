@@ -31,6 +31,33 @@ pub(super) fn canonical_column(header: &str) -> Option<&'static str> {
     Some(name)
 }
 
+/// A column a clerk's sheet keeps for the office's own bookkeeping (序号, 填报人, 联系电话 …):
+/// it holds no figure, and is passed over rather than refusing the file.
+pub(super) fn is_bookkeeping_column(header: &str) -> bool {
+    let key: String = header.trim_start_matches('\u{feff}').chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(
+        key.to_lowercase().as_str(),
+        "序号"
+            | "编号"
+            | "排序"
+            | "no"
+            | "no."
+            | "#"
+            | "填报人"
+            | "填表人"
+            | "联系人"
+            | "联系电话"
+            | "电话"
+            | "手机"
+            | "填报单位"
+            | "报送单位"
+            | "填报日期"
+            | "填报时间"
+            | "审核人"
+            | "负责人"
+    )
+}
+
 /// The upload as columns of text, each record with the file line it starts on.
 #[derive(Debug)]
 pub struct Table {
@@ -274,6 +301,8 @@ fn check_header(cells: &[String], header_line: usize) -> Result<Vec<String>, Vec
                 ),
             )),
             Some(canonical) => renamed.push(canonical.to_owned()),
+            // A placeholder that cannot clash with a real column name; never read.
+            None if is_bookkeeping_column(name) => renamed.push(format!("\u{1}column{index}")),
             None => {
                 let (required, optional) = (REQUIRED_COLUMNS.join(", "), OPTIONAL_COLUMNS.join(", "));
                 let shown = clip(name);
@@ -340,6 +369,16 @@ mod tests {
         let names: Vec<String> = table.frame.get_column_names().iter().map(|s| s.to_string()).collect();
         assert_eq!(names, ["indicator", "period", "value", "region", "note", "source"]);
         assert_eq!(table.lines, vec![2]);
+    }
+
+    #[test]
+    fn a_clerks_bookkeeping_columns_are_passed_over() {
+        let table = read_table("序号,指标,期间,数值,填报人,联系电话\n1,ftth,2020,70,张三,021-12345678\n").unwrap();
+        assert_eq!(table.column("value").unwrap().get(0), Some("70"));
+        assert_eq!(table.len(), 1);
+        let refused = read_table("序号,指标,期间,数值,审核意见\n1,ftth,2020,70,同意\n").unwrap_err();
+        assert_eq!(refused.errors.len(), 1, "any other column is still unknown: {refused:?}");
+        assert!(refused.errors[0].reason_zh.contains("审核意见"), "{refused:?}");
     }
 
     #[test]

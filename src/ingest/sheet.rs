@@ -424,7 +424,7 @@ impl Header {
             } else if let Some(period) = header_period(cell) {
                 header.repeated |= header.periods.iter().any(|(_, p)| *p == period);
                 header.periods.push((i, period));
-            } else {
+            } else if !super::parse::is_bookkeeping_column(&text) {
                 header.unknown.push((i, text));
             }
         }
@@ -713,6 +713,22 @@ mod tests {
         let origin = table.origin.as_ref().unwrap();
         assert_eq!(origin.cell(1, "value", 4).as_deref(), Some("E4"));
         assert_eq!(origin.cell(2, "region", 5).as_deref(), Some("C5"));
+    }
+
+    #[test]
+    fn a_wide_table_with_a_serial_number_and_the_clerks_name_is_read() {
+        let grid = Grid {
+            sheet: Some("Sheet1".to_owned()),
+            rows: vec![
+                (1, vec![text("序号"), text("指标名称"), Cell::Number(2020.0), text("填报人")]),
+                (2, vec![Cell::Number(1.0), text("实际光纤入户率"), Cell::Number(58.0), text("张三")]),
+            ],
+            first_column: 0,
+            format: "xlsx",
+        };
+        let table = table_from_grid(grid).unwrap();
+        let values: Vec<Option<&str>> = table.column("value").unwrap().iter().collect();
+        assert_eq!(values, [Some("58")]);
     }
 
     #[test]
