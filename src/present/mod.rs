@@ -274,10 +274,16 @@ pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
 /// The goal the verdict is against: its band when it is one ("57—63个"), else its value.
 pub fn goal_text(p: &Progress, unit: &str) -> String {
     match (p.band, p.target_value) {
-        (Some(band), _) => format!("{}—{}", figure(band.low, "").trim_end(), figure(band.high, unit)),
+        (Some(band), _) => band_text(band.low, band.high, unit, "—"),
         (None, Some(v)) => figure(v, unit),
         (None, None) => "—".to_owned(),
     }
+}
+
+/// A band's two edges written alike ("47.5—52.5个"): each as a figure without its unit, so a
+/// counted unit's rounding does not turn 52.5 into 52 on one edge only.
+pub fn band_text(low: f64, high: f64, unit: &str, dash: &str) -> String {
+    format!("{}{dash}{}{}", figure(low, ""), figure(high, ""), unit.trim())
 }
 
 /// A share with one decimal ("37.5%"), or a dash.
@@ -571,6 +577,14 @@ fn change_as_written(comparator: Comparator, magnitude: String, falls: bool, uni
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bands_edges_are_written_alike() {
+        // ≈50个: 47.5—52.5, not 47.5—52个 (a counted unit rounds a figure of its own to whole).
+        assert_eq!(band_text(47.5, 52.5, "个", "—"), "47.5—52.5个");
+        assert_eq!(band_text(9.5, 10.5, "个", "—"), "9.5—10.5个");
+        assert_eq!(band_text(93.1, 102.9, "%", "–"), "93.1–102.9%");
+    }
 
     #[test]
     fn an_overdue_target_without_a_pace_says_what_is_missing_not_dashes() {

@@ -435,10 +435,9 @@ fn goal_line(a: &Assessed, lang: Lang) -> String {
     match (t.comparator, a.summary.band) {
         (Some(crate::domain::Comparator::About), Some(band)) => {
             let unit = a.indicator.unit.as_str();
-            let (low, high) = (crate::present::figure(band.low, ""), with_unit(band.high, unit));
             match lang {
-                Lang::Zh => format!("{written}（{}—{high}）", low.trim_end()),
-                Lang::En => format!("{written} ({}–{high})", low.trim_end()),
+                Lang::Zh => format!("{written}（{}）", crate::present::band_text(band.low, band.high, unit, "—")),
+                Lang::En => format!("{written} ({})", crate::present::band_text(band.low, band.high, unit, "–")),
             }
         }
         _ => written,
