@@ -27,6 +27,16 @@ pub struct Mark {
     /// (absent in reports kept before it was recorded).
     #[serde(default)]
     pub value: Option<f64>,
+    /// The figure the target is measured from (its base or reference year's), so a base figure
+    /// that came since counts as new data too; `None` in reports kept before it was recorded.
+    #[serde(default)]
+    pub measured_from: Option<MeasuredFrom>,
+}
+
+/// The figure a target was measured from when a report was made, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredFrom {
+    pub figure: Option<f64>,
 }
 
 impl Snapshot {
@@ -38,6 +48,7 @@ impl Snapshot {
                     status: a.summary.status.as_str().to_owned(),
                     latest: a.summary.latest.map(|p| p.date),
                     value: a.summary.latest.map(|p| p.value),
+                    measured_from: Some(MeasuredFrom { figure: a.summary.baseline.map(|p| p.value) }),
                 };
                 (a.target.slug.clone(), mark)
             })
@@ -108,7 +119,8 @@ pub fn changes(previous: &Snapshot, label: String, now: &[Assessed], lang: Lang)
         let status = a.summary.status;
         let latest = a.summary.latest.map(|p| p.date);
         let revised = before.value.is_some() && a.summary.latest.map(|p| p.value) != before.value;
-        if latest.is_some() && (latest != before.latest || revised) {
+        let new_base = before.measured_from.is_some_and(|m| m.figure != a.summary.baseline.map(|p| p.value));
+        if (latest.is_some() && (latest != before.latest || revised)) || new_base {
             changes.new_figures += 1;
         }
         let Ok(was) = before.status.parse::<Status>() else { continue };

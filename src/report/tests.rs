@@ -514,6 +514,12 @@ fn a_report_says_how_many_targets_came_and_went_since_the_previous_one() {
     let counted = summary::changes(&revised, "第1号".to_owned(), &now, Lang::Zh);
     assert_eq!(counted.new_figures, 1, "{}", counted.words);
     assert!(counted.words.contains("1 个目标有了新数据或数据修订"), "{}", counted.words);
+    // A base or reference year's figure that came since (the latest unchanged) is new data too.
+    let mut no_base = summary::Snapshot::of(&now, today);
+    let measured = now.iter().find(|a| a.summary.baseline.is_some()).expect("a target with a baseline");
+    no_base.targets.get_mut(&measured.target.slug).unwrap().measured_from =
+        Some(summary::MeasuredFrom { figure: None });
+    assert_eq!(summary::changes(&no_base, "第1号".to_owned(), &now, Lang::Zh).new_figures, 1);
     let old: summary::Snapshot =
         serde_json::from_str(&serde_json::to_string(&unchanged_snapshot(&now, today)).unwrap()).unwrap();
     assert_eq!(summary::changes(&old, "第1号".to_owned(), &now, Lang::Zh).new_figures, 0);
@@ -526,6 +532,7 @@ fn unchanged_snapshot(now: &[crate::judged::Assessed], as_of: chrono::NaiveDate)
     let mut json = serde_json::to_value(summary::Snapshot::of(now, as_of)).unwrap();
     for mark in json["targets"].as_object_mut().unwrap().values_mut() {
         mark.as_object_mut().unwrap().remove("value");
+        mark.as_object_mut().unwrap().remove("measured_from");
     }
     json
 }
