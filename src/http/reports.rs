@@ -163,6 +163,11 @@ async fn status(
                 format!("没有编号为 {id} 的报告"),
                 format!("there is no report {id}"),
             )),
+            Err(report::ReportError::NothingLed { plan, department }) => Err(AppError::bad_parameter(
+                "department",
+                format!("{department}不牵头规划“{plan}”的任何目标：请只选规划或只选部门"),
+                format!("{department} leads no target of plan `{plan}`: choose the plan or the department alone"),
+            )),
             Err(report::ReportError::Stopped(stopped)) => {
                 Err(AppError::TooSlow(crate::error::Said::new(stopped.zh(), stopped.to_string())))
             }

@@ -48,6 +48,9 @@ pub enum ReportError {
     NoSuchReport(i64),
     #[error(transparent)]
     Stopped(#[from] Stopped),
+    /// A plan and a department asked together, and the department leads none of its targets.
+    #[error("department {department} leads no target of plan {plan}")]
+    NothingLed { plan: String, department: String },
 }
 
 /// Where a PDF is laid out: in this process (the CLI, tests), or in a child process of this same
@@ -447,6 +450,10 @@ pub fn make(
     use chrono::Datelike;
     use sha2::Digest;
     let scope = narrow(scope, &options);
+    // An empty report titled with every plan would say nothing of what was asked.
+    if let (Some(plan), Some(department), true) = (&options.plan, &options.department, scope.assessed.is_empty()) {
+        return Err(ReportError::NothingLed { plan: plan.clone(), department: department.name.clone() });
+    }
     let judgement = &options.judgement;
     let snapshot = summary::Snapshot::of(&scope.assessed, judgement.as_of);
     let snapshot_json = serde_json::to_string(&snapshot).map_err(|e| ReportError::Data(e.into()))?;

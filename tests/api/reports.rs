@@ -12,11 +12,16 @@ async fn the_status_report_comes_as_a_pdf_over_http() {
         ("/reports/status.pdf?plan=no-such-plan", 404, None),
         ("/reports/status.pdf?lang=fr", 400, Some("lang")),
         ("/reports/status.pdf?as_of=2020-02-30", 400, Some("as_of")),
+        // The hotline office leads no target of this plan: said so, not an empty report of "every plan".
+        ("/reports/status.pdf?plan=ip-protection-use-14th-fyp&department=hotline-office", 400, Some("department")),
     ] {
         let (got, body) = app.get_json(path).await;
         assert_eq!(got, status, "{path}: {body}");
         if let Some(parameter) = parameter {
             assert_eq!(body["error"]["details"]["parameter"], parameter);
+        }
+        if parameter == Some("department") {
+            assert!(body["error"]["message"].as_str().unwrap().contains("不牵头规划"), "{body}");
         }
     }
 }
