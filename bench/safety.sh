@@ -57,3 +57,28 @@ for _ in 1 2 3; do
   echo "target page: $(timed "$url/targets/bd16-open-data-sets?as_of=2026-0$(( RANDOM % 9 + 1 ))-15"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
 done
 echo "target chart (SVG): $(timed "$url/charts/targets/bd16-open-data-sets.svg?as_of=2026-06-30")"
+
+# A 51-row workbook (SYNTHETIC figures) with 100 000 merges over the whole sheet written into its
+# XML: ~14 KB that, filled naively, cost 100 000 × 16 384 columns × its rows.
+python3 - "$work/merges.xlsx" <<'EOF'
+import io, sys, zipfile
+from openpyxl import Workbook
+book = Workbook()
+sheet = book.active
+sheet.append(["指标", "期间", "数值"])
+for year in range(1976, 2026):
+    sheet.append(["open-data-sets", str(year), 1000])
+plain = io.BytesIO()
+book.save(plain)
+merges = '<mergeCells count="100000">' + '<mergeCell ref="A1:XFD1048576"/>' * 100_000 + "</mergeCells>"
+with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as out:
+    for item in source.infolist():
+        data = source.read(item.filename)
+        if item.filename == "xl/worksheets/sheet1.xml":
+            data = data.replace(b"</sheetData>", b"</sheetData>" + merges.encode())
+        out.writestr(item, data)
+EOF
+echo "a $(( $(stat -c %s "$work/merges.xlsx") / 1024 )) KB workbook declaring 100 000 whole-sheet merges: $(timed -X POST \
+  -H "Authorization: Bearer $admin" --data-binary @"$work/merges.xlsx" "$url/api/v1/uploads?dry_run=true")"
+echo "a PNG of 3999 × 7999 pixels: $(timed "$url/charts/plans/smart-city-13th-fyp.png?width=3999&height=7999&as_of=2026-01-01")"
+echo "the largest PNG allowed (800 × 8000): $(timed "$url/charts/plans/smart-city-13th-fyp.png?width=800&height=8000&as_of=2026-01-01")"

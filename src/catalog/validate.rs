@@ -910,7 +910,7 @@ fn check_owners(raw: &RawTarget, plan: &Plan, departments: &[Department], docume
         let Some(department) = departments.iter().find(|d| &d.slug == slug) else {
             p.add(
                 Some("owners"),
-                format!("未知的部门“{slug}”（见 targets/departments.toml）"),
+                format!("部门名录中没有“{slug}”：请写名录中的单位名称（如“市经济信息化委”）"),
                 format!("unknown department `{slug}` (see targets/departments.toml)"),
             );
             continue;
@@ -920,7 +920,7 @@ fn check_owners(raw: &RawTarget, plan: &Plan, departments: &[Department], docume
             p.add(
                 Some("owners"),
                 format!(
-                    "{} 第 {line} 行中既无«{}»，也无“{slug}”的别名；该行原文为«{shown}…»",
+                    "{} 第 {line} 行中没有«{}»（也没有它的其他写法）；该行原文为«{shown}…»",
                     plan.source_file, department.name
                 ),
                 format!(

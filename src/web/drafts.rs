@@ -764,6 +764,16 @@ fn apply_target(
     // nearest line that names them all, as the catalog asks of every owner.
     if !target.owners.is_empty() && target.owners_line.is_none() {
         target.owners_line = nearest_line_naming(lines, target.line, &target.owners);
+        if target.owners_line.is_none() {
+            problems.push(format!(
+                "{prefix}.owners «{}»: {}",
+                target.owners.join("、"),
+                lang.pick(
+                    "原文中没有一行同时写有这些单位：请填写列出它们的行号（单位须照原文写法），或删去原文未写的单位",
+                    "no line of the text names all these units: type the line that lists them (as written there), or leave out those the text does not name"
+                )
+            ));
+        }
     }
 }
 
@@ -918,6 +928,11 @@ fn problem_text(problem: &serde_json::Value, request: &PublishRequest, lang: cra
         _ => text("item").to_owned(),
     };
     let field = text("field");
+    // The stored text is named after the plan's slug and version (x.v2.txt): to the reviewer it
+    // is the text on this page.
+    let document = regex::Regex::new(r"^[a-z0-9-]+\.v\d+\.txt ").ok();
+    let reason_zh = text("reason_zh");
+    let reason_zh = document.map_or(reason_zh.to_owned(), |d| d.replace(reason_zh, "原文").into_owned());
     if zh {
         let label = match field {
             "owners" => "责任单位",
@@ -943,7 +958,7 @@ fn problem_text(problem: &serde_json::Value, request: &PublishRequest, lang: cra
             "reference_year" => "参照年份",
             other => other,
         };
-        format!("{what}（{label}）：{}", text("reason_zh"))
+        format!("{what}（{label}）：{reason_zh}")
     } else {
         format!("{what} ({field}): {}", text("reason"))
     }

@@ -659,7 +659,18 @@ async fn owners_typed_for_a_goal_that_names_none_are_cited_from_the_nearest_line
     // A line that does not name them is refused, saying which line and what it reads.
     let refused = publish("5").await.unwrap();
     assert_eq!(refused.status(), 422);
-    assert!(refused.text().await.unwrap().contains("第 5 行中既无"), "the line is checked");
+    assert!(refused.text().await.unwrap().contains("原文第 5 行中没有«市经济信息化委»"), "the line is checked");
+    // Left empty for a unit no line names: said so before anything is validated.
+    let form = Form::new()
+        .text("csrf", secret.clone())
+        .text("token", "")
+        .text("c0.accept", "on")
+        .text("c0.owners", "市商务委")
+        .text("c0.owners_line", "");
+    let unnamed = app.client.post(format!("{}/plans/drafts/{id}/publish", app.address)).header(COOKIE, &cookies);
+    let unnamed = unnamed.multipart(form).send().await.unwrap();
+    assert_eq!(unnamed.status(), 422);
+    assert!(unnamed.text().await.unwrap().contains("原文中没有一行同时写有这些单位"), "not a missing field");
     // Left empty: the nearest line naming both is cited.
     let published = publish("").await.unwrap();
     assert_eq!(published.status(), 303, "{}", published.text().await.unwrap());

@@ -481,7 +481,7 @@ async fn big_png_charts_are_drawn_a_few_at_a_time() {
     let app = spawn_app_configured(&Backend::Sqlite, |s| s.queue_wait_seconds = 0.05).await;
     let requests: Vec<_> = (0..8)
         .map(|_| {
-            let url = format!("{}/charts/plans/smart-city-13th-fyp.png?width=4000&height=8000", app.address);
+            let url = format!("{}/charts/plans/smart-city-13th-fyp.png?width=800&height=8000", app.address);
             let client = app.client.clone();
             tokio::spawn(async move { client.get(url).send().await.unwrap().status().as_u16() })
         })
