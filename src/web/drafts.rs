@@ -550,7 +550,14 @@ fn target_fields(
         }
         @if new_indicator.is_some() || added {
             (text("new_name", lang.pick("新指标名称（指标为新时）", "New indicator's name (when it is new)"), new_indicator.map(|i| i.name.clone()).unwrap_or_default(), false))
-            (yes_no("new_lower", lang.pick("新指标方向", "New indicator's direction"), new_indicator.is_some_and(|i| !i.higher_is_better), lang.pick("越小越好", "lower is better")))
+            div.field {
+                label for=(id("new_lower")) { (lang.pick("新指标方向", "New indicator's direction")) }
+                select id=(id("new_lower")) name=(field("new_lower")) {
+                    @let lower = new_indicator.is_some_and(|i| !i.higher_is_better);
+                    option value="no" selected[!lower] { (lang.pick("越大越好", "higher is better")) }
+                    option value="yes" selected[lower] { (lang.pick("越小越好", "lower is better")) }
+                }
+            }
         }
         (text("owners", lang.pick("责任单位（顿号分隔，牵头在前）", "Owners (separated by 、, the lead first)"), target.owners.join("、"), false))
         (text("owners_line", lang.pick("责任单位所在行（原文行号；留空则取最近一处列出这些单位的行）", "Line naming the owners (empty: the nearest line that names them)"), target.owners_line.map(|l| l.to_string()).unwrap_or_default(), true))
