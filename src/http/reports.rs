@@ -100,7 +100,27 @@ pub async fn status_docx(
     status(req, pool, state, query, report::Output::Docx).await
 }
 
+/// A report, or why not: as a page for a browser (the reports page's form opens it), as the
+/// error envelope for anything else.
 async fn status(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    query: web::Query<ReportQuery>,
+    output: report::Output,
+) -> Result<HttpResponse, AppError> {
+    let browser = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    match report_of(req.clone(), pool, state, query, output).await {
+        Err(e) if browser => Ok(crate::web::error_page_for(&req, &e)),
+        answer => answer,
+    }
+}
+
+async fn report_of(
     req: HttpRequest,
     pool: web::Data<DbPool>,
     state: web::Data<AppState>,

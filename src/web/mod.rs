@@ -189,6 +189,11 @@ pub fn error_response(req: &HttpRequest, error: &AppError) -> HttpResponse {
     error_page(&Ctx::of(req), error)
 }
 
+/// The error page for a request served outside the pages (a report opened from the reports form).
+pub fn error_page_for(req: &HttpRequest, error: &AppError) -> HttpResponse {
+    error_page(&Ctx::of(req), error)
+}
+
 fn error_page(ctx: &Ctx, error: &AppError) -> HttpResponse {
     let lang = ctx.lang;
     use actix_web::ResponseError;

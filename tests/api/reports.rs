@@ -24,6 +24,18 @@ async fn the_status_report_comes_as_a_pdf_over_http() {
             assert!(body["error"]["message"].as_str().unwrap().contains("不牵头规划"), "{body}");
         }
     }
+    // Opened from the reports page's form, a refusal is a page in the browser, not JSON.
+    let page = app
+        .client
+        .get(format!("{}/reports/status.pdf?plan=ip-protection-use-14th-fyp&department=hotline-office", app.address))
+        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = page.text().await.unwrap();
+    assert!(page.contains("请求有误") && page.contains("不牵头规划"), "{page}");
 }
 
 #[tokio::test]
