@@ -912,6 +912,10 @@ fn accepted_request(review: &Review) -> PublishRequest {
     PublishRequest { plan, indicators, targets }
 }
 
+/// The name a published plan's text is stored under (`x.v2.txt`), at the start of a problem.
+static STORED_TEXT_NAME: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"^[a-z0-9-]+\.v\d+\.txt ").unwrap());
+
 /// A problem of the publication as the reviewer knows the plan: "第 19 行的目标（责任单位）：…"
 /// rather than the catalog's "target draft-1 owners: …".
 fn problem_text(problem: &serde_json::Value, request: &PublishRequest, lang: crate::present::Lang) -> String {
@@ -937,9 +941,7 @@ fn problem_text(problem: &serde_json::Value, request: &PublishRequest, lang: cra
     let field = text("field");
     // The stored text is named after the plan's slug and version (x.v2.txt): to the reviewer it
     // is the text on this page.
-    let document = regex::Regex::new(r"^[a-z0-9-]+\.v\d+\.txt ").ok();
-    let reason_zh = text("reason_zh");
-    let reason_zh = document.map_or(reason_zh.to_owned(), |d| d.replace(reason_zh, "原文").into_owned());
+    let reason_zh = STORED_TEXT_NAME.replace(text("reason_zh"), "原文");
     if zh {
         let label = match field {
             "owners" => "责任单位",
