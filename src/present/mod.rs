@@ -169,6 +169,12 @@ pub fn reason_text(reason: Reason, lang: Lang) -> String {
         Reason::TargetEqualsBaseline => lang
             .pick("目标值等于基期值：没有可衡量的距离", "the target equals the baseline: no distance to measure")
             .to_owned(),
+        Reason::BaselineMetGoal => lang
+            .pick(
+                "基期值已达到目标，最新实际值已不再达到：按倒退判断",
+                "the baseline already met the goal and the latest figure no longer does: regressing",
+            )
+            .to_owned(),
         Reason::MilestoneIsLinear => {
             lang.pick("里程碑按线性进度判断", "a milestone is judged by linear pace").to_owned()
         }

@@ -216,7 +216,8 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         out.target_value = Some(goal.aim());
         out.band = goal.edges();
         out.baseline = *baseline;
-        out.expected = baseline.map(|b| expected_by(spec, b, goal.aim(), as_of));
+        // A baseline that already meets the goal has no path to follow: the goal is to hold it.
+        out.expected = baseline.filter(|b| !goal.is_met_by(b.value)).map(|b| expected_by(spec, b, goal.aim(), as_of));
     }
     let Some(latest) = facts.latest else {
         out.status = waiting(spec, as_of);
@@ -261,9 +262,14 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
     // Likewise when every figure predates the plan: a 2016 plan is not judged by 2015 alone.
     let nothing_since_baseline =
         baseline.is_some_and(|b| latest.date <= b.date && spec.deadline > b.date) || latest.date < spec.start;
+    // A figure older than the plan's own starting point (an indicator shared with an earlier
+    // plan: its 2015 figure under a 2021–2025 goal) says nothing about this plan, even when it
+    // meets the goal. A milestone completed before is done, though.
+    let predates_start =
+        spec.kind != TargetKind::Milestone && latest.date < spec.base && baseline.is_none_or(|b| latest.date < b.date);
 
     out.status = match (decided, score) {
-        (Some(Status::Achieved), _) => {
+        (Some(Status::Achieved), _) if !predates_start => {
             if goal.overshot_by(latest.value) {
                 out.reason = Some(Reason::BeyondBand);
             }
@@ -277,6 +283,10 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         (None, Ok(score)) => Status::from_score(score),
         // A goal of "no less than before" (不减少, growth above 0) not met: the value fell.
         (None, Err(Reason::TargetEqualsBaseline)) => Status::Regressing,
+        (None, Err(Reason::BaselineMetGoal)) => {
+            out.reason = Some(Reason::BaselineMetGoal);
+            Status::Regressing
+        }
         (None, Err(reason)) => {
             out.reason = Some(reason);
             Status::NotAssessable
@@ -321,6 +331,11 @@ fn pace_and_ratio(
     let aim = goal.aim();
     if super::same_value(aim, b) {
         return Err(Reason::TargetEqualsBaseline);
+    }
+    // Met at the start and not now (achievement is decided before this): the distance to the
+    // goal runs the other way, and a fall would read as progress.
+    if goal.is_met_by(b) {
+        return Err(Reason::BaselineMetGoal);
     }
     let progress = (v - b) / (aim - b);
     // Time used never exceeds the plan's time: a figure after the deadline is judged as

@@ -274,6 +274,8 @@ pub enum Reason {
     DeadlineNotAfterBaseline,
     NoActualAfterBaseline,
     TargetEqualsBaseline,
+    /// The baseline already met the goal and the latest figure no longer does.
+    BaselineMetGoal,
     MilestoneIsLinear,
     CagrNeedsPositive,
     CagrRequiredZero,
@@ -291,6 +293,7 @@ impl Reason {
             Reason::DeadlineNotAfterBaseline => "deadline_not_after_baseline",
             Reason::NoActualAfterBaseline => "no_actual_after_baseline",
             Reason::TargetEqualsBaseline => "target_equals_baseline",
+            Reason::BaselineMetGoal => "baseline_met_goal",
             Reason::MilestoneIsLinear => "milestone_is_linear",
             Reason::CagrNeedsPositive => "cagr_needs_positive",
             Reason::CagrRequiredZero => "cagr_required_zero",

@@ -431,6 +431,39 @@ fn a_baseline_alone_is_no_data_even_after_the_deadline() {
 }
 
 #[test]
+fn a_goal_met_at_the_baseline_and_lost_since_is_regressing() {
+    // 1 215 brand first stores in the base year against ≥ 800 by 2028, then 850, 760: the fall
+    // below the goal is no progress along a path that runs downhill.
+    let stores = level(Comparator::AtLeast, 800.0, Some((2023, 1215.0)), 2028);
+    let got =
+        assess(&stores, &series(&[(2023, 1215.0), (2024, 850.0), (2025, 760.0)]), ymd(2026, 1, 1), Method::Linear);
+    assert_eq!(got.status, Status::Regressing, "{got:?}");
+    assert!(words(got.reason).contains("already met the goal"), "{got:?}");
+    assert_eq!(got.expected, None, "no downhill path to expect");
+    let holding = assess(&stores, &series(&[(2023, 1215.0), (2024, 850.0)]), ymd(2025, 1, 1), Method::Linear);
+    assert_eq!(holding.status, Status::Achieved, "{holding:?}");
+}
+
+#[test]
+fn a_figure_from_before_the_plan_does_not_achieve_it() {
+    // An indicator shared with a 2016–2020 plan: its 2015 figure already meets the 2021–2025
+    // plan's goal, and nothing since has been reported.
+    let later_plan =
+        TargetSpec { start: ymd(2021, 1, 1), base: year_end(2020), ..level(Comparator::AtLeast, 70.0, None, 2025) };
+    let got = assess(&later_plan, &series(&[(2015, 75.0)]), ymd(2023, 6, 30), Method::Linear);
+    assert_eq!(got.status, Status::Awaiting, "{got:?}");
+    assert!(words(got.reason).contains("since the baseline"));
+    let duty = crate::domain::Duty { frequency: crate::domain::Frequency::Annual, due_days: 90, reporter: None };
+    let due = crate::domain::DueDates::of(&duty, year_end(2020), year_end(2025), false);
+    let overdue = TargetSpec { due: Some(due), ..later_plan.clone() };
+    let got = assess(&overdue, &series(&[(2015, 75.0)]), ymd(2026, 6, 30), Method::Linear);
+    assert_eq!(got.status, Status::Overdue, "{got:?}");
+    // The plan's own base-year figure meeting the goal is achievement from the start.
+    let got = assess(&later_plan, &series(&[(2015, 60.0), (2020, 75.0)]), ymd(2023, 6, 30), Method::Linear);
+    assert_eq!(got.status, Status::Achieved, "{got:?}");
+}
+
+#[test]
 fn band_edges_hold_at_the_figures_precision() {
     // Coal share 34 → 32.56 against ≤ 30 over 2015–2020, three years in: pace 0.6 exactly.
     let coal = level(Comparator::AtMost, 30.0, Some((2015, 34.0)), 2020);
