@@ -201,10 +201,10 @@ fn bands(lang: Lang) -> String {
 }
 
 /// How a verdict was reached, in one sentence with the target's own numbers.
-pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
+pub fn verdict_sentence(p: &Progress, comparator: Option<Comparator>, unit: &str, lang: Lang) -> String {
     let value = |v: f64| figure(v, unit);
     let latest = p.latest.map(|l| value(l.value)).unwrap_or_default();
-    let goal = goal_text(p, unit);
+    let goal = goal_text(p, comparator, unit);
     let (progress, elapsed) = (percent_text(p.progress), percent_text(p.elapsed));
     let expected = p.expected.map(value);
     let by_now = |lang: Lang| match (&expected, lang) {
@@ -278,11 +278,14 @@ pub fn verdict_sentence(p: &Progress, unit: &str, lang: Lang) -> String {
 }
 
 /// The goal the verdict is against: its band when it is one ("57—63个"), else its value.
-pub fn goal_text(p: &Progress, unit: &str) -> String {
-    match (p.band, p.target_value) {
-        (Some(band), _) => band_text(band.low, band.high, unit, "—"),
-        (None, Some(v)) => figure(v, unit),
-        (None, None) => "—".to_owned(),
+/// The value to reach with its comparator ("> 50%": a figure of exactly 50% does not meet it),
+/// or a band's edges.
+pub fn goal_text(p: &Progress, comparator: Option<Comparator>, unit: &str) -> String {
+    match (p.band, p.target_value, comparator) {
+        (Some(band), _, _) => band_text(band.low, band.high, unit, "—"),
+        (None, Some(v), Some(c)) if c != Comparator::About => format!("{} {}", c.display_symbol(), figure(v, unit)),
+        (None, Some(v), _) => figure(v, unit),
+        (None, None, _) => "—".to_owned(),
     }
 }
 
@@ -612,11 +615,21 @@ mod tests {
             projection: None,
             reason: None,
         };
-        let zh = verdict_sentence(&progress, "%", Lang::Zh);
-        assert_eq!(zh, "逾期未报：截至 2026-12-07 应报送的数据尚未收到；最新实际值 46.3%，目标 50%。");
-        assert!(!verdict_sentence(&progress, "%", Lang::En).contains('—'));
-        let paced = Progress { pace: Some(0.9), progress: Some(0.5), elapsed: Some(0.55), ..progress };
-        assert!(verdict_sentence(&paced, "%", Lang::Zh).starts_with("线性进度"), "with a pace, the pace");
+        let zh = verdict_sentence(&progress, Some(Comparator::AtLeast), "%", Lang::Zh);
+        assert_eq!(zh, "逾期未报：截至 2026-12-07 应报送的数据尚未收到；最新实际值 46.3%，目标 ≥ 50%。");
+        assert!(!verdict_sentence(&progress, None, "%", Lang::En).contains('—'));
+        let paced = Progress { pace: Some(0.9), progress: Some(0.5), elapsed: Some(0.55), ..progress.clone() };
+        assert!(verdict_sentence(&paced, None, "%", Lang::Zh).starts_with("线性进度"), "with a pace, the pace");
+        // 超过 50%: a figure of exactly 50% is missed, and the sentence says why.
+        let missed = Progress {
+            status: Status::Missed,
+            latest: Some(crate::progress::Point { date: day(2025, 12, 31), value: 50.0 }),
+            ..progress
+        };
+        assert_eq!(
+            verdict_sentence(&missed, Some(Comparator::MoreThan), "%", Lang::Zh),
+            "到期未实现：期限已过，最新实际值 50% 未达到目标 > 50%。"
+        );
     }
 
     #[test]

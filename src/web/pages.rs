@@ -689,7 +689,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                     }
                 }
                 dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
-                dt { (lang.pick("目标值", "Goal")) } dd { (goal_text(p, unit)) " · " (target.deadline) }
+                dt { (lang.pick("目标值", "Goal")) } dd { (goal_text(p, target.comparator, unit)) " · " (target.deadline) }
                 @if let Some(expected) = p.expected {
                     dt { (lang.pick("按计划此时应达到", "Expected by now")) } dd { (value(expected)) }
                 }
@@ -707,7 +707,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 }
                 @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio_text(p.cagr_ratio)) } }
             }
-            p.method { (verdict_sentence(p, unit, l)) }
+            p.method { (verdict_sentence(p, target.comparator, unit, l)) }
             @if let Some(reason) = p.reason { p.note { (reason_text(reason, l)) } }
             @if let Some(projection) = &p.projection {
                 h3 { (lang.pick("趋势预测", "Projection")) }
