@@ -168,7 +168,7 @@ pub fn routes(routes: &mut Routes) {
         .add();
     routes.at("/api/v1/uploads/{id}").get(Access::Read, uploads::get_upload).add();
     routes.at("/api/v1/uploads/{id}/problems").get(Access::Read, uploads::get_upload_problems).add();
-    routes.at("/api/v1/uploads/{id}/raw").get(Access::Read, uploads::get_upload_raw).add();
+    routes.at("/api/v1/uploads/{id}/raw").get(Access::Restricted, uploads::get_upload_raw).add();
     routes.at("/charts/targets/{file}").get(Access::Read, charts::target_chart).kept().add();
     routes.at("/charts/plans/{file}").get(Access::Read, charts::plan_chart).kept().add();
     routes.at("/reports/status.pdf").get(Access::Read, reports::status_pdf).add();

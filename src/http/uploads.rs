@@ -311,7 +311,8 @@ pub async fn get_upload_problems(pool: web::Data<DbPool>, id: web::Path<i64>) ->
 /// few KB to a few hundred.
 const SMALL_RAW_BYTES: i64 = 1 << 20;
 
-/// The bytes of an upload exactly as received.
+/// The bytes of an upload exactly as received. A viewer token (or better) even when reads are
+/// public: a department's own file may carry names and phone numbers.
 #[utoipa::path(
     get,
     path = "/api/v1/uploads/{id}/raw",
@@ -319,8 +320,10 @@ const SMALL_RAW_BYTES: i64 = 1 << 20;
     responses(
         (status = 200, content_type = "application/octet-stream", body = String),
         (status = 400, body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)
-    )
+    ),
+    security(("token" = []))
 )]
 pub async fn get_upload_raw(
     pool: web::Data<DbPool>,

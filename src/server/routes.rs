@@ -25,6 +25,9 @@ pub enum Access {
     Read,
     /// A page: as `Read`, but a browser that is not signed in is sent to the sign-in page.
     Page,
+    /// What may carry personal details (a clerk's own file, with a name and a phone number in a
+    /// column): a viewer token or a sign-in, even with `public_read = true`.
+    Restricted,
     /// A token of at least this role in the `Authorization` header (a sign-in never counts).
     Token(Role),
     /// A form of the pages, posted with its per-browser secret; the handler checks the secret and
@@ -215,6 +218,7 @@ async fn guard(
     let needed = match access {
         Access::Public | Access::Form => None,
         Access::Read | Access::Page => (!state.public_read).then_some((Role::Viewer, true)),
+        Access::Restricted => Some((Role::Viewer, true)),
         Access::Token(role) => Some((role, false)),
         Access::Metrics => (!state.metrics_public).then_some((Role::Admin, false)),
     };

@@ -49,15 +49,26 @@ fn local_path(next: Option<&str>) -> String {
     if plain && is_path { next.to_owned() } else { "/".to_owned() }
 }
 
-fn sign_in_page(ctx: &Ctx, csrf: &str, next: &str, problem: Option<&str>) -> Markup {
+fn sign_in_page(ctx: &Ctx, public_read: bool, csrf: &str, next: &str, problem: Option<&str>) -> Markup {
     let lang = ctx.lang;
     let title = lang.pick("登录", "Sign in");
+    let why = if public_read {
+        lang.pick(
+            "本服务器的进度数据公开可读；上传、生成存档报告、审核规划和查看各单位报送的原始文件须登录：请输入管理员发给您的令牌。",
+            "This server's progress data can be read by anyone; uploading, kept reports, plan review and the files departments sent need a sign-in: enter the token an administrator gave you.",
+        )
+    } else {
+        lang.pick(
+            "本服务器的数据不公开：请输入管理员发给您的令牌（查看或以上权限）。",
+            "This server's data is not public: enter the token an administrator gave you (viewer role or above).",
+        )
+    };
     layout::page(
         ctx,
         title,
         html! {
             h1 { (title) }
-            p { (lang.pick("本服务器的数据不公开：请输入管理员发给您的令牌（查看或以上权限）。", "This server's data is not public: enter the token an administrator gave you (viewer role or above).")) }
+            p { (why) }
             @if let Some(problem) = problem { p.error { (problem) } }
             form.stack method="post" action="/signin" enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(csrf);
@@ -88,7 +99,11 @@ pub(super) async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
     if fresh {
         response.cookie(csrf_cookie(&csrf, state.cookie_secure));
     }
-    html_with(ctx.lang, response, sign_in_page(&ctx, &csrf, &local_path(query.next.as_deref()), None))
+    html_with(
+        ctx.lang,
+        response,
+        sign_in_page(&ctx, state.public_read, &csrf, &local_path(query.next.as_deref()), None),
+    )
 }
 
 /// `POST /signin`: checks the token, keeps it in the session cookie and goes back.
@@ -121,7 +136,7 @@ pub(super) async fn sign_in(
         }
         Err(e @ (AppError::Unauthorized(_) | AppError::Forbidden(_))) => {
             let problem = e.message(ctx.lang.lang);
-            let page = sign_in_page(&ctx, &form.csrf, &next, Some(&problem));
+            let page = sign_in_page(&ctx, state.public_read, &form.csrf, &next, Some(&problem));
             html_page(ctx.lang, StatusCode::UNAUTHORIZED, page)
         }
         Err(e) => error_page(&ctx, &e),

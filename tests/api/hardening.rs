@@ -64,7 +64,7 @@ async fn with_reads_closed_no_spelling_of_any_route_reaches_data_without_a_token
             let anonymous = send(&app, Method::GET, &spelled, None).await;
             let status = anonymous.status().as_u16();
             match route.access {
-                Access::Read | Access::Metrics => assert_eq!(status, 401, "{spelled}"),
+                Access::Read | Access::Restricted | Access::Metrics => assert_eq!(status, 401, "{spelled}"),
                 Access::Page => {
                     assert_eq!(status, 303, "{spelled}");
                     assert!(
@@ -393,18 +393,19 @@ async fn stored_files_are_sent_a_few_at_a_time_and_not_held_by_clients_that_do_n
     let stalled: Vec<std::net::TcpStream> = (0..2)
         .map(|_| {
             let mut stream = std::net::TcpStream::connect(&address).unwrap();
-            stream.write_all(format!("GET {raw} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
+            let request = format!("GET {raw} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n");
+            stream.write_all(request.as_bytes()).unwrap();
             stream
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.get(&raw).await.status(), 503, "a third waits, then is told the server is busy");
-    let sent = app.get(&small_raw).await;
+    assert_eq!(app.get_as(&raw, &token).await.status(), 503, "a third waits, then is told the server is busy");
+    let sent = app.get_as(&small_raw, &token).await;
     assert_eq!(sent.status(), 200, "a small file needs no slot");
     assert_eq!(sent.text().await.unwrap(), "不是表头\n");
     // Past the body timeout the stalled clients hold nothing: the file is sent whole again.
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let again = app.get(&raw).await;
+    let again = app.get_as(&raw, &token).await;
     assert_eq!(again.status(), 200);
     assert_eq!(again.bytes().await.unwrap().len(), big.len());
     drop(stalled);
@@ -442,8 +443,10 @@ async fn kept_answers_are_compressed_once() {
 #[tokio::test]
 async fn large_answers_are_not_compressed_for_every_request() {
     let app = spawn_app(&Backend::Sqlite).await;
+    let viewer = app.token(plantrack::server::auth::Role::Viewer);
     let fetch = |path: String, encoding: &'static str| {
-        let request = app.client.get(format!("{}{path}", app.address)).header("Accept-Encoding", encoding);
+        let request =
+            app.client.get(format!("{}{path}", app.address)).header("Accept-Encoding", encoding).bearer_auth(&viewer);
         async move {
             let response = request.send().await.unwrap();
             assert_eq!(response.status(), 200, "{path}");
@@ -573,7 +576,14 @@ async fn download_names_keep_their_chinese_and_cookies_can_be_secure() {
     let (status, body) =
         app.upload(&token, "?name=%E6%9C%88%E6%8A%A5.csv", "indicator,period,value\nopen-data-sets,2021,4501\n").await;
     assert_eq!(status, 201, "{body}");
-    let raw = app.get(&format!("/api/v1/uploads/{}/raw", body["upload_id"])).await;
+    let raw_path = format!("/api/v1/uploads/{}/raw", body["upload_id"]);
+    // A clerk's own file may carry a name and a phone number: not public, even when reads are.
+    assert_eq!(app.get(&raw_path).await.status(), 401);
+    let (_, upload) = app.get_json(&format!("/api/v1/uploads/{}", body["upload_id"])).await;
+    assert_eq!(upload["file_name"], "月报.csv", "what was sent stays readable: {upload}");
+    let signin = app.get("/signin").await.text().await.unwrap();
+    assert!(signin.contains("公开可读") && !signin.contains("数据不公开"), "the sign-in page says what it is for");
+    let raw = app.get_as(&raw_path, &token).await;
     let disposition = raw.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(disposition.contains("filename*=UTF-8''%E6%9C%88%E6%8A%A5.csv"), "{disposition}");
 

@@ -115,6 +115,11 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).send().await.expect("request")
     }
 
+    /// A GET with `token` in the `Authorization` header.
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.address)).bearer_auth(token).send().await.expect("request")
+    }
+
     /// A new API token with this role, created the way an admin would.
     pub fn token(&self, role: plantrack::server::auth::Role) -> String {
         let pool = plantrack::db::connect(&self.db_url, 1).unwrap();

@@ -86,7 +86,7 @@ async fn a_wide_excel_sheet_with_a_title_uploads_as_the_long_form() {
         assert!(!figures.iter().any(|(r, p, _)| r == "浦东新区" && p == "2016"), "an empty cell is no figure");
         // The bytes are kept as received; the same bytes again change nothing.
         let id = body["upload_id"].as_i64().unwrap();
-        let raw = app.get(&format!("/api/v1/uploads/{id}/raw")).await.bytes().await.unwrap();
+        let raw = app.get_as(&format!("/api/v1/uploads/{id}/raw"), &token).await.bytes().await.unwrap();
         assert_eq!(raw.as_ref(), bytes.as_slice());
         let (status, again) = app.upload_bytes(&token, "?name=光纤.xlsx", bytes).await;
         assert_eq!((status, &again["duplicate"]), (200, &Value::Bool(true)), "{again}");

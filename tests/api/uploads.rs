@@ -198,7 +198,7 @@ async fn a_revision_supersedes_and_history_keeps_the_old_value() {
         assert_eq!((again["duplicate"].as_bool(), &again["upload_id"]), (Some(true), &undone["upload_id"]));
         assert_eq!(rows_for(&actuals(&app, "open-data-sets", true).await, "2021").len(), 3);
         // The raw bytes are kept exactly.
-        let raw = app.get(&format!("/api/v1/uploads/{}/raw", one["upload_id"])).await.bytes().await.unwrap();
+        let raw = app.get_as(&format!("/api/v1/uploads/{}/raw", one["upload_id"]), &token).await.bytes().await.unwrap();
         assert_eq!(&raw[..], first.as_bytes());
     }
 }
