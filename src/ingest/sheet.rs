@@ -524,7 +524,7 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
     let mut lines = Vec::new();
     let mut value_columns = Vec::new();
     let cell = |cells: &[Cell], i: usize| cells.get(i).cloned().unwrap_or(Cell::Empty);
-    for (line, cells) in data {
+    for (line, cells) in data.iter().filter(|(_, cells)| !is_note_row(cells)) {
         let named: Vec<Option<String>> = header
             .named
             .iter()
@@ -572,6 +572,37 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
         value_columns: wide.then_some(value_columns),
     };
     Ok(Table { frame, lines, origin: Some(origin), format: grid.format })
+}
+
+/// What a clerk writes under a table and no figure: a footnote (注：以上数据为初步数), who filled it
+/// in or checked it (审核人：…), where the data came from — alone in its row, or in one cell
+/// merged over the row (filled into every cell it covers).
+fn is_note_row(cells: &[Cell]) -> bool {
+    const LEAD_INS: [&str; 13] = [
+        "注",
+        "说明",
+        "备注",
+        "填表说明",
+        "填报说明",
+        "数据来源",
+        "资料来源",
+        "审核人",
+        "填表人",
+        "填报人",
+        "制表人",
+        "负责人",
+        "联系人",
+    ];
+    let mut texts = cells.iter().filter(|c| !matches!(c, Cell::Empty));
+    let Some(Cell::Text(first)) = texts.next() else { return false };
+    let first = first.trim();
+    let led = LEAD_INS.iter().any(|lead| {
+        first.strip_prefix(lead).is_some_and(|rest| {
+            let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace());
+            rest.starts_with('：') || rest.starts_with(':')
+        })
+    });
+    led && texts.all(|c| matches!(c, Cell::Text(t) if t.trim() == first))
 }
 
 /// A CSV whose first line is not a long-form header (a title row, or periods across) read as a
@@ -729,6 +760,29 @@ mod tests {
         let table = table_from_grid(grid).unwrap();
         let values: Vec<Option<&str>> = table.column("value").unwrap().iter().collect();
         assert_eq!(values, [Some("58")]);
+    }
+
+    #[test]
+    fn a_footnote_under_the_table_is_no_record() {
+        let note = "注：以上数据为初步数，非正式统计数据。";
+        let grid = Grid {
+            sheet: Some("Sheet1".to_owned()),
+            rows: vec![
+                (1, vec![text("指标名称"), Cell::Number(2020.0), text("2021年")]),
+                (2, vec![text("实际光纤入户率"), Cell::Number(58.0), Cell::Number(60.0)]),
+                // One cell merged over the row: its text in every cell.
+                (3, vec![text(note), text(note), text(note)]),
+                (4, vec![text("审核人：王五"), Cell::Empty, Cell::Empty]),
+                (5, vec![text("注1: 2021年为快报数"), Cell::Empty, Cell::Empty]),
+            ],
+            first_column: 0,
+            format: "xlsx",
+        };
+        let table = table_from_grid(grid).unwrap();
+        assert_eq!(table.lines, vec![2, 2], "{:?}", table.lines);
+        // A row that only starts like a note but holds figures is still read (and checked).
+        assert!(!is_note_row(&[text("注：以上数据为初步数"), Cell::Number(58.0)]));
+        assert!(!is_note_row(&[text("注册企业数"), Cell::Number(2020.0)]), "注册… is a name, not a note");
     }
 
     #[test]
