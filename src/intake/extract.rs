@@ -131,7 +131,7 @@ pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatc
             IndicatorMatch { slug: k.slug.clone(), name: k.name.clone(), matched: "existing", score }
         }
         _ => IndicatorMatch {
-            slug: format!("new-l{}-{:04x}", found.line, short_hash(&found.name)),
+            slug: new_indicator_slug(found.line, &found.name),
             name: found.name.clone(),
             matched: "new",
             score: best.map_or(0.0, |b| b.1),
@@ -169,6 +169,12 @@ fn narrows(long: &str, short: &str) -> bool {
 }
 
 /// A stable, ASCII suffix for new indicator slugs (FNV-1a folded to 16 bits).
+/// The slug of a new indicator a goal on `line` defines: its line and a hash of its name, so two
+/// goals on one line get two indicators.
+pub fn new_indicator_slug(line: impl std::fmt::Display, name: &str) -> String {
+    format!("new-l{line}-{:04x}", short_hash(name))
+}
+
 fn short_hash(text: &str) -> u16 {
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     (hash ^ (hash >> 16) ^ (hash >> 32) ^ (hash >> 48)) as u16

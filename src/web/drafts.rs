@@ -665,6 +665,13 @@ fn apply_form(
             // A milestone is measured in percent complete, done at 100.
             (target.value, target.unit) = (100.0, "%".to_owned());
         }
+        // A numeric goal added with its indicator left empty measures a new one, named as typed
+        // (or after the goal): the reviewer is not asked to invent a slug.
+        if target.kind != "milestone" && target.indicator.is_none() {
+            let named = posted.get(&format!("{prefix}.new_name")).filter(|n| !n.is_empty());
+            let name = named.unwrap_or_else(|| target.name.clone());
+            target.indicator = Some(intake::extract::new_indicator_slug(target.line, &name));
+        }
         new_indicators.extend(new_indicator_edit(&posted, &prefix, &target));
         added.push(target);
     }
