@@ -11,7 +11,7 @@
 //! Conventions follow the hand catalog (`targets/*.toml`): the value keeps the magnitude in the unit
 //! (43.9万人份 → 43.9 "万人份"), falls are negative changes with `<=`, 近X is read as 0.9·X and 数X as 2·X.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -526,7 +526,7 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
         table: TableLayout::default(),
     };
     let mut found = Vec::new();
-    let mut stated = HashSet::new();
+    let mut stated = Stated::default();
     for index in document.lines.clone().skip(1) {
         let line = lines[index];
         let normalized = normalize(line);
@@ -553,36 +553,70 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
             }
             from_line.retain(|f| f.kind != "milestone" || f.confidence >= MILESTONE_KEPT - 1e-9);
         }
-        // A goal the plan states again word for word (an appendix table repeating its tasks, a
-        // list naming one item twice) is one target, cited where it is first stated.
-        from_line.retain(|f| stated.insert(GoalAsWritten::of(f)));
-        found.extend(from_line);
+        // A goal the plan states again (an appendix table repeating its tasks, a list naming one
+        // item twice, a task restating a main goal with a word more) is one target, cited where
+        // it is first stated — and owned by the units the restatement names, when the first
+        // statement names none (主要目标 above, each task with its 责任单位 below).
+        for f in from_line {
+            match stated.earlier(&f) {
+                Some(first) => {
+                    let first: &mut Found = &mut found[first];
+                    if first.owners.is_empty() && !f.owners.is_empty() {
+                        (first.owners, first.owners_line) = (f.owners, f.owners_line);
+                    }
+                }
+                None => {
+                    stated.remember(&f, found.len());
+                    found.push(f);
+                }
+            }
+        }
     }
     found
 }
 
-/// What makes two candidates the same goal: the same words (for a milestone, the same deliverable,
-/// whether or not its clause repeats the date) with the same number, unit and deadline.
+/// What makes two candidates the same goal: the same number, unit and deadline, and the same
+/// words — for a milestone, the same deliverable, whether or not its clause repeats the date; for
+/// a number, one quote within the other (新增养老床位1.5万张 and 三年累计新增养老床位1.5万张).
 #[derive(PartialEq, Eq, Hash)]
 struct GoalAsWritten {
     kind: &'static str,
-    words: String,
     value_bits: u64,
     value_max_bits: Option<u64>,
     unit: String,
     deadline: Option<String>,
 }
 
-impl GoalAsWritten {
-    fn of(found: &Found) -> Self {
-        Self {
+/// The goals read so far, by what they state: the words of each and where it is in the draft.
+#[derive(Default)]
+struct Stated(HashMap<GoalAsWritten, Vec<(String, usize)>>);
+
+impl Stated {
+    fn goal_of(found: &Found) -> GoalAsWritten {
+        GoalAsWritten {
             kind: found.kind,
-            words: if found.kind == "milestone" { found.name.clone() } else { found.quote.clone() },
             value_bits: found.value.to_bits(),
             value_max_bits: found.value_max.map(f64::to_bits),
             unit: found.unit.clone(),
             deadline: found.deadline.clone(),
         }
+    }
+
+    fn words_of(found: &Found) -> &str {
+        if found.kind == "milestone" { &found.name } else { &found.quote }
+    }
+
+    /// Where the goal `found` states was read before, if it was.
+    fn earlier(&self, found: &Found) -> Option<usize> {
+        let words = Self::words_of(found);
+        let again = |before: &str| {
+            before == words || (found.kind != "milestone" && (before.contains(words) || words.contains(before)))
+        };
+        self.0.get(&Self::goal_of(found))?.iter().find(|(before, _)| again(before)).map(|(_, at)| *at)
+    }
+
+    fn remember(&mut self, found: &Found, at: usize) {
+        self.0.entry(Self::goal_of(found)).or_default().push((Self::words_of(found).to_owned(), at));
     }
 }
 
@@ -590,12 +624,15 @@ fn is_heading(text: &str) -> bool {
     HEADING.is_match(text) && (text.chars().count() <= 40 || !text.contains('。'))
 }
 
-/// The responsible units named on the goal's line or in a note just below it.
+/// The responsible units named on the goal's line or in a note just below it — the next line
+/// written, when it is a note: not a heading or the next numbered item ((一)推进…（责任单位：…）),
+/// whose units are its own.
 fn owners_near(lines: &[&str], index: usize, end: usize) -> (Vec<String>, Option<usize>) {
-    let below = (index + 1..end.min(index + 4)).filter(|i| {
-        let t = lines[*i].trim_start_matches([' ', '\u{3000}']);
-        t.starts_with('（') || t.starts_with('(')
-    });
+    let below = (index + 1..end.min(index + 4))
+        .map(|i| (i, lines[i].trim_start_matches([' ', '\u{3000}']).trim_end()))
+        .find(|(_, t)| !t.is_empty())
+        .filter(|(_, t)| (t.starts_with('（') || t.starts_with('(')) && !ITEM_NUMBER.is_match(t) && !is_heading(t))
+        .map(|(i, _)| i);
     for candidate in std::iter::once(index).chain(below) {
         if let Some(c) = OWNERS_NOTE.captures_iter(lines[candidate]).last() {
             let names = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
@@ -693,6 +730,14 @@ const MAX_CLAUSE_CHARS: usize = 300;
 static PAST_CLAUSE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"已|截至|截止|目前|现有|同比|比上年|较上年|了|曾|原有|共有|位居|排名").unwrap());
 static STRETCH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"力争|争取").unwrap());
+/// 力争 heading what follows (力争到2020年，…): every goal after it in the sentence is a stretch.
+/// Inside a goal (力争新建口袋公园300个) it is that goal's alone.
+static STRETCH_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:力争|争取)\s*(?:(?:到|至|在|于)\s*)?(?:20\d\d|“?十[二三四五]五)").unwrap());
+/// A year opening a goal of its own (2025年完成零星旧改5万平方米): that goal's deadline, not
+/// the sentence's (…，三年累计完成100万平方米 is due at the plan's end).
+static YEAR_OPENING_GOAL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(20\d\d)\s*年\s*(?:完成|实现|建成|达到|新增|累计|全面|基本)").unwrap());
 static CUMULATIVE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"累计|新增|新建|新引进|五年|期间|筹措").unwrap());
 
 fn read_prose(line: &str, normalized: &Normalized, line_number: usize, context: &mut Context) -> Vec<Found> {
@@ -720,12 +765,15 @@ fn read_prose(line: &str, normalized: &Normalized, line_number: usize, context: 
         if clause.chars().count() > MAX_CLAUSE_CHARS {
             continue;
         }
-        stretch |= STRETCH.is_match(clause);
+        let stretched_here = STRETCH.is_match(clause);
+        stretch |= STRETCH_HEADING.is_match(clause);
         if let Some(deadline) = deadline_in(clause, context.issued, current.as_ref().map(|d| d.year)) {
             current = Some(deadline);
         }
+        let own_year = YEAR_OPENING_GOAL.captures(clause).and_then(|c| c[1].parse::<i32>().ok()).map(Deadline::year);
+        let deadline = own_year.as_ref().or(current.as_ref());
         // 2015年，…达到54%: a year before the plan was issued reports a result.
-        let dated_before_issue = current.as_ref().zip(context.issued_year).is_some_and(|(d, issued)| d.year < issued);
+        let dated_before_issue = deadline.zip(context.issued_year).is_some_and(|(d, issued)| d.year < issued);
         if context.in_past_section || dated_before_issue || is_past(clause, context.issued_year) {
             continue;
         }
@@ -743,7 +791,7 @@ fn read_prose(line: &str, normalized: &Normalized, line_number: usize, context: 
             deadline_implied: false,
             reference_year: None,
             baseline: None,
-            stretch,
+            stretch: stretch || stretched_here,
             binding: None,
             cumulative: CUMULATIVE.is_match(clause),
             owners: Vec::new(),
@@ -753,7 +801,7 @@ fn read_prose(line: &str, normalized: &Normalized, line_number: usize, context: 
         };
         for goal in goals {
             let mut f = goal.into_found(base.clone());
-            set_deadline(&mut f, current.as_ref(), context.horizon);
+            set_deadline(&mut f, deadline, context.horizon);
             if let (Some(b), "change") = (&f.baseline, f.kind) {
                 f.reference_year = f.reference_year.or(Some(b.year));
             }
@@ -1751,6 +1799,37 @@ mod tests {
         assert_eq!(found[0].owners_line, Some(5));
         let found = read(&plan("建立统一的市场协同监管信息化系统。（市工商局牵头负责）"));
         assert_eq!(found[0].owners, ["市工商局"]);
+        // The next numbered item's note is its own, not the goals' above it.
+        let found = read(&plan(
+            "到2020年，新增养老床位1.5万张。\n\n三、重点任务\n（一）推进旧区改造。完成旧改5万平方米。（责任单位：市住房城乡建设管理委）",
+        ));
+        assert_eq!(found[0].owners, Vec::<String>::new(), "{found:?}");
+        assert_eq!(found[1].owners, ["市住房城乡建设管理委"]);
+    }
+
+    #[test]
+    fn a_goal_restated_under_a_task_is_one_candidate_owned_by_the_task() {
+        let found = read(&plan(
+            "到2020年，累计完成旧住房成套改造100万平方米。\n（一）推进旧区改造。三年累计完成旧住房成套改造100万平方米。（责任单位：市住房城乡建设管理委）",
+        ));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].owners.as_slice()), (5, &["市住房城乡建设管理委".to_owned()][..]));
+        assert_eq!(found[0].owners_line, Some(6));
+    }
+
+    #[test]
+    fn a_year_opening_a_goal_is_its_deadline_alone() {
+        let found = read(&plan("2019年完成零星旧改5万平方米，三年累计完成旧住房成套改造100万平方米。"));
+        let deadlines: Vec<Option<&str>> = found.iter().map(|f| f.deadline.as_deref()).collect();
+        assert_eq!(deadlines, [Some("2019"), Some("2020")], "{found:?}");
+    }
+
+    #[test]
+    fn stretch_heads_what_follows_it_or_only_its_own_goal() {
+        let own = read(&plan("力争新建改建口袋公园300个，人均公园绿地面积达到9.5平方米。"));
+        assert_eq!(own.iter().map(|f| f.stretch).collect::<Vec<_>>(), [true, false], "{own:?}");
+        let heading = read(&plan("力争到2020年，新建口袋公园300个，人均公园绿地面积达到9.5平方米。"));
+        assert_eq!(heading.iter().map(|f| f.stretch).collect::<Vec<_>>(), [true, true], "{heading:?}");
     }
 
     #[test]
