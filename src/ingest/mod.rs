@@ -207,9 +207,15 @@ pub struct ReadRow {
 /// How many records as read a preview shows.
 const FIRST_ROWS: usize = 10;
 
+/// The first records with a value — a template filled in part opens with rows left empty, which
+/// show nothing of how the figures were read — or, when none has one, the first records.
 fn first_rows(table: &parse::Table) -> Vec<ReadRow> {
     let text = |name: &str, i: usize| table.column(name).and_then(|c| c.get(i)).map(clip);
-    (0..table.len().min(FIRST_ROWS))
+    let filled: Vec<usize> =
+        (0..table.len()).filter(|&i| text("value", i).is_some_and(|v| !v.trim().is_empty())).take(FIRST_ROWS).collect();
+    let shown = if filled.is_empty() { (0..table.len().min(FIRST_ROWS)).collect() } else { filled };
+    shown
+        .into_iter()
         .map(|i| ReadRow {
             line: table.lines[i],
             cell: table.origin.as_ref().and_then(|o| o.cell(i, "value", table.lines[i])),
@@ -914,4 +920,24 @@ pub fn check_seed_files(
         .collect();
     conflicts.sort_by(|a, b| (&a.indicator, &a.period).cmp(&(&b.indicator, &b.period)));
     Ok(SeedCheck { rows: rows_total, conflicts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_preview_shows_the_rows_filled_in_not_the_templates_empty_ones() {
+        let mut csv = "指标,期间,数值\n".to_owned();
+        for year in 2015..2027 {
+            csv.push_str(&format!("实际光纤入户率,{year},\n"));
+        }
+        csv.push_str("开放数据集,2025,5200\n");
+        let rows = first_rows(&parse::read_table(&csv).unwrap());
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!((rows[0].line, rows[0].value.as_deref()), (14, Some("5200")));
+        // Nothing filled in: the first rows, as read.
+        let empty = first_rows(&parse::read_table("指标,期间,数值\n实际光纤入户率,2020,\n").unwrap());
+        assert_eq!(empty.len(), 1);
+    }
 }
