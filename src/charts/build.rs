@@ -117,6 +117,11 @@ pub fn district_chart(one: &AssessedOne, lang: Lang) -> Option<super::DistrictCh
 
 /// How much of the distance the straight path has covered by the view's date.
 pub fn expected_share(s: &crate::judged::ProgressSummary) -> Option<f64> {
+    // Beside a share covered, the share due when it was measured — what the status weighs it
+    // against (83 % covered, 67 % due then: on track), not the share due today.
+    if s.progress.is_some() && s.elapsed.is_some() {
+        return s.elapsed;
+    }
     let (base, aim, expected) = (s.baseline?.value, s.target_value?, s.expected?);
     (aim != base).then(|| (expected - base) / (aim - base))
 }

@@ -119,8 +119,8 @@ impl PlanOverview {
         // The tick every bar carries, explained once.
         if self.rows.iter().any(|r| r.expected.is_some()) {
             let label = match self.lang {
-                Lang::Zh => "按计划此时应达到",
-                Lang::En => "expected by now",
+                Lang::Zh => "按计划在最新数据时应达到",
+                Lang::En => "due at the latest figure",
             };
             let (w, _) = root.estimate_text_size(label, &legend_font.clone().into())?;
             if x + 18 + w as i32 <= width - 10 {

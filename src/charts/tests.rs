@@ -129,7 +129,7 @@ fn the_overview_sorts_by_status_and_cuts_long_names() {
     assert!(svg.contains("▶ 140%"), "overflow is marked");
     assert!(svg.contains('…'), "a long name is cut with an ellipsis");
     assert!(svg.contains("到期未实现 1"), "legend with counts");
-    assert!(svg.contains("按计划此时应达到"), "the expected tick is explained");
+    assert!(svg.contains("按计划在最新数据时应达到"), "the expected tick is explained");
     let (w, h, inked) = decode(&overview.png(800, overview.natural_height()).unwrap());
     assert_eq!((w, h), (800, overview.natural_height()));
     assert!(inked > 0.01);
@@ -270,4 +270,36 @@ fn a_long_daily_series_is_drawn_thinned_keeping_its_extremes_and_its_latest_figu
     );
     let svg = chart.svg(800, 400).unwrap();
     assert!(svg.len() < 200_000, "{} bytes", svg.len());
+}
+
+#[test]
+fn the_share_due_beside_a_share_covered_is_the_one_the_status_weighs() {
+    use crate::progress::{Method, Point, Progress};
+    // 83 % covered by the 2025 figure, two thirds of the time used then (on track); by the view's
+    // date at the end of 2026, 98 % would be due — not what the status was judged against.
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let progress = Progress {
+        status: crate::progress::Status::OnTrack,
+        method: Method::Linear,
+        as_of: day(2026, 12, 7),
+        achieved_late: false,
+        baseline: Some(Point { date: day(2023, 12, 31), value: 0.0 }),
+        latest: Some(Point { date: day(2025, 12, 31), value: 83.0 }),
+        target_value: Some(100.0),
+        progress: Some(0.83),
+        elapsed: Some(2.0 / 3.0),
+        pace: Some(1.245),
+        cagr_ratio: None,
+        expected: Some(98.0),
+        band: None,
+        projection: None,
+        reason: None,
+    };
+    let summary = crate::judged::ProgressSummary::from(&progress);
+    let due = crate::charts::expected_share(&summary).unwrap();
+    assert!((due - 2.0 / 3.0).abs() < 1e-9, "{due}");
+    // No figure measured yet: the share due by the view's date.
+    let waiting = Progress { progress: None, elapsed: None, latest: None, ..progress };
+    let due = crate::charts::expected_share(&crate::judged::ProgressSummary::from(&waiting)).unwrap();
+    assert!((due - 0.98).abs() < 1e-9, "{due}");
 }

@@ -439,13 +439,13 @@ pub fn plan_chart_description(counts: &[(Status, usize)], lang: Lang) -> String 
         counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", status_label(*s, lang))).collect();
     match lang {
         Lang::Zh => format!(
-            "{total} 个目标：{}。每个目标一行，进度条长度为已完成的距离比例，条后写明比例和状态，竖线为按计划此时应达到的位置。\
+            "{total} 个目标：{}。每个目标一行，进度条长度为已完成的距离比例，条后写明比例和状态，竖线为按计划在最新数据时应达到的位置。\
              各目标的数值见规划页面的目标列表。",
             parts.join("，")
         ),
         Lang::En => format!(
             "{total} targets: {}. One row per target: the bar is the share of the distance covered, followed by \
-             that share and the status; a tick marks where the straight path says it should be by now. Each \
+             that share and the status; a tick marks where the straight path says it should have been at the latest figure. Each \
              target's figures are in the plan page's list of targets.",
             parts.join(", ")
         ),

@@ -314,15 +314,15 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
     let pick = |a: &str, b: &str| serde_json::Value::from(if zh { a } else { b });
     let method_text: Vec<&str> = if zh {
         vec![
-            "每个数值目标以基期值 b（t0 年）、目标值 T（期限 tD）和最新实际值 v（时间 t）衡量：完成进度 = (v − b) / (T − b)，即已完成的距离占全部距离的比例；时间进度 = (t − t0) / (tD − t0)；进度时间比 = 完成进度 / 时间进度（“时间过半、任务过半”即为 1）。按计划此时应达到的值在基期值与目标值的连线上。",
+            "每个数值目标以基期值 b（t0 年）、目标值 T（期限 tD）和最新实际值 v（时间 t）衡量：完成进度 = (v − b) / (T − b)，即已完成的距离占全部距离的比例；时间进度 = (t − t0) / (tD − t0)；进度时间比 = 完成进度 / 时间进度（“时间过半、任务过半”即为 1）。表中“应达”为按计划在最新实际值之时应完成的比例，即当时的时间进度，状态据此判断。",
             "基期值：目录中的基期值；否则取规划基期年（规划期前一年，或目录注明的基期年）的实际值；规划期内累计的量（累计、新增、五年筹措等）从规划开始时的 0 起算。不以首次上传的数值充当基期。没有基期值的目标仍比较实际值与目标值、判断是否实现，但不计算进度时间比。",
             "“超过”“突破”为严格大于，“达到”“以上”“不低于”为大于等于，“控制在”“以内”“不超过”为小于等于；“左右”“约”按目标值 ±5% 的区间理解（原文另有写明的从其写法）。区间按指标方向判断：越高越好的指标达到区间下沿即为实现，超出区间不算未实现（注明“超出目标区间”）；越低越好的指标反之。“比某年下降/增长”的目标以该年实际值换算为目标值；比较时按数据的精度，不因浮点误差改变结论。",
-            "年均增长率法（Open SDG / Eurostat）：R = 实际年均增长率 / 所需年均增长率，分档同上；先判断是否已实现，不跨零计算增长率。里程碑按完成百分比（100 = 完成）以线性进度判断。期限已过的目标只判断“已实现”或“到期未实现”（其后达到的注明）。",
+            "年均增长率法（联合国可持续发展目标数据平台和欧盟统计局的做法）：R = 实际年均增长率 / 所需年均增长率，分档同上；先判断是否已实现，不跨零计算增长率。里程碑按完成百分比（100 = 完成）以线性进度判断。期限已过的目标只判断“已实现”或“到期未实现”（其后达到的注明）。",
             "截至日期：计入期间在该日期前结束的数据，每期取最新修订；选择“按当时已知的数据”时只计入在该日期前已录入的数据。所有目标值均引自文件原文的具体行。",
         ]
     } else {
         vec![
-            "Each numeric target is measured by its baseline b (year t0), target T (deadline tD) and latest actual v (at t): progress = (v − b) / (T − b), the share of the distance covered; elapsed = (t − t0) / (tD − t0); pace = progress / elapsed. The value expected by now lies on the straight line from baseline to goal.",
+            "Each numeric target is measured by its baseline b (year t0), target T (deadline tD) and latest actual v (at t): progress = (v − b) / (T − b), the share of the distance covered; elapsed = (t − t0) / (tD − t0); pace = progress / elapsed. The share \"due\" beside progress is what the straight path called for when the latest figure was measured, its elapsed share; the status weighs progress against it.",
             "Baseline: the catalog's; else the figure for the plan's base year (the year before its horizon, or the catalog's base year); a total built up during the plan (累计, 新增, 五年筹措 …) starts from 0 at the plan's start. The first figure uploaded is never taken as the baseline. A target without one is still compared with its goal (achieved or missed) but gets no pace.",
             "超过/突破 are strict (>), 达到/以上/不低于 are ≥, 控制在/以内/不超过 are ≤; 左右/约 is read as ±5 % of the value unless the text says otherwise. Bands follow the indicator's direction: on a higher-is-better indicator the lower edge achieves it and overshooting is no failure (noted as beyond the band); mirrored for lower-is-better. A change against a year is converted with that year's actual; comparisons are made at the figures' precision.",
             "CAGR method (Open SDG / Eurostat): R = observed CAGR / required CAGR, same bands; achievement is checked first; no growth rate across zero. Milestones are judged by percent complete with linear pace. Past its deadline a target is only achieved or missed (reached later is noted).",

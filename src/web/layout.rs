@@ -148,7 +148,7 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
         @if rows.iter().any(|r| r.expected.is_some()) {
             p.legend.muted {
                 svg.tick viewBox="0 0 4 12" aria-hidden="true" { rect x="1" y="0" width="2" height="12" fill=(palette::CHART_EXPECTED.hex()) {} }
-                " " (lang.pick("竖线：按计划此时应达到的进度", "tick: where the straight path says it should be by now"))
+                " " (lang.pick("竖线：按计划在最新数据时应达到的进度（状态据此判断）", "tick: where the straight path says it should have been at the latest figure (the status weighs it)"))
             }
         }
         ol.progress-list {
@@ -158,8 +158,8 @@ pub fn progress_list(lang: PageLang, rows: &[ProgressRow]) -> Markup {
                     None => verdict_label(row.status, row.achieved_late, l).to_owned(),
                 };
                 @let label = match (row.progress, row.expected, l) {
-                    (Some(p), Some(e), Lang::Zh) => format!("完成进度 {}，按计划此时应达到 {}", share(p), share(e)),
-                    (Some(p), Some(e), Lang::En) => format!("{} covered, {} expected by now", share(p), share(e)),
+                    (Some(p), Some(e), Lang::Zh) => format!("完成进度 {}，按计划在最新数据时应达到 {}", share(p), share(e)),
+                    (Some(p), Some(e), Lang::En) => format!("{} covered, {} due at the latest figure", share(p), share(e)),
                     (_, _, _) => value.clone(),
                 };
                 li {
