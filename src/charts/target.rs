@@ -47,6 +47,9 @@ pub struct TargetChart {
     pub pace: Option<f64>,
 }
 
+/// The largest magnitude a value axis spans (far past any figure an upload can hold, 10^15).
+const CHARTED_MAGNITUDE: f64 = 1e17;
+
 impl TargetChart {
     /// The chart of an assessed target. `goal` comes from the target's kind and comparator.
     pub fn new(
@@ -134,6 +137,9 @@ impl TargetChart {
             ChartGoal::Milestone | ChartGoal::Unknown => {}
         }
         values.extend(self.projection.map(|(_, p)| p.value));
+        // The axis's ticks are laid out over its span: one that overflows (a figure of 1.7e308)
+        // would never be laid out. Such a figure is left off the axis, drawn at its edge.
+        values.retain(|v| v.abs() <= CHARTED_MAGNITUDE);
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };

@@ -303,3 +303,23 @@ fn the_share_due_beside_a_share_covered_is_the_one_the_status_weighs() {
     let due = crate::charts::expected_share(&crate::judged::ProgressSummary::from(&waiting)).unwrap();
     assert!((due - 0.98).abs() < 1e-9, "{due}");
 }
+
+#[test]
+fn a_figure_near_the_limit_of_f64_does_not_hang_the_chart() {
+    // 1.7e308 made the axis span overflow, and laying out its ticks never ended.
+    let base = Point { date: d(2015, 12, 31), value: 54.0 };
+    let huge = Point { date: d(2017, 12, 31), value: 1.7e308 };
+    let chart = TargetChart::new(
+        "实际光纤入户率 ≥ 70%（2020）".to_owned(),
+        "%".to_owned(),
+        Lang::Zh,
+        ChartGoal::Line(70.0),
+        d(2020, 12, 31),
+        &progress(Status::Achieved, Some(base), Some(huge)),
+        vec![base, huge, Point { date: d(2018, 12, 31), value: f64::INFINITY }],
+    );
+    let (sent, drawn) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sent.send(chart.svg(800, 480).is_ok()));
+    let finished = drawn.recv_timeout(std::time::Duration::from_secs(60));
+    assert_eq!(finished, Ok(true), "drawn, and in bounded time");
+}

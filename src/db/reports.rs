@@ -83,6 +83,15 @@ pub fn finish(
         .map(|_| ())
 }
 
+/// Records the file a report asked for was written to, unless one was already (the same report
+/// asked for again is the same file).
+pub fn keep_file(conn: &mut DbConn, id: i64, path: &str, size: i64) -> QueryResult<()> {
+    diesel::update(reports::table.find(id).filter(reports::file_path.is_null()))
+        .set((reports::file_path.eq(Some(path)), reports::size_bytes.eq(Some(size))))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// The newest `limit` reports, newest first.
 pub fn list(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<ReportRow>> {
     reports::table.order(reports::id.desc()).limit(limit).select(ReportRow::as_select()).load(conn)

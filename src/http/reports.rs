@@ -168,6 +168,7 @@ async fn report_of(
     let (budget, watch) = crate::server::client::budget_for(&req, state.work_budget);
     options.renderer = report::Renderer::apart(state.report_worker.as_deref(), budget);
     let judged = state.judged.clone();
+    let reports_dir = state.reports_dir.clone();
     let pdf = with_conn_heavy(&pool, move |conn| {
         let started = std::time::Instant::now();
         let vintage = crate::db::actuals::newest_upload_at(conn)?;
@@ -177,7 +178,12 @@ async fn report_of(
             .ok_or_else(|| AppError::not_found("plan", options.plan.clone().unwrap_or_default()))?;
         tracing::debug!(elapsed = ?started.elapsed(), targets = scope.assessed.len(), "report scope judged");
         match report::make(conn, scope, options, since, &identity, kept, crate::now()) {
-            Ok(made) => Ok(made.pdf),
+            Ok(made) => {
+                if let Some(id) = made.id {
+                    keep_file(conn, &reports_dir, id, extension, &made.pdf)?;
+                }
+                Ok(made.pdf)
+            }
             Err(report::ReportError::NoSuchReport(id)) => Err(AppError::bad_parameter(
                 "since",
                 format!("没有编号为 {id} 的报告"),
@@ -198,6 +204,27 @@ async fn report_of(
     watch.finished();
     let pdf = pdf?;
     Ok(HttpResponse::Ok().content_type(content_type).insert_header(crate::server::named(disposition, &name)).body(pdf))
+}
+
+/// A kept report's file, written once: the reports page links it, so the office finds the
+/// report it sent upward as it was sent.
+fn keep_file(
+    conn: &mut crate::db::DbConn,
+    dir: &std::path::Path,
+    id: i64,
+    extension: &str,
+    bytes: &[u8],
+) -> Result<(), AppError> {
+    let kept = crate::db::reports::by_id(conn, id)?.and_then(|row| row.file_path);
+    if kept.is_some_and(|path| std::path::Path::new(&path).exists()) {
+        return Ok(());
+    }
+    let path = dir.join(format!("made-{id}.{extension}"));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("keeping report {id}: {e}")))?;
+    crate::db::reports::keep_file(conn, id, &path.display().to_string(), bytes.len() as i64)?;
+    Ok(())
 }
 
 /// `状态报告-上海市推进智慧城市建设“十三五”规划-2026-12-06.pdf`: what it covers, as of when.
@@ -285,13 +312,18 @@ pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppEr
     Ok(HttpResponse::Ok().json(rows.into_iter().map(ReportDto::from).collect::<Vec<_>>()))
 }
 
-/// One scheduled report's PDF.
+/// One kept report's file as it was made: a scheduled report's PDF, or the PDF or Word file an
+/// administrator asked for first.
 #[utoipa::path(
     get,
     path = "/api/v1/reports/{id}",
 
     params(("id" = i64, Path, description = "report id")),
-    responses((status = 200, content_type = "application/pdf"), (status = 404, body = ErrorEnvelope))
+    responses(
+        (status = 200, content_type = "application/pdf"),
+        (status = 200, content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (status = 404, body = ErrorEnvelope)
+    )
 )]
 pub async fn get_report(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
@@ -299,13 +331,22 @@ pub async fn get_report(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<H
         crate::db::reports::by_id(conn, id)?.ok_or_else(|| AppError::not_found("report", id.to_string()))
     })
     .await?;
-    let path = row.file_path.ok_or_else(|| AppError::not_found("report file", format!("{id} ({})", row.status)))?;
-    let pdf = web::block(move || std::fs::read(&path)).await?.map_err(|e| AppError::Internal(e.into()))?;
+    // Reports made before their files were kept, and scheduled ones still being made or failed.
+    let path = row.file_path.ok_or_else(|| AppError::not_found("report file", id.to_string()))?;
+    let docx = path.ends_with(".docx");
+    let bytes = web::block(move || std::fs::read(&path)).await?.map_err(|e| AppError::Internal(e.into()))?;
+    let (content_type, extension) = if docx {
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
+    } else {
+        ("application/pdf", "pdf")
+    };
+    let name = match &row.number {
+        Some(number) => format!("{number}.{extension}"),
+        None => format!("report-{id}.{extension}"),
+    };
+    use actix_web::http::header::DispositionType;
     Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{}.pdf\"", row.period_key.replace(':', "-")),
-        ))
-        .body(pdf))
+        .content_type(content_type)
+        .insert_header(crate::server::named(DispositionType::Attachment, &name))
+        .body(bytes))
 }

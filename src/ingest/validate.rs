@@ -22,6 +22,9 @@ const SUGGESTED_NAMES: usize = 20;
 /// Rows checked between looks at the budget.
 const ROWS_PER_CHECK: usize = 4096;
 
+/// The largest magnitude a figure takes, in its indicator's unit.
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
 /// Full-width forms that Chinese input methods produce, mapped to ASCII.
 fn to_half_width(raw: &str) -> String {
     raw.chars()
@@ -578,6 +581,13 @@ fn check_rows<'r>(
             _ if v.is_infinite() => {
                 Err(why("value_invalid", "infinite values are not measured values", "无穷大不是测得的数值"))
             }
+            // Shanghai's GDP in 元 is ~5·10^12: a figure past 10^15 is a typing slip, and one near
+            // f64's limit overflows once scaled or summed over districts.
+            _ if (v * scale).abs() > MAX_MAGNITUDE => Err(why(
+                "value_out_of_range",
+                "larger than any figure a plan measures: at most 10^15 in the indicator's unit",
+                "超出规划指标的量级：按指标单位，数值的绝对值不超过 10^15",
+            )),
             Some(i) if v < 0.0 && !i.can_be_negative => Err(why(
                 "value_negative",
                 format!("negative, but {} cannot be negative", i.name),

@@ -56,6 +56,8 @@ pub struct AppState {
     /// One body arriving at a time per token: a sender with several slow connections holds one
     /// receiving slot, not all of them, and its further files wait behind its first.
     pub senders: Arc<std::sync::Mutex<HashMap<i64, Arc<Semaphore>>>>,
+    /// Where the reports kept are written (`<data_dir>/reports`).
+    pub reports_dir: std::path::PathBuf,
     /// Slots for sending a stored upload back (up to 50 MB each): as many as the receiving ones.
     pub sending_slots: Arc<Semaphore>,
     /// The slot for reports a visitor reads (on a public server, without a token): one at a time,
@@ -98,6 +100,7 @@ impl AppState {
             heavy_slots: Arc::new(Semaphore::new(settings.heavy_jobs.max(1))),
             receiving_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             senders: Arc::default(),
+            reports_dir: settings.data_dir.join("reports"),
             visitor_slots: Arc::new(Semaphore::new(1)),
             sending_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),

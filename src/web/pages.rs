@@ -869,14 +869,22 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
         } @else {
             div.scroll tabindex="0" role="region" aria-label=(lang.pick("已出具的报告", "Reports made")) { table {
                 (layout::caption(lang.pick("已出具的报告", "Reports made")))
-                (header_row(lang, &[("编号", "Number"), ("范围", "Scope"), ("截至日期", "As of"), ("生成时间", "Made")]))
+                (header_row(lang, &[("编号", "Number"), ("范围", "Scope"), ("截至日期", "As of"), ("语言", "Language"), ("生成时间", "Made"), ("文件", "File")]))
                 tbody {
                     @for r in &asked {
                         tr {
                             th scope="row" { (r.number.clone().unwrap_or_else(|| crate::report::unnumbered_name(r.id, l))) }
                             td { (covers(r)) }
                             td.num { (r.as_of) }
+                            td { (if r.lang == "en" { "English" } else { "中文" }) }
                             td.num { (crate::clock::shown(r.created_at)) }
+                            td {
+                                @if let Some(path) = &r.file_path {
+                                    a href={ "/api/v1/reports/" (r.id) } { (if path.ends_with(".docx") { "Word" } else { "PDF" }) }
+                                } @else {
+                                    "—"
+                                }
+                            }
                         }
                     }
                 }

@@ -173,6 +173,14 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let reports = reports.as_array().unwrap();
         assert_eq!(reports.len(), 4, "the visitor's report is not kept: {reports:?}");
         assert_eq!(reports[0]["number"], format!("沪规划报〔{year}〕4号"));
+        // Its file as it was made, linked from the reports page.
+        let kept_id = reports[0]["id"].as_i64().unwrap();
+        let kept = app.get(&format!("/api/v1/reports/{kept_id}")).await;
+        assert_eq!(kept.headers()["content-type"], "application/pdf");
+        let kept = pdf_text(&kept.bytes().await.unwrap());
+        assert!(unspaced(&kept).contains(&format!("沪规划报〔{year}〕4号")), "{kept}");
+        let page = office("/reports").await.text().await.unwrap();
+        assert!(page.contains(&format!("href=\"/api/v1/reports/{kept_id}\"")), "the reports page links it");
         // Compared with a chosen report instead: the first by its id.
         let first_id = reports[3]["id"].as_i64().unwrap();
         let since =

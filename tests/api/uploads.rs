@@ -94,13 +94,16 @@ async fn every_bad_input_class_is_explained() {
     let app = spawn_app(&Backend::Sqlite).await;
     let token = app.token(Role::Uploader);
     // (csv, expected line, column, words in the reason)
-    let cases: [(&str, u64, Option<&str>, &str); 10] = [
+    let cases: [(&str, u64, Option<&str>, &str); 12] = [
         ("indicator,value\nopen-data-sets,1\n", 1, None, "missing column(s) period"),
         ("indicator,period,value,colour\nopen-data-sets,2020,1,red\n", 1, Some("colour"), "unknown column"),
         ("indicator,period,value\nopen-data-sets,2099,1\n", 2, Some("period"), "has not begun"),
         ("indicator,period,value\nopen-data-sets,2020/13,1\n", 2, Some("period"), "is not a period"),
         ("indicator,period,value\nopen-data-sets,2020,NaN\n", 2, Some("value"), "NaN"),
         ("indicator,period,value\nopen-data-sets,2020,inf\n", 2, Some("value"), "infinite"),
+        // Near f64's limit a figure overflows once summed over districts (and hung the chart).
+        ("indicator,period,value\nopen-data-sets,2020,1.7e308\n", 2, Some("value"), "at most 10^15"),
+        ("indicator,period,value,unit\nopen-data-sets,2020,2e12,万项\n", 2, Some("value"), "at most 10^15"),
         ("indicator,period,value\nopen-data-sets,2020,-5\n", 2, Some("value"), "negative"),
         ("indicator,period,value\nopen-data-sets,2020,70%\n", 2, Some("value"), "% sign"),
         (
