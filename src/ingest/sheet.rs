@@ -230,6 +230,22 @@ fn read_sheet(
             format!("工作表“{}”有 {} 列；最多读取 {MAX_COLUMNS} 列", clip(&name), range.width()),
         ));
     }
+    // Rows repeated by count (an .ods row marked to repeat a million times is a few bytes) are
+    // read as many rows: held whole and checked one by one, they are bounded like a CSV read
+    // whole. Blank rows at the end (formatting down to the sheet's last row) are no cells.
+    let filled_rows = range.rows().rposition(|row| row.iter().any(|d| !matches!(d, calamine::Data::Empty)));
+    let cells = filled_rows.map_or(0, |last| (last + 1).saturating_mul(range.width()));
+    if cells > MAX_GRID_CELLS {
+        return Err(sheet_problem(
+            Some(&name),
+            "grid_too_large",
+            format!(
+                "sheet `{}` holds {cells} cells; at most {MAX_GRID_CELLS} are read: split it into several files",
+                clip(&name)
+            ),
+            format!("工作表“{}”有 {cells} 个单元格；最多读取 {MAX_GRID_CELLS} 个：请分成几个文件上传", clip(&name)),
+        ));
+    }
     // A cell Excel shows as a percentage holds the fraction (15% is 0.15): it is read as the 15%
     // the clerk saw, so a percent indicator gets 15 and any other a clear refusal.
     let percent = match format {
@@ -239,6 +255,7 @@ fn read_sheet(
     };
     let mut rows: Vec<(usize, Vec<Cell>)> = range
         .rows()
+        .take(filled_rows.map_or(0, |last| last + 1))
         .enumerate()
         .map(|(i, row)| {
             let at = first_row + i as u32;
@@ -251,8 +268,8 @@ fn read_sheet(
         .collect();
     // A merged cell's value belongs to every cell it covers (an indicator merged over its
     // districts' rows, a header merged over two rows).
-    let regions = merged_within(&merged, first_row, first_column, range.height() as u32, range.width() as u32)
-        .ok_or_else(|| {
+    let regions =
+        merged_within(&merged, first_row, first_column, rows.len() as u32, range.width() as u32).ok_or_else(|| {
             sheet_problem(
                 Some(&name),
                 "overlapping_merges",

@@ -458,6 +458,24 @@ async fn an_opendocument_sheet_and_the_cli_read_the_same_way() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["changes"][0]["value"], 63.0, "{body}");
     assert_eq!(body["first_rows"][0]["cell"], "C4", "{body}");
+    // A row repeated a million times is a few bytes of .ods and three million cells: refused
+    // before it is held and checked, like a CSV read whole.
+    let repeated = ods_of(&format!(
+        r#"<table:table-row>{}{}{}</table:table-row><table:table-row table:number-rows-repeated="1000000">{}{}{}</table:table-row>"#,
+        text("指标"),
+        text("期间"),
+        text("数值"),
+        text("实际光纤入户率"),
+        text("2018"),
+        text("63"),
+    ));
+    assert!(repeated.len() < 2_000, "{} bytes", repeated.len());
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", repeated).await;
+    assert_eq!(
+        (status, body["error"]["details"]["errors"][0]["code"].as_str()),
+        (422, Some("grid_too_large")),
+        "{body}"
+    );
 
     // The CLI takes workbooks and a sheet by name.
     let dir = tempfile::tempdir().unwrap();
