@@ -17,9 +17,9 @@ use crate::domain::{Budget, Period};
 
 /// How many rows from the top a header is looked for in (title rows, notes, blank rows).
 const HEADER_SEARCH_ROWS: usize = 30;
-/// The most an .xlsx / .ods may unpack to: a small file of repeated cells can unpack to
-/// gigabytes of XML.
-const MAX_UNPACKED_BYTES: u64 = 1_000_000_000;
+/// The most an .xlsx / .ods may unpack to: a small file of repeated cells (or of padding) can
+/// unpack to gigabytes of XML. A sheet of the most cells read ([`MAX_GRID_CELLS`]) is ~100 MB.
+const MAX_UNPACKED_BYTES: u64 = 300_000_000;
 
 /// What kind of spreadsheet the bytes are, if any (by their signature, not their name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,7 +341,42 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), Problems> {
             format!("电子表格解压后为 {} MB；最多读取 {} MB", total >> 20, MAX_UNPACKED_BYTES >> 20),
         ));
     }
-    Ok(())
+    check_shared_strings(&mut archive)
+}
+
+/// Refuses an .xlsx whose table of shared strings holds more strings than a sheet read holds
+/// cells: 20 million empty strings are 600 KB zipped and a minute and a half of reading.
+fn check_shared_strings<R: std::io::Read + std::io::Seek>(archive: &mut ::zip::ZipArchive<R>) -> Result<(), Problems> {
+    use std::io::Read;
+    let Ok(mut entry) = archive.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+    let (mut strings, mut buffer, mut carried) = (0usize, vec![0u8; 64 * 1024], Vec::with_capacity(8));
+    loop {
+        let read = entry.read(&mut buffer).unwrap_or(0);
+        if read == 0 {
+            return Ok(());
+        }
+        // `<si>` / `<si/>` may straddle two reads: the last bytes of one are looked at with the next.
+        carried.extend_from_slice(&buffer[..read.min(3)]);
+        strings += carried.windows(4).filter(|w| is_string_start(w)).count();
+        strings += buffer[..read].windows(4).filter(|w| is_string_start(w)).count();
+        carried.clear();
+        carried.extend_from_slice(&buffer[read.saturating_sub(3)..read]);
+        if strings > MAX_GRID_CELLS {
+            return Err(sheet_problem(
+                None,
+                "grid_too_large",
+                format!(
+                    "the workbook declares more than {MAX_GRID_CELLS} texts; at most {MAX_GRID_CELLS} cells are read"
+                ),
+                format!("工作簿声明的文本超过 {MAX_GRID_CELLS} 个；最多读取 {MAX_GRID_CELLS} 个单元格"),
+            ));
+        }
+    }
+}
+
+/// `<si>`, `<si/>` or `<si ` — the start of one shared string.
+fn is_string_start(w: &[u8]) -> bool {
+    w[..3] == *b"<si" && matches!(w[3], b'>' | b'/' | b' ')
 }
 
 fn cell_of(data: &Data) -> Cell {
@@ -730,6 +765,27 @@ mod tests {
         assert_eq!(merged_within(&[title, indicator], 0, 0, 51, 3), Some(vec![(0..1, 0..3), (3..5, 0..1)]));
         // Below the grid: nothing to fill.
         assert_eq!(merged_within(&[region((60, 0), (70, 2))], 0, 0, 51, 3), Some(vec![]));
+    }
+
+    #[test]
+    fn shared_strings_past_the_cells_read_are_refused_before_they_are_read() {
+        use std::io::Write;
+        let archive = |strings: usize| {
+            let mut zip = ::zip::ZipWriter::new(Cursor::new(Vec::new()));
+            let deflated =
+                ::zip::write::SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Deflated);
+            zip.start_file("xl/sharedStrings.xml", deflated).unwrap();
+            zip.write_all(b"<sst>").unwrap();
+            for i in 0..strings {
+                // Both spellings, so some straddle the reads' edges.
+                zip.write_all(if i % 2 == 0 { b"<si/>" } else { b"<si><t>x</t></si>" }).unwrap();
+            }
+            zip.write_all(b"</sst>").unwrap();
+            ::zip::ZipArchive::new(Cursor::new(zip.finish().unwrap().into_inner())).unwrap()
+        };
+        assert!(check_shared_strings(&mut archive(MAX_GRID_CELLS)).is_ok());
+        let refused = check_shared_strings(&mut archive(MAX_GRID_CELLS + 1)).unwrap_err();
+        assert!(format!("{refused:?}").contains("grid_too_large"), "{refused:?}");
     }
 
     #[test]
