@@ -131,6 +131,14 @@ pub struct ProblemLog {
 
 impl ProblemLog {
     pub fn push(&mut self, error: RowError) {
+        // A wide table's row is a record per period cell: an unknown indicator in B8 is one
+        // problem, not one per year.
+        let same_cell = |last: &RowError| {
+            last.line == error.line && last.cell.is_some() && last.cell == error.cell && last.code == error.code
+        };
+        if self.listed.last().is_some_and(same_cell) {
+            return;
+        }
         self.total += 1;
         let column = error.column.as_deref().and_then(|c| COUNTED_COLUMNS.iter().copied().find(|k| *k == c));
         self.counts.entry((error.code.clone(), column)).and_modify(|c| c.count += 1).or_insert_with(|| ProblemCount {
@@ -231,6 +239,23 @@ mod tests {
         assert_eq!(problems.errors[0].value.as_ref().unwrap().chars().count(), ECHOED_CHARS + 1);
         assert_eq!(problems.summary.len(), 1);
         assert_eq!(problems.summary[0].count, 100_000);
+    }
+
+    #[test]
+    fn one_cell_read_into_several_records_is_one_problem() {
+        let mut log = ProblemLog::default();
+        for _ in 2020..2025 {
+            let mut e =
+                RowError::at(8, Some("indicator"), Some("未知指标"), why("unknown_indicator", "unknown", "未知"));
+            e.cell = Some("B8".to_owned());
+            log.push(e);
+        }
+        let mut value = RowError::at(8, Some("value"), Some("x"), why("value_invalid", "not a number", "不是数字"));
+        value.cell = Some("D8".to_owned());
+        log.push(value);
+        let problems = log.finish();
+        assert_eq!(problems.total, 2, "{problems:?}");
+        assert_eq!(problems.errors.iter().map(|e| e.cell.as_deref().unwrap()).collect::<Vec<_>>(), ["B8", "D8"]);
     }
 
     #[test]
