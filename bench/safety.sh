@@ -2,7 +2,8 @@
 # What small requests cost, with the release binary: a 2 MB gzip body that inflates to 2 GB, the
 # same file of figures sent twice (the second is checked against the current figures, not waved
 # through by its fingerprint), a page of 5 000 actuals, and the page and chart of a target whose
-# indicator has ~9 000 daily figures (SYNTHETIC values, loaded into a scratch database only).
+# indicator has ~9 000 daily figures (SYNTHETIC values, loaded into a scratch database only), and
+# the files of the attacks (merges, a huge figure, rows repeated by count, shared strings).
 # Prints wall times, answer sizes and the server's peak RSS (VmHWM).
 #
 #   cargo build --release && bash bench/safety.sh
@@ -82,3 +83,43 @@ echo "a $(( $(stat -c %s "$work/merges.xlsx") / 1024 )) KB workbook declaring 10
   -H "Authorization: Bearer $admin" --data-binary @"$work/merges.xlsx" "$url/api/v1/uploads?dry_run=true")"
 echo "a PNG of 3999 × 7999 pixels: $(timed "$url/charts/plans/smart-city-13th-fyp.png?width=3999&height=7999&as_of=2026-01-01")"
 echo "the largest PNG allowed (800 × 8000): $(timed "$url/charts/plans/smart-city-13th-fyp.png?width=800&height=8000&as_of=2026-01-01")"
+
+# The sixth attack's files: a figure near f64's limit (the chart laid out its ticks forever), an
+# .ods row repeated 1.4 million times (~1 KB), and an .xlsx of 20 million empty shared strings.
+printf 'indicator,period,value\nopen-data-sets,2020,1.7e308\n' > "$work/huge.csv"
+echo "a figure of 1.7e308: $(timed -X POST -H "Authorization: Bearer $admin" -H 'content-type: text/csv' \
+  --data-binary @"$work/huge.csv" "$url/api/v1/uploads?dry_run=true")"
+python3 - "$work/repeated.ods" "$work/strings.xlsx" <<'EOF'
+import io, sys, zipfile
+from openpyxl import Workbook
+cell = lambda v: f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+           '<office:body><office:spreadsheet><table:table table:name="S1">'
+           f'<table:table-row>{cell("指标")}{cell("期间")}{cell("数值")}</table:table-row>'
+           f'<table:table-row table:number-rows-repeated="1400000">{cell("open-data-sets")}{cell("2019")}{cell("4000")}</table:table-row>'
+           '</table:table></office:spreadsheet></office:body></office:document-content>')
+manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+with zipfile.ZipFile(sys.argv[1], "w") as out:
+    out.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    out.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    out.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+book = Workbook()
+book.active.append(["指标", "期间", "数值"])
+book.active.append(["open-data-sets", "2020", 1000])
+plain = io.BytesIO()
+book.save(plain)
+strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"<si/>" * 20_000_000 + b"</sst>"
+with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as out:
+    for item in source.infolist():
+        if item.filename != "xl/sharedStrings.xml":
+            out.writestr(item, source.read(item.filename))
+    out.writestr("xl/sharedStrings.xml", strings)
+EOF
+for file in repeated.ods strings.xlsx; do
+  reset_peak
+  echo "$file, $(( $(stat -c %s "$work/$file") / 1024 )) KB: $(timed -X POST -H "Authorization: Bearer $admin" \
+    --data-binary @"$work/$file" "$url/api/v1/uploads?dry_run=true"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
+done
