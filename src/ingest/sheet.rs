@@ -627,10 +627,16 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
 }
 
 /// What a clerk writes under a table and no figure: a footnote (注：以上数据为初步数), who filled it
-/// in or checked it (审核人：…), where the data came from — alone in its row, or in one cell
-/// merged over the row (filled into every cell it covers).
+/// in or checked it and how to reach them (审核人：… 联系电话：…), where the data came from — each
+/// cell of the row such a note, or one cell merged over the row (filled into every cell it covers).
 fn is_note_row(cells: &[Cell]) -> bool {
-    const LEAD_INS: [&str; 13] = [
+    let mut texts = cells.iter().filter(|c| !matches!(c, Cell::Empty)).peekable();
+    texts.peek().is_some() && texts.all(|c| matches!(c, Cell::Text(t) if is_note(t)))
+}
+
+/// 注：…, 注1: …, 审核人：…: a lead-in a note starts with, then a colon.
+fn is_note(text: &str) -> bool {
+    const LEAD_INS: [&str; 18] = [
         "注",
         "说明",
         "备注",
@@ -644,17 +650,18 @@ fn is_note_row(cells: &[Cell]) -> bool {
         "制表人",
         "负责人",
         "联系人",
+        "联系电话",
+        "电话",
+        "填报单位",
+        "填报日期",
+        "制表日期",
     ];
-    let mut texts = cells.iter().filter(|c| !matches!(c, Cell::Empty));
-    let Some(Cell::Text(first)) = texts.next() else { return false };
-    let first = first.trim();
-    let led = LEAD_INS.iter().any(|lead| {
-        first.strip_prefix(lead).is_some_and(|rest| {
+    LEAD_INS.iter().any(|lead| {
+        text.trim().strip_prefix(lead).is_some_and(|rest| {
             let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace());
             rest.starts_with('：') || rest.starts_with(':')
         })
-    });
-    led && texts.all(|c| matches!(c, Cell::Text(t) if t.trim() == first))
+    })
 }
 
 /// A CSV whose first line is not a long-form header (a title row, or periods across) read as a
@@ -845,7 +852,7 @@ mod tests {
                 (2, vec![text("实际光纤入户率"), Cell::Number(58.0), Cell::Number(60.0)]),
                 // One cell merged over the row: its text in every cell.
                 (3, vec![text(note), text(note), text(note)]),
-                (4, vec![text("审核人：王五"), Cell::Empty, Cell::Empty]),
+                (4, vec![text("审核人：王五"), Cell::Empty, text("联系电话：021-12345678")]),
                 (5, vec![text("注1: 2021年为快报数"), Cell::Empty, Cell::Empty]),
             ],
             first_column: 0,
