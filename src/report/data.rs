@@ -428,16 +428,32 @@ fn with_unit(value: f64, unit: &str) -> String {
     crate::present::figure(value, unit)
 }
 
+/// The unit a target's figures are shown in beside its goal, and what a figure in the indicator's
+/// unit is divided by for it: a level or range written in 万平方米 shows 4.8万平方米, not 48000平方米
+/// beside "≥ 5万平方米". A change is shown in the indicator's unit (its goal is a share), and a
+/// milestone in percent complete.
+fn shown_unit(a: &Assessed) -> (&str, f64) {
+    let t = &a.target;
+    match t.kind {
+        TargetKind::Milestone => ("%", 1.0),
+        TargetKind::Level | TargetKind::Range if t.scale.is_finite() && t.scale > 0.0 && t.scale != 1.0 => {
+            (t.unit.as_str(), t.scale)
+        }
+        _ => (a.indicator.unit.as_str(), 1.0),
+    }
+}
+
 /// The goal as written; an approximate one (左右) also as the band it is read as.
 fn goal_line(a: &Assessed, lang: Lang) -> String {
     let t = &a.target;
     let written = goal_in(lang, t.kind, t.comparator, t.value, t.value_max, t.scale, &t.unit);
     match (t.comparator, a.summary.band) {
         (Some(crate::domain::Comparator::About), Some(band)) => {
-            let unit = a.indicator.unit.as_str();
+            let (unit, scale) = shown_unit(a);
+            let (low, high) = (band.low / scale, band.high / scale);
             match lang {
-                Lang::Zh => format!("{written}（{}）", crate::present::band_text(band.low, band.high, unit, "—")),
-                Lang::En => format!("{written} ({})", crate::present::band_text(band.low, band.high, unit, "–")),
+                Lang::Zh => format!("{written}（{}）", crate::present::band_text(low, high, unit, "—")),
+                Lang::En => format!("{written} ({})", crate::present::band_text(low, high, unit, "–")),
             }
         }
         _ => written,
@@ -459,7 +475,8 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
     let t = &a.target;
     let s = &a.summary;
     let kind = t.kind;
-    let unit = if kind == TargetKind::Milestone { "%" } else { a.indicator.unit.as_str() };
+    let (unit, scale) = shown_unit(a);
+    let with_unit = |value: f64, unit: &str| with_unit(value / scale, unit);
     TargetLine {
         slug: t.slug.clone(),
         name: if lang == Lang::Zh { t.name.clone() } else { t.name_en.clone() },

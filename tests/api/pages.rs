@@ -745,3 +745,18 @@ async fn the_overview_puts_plans_in_force_first_and_knows_no_plan_before_its_iss
     assert!(plan_at(&bureau, "blood-donation-2017").is_none(), "{bureau}");
     assert!(!bureau.contains(">0 个目标<") && !bureau.contains(" 0 个目标"), "no empty plan cards");
 }
+
+/// A goal written in 万张 shows its figures in 万张 beside it, not in the indicator's 张.
+#[tokio::test]
+async fn figures_are_shown_in_the_unit_their_goal_is_written_in() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let csv = "indicator,period,value\ncity-builders-home-beds,2025,48000\n";
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    let (_, plan) = page(&app, "/plans/new-urbanization-2024-2028?as_of=2026-06-30").await;
+    let table = &plan[plan.find("<table").expect("the targets' table")..];
+    let row = &table[table.find("新时代城市建设者管理者之家床位").expect("the target listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("≥ 12万张") && row.contains("4.8万张 (2025-12-31)"), "{row}");
+    assert!(!row.contains("48000"), "{row}");
+}
