@@ -45,6 +45,9 @@ pub struct DueFigure {
     pub targets: Vec<String>,
     /// Some target is measured from it: its base or reference year (基期).
     pub starting: bool,
+    /// A target totals it over its plan (累计, 新增 …): the figure wanted is the running total
+    /// since this day, not the period's own amount.
+    pub total_since: Option<NaiveDate>,
 }
 
 /// Figures due, and how they came.
@@ -122,9 +125,13 @@ impl Snapshot {
                         plans: Vec::new(),
                         targets: Vec::new(),
                         starting: false,
+                        total_since: None,
                     }
                 });
                 figure.starting |= starting == Some(end);
+                if spec.cumulative && figure.total_since.is_none() {
+                    figure.total_since = spec.base.succ_opt();
+                }
                 if !figure.plans.contains(&context.plan.slug) {
                     figure.plans.push(context.plan.slug.clone());
                 }

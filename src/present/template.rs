@@ -14,6 +14,8 @@ pub struct TemplateRow {
     pub period: String,
     pub region: String,
     pub unit: String,
+    /// A running total since this day is wanted (a target totals it over its plan).
+    pub total_since: Option<chrono::NaiveDate>,
 }
 
 fn header(lang: Lang) -> [&'static str; 6] {
@@ -76,6 +78,20 @@ pub fn xlsx(rows: &[TemplateRow], regions: &[String], title: &str, lang: Lang) -
     let list = Formula::new(format!("='{list_sheet}'!$A$1:$A${}", regions.len().max(1)));
     let validation = DataValidation::new().allow_list_formula(list);
     sheet.add_data_validation(3, 2, last, 2, &validation)?;
+    // A total built up over a plan (新增, 累计 …): the clerk is told, on the cell, which number
+    // is wanted — a year's own amount would read as far too little progress.
+    for (i, r) in rows.iter().enumerate() {
+        let Some(since) = r.total_since else { continue };
+        let (title, message) = match lang {
+            Lang::Zh => ("累计值", format!("请填写自 {since} 起至本期末的累计合计，不是本期新增量。")),
+            Lang::En => (
+                "Running total",
+                format!("The total since {since} up to the period's end, not the period's own amount."),
+            ),
+        };
+        let total = DataValidation::new().allow_any_value().set_input_title(title)?.set_input_message(message)?;
+        sheet.add_data_validation(3 + i as u32, 4, 3 + i as u32, 4, &total)?;
+    }
     let regions_sheet = workbook.add_worksheet();
     regions_sheet.set_name(list_sheet)?;
     for (i, region) in regions.iter().enumerate() {

@@ -375,6 +375,7 @@ async fn template(
                 period: f.period.clone(),
                 region: f.region.clone(),
                 unit: f.indicator.unit.clone(),
+                total_since: f.total_since,
             })
             .collect();
         let title = match lang {

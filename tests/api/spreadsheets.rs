@@ -584,3 +584,27 @@ async fn merged_cells_covering_more_than_the_sheet_are_refused_at_once() {
     let (status, body) = app.upload_bytes(&token, "?dry_run=true", workbook_with_merges(0)).await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// A template row whose target totals the figure over its plan says, on the value cell, that the
+/// running total is wanted; the other rows say nothing.
+#[tokio::test]
+async fn a_template_tells_the_clerk_which_rows_want_a_running_total() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let response = app.get("/plans/new-urbanization-2024-2028/template.xlsx?as_of=2026-06-01").await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
+    assert!(sheet.contains("请填写自 2024-01-01 起至本期末的累计合计"), "{sheet}");
+    let totals = sheet.matches("promptTitle=\"累计值\"").count();
+    assert!(totals > 0, "{sheet}");
+    let strings = {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/sharedStrings.xml").unwrap(), &mut text).unwrap();
+        text
+    };
+    assert!(strings.contains("新时代城市建设者管理者之家床位"), "the cumulative target's indicator is owed");
+    let data_rows = sheet.matches("<row ").count() - 3;
+    assert!(totals < data_rows, "only the running totals: {totals} of {data_rows}");
+}
