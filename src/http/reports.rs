@@ -159,11 +159,10 @@ async fn report_of(
         choice("group", query.group.as_deref(), |raw| format!("未知的分组“{raw}”：请用 plan 或 department"))?;
     let identity = state.report_identity.clone();
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503;
-    // visitors' reports one at a time in a slot of their own.
-    let _slot = match kept {
-        report::Kept::NotKept => state.visitor_slot().await?,
-        _ => state.heavy_slot().await?,
-    };
+    // visitors' reports (no token, no sign-in) one at a time in a slot of their own, so a
+    // stranger asking again and again keeps no one of the office waiting.
+    let visitor = kept == report::Kept::NotKept && require(&req, &pool, Role::Viewer, true).await.is_err();
+    let _slot = if visitor { state.visitor_slot().await? } else { state.heavy_slot().await? };
     // Laid out in a child process, stopped when the time is up or the client has gone.
     let (budget, watch) = crate::server::client::budget_for(&req, state.work_budget);
     options.renderer = report::Renderer::apart(state.report_worker.as_deref(), budget);

@@ -352,7 +352,7 @@ async fn one_token_sending_slowly_keeps_no_other_token_waiting() {
 }
 
 /// Visitors' reports (no token, on a public server) are made one at a time in a slot of their
-/// own: a crowd of them gets 503, and an uploader's file is taken meanwhile.
+/// own: a crowd of them gets 503, and an uploader's file and a viewer's report are taken meanwhile.
 #[tokio::test]
 async fn visitors_reports_keep_no_upload_waiting() {
     let app = one_heavy_slot(|_| {}).await;
@@ -368,6 +368,10 @@ async fn visitors_reports_keep_no_upload_waiting() {
     let (status, body) =
         app.upload(&token, "?dry_run=true", "indicator,period,value\nopen-data-sets,2021,4500\n").await;
     assert_eq!(status, 200, "the upload is not kept waiting by visitors' reports: {body}");
+    // Nor is a viewer's report: the office's own readers do not queue behind strangers.
+    let viewer = app.token(Role::Viewer);
+    let asked = app.client.get(format!("{}/reports/status.pdf?as_of=2026-05-01", app.address)).bearer_auth(&viewer);
+    assert_eq!(asked.send().await.unwrap().status(), 200, "a viewer's report beside the visitors'");
     let mut statuses = Vec::new();
     for report in reports {
         statuses.push(report.await.unwrap());
