@@ -164,6 +164,14 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
         reads.judged.department_view(slug, &judgement)?.ok_or_else(|| AppError::not_found("department", slug))?;
     let as_of = judgement.as_of;
     let overdue: Vec<&DueFigure> = view.figures.iter().filter(|f| f.arrival == Arrival::Missing).collect();
+    // What the plans still running call for comes first; a plan past its horizon still needs its
+    // last figures (achieved or missed), but a 2016 plan's backlog should not bury this year's.
+    let plans = reads.judged.plans();
+    let year = chrono::Datelike::year(&as_of);
+    let running =
+        |f: &&DueFigure| f.plans.iter().any(|p| plans.iter().any(|row| &row.slug == p && row.horizon_end >= year));
+    let (overdue_running, overdue_ended): (Vec<&DueFigure>, Vec<&DueFigure>) =
+        overdue.iter().copied().partition(running);
     let next: Vec<&DueFigure> = upcoming(&view.figures, as_of).collect();
     let mut indicator_ids: Vec<i64> = view.figures.iter().map(|f| f.indicator.id).collect();
     indicator_ids.sort_unstable();
@@ -206,22 +214,18 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
             @if overdue.is_empty() {
                 p { (lang.pick("没有逾期未报的数据。", "No figure is overdue.")) }
             } @else {
-                table.cards {
-                    (caption(lang.pick("逾期未报的数据", "Overdue figures")))
-                    (header_row(lang, &[figure_columns[0], figure_columns[1], figure_columns[2], figure_columns[3], ("逾期天数", "Days late"), ("相关目标", "Targets")]))
-                    tbody {
-                        @for f in &overdue {
-                            tr {
-                                (figure_cells(lang, f, &figure_columns))
-                                td.num data-label=(lang.pick("逾期天数", "Days late")) { ((as_of - f.due_on).num_days()) }
-                                td data-label=(lang.pick("相关目标", "Targets")) {
-                                    @for (i, t) in f.targets.iter().enumerate() {
-                                        @if i > 0 { " " }
-                                        a href={ "/targets/" (t) (link_view) } { (i + 1) }
-                                    }
-                                }
-                            }
+                @if overdue_running.is_empty() {
+                    p { (lang.pick("在施规划没有逾期未报的数据。", "No figure of a plan still running is overdue.")) }
+                } @else {
+                    (overdue_table(lang, &overdue_running, as_of, &link_view, lang.pick("在施规划逾期未报的数据", "Overdue figures of plans still running")))
+                }
+                @if !overdue_ended.is_empty() {
+                    details {
+                        summary {
+                            (lang.pick("规划期已结束的规划：", "Plans past their horizon: ")) (overdue_ended.len())
+                            (lang.pick(" 项逾期未报（补报后可判断目标是否实现）", " overdue figures (sent late, they still tell whether a target was met)"))
                         }
+                        (overdue_table(lang, &overdue_ended, as_of, &link_view, lang.pick("已结束规划逾期未报的数据", "Overdue figures of plans past their horizon")))
                     }
                 }
             }
@@ -268,6 +272,31 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
         }
     };
     Ok(layout::page(ctx, &title, content))
+}
+
+/// Overdue figures: what, for when, due on, days late, and the targets that call for them.
+fn overdue_table(lang: PageLang, figures: &[&DueFigure], as_of: NaiveDate, link_view: &str, title: &str) -> Markup {
+    let figure_columns = [("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("应报日期", "Due on")];
+    html! {
+        table.cards {
+            (caption(title))
+            (header_row(lang, &[figure_columns[0], figure_columns[1], figure_columns[2], figure_columns[3], ("逾期天数", "Days late"), ("相关目标", "Targets")]))
+            tbody {
+                @for f in figures {
+                    tr {
+                        (figure_cells(lang, f, &figure_columns))
+                        td.num data-label=(lang.pick("逾期天数", "Days late")) { ((as_of - f.due_on).num_days()) }
+                        td data-label=(lang.pick("相关目标", "Targets")) {
+                            @for (i, t) in f.targets.iter().enumerate() {
+                                @if i > 0 { " " }
+                                a href={ "/targets/" (t) (link_view) } { (i + 1) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn figure_cells(lang: PageLang, f: &DueFigure, columns: &[(&'static str, &'static str); 4]) -> Markup {

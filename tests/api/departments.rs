@@ -319,6 +319,13 @@ async fn the_department_pages_list_its_targets_and_what_it_owes() {
     assert!(one.contains("逾期未报的数据 <span class=\"muted\">8</span>"), "{one}");
     assert!(one.contains("template.csv"), "{one}");
     assert!(one.contains("href=\"/?status=overdue&amp;department=data-bureau\""), "a count leads to those targets");
+    // The figures of plans still running first; those of plans past their horizon folded below.
+    let eitc = app.get("/departments/eitc?as_of=2026-06-01").await.text().await.unwrap();
+    let running = eitc.find("在施规划逾期未报的数据").expect("the running plans' figures");
+    let ended = eitc.find("<details><summary>规划期已结束的规划：").expect("the ended plans' figures, folded");
+    assert!(running < ended, "running first");
+    assert!(!eitc[running..ended].contains("2016</td>"), "no 2016 figure among the running plans'");
+    assert!(eitc[ended..].contains("2016</td>"), "the 2016 plans' backlog is there, folded");
     let early = app.get(&format!("/departments/{DATA_BUREAU}?as_of=2026-03-01")).await.text().await.unwrap();
     assert!(early.contains("未来 90 天应报 <span class=\"muted\">8</span>"), "{early}");
     assert_eq!(app.get("/departments/nobody").await.status(), 404);
