@@ -286,8 +286,9 @@ const OVERVIEW_ROWS_PER_PAGE: usize = 30;
 /// A chart to draw for the report.
 pub enum ChartJob {
     Plan(charts::PlanOverview),
-    /// A target's chart and its height (a compact report's are flatter, two to a row).
-    Target(Box<charts::TargetChart>, u32),
+    /// A target's chart and its size in pixels (a compact report's, two to a row, are drawn
+    /// smaller so their text prints as large as a full report's).
+    Target(Box<charts::TargetChart>, (u32, u32)),
 }
 
 impl ChartJob {
@@ -295,7 +296,7 @@ impl ChartJob {
     pub fn draw_png(&self) -> Result<Vec<u8>, charts::ChartError> {
         match self {
             ChartJob::Plan(overview) => overview.png(800, overview.natural_height()),
-            ChartJob::Target(chart, height) => chart.png(800, *height),
+            ChartJob::Target(chart, (width, height)) => chart.png(*width, *height),
         }
     }
 
@@ -303,7 +304,7 @@ impl ChartJob {
     pub fn draw(&self) -> Result<Vec<u8>, charts::ChartError> {
         match self {
             ChartJob::Plan(overview) => overview.svg(800, overview.natural_height()),
-            ChartJob::Target(chart, height) => chart.svg(800, *height),
+            ChartJob::Target(chart, (width, height)) => chart.svg(*width, *height),
         }
         .map(String::into_bytes)
     }
@@ -634,8 +635,10 @@ pub fn gather(
         }
         for line in targets.iter().filter(|l| l.charted) {
             if let Some(one) = full.remove(&line.slug) {
-                let chart =
-                    ChartJob::Target(Box::new(charts::target_chart(&one, lang)), if compact { 330 } else { 400 });
+                // Two to a row in a compact report: at half the page, 800 pixels would print
+                // their text at ~4 pt; at 480 it prints at ~6.5 pt.
+                let size = if compact { (480, 300) } else { (800, 400) };
+                let chart = ChartJob::Target(Box::new(charts::target_chart(&one, lang)), size);
                 jobs.push((format!("target:{}", line.slug), chart));
             }
         }

@@ -238,8 +238,22 @@ async fn the_word_copy_has_the_same_report_and_survives_libreoffice() {
     {
         assert!(xml.contains(expected), "«{expected}» not in document.xml");
     }
-    let images = (0..archive.len()).filter(|i| archive.by_index(*i).unwrap().name().starts_with("word/media/")).count();
-    assert!(images > 0, "the charts are images");
+    let images: Vec<usize> =
+        (0..archive.len()).filter(|i| archive.by_index(*i).unwrap().name().starts_with("word/media/")).collect();
+    let images: Vec<usize> =
+        images.into_iter().filter(|&i| archive.by_index(i).unwrap().name().ends_with(".png")).collect();
+    assert!(!images.is_empty(), "the charts are images");
+    // A compact report's target charts, two to a row, are drawn 480 pixels wide (their text
+    // printed at ~6.5 pt; at 800 it was ~4 pt).
+    let widths: Vec<u32> = images
+        .iter()
+        .map(|&i| {
+            let mut png = Vec::new();
+            std::io::Read::read_to_end(&mut archive.by_index(i).unwrap(), &mut png).unwrap();
+            u32::from_be_bytes([png[16], png[17], png[18], png[19]])
+        })
+        .collect();
+    assert!(widths.iter().all(|&w| w == 480), "{widths:?}");
     let mut footer = String::new();
     std::io::Read::read_to_string(&mut archive.by_name("word/footer1.xml").unwrap(), &mut footer).unwrap();
     assert!(footer.contains("PAGE") && footer.contains("NUMPAGES"), "numbered pages: {footer}");
