@@ -111,12 +111,13 @@ pub fn extract(lines: &[&str]) -> (Header, Vec<Found>) {
 
 /// The existing indicator this goal most likely measures (by name similarity and a compatible unit),
 /// or a new one named after the goal.
+/// Below this similarity a name is not the same indicator (short names share many characters).
+const SAME_INDICATOR: f64 = 0.6;
+
 pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatch {
     // Names are compared by edit distance, quadratic in their length: a name is matched by its
     // start (indicator names run to 30 characters; a table cell may hold a paragraph).
     let name: String = found.name.chars().take(MATCHED_NAME_CHARS).collect();
-    /// Below this similarity a name is not the same indicator (short names share many characters).
-    const SAME_INDICATOR: f64 = 0.6;
     // A milestone is measured by its own percent complete (the catalog implies its indicator), so
     // it is matched to none: most candidates are milestones, and comparing each with every known
     // name was nearly all of a draft's time.
@@ -539,7 +540,8 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
             context.in_means_section = MEANS_HEADING.is_match(text);
             context.section_deadline = None;
         }
-        let mut from_line = if line.contains('\t') { read_table_row(line, index + 1, &mut context) } else { None }
+        let mut from_line = table_separator(line)
+            .and_then(|separator| read_table_row(line, separator, index + 1, &mut context))
             .unwrap_or_else(|| read_prose(line, &normalized, index + 1, &mut context));
         if !from_line.is_empty() {
             let (owners, owners_line) = owners_near(lines, index, document.lines.end);
@@ -564,6 +566,8 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
                     if first.owners.is_empty() && !f.owners.is_empty() {
                         (first.owners, first.owners_line) = (f.owners, f.owners_line);
                     }
+                    // An indicator table restating a paragraph's goal says whether it binds.
+                    first.binding = first.binding.or(f.binding);
                 }
                 None => {
                     stated.remember(&f, found.len());
@@ -587,9 +591,10 @@ struct GoalAsWritten {
     deadline: Option<String>,
 }
 
-/// The goals read so far, by what they state: the words of each and where it is in the draft.
+/// The goals read so far, by what they state: the words and the name of each, and where it is in
+/// the draft.
 #[derive(Default)]
-struct Stated(HashMap<GoalAsWritten, Vec<(String, usize)>>);
+struct Stated(HashMap<GoalAsWritten, Vec<(String, String, usize)>>);
 
 impl Stated {
     fn goal_of(found: &Found) -> GoalAsWritten {
@@ -606,17 +611,22 @@ impl Stated {
         if found.kind == "milestone" { &found.name } else { &found.quote }
     }
 
-    /// Where the goal `found` states was read before, if it was.
+    /// Where the goal `found` states was read before, if it was: the same words, or for a number
+    /// one quote within the other or the same thing named (a table row restating a paragraph).
     fn earlier(&self, found: &Found) -> Option<usize> {
         let words = Self::words_of(found);
-        let again = |before: &str| {
-            before == words || (found.kind != "milestone" && (before.contains(words) || words.contains(before)))
+        let numeric = found.kind != "milestone";
+        let again = |before: &str, name: &str| {
+            before == words
+                || (numeric && (before.contains(words) || words.contains(before)))
+                || (numeric && !name.is_empty() && name_similarity(name, &found.name) >= SAME_INDICATOR)
         };
-        self.0.get(&Self::goal_of(found))?.iter().find(|(before, _)| again(before)).map(|(_, at)| *at)
+        self.0.get(&Self::goal_of(found))?.iter().find(|(before, name, _)| again(before, name)).map(|(.., at)| *at)
     }
 
     fn remember(&mut self, found: &Found, at: usize) {
-        self.0.entry(Self::goal_of(found)).or_default().push((Self::words_of(found).to_owned(), at));
+        let said = (Self::words_of(found).to_owned(), found.name.clone(), at);
+        self.0.entry(Self::goal_of(found)).or_default().push(said);
     }
 }
 
@@ -1517,6 +1527,7 @@ struct TableLayout {
 
 static TABLE_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:目标值)?\s*(20\d\d)\s*年").unwrap());
 static HEADER_UNIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[（(]([^（）()]{1,6})[）)]").unwrap());
+static ROW_UNIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[（(]([^（）()，,、]{1,6})[，,、）)]").unwrap());
 static CELL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"^(?P<cmp>[><≥≤]|近|约)?\s*(?P<num>\d+(?:\.\d+)?)?\s*(?P<mag>万亿|亿|万)?(?P<unit>{UNITS})?\s*(?P<about>左右|以上)?$"
@@ -1526,8 +1537,18 @@ static CELL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A table row: its header sets the layout; a data row with a short value cell is an indicator goal.
 /// Rows with long text cells (task tables) return None and are read as prose.
-fn read_table_row(line: &str, line_number: usize, context: &mut Context) -> Option<Vec<Found>> {
-    let cells: Vec<&str> = line.split('\t').collect();
+/// How a line's cells are separated, if it is a table row: tabs (a table copied from Word or a web
+/// page, as the .docx and .html readers give it), or pipes (`| 指标 | 2024年 | 2027年 |`, a table
+/// typed or converted to plain text).
+fn table_separator(line: &str) -> Option<char> {
+    if line.contains('\t') {
+        return Some('\t');
+    }
+    (line.trim_start().starts_with('|') && line.matches('|').count() >= 3).then_some('|')
+}
+
+fn read_table_row(line: &str, separator: char, line_number: usize, context: &mut Context) -> Option<Vec<Found>> {
+    let cells: Vec<&str> = line.split(separator).collect();
     if let Some(layout) = table_header(&cells) {
         context.table = layout;
         return Some(Vec::new());
@@ -1600,7 +1621,18 @@ fn table_value(cells: &[&str], context: &Context) -> Option<(usize, CellValue)> 
         Some((column, _)) if column < cells.len() => vec![column],
         _ => (0..cells.len()).rev().collect(),
     };
-    candidates.into_iter().find_map(|i| parse_cell(cells[i], context.table.unit.as_deref()).map(|v| (i, v)))
+    // A bare number takes the unit its row names (15分钟社区生活圈覆盖率（%）), else the header's.
+    let unit = row_unit(cells).or(context.table.unit.clone());
+    candidates.into_iter().find_map(|i| parse_cell(cells[i], unit.as_deref()).map(|v| (i, v)))
+}
+
+/// The unit a row's name gives in brackets — （%）, （万平方米，累计） — when it is one a value
+/// can be written in.
+fn row_unit(cells: &[&str]) -> Option<String> {
+    cells.iter().find_map(|cell| {
+        let unit = ROW_UNIT.captures(cell)?.get(1)?.as_str().trim().to_owned();
+        parse_cell(&format!("1{unit}"), None).is_some().then_some(unit)
+    })
 }
 
 fn parse_cell(cell: &str, header_unit: Option<&str>) -> Option<CellValue> {
@@ -1815,6 +1847,22 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].line, found[0].owners.as_slice()), (5, &["市住房城乡建设管理委".to_owned()][..]));
         assert_eq!(found[0].owners_line, Some(6));
+    }
+
+    #[test]
+    fn a_table_typed_with_pipes_is_read_and_its_rows_fold_into_the_goals_they_restate() {
+        let found = read(&plan(
+            "到2020年，城市生活垃圾回收利用率达到45%左右。\n\
+             | 序号 | 指标 | 2015年基数 | 2020年目标 | 属性 |\n\
+             | 1 | 城市生活垃圾回收利用率（%） | 42 | 45左右 | 约束性 |\n\
+             | 2 | 人均公园绿地面积（平方米，累计） | 9.0 | 9.5 | 预期性 |",
+        ));
+        assert_eq!(found.len(), 2, "{found:?}");
+        // The paragraph's goal, cited there, bound as the table says.
+        assert_eq!((found[0].line, found[0].binding), (5, Some(true)));
+        // A row of its own: its unit from the brackets of its name, its quote verbatim.
+        assert_eq!((found[1].value, found[1].unit.as_str(), found[1].binding), (9.5, "平方米", Some(false)));
+        assert_eq!(found[1].quote, "人均公园绿地面积（平方米，累计） | 9.0 | 9.5");
     }
 
     #[test]
