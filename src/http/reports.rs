@@ -146,8 +146,12 @@ async fn report_of(
     // use up the office's numbers, fill its database and plant the report the next one compares
     // with. With reads closed, the route guard has checked the caller already.
     use crate::server::auth::{Role, require};
-    let kept =
-        if require(&req, &pool, Role::Admin, true).await.is_ok() { report::Kept::Asked } else { report::Kept::NotKept };
+    let caller = require(&req, &pool, Role::Viewer, true).await.ok();
+    let kept = if caller.as_ref().is_some_and(|c| c.role >= Role::Admin) {
+        report::Kept::Asked
+    } else {
+        report::Kept::NotKept
+    };
     let layout = choice("layout", query.layout.as_deref(), |raw| format!("未知的版式“{raw}”：请用 compact 或 full"))?;
     let since =
         choice("since", query.since.as_deref(), |raw| format!("“{raw}”既不是报告编号也不是日期（YYYY-MM-DD）"))?;
@@ -161,8 +165,7 @@ async fn report_of(
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503;
     // visitors' reports (no token, no sign-in) one at a time in a slot of their own, so a
     // stranger asking again and again keeps no one of the office waiting.
-    let visitor = kept == report::Kept::NotKept && require(&req, &pool, Role::Viewer, true).await.is_err();
-    let _slot = if visitor { state.visitor_slot().await? } else { state.heavy_slot().await? };
+    let _slot = if caller.is_none() { state.visitor_slot().await? } else { state.heavy_slot().await? };
     // Laid out in a child process, stopped when the time is up or the client has gone.
     let (budget, watch) = crate::server::client::budget_for(&req, state.work_budget);
     options.renderer = report::Renderer::apart(state.report_worker.as_deref(), budget);

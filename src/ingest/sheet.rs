@@ -233,8 +233,11 @@ fn read_sheet(
     // Rows repeated by count (an .ods row marked to repeat a million times is a few bytes) are
     // read as many rows: held whole and checked one by one, they are bounded like a CSV read
     // whole. Blank rows at the end (formatting down to the sheet's last row) are no cells.
-    let filled_rows = range.rows().rposition(|row| row.iter().any(|d| !matches!(d, calamine::Data::Empty)));
-    let cells = filled_rows.map_or(0, |last| (last + 1).saturating_mul(range.width()));
+    let filled_rows = range
+        .rows()
+        .rposition(|row| row.iter().any(|d| !matches!(d, calamine::Data::Empty)))
+        .map_or(0, |last| last + 1);
+    let cells = filled_rows.saturating_mul(range.width());
     if cells > MAX_GRID_CELLS {
         return Err(sheet_problem(
             Some(&name),
@@ -255,7 +258,7 @@ fn read_sheet(
     };
     let mut rows: Vec<(usize, Vec<Cell>)> = range
         .rows()
-        .take(filled_rows.map_or(0, |last| last + 1))
+        .take(filled_rows)
         .enumerate()
         .map(|(i, row)| {
             let at = first_row + i as u32;

@@ -477,7 +477,7 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
     let s = &a.summary;
     let kind = t.kind;
     let (unit, scale) = shown_unit(a);
-    let with_unit = |value: f64, unit: &str| with_unit(value / scale, unit);
+    let shown = |value: f64| with_unit(value / scale, unit);
     TargetLine {
         slug: t.slug.clone(),
         name: if lang == Lang::Zh { t.name.clone() } else { t.name_en.clone() },
@@ -485,12 +485,9 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
         baseline: s
             .baseline
             .filter(|_| kind != TargetKind::Milestone)
-            .map(|b| format!("{} ({})", with_unit(b.value, unit), b.date.format("%Y")))
+            .map(|b| format!("{} ({})", shown(b.value), b.date.format("%Y")))
             .unwrap_or_else(|| "—".to_owned()),
-        latest: s
-            .latest
-            .map(|p| format!("{} ({})", with_unit(p.value, unit), p.date))
-            .unwrap_or_else(|| "—".to_owned()),
+        latest: s.latest.map(|p| format!("{} ({})", shown(p.value), p.date)).unwrap_or_else(|| "—".to_owned()),
         goal: goal_line(a, lang),
         deadline: t.deadline.clone(),
         progress: progress_line(s, lang),
