@@ -566,8 +566,10 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
                     if first.owners.is_empty() && !f.owners.is_empty() {
                         (first.owners, first.owners_line) = (f.owners, f.owners_line);
                     }
-                    // An indicator table restating a paragraph's goal says whether it binds.
+                    // An indicator table restating a paragraph's goal says whether it binds, and
+                    // its base-year column gives the base the paragraph may leave out.
                     first.binding = first.binding.or(f.binding);
+                    first.baseline = first.baseline.take().or(f.baseline);
                 }
                 None => {
                     stated.remember(&f, found.len());
@@ -1521,11 +1523,17 @@ fn milestone_confidence(found: &Found, enumerated: bool) -> f64 {
 struct TableLayout {
     /// Column of the target year's values, and that year.
     target_column: Option<(usize, i32)>,
+    /// Column of the base year's values (2024年基数, 基期值（2020年）), and that year.
+    base_column: Option<(usize, i32)>,
     /// A unit the header gives for all values: 无偿献血总量(人份).
     unit: Option<String>,
 }
 
 static TABLE_YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:目标值)?\s*(20\d\d)\s*年").unwrap());
+/// A base-year column: 2024年基数, 基期值（2020年）, 现状值 2024 年, 2020年（基期）.
+static BASE_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?:(?:基期|基数|基准|现状)值?\D{0,2})?\s*(20\d\d)\s*年").unwrap());
+static BASE_WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"基期|基数|基准|现状").unwrap());
 static HEADER_UNIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[（(]([^（）()]{1,6})[）)]").unwrap());
 static ROW_UNIT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[（(]([^（）()，,、]{1,6})[，,、）)]").unwrap());
 static CELL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
@@ -1564,6 +1572,7 @@ fn read_table_row(line: &str, separator: char, line_number: usize, context: &mut
         "预期性" => Some(false),
         _ => None,
     });
+    let baseline = table_baseline(&cells, context, &value, line_number);
     let deadline = context
         .table
         .target_column
@@ -1581,7 +1590,7 @@ fn read_table_row(line: &str, separator: char, line_number: usize, context: &mut
         deadline: deadline.as_ref().map(|d| d.0.text.clone()),
         deadline_implied: deadline.is_some_and(|d| d.1),
         reference_year: None,
-        baseline: None,
+        baseline,
         stretch: false,
         binding,
         cumulative: false,
@@ -1610,9 +1619,32 @@ fn table_header(cells: &[&str]) -> Option<TableLayout> {
         .iter()
         .enumerate()
         .rev()
-        .find_map(|(i, c)| TABLE_YEAR.captures(c.trim()).and_then(|m| m[1].parse().ok()).map(|year| (i, year)));
+        .filter(|(_, c)| !BASE_WORD.is_match(c))
+        .find_map(|(i, c)| year_of_column(c).map(|year| (i, year)));
+    // The base year is a column naming itself so, else the earliest year before the target's.
+    let base_column = target_column.and_then(|(target_at, target_year)| {
+        let years = cells.iter().enumerate().filter_map(|(i, c)| year_of_column(c).map(|year| (i, year, c)));
+        let years: Vec<_> = years.filter(|(i, year, _)| *i != target_at && *year < target_year).collect();
+        let named = years.iter().find(|(_, _, c)| BASE_WORD.is_match(c));
+        named.or(years.first().filter(|(i, _, _)| *i < target_at)).map(|(i, year, _)| (*i, *year))
+    });
     let unit = cells.iter().rev().find_map(|c| HEADER_UNIT.captures(c).map(|m| m[1].to_string()));
-    Some(TableLayout { target_column, unit })
+    Some(TableLayout { target_column, base_column, unit })
+}
+
+/// The year a header cell gives its column: 2020 年, 目标值2025年, 2024年基数, 基期值（2020年）.
+fn year_of_column(cell: &str) -> Option<i32> {
+    let cell = cell.trim().replace(['（', '(', '）', ')', ' '], "");
+    TABLE_YEAR.captures(&cell).or_else(|| BASE_YEAR.captures(&cell)).and_then(|m| m[1].parse().ok())
+}
+
+/// A row's base-year figure, when the table has a base-year column and the figure is written in
+/// the target's unit (a base in another unit is left for the reviewer).
+fn table_baseline(cells: &[&str], context: &Context, target: &CellValue, line: usize) -> Option<BaselineFound> {
+    let (column, year) = context.table.base_column?;
+    let unit = row_unit(cells).or(context.table.unit.clone());
+    let base = parse_cell(cells.get(column)?, unit.as_deref())?;
+    (base.unit == target.unit).then(|| BaselineFound { value: round6(base.value), year, line })
 }
 
 /// The target value of a row: the target-year column, else the last short numeric cell.
@@ -1863,6 +1895,24 @@ mod tests {
         // A row of its own: its unit from the brackets of its name, its quote verbatim.
         assert_eq!((found[1].value, found[1].unit.as_str(), found[1].binding), (9.5, "平方米", Some(false)));
         assert_eq!(found[1].quote, "人均公园绿地面积（平方米，累计） | 9.0 | 9.5");
+        // The base-year column is each row's base, cited on the row (and brought to the paragraph).
+        let base = |f: &Found| f.baseline.as_ref().map(|b| (b.value, b.year, b.line));
+        assert_eq!(base(&found[0]), Some((42.0, 2015, 7)));
+        assert_eq!(base(&found[1]), Some((9.0, 2015, 8)));
+    }
+
+    #[test]
+    fn a_base_year_column_is_found_by_its_name_or_as_the_earliest_year() {
+        // Named: 基期值（2020年） after the target column, a base in another unit left out.
+        let found = read(&plan(
+            "指标\t2025年目标\t基期值（2020年）\n新能源汽车保有量（万辆）\t130\t42\n公共充电桩\t20万个\t9000个",
+        ));
+        assert_eq!(found[0].baseline.as_ref().map(|b| (b.value, b.year)), Some((42.0, 2020)));
+        assert_eq!(found[1].baseline, None, "{found:?}");
+        // Unnamed: the earliest year before the target's; a middle-year column is not the base.
+        let found = read(&plan("指标名称\t2020年\t2022年\t2025年\n5G基站数（万个）\t3.2\t5\t7"));
+        assert_eq!((found[0].value, found[0].deadline.as_deref()), (7.0, Some("2025")));
+        assert_eq!(found[0].baseline.as_ref().map(|b| (b.value, b.year)), Some((3.2, 2020)));
     }
 
     #[test]
