@@ -394,9 +394,9 @@ pub(super) fn project(spec: &TargetSpec, series: &[Observation], progress: &Prog
         Some(_) if slope == 0.0 => None,
         Some(aim) => {
             let x = mean_x + (aim - mean_y) / slope;
-            // A date already past is no forecast.
-            let from = decimal_year(latest.date).max(decimal_year(progress.as_of));
-            if x >= from { date_from_decimal_year(x) } else { None }
+            // A crossing before the latest figure is no forecast (that figure falls short). One
+            // after it but already past is what the trend says of a figure still to come.
+            if x >= decimal_year(latest.date) { date_from_decimal_year(x) } else { None }
         }
     };
     let mut value_at_deadline = at(decimal_year(spec.deadline));

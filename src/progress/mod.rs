@@ -227,7 +227,8 @@ pub struct Projection {
     pub points: usize,
     /// Value the trend gives at the deadline.
     pub value_at_deadline: f64,
-    /// When the trend reaches the target; `None`: not at this trend.
+    /// When the trend reaches the target, after the latest figure; `None`: not at this trend. It
+    /// can be before `as_of` when no figure has come since (the trend says it should be reached).
     pub reaches_target_on: Option<NaiveDate>,
     /// Slope in units per year.
     pub slope_per_year: f64,

@@ -266,6 +266,14 @@ fn projections_follow_the_trend() {
     close(Some(p.value_at_deadline), 57.0 + 1.0 / 6.0 + 12.0, "fitted line at 2020");
     let falling = assess(&spec, &series(&[(2016, 53.0), (2017, 52.0)]), ymd(2018, 1, 1), Method::Linear);
     assert_eq!(falling.projection.unwrap().reaches_target_on, None, "not at this trend");
+    // Past the deadline with no figure since 2018: the trend reached 70 before today, which is said.
+    let duty = crate::domain::Duty { frequency: crate::domain::Frequency::Annual, due_days: 90, reporter: None };
+    let due = Some(crate::domain::DueDates::of(&duty, year_end(2015), year_end(2020), false));
+    let spec = TargetSpec { due, ..spec };
+    let overdue = assess(&spec, &series(&[(2016, 57.5), (2018, 63.5)]), ymd(2021, 6, 1), Method::Linear);
+    assert_eq!(overdue.status, Status::Overdue, "{overdue:?}");
+    let reach = overdue.projection.unwrap().reaches_target_on.expect("the trend passed 70 after 2018");
+    assert!(reach > year_end(2018) && reach < ymd(2021, 6, 1), "{reach}");
 }
 
 mod properties {

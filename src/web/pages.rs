@@ -717,6 +717,11 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                     (lang.pick("），期限时约为 ", "), the value at the deadline would be about "))
                     strong { (value(projection.value_at_deadline)) }
                     @match projection.reaches_target_on {
+                        // A date already past: no figure has come since to show it.
+                        Some(date) if date <= p.as_of => {
+                            (lang.pick("；按此趋势应已于 ", "; at this trend the goal was reached on ")) strong { (date) }
+                            (lang.pick(" 前后达标，尚无数据证实", " or so, with no figure yet to show it"))
+                        }
                         Some(date) => { (lang.pick("；预计达标日期 ", "; the goal would be reached on ")) strong { (date) } }
                         None => { (lang.pick("；按此趋势不会达标", "; at this trend the goal is not reached")) }
                     }
