@@ -985,7 +985,7 @@ static FRACTION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?P<den>[二三四五六七八九十]+)分之(?P<num>[一二三四五六七八九十]+)|一半").unwrap());
 static CHANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:(?:比|较)\s*(?P<ref>20\d\d)\s*年[^，。；]*?)?(?P<verb>下降|降低|减少|提高|提升|增长|增加)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|个百分点)(?P<about>左右)?",
+        r"(?:(?P<than>比|较)\s*(?P<ref>20\d\d)\s*年[^，。；]*?)?(?P<verb>下降|降低|减少|提高|提升|增长|增加)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|个百分点)(?P<about>左右)?",
     )
     .unwrap()
 });
@@ -1073,7 +1073,8 @@ fn read_change(clause: &str) -> Option<Goal> {
         ">="
     };
     let start = c.get(0)?.start();
-    let subject_end = c.name("ref").map_or(c.name("verb")?.start(), |m| m.start().saturating_sub(3));
+    // The subject ends where the comparison begins: 比2025年, 比 2025 年 (as a PDF's text gives it).
+    let subject_end = c.name("than").or(c.name("verb"))?.start();
     Some(Goal {
         kind: "change",
         comparator: Some(comparator),
@@ -1963,6 +1964,44 @@ mod tests {
         assert!(found.len() >= 5);
         for f in &found {
             assert!(lines[f.line - 1].contains(&f.quote), "{:?} not in line {}", f.quote, f.line);
+        }
+    }
+
+    #[test]
+    fn a_change_spaced_as_a_pdf_gives_it_is_read() {
+        let found = read(&plan("到2028年，老年人意外跌倒发生率比 2025 年下降 15%。"));
+        let f = &found[0];
+        assert_eq!((f.kind, f.value, f.reference_year), ("change", -15.0, Some(2025)), "{found:?}");
+        assert_eq!(f.name, "老年人意外跌倒发生率");
+    }
+
+    /// Text out of a PDF has spaces around its numbers: every seed document so spaced drafts
+    /// without a panic, its quotes verbatim, its numeric goals all read.
+    #[test]
+    fn seed_documents_with_spaced_numbers_draft_whole() {
+        let number = Regex::new(r"\d+(?:\.\d+)?%?").unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seed/documents");
+        let mut paths: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let spaced = number.replace_all(&text, " $0 ").into_owned();
+            let numeric = |text: &str| {
+                let lines: Vec<&str> = text.lines().collect();
+                let (_, found) = extract(&lines);
+                for f in &found {
+                    assert!(
+                        lines[f.line - 1].contains(&f.quote),
+                        "{}: {:?} not in line {}",
+                        path.display(),
+                        f.quote,
+                        f.line
+                    );
+                }
+                found.iter().filter(|f| f.kind != "milestone").count()
+            };
+            let (as_written, as_spaced) = (numeric(&text), numeric(&spaced));
+            assert!(as_spaced * 10 >= as_written * 9, "{}: {as_spaced} of {as_written}", path.display());
         }
     }
 
