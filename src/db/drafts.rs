@@ -84,9 +84,11 @@ pub fn published_in_force(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> 
     Ok(rows.iter().map(PublishedRow::file).collect())
 }
 
-/// Every published plan as the catalog reads it: each plan's version in force (a revision from
-/// the day it was published), and each older version as a plan of its own in force until the day
-/// the next was published — so views as of an earlier day judge the version then in force.
+/// Every published plan as the catalog reads it: each plan's version in force, and each older
+/// version as a plan of its own in force until the next took over — so views as of an earlier day
+/// judge the version then in force. A revision takes over on the day it was issued when its text
+/// says so (issued after the version it revises, and not after it was published); else — a
+/// correction, or a text without a date — on the day it was published.
 pub fn published_catalog(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> {
     let rows: Vec<PublishedRow> = published_plans::table
         .order((published_plans::slug, published_plans::version))
@@ -94,15 +96,36 @@ pub fn published_catalog(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> {
         .load(conn)?;
     let mut files = Vec::new();
     for current in rows.iter().filter(|r| r.superseded_at.is_none()) {
+        let versions: Vec<&PublishedRow> = rows.iter().filter(|r| r.slug == current.slug).collect();
+        let starts = takeover_days(&versions);
         let file = current.file();
         let newer_indicators = file.defined_indicators();
-        files.push(if current.version > 1 { revised(file.in_force_from(day(current.published_at)))? } else { file });
-        for old in rows.iter().filter(|r| r.slug == current.slug && r.superseded_at.is_some()) {
-            let until = day(old.superseded_at.unwrap_or(current.published_at));
-            files.push(revised(old.file().superseded(old.version, until, &newer_indicators))?);
+        for (n, version) in versions.iter().enumerate() {
+            let from = starts[n];
+            files.push(match versions.get(n + 1) {
+                None if n == 0 => file.clone(),
+                None => revised(file.in_force_from(from.unwrap_or_else(|| day(current.published_at))))?,
+                Some(_) => {
+                    let until =
+                        starts[n + 1].unwrap_or_else(|| day(version.superseded_at.unwrap_or(current.published_at)));
+                    revised(version.file().superseded(version.version, until, &newer_indicators))?
+                }
+            });
         }
     }
     Ok(files)
+}
+
+/// The day each version took over from the one before (None for the first).
+fn takeover_days(versions: &[&PublishedRow]) -> Vec<Option<chrono::NaiveDate>> {
+    let mut starts: Vec<Option<chrono::NaiveDate>> = vec![None];
+    for pair in versions.windows(2) {
+        let published = day(pair[1].published_at);
+        let earliest = starts.last().copied().flatten().or_else(|| pair[0].issued());
+        let issued = pair[1].issued().filter(|i| *i <= published && earliest.is_some_and(|e| *i > e));
+        starts.push(Some(issued.unwrap_or(published)));
+    }
+    starts
 }
 
 /// One stored version of a published plan.
@@ -119,6 +142,14 @@ struct PublishedRow {
 }
 
 impl PublishedRow {
+    /// The issue date its catalog file states.
+    fn issued(&self) -> Option<chrono::NaiveDate> {
+        let file: toml::Table = toml::from_str(&self.catalog).ok()?;
+        let issued = file.get("plan")?.get("issued")?;
+        let text = issued.as_str().map(str::to_owned).or_else(|| issued.as_datetime().map(|d| d.to_string()))?;
+        text.parse().ok()
+    }
+
     fn file(&self) -> PublishedFile {
         PublishedFile {
             slug: self.slug.clone(),

@@ -112,7 +112,7 @@ pub fn extract(lines: &[&str]) -> (Header, Vec<Found>) {
 /// The existing indicator this goal most likely measures (by name similarity and a compatible unit),
 /// or a new one named after the goal.
 /// Below this similarity a name is not the same indicator (short names share many characters).
-const SAME_INDICATOR: f64 = 0.6;
+pub(crate) const SAME_INDICATOR: f64 = 0.6;
 
 pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatch {
     // Names are compared by edit distance, quadratic in their length: a name is matched by its
@@ -131,19 +131,30 @@ pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatc
         Some((k, score)) if score >= SAME_INDICATOR => {
             IndicatorMatch { slug: k.slug.clone(), name: k.name.clone(), matched: "existing", score }
         }
-        _ => IndicatorMatch {
-            slug: new_indicator_slug(found.line, &found.name),
-            name: found.name.clone(),
-            matched: "new",
-            score: best.map_or(0.0, |b| b.1),
-        },
+        _ => {
+            let score = best.map_or(0.0, |b| b.1);
+            let slug = new_indicator_slug(found.line, &found.name);
+            match known.iter().find(|k| k.slug == slug) {
+                // The same words on the same line defined it for an earlier version of the plan,
+                // under the name its reviewer gave it: the revision measures the same thing.
+                Some(k) if comparable(&k) => {
+                    IndicatorMatch { slug: k.slug.clone(), name: k.name.clone(), matched: "existing", score }
+                }
+                // Taken by another measure: a slug of its own, not a redefinition of that one.
+                Some(_) => {
+                    let free = (2..).map(|n| format!("{slug}-{n}")).find(|s| known.iter().all(|k| k.slug != *s));
+                    IndicatorMatch { slug: free.unwrap_or(slug), name: found.name.clone(), matched: "new", score }
+                }
+                None => IndicatorMatch { slug, name: found.name.clone(), matched: "new", score },
+            }
+        }
     }
 }
 
 /// How much of a candidate's name is compared with the known indicators' names.
 const MATCHED_NAME_CHARS: usize = 64;
 
-fn name_similarity(a: &str, b: &str) -> f64 {
+pub(crate) fn name_similarity(a: &str, b: &str) -> f64 {
     let a = a.trim_matches(QUOTE_MARKS);
     let b = b.trim_matches(QUOTE_MARKS);
     // A name inside another counts only when it says something: 培育 is in 高价值专利培育中心数量.
@@ -2125,6 +2136,16 @@ mod tests {
         assert_eq!(match_indicator(&narrower[0], &open).matched, "new", "{narrower:?}");
         let citywide = read(&plan("到2025年，全市数据开放率达到80%。"));
         assert_eq!(match_indicator(&citywide[0], &open).matched, "existing", "{citywide:?}");
+        // The slug a new indicator would take, defined by an earlier version of the plan under the
+        // name its reviewer gave: the same indicator. Taken by another measure: a slug of its own.
+        let fresh = match_indicator(&found[0], &[]).slug;
+        let renamed =
+            [KnownIndicator { slug: fresh.clone(), name: "家庭宽带光纤接入比例".into(), unit: "%".into() }];
+        let m = match_indicator(&found[0], &renamed);
+        assert_eq!((m.slug.as_str(), m.matched, m.name.as_str()), (fresh.as_str(), "existing", "家庭宽带光纤接入比例"));
+        let other = [KnownIndicator { slug: fresh.clone(), name: "光纤".into(), unit: "个".into() }];
+        let m = match_indicator(&found[0], &other);
+        assert_eq!((m.slug, m.matched), (format!("{fresh}-2"), "new"));
     }
 
     #[test]

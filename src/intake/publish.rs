@@ -2,11 +2,13 @@
 //! `targets/*.toml`, so a published plan is validated by the same rules as the hand catalog
 //! (quotes verbatim on their lines of the stored text) and can be put under version control as is.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, CatalogPaths, PublishedFile};
 use crate::db::{self, drafts};
-use crate::domain::Department;
+use crate::domain::{Department, Target};
 use crate::error::{AppError, Said};
 
 /// The plan as the reviewer confirmed it.
@@ -169,13 +171,15 @@ pub fn publish_draft(
         let current = Catalog::load_with(paths, &drafts::published_catalog(conn)?).map_err(catalog_problems)?;
         let version = drafts::next_version(conn, &slug)?;
         let document_name = format!("{slug}.v{version}.txt");
-        let catalog = catalog_file(request, &document_name, &current.departments).map_err(|said| {
+        let mut request = request.clone();
+        carry_target_slugs(&mut request.targets, &slug, &current.targets);
+        let catalog = catalog_file(&request, &document_name, &current.departments).map_err(|said| {
             AppError::Unprocessable { code: "invalid_plan", message: said, details: serde_json::json!({}) }
         })?;
         let file = PublishedFile { slug: slug.clone(), catalog, document_name, document_text: row.text.clone() };
         let publication = drafts::Publication { file: &file, version, draft_id: Some(draft_id), published_by: by };
         drafts::publish(conn, &publication, crate::now(), |files| {
-            Catalog::load_with(paths, files).map_err(catalog_problems)
+            Catalog::load_with(paths, files).map_err(|errors| located_problems(errors, &request.targets))
         })?;
         Ok(Published {
             slug: slug.clone(),
@@ -220,14 +224,25 @@ pub fn slug_from_name(name: &str) -> String {
 
 /// The catalog's problems as the answer: every one, located, in both languages.
 fn catalog_problems(errors: crate::catalog::CatalogErrors) -> AppError {
+    located_problems(errors, &[])
+}
+
+/// The catalog's problems, a target's also by the line its goal is quoted from (its slug may be
+/// one the publication gave it).
+fn located_problems(errors: crate::catalog::CatalogErrors, targets: &[TargetInput]) -> AppError {
     let n = errors.0.len();
+    let line_of = |item: Option<&str>| {
+        let slug = item?.strip_prefix("target ")?;
+        targets.iter().find(|t| t.slug.as_deref() == Some(slug)).map(|t| t.line)
+    };
     let problems: Vec<serde_json::Value> = errors
         .0
         .iter()
         .take(200)
         .map(|p| {
             serde_json::json!({
-                "item": p.item, "field": p.field, "reason": p.reason, "reason_zh": p.reason_zh
+                "item": p.item, "field": p.field, "reason": p.reason, "reason_zh": p.reason_zh,
+                "line": line_of(p.item.as_deref()),
             })
         })
         .collect();
@@ -292,11 +307,79 @@ pub fn catalog_file(request: &PublishRequest, document_name: &str, departments: 
         .map_err(|e| Said::new(format!("无法写出目录文件：{e}"), format!("the catalog file cannot be written: {e}")))
 }
 
+/// Names each target the reviewer left unnamed after the target of the plan's version in force
+/// that it restates (the same indicator and kind; for a milestone, the same deliverable), so a
+/// revision keeps each goal's figures and history under its name; a goal new to the plan gets a
+/// number no version of it has used. Without this a revision numbered its targets by position,
+/// and a milestone's figures (kept under its name) went to whichever goal took its place.
+pub fn carry_target_slugs(targets: &mut [TargetInput], plan: &str, catalog_targets: &[Target]) {
+    let own = |t: &TargetInput| t.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let claimed: HashSet<String> = targets.iter().filter_map(own).collect();
+    let mut earlier: Vec<&Target> =
+        catalog_targets.iter().filter(|t| t.plan == plan && !claimed.contains(&t.slug)).collect();
+    // Words compared pair by pair cost an edit distance each: past this many pairs (a plan of
+    // hundreds of goals) only the same words count.
+    let compare_words = targets.len() * earlier.len() <= 40_000;
+    // Exact restatements first (same deadline, same words), then the same goal revised.
+    for strict in [true, false] {
+        for target in targets.iter_mut().filter(|t| own(t).is_none()) {
+            let best = earlier
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| restates(target, e, strict, compare_words).map(|score| (i, score)))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            if let Some((i, _)) = best {
+                target.slug = Some(earlier.remove(i).slug.clone());
+            }
+        }
+    }
+    let mut taken: HashSet<String> = catalog_targets
+        .iter()
+        .filter(|t| crate::catalog::version_of(&t.plan) == plan)
+        .map(|t| crate::catalog::version_of(&t.slug).to_owned())
+        .collect();
+    taken.extend(targets.iter().filter_map(own));
+    let mut numbers = (1..).map(|n| format!("{plan}-{n}")).filter(|slug| !taken.contains(slug));
+    for target in targets.iter_mut().filter(|t| own(t).is_none()) {
+        target.slug = numbers.next();
+    }
+}
+
+/// How surely `target` restates `earlier` (None: it does not). Strict: nothing about it changed
+/// but perhaps its numbers.
+fn restates(target: &TargetInput, earlier: &Target, strict: bool, compare_words: bool) -> Option<f64> {
+    use crate::intake::extract::name_similarity;
+    if target.kind != earlier.kind.as_str() {
+        return None;
+    }
+    let (name, quote) = (target.name.trim(), target.quote.trim());
+    let words = if name == earlier.name || quote == earlier.source.quote {
+        1.0
+    } else if compare_words {
+        let start = |text: &str| text.chars().take(64).collect::<String>();
+        name_similarity(&start(name), &start(&earlier.name))
+            .max(name_similarity(&start(quote), &start(&earlier.source.quote)))
+    } else {
+        0.0
+    };
+    let same_deadline = target.deadline.trim() == earlier.deadline.to_string();
+    let same_indicator = match target.indicator.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+        Some(indicator) => indicator == earlier.indicator,
+        // A milestone measured by its own percent complete: known by its words.
+        None => words >= crate::intake::extract::SAME_INDICATOR,
+    };
+    match (same_indicator, strict) {
+        (true, true) if same_deadline && words >= crate::intake::extract::SAME_INDICATOR => Some(words),
+        (true, false) => Some(words + if same_deadline { 1.0 } else { 0.0 }),
+        _ => None,
+    }
+}
+
 /// Each target's slug: its own when it has one (a target published before keeps its name), else
 /// `{plan}-{n}` with the lowest numbers no other target holds.
 pub fn target_slugs(plan: &str, targets: &[TargetInput]) -> Vec<String> {
     let own = |t: &TargetInput| t.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let taken: std::collections::HashSet<String> = targets.iter().filter_map(own).collect();
+    let taken: HashSet<String> = targets.iter().filter_map(own).collect();
     let mut numbers = (1..).map(|n| format!("{plan}-{n}")).filter(|slug| !taken.contains(slug));
     targets.iter().map(|t| own(t).unwrap_or_else(|| numbers.next().unwrap_or_default())).collect()
 }

@@ -930,8 +930,13 @@ fn problem_text(problem: &serde_json::Value, request: &PublishRequest, lang: cra
     let text = |key: &str| problem[key].as_str().unwrap_or_default();
     let plan = request.plan.slug.trim();
     let slugs = publish::target_slugs(plan, &request.targets);
-    let target_line =
-        |slug: &str| request.targets.iter().zip(&slugs).find_map(|(t, own)| (own == slug).then_some(t.line));
+    // The line the publication located it by, else the target's place among the slugs it would take.
+    let target_line = |slug: &str| {
+        problem["line"]
+            .as_i64()
+            .and_then(|l| i32::try_from(l).ok())
+            .or_else(|| request.targets.iter().zip(&slugs).find_map(|(t, own)| (own == slug).then_some(t.line)))
+    };
     let what = match (text("item").split_once(' '), zh) {
         (Some(("target", slug)), true) => {
             target_line(slug).map_or(format!("目标 {slug}"), |l| format!("第 {l} 行的目标"))

@@ -484,6 +484,55 @@ impl SortBy {
     }
 }
 
+/// The earlier versions of a revised plan (`{slug}-v{n}`), oldest first.
+fn earlier_versions(reads: &Reads, plan: &PlanRow) -> Vec<std::sync::Arc<PlanRow>> {
+    if plan.in_force_until.is_some() {
+        return Vec::new();
+    }
+    let mut versions: Vec<_> = reads
+        .judged
+        .plans()
+        .into_iter()
+        .filter(|p| p.slug != plan.slug && crate::catalog::version_of(&p.slug) == plan.slug)
+        .collect();
+    versions.sort_by_key(|p| p.in_force_until);
+    versions
+}
+
+/// The version of a revised plan in force on a day before the revision took over, if another.
+fn earlier_version_in_force(reads: &Reads, plan: &PlanRow, as_of: NaiveDate) -> Option<std::sync::Arc<PlanRow>> {
+    if plan.in_force_from.is_none_or(|from| from <= as_of) {
+        return None;
+    }
+    earlier_versions(reads, plan).into_iter().find(|p| p.in_force_on(as_of))
+}
+
+/// The other versions of a target of a revised plan: the one in force (for an earlier version)
+/// and the earlier ones with the day each was in force until (for the one in force).
+#[derive(Default)]
+struct TargetVersions {
+    current: Option<String>,
+    earlier: Vec<(String, NaiveDate)>,
+}
+
+fn target_versions(reads: &Reads, context: &judged::Context, judgement: &judged::Judgement) -> TargetVersions {
+    let (target, plan) = (&context.target, &context.plan);
+    if plan.in_force_until.is_some() {
+        let current = crate::catalog::version_of(&target.slug).to_owned();
+        let exists = current != target.slug && reads.judged.one(&current, judgement).is_some();
+        return TargetVersions { current: exists.then_some(current), earlier: Vec::new() };
+    }
+    let earlier = earlier_versions(reads, plan)
+        .into_iter()
+        .filter_map(|version| {
+            let slug = format!("{}{}", target.slug, &version.slug[plan.slug.len()..]);
+            let until = version.in_force_until?;
+            reads.judged.one(&slug, judgement).is_some().then_some((slug, until))
+        })
+        .collect();
+    TargetVersions { current: None, earlier }
+}
+
 /// `/plans/{slug}`: the document's facts, its overview chart and its targets.
 pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
     let lang = ctx.lang;
@@ -491,6 +540,10 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
     let sort = SortBy::parse(query.sort.as_deref())?;
     let plan =
         reads.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", slug))?;
+    if let Some(earlier) = earlier_version_in_force(reads, &plan, judgement.as_of) {
+        return plan_page(ctx, reads, &earlier.slug, query);
+    }
+    let versions = earlier_versions(reads, &plan);
     let department = params::department(query.department.as_deref(), reads.judged)?;
     let assessed: Vec<Assessed> = reads
         .judged
@@ -544,7 +597,14 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
             }
         }
         @if let Some(from) = plan.in_force_from {
-            p.note { (lang.pick("修订版，自 ", "Revised version, in force from ")) (from.to_string()) (lang.pick(" 起施行。", ".")) }
+            p.note {
+                (lang.pick("修订版，自 ", "Revised version, in force from ")) (from.to_string()) (lang.pick(" 起施行。", "."))
+                @for (n, earlier) in versions.iter().enumerate() {
+                    (if n == 0 { lang.pick("此前的版本：", " Earlier versions: ") } else { lang.pick("、", ", ") })
+                    a href={ "/plans/" (earlier.slug) } { (earlier.slug) }
+                    @if let Some(until) = earlier.in_force_until { (lang.pick("（至 ", " (until ")) (until.to_string()) (lang.pick("）", ")")) }
+                }
+            }
         }
         dl.facts {
             dt { (lang.pick("文号", "Document number")) } dd { (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or("—"), l)) }
@@ -615,6 +675,14 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         return Err(AppError::bad_parameter("sort", "只有规划页的目标可以排序", "only a plan's targets can be sorted"));
     }
     let one = reads.judged.one(slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))?;
+    // A revised target as of a day before its revision took over: the version then in force.
+    if let Some(earlier) = earlier_version_in_force(reads, &one.target.plan, judgement.as_of) {
+        let suffix = &earlier.slug[one.target.plan.slug.len()..];
+        let earlier_slug = format!("{slug}{suffix}");
+        if reads.judged.one(&earlier_slug, &judgement).is_some() {
+            return target_page(ctx, reads, &earlier_slug, query);
+        }
+    }
     let districts = reads.judged.districts_reporting(&[one.target.indicator.id]);
     let l = lang.lang;
     let judged::Context { target, plan, indicator, .. } = &one.target;
@@ -647,10 +715,28 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let action = format!("/targets/{}", target.slug);
     let departments = reads.judged.departments();
     let duty = reads.judged.duty_of(indicator.id);
+    let versions = target_versions(reads, &one.target, &judgement);
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
         p.lead { (layout::marked_chinese(if l == Lang::Zh { &target.name } else { &target.name_en }, l)) " " (status_badge(p.status, p.achieved_late, l)) }
+        @if let (Some(until), Some(current)) = (plan.in_force_until, &versions.current) {
+            p.note {
+                (lang.pick("这是目标在规划旧版本中的写法，施行至 ", "This is the target as an earlier version of the plan set it, in force until "))
+                (until.to_string()) (lang.pick("；", "; "))
+                a href={ "/targets/" (current) } { (lang.pick("现行版本", "the version in force")) }
+            }
+        }
+        @if !versions.earlier.is_empty() {
+            p.note {
+                (lang.pick("规划修订前的写法：", "As earlier versions of the plan set it: "))
+                @for (i, (earlier, until)) in versions.earlier.iter().enumerate() {
+                    @if i > 0 { (lang.pick("、", ", ")) }
+                    a href={ "/targets/" (earlier) } { (earlier) }
+                    (lang.pick("（至 ", " (until ")) (until.to_string()) (lang.pick("）", ")"))
+                }
+            }
+        }
         (view_form(lang, &action, &judgement, judged::today(), &[], &districts))
         (inline_chart(&chart, &narrow_chart, ("#actuals", lang.pick("图中的全部数值见“实际值及修订记录”表", "Every figure in the chart: the table of actuals and their revisions"))))
         section aria-labelledby="source" {

@@ -809,3 +809,106 @@ async fn publications_sent_at_once_never_fail_on_each_others_version_number() {
         assert_eq!(plan["slug"], SLUG, "{plan}");
     }
 }
+
+/// A plan text with two milestones, then its revision: the second goal dropped (the milestones
+/// move up a place), one added after them, issued half a year later.
+const PLAN_V1: &str = "上海市推进测试服务三年行动计划（2026—2028年）
+沪府办发〔2026〕2号
+2026年3月1日印发
+一、主要目标
+到2028年，公共数据开放数据集超过8000项。
+到2028年，实际光纤入户率达到80%。
+2027年底前，建成全市统一的测试服务信息平台。
+2028年底前，实现街镇测试服务综合体全覆盖。";
+
+const PLAN_V2: &str = "上海市推进测试服务三年行动计划（2026—2028年）（修订）
+沪府办发〔2026〕9号
+2026年9月1日印发
+一、主要目标
+到2028年，公共数据开放数据集超过9000项。
+2027年底前，建成全市统一的测试服务信息平台。
+2028年底前，实现街镇测试服务综合体全覆盖。
+到2028年，测试床位达到5000张。";
+
+fn plan_input(issued: &str, doc_number: &str) -> Value {
+    json!({ "slug": "test-services-2026", "title": "上海市推进测试服务三年行动计划（2026—2028年）",
+            "doc_number": doc_number, "issued": issued, "horizon": [2026, 2028] })
+}
+
+fn milestone(line: u32, quote: &str, deadline: &str) -> Value {
+    json!({ "name": quote, "kind": "milestone", "value": 100, "unit": "%", "deadline": deadline, "line": line, "quote": quote })
+}
+
+/// A revision drafted from its own text keeps each restated goal's name, so a milestone's
+/// figures stay with it; a goal new to the plan takes a number no version used; views as of a day
+/// before the revision was issued show the version then in force.
+#[tokio::test]
+async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_days_show_the_first() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    let plan = "test-services-2026";
+    let (_, draft) = app.post_draft(Some(&admin), "v1.txt", PLAN_V1.as_bytes().to_vec()).await;
+    let first = json!({
+        "plan": plan_input("2026-03-01", "沪府办发〔2026〕2号"),
+        "indicators": [{ "slug": "test-ftth-rate", "name": "测试光纤入户率", "unit": "%", "higher_is_better": true }],
+        "targets": [
+            { "indicator": "open-data-sets", "name": "公共数据开放数据集", "kind": "level", "comparator": ">",
+              "value": 8000, "unit": "项", "deadline": "2028", "line": 5, "quote": "公共数据开放数据集超过8000项" },
+            { "indicator": "test-ftth-rate", "name": "实际光纤入户率", "kind": "level", "comparator": ">=",
+              "value": 80, "unit": "%", "deadline": "2028", "line": 6, "quote": "实际光纤入户率达到80%" },
+            milestone(7, "建成全市统一的测试服务信息平台", "2027"),
+            milestone(8, "实现街镇测试服务综合体全覆盖", "2028"),
+        ]
+    });
+    let (status, published) = app.publish(&admin, draft["id"].as_i64().unwrap(), &first).await;
+    assert_eq!(status, 201, "{published}");
+    let uploader = app.token(Role::Uploader);
+    let csv = format!("indicator,period,value\n{plan}-3,2026-06,50\n");
+    assert_eq!(app.upload(&uploader, "", csv).await.0, 201, "half the platform built");
+
+    let (_, draft) = app.post_draft(Some(&admin), "v2.txt", PLAN_V2.as_bytes().to_vec()).await;
+    let revised = json!({
+        "plan": plan_input("2026-09-01", "沪府办发〔2026〕9号"),
+        "indicators": [{ "slug": "test-beds", "name": "测试床位数", "unit": "张", "higher_is_better": true }],
+        "targets": [
+            { "indicator": "open-data-sets", "name": "公共数据开放数据集", "kind": "level", "comparator": ">",
+              "value": 9000, "unit": "项", "deadline": "2028", "line": 5, "quote": "公共数据开放数据集超过9000项" },
+            milestone(6, "建成全市统一的测试服务信息平台", "2027"),
+            milestone(7, "实现街镇测试服务综合体全覆盖", "2028"),
+            { "indicator": "test-beds", "name": "测试床位", "kind": "level", "comparator": ">=",
+              "value": 5000, "unit": "张", "deadline": "2028", "line": 8, "quote": "测试床位达到5000张" },
+        ]
+    });
+    let (status, published) = app.publish(&admin, draft["id"].as_i64().unwrap(), &revised).await;
+    assert_eq!((status, published["version"].as_i64()), (201, Some(2)), "{published}");
+
+    let (_, targets) = app.get_json(&format!("/api/v1/targets?plan={plan}")).await;
+    let slug_of = |quote: &str| {
+        let mut all = targets.as_array().unwrap().iter();
+        all.find(|t| t["citation"]["quote"] == quote).map(|t| t["slug"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(slug_of("公共数据开放数据集超过9000项"), Some(format!("{plan}-1")), "the goal revised keeps its name");
+    assert_eq!(slug_of("建成全市统一的测试服务信息平台"), Some(format!("{plan}-3")), "{targets}");
+    assert_eq!(slug_of("实现街镇测试服务综合体全覆盖"), Some(format!("{plan}-4")));
+    assert_eq!(slug_of("测试床位达到5000张"), Some(format!("{plan}-5")), "a new goal takes no earlier goal's name");
+    let (_, platform) = app.get_json(&format!("/api/v1/targets/{plan}-3")).await;
+    assert_eq!(platform["progress"]["latest"]["value"], 50.0, "the platform's figure stays its own: {platform}");
+    let (_, coverage) = app.get_json(&format!("/api/v1/targets/{plan}-4")).await;
+    assert!(coverage["progress"]["latest"].is_null(), "{coverage}");
+
+    // The revision took over on the day it was issued: the first version is shown before it.
+    let (_, plan_json) = app.get_json(&format!("/api/v1/plans/{plan}")).await;
+    assert_eq!(plan_json["doc_number"], "沪府办发〔2026〕9号");
+    let before = app.get(&format!("/plans/{plan}?as_of=2026-06-30")).await.text().await.unwrap();
+    assert!(before.contains("这是规划的旧版本") && before.contains("沪府办发〔2026〕2号"), "{before}");
+    assert!(before.contains("实际光纤入户率"), "the first version's targets: {before}");
+    let now = app.get(&format!("/plans/{plan}")).await.text().await.unwrap();
+    assert!(now.contains("自 2026-09-01 起施行") && now.contains(&format!("href=\"/plans/{plan}-v1\"")), "{now}");
+    let target_before = app.get(&format!("/targets/{plan}-1?as_of=2026-06-30")).await.text().await.unwrap();
+    assert!(
+        target_before.contains("超过8000项") && target_before.contains("这是目标在规划旧版本中的写法"),
+        "{target_before}"
+    );
+    let target_now = app.get(&format!("/targets/{plan}-1")).await.text().await.unwrap();
+    assert!(target_now.contains(&format!("href=\"/targets/{plan}-1-v1\"")), "{target_now}");
+}
