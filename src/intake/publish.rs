@@ -212,6 +212,13 @@ fn reserved_slug(slug: &str) -> Option<(String, String)> {
     })
 }
 
+/// A target's name from its quote: a table row's cells (tab- or pipe-separated, which a name may
+/// not hold) joined by spaces.
+pub fn name_from_quote(quote: &str) -> String {
+    let cells = quote.split(|c: char| c.is_control() || c == '|').map(str::trim).filter(|c| !c.is_empty());
+    cells.collect::<Vec<_>>().join(" ")
+}
+
 /// A plan slug from a file name: ASCII letters and digits, the rest as hyphens.
 pub fn slug_from_name(name: &str) -> String {
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_ascii_lowercase();
@@ -539,7 +546,7 @@ pub fn accept_all(draft: &super::Draft, slug: &str) -> PublishRequest {
             slug: None,
             indicator,
             // The words of the text read best as a name: 公共数据开放数据集超过8000项.
-            name: found.quote.clone(),
+            name: name_from_quote(&found.quote),
             name_en: None,
             kind: found.kind.to_owned(),
             comparator: found.comparator.map(str::to_owned),

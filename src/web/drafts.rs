@@ -655,7 +655,7 @@ fn apply_form(
         target.quote = quote;
         target.line = added_line(&posted, &prefix, &target.quote, &review.lines, lang, problems);
         if target.name.is_empty() {
-            target.name = target.quote.clone();
+            target.name = publish::name_from_quote(&target.quote);
         }
         if posted.get(&format!("{prefix}.value")).is_some_and(|v| v.is_empty()) && target.kind != "milestone" {
             problems.push(format!("{prefix}.value: {}", lang.pick("必填", "required")));

@@ -567,6 +567,21 @@ async fn the_cli_drafts_a_catalog_file_that_validates_and_exports_a_published_pl
     assert!(toml.contains("slug = \"test-plan\"") && toml.contains("source = \"test-plan.txt\""), "{toml}");
     assert!(toml.contains("owners = [\"eitc\"]"), "names of departments become their slugs: {toml}");
     std::fs::write(catalog.join("test-plan.toml"), &toml).unwrap();
+    // An indicator table's rows too: their names hold no tab.
+    let table = documents.join("test-table.txt");
+    std::fs::write(
+        &table,
+        format!(
+            "{}\n指标\t2025年基数\t2028年目标\t属性\n测试床位数（张）\t120\t200\t预期性",
+            TEST_PLAN.replace("1号", "3号")
+        ),
+    )
+    .unwrap();
+    let out = plantrack(&["plan", "draft", table.to_str().unwrap(), "--format", "toml"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(toml.contains("name = \"测试床位数（张） 120 200\""), "{toml}");
+    std::fs::write(catalog.join("test-table.toml"), &toml).unwrap();
     let envs = [
         ("PLANTRACK_CATALOG_DIR", catalog.to_str().unwrap()),
         ("PLANTRACK_DOCUMENTS_DIR", documents.to_str().unwrap()),
