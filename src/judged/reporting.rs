@@ -87,7 +87,13 @@ impl Snapshot {
     /// per indicator, region and period, oldest due first.
     pub fn figures(&self, judgement: &Judgement) -> Vec<DueFigure> {
         let known_by = judgement.known_at.unwrap_or(judgement.as_of).min(judgement.as_of);
-        let mut figures: BTreeMap<(NaiveDate, i64, String, NaiveDate), DueFigure> = BTreeMap::new();
+        let mut figures: BTreeMap<(i64, String, NaiveDate), DueFigure> = BTreeMap::new();
+        let arrival = |received_on: Option<NaiveDate>, due_on: NaiveDate| match received_on {
+            Some(day) if day <= due_on => Arrival::OnTime,
+            Some(_) => Arrival::Late,
+            None if judgement.as_of > due_on => Arrival::Missing,
+            None => Arrival::Upcoming,
+        };
         for (i, context) in self.targets.iter().enumerate() {
             let (target, indicator) = (&context.target, &context.indicator);
             let duty = self.duties.of(indicator.id);
@@ -102,17 +108,14 @@ impl Snapshot {
             if let Some(start) = starting.filter(|start| !ends.contains(start)) {
                 ends.insert(0, start);
             }
+            // Nobody owed a figure before the plan asking for it was issued: one for a period
+            // already over then (its base year, often) is due as long after the issue.
+            let asked_from = context.plan.issued;
             for end in ends {
-                let due_on = duty.due_on(end);
-                let key = (due_on, indicator.id, target.region.clone(), end);
+                let due_on = duty.due_on(asked_from.map_or(end, |issued| end.max(issued)));
+                let key = (indicator.id, target.region.clone(), end);
                 let figure = figures.entry(key).or_insert_with(|| {
                     let received_on = self.first_recorded(indicator.id, &target.region, end, known_by);
-                    let arrival = match received_on {
-                        Some(day) if day <= due_on => Arrival::OnTime,
-                        Some(_) => Arrival::Late,
-                        None if judgement.as_of > due_on => Arrival::Missing,
-                        None => Arrival::Upcoming,
-                    };
                     DueFigure {
                         indicator: indicator.clone(),
                         region: target.region.clone(),
@@ -120,7 +123,7 @@ impl Snapshot {
                         period: duty.frequency.period_label(end),
                         due_on,
                         received_on,
-                        arrival,
+                        arrival: arrival(received_on, due_on),
                         reporter: duty.reporter.clone(),
                         plans: Vec::new(),
                         targets: Vec::new(),
@@ -128,6 +131,10 @@ impl Snapshot {
                         total_since: None,
                     }
                 });
+                // Owed to several plans: due for the earliest that asked.
+                if due_on < figure.due_on {
+                    (figure.due_on, figure.arrival) = (due_on, arrival(figure.received_on, due_on));
+                }
                 figure.starting |= starting == Some(end);
                 if spec.cumulative && figure.total_since.is_none() {
                     figure.total_since = spec.base.succ_opt();
@@ -138,7 +145,16 @@ impl Snapshot {
                 figure.targets.push(target.slug.clone());
             }
         }
-        figures.into_values().collect()
+        let mut figures: Vec<DueFigure> = figures.into_values().collect();
+        figures.sort_by(|a, b| {
+            (a.due_on, a.indicator.id, &a.region, a.period_end).cmp(&(
+                b.due_on,
+                b.indicator.id,
+                &b.region,
+                b.period_end,
+            ))
+        });
+        figures
     }
 
     /// The day the first revision of a figure was recorded, if by `known_by`.

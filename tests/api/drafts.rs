@@ -927,3 +927,27 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     let target_now = app.get(&format!("/targets/{plan}-1")).await.text().await.unwrap();
     assert!(target_now.contains(&format!("href=\"/targets/{plan}-1-v1\"")), "{target_now}");
 }
+
+/// A plan issued after its base year's figure would have been due: that figure is due as long
+/// after the issue, not overdue the day the plan is registered.
+#[tokio::test]
+async fn a_base_figure_is_not_due_before_its_plan_was_issued() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    let (_, draft) = app.post_draft(Some(&admin), "plan.txt", TEST_PLAN.as_bytes().to_vec()).await;
+    let mut body = reviewed(8000.0);
+    body["targets"][1]["owners"] = json!(["市经济信息化委"]);
+    body["targets"][1]["owners_line"] = json!(6);
+    let (status, published) = app.publish(&admin, draft["id"].as_i64().unwrap(), &body).await;
+    assert_eq!(status, 201, "{published}");
+    let owed = |department: &Value, key: &str| -> Vec<String> {
+        let all = department[key].as_array().unwrap().iter();
+        all.filter(|f| f["indicator"] == "test-ftth-rate").map(|f| format!("{} {}", f["period"], f["due_on"])).collect()
+    };
+    // Issued 2026-03-01: the 2025 figure is due 90 days later, on 2026-05-30, not on 2026-03-31.
+    let (_, in_may) = app.get_json("/api/v1/departments/eitc?as_of=2026-05-15").await;
+    assert!(owed(&in_may, "overdue_figures").is_empty(), "{in_may}");
+    assert_eq!(owed(&in_may, "upcoming"), ["\"2025\" \"2026-05-30\""], "{in_may}");
+    let (_, in_june) = app.get_json("/api/v1/departments/eitc?as_of=2026-06-01").await;
+    assert_eq!(owed(&in_june, "overdue_figures"), ["\"2025\" \"2026-05-30\""], "{in_june}");
+}
