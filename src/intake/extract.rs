@@ -834,8 +834,15 @@ fn read_prose(line: &str, normalized: &Normalized, line_number: usize, context: 
             if let Some(b) = &mut f.baseline {
                 b.line = line_number;
             }
-            // 2018至2020年，每年…不低于15平方公里: the same level is due in each year of the span.
-            if let (Some((first, last)), "level", true) = (year_span, f.kind, clause.contains("每年")) {
+            // 2018至2020年，每年…不低于15平方公里: the same level is due in each year of the span
+            // — of the plan's years when the line names none (每年新增养老床位5000张以上): a
+            // yearly amount, not a total.
+            let yearly_span = year_span.or_else(|| {
+                let [first, last] = context.horizon?;
+                (f.deadline_implied && first < last && last - first <= 10).then_some((first, last))
+            });
+            if let (Some((first, last)), "level", true) = (yearly_span, f.kind, clause.contains("每年")) {
+                f.cumulative = false;
                 for year in first..last {
                     let mut yearly = f.clone();
                     yearly.deadline = Some(year.to_string());
@@ -978,7 +985,7 @@ fn read_direction(clause: &str) -> Option<Goal> {
 const UNITS: &str = concat!(
     "个百分点|百分点|%|美元|元|人份|人次|名|户|家|个工作日|工作日|个|项|条|类|次|亩|平方公里|平方米|公里|千米|",
     "吨/日|吨|小时|分钟|Mbps|MB/s|Gbps|GB/s|TB|PB|EB|nm|发|颗|张|座|所|套|份|件|场|台|辆|艘|",
-    "微克/立方米|千瓦|倍|片|床|部|种|支|篇|人|起|处|只|株|位|批|级"
+    "微克/立方米|千瓦|倍|片|床|部|种|支|篇|人|起|处|只|株|位|批|级|天"
 );
 static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -988,7 +995,7 @@ static QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RANGE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?P<a>\d+(?:\.\d+)?)\s*%?\s*[—–\-~至]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<mag>万亿|亿|万)?(?P<unit>{UNITS})"
+        r"(?P<a>\d+(?:\.\d+)?)\s*(?P<amag>万亿|亿|万)?\s*%?\s*[—–\-~至]\s*(?P<b>\d+(?:\.\d+)?)\s*(?P<mag>万亿|亿|万)?(?P<unit>{UNITS})"
     ))
     .unwrap()
 });
@@ -1072,7 +1079,8 @@ fn read_change(clause: &str) -> Option<Goal> {
     let verb = &c["verb"];
     let falls = matches!(verb, "下降" | "降低" | "减少");
     // Without a reference year only 下降 measures a change; 降低20% of a fee is a level of relief.
-    if reference_year.is_none() && verb != "下降" {
+    // Percentage points are a change whatever the verb (提高20个百分点: from the plan's base).
+    if reference_year.is_none() && verb != "下降" && &c["unit"] != "个百分点" {
         return None;
     }
     let number: f64 = c["num"].parse().ok()?;
@@ -1110,6 +1118,17 @@ fn read_quantities(clause: &str) -> Vec<Goal> {
     for c in RANGE.captures_iter(clause) {
         let whole = c.get(0).unwrap_or_else(|| unreachable!());
         let (Ok(low), Ok(high)) = (c["a"].parse::<f64>(), c["b"].parse::<f64>()) else { continue };
+        // 1.5万—2万张: the low end in the high end's magnitude.
+        let magnitude = |m: Option<regex::Match>| match m.map(|m| m.as_str()) {
+            Some("万") => 1e4,
+            Some("亿") => 1e8,
+            Some("万亿") => 1e12,
+            _ => 1.0,
+        };
+        let low = match c.name("amag") {
+            Some(_) => round6(low * magnitude(c.name("amag")) / magnitude(c.name("mag"))),
+            None => low,
+        };
         if high <= low || c["a"].starts_with("20") && c["a"].len() == 4 {
             continue;
         }
@@ -1400,8 +1419,12 @@ fn indicator_name(phrase: &str, fallback: &str) -> String {
         )
         .unwrap()
     });
+    // What follows the measure: 比2025年 (翻一番), 累计新增 (1.5万—2万张).
+    static TAIL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?:(?:比|较)\s*20\d\d\s*年|累计新增|累计|新增)+\s*$").unwrap());
     let trimmed = phrase.trim();
     let name = LEAD.replace(trimmed, "");
+    let name = TAIL.replace(name.trim(), "");
     let name = name.trim_matches([' ', '，', '、']);
     if name.chars().count() >= 2 { name.to_string() } else { fallback.trim().to_string() }
 }
@@ -1976,6 +1999,33 @@ mod tests {
         for f in &found {
             assert!(lines[f.line - 1].contains(&f.quote), "{:?} not in line {}", f.quote, f.line);
         }
+    }
+
+    #[test]
+    fn goals_a_planner_wrote_are_read_as_meant() {
+        let found = read(concat!(
+            "上海市促进测试服务行动计划（2026—2028年）\n沪府办发〔2026〕5号\n2026年3月1日印发\n二、主要目标\n",
+            "到2028年，家庭养老照护床位累计新增1.5万—2万张。\n\
+             到2028年，认知障碍友好社区覆盖率提高20个百分点。\n\
+             到2028年，智慧养老院数量比2025年翻一番。\n\
+             到2028年，养老机构入住申请平均轮候时间控制在30天以内。\n\
+             每年新增养老床位5000张以上。",
+        ));
+        let read_as =
+            |f: &Found| (f.kind, f.value, f.value_max, f.unit.clone(), f.deadline.clone().unwrap_or_default());
+        // Both ends with a magnitude: the low end in the high end's.
+        assert_eq!(read_as(&found[0]), ("range", 1.5, Some(2.0), "万张".into(), "2028".into()), "{found:?}");
+        assert_eq!(found[0].name, "家庭养老照护床位");
+        // Percentage points are a change from the plan's base year, whatever the verb.
+        assert_eq!(read_as(&found[1]), ("change", 20.0, None, "个百分点".into(), "2028".into()));
+        assert_eq!(found[1].reference_year, Some(2025));
+        assert_eq!((found[2].kind, found[2].name.as_str()), ("change", "智慧养老院数量"));
+        assert_eq!(read_as(&found[3]), ("level", 30.0, None, "天".into(), "2028".into()));
+        assert_eq!(found[3].comparator, Some("<="));
+        // A yearly amount in each year of the plan, not a total.
+        let yearly: Vec<_> =
+            found[4..].iter().map(|f| (f.deadline.clone().unwrap_or_default(), f.cumulative)).collect();
+        assert_eq!(yearly, [("2026".into(), false), ("2027".into(), false), ("2028".into(), false)], "{found:?}");
     }
 
     #[test]
