@@ -51,6 +51,9 @@ pub struct Settings {
     pub public_origin: Option<String>,
     /// Reports and uploads worked on at once; more wait in line (default 2).
     pub heavy_jobs: usize,
+    /// Connections held open at once (default 4096): more wait to be accepted, so clients that
+    /// hold connections cannot run the server out of file handles.
+    pub max_connections: usize,
     /// How long a report or upload waits for its turn before the answer is 503 (seconds).
     pub queue_wait_seconds: f64,
     /// The longest a request may compute before it is stopped with 503 (seconds).
@@ -153,6 +156,7 @@ impl Settings {
             .set_default("report_check_seconds", 60.0)?
             .set_default("cookie_secure", false)?
             .set_default("heavy_jobs", 2)?
+            .set_default("max_connections", 4096)?
             .set_default("queue_wait_seconds", 10.0)?
             .set_default("work_budget_seconds", 120.0)?
             .set_default("body_timeout_seconds", 300.0)?

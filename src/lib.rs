@@ -144,6 +144,9 @@ impl Application {
         let pool = actix_web::web::Data::new(pool);
         let state = actix_web::web::Data::new(state);
         let metrics_data = actix_web::web::Data::new(metrics.clone());
+        // The connection limit is per worker: the setting is shared among them.
+        let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let max_connections = state.max_connections;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(web::security_headers())
@@ -164,6 +167,8 @@ impl Application {
         })
         // Each connection's socket, for handlers that watch whether their client has left.
         .on_connect(server::client::remember_socket)
+        .workers(workers)
+        .max_connections(max_connections.div_ceil(workers))
         .listen(listener)?
         .run();
         Ok(Application { port, server })

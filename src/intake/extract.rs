@@ -595,7 +595,7 @@ fn read_document(lines: &[&str], document: &Document) -> Vec<Found> {
 /// What makes two candidates the same goal: the same number, unit and deadline, and the same
 /// words — for a milestone, the same deliverable, whether or not its clause repeats the date; for
 /// a number, one quote within the other (新增养老床位1.5万张 and 三年累计新增养老床位1.5万张).
-#[derive(PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 struct GoalAsWritten {
     kind: &'static str,
     value_bits: u64,
@@ -606,8 +606,17 @@ struct GoalAsWritten {
 
 /// The goals read so far, by what they state: the words and the name of each, and where it is in
 /// the draft.
+/// Word for word, each goal is looked up at once; a goal restated in other words is looked for
+/// among the last [`RESTATEMENTS_COMPARED`] goals of the same number, unit and deadline only, so a
+/// text of thousands of alike goals costs no more than their number.
 #[derive(Default)]
-struct Stated(HashMap<GoalAsWritten, Vec<(String, String, usize)>>);
+struct Stated {
+    by_goal: HashMap<GoalAsWritten, Vec<(String, String, usize)>>,
+    word_for_word: HashMap<(GoalAsWritten, String), usize>,
+}
+
+/// How many earlier goals of the same number, unit and deadline a goal is compared with in words.
+const RESTATEMENTS_COMPARED: usize = 64;
 
 impl Stated {
     fn goal_of(found: &Found) -> GoalAsWritten {
@@ -629,17 +638,27 @@ impl Stated {
     fn earlier(&self, found: &Found) -> Option<usize> {
         let words = Self::words_of(found);
         let numeric = found.kind != "milestone";
+        let goal = Self::goal_of(found);
+        if let Some(at) = self.word_for_word.get(&(goal.clone(), words.to_owned())) {
+            return Some(*at);
+        }
+        if !numeric {
+            return None;
+        }
         let again = |before: &str, name: &str| {
-            before == words
-                || (numeric && (before.contains(words) || words.contains(before)))
-                || (numeric && !name.is_empty() && name_similarity(name, &found.name) >= SAME_INDICATOR)
+            before.contains(words)
+                || words.contains(before)
+                || (!name.is_empty() && name_similarity(name, &found.name) >= SAME_INDICATOR)
         };
-        self.0.get(&Self::goal_of(found))?.iter().find(|(before, name, _)| again(before, name)).map(|(.., at)| *at)
+        let alike = self.by_goal.get(&goal)?;
+        let recent = &alike[alike.len().saturating_sub(RESTATEMENTS_COMPARED)..];
+        recent.iter().find(|(before, name, _)| again(before, name)).map(|(.., at)| *at)
     }
 
     fn remember(&mut self, found: &Found, at: usize) {
-        let said = (Self::words_of(found).to_owned(), found.name.clone(), at);
-        self.0.entry(Self::goal_of(found)).or_default().push(said);
+        let (goal, words) = (Self::goal_of(found), Self::words_of(found).to_owned());
+        self.word_for_word.entry((goal.clone(), words.clone())).or_insert(at);
+        self.by_goal.entry(goal).or_default().push((words, found.name.clone(), at));
     }
 }
 

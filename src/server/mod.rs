@@ -72,6 +72,8 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// The health check's own connection.
     pub health_pool: DbPool,
+    /// Connections held open at once, over all workers.
+    pub max_connections: usize,
     /// Every target judged, kept fresh.
     pub judged: Arc<crate::judged::Judged>,
     /// Answers kept for the current data generation.
@@ -108,6 +110,7 @@ impl AppState {
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
             body_timeout: Duration::from_secs_f64(settings.body_timeout_seconds.max(0.1)),
             health_pool: crate::db::health_pool(&settings.database_url)?,
+            max_connections: settings.max_connections.max(1),
             judged,
             responses: Arc::default(),
             report_identity: crate::report::Identity {

@@ -419,8 +419,11 @@ const CONTEXT_CHARS: usize = 120;
 
 /// The last `keep` characters of `text`, after "…" when some were left out.
 fn tail_of(text: &str, keep: usize) -> String {
-    let count = text.chars().count();
-    if count <= keep { text.to_owned() } else { format!("…{}", text.chars().skip(count - keep).collect::<String>()) }
+    // Counted from the end: the text before a quote can be megabytes.
+    match text.char_indices().rev().nth(keep.saturating_sub(1)) {
+        Some((0, _)) | None => text.to_owned(),
+        Some((start, _)) => format!("…{}", &text[start..]),
+    }
 }
 
 /// The first `keep` characters of `text`, before "…" when some were left out.

@@ -88,6 +88,12 @@ fn is_head(name: &str) -> bool {
     matches!(name, "csrf" | "token" | "next")
 }
 
+/// How long the fields a form is checked by may take to arrive: a browser sends them at once,
+/// first in the body. Anyone can start a form post with a made-up secret; one that then dawdles
+/// holds its connection this long, not for the whole body's time (thousands of those ran the
+/// server out of file handles).
+const HEAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The most a field read before the check may hold: a stranger's post costs no more than this.
 const HEAD_FIELD_BYTES: usize = 4096;
 
@@ -228,7 +234,7 @@ pub(super) async fn checked_form(
     // Without the browser's secret there is nothing to read the form for.
     existing_secret(req).ok_or_else(refused)?;
     let mut reader = FormReader::new(req, payload, limit);
-    check_same_site(req, reader.read_head().await?)?;
+    check_same_site(req, crate::server::within(HEAD_WAIT, reader.read_head()).await?)?;
     Ok(reader)
 }
 

@@ -724,6 +724,26 @@ async fn a_page_form_with_a_wrong_token_is_refused_before_its_file_arrives_and_s
     assert!(took < Duration::from_secs(5), "{took:?}");
 }
 
+/// With the default five minutes for a body, a form post that sends its secret and then
+/// nothing is still cut off after ten seconds: the fields it is checked by come first or never.
+#[tokio::test]
+async fn a_form_whose_first_fields_do_not_come_is_cut_off_long_before_the_body_timeout() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let form = app.get("/uploads").await;
+    let cookie = form.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let secret = cookie.split_once('=').unwrap().1.to_owned();
+    let request = format!(
+        "POST /uploads/preview HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 1000000\r\n\r\n--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{secret}"
+    );
+    let address = app.address.clone();
+    let (answer, took) =
+        tokio::task::spawn_blocking(move || raw_exchange(&address, request.as_bytes(), Duration::from_secs(30)))
+            .await
+            .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(15), "{took:?}");
+}
+
 #[tokio::test]
 async fn control_characters_in_addresses_and_parameters_are_refused_on_both_databases() {
     for backend in backends() {
@@ -928,4 +948,26 @@ async fn one_token_holds_one_heavy_slot_at_a_time_while_its_file_is_worked_on() 
     let (status, body) = app.upload(&other, "?dry_run=true", "指标,期间,数值\nopen-data-sets,2021,4500\n").await;
     assert_eq!(status, 200, "another token's upload is taken: {body}");
     assert_eq!(first.await.unwrap(), 422, "the long file is refused in the end");
+}
+
+/// Connections past the limit wait to be accepted: clients holding connections open cannot run
+/// the server out of file handles, and a request waits for one to close.
+#[tokio::test]
+async fn connections_past_the_limit_wait_for_one_to_close() {
+    use std::io::Write;
+    let app = spawn_app_configured(&Backend::Sqlite, |s| s.max_connections = 2).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // Two clients start a request and stop (the server waits five seconds for the rest).
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+        held.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let answer = app.get("/healthz").await;
+    assert_eq!(answer.status(), 200);
+    assert!(started.elapsed() >= Duration::from_secs(3), "answered before a place was free: {:?}", started.elapsed());
+    drop(held);
 }
