@@ -123,3 +123,22 @@ for file in repeated.ods strings.xlsx; do
   echo "$file, $(( $(stat -c %s "$work/$file") / 1024 )) KB: $(timed -X POST -H "Authorization: Bearer $admin" \
     --data-binary @"$work/$file" "$url/api/v1/uploads?dry_run=true"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
 done
+
+# The seventh attack's: a plan text of 4 000 alike goals (random SYNTHETIC names, one value and
+# deadline: each was compared with every earlier one), and its review page, drafted again.
+python3 - "$work/alike.txt" <<'EOF'
+import random, sys
+random.seed(1)
+names = [chr(c) for c in range(0x4e00 + 200, 0x4e00 + 3000)]
+lines = ["上海市测试实施方案", "沪府发〔2024〕5号", "2024年3月1日"]
+lines += [f"到2030年，建成{''.join(random.choice(names) for _ in range(12))}平台达到70%。" for _ in range(4000)]
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+EOF
+reset_peak
+echo "a text of 4 000 alike goals, $(( $(stat -c %s "$work/alike.txt") / 1024 )) KB: $(timed -X POST -H "Authorization: Bearer $admin" \
+  --data-binary @"$work/alike.txt" "$url/api/v1/plan-drafts?name=alike.txt"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
+draft=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/answer")
+session=$(curl -s -o /dev/null -D - -c - "$url/signin" | awk '/plantrack_csrf/ {print $7}' | tail -1)
+curl -s -o /dev/null -c "$work/cookies" -b "plantrack_csrf=$session" -H "Origin: $url" \
+  --data-urlencode "csrf=$session" --data-urlencode "token=$admin" "$url/signin"
+echo "its review page: $(timed -b "$work/cookies" "$url/plans/drafts/$draft")"

@@ -179,8 +179,36 @@ struct Review {
     left_out: usize,
 }
 
-fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
+/// What a review is made from, as stored: the draft, the indicators known, and what the draft
+/// published last (with the departments' names to read it back).
+struct StoredReview {
+    id: i64,
+    row: drafts::DraftRow,
+    indicators: Vec<KnownIndicator>,
+    published: Option<(String, Vec<(String, String)>)>,
+}
+
+fn fetch_review(conn: &mut DbConn, id: i64) -> Result<StoredReview, AppError> {
     let row = drafts::draft(conn, id)?.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
+    let indicators = intake::known_indicators(conn)?;
+    let published = match drafts::published_from_draft(conn, id)? {
+        Some(catalog) => {
+            let departments = crate::db::queries::list_departments(conn)?.into_iter().map(|d| (d.slug, d.name));
+            Some((catalog, departments.collect()))
+        }
+        None => None,
+    };
+    Ok(StoredReview { id, row, indicators, published })
+}
+
+fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
+    Ok(build_review(fetch_review(conn, id)?))
+}
+
+/// The review drafted again from the stored text (seconds for the largest texts: no database
+/// connection is held meanwhile).
+fn build_review(stored: StoredReview) -> Review {
+    let StoredReview { id, row, indicators, published } = stored;
     let format = match row.format.as_str() {
         "docx" => Format::Docx,
         "html" => Format::Html,
@@ -188,7 +216,6 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
         _ => Format::Text,
     };
     let text = DocumentText::from_stored(format, &row.text);
-    let indicators = intake::known_indicators(conn)?;
     // Drafted again from the stored text: the rules are deterministic, and the candidates come
     // back as the typed values the form is made from.
     let draft = intake::draft(&text, &indicators);
@@ -207,14 +234,12 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
         left_out: draft.document.candidates_left_out,
     };
     // Published before: the review starts from what was published, not from the rules again.
-    if let Some(catalog) = drafts::published_from_draft(conn, id)? {
-        let departments: Vec<(String, String)> =
-            crate::db::queries::list_departments(conn)?.into_iter().map(|d| (d.slug, d.name)).collect();
-        if let Some(published) = publish::read_back(&catalog, &departments) {
-            review.start_from(published);
-        }
+    if let Some((catalog, departments)) = published
+        && let Some(published) = publish::read_back(&catalog, &departments)
+    {
+        review.start_from(published);
     }
-    Ok(review)
+    review
 }
 
 impl Review {
@@ -299,12 +324,19 @@ pub(super) async fn review(
         Err(e) => return error_page(&ctx, &e),
     };
     let session = session_of(&req);
-    let loaded = with_conn(&pool, move |conn| {
+    let fetched = with_conn(&pool, move |conn| {
         let admin = signed_in_admin(conn, session)?;
-        let review = if admin.is_some() { Some(load_review(conn, id)?) } else { None };
-        Ok((admin, review))
+        let stored = if admin.is_some() { Some(fetch_review(conn, id)?) } else { None };
+        Ok((admin, stored))
     })
     .await;
+    let loaded = match fetched {
+        Ok((admin, Some(stored))) => {
+            web::block(move || build_review(stored)).await.map_err(AppError::from).map(|review| (admin, Some(review)))
+        }
+        Ok((admin, None)) => Ok((admin, None)),
+        Err(e) => Err(e),
+    };
     let lang = ctx.lang;
     let body = match loaded {
         Ok((Some(admin), Some(review))) => review_page(&ctx, &review, &csrf, Some(&admin), "", &[]),
