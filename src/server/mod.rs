@@ -63,6 +63,10 @@ pub struct AppState {
     /// The slot for reports a visitor reads (on a public server, without a token): one at a time,
     /// apart from the heavy slots, so visitors keep no upload or office report waiting.
     pub visitor_slots: Arc<Semaphore>,
+    /// The slot for reports the office's viewers ask for: one at a time, apart from strangers'
+    /// and from the heavy slots uploads and the uploaders' and administrators' reports take, so a
+    /// viewer asking in a loop keeps neither waiting.
+    pub viewer_slots: Arc<Semaphore>,
     /// Slots for drawing PNG charts (up to 4000 × 8000 pixels, 128 MB each): one per core.
     pub drawing_slots: Arc<Semaphore>,
     pub queue_wait: Duration,
@@ -104,6 +108,7 @@ impl AppState {
             senders: Arc::default(),
             reports_dir: settings.data_dir.join("reports"),
             visitor_slots: Arc::new(Semaphore::new(1)),
+            viewer_slots: Arc::new(Semaphore::new(1)),
             sending_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
@@ -202,6 +207,11 @@ impl AppState {
     /// The slot for a visitor's report, or 503 as [`AppState::heavy_slot`].
     pub async fn visitor_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         self.slot_of(&self.visitor_slots).await
+    }
+
+    /// The slot for a viewer's report, or 503 as [`AppState::heavy_slot`].
+    pub async fn viewer_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        self.slot_of(&self.viewer_slots).await
     }
 
     /// A slot for drawing a PNG, or 503 as [`AppState::heavy_slot`].

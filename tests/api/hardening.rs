@@ -354,7 +354,7 @@ async fn one_token_sending_slowly_keeps_no_other_token_waiting() {
 /// Visitors' reports (no token, on a public server) are made one at a time in a slot of their
 /// own: a crowd of them gets 503, and an uploader's file and a viewer's report are taken meanwhile.
 #[tokio::test]
-async fn visitors_reports_keep_no_upload_waiting() {
+async fn visitors_and_viewers_reports_keep_no_upload_waiting() {
     let app = one_heavy_slot(|_| {}).await;
     let token = app.token(Role::Uploader);
     let reports: Vec<_> = (0..3)
@@ -377,6 +377,24 @@ async fn visitors_reports_keep_no_upload_waiting() {
         statuses.push(report.await.unwrap());
     }
     assert!(statuses.contains(&200) && statuses.contains(&503), "{statuses:?}");
+
+    // A viewer asking for reports in a loop keeps no upload waiting either.
+    let viewers_reports: Vec<_> = (0..3)
+        .map(|i| {
+            let url = format!("{}/reports/status.pdf?layout=full&as_of=2026-0{}-01", app.address, i + 1);
+            let asked = app.client.get(url).bearer_auth(&viewer);
+            tokio::spawn(async move { asked.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, body) =
+        app.upload(&token, "?dry_run=true", "indicator,period,value\nopen-data-sets,2021,4600\n").await;
+    assert_eq!(status, 200, "the upload is not kept waiting by a viewer's reports: {body}");
+    let mut statuses = Vec::new();
+    for report in viewers_reports {
+        statuses.push(report.await.unwrap());
+    }
+    assert!(statuses.contains(&200) && statuses.contains(&503), "one at a time: {statuses:?}");
 }
 
 /// A large stored upload is sent back a few at a time, each for at most the body timeout: clients
