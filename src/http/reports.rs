@@ -196,6 +196,7 @@ async fn report_of(
                 format!("没有编号为 {id} 的报告"),
                 format!("there is no report {id}"),
             )),
+            Err(report::ReportError::NotComparable(_, zh, en)) => Err(AppError::bad_parameter("since", zh, en)),
             Err(report::ReportError::NothingLed { plan, department }) => Err(AppError::bad_parameter(
                 "department",
                 format!("{department}不牵头规划“{plan}”的任何目标：请只选规划或只选部门"),

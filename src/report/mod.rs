@@ -46,6 +46,9 @@ pub enum ReportError {
     Data(#[from] anyhow::Error),
     #[error("there is no report {0} to compare with")]
     NoSuchReport(i64),
+    /// The report `since` names is of another scope, method or time (its reason in both languages).
+    #[error("report {0} cannot be compared with: {2}")]
+    NotComparable(i64, String, String),
     #[error(transparent)]
     Stopped(#[from] Stopped),
     /// A plan and a department asked together, and the department leads none of its targets.
@@ -378,6 +381,53 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     (at(16), at(20))
 }
 
+/// Why a report named by its number cannot be what this one compares with: the summary counts
+/// targets that came or went and what changed, which only means something within one scope and
+/// method, against figures as they are known now, and from an earlier date.
+fn not_comparable(
+    row: &crate::db::reports::ReportRow,
+    scope: &crate::db::reports::ReportScope,
+) -> Option<(String, String)> {
+    let shown = |value: Option<&str>| value.unwrap_or("—").to_owned();
+    if row.plan.as_deref() != scope.plan || row.department.as_deref() != scope.department {
+        return Some((
+            format!(
+                "报告 {} 的范围（规划 {}，部门 {}）与本报告不同，无法比较",
+                row.id,
+                shown(row.plan.as_deref()),
+                shown(row.department.as_deref())
+            ),
+            format!(
+                "report {} covers another scope (plan {}, department {}): it cannot be compared with",
+                row.id,
+                shown(row.plan.as_deref()),
+                shown(row.department.as_deref())
+            ),
+        ));
+    }
+    if row.method != scope.method {
+        return Some((
+            format!("报告 {} 用另一种方法（{}）评估，无法比较", row.id, row.method),
+            format!("report {} was judged by another method ({}): it cannot be compared with", row.id, row.method),
+        ));
+    }
+    if row.known_at.is_some() {
+        return Some((
+            format!("报告 {} 按当时已知的数据编制，无法比较", row.id),
+            format!("report {} shows figures as known on an earlier day: it cannot be compared with", row.id),
+        ));
+    }
+    (row.as_of > scope.as_of).then(|| {
+        (
+            format!("报告 {} 截至 {}，晚于本报告的 {}，无法比较", row.id, row.as_of, scope.as_of),
+            format!(
+                "report {} is as of {}, after this one's {}: it cannot be compared with",
+                row.id, row.as_of, scope.as_of
+            ),
+        )
+    })
+}
+
 /// What "since" a report compares with: the previous report kept (the default), a report by
 /// its id, or the newest one made by a date.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -488,8 +538,14 @@ pub fn make(
         as_of: judgement.as_of,
     };
     let previous = crate::db::reports::previous(conn, &key, &same_scope, wanted, until).map_err(data_error)?;
-    if let (Since::Report(id), None) = (since, &previous) {
-        return Err(ReportError::NoSuchReport(id));
+    match (since, &previous) {
+        (Since::Report(id), None) => return Err(ReportError::NoSuchReport(id)),
+        (Since::Report(id), Some(row)) => {
+            if let Some((zh, en)) = not_comparable(row, &same_scope) {
+                return Err(ReportError::NotComparable(id, zh, en));
+            }
+        }
+        _ => {}
     }
     let made = crate::db::reports::Made {
         key: &key,

@@ -186,6 +186,20 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let since =
             pdf_text(&app.get(&format!("/reports/status.pdf?since={first_id}&lang=en")).await.bytes().await.unwrap());
         assert!(since.contains("Previous report"), "{since}");
+        // A report of another scope, another method or a later date is nothing to compare with.
+        for (query, reason) in [
+            (format!("plan=big-data-2016&since={first_id}"), "范围"),
+            (format!("method=cagr&since={first_id}"), "方法"),
+            (format!("as_of=2016-06-30&since={kept_id}"), "晚于"),
+        ] {
+            let (status, body) = app.get_json(&format!("/reports/status.pdf?{query}")).await;
+            assert_eq!(
+                (status, body["error"]["details"]["parameter"].as_str()),
+                (400, Some("since")),
+                "{query}: {body}"
+            );
+            assert!(body["error"]["message"].as_str().unwrap_or_default().contains(reason), "{query}: {body}");
+        }
         // Grouped by lead department: a section per department, its targets counted.
         let grouped = pdf_text(&app.get("/reports/status.pdf?group=department").await.bytes().await.unwrap());
         assert!(grouped.contains("各牵头单位目标状态") && grouped.contains("市数据局"), "sections per department");
