@@ -138,7 +138,7 @@ reset_peak
 echo "a text of 4 000 alike goals, $(( $(stat -c %s "$work/alike.txt") / 1024 )) KB: $(timed -X POST -H "Authorization: Bearer $admin" \
   --data-binary @"$work/alike.txt" "$url/api/v1/plan-drafts?name=alike.txt"), peak RSS $(( $(kb VmHWM) / 1024 )) MB"
 draft=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/answer")
-session=$(curl -s -o /dev/null -D - -c - "$url/signin" | awk '/plantrack_csrf/ {print $7}' | tail -1)
-curl -s -o /dev/null -c "$work/cookies" -b "plantrack_csrf=$session" -H "Origin: $url" \
-  --data-urlencode "csrf=$session" --data-urlencode "token=$admin" "$url/signin"
+secret=$(curl -s -o /dev/null -c - "$url/signin" | awk '/plantrack_csrf/ {print $7}' | tail -1)
+curl -s -o /dev/null -c "$work/cookies" -b "plantrack_csrf=$secret" -H "Origin: $url" \
+  -F "csrf=$secret" -F "token=$admin" "$url/signin"
 echo "its review page: $(timed -b "$work/cookies" "$url/plans/drafts/$draft")"

@@ -270,6 +270,11 @@ pub fn status_counts(counts: Vec<(Status, usize)>) -> Vec<StatusCount> {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`; `busy` when every connection of the pool is in use (requests wait for one, and get
+    /// 503 past `queue_wait_seconds`); `degraded` when the database is down.
     pub status: &'static str,
     pub database: &'static str,
+    /// The pool's connections, and how many are in use now.
+    pub connections: u32,
+    pub connections_in_use: u32,
 }

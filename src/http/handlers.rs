@@ -60,7 +60,7 @@ fn given(filter: Option<String>) -> Option<String> {
     (status = 200, body = Health),
     (status = 503, description = "database unreachable", body = Health)
 ))]
-pub async fn healthz(state: web::Data<crate::server::AppState>) -> HttpResponse {
+pub async fn healthz(state: web::Data<crate::server::AppState>, main_pool: web::Data<DbPool>) -> HttpResponse {
     // Never waits long: its own connection within a second, an answer within two, or "down" — a
     // load balancer probing with a short timeout sees a clear 503 rather than its own timeout.
     let pool = state.health_pool.clone();
@@ -68,15 +68,24 @@ pub async fn healthz(state: web::Data<crate::server::AppState>) -> HttpResponse 
         let mut conn = pool.get_timeout(HEALTH_POOL_WAIT)?;
         db::ping(&mut conn).map_err(AppError::from)
     });
+    // The requests' own pool: all of it in use means pages and uploads are waiting for it.
+    let pooled = main_pool.state();
+    let (connections, connections_in_use) = (pooled.connections, pooled.connections - pooled.idle_connections);
+    let busy = connections_in_use >= main_pool.max_size();
     match tokio::time::timeout(HEALTH_ANSWER_WITHIN, ping).await {
-        Ok(Ok(Ok(()))) => HttpResponse::Ok().json(Health { status: "ok", database: "ok" }),
+        Ok(Ok(Ok(()))) => HttpResponse::Ok().json(Health {
+            status: if busy { "busy" } else { "ok" },
+            database: "ok",
+            connections,
+            connections_in_use,
+        }),
         outcome => {
             if let Ok(Ok(Err(e))) = &outcome {
                 tracing::warn!(error = %e, "health check: database");
             }
             HttpResponse::ServiceUnavailable()
                 .insert_header((actix_web::http::header::RETRY_AFTER, "10"))
-                .json(Health { status: "degraded", database: "down" })
+                .json(Health { status: "degraded", database: "down", connections, connections_in_use })
         }
     }
 }

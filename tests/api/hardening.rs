@@ -791,9 +791,14 @@ async fn health_has_its_own_connection_while_the_pool_is_busy() {
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
-    assert_eq!(app.get("/healthz").await.status(), 200);
+    let (status, health) = app.get_json("/healthz").await;
+    assert_eq!(status, 200);
     assert!(started.elapsed() < Duration::from_secs(2));
+    // Up, but every connection of the requests' pool in use: said, for whoever watches.
+    assert_eq!((health["status"].as_str(), health["connections_in_use"].as_u64()), (Some("busy"), Some(1)), "{health}");
     assert_eq!(report.await.unwrap(), 200);
+    let (_, health) = app.get_json("/healthz").await;
+    assert_eq!((health["status"].as_str(), health["connections_in_use"].as_u64()), (Some("ok"), Some(0)), "{health}");
 }
 
 #[tokio::test]
