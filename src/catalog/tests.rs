@@ -324,6 +324,8 @@ fn owners_are_cited_like_quotes_by_name_or_alias_on_their_line() {
     for (change, field, reason) in [
         ("owners = [\"eitc\"]\nowners_line = 3", "owners", "nor an alias of `eitc` is on line 3"),
         ("owners = [\"nobody\"]\nowners_line = 5", "owners", "unknown department `nobody`"),
+        // A name outside the directory: the names near it suggested.
+        ("owners = [\"市发改委\"]\nowners_line = 5", "owners", "near: 市发展改革委"),
         ("owners = [\"eitc\"]", "owners_line", "missing"),
         ("owners_line = 5", "owners", "missing"),
         ("owners = [\"eitc\", \"eitc\"]\nowners_line = 5", "owners", "named twice"),

@@ -908,10 +908,17 @@ fn check_owners(raw: &RawTarget, plan: &Plan, departments: &[Department], docume
             continue;
         }
         let Some(department) = departments.iter().find(|d| &d.slug == slug) else {
+            let near = nearest_departments(slug, departments);
+            let (near_zh, near_en) = match near.is_empty() {
+                true => ("如“市经济信息化委”".to_owned(), String::new()),
+                false => (format!("相近的有：{}", near.join("、")), format!("; near: {}", near.join(", "))),
+            };
             p.add(
                 Some("owners"),
-                format!("部门名录中没有“{slug}”：请写名录中的单位名称（如“市经济信息化委”）"),
-                format!("unknown department `{slug}` (see targets/departments.toml)"),
+                format!(
+                    "部门名录中没有“{slug}”：请写名录中的单位名称（{near_zh}），或删去它；名录（targets/departments.toml）之外的单位须先由管理员加入名录"
+                ),
+                format!("unknown department `{slug}` (see targets/departments.toml){near_en}"),
             );
             continue;
         };
@@ -930,4 +937,23 @@ fn check_owners(raw: &RawTarget, plan: &Plan, departments: &[Department], docume
             );
         }
     }
+}
+
+/// The directory's names closest to an unknown one (市发改委 → 市发展改革委), at most three: those
+/// holding most of its telling characters (not 市, 区, 局, 委 … that every name has).
+fn nearest_departments(name: &str, departments: &[crate::domain::Department]) -> Vec<String> {
+    const GENERIC: &str = "市区县局委办会厅部中心";
+    let telling: Vec<char> = name.chars().filter(|c| !GENERIC.contains(*c) && !c.is_whitespace()).collect();
+    if telling.is_empty() {
+        return Vec::new();
+    }
+    let share =
+        |spelling: &str| telling.iter().filter(|c| spelling.contains(**c)).count() as f64 / telling.len() as f64;
+    let mut scored: Vec<(f64, &str)> = departments
+        .iter()
+        .map(|d| (d.spellings().map(share).fold(0.0, f64::max), d.name.as_str()))
+        .filter(|(score, _)| *score >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, name)| name.to_owned()).collect()
 }
