@@ -428,7 +428,9 @@ fn review_page(
             @for (number, target) in review.added.iter().chain(&blanks).enumerate() {
                 (added_fields(lang, number, target, review))
             }
-            button type="submit" { (lang.pick("发布采纳的目标", "Publish the accepted targets")) " (" (accepted) ")" }
+            // No count on the button: the page has no script to keep one right as boxes are ticked.
+            p.note { (lang.pick("打开本页时勾选了 ", "When this page opened, ")) (accepted) (lang.pick(" 个目标；发布的是提交时勾选的目标。", " targets were ticked; those ticked when it is sent are published.")) }
+            button type="submit" { (lang.pick("发布勾选的目标", "Publish the ticked targets")) }
         }
     };
     layout::page(ctx, &title, body)
@@ -585,6 +587,8 @@ fn target_fields(
         }
         @if new_indicator.is_some() || added {
             (text("new_name", lang.pick("新指标名称（指标为新时）", "New indicator's name (when it is new)"), new_indicator.map(|i| i.name.clone()).unwrap_or_default(), false))
+            // A change in percent says nothing of what is counted (翻一番 of 智慧养老院数量 is in 家).
+            (text("new_unit", lang.pick("新指标计量单位（上传的数据用此单位）", "New indicator's unit (figures are uploaded in it)"), new_indicator.map(|i| i.unit.clone()).unwrap_or_default(), false))
             div.field {
                 label for=(id("new_lower")) { (lang.pick("新指标方向", "New indicator's direction")) }
                 select id=(id("new_lower")) name=(field("new_lower")) {
@@ -632,6 +636,7 @@ impl Posted<'_> {
 #[derive(Default)]
 struct NewIndicatorEdit {
     name: Option<String>,
+    unit: Option<String>,
     lower_is_better: Option<bool>,
 }
 
@@ -879,6 +884,7 @@ fn new_indicator_edit(posted: &Posted<'_>, prefix: &str, target: &TargetInput) -
     let slug = target.indicator.clone().filter(|_| target.kind != "milestone")?;
     let edit = NewIndicatorEdit {
         name: posted.get(&format!("{prefix}.new_name")).filter(|n| !n.is_empty()),
+        unit: posted.get(&format!("{prefix}.new_unit")).map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()),
         lower_is_better: posted.get(&format!("{prefix}.new_lower")).map(|v| v == "yes"),
     };
     Some((slug, edit))
@@ -911,6 +917,9 @@ fn define_new_indicators(review: &mut Review, edits: Vec<(String, NewIndicatorEd
         let indicator = &mut review.request.indicators[index];
         if let Some(name) = edit.name {
             indicator.name = name;
+        }
+        if let Some(unit) = edit.unit {
+            indicator.unit = unit;
         }
         if let Some(lower) = edit.lower_is_better {
             indicator.higher_is_better = !lower;

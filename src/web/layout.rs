@@ -39,6 +39,7 @@ pub fn page(ctx: &Ctx, title: &str, content: Markup) -> Markup {
         ("/departments", lang.pick("责任单位", "Departments")),
         ("/uploads", lang.pick("数据上传", "Uploads")),
         ("/reports", lang.pick("报告", "Reports")),
+        ("/plans/drafts", lang.pick("登记新规划", "New plans")),
     ];
     html! {
         (DOCTYPE)

@@ -763,6 +763,8 @@ async fn a_reviewer_adds_missed_goals_names_new_indicators_and_republishes_from_
         ("a0.unit", "个"),
         // The indicator left empty: a new one, named as typed, without a slug to invent.
         ("a0.new_name", "测试示范点数量"),
+        // Its unit as typed (figures will come in 万个).
+        ("a0.new_unit", "万个"),
         ("a0.baseline_value", "12"),
         ("a0.baseline_year", "2025"),
         ("a0.baseline_line", "8"),
@@ -778,7 +780,8 @@ async fn a_reviewer_adds_missed_goals_names_new_indicators_and_republishes_from_
     let added = by_slug(format!("{SLUG}-3")).expect("the goal added by hand");
     assert!(added["indicator"]["slug"].as_str().unwrap().starts_with("new-l8-"), "{added}");
     assert_eq!(added["indicator"]["name"], "测试示范点数量", "the new indicator as named: {added}");
-    assert_eq!(added["value"], 20.0);
+    assert_eq!(added["indicator"]["unit"], "万个", "in the unit typed: {added}");
+    assert!(added["as_written"].as_str().unwrap_or_default().contains("20个"), "{added}");
     assert_eq!(added["citation"]["line"], 8, "found by its quote: {added}");
     assert_eq!(by_slug(format!("{SLUG}-4")).expect("the milestone added")["kind"], "milestone");
     assert_eq!(by_slug(format!("{SLUG}-1")).unwrap()["stretch"], true, "{targets}");
