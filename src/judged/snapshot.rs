@@ -62,9 +62,19 @@ impl Snapshot {
             let owners = duties.owners_of(&target.slug).into();
             targets.push(Context { target: Arc::new(target), plan, indicator, owners });
         }
-        let plans = plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
-        let specs =
-            targets.iter().map(|c| spec_of(&c.target, &c.plan, &c.indicator, &duties.of(c.indicator.id))).collect();
+        let plans: Vec<Arc<PlanRow>> =
+            plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
+        let revision = Revisions::of(&plans, &targets);
+        let specs = targets
+            .iter()
+            .map(|c| {
+                let mut spec = spec_of(&c.target, &c.plan, &c.indicator, &duties.of(c.indicator.id));
+                if let Some(start) = revision.carried_start(c) {
+                    spec.start = start;
+                }
+                spec
+            })
+            .collect();
         let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
         let regions = queries::regions(conn)?;
         let departments = queries::list_departments(conn)?.into_iter().map(Arc::new).collect();
@@ -244,5 +254,42 @@ impl Snapshot {
             .filter_map(|&i| self.one(i, judgement))
             .collect();
         Ok(Some(scope))
+    }
+}
+
+/// What revised plans carry over: a target a revision restates (an earlier version holds it as
+/// `{slug}-v{n}`) has run since the plan was first issued, not since the revision — its time
+/// elapsed does not start again.
+struct Revisions {
+    first_issued: HashMap<String, chrono::NaiveDate>,
+    carried: std::collections::HashSet<String>,
+}
+
+impl Revisions {
+    fn of(plans: &[Arc<PlanRow>], targets: &[Context]) -> Revisions {
+        let mut first_issued: HashMap<String, chrono::NaiveDate> = HashMap::new();
+        for plan in plans {
+            if let Some(issued) = plan.issued {
+                let first = first_issued.entry(crate::catalog::version_of(&plan.slug).to_owned()).or_insert(issued);
+                *first = (*first).min(issued);
+            }
+        }
+        let carried = targets
+            .iter()
+            .map(|c| crate::catalog::version_of(&c.target.slug))
+            .zip(targets.iter().map(|c| c.target.slug.as_str()))
+            .filter(|(base, slug)| base != slug)
+            .map(|(base, _)| base.to_owned())
+            .collect();
+        Revisions { first_issued, carried }
+    }
+
+    /// The day a revision's target started: when its plan was first issued, if it was carried.
+    fn carried_start(&self, context: &Context) -> Option<chrono::NaiveDate> {
+        context.plan.in_force_from?;
+        self.carried
+            .contains(&context.target.slug)
+            .then(|| self.first_issued.get(&context.plan.slug).copied())
+            .flatten()
     }
 }

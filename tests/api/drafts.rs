@@ -911,6 +911,10 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     assert_eq!(slug_of("测试床位达到5000张"), Some(format!("{plan}-5")), "a new goal takes no earlier goal's name");
     let (_, platform) = app.get_json(&format!("/api/v1/targets/{plan}-3")).await;
     assert_eq!(platform["progress"]["latest"]["value"], 50.0, "the platform's figure stays its own: {platform}");
+    // Its time runs from the plan's first issue (2026-03-01), not from the revision's.
+    let elapsed = platform["progress"]["elapsed"].as_f64().expect("time elapsed");
+    let since_first_issue = 121.0 / 670.0;
+    assert!((elapsed - since_first_issue).abs() < 0.01, "{elapsed} ≠ {since_first_issue}: {platform}");
     let (_, coverage) = app.get_json(&format!("/api/v1/targets/{plan}-4")).await;
     assert!(coverage["progress"]["latest"].is_null(), "{coverage}");
 
