@@ -84,6 +84,16 @@ pub fn published_in_force(conn: &mut DbConn) -> QueryResult<Vec<PublishedFile>> 
     Ok(rows.iter().map(PublishedRow::file).collect())
 }
 
+/// The catalog file of every plan published and in force (not its text): what a revision's
+/// draft is matched with.
+pub fn catalogs_in_force(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    published_plans::table
+        .filter(published_plans::superseded_at.is_null())
+        .order(published_plans::id)
+        .select(published_plans::catalog)
+        .load(conn)
+}
+
 /// Every published plan as the catalog reads it: each plan's version in force, and each older
 /// version as a plan of its own in force until the next took over — so views as of an earlier day
 /// judge the version then in force. A revision takes over on the day it was issued when its text

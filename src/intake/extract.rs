@@ -221,8 +221,11 @@ struct Document {
 }
 
 static TITLE_ENDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(规划|方案|计划|要点|意见|措施|纲要|安排|办法|规定|细则|通知|决定|条例|报告)(（[^）]*）|\([^)]*\))?$")
-        .unwrap()
+    // A title may end in its years and a revision mark: …（2026—2028年）（修订）.
+    Regex::new(
+        r"(规划|方案|计划|要点|意见|措施|纲要|安排|办法|规定|细则|通知|决定|条例|报告)(（[^）]*）|\([^)]*\)){0,2}$",
+    )
+    .unwrap()
 });
 static ENUMERATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十]+|\d)")

@@ -174,6 +174,8 @@ struct Review {
     /// Targets the reviewer added by hand: goals the rules did not find.
     added: Vec<TargetInput>,
     published_slug: Option<String>,
+    /// The plan in force this draft was started from as its next version.
+    revision_of: Option<String>,
     indicators: Vec<KnownIndicator>,
     /// Candidates beyond the draft's bound.
     left_out: usize,
@@ -186,19 +188,20 @@ struct StoredReview {
     row: drafts::DraftRow,
     indicators: Vec<KnownIndicator>,
     published: Option<(String, Vec<(String, String)>)>,
+    /// Never published: the plans in force, one of which it may revise, with the departments' names.
+    in_force: Option<(Vec<String>, Vec<(String, String)>)>,
 }
 
 fn fetch_review(conn: &mut DbConn, id: i64) -> Result<StoredReview, AppError> {
     let row = drafts::draft(conn, id)?.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
     let indicators = intake::known_indicators(conn)?;
-    let published = match drafts::published_from_draft(conn, id)? {
-        Some(catalog) => {
-            let departments = crate::db::queries::list_departments(conn)?.into_iter().map(|d| (d.slug, d.name));
-            Some((catalog, departments.collect()))
-        }
-        None => None,
+    let departments: Vec<(String, String)> =
+        crate::db::queries::list_departments(conn)?.into_iter().map(|d| (d.slug, d.name)).collect();
+    let (published, in_force) = match drafts::published_from_draft(conn, id)? {
+        Some(catalog) => (Some((catalog, departments)), None),
+        None => (None, Some((drafts::catalogs_in_force(conn)?, departments))),
     };
-    Ok(StoredReview { id, row, indicators, published })
+    Ok(StoredReview { id, row, indicators, published, in_force })
 }
 
 fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
@@ -208,7 +211,7 @@ fn load_review(conn: &mut DbConn, id: i64) -> Result<Review, AppError> {
 /// The review drafted again from the stored text (seconds for the largest texts: no database
 /// connection is held meanwhile).
 fn build_review(stored: StoredReview) -> Review {
-    let StoredReview { id, row, indicators, published } = stored;
+    let StoredReview { id, row, indicators, published, in_force } = stored;
     let format = match row.format.as_str() {
         "docx" => Format::Docx,
         "html" => Format::Html,
@@ -219,6 +222,7 @@ fn build_review(stored: StoredReview) -> Review {
     // Drafted again from the stored text: the rules are deterministic, and the candidates come
     // back as the typed values the form is made from.
     let draft = intake::draft(&text, &indicators);
+    let draft_title = draft.document.title.clone();
     let slug = row.published_slug.clone().unwrap_or_else(|| publish::slug_from_name(&row.file_name));
     let mut review = Review {
         id,
@@ -230,6 +234,7 @@ fn build_review(stored: StoredReview) -> Review {
         candidates: draft.candidates,
         added: Vec::new(),
         published_slug: row.published_slug,
+        revision_of: None,
         indicators,
         left_out: draft.document.candidates_left_out,
     };
@@ -238,11 +243,55 @@ fn build_review(stored: StoredReview) -> Review {
         && let Some(published) = publish::read_back(&catalog, &departments)
     {
         review.start_from(published);
+    } else if let Some((files, departments)) = in_force
+        && let Some(earlier) = revised_plan(draft_title.as_deref(), &files, &departments)
+    {
+        review.start_from_earlier_version(earlier);
     }
     review
 }
 
+/// The published plan a draft revises: the plan in force whose title is the draft's, or within
+/// it (…（2026—2028年）（修订）).
+fn revised_plan(title: Option<&str>, catalogs: &[String], departments: &[(String, String)]) -> Option<PublishRequest> {
+    let title = title?.trim();
+    catalogs.iter().filter_map(|catalog| publish::read_back(catalog, departments)).find(|earlier| {
+        let known = earlier.plan.title.trim();
+        known.chars().count() >= 6 && (title == known || title.contains(known))
+    })
+}
+
 impl Review {
+    /// A revision's draft, started from the version in force: published as that plan's next
+    /// version, each goal it states again word for word as it was reviewed (its name, indicator,
+    /// owners and flags; its place in the new text), a goal added by hand then and still in the
+    /// text added again; the rest as the rules read it.
+    fn start_from_earlier_version(&mut self, earlier: PublishRequest) {
+        self.request.plan.slug = earlier.plan.slug.clone();
+        self.request.plan.title_en = earlier.plan.title_en.clone();
+        self.revision_of = Some(earlier.plan.slug.clone());
+        for mut target in earlier.targets {
+            let candidate = self.request.targets.iter().position(|c| c.quote == target.quote && c.slug.is_none());
+            match candidate {
+                Some(index) => {
+                    let drafted = &self.request.targets[index];
+                    // Lines of the new text: where the rules found the goal, its owners and base.
+                    target.line = drafted.line;
+                    target.owners_line = if drafted.owners.is_empty() { None } else { drafted.owners_line };
+                    target.baseline = drafted.baseline.clone();
+                    self.request.targets[index] = target;
+                    self.accepted[index] = true;
+                }
+                None => {
+                    let Some(at) = self.lines.iter().position(|line| line.contains(&target.quote)) else { continue };
+                    target.line = i32::try_from(at + 1).unwrap_or(i32::MAX);
+                    (target.owners_line, target.baseline) = (None, None);
+                    self.added.push(target);
+                }
+            }
+        }
+    }
+
     /// The form as it was published: each published target in place of the candidate it was made
     /// from (the others not accepted), the ones added by hand after them, its plan and indicators.
     fn start_from(&mut self, published: PublishRequest) {
@@ -386,6 +435,13 @@ fn review_page(
         h1 { (title) }
         @if let Some(slug) = &review.published_slug {
             p.ok { (lang.pick("已发布为 ", "Published as ")) a href={ "/plans/" (slug) } { (slug) } (lang.pick("；再次发布即为新版本。", "; publishing again makes a new version.")) }
+        }
+        @if let Some(slug) = &review.revision_of {
+            p.note {
+                (lang.pick("标题与已发布的规划 ", "Its title is that of the published plan "))
+                a href={ "/plans/" (slug) } { (slug) }
+                (lang.pick(" 相同：按其新版本预填——原文照旧的目标沿用上次审核的内容，发布后成为它的新版本。若不是同一规划，请改规划标识。", ": it is filled in as that plan's next version — goals the text states as before keep their last review, and publishing makes the new version. If it is another plan, change the plan's slug."))
+            }
         }
         @if !problems.is_empty() {
             div.error role="alert" {

@@ -878,6 +878,8 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
             milestone(8, "实现街镇测试服务综合体全覆盖", "2028"),
         ]
     });
+    let mut first = first;
+    first["targets"][2]["name"] = json!("统一的测试服务信息平台建成");
     let (status, published) = app.publish(&admin, draft["id"].as_i64().unwrap(), &first).await;
     assert_eq!(status, 201, "{published}");
     let uploader = app.token(Role::Uploader);
@@ -885,6 +887,20 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     assert_eq!(app.upload(&uploader, "", csv).await.0, 201, "half the platform built");
 
     let (_, draft) = app.post_draft(Some(&admin), "v2.txt", PLAN_V2.as_bytes().to_vec()).await;
+    // Its review starts as the plan's next version, the goals stated as before as reviewed then.
+    let (cookies, _) = crate::departments::sign_in(&app, &admin).await;
+    let review = app
+        .client
+        .get(format!("{}/plans/drafts/{}", app.address, draft["id"]))
+        .header(reqwest::header::COOKIE, &cookies)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(review.contains("标题与已发布的规划") && review.contains(&format!("value=\"{plan}\"")), "{review}");
+    assert!(review.contains("value=\"统一的测试服务信息平台建成\""), "the name given in the last review: {review}");
     let revised = json!({
         "plan": plan_input("2026-09-01", "沪府办发〔2026〕9号"),
         "indicators": [{ "slug": "test-beds", "name": "测试床位数", "unit": "张", "higher_is_better": true }],
