@@ -187,10 +187,13 @@ struct StoredReview {
     id: i64,
     row: drafts::DraftRow,
     indicators: Vec<KnownIndicator>,
-    published: Option<(String, Vec<(String, String)>)>,
-    /// Never published: the plans in force, one of which it may revise, with the departments' names.
-    in_force: Option<(Vec<String>, Vec<(String, String)>)>,
+    published: Option<(String, DepartmentNames)>,
+    /// Never published: the catalog files of the plans in force, one of which it may revise.
+    in_force: Option<(Vec<String>, DepartmentNames)>,
 }
+
+/// Each department's (slug, name), to read a published catalog file back.
+type DepartmentNames = Vec<(String, String)>;
 
 fn fetch_review(conn: &mut DbConn, id: i64) -> Result<StoredReview, AppError> {
     let row = drafts::draft(conn, id)?.ok_or_else(|| AppError::not_found("draft", id.to_string()))?;
