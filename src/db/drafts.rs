@@ -94,6 +94,16 @@ pub fn catalogs_in_force(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
+/// The text of the version in force of a published plan.
+pub fn text_in_force(conn: &mut DbConn, slug: &str) -> QueryResult<Option<String>> {
+    published_plans::table
+        .filter(published_plans::slug.eq(slug))
+        .filter(published_plans::superseded_at.is_null())
+        .select(published_plans::document_text)
+        .first(conn)
+        .optional()
+}
+
 /// Every published plan as the catalog reads it: each plan's version in force, and each older
 /// version as a plan of its own in force until the next took over — so views as of an earlier day
 /// judge the version then in force. A revision takes over on the day it was issued when its text

@@ -234,7 +234,7 @@ static ENUMERATED: LazyLock<Regex> = LazyLock::new(|| {
 static NOTICE_OF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:印发|转发)\s*(?:[^《“]*[《“](.+)[》”]|(.+)的通知$)").unwrap());
 static PLAN_WORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(规划|方案|计划|要点|意见|措施|纲要|安排)(（[^）]*）|\([^)]*\))?$").unwrap());
+    LazyLock::new(|| Regex::new(r"(规划|方案|计划|要点|意见|措施|纲要|安排)(（[^）]*）|\([^)]*\)){0,2}$").unwrap());
 static NOT_A_PLAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"任免|免职|任职|分工|评估结果|管理办法|暂行办法|规定|条例|细则|决定$").unwrap());
 static DOC_NUMBER: LazyLock<Regex> =
@@ -1623,7 +1623,12 @@ fn read_table_row(line: &str, separator: char, line_number: usize, context: &mut
     let start = name_at.map_or(value_at, |i| i);
     let offset = |i: usize| cells[..i].iter().map(|c| c.len() + 1).sum::<usize>();
     let quote = line[offset(start)..offset(value_at) + cells[value_at].len()].trim().to_string();
-    let name = name_at.map_or_else(String::new, |i| cells[i].trim().to_string());
+    // The name without the unit its brackets give (智慧养老院（家） measures 智慧养老院).
+    let name = name_at.map_or_else(String::new, |i| {
+        let cell = cells[i].trim();
+        let unit_at = ROW_UNIT.find(cell).filter(|m| m.start() > 0 && row_unit(&[cell]).is_some());
+        unit_at.map_or(cell, |m| cell[..m.start()].trim_end()).to_string()
+    });
     let binding = cells.iter().find_map(|c| match c.trim().replace(' ', "").as_str() {
         "约束性" => Some(true),
         "预期性" => Some(false),
@@ -1965,6 +1970,7 @@ mod tests {
             "指标\t2025年目标\t基期值（2020年）\n新能源汽车保有量（万辆）\t130\t42\n公共充电桩\t20万个\t9000个",
         ));
         assert_eq!(found[0].baseline.as_ref().map(|b| (b.value, b.year)), Some((42.0, 2020)));
+        assert_eq!(found[0].name, "新能源汽车保有量", "the unit in brackets is no part of the name");
         assert_eq!(found[1].baseline, None, "{found:?}");
         // Unnamed: the earliest year before the target's; a middle-year column is not the base.
         let found = read(&plan("指标名称\t2020年\t2022年\t2025年\n5G基站数（万个）\t3.2\t5\t7"));

@@ -254,6 +254,21 @@ fn build_review(stored: StoredReview) -> Review {
     review
 }
 
+/// A revision's candidates that the version in force states word for word yet did not publish
+/// were rejected in its review: they start unticked, not ticked again.
+async fn untick_rejected(pool: &web::Data<DbPool>, mut review: Review) -> Result<Review, AppError> {
+    let Some(slug) = review.revision_of.clone() else { return Ok(review) };
+    let Some(text) = with_conn(pool, move |conn| Ok(drafts::text_in_force(conn, &slug)?)).await? else {
+        return Ok(review);
+    };
+    for (target, accepted) in review.request.targets.iter().zip(review.accepted.iter_mut()) {
+        if target.slug.is_none() && text.contains(&target.quote) {
+            *accepted = false;
+        }
+    }
+    Ok(review)
+}
+
 /// The published plan a draft revises: the plan in force whose title is the draft's, or within
 /// it (…（2026—2028年）（修订）).
 fn revised_plan(title: Option<&str>, catalogs: &[String], departments: &[(String, String)]) -> Option<PublishRequest> {
@@ -280,6 +295,11 @@ impl Review {
                     let drafted = &self.request.targets[index];
                     // Lines of the new text: where the rules found the goal, its owners and base.
                     target.line = drafted.line;
+                    // Its deadline as the new text gives it (2027年底前 moved to 2028年3月底前
+                    // ahead of the same words), unless the rules only fell back on the horizon.
+                    if !drafted.deadline_implied {
+                        (target.deadline, target.deadline_implied) = (drafted.deadline.clone(), false);
+                    }
                     target.owners_line = if drafted.owners.is_empty() { None } else { drafted.owners_line };
                     target.baseline = drafted.baseline.clone();
                     self.request.targets[index] = target;
@@ -383,9 +403,10 @@ pub(super) async fn review(
     })
     .await;
     let loaded = match fetched {
-        Ok((admin, Some(stored))) => {
-            web::block(move || build_review(stored)).await.map_err(AppError::from).map(|review| (admin, Some(review)))
-        }
+        Ok((admin, Some(stored))) => match web::block(move || build_review(stored)).await.map_err(AppError::from) {
+            Ok(review) => untick_rejected(&pool, review).await.map(|review| (admin, Some(review))),
+            Err(e) => Err(e),
+        },
         Ok((admin, None)) => Ok((admin, None)),
         Err(e) => Err(e),
     };

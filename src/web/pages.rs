@@ -499,6 +499,15 @@ fn earlier_versions(reads: &Reads, plan: &PlanRow) -> Vec<std::sync::Arc<PlanRow
     versions
 }
 
+/// How many earlier versions a dropped target's address is looked for in.
+const MAX_VERSIONS_LOOKED_UP: usize = 20;
+
+/// The day to judge an earlier version by when no date was asked and it is no longer in force.
+fn last_day_in_force(plan: &PlanRow, as_of: NaiveDate, asked: Option<&str>) -> Option<NaiveDate> {
+    let until = plan.in_force_until?;
+    (asked.is_none_or(|a| a.trim().is_empty()) && as_of >= until).then(|| until.pred_opt()).flatten()
+}
+
 /// The version of a revised plan in force on a day before the revision took over, if another.
 fn earlier_version_in_force(reads: &Reads, plan: &PlanRow, as_of: NaiveDate) -> Option<std::sync::Arc<PlanRow>> {
     if plan.in_force_from.is_none_or(|from| from <= as_of) {
@@ -542,6 +551,11 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
         reads.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", slug))?;
     if let Some(earlier) = earlier_version_in_force(reads, &plan, judgement.as_of) {
         return plan_page(ctx, reads, &earlier.slug, query);
+    }
+    // An earlier version asked for without a date: as of its last day in force (after it, its
+    // targets are no longer judged and the page would list none).
+    if let Some(last_day) = last_day_in_force(&plan, judgement.as_of, query.as_of.as_deref()) {
+        return plan_page(ctx, reads, slug, PageQuery { as_of: Some(last_day.to_string()), ..query });
     }
     let versions = earlier_versions(reads, &plan);
     let department = params::department(query.department.as_deref(), reads.judged)?;
@@ -674,7 +688,21 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     if query.sort.is_some() {
         return Err(AppError::bad_parameter("sort", "只有规划页的目标可以排序", "only a plan's targets can be sorted"));
     }
-    let one = reads.judged.one(slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))?;
+    let Some(one) = reads.judged.one(slug, &judgement) else {
+        // A goal a revision dropped lives on in the earlier version that set it.
+        let dropped = (1..=MAX_VERSIONS_LOOKED_UP)
+            .rev()
+            .map(|n| format!("{slug}-v{n}"))
+            .find(|s| reads.judged.one(s, &judgement).is_some());
+        return match dropped {
+            Some(earlier) => target_page(ctx, reads, &earlier, query),
+            None => Err(AppError::not_found("target", slug)),
+        };
+    };
+    let plan_of_one = one.target.plan.clone();
+    if let Some(last_day) = last_day_in_force(&plan_of_one, judgement.as_of, query.as_of.as_deref()) {
+        return target_page(ctx, reads, slug, PageQuery { as_of: Some(last_day.to_string()), ..query });
+    }
     // A revised target as of a day before its revision took over: the version then in force.
     if let Some(earlier) = earlier_version_in_force(reads, &one.target.plan, judgement.as_of) {
         let suffix = &earlier.slug[one.target.plan.slug.len()..];
@@ -770,7 +798,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 dd {
                     (point(p.baseline))
                     // The catalog gives none: the figure reported for the plan's base year stands in.
-                    @if p.baseline.is_some() && target.baseline_value.is_none() && !target.cumulative {
+                    // (A milestone starts at 0 % complete when its plan does: nothing stands in.)
+                    @if p.baseline.is_some() && target.baseline_value.is_none() && !target.cumulative && target.kind != TargetKind::Milestone {
                         (lang.pick("（规划未给基期值，取基期年份的实际值）", " (the plan states none: the figure reported for its base year)"))
                     }
                 }

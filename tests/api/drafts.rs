@@ -837,7 +837,8 @@ const PLAN_V1: &str = "上海市推进测试服务三年行动计划（2026—20
 到2028年，公共数据开放数据集超过8000项。
 到2028年，实际光纤入户率达到80%。
 2027年底前，建成全市统一的测试服务信息平台。
-2028年底前，实现街镇测试服务综合体全覆盖。";
+2028年底前，实现街镇测试服务综合体全覆盖。
+到2028年，建成10个测试示范点。";
 
 const PLAN_V2: &str = "上海市推进测试服务三年行动计划（2026—2028年）（修订）
 沪府办发〔2026〕9号
@@ -845,8 +846,9 @@ const PLAN_V2: &str = "上海市推进测试服务三年行动计划（2026—20
 一、主要目标
 到2028年，公共数据开放数据集超过9000项。
 2027年底前，建成全市统一的测试服务信息平台。
-2028年底前，实现街镇测试服务综合体全覆盖。
-到2028年，测试床位达到5000张。";
+2028年6月底前，实现街镇测试服务综合体全覆盖。
+到2028年，测试床位达到5000张。
+到2028年，建成10个测试示范点。";
 
 fn plan_input(issued: &str, doc_number: &str) -> Value {
     json!({ "slug": "test-services-2026", "title": "上海市推进测试服务三年行动计划（2026—2028年）",
@@ -901,6 +903,11 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
         .unwrap();
     assert!(review.contains("标题与已发布的规划") && review.contains(&format!("value=\"{plan}\"")), "{review}");
     assert!(review.contains("value=\"统一的测试服务信息平台建成\""), "the name given in the last review: {review}");
+    // The deadline the new text gives the same words; a goal rejected last time starts unticked.
+    assert!(review.contains("value=\"2028-06-30\""), "{review}");
+    let quoted = review.find("value=\"建成10个测试示范点\"").expect("the goal rejected in the first review");
+    let accept = &review[quoted..review[quoted..].find("</label>").map_or(review.len(), |end| quoted + end)];
+    assert!(accept.contains(".accept\"") && !accept.contains("checked"), "{accept}");
     let revised = json!({
         "plan": plan_input("2026-09-01", "沪府办发〔2026〕9号"),
         "indicators": [{ "slug": "test-beds", "name": "测试床位数", "unit": "张", "higher_is_better": true }],
@@ -908,7 +915,7 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
             { "indicator": "open-data-sets", "name": "公共数据开放数据集", "kind": "level", "comparator": ">",
               "value": 9000, "unit": "项", "deadline": "2028", "line": 5, "quote": "公共数据开放数据集超过9000项" },
             milestone(6, "建成全市统一的测试服务信息平台", "2027"),
-            milestone(7, "实现街镇测试服务综合体全覆盖", "2028"),
+            milestone(7, "实现街镇测试服务综合体全覆盖", "2028-06-30"),
             { "indicator": "test-beds", "name": "测试床位", "kind": "level", "comparator": ">=",
               "value": 5000, "unit": "张", "deadline": "2028", "line": 8, "quote": "测试床位达到5000张" },
         ]
@@ -949,6 +956,13 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     );
     let target_now = app.get(&format!("/targets/{plan}-1")).await.text().await.unwrap();
     assert!(target_now.contains(&format!("href=\"/targets/{plan}-1-v1\"")), "{target_now}");
+    // The first version asked for without a date: as of its last day, its targets listed.
+    let first_version = app.get(&format!("/plans/{plan}-v1")).await.text().await.unwrap();
+    assert!(first_version.contains("实际光纤入户率") && first_version.contains("2026-08-31"), "{first_version}");
+    // The goal the revision dropped keeps its address: the version that set it.
+    let dropped = app.get(&format!("/targets/{plan}-2")).await;
+    assert_eq!(dropped.status(), 200);
+    assert!(dropped.text().await.unwrap().contains("实际光纤入户率达到80%"));
 }
 
 /// A plan issued after its base year's figure would have been due: that figure is due as long
