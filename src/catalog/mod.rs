@@ -240,6 +240,17 @@ pub fn version_of(slug: &str) -> &str {
     }
 }
 
+/// The indicator a milestone naming none is measured by, written out: its percent complete.
+fn milestone_measure(slug: &str, target: &toml::Table) -> toml::Table {
+    let text = |key: &str| target.get(key).and_then(toml::Value::as_str).unwrap_or(slug).to_owned();
+    let mut measure = toml::Table::new();
+    measure.insert("slug".into(), slug.into());
+    measure.insert("name".into(), text("name").into());
+    measure.insert("name_en".into(), text("name_en").into());
+    measure.insert("unit".into(), "%".into());
+    measure
+}
+
 impl PublishedFile {
     /// A version replaced by a newer one: a plan of its own, `{slug}-v{version}` (its targets'
     /// slugs suffixed alike), in force until the day the newer one was published. Views as of an
@@ -264,11 +275,27 @@ impl PublishedFile {
                     .is_none_or(|slug| !newer_indicators.iter().any(|n| n == slug))
             });
         }
+        let mut kept_measures: Vec<toml::Value> = Vec::new();
         if let Some(targets) = file.get_mut("target").and_then(toml::Value::as_array_mut) {
             for target in targets.iter_mut().filter_map(toml::Value::as_table_mut) {
                 if let Some(slug) = target.get("slug").and_then(toml::Value::as_str).map(str::to_owned) {
+                    // A milestone measured by its own percent complete is measured under its
+                    // name: the earlier version keeps measuring it there, not under the new one
+                    // — defined here when the newer version no longer has the milestone.
+                    if !target.contains_key("indicator") {
+                        target.insert("indicator".into(), slug.clone().into());
+                        if !newer_indicators.contains(&slug) {
+                            kept_measures.push(milestone_measure(&slug, target).into());
+                        }
+                    }
                     target.insert("slug".into(), format!("{slug}{suffix}").into());
                 }
+            }
+        }
+        if !kept_measures.is_empty() {
+            let indicators = file.entry("indicator").or_insert_with(|| toml::Value::Array(Vec::new()));
+            if let Some(indicators) = indicators.as_array_mut() {
+                indicators.extend(kept_measures);
             }
         }
         Ok(PublishedFile {
@@ -279,13 +306,19 @@ impl PublishedFile {
         })
     }
 
-    /// The slugs of the indicators this file defines.
+    /// The slugs of the indicators this file defines: its [[indicator]] tables, and the one each
+    /// milestone naming none is measured by (its own slug).
     pub fn defined_indicators(&self) -> Vec<String> {
         let file: toml::Table = toml::from_str(&self.catalog).unwrap_or_default();
-        file.get("indicator")
-            .and_then(toml::Value::as_array)
-            .map(|all| all.iter().filter_map(|i| i.get("slug")?.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default()
+        let slugs = |key: &str| file.get(key).and_then(toml::Value::as_array).cloned().unwrap_or_default();
+        let implied = slugs("target").into_iter().filter(|t| {
+            t.get("kind").and_then(toml::Value::as_str) == Some("milestone") && t.get("indicator").is_none()
+        });
+        slugs("indicator")
+            .into_iter()
+            .chain(implied)
+            .filter_map(|i| i.get("slug")?.as_str().map(str::to_owned))
+            .collect()
     }
 
     /// A revision: in force from the day it was published.

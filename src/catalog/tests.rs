@@ -3,8 +3,9 @@
 use std::fs;
 use std::path::Path;
 
-use super::{Catalog, CatalogPaths, CatalogProblem};
+use super::{Catalog, CatalogPaths, CatalogProblem, PublishedFile};
 use crate::domain::{Comparator, TargetKind};
+use chrono::NaiveDate;
 
 /// A one-plan document: line 3 holds the goal, line 2 the baseline.
 const DOCUMENT: &str = "上海市推进智慧城市建设“十三五”规划\n实际光纤入户率 54%;家庭宽带用户 330万户\n实际光纤入户率达到 70%,光纤用户超过 500 万户\n建成3—5个大数据产业基地\n";
@@ -418,4 +419,25 @@ fn a_plan_registered_twice_under_one_doc_number_is_reported_but_its_versions_are
     let found = Catalog::load(&paths).expect_err("the same plan twice").0;
     assert_one_problem(&found, "doc_number", "the same 文号 as plan `demo-plan");
     assert!(found.iter().any(|p| p.reason_zh.contains("发布其新版本请用标识“demo-plan”")), "{found:#?}");
+}
+
+#[test]
+fn an_earlier_version_measures_its_milestones_where_they_were_measured() {
+    let file = PublishedFile {
+        slug: "p".into(),
+        catalog: "[plan]\nslug = \"p\"\n\n[[target]]\nslug = \"p-1\"\nname = \"建成平台\"\nkind = \"milestone\"\n"
+            .into(),
+        document_name: "p.v1.txt".into(),
+        document_text: String::new(),
+    };
+    let table = |file: &PublishedFile| file.catalog.parse::<toml::Table>().unwrap();
+    // Carried into the newer version: it names the milestone's own measure, which the newer defines.
+    let carried = table(&file.superseded(1, NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(), &["p-1".into()]).unwrap());
+    assert_eq!(carried["target"][0]["slug"].as_str(), Some("p-1-v1"));
+    assert_eq!(carried["target"][0]["indicator"].as_str(), Some("p-1"));
+    assert!(carried.get("indicator").is_none(), "{carried}");
+    // Dropped by it: the measure is defined here, under the name its figures are kept.
+    let dropped = table(&file.superseded(1, NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(), &[]).unwrap());
+    assert_eq!(dropped["indicator"][0]["slug"].as_str(), Some("p-1"), "{dropped}");
+    assert_eq!(dropped["indicator"][0]["unit"].as_str(), Some("%"));
 }

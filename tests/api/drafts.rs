@@ -855,6 +855,12 @@ fn plan_input(issued: &str, doc_number: &str) -> Value {
             "doc_number": doc_number, "issued": issued, "horizon": [2026, 2028] })
 }
 
+/// Line 5 of both versions: 公共数据开放数据集超过… on the seeds' indicator.
+fn open_data_sets(value: u32) -> Value {
+    json!({ "indicator": "open-data-sets", "name": "公共数据开放数据集", "kind": "level", "comparator": ">",
+            "value": value, "unit": "项", "deadline": "2028", "line": 5, "quote": format!("公共数据开放数据集超过{value}项") })
+}
+
 fn milestone(line: u32, quote: &str, deadline: &str) -> Value {
     json!({ "name": quote, "kind": "milestone", "value": 100, "unit": "%", "deadline": deadline, "line": line, "quote": quote })
 }
@@ -868,19 +874,17 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     let admin = app.token(Role::Admin);
     let plan = "test-services-2026";
     let (_, draft) = app.post_draft(Some(&admin), "v1.txt", PLAN_V1.as_bytes().to_vec()).await;
-    let first = json!({
+    let mut first = json!({
         "plan": plan_input("2026-03-01", "沪府办发〔2026〕2号"),
         "indicators": [{ "slug": "test-ftth-rate", "name": "测试光纤入户率", "unit": "%", "higher_is_better": true }],
         "targets": [
-            { "indicator": "open-data-sets", "name": "公共数据开放数据集", "kind": "level", "comparator": ">",
-              "value": 8000, "unit": "项", "deadline": "2028", "line": 5, "quote": "公共数据开放数据集超过8000项" },
+            open_data_sets(8000),
             { "indicator": "test-ftth-rate", "name": "实际光纤入户率", "kind": "level", "comparator": ">=",
               "value": 80, "unit": "%", "deadline": "2028", "line": 6, "quote": "实际光纤入户率达到80%" },
             milestone(7, "建成全市统一的测试服务信息平台", "2027"),
             milestone(8, "实现街镇测试服务综合体全覆盖", "2028"),
         ]
     });
-    let mut first = first;
     first["targets"][2]["name"] = json!("统一的测试服务信息平台建成");
     let (status, published) = app.publish(&admin, draft["id"].as_i64().unwrap(), &first).await;
     assert_eq!(status, 201, "{published}");
@@ -912,8 +916,7 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
         "plan": plan_input("2026-09-01", "沪府办发〔2026〕9号"),
         "indicators": [{ "slug": "test-beds", "name": "测试床位数", "unit": "张", "higher_is_better": true }],
         "targets": [
-            { "indicator": "open-data-sets", "name": "公共数据开放数据集", "kind": "level", "comparator": ">",
-              "value": 9000, "unit": "项", "deadline": "2028", "line": 5, "quote": "公共数据开放数据集超过9000项" },
+            open_data_sets(9000),
             milestone(6, "建成全市统一的测试服务信息平台", "2027"),
             milestone(7, "实现街镇测试服务综合体全覆盖", "2028-06-30"),
             { "indicator": "test-beds", "name": "测试床位", "kind": "level", "comparator": ">=",
@@ -959,6 +962,7 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     // The first version asked for without a date: as of its last day, its targets listed.
     let first_version = app.get(&format!("/plans/{plan}-v1")).await.text().await.unwrap();
     assert!(first_version.contains("实际光纤入户率") && first_version.contains("2026-08-31"), "{first_version}");
+    assert!(first_version.contains("50% (2026-06-30)"), "its milestone measured where it always was: {first_version}");
     // The goal the revision dropped keeps its address: the version that set it.
     let dropped = app.get(&format!("/targets/{plan}-2")).await;
     assert_eq!(dropped.status(), 200);
