@@ -736,6 +736,9 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         offset: 0,
     };
     let revisions = actuals::actuals_of_indicator(reads.conn, indicator.id, &filter)?;
+    let later: Vec<&crate::db::models::ActualRow> =
+        revisions.iter().filter(|r| r.superseded_at.is_none() && r.period_end > judgement.as_of).collect();
+    let later_count = later.len();
     let milestone = target.kind == TargetKind::Milestone;
     let unit = if milestone { "%" } else { indicator.unit.as_str() };
     let value = |v: f64| figure(v, unit);
@@ -824,6 +827,15 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
             }
             p.method { (verdict_sentence(p, target.comparator, unit, l)) }
             @if let Some(reason) = p.reason { p.note { (reason_text(reason, l)) } }
+            // A figure for a period still running counts from the period's end (2026 → 2026-12-31):
+            // said, so a figure uploaded today for this year is not taken for lost.
+            @if let Some(later) = later.first() {
+                p.note {
+                    (lang.pick("另有 ", "")) (later_count) (lang.pick(" 个数据的期末在截至日期之后（如 ", " figure(s) end after the view's date (e.g. "))
+                    (later.period) (lang.pick(" 的数据按 ", ", counted from ")) (later.period_end.to_string())
+                    (lang.pick(" 计入），此日期的判断尚不计入；选更晚的截至日期可看到它。", "): not yet counted on this date; choose a later date to see it."))
+                }
+            }
             @if let Some(projection) = &p.projection {
                 h3 { (lang.pick("趋势预测", "Projection")) }
                 p {

@@ -775,3 +775,17 @@ async fn a_trend_that_passed_its_goal_before_today_says_so() {
     assert!(text.contains("按此趋势应已于") && text.contains("前后达标，尚无数据证实"), "{text}");
     assert!(!text.contains("按此趋势不会达标"), "{text}");
 }
+
+/// A figure for a year still running counts from the year's end: the page says it is there.
+#[tokio::test]
+async fn a_figure_for_a_period_not_yet_over_is_said_to_come_later() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let csv = "indicator,period,value\nultra-low-energy-building-area,2026,5000000\n";
+    assert_eq!(app.upload(&token, "", csv).await.0, 201);
+    let (_, before) = page(&app, "/targets/eser14-ultra-low-energy-buildings-800?as_of=2026-06-30").await;
+    let text = visible_text(&before).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("另有 1 个数据的期末在截至日期之后（如 2026 的数据按 2026-12-31 计入）"), "{text}");
+    let (_, after) = page(&app, "/targets/eser14-ultra-low-energy-buildings-800?as_of=2027-01-15").await;
+    assert!(!after.contains("期末在截至日期之后"), "counted by then");
+}
