@@ -758,6 +758,13 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 a href={ "/targets/" (current) } { (lang.pick("现行版本", "the version in force")) }
             }
         }
+        // A goal a revision added, viewed as of a day before the revision took over.
+        @if let Some(from) = plan.in_force_from.filter(|from| *from > judgement.as_of && versions.earlier.is_empty()) {
+            p.note {
+                (lang.pick("此目标由 ", "This target was added by the revision in force from "))
+                (from.to_string()) (lang.pick(" 起施行的修订版新增，此日期规划中还没有它。", "; on this date the plan did not have it yet."))
+            }
+        }
         @if !versions.earlier.is_empty() {
             p.note {
                 (lang.pick("规划修订前的写法：", "As earlier versions of the plan set it: "))

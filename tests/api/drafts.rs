@@ -963,6 +963,9 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     let first_version = app.get(&format!("/plans/{plan}-v1")).await.text().await.unwrap();
     assert!(first_version.contains("实际光纤入户率") && first_version.contains("2026-08-31"), "{first_version}");
     assert!(first_version.contains("50% (2026-06-30)"), "its milestone measured where it always was: {first_version}");
+    // The goal the revision added, as of a day before: said to be new.
+    let added_before = app.get(&format!("/targets/{plan}-5?as_of=2026-06-30")).await.text().await.unwrap();
+    assert!(added_before.contains("起施行的修订版新增"), "{added_before}");
     // The goal the revision dropped keeps its address: the version that set it.
     let dropped = app.get(&format!("/targets/{plan}-2")).await;
     assert_eq!(dropped.status(), 200);
