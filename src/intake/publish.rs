@@ -320,8 +320,7 @@ pub fn catalog_file(request: &PublishRequest, document_name: &str, departments: 
 /// number no version of it has used. Without this a revision numbered its targets by position,
 /// and a milestone's figures (kept under its name) went to whichever goal took its place.
 pub fn carry_target_slugs(targets: &mut [TargetInput], plan: &str, catalog_targets: &[Target]) {
-    let own = |t: &TargetInput| t.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let claimed: HashSet<String> = targets.iter().filter_map(own).collect();
+    let claimed: HashSet<String> = targets.iter().filter_map(own_slug).collect();
     let mut earlier: Vec<&Target> =
         catalog_targets.iter().filter(|t| t.plan == plan && !claimed.contains(&t.slug)).collect();
     // Words compared pair by pair cost an edit distance each: past this many pairs (a plan of
@@ -329,7 +328,7 @@ pub fn carry_target_slugs(targets: &mut [TargetInput], plan: &str, catalog_targe
     let compare_words = targets.len() * earlier.len() <= 40_000;
     // Exact restatements first (same deadline, same words), then the same goal revised.
     for strict in [true, false] {
-        for target in targets.iter_mut().filter(|t| own(t).is_none()) {
+        for target in targets.iter_mut().filter(|t| own_slug(t).is_none()) {
             let best = earlier
                 .iter()
                 .enumerate()
@@ -340,15 +339,14 @@ pub fn carry_target_slugs(targets: &mut [TargetInput], plan: &str, catalog_targe
             }
         }
     }
-    let mut taken: HashSet<String> = catalog_targets
+    let used_before: HashSet<String> = catalog_targets
         .iter()
         .filter(|t| crate::catalog::version_of(&t.plan) == plan)
         .map(|t| crate::catalog::version_of(&t.slug).to_owned())
         .collect();
-    taken.extend(targets.iter().filter_map(own));
-    let mut numbers = (1..).map(|n| format!("{plan}-{n}")).filter(|slug| !taken.contains(slug));
-    for target in targets.iter_mut().filter(|t| own(t).is_none()) {
-        target.slug = numbers.next();
+    let slugs = slugs_avoiding(plan, targets, &used_before);
+    for (target, slug) in targets.iter_mut().zip(slugs) {
+        target.slug = Some(slug);
     }
 }
 
@@ -385,10 +383,20 @@ fn restates(target: &TargetInput, earlier: &Target, strict: bool, compare_words:
 /// Each target's slug: its own when it has one (a target published before keeps its name), else
 /// `{plan}-{n}` with the lowest numbers no other target holds.
 pub fn target_slugs(plan: &str, targets: &[TargetInput]) -> Vec<String> {
-    let own = |t: &TargetInput| t.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let taken: HashSet<String> = targets.iter().filter_map(own).collect();
-    let mut numbers = (1..).map(|n| format!("{plan}-{n}")).filter(|slug| !taken.contains(slug));
-    targets.iter().map(|t| own(t).unwrap_or_else(|| numbers.next().unwrap_or_default())).collect()
+    slugs_avoiding(plan, targets, &HashSet::new())
+}
+
+/// [`target_slugs`], the numbers also clear of `used_before` (the names earlier versions used).
+fn slugs_avoiding(plan: &str, targets: &[TargetInput], used_before: &HashSet<String>) -> Vec<String> {
+    let taken: HashSet<String> = targets.iter().filter_map(own_slug).collect();
+    let mut numbers =
+        (1..).map(|n| format!("{plan}-{n}")).filter(|slug| !taken.contains(slug) && !used_before.contains(slug));
+    targets.iter().map(|t| own_slug(t).unwrap_or_else(|| numbers.next().unwrap_or_default())).collect()
+}
+
+/// The slug a target was given (by the reviewer, or from the version it restates), if any.
+fn own_slug(target: &TargetInput) -> Option<String> {
+    target.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
 fn target_toml<'a>(slug: String, t: &'a TargetInput, departments: &[Department]) -> TargetToml<'a> {

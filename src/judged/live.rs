@@ -179,6 +179,11 @@ impl Judged {
         Ok(view)
     }
 
+    /// Whether a target of this slug is known (without judging it).
+    pub fn has_target(&self, slug: &str) -> bool {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).index_of(slug).is_some()
+    }
+
     /// One target in full (projection and series), judged from memory.
     pub fn one(&self, slug: &str, judgement: &Judgement) -> Option<AssessedOne> {
         let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());

@@ -274,10 +274,10 @@ impl Revisions {
                 *first = (*first).min(issued);
             }
         }
+        // An earlier version's target, `{slug}-v{n}`, names the target carried over as `{slug}`.
         let carried = targets
             .iter()
-            .map(|c| crate::catalog::version_of(&c.target.slug))
-            .zip(targets.iter().map(|c| c.target.slug.as_str()))
+            .map(|c| (crate::catalog::version_of(&c.target.slug), c.target.slug.as_str()))
             .filter(|(base, slug)| base != slug)
             .map(|(base, _)| base.to_owned())
             .collect();

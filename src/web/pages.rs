@@ -524,11 +524,11 @@ struct TargetVersions {
     earlier: Vec<(String, NaiveDate)>,
 }
 
-fn target_versions(reads: &Reads, context: &judged::Context, judgement: &judged::Judgement) -> TargetVersions {
+fn target_versions(reads: &Reads, context: &judged::Context) -> TargetVersions {
     let (target, plan) = (&context.target, &context.plan);
     if plan.in_force_until.is_some() {
         let current = crate::catalog::version_of(&target.slug).to_owned();
-        let exists = current != target.slug && reads.judged.one(&current, judgement).is_some();
+        let exists = current != target.slug && reads.judged.has_target(&current);
         return TargetVersions { current: exists.then_some(current), earlier: Vec::new() };
     }
     let earlier = earlier_versions(reads, plan)
@@ -536,7 +536,7 @@ fn target_versions(reads: &Reads, context: &judged::Context, judgement: &judged:
         .filter_map(|version| {
             let slug = format!("{}{}", target.slug, &version.slug[plan.slug.len()..]);
             let until = version.in_force_until?;
-            reads.judged.one(&slug, judgement).is_some().then_some((slug, until))
+            reads.judged.has_target(&slug).then_some((slug, until))
         })
         .collect();
     TargetVersions { current: None, earlier }
@@ -690,10 +690,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     }
     let Some(one) = reads.judged.one(slug, &judgement) else {
         // A goal a revision dropped lives on in the earlier version that set it.
-        let dropped = (1..=MAX_VERSIONS_LOOKED_UP)
-            .rev()
-            .map(|n| format!("{slug}-v{n}"))
-            .find(|s| reads.judged.one(s, &judgement).is_some());
+        let dropped =
+            (1..=MAX_VERSIONS_LOOKED_UP).rev().map(|n| format!("{slug}-v{n}")).find(|s| reads.judged.has_target(s));
         return match dropped {
             Some(earlier) => target_page(ctx, reads, &earlier, query),
             None => Err(AppError::not_found("target", slug)),
@@ -707,7 +705,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     if let Some(earlier) = earlier_version_in_force(reads, &one.target.plan, judgement.as_of) {
         let suffix = &earlier.slug[one.target.plan.slug.len()..];
         let earlier_slug = format!("{slug}{suffix}");
-        if reads.judged.one(&earlier_slug, &judgement).is_some() {
+        if reads.judged.has_target(&earlier_slug) {
             return target_page(ctx, reads, &earlier_slug, query);
         }
     }
@@ -746,7 +744,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let action = format!("/targets/{}", target.slug);
     let departments = reads.judged.departments();
     let duty = reads.judged.duty_of(indicator.id);
-    let versions = target_versions(reads, &one.target, &judgement);
+    let versions = target_versions(reads, &one.target);
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
