@@ -1338,6 +1338,12 @@ fn noun_unit(after: &str) -> &'static str {
 }
 
 /// Numbers that are not quantities: 第3批, 5G, 12345 hotlines, "1名处级联络员"-style staffing.
+/// 提出 / 明确 / 部署 right before a count: what the document sets out, not a goal.
+static DOCUMENT_ITSELF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:提出|明确|部署|涵盖)(?:了)?\s*$").unwrap());
+/// A number inside a modifier (…以上功能的…) followed in the same clause by another number.
+static ATTRIBUTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*(?:及?以[上下])?\p{Han}{1,4}的[^，；。]*?\d").unwrap());
+
 fn is_not_a_goal_number(clause: &str, start: usize, unit: &str, after: &str, in_chinese: bool) -> bool {
     let before_char = clause[..start].chars().last();
     if before_char.is_some_and(|c| matches!(c, '第' | '.' | '*' | '+' | '“') || c.is_ascii_alphabetic()) {
@@ -1346,6 +1352,19 @@ fn is_not_a_goal_number(clause: &str, start: usize, unit: &str, after: &str, in_
     }
     if unit == "级" {
         return false;
+    }
+    if in_chinese && unit == "类" && (before_char == Some('、') || after.starts_with('、')) {
+        // 类别为一类、二类的企业: categories named by rank, not counted.
+        return true;
+    }
+    if DOCUMENT_ITSELF.is_match(&clause[..start]) && after.trim_start().starts_with(['重', '任', '措', '举', '工'])
+    {
+        // 《实施方案》提出12项重点任务: the document counting its own parts.
+        return true;
+    }
+    if ATTRIBUTE.is_match(after) {
+        // 具备三项以上功能的总部达到400家: the first number says which 总部, the second is the goal.
+        return true;
     }
     if in_chinese && matches!(unit, "批" | "种" | "位" | "部" | "支" | "条" | "人" | "次" | "项" | "张" | "场")
     {
@@ -1829,6 +1848,17 @@ mod tests {
         assert_eq!((found[1].value, found[1].unit.as_str()), (3.5, "万亿元"));
         assert!(found[0].deadline_implied, "no year in the text: the horizon end is used");
         assert_eq!(found[0].deadline.as_deref(), Some("2020"));
+    }
+
+    #[test]
+    fn numbers_that_qualify_count_or_rank_are_not_goals() {
+        let found = read(&plan(
+            "力争用三年时间，实现具备三项以上功能的总部达到400家。\n\
+             对出口退税分类管理类别为一类、二类的出口企业，将办理正常退税时间压缩至3个工作日。\n\
+             《实施方案》提出12项重点任务。",
+        ));
+        let read: Vec<_> = found.iter().map(|f| (f.value, f.unit.as_str())).collect();
+        assert_eq!(read, [(400.0, "家"), (3.0, "工作日")]);
     }
 
     #[test]
