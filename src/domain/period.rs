@@ -152,19 +152,27 @@ fn small_number(s: &str) -> Option<u32> {
     }
 }
 
-/// 2016年, 2016年度, 2016年3月, 2016年3月31日, 2016年第一季度, 2016年一季度, 2016年上半年 / 下半年.
+/// 2016年, 2016年度, 2016年末, 二〇一六年, 2016年3月, 2016年3月31日, 2016年第一季度, 2016年一季度,
+/// 2016年上半年 / 下半年, 2016年1-6月 (the months a half, a quarter or the whole year spans).
 fn chinese(s: &str) -> Option<Period> {
     let (y, rest) = s.split_once('年')?;
-    let year = parse_year(y.trim())?;
+    let year = parse_year(y.trim()).or_else(|| chinese_year(y.trim()))?;
     let rest = rest.trim();
     match rest {
-        "" | "度" | "全年" => return Some(Period::Year(year)),
+        // 年末 / 年底: a stock counted at the year's end is that year's figure.
+        "" | "度" | "全年" | "末" | "底" | "度末" => return Some(Period::Year(year)),
         "上半年" => return Some(Period::Half(year, 1)),
         "下半年" => return Some(Period::Half(year, 2)),
         _ => {}
     }
     if let Some(quarter) = rest.strip_suffix("季度") {
         return small_number(quarter.strip_prefix('第').unwrap_or(quarter)).map(|q| Period::Quarter(year, q));
+    }
+    if let Some(months) = rest.strip_suffix("月份").or_else(|| rest.strip_suffix('月'))
+        && let Some((first, last)) = months.split_once(['-', '—', '–', '~', '～', '至', '到'])
+    {
+        let (first, last) = (first.trim().parse::<u32>().ok()?, last.trim().parse::<u32>().ok()?);
+        return months_spanned(year, first, last);
     }
     let (m, rest) = rest.split_once('月')?;
     let month = m.trim().parse::<u32>().ok().filter(|m| (1..=12).contains(m))?;
@@ -174,6 +182,29 @@ fn chinese(s: &str) -> Option<Period> {
             let day = day.strip_suffix(['日', '号'])?.trim().parse().ok()?;
             NaiveDate::from_ymd_opt(year, month, day).map(Period::Day)
         }
+    }
+}
+
+/// 二〇一六: a year written digit by digit in Chinese.
+fn chinese_year(y: &str) -> Option<i32> {
+    let digits: Option<String> = y
+        .chars()
+        .map(|c| "〇一二三四五六七八九".chars().position(|d| d == c).or_else(|| (c == '零').then_some(0)))
+        .map(|d| d.and_then(|d| char::from_digit(d as u32, 10)))
+        .collect();
+    parse_year(&digits?)
+}
+
+/// 1—6月 → the first half, 1—12月 → the year, 4—6月 → the second quarter, 3—3月 → March; a span
+/// that is none of them (1—9月) is no period.
+fn months_spanned(year: i32, first: u32, last: u32) -> Option<Period> {
+    match (first, last) {
+        (1, 12) => Some(Period::Year(year)),
+        (1, 6) => Some(Period::Half(year, 1)),
+        (7, 12) => Some(Period::Half(year, 2)),
+        (m, n) if m == n && (1..=12).contains(&m) => Some(Period::Month(year, m)),
+        (m, n) if n == m + 2 && m % 3 == 1 && n <= 12 => Some(Period::Quarter(year, n / 3)),
+        _ => None,
     }
 }
 
@@ -222,6 +253,14 @@ mod tests {
             ("2016/3", date(2016, 3, 31)),
             ("2016.03", date(2016, 3, 31)),
             ("2016/3/15", date(2016, 3, 15)),
+            ("2016年末", date(2016, 12, 31)),
+            ("2016年底", date(2016, 12, 31)),
+            ("二〇一六年", date(2016, 12, 31)),
+            ("2016年1-6月", date(2016, 6, 30)),
+            ("2016年1—12月", date(2016, 12, 31)),
+            ("2016年7～12月", date(2016, 12, 31)),
+            ("2016年4-6月", date(2016, 6, 30)),
+            ("2016年5-5月", date(2016, 5, 31)),
         ];
         for (raw, end) in cases {
             let period: Period = raw.parse().unwrap();
@@ -256,6 +295,10 @@ mod tests {
             "2020H3",
             "年",
             "2020年2月30日",
+            "2020年1-9月",
+            "2020年2-4月",
+            "2020年0-12月",
+            "二〇二〇〇年",
         ] {
             assert!(raw.parse::<Period>().is_err(), "{raw:?} should be rejected");
         }

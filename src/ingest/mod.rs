@@ -4,9 +4,9 @@
 
 mod decode;
 mod parse;
-mod percent;
 mod problems;
 pub mod sheet;
+mod shown;
 mod validate;
 
 use std::collections::{HashMap, HashSet};

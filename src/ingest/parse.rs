@@ -18,10 +18,15 @@ pub(super) fn canonical_column(header: &str) -> Option<&'static str> {
     let key: String = header.trim_start_matches('\u{feff}').chars().filter(|c| !c.is_whitespace()).collect();
     let key = key.to_lowercase();
     let name = match key.as_str() {
-        "indicator" | "指标" | "指标名称" | "目标" | "目标名称" => "indicator",
+        "indicator" | "指标" | "指标名称" | "指标名" | "指标项" | "统计指标" | "目标" | "目标名称" => {
+            "indicator"
+        }
         "period" | "期间" | "时期" | "年份" | "年度" | "时间" | "报告期" | "统计期" => "period",
         "value" | "数值" | "值" | "数据" | "完成值" | "实际值" | "完成情况" | "指标值" | "本期值" | "本期数"
-        | "填报值" | "填报数值" | "统计值" | "报送值" => "value",
+        | "填报值" | "填报数值" | "统计值" | "报送值" | "实际完成值" | "实际完成" | "完成数" | "完成数值"
+        | "本年数值" | "本年完成" | "本年值" | "本期完成" | "当年值" | "当年完成" | "年度完成值" => {
+            "value"
+        }
         "region" | "地区" | "区域" | "区县" | "行政区" | "区" => "region",
         "unit" | "单位" | "计量单位" => "unit",
         "note" | "备注" | "说明" => "note",
@@ -29,6 +34,34 @@ pub(super) fn canonical_column(header: &str) -> Option<&'static str> {
         _ => return None,
     };
     Some(name)
+}
+
+/// A header cell's column and the unit it states for the column's values: `数值（亿元）`, `数值
+/// (万户)` — the value column, its figures in 亿元 — as offices head a column whose unit is shared.
+pub(super) fn column_and_unit(header: &str) -> Option<(&'static str, Option<String>)> {
+    if let Some(name) = canonical_column(header) {
+        return Some((name, None));
+    }
+    let key: String = header.chars().filter(|c| !c.is_whitespace()).collect();
+    let open = key.rfind(['（', '('])?;
+    let inside = key[open..].trim_start_matches(['（', '(']).strip_suffix(['）', ')'])?;
+    let name = canonical_column(&key[..open])?;
+    let unit = inside.trim_start_matches("单位").trim_start_matches(['：', ':']).trim();
+    let stated = (name == "value" && !unit.is_empty() && unit.chars().count() <= 8).then(|| unit.to_owned());
+    Some((name, stated))
+}
+
+/// A column of the upload format as the Chinese messages name it.
+pub(super) fn column_zh(name: &str) -> &'static str {
+    match name {
+        "indicator" => "指标",
+        "period" => "期间",
+        "value" => "数值",
+        "region" => "地区",
+        "unit" => "单位",
+        "note" => "备注",
+        _ => "来源",
+    }
 }
 
 /// A column a clerk's sheet keeps for the office's own bookkeeping (序号, 填报人, 联系电话 …):
@@ -51,6 +84,7 @@ pub(super) fn is_bookkeeping_column(header: &str) -> bool {
             | "手机"
             | "填报单位"
             | "报送单位"
+            | "单位名称"
             | "填报日期"
             | "填报时间"
             | "审核人"
@@ -312,8 +346,10 @@ fn check_header(cells: &[String], header_line: usize) -> Result<Vec<String>, Vec
                     None,
                     why(
                         "unknown_column",
-                        format!("unknown column `{shown}`: the columns are {required} (required) and {optional} (optional)"),
-                        format!("未知的列“{shown}”：必填列为 指标、期间、数值（{required}），可选列为 地区、单位、备注、来源（{optional}）"),
+                        format!(
+                            "unknown column `{shown}`: the columns are {required} (required) and {optional} (optional)"
+                        ),
+                        format!("未知的列“{shown}”：必填列为 指标、期间、数值，可选列为 地区、单位、备注、来源"),
                     ),
                 ));
                 // A placeholder that cannot clash with a real column name.
@@ -335,8 +371,8 @@ fn check_header(cells: &[String], header_line: usize) -> Result<Vec<String>, Vec
                     missing.join(", ")
                 ),
                 format!(
-                    "缺少列 {}：表头须有 指标、期间、数值（{required}），可选 地区、备注、来源",
-                    missing.join(", ")
+                    "缺少 {} 列：表头须有 指标、期间、数值，可选 地区、单位、备注、来源",
+                    missing.iter().map(|c| column_zh(c)).collect::<Vec<_>>().join("、")
                 ),
             ),
         ));

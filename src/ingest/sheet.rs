@@ -10,8 +10,9 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
 use super::NotPrepared;
-use super::parse::{MAX_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Table, canonical_column};
+use super::parse::{MAX_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Table, column_and_unit, column_zh};
 use super::problems::{Problems, RowError, clip, why};
+use super::shown::Format;
 use crate::apart::{Failed, Reading};
 use crate::domain::{Budget, Period};
 
@@ -150,13 +151,29 @@ pub fn read_workbook(bytes: &[u8], kind: Kind, wanted: Option<&str>, budget: &Bu
     }
 }
 
+/// Two sheets of one workbook hold a table each: the clerk says which is meant.
+fn two_tables(first: &str, second: &str) -> Problems {
+    let (first, second) = (clip(first), clip(second));
+    sheet_problem(
+        None,
+        "two_sheets_with_tables",
+        format!(
+            "sheets `{first}` and `{second}` both hold a table: name the sheet to read (the sheet field, `?sheet=`), or put the figures on one sheet"
+        ),
+        format!(
+            "工作表“{first}”和“{second}”都有数据表：请在“工作表”中填写要读取的工作表名称，或把数据放在同一个工作表中"
+        ),
+    )
+}
+
 fn unreadable(e: &str) -> Problems {
     let cause = clip(e);
     sheet_problem(
         None,
         "spreadsheet_unreadable",
         format!("the file looks like a spreadsheet (.xlsx, .xls or .ods) but cannot be read: {cause}"),
-        format!("文件看起来是电子表格（.xlsx、.xls 或 .ods），但无法读取：{cause}"),
+        // The reader's own words are English: the Chinese reason says what the clerk can do.
+        "文件看起来是电子表格（.xlsx、.xls 或 .ods），但无法读取：文件可能已损坏或未保存完整，请用 Excel 打开后重新保存再上传".to_owned(),
     )
 }
 
@@ -175,17 +192,31 @@ pub fn read_workbook_here(bytes: &[u8], kind: Kind, wanted: Option<&str>) -> Res
     };
     let names = workbook.sheet_names();
     let Some(wanted) = wanted.filter(|w| !w.trim().is_empty()) else {
-        // No sheet named: the first that holds a header, so a workbook opening with its
-        // instructions (填报说明) reads as the clerk expects; none has one → the first sheet's answer.
+        // No sheet named: the visible one that holds a header, so a workbook opening with its
+        // instructions (填报说明) reads as the clerk expects; none has one → the first sheet's
+        // answer. A hidden sheet (last year's figures kept out of sight) is not what the clerk sent;
+        // two sheets with a header are one too many to guess between.
+        let visible: Vec<String> = workbook
+            .sheets_metadata()
+            .iter()
+            .filter(|sheet| sheet.visible == calamine::SheetVisible::Visible)
+            .map(|sheet| sheet.name.clone())
+            .collect();
         let mut first = None;
-        for name in &names {
+        let mut with_header: Option<Grid> = None;
+        for name in names.iter().filter(|name| visible.contains(name)) {
             let read = read_sheet(&mut workbook, bytes, format, name);
-            if read.as_ref().is_ok_and(Grid::has_header) {
-                return read;
+            match (read, &with_header) {
+                (Ok(grid), None) if grid.has_header() => with_header = Some(grid),
+                (Ok(grid), Some(earlier)) if grid.has_header() => {
+                    return Err(two_tables(earlier.sheet.as_deref().unwrap_or_default(), name));
+                }
+                (read, _) => {
+                    first.get_or_insert(read);
+                }
             }
-            first.get_or_insert(read);
         }
-        return first.unwrap_or_else(|| Err(unreadable("no sheet")));
+        return with_header.map(Ok).or(first).unwrap_or_else(|| Err(unreadable("no visible sheet")));
     };
     let name = names.iter().find(|n| n.as_str() == wanted.trim()).cloned().ok_or_else(|| {
         let listed = names.iter().map(|n| clip(n)).collect::<Vec<_>>().join("、");
@@ -250,10 +281,11 @@ fn read_sheet(
         ));
     }
     // A cell Excel shows as a percentage holds the fraction (15% is 0.15): it is read as the 15%
-    // the clerk saw, so a percent indicator gets 15 and any other a clear refusal.
-    let percent = match format {
-        "xlsx" => super::percent::percent_cells(Cursor::new(bytes), &name),
-        "ods" => super::percent::ods_percent_cells(Cursor::new(bytes), &name),
+    // the clerk saw, so a percent indicator gets 15 and any other a clear refusal. A date shown as
+    // its year (2023年) is that year, not the 1 January it is stored as.
+    let shown = match format {
+        "xlsx" => super::shown::xlsx_shown(Cursor::new(bytes), &name),
+        "ods" => super::shown::ods_shown(Cursor::new(bytes), &name),
         _ => Default::default(),
     };
     let mut rows: Vec<(usize, Vec<Cell>)> = range
@@ -264,7 +296,12 @@ fn read_sheet(
             let at = first_row + i as u32;
             let cells = row.iter().enumerate().map(|(j, data)| {
                 let cell = cell_of(data);
-                if percent.contains(&(at, first_column + j as u32)) { as_percent(cell) } else { cell }
+                match shown.formats.get(&(at, first_column + j as u32)) {
+                    Some(Format::Percent) => as_percent(cell),
+                    Some(Format::Year) => as_year(cell),
+                    Some(Format::Month) => as_month(cell),
+                    None => cell,
+                }
             });
             (at as usize + 1, cells.collect())
         })
@@ -296,8 +333,10 @@ fn read_sheet(
         }
     }
     // Blank rows say nothing (as in a CSV); a sheet declaring cells far below its data sends back
-    // only the rows that hold something.
-    rows.retain(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty));
+    // only the rows that hold something. A hidden row is not what the clerk sees: passed over.
+    rows.retain(|(line, cells)| {
+        cells.iter().any(|c| *c != Cell::Empty) && !shown.hidden_rows.contains(&(*line as u32 - 1))
+    });
     Ok(Grid { sheet: Some(name), rows, first_column, format })
 }
 
@@ -407,6 +446,30 @@ fn as_percent(cell: Cell) -> Cell {
     }
 }
 
+/// A date shown as its year: that year.
+fn as_year(cell: Cell) -> Cell {
+    match shown_date(&cell) {
+        Some(d) => Cell::Text(d.year().to_string()),
+        None => cell,
+    }
+}
+
+/// A date shown as its month: that month.
+fn as_month(cell: Cell) -> Cell {
+    match shown_date(&cell) {
+        Some(d) => Cell::Text(Period::Month(d.year(), d.month()).to_string()),
+        None => cell,
+    }
+}
+
+fn shown_date(cell: &Cell) -> Option<NaiveDate> {
+    match cell {
+        Cell::Date(d) => Some(*d),
+        Cell::Number(v) if v.fract() == 0.0 && (10_000.0..=2_958_465.0).contains(v) => serial_date(*v),
+        _ => None,
+    }
+}
+
 /// A number as a clerk would type it: whole numbers without a decimal point.
 fn number_text(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
@@ -462,20 +525,24 @@ struct Header {
     unknown: Vec<(usize, String)>,
     /// A column named twice: no header to go by.
     repeated: bool,
+    /// The unit the value column's header states (`数值（亿元）`).
+    values_unit: Option<String>,
 }
 
 impl Header {
     fn of(cells: &[Cell]) -> Header {
-        let mut header = Header { named: Vec::new(), periods: Vec::new(), unknown: Vec::new(), repeated: false };
+        let mut header =
+            Header { named: Vec::new(), periods: Vec::new(), unknown: Vec::new(), repeated: false, values_unit: None };
         for (i, cell) in cells.iter().enumerate() {
             let text = match cell {
                 Cell::Text(t) => t.clone(),
                 Cell::Empty => continue,
                 other => period_text(other).unwrap_or_default(),
             };
-            if let Some(name) = canonical_column(&text) {
+            if let Some((name, unit)) = column_and_unit(&text) {
                 header.repeated |= header.named.iter().any(|(_, n)| *n == name);
                 header.named.push((i, name));
+                header.values_unit = header.values_unit.take().or(unit);
             } else if let Some(period) = header_period(cell) {
                 header.repeated |= header.periods.iter().any(|(_, p)| *p == period);
                 header.periods.push((i, period));
@@ -534,6 +601,9 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
         .map(|(index, (line, cells))| (index, *line, Header::of(cells)))
         .find(|(_, _, h)| h.is_long() || h.is_wide());
     let Some((header_index, header_line, header)) = found else {
+        if let Some(problem) = header_nearly_found(&grid) {
+            return Err(problem);
+        }
         let (required, optional) = (REQUIRED_COLUMNS.join(", "), OPTIONAL_COLUMNS.join(", "));
         return Err(sheet_problem(
             sheet.as_deref(),
@@ -579,16 +649,41 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
     let mut lines = Vec::new();
     let mut value_columns = Vec::new();
     let cell = |cells: &[Cell], i: usize| cells.get(i).cloned().unwrap_or(Cell::Empty);
-    for (line, cells) in data.iter().filter(|(_, cells)| !is_note_row(cells)) {
-        let named: Vec<Option<String>> = header
+    let mut ambiguous = Vec::new();
+    let header_cells = &grid.rows[header_index].1;
+    for (index, (line, cells)) in data.iter().enumerate() {
+        // A second table below the first, headed alike (附表：2025年数据, then the header again):
+        // its title and header are no figures, its rows are read like the first table's.
+        let heads_again = |cells: &[Cell]| cells == header_cells.as_slice();
+        let titles_next = cells.iter().filter(|c| **c != Cell::Empty).count() == 1
+            && data.get(index + 1).is_some_and(|(_, next)| heads_again(next));
+        if is_note_row(cells) || heads_again(cells) || titles_next {
+            continue;
+        }
+        let mut named: Vec<Option<String>> = header
             .named
             .iter()
-            .map(
-                |(i, name)| {
-                    if *name == "period" { period_text(&cell(cells, *i)) } else { value_text(&cell(cells, *i)) }
-                },
-            )
+            .map(|(i, name)| {
+                let here = cell(cells, *i);
+                if *name != "period" {
+                    return value_text(&here);
+                }
+                if is_ambiguous_period(&here) {
+                    ambiguous.push((*line, format!("{}{line}", letter(*i))));
+                }
+                period_text(&here)
+            })
             .collect();
+        // 合计 written in the 序号 column, the 指标 cell left empty: still a total row.
+        if let Some(k) = header.named.iter().position(|(_, name)| *name == "indicator")
+            && named[k].is_none()
+            && let Some(total) = cells.iter().find_map(|c| match c {
+                Cell::Text(t) if super::validate::is_total_row(t) => Some(t.clone()),
+                _ => None,
+            })
+        {
+            named[k] = Some(total);
+        }
         if wide {
             for (i, period) in &header.periods {
                 let Some(value) = value_text(&cell(cells, *i)) else { continue };
@@ -607,9 +702,17 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
             lines.push(*line);
         }
     }
+    if !ambiguous.is_empty() {
+        return Err(ambiguous_periods(sheet.as_deref(), &ambiguous));
+    }
     let mut names: Vec<&str> = columns.clone();
     if wide {
         names.extend(["period", "value"]);
+    }
+    // 数值（亿元）: the unit the header states is every row's, as if written in a 单位 column.
+    if let (Some(unit), false) = (&header.values_unit, header.has("unit")) {
+        names.push("unit");
+        texts.push(vec![Some(unit.clone()); lines.len()]);
     }
     let frame_columns: Vec<Column> =
         names.iter().zip(texts).map(|(name, values)| Column::new((*name).into(), values)).collect();
@@ -621,12 +724,84 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
             format!("无法组成表格：{e}"),
         )
     })?;
-    let origin = Origin {
-        sheet,
-        letters: header.named.iter().map(|(i, name)| (*name, letter(*i))).collect(),
-        value_columns: wide.then_some(value_columns),
-    };
+    let mut letters: Vec<(&'static str, String)> = header.named.iter().map(|(i, name)| (*name, letter(*i))).collect();
+    // A unit stated in the value column's header is found wrong in that column.
+    if let (Some(_), false, Some((i, _))) =
+        (&header.values_unit, header.has("unit"), header.named.iter().find(|(_, name)| *name == "value"))
+    {
+        letters.push(("unit", letter(*i)));
+    }
+    let origin = Origin { sheet, letters, value_columns: wide.then_some(value_columns) };
     Ok(Table { frame, lines, origin: Some(origin), format: grid.format })
+}
+
+/// A period typed as a number with one decimal (2019.1): Excel keeps 2019.10 as 2019.1, so
+/// October and January cannot be told apart.
+fn is_ambiguous_period(cell: &Cell) -> bool {
+    matches!(cell, Cell::Number(v) if (1000.0..10_000.0).contains(v) && number_text(*v).ends_with(".1"))
+}
+
+fn ambiguous_periods(sheet: Option<&str>, cells: &[(usize, String)]) -> Problems {
+    let errors: Vec<RowError> = cells
+        .iter()
+        .map(|(line, at)| {
+            let mut e = RowError::at(
+                *line,
+                Some("period"),
+                None,
+                why(
+                    "period_ambiguous",
+                    "a period typed as a number (2019.1): Excel stores 2019.10 the same way, so January and October cannot be told apart; write it as text, 2019-10 or 2019年10月",
+                    "期间写成了数字（如 2019.1）：Excel 把 2019.10 也存成 2019.1，无法分辨 1 月还是 10 月；请写成文字，如 2019-10 或 2019年10月",
+                ),
+            );
+            e.sheet = sheet.map(str::to_owned);
+            e.cell = Some(at.clone());
+            e
+        })
+        .collect();
+    Problems::from(errors)
+}
+
+/// The row of the first ones that names most of the columns, when it names some but not all that
+/// are needed: which it found and which it did not, so the clerk sees which heading to change.
+fn header_nearly_found(grid: &Grid) -> Option<Problems> {
+    let (line, header) = grid
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .map(|(line, cells)| (*line, Header::of(cells)))
+        .filter(|(_, h)| !h.named.is_empty())
+        .max_by_key(|(_, h)| h.named.len())?;
+    let found: Vec<&str> = header.named.iter().map(|(_, name)| column_zh(name)).collect();
+    let missing: Vec<&str> = REQUIRED_COLUMNS.iter().filter(|c| !header.has(c)).map(|c| column_zh(c)).collect();
+    let unknown: Vec<String> = header.unknown.iter().map(|(_, text)| format!("“{}”", clip(text))).collect();
+    let unknown_en: Vec<String> = header.unknown.iter().map(|(_, text)| format!("`{}`", clip(text))).collect();
+    let (found_zh, missing_zh) = (found.join("、"), missing.join("、"));
+    let not_read_zh =
+        if unknown.is_empty() { String::new() } else { format!("；未认出的列：{}", unknown.join("、")) };
+    let not_read_en = if unknown_en.is_empty() {
+        String::new()
+    } else {
+        format!("; columns not recognised: {}", unknown_en.join(", "))
+    };
+    let mut error = RowError::at(
+        line,
+        None,
+        None,
+        why(
+            "header_incomplete",
+            format!(
+                "row {line} looks like the header but lacks the column(s) {}{not_read_en}: head them 指标, 期间, 数值 (a unit may follow in brackets: 数值（亿元）)",
+                REQUIRED_COLUMNS.iter().filter(|c| !header.has(c)).copied().collect::<Vec<_>>().join(", ")
+            ),
+            format!(
+                "第 {line} 行像是表头，认出了 {found_zh}，但缺少 {missing_zh} 列{not_read_zh}：各列请以 指标、期间、数值 为题（单位可写在括号中，如“数值（亿元）”）"
+            ),
+        ),
+    );
+    error.sheet = grid.sheet.clone();
+    Some(Problems::from(vec![error]))
 }
 
 /// What a clerk writes under a table and no figure: a footnote (注：以上数据为初步数), who filled it

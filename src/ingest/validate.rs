@@ -127,7 +127,35 @@ fn unit_written_after(text: &str) -> Option<&str> {
 /// The rows whose value cell is empty: passed over by [`validate_rows`].
 pub fn unfilled_rows(table: &Table) -> usize {
     let values = table.column("value");
-    (0..table.len()).filter(|&row| cell(values, row).is_none()).count()
+    (0..table.len()).filter(|&row| value_cell(values, row).is_none()).count()
+}
+
+/// A value cell, `None` when it is empty or says there is no figure: a clerk marks a figure not
+/// to hand with 无, 暂无, a dash or a slash rather than leaving the cell blank.
+fn value_cell(column: Option<&StringChunked>, row: usize) -> Option<&str> {
+    cell(column, row).filter(|text| !says_no_figure(text))
+}
+
+fn says_no_figure(text: &str) -> bool {
+    matches!(
+        text,
+        "-" | "--"
+            | "—"
+            | "——"
+            | "－"
+            | "/"
+            | "／"
+            | "\\"
+            | "无"
+            | "暂无"
+            | "无数据"
+            | "暂无数据"
+            | "空"
+            | "缺"
+            | "n/a"
+            | "N/A"
+            | "NA"
+    )
 }
 
 fn empty_value() -> Why {
@@ -174,7 +202,9 @@ fn suggestions(reference: &Reference, raw: &str) -> Vec<String> {
         .filter(|(score, _)| *score > 0.3)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, c)| c.to_owned()).collect()
+    // A target is often named as its indicator: each name suggested once.
+    let mut seen = std::collections::HashSet::new();
+    scored.into_iter().filter(|(_, c)| seen.insert(*c)).take(3).map(|(_, c)| c.to_owned()).collect()
 }
 
 fn cell(column: Option<&StringChunked>, row: usize) -> Option<&str> {
@@ -215,6 +245,8 @@ struct Lookup<'r> {
     reference: &'r Reference,
     by_name: FastMap<&'r str, &'r IndicatorInfo>,
     places: FastMap<&'r str, &'r str>,
+    /// Names as clerks also type them: brackets full-width or not, a line break inside the cell.
+    loose_names: FastMap<String, &'r IndicatorInfo>,
     suggested: FastMap<String, Vec<String>>,
 }
 
@@ -235,11 +267,25 @@ impl<'r> Lookup<'r> {
                 by_name.entry(name.as_str()).or_insert(i);
             }
         }
-        let places = std::iter::once(&reference.regions.default)
+        let mut places: FastMap<&'r str, &'r str> = std::iter::once(&reference.regions.default)
             .chain(&reference.regions.districts)
             .map(|r| (r.as_str(), r.as_str()))
             .collect();
-        Lookup { reference, by_name, places, suggested: FastMap::default() }
+        // 浦东 for 浦东新区, 黄浦 for 黄浦区: a district by its name without 区, where that is one only.
+        for district in &reference.regions.districts {
+            let short = district.strip_suffix("新区").or_else(|| district.strip_suffix('区')).unwrap_or(district);
+            let alike = reference.regions.districts.iter().filter(|d| d.starts_with(short)).count();
+            if !short.is_empty() && alike == 1 {
+                places.entry(short).or_insert(district.as_str());
+            }
+        }
+        let loose_names = by_name.iter().map(|(name, i)| (loosely(name), *i)).collect();
+        Lookup { reference, by_name, places, loose_names, suggested: FastMap::default() }
+    }
+
+    /// The indicator a cell names: by its exact name or slug, else as loosely written.
+    fn indicator(&self, raw: &str) -> Option<&'r IndicatorInfo> {
+        self.by_name.get(raw).copied().or_else(|| self.loose_names.get(&loosely(raw)).copied())
     }
 
     /// Works out "did you mean" for the first [`SUGGESTED_NAMES`] distinct unknown names.
@@ -250,7 +296,7 @@ impl<'r> Lookup<'r> {
                 budget.check()?;
             }
             let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else { continue };
-            if self.by_name.contains_key(raw) || self.suggested.contains_key(raw) || raw.len() > MAX_CELL_BYTES {
+            if raw.len() > MAX_CELL_BYTES || self.suggested.contains_key(raw) || self.indicator(raw).is_some() {
                 continue;
             }
             // Each suggestion compares the name with every known one: looked at the budget first.
@@ -279,8 +325,8 @@ impl<'r> Lookup<'r> {
             // the indicators that say how; a row of them is only to be deleted.
             None if is_total_row(raw) => why(
                 "total_row",
-                "a total row is not a figure: delete it (totals over regions are summed where the indicator says so)",
-                "合计行不是一项指标的数据：请删除此行（各区合计由系统按指标规则汇总）",
+                "a total row is not a figure: delete it, and give the city's figure on a row of its own with the region 全市",
+                "合计行不是一项指标的数据：请删除此行；全市的数值请另起一行填写，“地区”填“全市”",
             ),
             None => why(
                 "indicator_unknown",
@@ -291,8 +337,23 @@ impl<'r> Lookup<'r> {
     }
 }
 
+/// A name compared loosely: without spaces and line breaks, full-width brackets and colons as
+/// half-width ones.
+fn loosely(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '：' => ':',
+            '“' | '”' => '"',
+            other => other,
+        })
+        .collect()
+}
+
 /// 合计, 总计, 小计 (spaced or not): a spreadsheet's total row.
-fn is_total_row(indicator: &str) -> bool {
+pub(super) fn is_total_row(indicator: &str) -> bool {
     let word: String = indicator.chars().filter(|c| !c.is_whitespace()).collect();
     matches!(word.as_str(), "合计" | "总计" | "小计" | "总数" | "合计数")
 }
@@ -414,7 +475,7 @@ fn check_rows<'r>(
         }
         // A row without a value states no figure (a template's row not filled in yet): it is
         // passed over and counted, not refused, so a half-filled template uploads what it has.
-        let Some(raw_value) = cell(columns.values, row) else { continue };
+        let Some(raw_value) = value_cell(columns.values, row) else { continue };
         let line = columns.lines[row];
         let mut error = |column: &str, value: Option<&str>, why: Why| {
             let mut e = RowError::at(line, Some(column), value, why);
@@ -453,13 +514,13 @@ fn check_rows<'r>(
                     why(
                         "indicator_empty",
                         "empty: name the indicator by its slug or Chinese name",
-                        "为空：请填写指标的代码（slug）或中文名称",
+                        "为空：请填写指标名称（见本单位报送模板）",
                     ),
                 );
                 None
             }
             Some(raw) => {
-                let found = lookup.by_name.get(raw).copied();
+                let found = lookup.indicator(raw);
                 if found.is_none() {
                     error("indicator", Some(raw), lookup.unknown_indicator(raw));
                     // A 合计 row is to be deleted whole: its period or value say nothing more.

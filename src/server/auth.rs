@@ -39,6 +39,15 @@ impl Role {
             Role::Admin => "admin",
         }
     }
+
+    /// The role as the Chinese pages name it.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            Role::Viewer => "查看",
+            Role::Uploader => "填报",
+            Role::Admin => "管理",
+        }
+    }
 }
 
 impl FromStr for Role {
@@ -213,7 +222,7 @@ pub fn check_role(caller: Option<Caller>, role: Role) -> Result<Caller, AppError
             "the API token is unknown or revoked, or the sign-in has expired",
         ))),
         Some(caller) if caller.role < role => Err(AppError::Forbidden(Said::new(
-            format!("令牌“{}”的角色是 {}；此操作需要 {role}", caller.name.escape_debug(), caller.role),
+            format!("令牌“{}”只有{}权限；此操作需要{}权限", caller.name.escape_debug(), caller.role.zh(), role.zh()),
             format!("the token `{}` has the {} role; this needs {role}", caller.name.escape_debug(), caller.role),
         ))),
         Some(caller) => Ok(caller),

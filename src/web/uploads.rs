@@ -221,10 +221,11 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
     }
 }
 
-/// How an upload came: 网页或接口, 命令行, 收件目录, 初始数据.
+/// How an upload came: 网页, 接口, 命令行, 收件目录, 初始数据.
 fn channel_label(channel: &str, lang: PageLang) -> String {
     let zh = match channel {
-        "http" => "网页或接口",
+        "http" => "接口",
+        "web" => "网页",
         "cli" => "命令行",
         "inbox" => "收件目录",
         "seed" => "初始数据",

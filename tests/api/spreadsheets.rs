@@ -608,3 +608,184 @@ async fn a_template_tells_the_clerk_which_rows_want_a_running_total() {
     let data_rows = sheet.matches("<row ").count() - 3;
     assert!(totals < data_rows, "only the running totals: {totals} of {data_rows}");
 }
+
+/// A clerk's workbook as offices keep them: last year's sheet hidden in front, an old figure in a
+/// hidden row, a year typed into a cell formatted `yyyy"年"` (Excel stores 1 January), a figure
+/// not to hand marked 暂无, a name broken over two lines in its cell, 浦东 for 浦东新区, 2022年末.
+fn clerks_workbook() -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let old = workbook.add_worksheet();
+    old.set_name("旧数据").unwrap();
+    for (i, h) in ["指标", "期间", "地区", "数值"].iter().enumerate() {
+        old.write_string(0, i as u16, *h).unwrap();
+    }
+    old.write_string(1, 0, "实际光纤入户率").unwrap();
+    old.write_string(1, 1, "2021").unwrap();
+    old.write_string(1, 2, "全市").unwrap();
+    old.write_number(1, 3, 11).unwrap();
+    old.set_hidden(true);
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("报送数据").unwrap();
+    sheet.set_active(true);
+    for (i, h) in ["指标", "期间", "地区", "数值"].iter().enumerate() {
+        sheet.write_string(0, i as u16, *h).unwrap();
+    }
+    let year = Format::new().set_num_format("yyyy\"年\"");
+    sheet.write_string(1, 0, "实际光纤\n入户率").unwrap();
+    sheet.write_datetime_with_format(1, 1, ExcelDateTime::from_ymd(2023, 1, 1).unwrap(), &year).unwrap();
+    sheet.write_string(1, 2, "全市").unwrap();
+    sheet.write_number(1, 3, 71).unwrap();
+    sheet.write_string(2, 0, "实际光纤入户率").unwrap();
+    sheet.write_string(2, 1, "2023").unwrap();
+    sheet.write_string(2, 2, "全市").unwrap();
+    sheet.write_number(2, 3, 999).unwrap();
+    sheet.set_row_hidden(2).unwrap();
+    sheet.write_string(3, 0, "实际光纤入户率").unwrap();
+    sheet.write_string(3, 1, "2022年末").unwrap();
+    sheet.write_string(3, 2, "浦东").unwrap();
+    sheet.write_number(3, 3, 68).unwrap();
+    sheet.write_string(4, 0, "实际光纤入户率").unwrap();
+    sheet.write_string(4, 1, "2024年1-12月").unwrap();
+    sheet.write_string(4, 2, "全市").unwrap();
+    sheet.write_string(4, 3, "暂无").unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_clerks_workbook_is_read_as_the_clerk_sees_it() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let (status, body) = app.upload_bytes(&token, "?name=报送.xlsx", clerks_workbook()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["sheet"], "报送数据", "the hidden sheet is passed over: {body}");
+    assert_eq!(body["rows_unfilled"], 1, "暂无 is a figure not to hand: {body}");
+    let figures = ftth_figures(&app).await;
+    assert!(figures.contains(&("全市".to_owned(), "2023".to_owned(), 71.0)), "a year, not January: {figures:?}");
+    assert!(figures.contains(&("浦东新区".to_owned(), "2022".to_owned(), 68.0)), "{figures:?}");
+    assert!(!figures.iter().any(|f| f.2 == 999.0 || f.2 == 11.0), "hidden rows and sheets: {figures:?}");
+
+    // Two sheets with a table each: which one is meant is asked, not guessed.
+    let mut workbook = Workbook::new();
+    for (name, value) in [("2024年", 72), ("2025年", 74)] {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name).unwrap();
+        for (i, h) in ["指标", "期间", "数值"].iter().enumerate() {
+            sheet.write_string(0, i as u16, *h).unwrap();
+        }
+        sheet.write_string(1, 0, "实际光纤入户率").unwrap();
+        sheet.write_string(1, 1, &name[..4]).unwrap();
+        sheet.write_number(1, 2, value).unwrap();
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", bytes.clone()).await;
+    assert_eq!(status, 422, "{body}");
+    let problem = &body["error"]["details"]["errors"][0];
+    assert_eq!(problem["code"], "two_sheets_with_tables", "{body}");
+    assert!(problem["reason_zh"].as_str().unwrap().contains("“2024年”和“2025年”"), "{problem}");
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true&sheet=2025%E5%B9%B4", bytes).await;
+    assert_eq!(status, 200, "a sheet named is read: {body}");
+}
+
+/// A sheet headed the way offices head them: 序号 and 指标项, 年度, 数值（亿元） with a line break in
+/// the cell; a dash for a figure not to hand, a name with full-width brackets, a 合计 row written in
+/// the 序号 column, and a second table lower down headed again under its own title.
+fn office_sheet(total_row: bool, ambiguous_period: bool) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let header = ["序号", "指标项", "年度", "数值\n（亿元）"];
+    let mut row = 0;
+    let mut write_header = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32| {
+        for (i, h) in header.iter().enumerate() {
+            sheet.write_string(row, i as u16, *h).unwrap();
+        }
+    };
+    sheet.write_string(row, 0, "大数据产业情况表").unwrap();
+    row += 1;
+    write_header(sheet, row);
+    let rows: [(&str, &str, &str); 3] =
+        [("1", "大数据核心产业产值", "2018"), ("2", "大数据核心产业产值", "2019"), ("3", "大数据核心产业产值", "2020")];
+    for (i, (n, name, year)) in rows.iter().enumerate() {
+        row += 1;
+        sheet.write_string(row, 0, *n).unwrap();
+        sheet.write_string(row, 1, *name).unwrap();
+        sheet.write_string(row, 2, *year).unwrap();
+        match i {
+            0 => sheet.write_number(row, 3, 1200.5).unwrap(),
+            1 => sheet.write_string(row, 3, "—").unwrap(),
+            _ => sheet.write_number(row, 3, 1500).unwrap(),
+        };
+    }
+    if total_row {
+        row += 1;
+        sheet.write_string(row, 0, "合计").unwrap();
+        sheet.write_number(row, 3, 2700.5).unwrap();
+    }
+    row += 2;
+    sheet.write_string(row, 0, "附表：重点企业").unwrap();
+    row += 1;
+    write_header(sheet, row);
+    row += 1;
+    sheet.write_string(row, 1, "大数据重点（龙头）企业数量").unwrap();
+    if ambiguous_period {
+        sheet.write_number(row, 2, 2019.1).unwrap();
+    } else {
+        sheet.write_string(row, 2, "2019").unwrap();
+    }
+    sheet.write_number(row, 3, 0.0012).unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_office_sheet_with_its_own_headings_is_read_or_refused_where_it_goes_wrong() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    // 0.0012 亿元 of enterprises is refused as a unit mismatch: the column's unit is every row's.
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", office_sheet(false, false)).await;
+    assert_eq!(status, 422, "{body}");
+    let errors = body["error"]["details"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "the second table's title and header are no rows: {body}");
+    assert_eq!(errors[0]["cell"], "D9", "{body}");
+    assert_eq!(errors[0]["code"], "unit_mismatch", "{body}");
+
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", office_sheet(true, true)).await;
+    assert_eq!(status, 422, "{body}");
+    let errors = body["error"]["details"]["errors"].as_array().unwrap();
+    assert_eq!(errors[0]["code"], "period_ambiguous", "{body}");
+    assert_eq!(errors[0]["cell"], "C10", "{body}");
+    assert!(errors[0]["reason_zh"].as_str().unwrap().contains("2019年10月"), "{body}");
+
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", office_sheet(true, false)).await;
+    assert_eq!(status, 422, "{body}");
+    let codes: Vec<&str> =
+        body["error"]["details"]["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"total_row"), "合计 in the 序号 column is a total row: {body}");
+
+    // A sheet whose header lacks a column says which it found and which it did not.
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (i, h) in ["指标", "期间", "本年实绩"].iter().enumerate() {
+        sheet.write_string(0, i as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "大数据核心产业产值").unwrap();
+    let (status, body) = app.upload_bytes(&token, "?dry_run=true", workbook.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    let problem = &body["error"]["details"]["errors"][0];
+    assert_eq!(problem["code"], "header_incomplete", "{body}");
+    let said = problem["reason_zh"].as_str().unwrap();
+    assert!(said.contains("认出了 指标、期间") && said.contains("缺少 数值") && said.contains("“本年实绩”"), "{said}");
+
+    // 数值（万元） for an indicator in 亿元: converted, as a 单位 column of 万元 would be.
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (i, h) in ["指标", "期间", "数值（万元）"].iter().enumerate() {
+        sheet.write_string(0, i as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "大数据核心产业产值").unwrap();
+    sheet.write_string(1, 1, "2018年").unwrap();
+    sheet.write_number(1, 2, 12_005_000).unwrap();
+    let (status, body) = app.upload_bytes(&token, "", workbook.save_to_buffer().unwrap()).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, actuals) = app.get_json("/api/v1/indicators/big-data-core-industry-output/actuals").await;
+    let figure = actuals.as_array().unwrap().iter().find(|a| a["period"] == "2018").cloned();
+    assert_eq!(figure.map(|f| f["value"].as_f64().unwrap()), Some(1200.5), "{actuals}");
+}

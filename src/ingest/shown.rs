@@ -1,9 +1,11 @@
-//! Which cells of a sheet are shown as percentages. A clerk who types 15% into Excel stores 0.15 in
-//! a cell formatted `0%` (LibreOffice: a cell of value type `percentage`); calamine hands back the
-//! 0.15 and no format, so an .xlsx's styles and an .ods's cell types are read here to give such a
-//! cell back as the 15% the clerk saw. (An .xls keeps its formats in binary records: not read.)
+//! How a sheet shows its cells, where calamine hands back only what is stored. A clerk who types
+//! 15% into Excel stores 0.15 in a cell formatted `0%` (LibreOffice: a cell of value type
+//! `percentage`); one who types 2023 into a cell formatted `yyyy"年"` stores the date 2023-01-01;
+//! a row hidden with old figures is still in the file. An .xlsx's styles and rows and an .ods's cell
+//! types and rows are read here so the sheet is read as the clerk saw it: 15%, the year 2023, no
+//! hidden row. (An .xls keeps its formats in binary records: not read.)
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read, Seek};
 
 use quick_xml::Reader;
@@ -15,34 +17,50 @@ pub type Position = (u32, u32);
 /// The most of one part of the package (styles, workbook, relations) read: far above any real one.
 const MAX_PART_BYTES: u64 = 64 << 20;
 
-/// Excel's built-in percent formats: 9 is `0%`, 10 is `0.00%`.
-const BUILTIN_PERCENT_FORMATS: [u32; 2] = [9, 10];
+/// Excel's built-in formats that matter here: 9 is `0%`, 10 is `0.00%`, 17 is `mmm-yy`.
+const BUILTIN_FORMATS: [(u32, Format); 3] = [(9, Format::Percent), (10, Format::Percent), (17, Format::Month)];
 
-/// The cells of sheet `sheet_name` whose number format is a percentage; none when the package
-/// cannot be read this way (calamine reports what is really wrong with it).
-pub fn percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSet<Position> {
-    read_percent_cells(archive, sheet_name).unwrap_or_default()
+/// What a number format shows of a cell, where that differs from what calamine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `0%`: the fraction stored, shown a hundred times larger.
+    Percent,
+    /// `yyyy"年"`: a date shown as its year only.
+    Year,
+    /// `yyyy"年"m"月"`, `mmm-yy`: a date shown as its month only.
+    Month,
 }
 
-fn read_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> Option<HashSet<Position>> {
+/// How one sheet shows its cells: the formats that matter, and the rows hidden.
+#[derive(Debug, Default)]
+pub struct Shown {
+    pub formats: HashMap<Position, Format>,
+    /// 0-based rows, as calamine counts them.
+    pub hidden_rows: HashSet<u32>,
+}
+
+/// How sheet `sheet_name` of an .xlsx shows its cells; nothing when the package cannot be read
+/// this way (calamine reports what is really wrong with it).
+pub fn xlsx_shown<R: Read + Seek>(archive: R, sheet_name: &str) -> Shown {
+    read_xlsx_shown(archive, sheet_name).unwrap_or_default()
+}
+
+fn read_xlsx_shown<R: Read + Seek>(archive: R, sheet_name: &str) -> Option<Shown> {
     let mut zip = zip::ZipArchive::new(archive).ok()?;
-    let percent_styles = percent_styles(&read_part(&mut zip, "xl/styles.xml")?);
-    if percent_styles.is_empty() {
-        return Some(HashSet::new());
-    }
+    let styles = read_part(&mut zip, "xl/styles.xml").map(|s| formatted_styles(&s)).unwrap_or_default();
     let sheet_path = sheet_path(&mut zip, sheet_name)?;
     let sheet = zip.by_name(&sheet_path).ok()?;
-    Some(cells_in_styles(BufReader::new(sheet), &percent_styles))
+    Some(shown_in_sheet(BufReader::new(sheet), &styles))
 }
 
-/// The cells of table `sheet_name` of an .ods whose value type is `percentage`; none when the
-/// package cannot be read this way.
-pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSet<Position> {
-    let Ok(mut zip) = zip::ZipArchive::new(archive) else { return HashSet::new() };
-    let Ok(content) = zip.by_name("content.xml") else { return HashSet::new() };
+/// How table `sheet_name` of an .ods shows its cells (percentages by value type, hidden rows);
+/// nothing when the package cannot be read this way.
+pub fn ods_shown<R: Read + Seek>(archive: R, sheet_name: &str) -> Shown {
+    let Ok(mut zip) = zip::ZipArchive::new(archive) else { return Shown::default() };
+    let Ok(content) = zip.by_name("content.xml") else { return Shown::default() };
     let mut reader = Reader::from_reader(BufReader::new(content.take(MAX_CONTENT_BYTES)));
     let mut buffer = Vec::new();
-    let mut found = HashSet::new();
+    let mut found = Shown::default();
     let (mut in_sheet, mut row, mut column, mut rows_here) = (false, 0u32, 0u32, 1u32);
     loop {
         buffer.clear();
@@ -68,6 +86,12 @@ pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSe
             b"table:table-row" => {
                 rows_here = repeated(&element, b"table:number-rows-repeated");
                 column = 0;
+                let hidden = attribute(&element, b"table:visibility").is_some_and(|v| v != "visible");
+                if in_sheet && hidden {
+                    for r in 0..rows_here.min(MAX_MARKED.saturating_sub(found.hidden_rows.len()) as u32) {
+                        found.hidden_rows.insert(row.saturating_add(r));
+                    }
+                }
                 if closes {
                     row = row.saturating_add(rows_here);
                 }
@@ -78,8 +102,8 @@ pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSe
                 if in_sheet && percent {
                     // A cell repeated over a whole sheet is formatting, not figures: bounded.
                     let cells = (0..rows_here).flat_map(|r| (0..columns_here).map(move |c| (r, c)));
-                    for (r, c) in cells.take(MAX_PERCENT_CELLS.saturating_sub(found.len())) {
-                        found.insert((row.saturating_add(r), column.saturating_add(c)));
+                    for (r, c) in cells.take(MAX_MARKED.saturating_sub(found.formats.len())) {
+                        found.formats.insert((row.saturating_add(r), column.saturating_add(c)), Format::Percent);
                     }
                 }
                 column = column.saturating_add(columns_here);
@@ -89,9 +113,10 @@ pub fn ods_percent_cells<R: Read + Seek>(archive: R, sheet_name: &str) -> HashSe
     }
 }
 
-/// The most of an .ods's content read for its cell types, and the most percent cells taken.
+/// The most of an .ods's content read for its cell types, and the most cells (or hidden rows)
+/// marked.
 const MAX_CONTENT_BYTES: u64 = 1 << 30;
-const MAX_PERCENT_CELLS: usize = 1_000_000;
+const MAX_MARKED: usize = 1_000_000;
 
 fn repeated(element: &BytesStart, name: &[u8]) -> u32 {
     attribute(element, name).and_then(|n| n.parse().ok()).filter(|n| *n > 0).unwrap_or(1)
@@ -104,29 +129,29 @@ fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option
     Some(text)
 }
 
-/// The indexes of the cell styles (`cellXfs`) whose number format shows a percentage.
-fn percent_styles(styles: &str) -> HashSet<usize> {
+/// The cell styles (`cellXfs`, by index) whose number format shows a percentage, a year or a month.
+fn formatted_styles(styles: &str) -> HashMap<usize, Format> {
     let mut reader = Reader::from_str(styles);
-    let mut percent_formats: HashSet<u32> = BUILTIN_PERCENT_FORMATS.into();
+    let mut formats: HashMap<u32, Format> = BUILTIN_FORMATS.into();
     let mut in_cell_styles = false;
     let mut style_index = 0;
-    let mut found = HashSet::new();
+    let mut found = HashMap::new();
     loop {
         match reader.read_event() {
             Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
                 b"numFmt" => {
                     if let (Some(id), Some(code)) = (attribute(&e, b"numFmtId"), attribute(&e, b"formatCode"))
                         && let Ok(id) = id.parse()
-                        && shows_percent(&code)
+                        && let Some(format) = format_of(&code)
                     {
-                        percent_formats.insert(id);
+                        formats.insert(id, format);
                     }
                 }
                 b"cellXfs" => in_cell_styles = true,
                 b"xf" if in_cell_styles => {
                     let format = attribute(&e, b"numFmtId").and_then(|id| id.parse().ok());
-                    if format.is_some_and(|id| percent_formats.contains(&id)) {
-                        found.insert(style_index);
+                    if let Some(format) = format.and_then(|id| formats.get(&id)) {
+                        found.insert(style_index, *format);
                     }
                     style_index += 1;
                 }
@@ -139,22 +164,35 @@ fn percent_styles(styles: &str) -> HashSet<usize> {
     }
 }
 
-/// Whether a number format code shows a percentage: a `%` in its first section that is neither
-/// quoted nor escaped (`0.0%` does, `0"%"` and `0\%` print the sign without scaling).
-fn shows_percent(code: &str) -> bool {
+/// What a number format code shows, judged by its first section's codes outside quotes, escapes
+/// and brackets: a `%` (`0.0%`; `0"%"` and `0\%` print the sign without scaling), or a date with
+/// a year and no day (`yyyy"年"` a year, `yyyy"年"m"月"` a month; with an hour, `m` is minutes).
+fn format_of(code: &str) -> Option<Format> {
     let mut quoted = false;
     let mut escaped = false;
+    let mut bracketed = false;
+    let mut letters = String::new();
     for c in code.chars() {
         match c {
             _ if escaped => escaped = false,
             '\\' if !quoted => escaped = true,
             '"' => quoted = !quoted,
-            ';' if !quoted => return false,
-            '%' if !quoted => return true,
+            _ if quoted => {}
+            '[' => bracketed = true,
+            ']' => bracketed = false,
+            _ if bracketed => {}
+            ';' => break,
+            '%' => return Some(Format::Percent),
+            c if c.is_ascii_alphabetic() => letters.push(c.to_ascii_lowercase()),
             _ => {}
         }
     }
-    false
+    let has = |c: char| letters.contains(c);
+    match (has('y'), has('m'), has('d') || has('h') || has('s')) {
+        (true, false, false) => Some(Format::Year),
+        (true, true, false) => Some(Format::Month),
+        _ => None,
+    }
 }
 
 /// The part holding the sheet of this name (`xl/worksheets/sheet1.xml`), via the workbook's
@@ -200,11 +238,11 @@ fn relation_id(sheet: &BytesStart) -> Option<String> {
     })
 }
 
-/// The positions of the cells whose style is one of `styles`, read as the sheet streams by.
-fn cells_in_styles(sheet: impl std::io::BufRead, styles: &HashSet<usize>) -> HashSet<Position> {
+/// The cells whose style is one of `styles`, and the hidden rows, read as the sheet streams by.
+fn shown_in_sheet(sheet: impl std::io::BufRead, styles: &HashMap<usize, Format>) -> Shown {
     let mut reader = Reader::from_reader(sheet);
     let mut buffer = Vec::new();
-    let mut found = HashSet::new();
+    let mut found = Shown::default();
     // Rows and cells may leave out their `r`: they then follow the one before.
     let (mut row, mut column) = (0u32, 0u32);
     loop {
@@ -214,14 +252,20 @@ fn cells_in_styles(sheet: impl std::io::BufRead, styles: &HashSet<usize>) -> Has
                 b"row" => {
                     row = attribute(&e, b"r").and_then(|r| r.parse::<u32>().ok()).unwrap_or(row.saturating_add(1));
                     column = 0;
+                    let hidden = attribute(&e, b"hidden").is_some_and(|h| h == "1" || h == "true");
+                    if hidden && found.hidden_rows.len() < MAX_MARKED {
+                        found.hidden_rows.insert(row.saturating_sub(1));
+                    }
                 }
                 b"c" => {
                     let position =
                         attribute(&e, b"r").and_then(|r| cell_position(&r)).unwrap_or((row.saturating_sub(1), column));
                     column = position.1.saturating_add(1);
                     let style = attribute(&e, b"s").and_then(|s| s.parse::<usize>().ok());
-                    if style.is_some_and(|s| styles.contains(&s)) {
-                        found.insert(position);
+                    if let Some(format) = style.and_then(|s| styles.get(&s))
+                        && found.formats.len() < MAX_MARKED
+                    {
+                        found.formats.insert(position, *format);
                     }
                 }
                 _ => {}
@@ -263,10 +307,23 @@ mod tests {
     #[test]
     fn percent_formats_are_told_from_a_quoted_or_escaped_sign() {
         for code in ["0%", "0.0%", "#,##0.00%;[Red]-0.00%", "[$-804]0.0%"] {
-            assert!(shows_percent(code), "{code}");
+            assert_eq!(format_of(code), Some(Format::Percent), "{code}");
         }
         for code in ["0", "0\"%\"", "0\\%", "0;0%", "General"] {
-            assert!(!shows_percent(code), "{code}");
+            assert_eq!(format_of(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn dates_shown_as_a_year_or_a_month_are_told_from_days_and_times() {
+        for code in ["yyyy\"年\"", "yyyy", "[$-804]yyyy\"年\";@", "[DBNum1]yyyy\"年\""] {
+            assert_eq!(format_of(code), Some(Format::Year), "{code}");
+        }
+        for code in ["yyyy\"年\"m\"月\"", "mmm-yy", "yyyy/mm"] {
+            assert_eq!(format_of(code), Some(Format::Month), "{code}");
+        }
+        for code in ["yyyy-mm-dd", "yyyy\"年\"m\"月\"d\"日\"", "yyyy hh:mm", "m/d/yy", "\"yyyy\"0"] {
+            assert_eq!(format_of(code), None, "{code}");
         }
     }
 
