@@ -490,6 +490,10 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             )?;
             let pdf = made.pdf;
             std::fs::write(&out, &pdf).with_context(|| writing(&out, lang))?;
+            if let Some(id) = made.id {
+                let extension = if format == "docx" { "docx" } else { "pdf" };
+                crate::report::keep_file(&mut conn, &settings.data_dir.join("reports"), id, extension, &pdf)?;
+            }
             let (kb, seconds) = (pdf.len() / 1024, started.elapsed().as_secs_f64());
             outln!(
                 "{}",

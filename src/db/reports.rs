@@ -115,6 +115,11 @@ pub struct Made<'a> {
     pub snapshot: &'a str,
 }
 
+/// The report kept under this key, if one was.
+pub fn by_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<ReportRow>> {
+    reports::table.filter(reports::period_key.eq(key)).select(ReportRow::as_select()).first(conn).optional()
+}
+
 /// Keeps a report made on request (once per key); answers its id and number.
 pub fn keep(
     conn: &mut DbConn,

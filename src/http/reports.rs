@@ -187,7 +187,7 @@ async fn report_of(
         match report::make(conn, scope, options, since, &identity, kept, crate::now()) {
             Ok(made) => {
                 if let Some(id) = made.id {
-                    keep_file(conn, &reports_dir, id, extension, &made.pdf)?;
+                    report::keep_file(conn, &reports_dir, id, extension, &made.pdf).map_err(AppError::Internal)?;
                 }
                 Ok(made.pdf)
             }
@@ -212,27 +212,6 @@ async fn report_of(
     watch.finished();
     let pdf = pdf?;
     Ok(HttpResponse::Ok().content_type(content_type).insert_header(crate::server::named(disposition, &name)).body(pdf))
-}
-
-/// A kept report's file, written once: the reports page links it, so the office finds the
-/// report it sent upward as it was sent.
-fn keep_file(
-    conn: &mut crate::db::DbConn,
-    dir: &std::path::Path,
-    id: i64,
-    extension: &str,
-    bytes: &[u8],
-) -> Result<(), AppError> {
-    let kept = crate::db::reports::by_id(conn, id)?.and_then(|row| row.file_path);
-    if kept.is_some_and(|path| std::path::Path::new(&path).exists()) {
-        return Ok(());
-    }
-    let path = dir.join(format!("made-{id}.{extension}"));
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&path, bytes))
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("keeping report {id}: {e}")))?;
-    crate::db::reports::keep_file(conn, id, &path.display().to_string(), bytes.len() as i64)?;
-    Ok(())
 }
 
 /// `状态报告-上海市推进智慧城市建设“十三五”规划-2026-12-06.pdf`: what it covers, as of when.

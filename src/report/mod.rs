@@ -495,7 +495,7 @@ pub fn make(
     since: Since,
     identity: &Identity,
     kept: Kept,
-    now: NaiveDateTime,
+    mut now: NaiveDateTime,
 ) -> Result<Made, ReportError> {
     use chrono::Datelike;
     use sha2::Digest;
@@ -508,8 +508,10 @@ pub fn make(
     let snapshot = summary::Snapshot::of(&scope.assessed, judgement.as_of);
     let snapshot_json = serde_json::to_string(&snapshot).map_err(|e| ReportError::Data(e.into()))?;
     let department = options.department.as_ref().map(|d| d.slug.clone());
+    // What it compares with is part of what was asked: a report compared with another one is
+    // another report, with a number of its own.
     let asked = format!(
-        "{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{:?}|{:?}|{}",
+        "{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{:?}|{:?}|{}|{since:?}",
         options.plan,
         department,
         judgement.as_of,
@@ -522,15 +524,24 @@ pub fn make(
         identity.sender,
     );
     let key = format!("made:{:x}", sha2::Sha256::digest(format!("{asked}|{snapshot_json}").as_bytes()));
-    let until = match since {
+    let mut until = match since {
         Since::Date(day) => day.and_hms_opt(23, 59, 59),
         _ => None,
     };
+    let data_error = |e: diesel::result::Error| ReportError::Data(e.into());
+    // The same report asked for again is the one numbered then, word for word: made as of the
+    // time it was first made, compared with what came before it — not with reports made since.
+    if kept == Kept::Asked
+        && let Some(first) = crate::db::reports::by_key(conn, &key).map_err(data_error)?
+    {
+        now = first.created_at;
+        let before_it = first.created_at - chrono::Duration::microseconds(1);
+        until = Some(until.map_or(before_it, |u| u.min(before_it)));
+    }
     let wanted = match since {
         Since::Report(id) => Some(id),
         _ => None,
     };
-    let data_error = |e: diesel::result::Error| ReportError::Data(e.into());
     let same_scope = crate::db::reports::ReportScope {
         plan: options.plan.as_deref(),
         department: department.as_deref(),
@@ -590,6 +601,27 @@ pub fn make(
     tracing::debug!("report kept, its summary compared with the previous one");
     let pdf = write(scope, &options, now)?;
     Ok(Made { pdf, id, number })
+}
+
+/// A kept report's file, written once: the reports page links it, so the office finds the
+/// report it sent upward as it was sent (from the server or the command line alike).
+pub fn keep_file(
+    conn: &mut crate::db::DbConn,
+    dir: &std::path::Path,
+    id: i64,
+    extension: &str,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
+    let kept = crate::db::reports::by_id(conn, id)?.and_then(|row| row.file_path);
+    if kept.is_some_and(|path| std::path::Path::new(&path).exists()) {
+        return Ok(());
+    }
+    let path = dir.join(format!("made-{id}.{extension}"));
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|e| anyhow::anyhow!("keeping report {id}: {e}"))?;
+    crate::db::reports::keep_file(conn, id, &path.display().to_string(), bytes.len() as i64)?;
+    Ok(())
 }
 
 /// A kept report's name when no numbering format is set: its id. The reports list, the report's

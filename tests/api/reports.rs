@@ -205,6 +205,15 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         assert!(grouped.contains("各牵头单位目标状态") && grouped.contains("市数据局"), "sections per department");
         assert!(grouped.contains("牵头 "), "each department's count");
         assert!(unspaced(&grouped).contains("号第"), "a line cited with its plan's 文号: {grouped}");
+        // A report asked for again is the report numbered then, word for word: a later report of
+        // its scope (the full layout) is not what it compares with, and its time is its first.
+        let plan_query = "/reports/status.pdf?plan=ai-gov-services-2025";
+        let full = pdf_text(&office(&format!("{plan_query}&layout=full")).await.bytes().await.unwrap());
+        assert!(unspaced(&full).contains(&format!("上次报告：沪规划报〔{year}〕2号")), "{full}");
+        let again = pdf_text(&office(plan_query).await.bytes().await.unwrap());
+        assert!(unspaced(&again).contains(&format!("沪规划报〔{year}〕2号")), "{again}");
+        assert!(again.contains("这是第一份报告"), "compared as when it was made: {again}");
+        assert_eq!(unspaced(&again), unspaced(&plan), "the same words as the first time");
         for (query, parameter) in
             [("since=99999", "since"), ("since=yesterday", "since"), ("layout=tiny", "layout"), ("group=team", "group")]
         {
