@@ -4,7 +4,6 @@ use super::{ChartGoal, Lang, OverviewRow, PlanOverview, TargetChart};
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
 use crate::domain::TargetKind;
 use crate::judged::{Assessed, AssessedOne};
-use crate::present::goal_in;
 use crate::progress::Point;
 
 /// The goal as the chart draws it, in the indicator's unit: the engine's band or value.
@@ -21,7 +20,7 @@ fn goal(target: &TargetRow, p: &crate::progress::Progress) -> ChartGoal {
 /// "实际光纤入户率 ≥ 70%（2020）" — the indicator's name and the goal as the document writes it.
 pub fn title(target: &TargetRow, indicator: &IndicatorRow, lang: Lang) -> String {
     let kind = target.kind;
-    let written = goal_in(lang, kind, target.comparator, target.value, target.value_max, target.scale, &target.unit);
+    let written = crate::present::goal_of(lang, target, &indicator.unit);
     let reference = match (kind, target.reference_year, lang) {
         (TargetKind::Change, Some(y), Lang::Zh) => format!("比{y}年"),
         (TargetKind::Change, Some(y), Lang::En) => format!("vs {y} "),

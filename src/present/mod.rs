@@ -564,6 +564,33 @@ pub fn goal_in(
     }
 }
 
+/// A target's goal for a reader of `lang`, in the unit it is judged in: where the catalog reads the
+/// document's unit as another (a plan's "25MB/s" read as 25 Mbps, `unit_read`), the goal is shown
+/// in the unit its figures are measured in, with the unit the document wrote beside it — else a
+/// reader sees 50 Mbps against "> 25MB/s" marked achieved.
+pub fn goal_of(lang: Lang, target: &crate::db::models::TargetRow, indicator_unit: &str) -> String {
+    let reread = matches!(target.kind, TargetKind::Level | TargetKind::Range)
+        && target.scale == 1.0
+        && target.unit != indicator_unit
+        && crate::domain::scale_between(&target.unit, indicator_unit).is_err();
+    if !reread {
+        return goal_in(
+            lang,
+            target.kind,
+            target.comparator,
+            target.value,
+            target.value_max,
+            target.scale,
+            &target.unit,
+        );
+    }
+    let read = goal_in(lang, target.kind, target.comparator, target.value, target.value_max, 1.0, indicator_unit);
+    match lang {
+        Lang::Zh => format!("{read}（原文单位 {}）", target.unit),
+        Lang::En => format!("{read} (written {})", target.unit),
+    }
+}
+
 /// A change as the plans write it, a fall as a fall of so much: "下降 ≥ 14%" for a change of at
 /// most −14 % (the catalog's sign convention), "增长约 5%", "提高 ≥ 2个百分点".
 fn change_as_written(comparator: Comparator, magnitude: String, falls: bool, unit: &str) -> String {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::charts::{self, Lang};
 use crate::domain::TargetKind;
 use crate::judged::{self, Assessed, Judgement};
-use crate::present::{department_name, goal_in, method_label, status_colour, status_label, verdict_label};
+use crate::present::{department_name, method_label, status_colour, status_label, verdict_label};
 use crate::progress::{ALL_STATUSES, Status};
 
 /// Which report: one plan or all, as of a date, by a method, in a language, in a layout; and
@@ -171,6 +171,8 @@ pub struct SummaryData {
     pub problems: Vec<super::summary::Problem>,
     pub problems_total: usize,
     pub owing: Vec<super::summary::Owing>,
+    /// Departments with figures missing, listed or not.
+    pub owing_total: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -342,7 +344,10 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
         ("changes_heading", pick("与上次报告相比", "Since the previous report")),
         (
             "no_previous",
-            pick("这是第一份报告，没有可比较的上次报告。", "This is the first report: there is none to compare with."),
+            pick(
+                "没有可比较的上次报告（同一范围、截至日期不晚于本报告的报告尚无）。",
+                "There is no previous report to compare with (none of this scope judging this date or earlier).",
+            ),
         ),
         ("list_sep", pick("；", "; ")),
         ("was", pick("上次", "Was")),
@@ -363,6 +368,20 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
             ),
         ),
         ("binding_note", pick("★ 约束性指标", "★ binding target")),
+        (
+            "listed_note",
+            pick(
+                "共 {n} 项，列出前 {k} 项（到期未实现、新实现在前）；全部见完整版报告或网页。",
+                "{n} in all; the first {k} (newly missed and newly achieved first); the full report or the pages list them all.",
+            ),
+        ),
+        (
+            "owing_note",
+            pick(
+                "共 {n} 个单位，列出未报最多的前 {k} 个；全部见“部门”页面。",
+                "{n} in all; the {k} with most missing; the departments page lists them all.",
+            ),
+        ),
         ("owner", pick("牵头单位", "Lead")),
         ("owing_heading", pick("逾期未报的数据（按报送单位）", "Overdue figures by reporting department")),
         ("department", pick("单位", "Department")),
@@ -447,7 +466,7 @@ fn shown_unit(a: &Assessed) -> (&str, f64) {
 /// The goal as written; an approximate one (左右) also as the band it is read as.
 fn goal_line(a: &Assessed, lang: Lang) -> String {
     let t = &a.target;
-    let written = goal_in(lang, t.kind, t.comparator, t.value, t.value_max, t.scale, &t.unit);
+    let written = crate::present::goal_of(lang, t, &a.indicator.unit);
     match (t.comparator, a.summary.band) {
         (Some(crate::domain::Comparator::About), Some(band)) => {
             let (unit, scale) = shown_unit(a);
@@ -679,6 +698,7 @@ pub fn gather(
         (Some(d), Lang::En) => format!("{scope} · targets led by {}", d.name_en),
     };
     let (problems, problems_total) = super::summary::problems(&assessed, &departments, lang);
+    let (owing, owing_total) = super::summary::owing(&figures, &departments, lang);
     let summary = SummaryData {
         changes: options
             .previous
@@ -686,7 +706,8 @@ pub fn gather(
             .map(|(label, previous)| super::summary::changes(previous, label.clone(), &assessed, lang)),
         problems,
         problems_total,
-        owing: super::summary::owing(&figures, &departments, lang),
+        owing,
+        owing_total,
     };
     let data = ReportData {
         title,

@@ -83,6 +83,8 @@ pub struct Changes {
 #[derive(Debug, Clone, Serialize)]
 pub struct Transition {
     pub name: String,
+    /// The plan that sets it: a target's name alone may be any plan's.
+    pub plan: String,
     pub from: String,
     pub to: String,
     pub status: &'static str,
@@ -142,12 +144,21 @@ pub fn changes(previous: &Snapshot, label: String, now: &[Assessed], lang: Lang)
     changes.dropped_targets = previous.targets.keys().filter(|slug| !judged_now.contains(slug.as_str())).count();
     changes.words = changes_words(&changes, lang);
     changes.counts = counts.into_iter().map(|((_, words), n)| (words, n)).collect();
-    moved.sort_by_key(|(a, _)| (rank(a.summary.status), a.target.deadline_date));
+    // News first: a goal newly missed or newly achieved, then those going the wrong way, then the
+    // figures gone overdue.
+    let news = |status: Status| match status {
+        Status::Missed => 0,
+        Status::Achieved => 1,
+        Status::Overdue => 6,
+        other => rank(other),
+    };
+    moved.sort_by_key(|(a, _)| (news(a.summary.status), a.target.deadline_date));
     changes.listed = moved
         .into_iter()
         .take(LISTED)
         .map(|(a, was)| Transition {
             name: name(a, lang),
+            plan: if lang == Lang::Zh { a.plan.title.clone() } else { a.plan.title_en.clone() },
             from: status_label(was, lang).to_owned(),
             to: status_label(a.summary.status, lang).to_owned(),
             status: a.summary.status.as_str(),
@@ -239,8 +250,8 @@ pub struct Owing {
     pub rate: String,
 }
 
-/// The departments with figures missing, most first (at most [`LISTED`]).
-pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>], lang: Lang) -> Vec<Owing> {
+/// The departments with figures missing, most first (at most [`LISTED`]), and how many there are.
+pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>], lang: Lang) -> (Vec<Owing>, usize) {
     let mut by: HashMap<Option<&str>, (usize, usize)> = HashMap::new();
     for f in figures.iter().filter(|f| f.arrival != Arrival::Upcoming) {
         let entry = by.entry(f.reporter.as_deref()).or_default();
@@ -249,7 +260,7 @@ pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>
             entry.1 += 1;
         }
     }
-    let mut owing: Vec<Owing> = by
+    let mut owing: Vec<(Option<&str>, Owing)> = by
         .into_iter()
         .filter(|(_, (_, missing))| *missing > 0)
         .map(|(slug, (due, missing))| {
@@ -260,10 +271,11 @@ pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>
             };
             // Written as the department pages write it (41.7%, not 42%).
             let rate = crate::present::percent_text(Some((due - missing) as f64 / due as f64));
-            Owing { name, due, missing, rate }
+            (slug, Owing { name, due, missing, rate })
         })
         .collect();
-    owing.sort_by(|a, b| b.missing.cmp(&a.missing).then_with(|| a.name.cmp(&b.name)));
-    owing.truncate(LISTED);
-    owing
+    // Ties by slug: the Chinese and the English report list the same departments.
+    owing.sort_by(|(a_slug, a), (b_slug, b)| b.missing.cmp(&a.missing).then_with(|| a_slug.cmp(b_slug)));
+    let total = owing.len();
+    (owing.into_iter().take(LISTED).map(|(_, o)| o).collect(), total)
 }

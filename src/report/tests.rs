@@ -527,6 +527,31 @@ fn a_report_says_how_many_targets_came_and_went_since_the_previous_one() {
     assert!(english.words.contains("2 targets are new to this report and 1 of the previous one"), "{}", english.words);
 }
 
+#[test]
+fn the_changes_listed_put_news_first_and_say_how_many_were_left_out() {
+    let (_dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let now = scope(&mut conn, &options(None, Lang::Zh)).unwrap().assessed;
+    let today = crate::judged::today();
+    // Every target was "at risk" last time: each of them changed status since.
+    let mut previous = summary::Snapshot::of(&now, today);
+    for mark in previous.targets.values_mut() {
+        mark.status = "at_risk".to_owned();
+    }
+    let changed = summary::changes(&previous, "第1号".to_owned(), &now, Lang::Zh);
+    assert!(changed.transitions > changed.listed.len(), "more changes than are listed");
+    let achieved = now.iter().filter(|a| a.summary.status == crate::progress::Status::Achieved).count();
+    assert!(achieved > 0, "the seed figures achieve some targets");
+    let listed_achieved = changed.listed.iter().filter(|t| t.status == "achieved").count();
+    let listed_missed = changed.listed.iter().filter(|t| t.status == "missed").count();
+    assert_eq!(
+        listed_achieved,
+        achieved.min(changed.listed.len() - listed_missed),
+        "newly achieved come right after newly missed, before figures gone overdue"
+    );
+    assert!(changed.listed.iter().all(|t| !t.plan.is_empty()), "each with its plan");
+}
+
 /// A snapshot as reports kept before figures' values were recorded wrote it: statuses and dates.
 fn unchanged_snapshot(now: &[crate::judged::Assessed], as_of: chrono::NaiveDate) -> serde_json::Value {
     let mut json = serde_json::to_value(summary::Snapshot::of(now, as_of)).unwrap();
@@ -535,4 +560,20 @@ fn unchanged_snapshot(now: &[crate::judged::Assessed], as_of: chrono::NaiveDate)
         mark.as_object_mut().unwrap().remove("measured_from");
     }
     json
+}
+
+#[test]
+fn a_goal_whose_unit_the_catalog_reads_otherwise_is_shown_in_the_unit_it_is_judged_in() {
+    let (_dir, pool) = seeded_db();
+    let mut conn = pool.get().unwrap();
+    let now = scope(&mut conn, &options(Some("smart-city-13th-fyp"), Lang::Zh)).unwrap().assessed;
+    let find = |slug: &str| now.iter().find(|a| a.target.slug == slug).unwrap();
+    // The plan wrote 25MB/s; the catalog reads it as 25 Mbps, the unit its figures come in.
+    let speed = find("sc13-fixed-broadband-download-speed");
+    assert_eq!(crate::present::goal_of(Lang::Zh, &speed.target, &speed.indicator.unit), "> 25Mbps（原文单位 MB/s）");
+    assert_eq!(crate::present::goal_of(Lang::En, &speed.target, &speed.indicator.unit), "> 25Mbps (written MB/s)");
+    assert!(super::data::target_line(speed, Lang::Zh).goal.contains("原文单位 MB/s"), "the report says so too");
+    // A goal in the indicator's own unit is shown as written.
+    let fibre = find("sc13-ftth-takeup");
+    assert_eq!(crate::present::goal_of(Lang::Zh, &fibre.target, &fibre.indicator.unit), "≥ 70%");
 }

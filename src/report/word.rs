@@ -121,8 +121,18 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
                 doc = doc.add_paragraph(text(&counts.join(t("list_sep"))));
             }
             if !c.listed.is_empty() {
-                let rows = c.listed.iter().map(|x| vec![x.name.clone(), x.from.clone(), x.to.clone()]).collect();
-                doc = doc.add_table(table(&[t("indicator"), t("was"), t("now")], rows, &[5, 2, 2]));
+                if c.transitions > c.listed.len() {
+                    let note = t("listed_note")
+                        .replace("{n}", &c.transitions.to_string())
+                        .replace("{k}", &c.listed.len().to_string());
+                    doc = doc.add_paragraph(small(&note));
+                }
+                let rows = c
+                    .listed
+                    .iter()
+                    .map(|x| vec![x.name.clone(), x.plan.clone(), x.from.clone(), x.to.clone()])
+                    .collect();
+                doc = doc.add_table(table(&[t("indicator"), t("plan"), t("was"), t("now")], rows, &[5, 4, 2, 2]));
             }
         }
     }
@@ -159,11 +169,14 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
             .iter()
             .map(|o| vec![o.name.clone(), o.due.to_string(), o.missing.to_string(), o.rate.clone()])
             .collect();
-        doc = doc.add_paragraph(heading(t("owing_heading"), 2)).add_table(table(
-            &[t("department"), t("due"), t("missing"), t("rate")],
-            rows,
-            &[4, 1, 1, 1],
-        ));
+        doc = doc.add_paragraph(heading(t("owing_heading"), 2));
+        if data.summary.owing_total > data.summary.owing.len() {
+            let note = t("owing_note")
+                .replace("{n}", &data.summary.owing_total.to_string())
+                .replace("{k}", &data.summary.owing.len().to_string());
+            doc = doc.add_paragraph(small(&note));
+        }
+        doc = doc.add_table(table(&[t("department"), t("due"), t("missing"), t("rate")], rows, &[4, 1, 1, 1]));
     }
     // The status counts of each plan (or department), as on the PDF's first page.
     if data.plans.len() > 1 {

@@ -145,7 +145,7 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let first = pdf_text(&first.bytes().await.unwrap());
         assert!(unspaced(&first).contains(&format!("沪规划报〔{year}〕1号")), "numbered");
         assert!(first.contains("上海市某规划处（测试）"), "the sending unit");
-        assert!(first.contains("这是第一份报告"), "nothing to compare with yet");
+        assert!(first.contains("没有可比较的上次报告"), "nothing to compare with yet");
         assert!(first.contains("主要问题") && first.contains("逾期未报的数据（按报送单位）"));
 
         // A figure comes in: the next report names the change and the report it compares with.
@@ -155,11 +155,11 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         assert_eq!(status, 201);
         // A report on one plan compares with the last one on that plan, not with the all-plans one.
         let plan = pdf_text(&office("/reports/status.pdf?plan=ai-gov-services-2025").await.bytes().await.unwrap());
-        assert!(plan.contains("这是第一份报告"), "the first on this plan: {plan}");
+        assert!(plan.contains("没有可比较的上次报告"), "the first on this plan: {plan}");
         // An administrator's look at another time is kept, but no later report compares with it.
         let past = pdf_text(&office("/reports/status.pdf?as_of=2019-06-30").await.bytes().await.unwrap());
         assert!(unspaced(&past).contains(&format!("沪规划报〔{year}〕3号")), "{past}");
-        assert!(past.contains("这是第一份报告"), "nothing kept judged 2019 or before: {past}");
+        assert!(past.contains("没有可比较的上次报告"), "nothing kept judged 2019 or before: {past}");
         let second = pdf_text(&office("/reports/status.pdf").await.bytes().await.unwrap());
         let flat = unspaced(&second);
         assert!(flat.contains(&format!("沪规划报〔{year}〕4号")), "the next number");
@@ -212,7 +212,7 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         assert!(unspaced(&full).contains(&format!("上次报告：沪规划报〔{year}〕2号")), "{full}");
         let again = pdf_text(&office(plan_query).await.bytes().await.unwrap());
         assert!(unspaced(&again).contains(&format!("沪规划报〔{year}〕2号")), "{again}");
-        assert!(again.contains("这是第一份报告"), "compared as when it was made: {again}");
+        assert!(again.contains("没有可比较的上次报告"), "compared as when it was made: {again}");
         assert_eq!(unspaced(&again), unspaced(&plan), "the same words as the first time");
         for (query, parameter) in
             [("since=99999", "since"), ("since=yesterday", "since"), ("layout=tiny", "layout"), ("group=team", "group")]
