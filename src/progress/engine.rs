@@ -60,7 +60,7 @@ pub fn with_district_totals(
 pub(super) struct SeriesFacts {
     pub first: Option<Point>,
     pub latest: Option<Point>,
-    /// The last value at or before the deadline.
+    /// The last value at or before the deadline, or of the period that holds it.
     pub latest_by_deadline: Option<Point>,
     /// The last value within the reference year of a change target.
     pub reference: Option<Point>,
@@ -74,7 +74,7 @@ pub(super) fn series_facts(spec: &TargetSpec, series: &[Observation]) -> SeriesF
     SeriesFacts {
         first: series.first().map(point),
         latest: series.last().map(point),
-        latest_by_deadline: series.iter().rev().find(|o| o.date <= spec.deadline).map(point),
+        latest_by_deadline: series.iter().rev().find(|o| spec.counts_by_deadline(o.date)).map(point),
         reference: spec.reference_year.and_then(last_in),
         base_period: last_in(spec.base.year()),
     }

@@ -68,14 +68,18 @@ fn reduce(obs: &DataFrame, specs: &[TargetSpec]) -> PolarsResult<Reduced> {
     let idx = obs.column("idx")?.u32()?;
     // Each observation's target deadline and reference year, gathered by target index.
     let deadlines = Float64Chunked::from_vec("d".into(), specs.iter().map(|s| decimal_year(s.deadline)).collect());
+    // The end of the period holding the deadline: its figure is the deadline's own (TargetSpec::counts_by_deadline).
+    let deadline_periods =
+        Float64Chunked::from_vec("p".into(), specs.iter().map(|s| decimal_year(s.deadline_period_end())).collect());
     let reference_years: Int32Chunked = specs.iter().map(|s| s.reference_year).collect();
     let base_years: Int32Chunked = specs.iter().map(|s| Some(chrono::Datelike::year(&s.base))).collect();
     let row_deadline = deadlines.take(idx)?;
+    let row_deadline_period = deadline_periods.take(idx)?;
     let row_reference_year = reference_years.take(idx)?;
     let row_base_year = base_years.take(idx)?;
     let t = obs.column("t")?.f64()?;
     let year = obs.column("year")?.i32()?;
-    let by_deadline = obs.filter(&t.lt_eq(&row_deadline))?;
+    let by_deadline = obs.filter(&(t.lt_eq(&row_deadline) | t.equal(&row_deadline_period)))?;
     let in_reference_year = obs.filter(&year.equal(&row_reference_year).fill_null_with_values(false)?)?;
     let in_base_year = obs.filter(&year.equal(&row_base_year).fill_null_with_values(false)?)?;
     Ok(Reduced {

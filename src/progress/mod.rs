@@ -176,6 +176,19 @@ pub struct TargetSpec {
 }
 
 impl TargetSpec {
+    /// The end of the reporting period that holds the deadline (the deadline itself without a
+    /// duty): a yearly figure for 2016 is the figure of a goal due by 2016-06-30, as the plan
+    /// measured it — not a figure come after it.
+    pub fn deadline_period_end(&self) -> NaiveDate {
+        self.due.map_or(self.deadline, |due| due.deadline_period_end.max(self.deadline))
+    }
+
+    /// Whether a figure for the period ending on `date` counts as the goal's by its deadline:
+    /// ended by then, or the figure of the period that holds it.
+    pub fn counts_by_deadline(&self, date: NaiveDate) -> bool {
+        date <= self.deadline || date == self.deadline_period_end()
+    }
+
     /// The end of the year whose figure the target is measured from, when the catalog does not
     /// state it: a change's reference year (比2020年下降14% needs the 2020 figure), a level's or
     /// range's base year. `None` when the catalog states it or the target starts from 0 (a

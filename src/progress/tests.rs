@@ -175,6 +175,17 @@ fn after_the_deadline_a_target_is_achieved_on_time_late_or_missed() {
     assert_eq!((late.status, late.achieved_late), (Status::Achieved, true));
     let missed = assess(&spec, &series(&[(2020, 66.0), (2021, 68.0)]), as_of, Method::Linear);
     assert_eq!(missed.status, Status::Missed);
+    // Due by mid-2016, reported yearly: the 2016 figure is the deadline's own, not a later one.
+    let duty = crate::domain::Duty { frequency: crate::domain::Frequency::Annual, due_days: 90, reporter: None };
+    let mid_year = TargetSpec {
+        deadline: ymd(2016, 6, 30),
+        due: Some(crate::domain::DueDates::of(&duty, year_end(2015), ymd(2016, 6, 30), false)),
+        ..spec.clone()
+    };
+    let yearly = assess(&mid_year, &series(&[(2016, 71.0)]), as_of, Method::Linear);
+    assert_eq!((yearly.status, yearly.achieved_late), (Status::Achieved, false), "{yearly:?}");
+    let next_year = assess(&mid_year, &series(&[(2016, 60.0), (2017, 71.0)]), as_of, Method::Linear);
+    assert_eq!((next_year.status, next_year.achieved_late), (Status::Achieved, true));
 }
 
 /// The words a reason is shown with (in English).
@@ -324,7 +335,7 @@ mod properties {
             2012i32..=2024,
             date_strategy(2014, 2030),
             prop::option::of((date_strategy(2010, 2026), value_strategy())),
-            (date_strategy(2010, 2020), date_strategy(2009, 2020), any::<bool>(), any::<bool>()),
+            (date_strategy(2010, 2020), date_strategy(2009, 2020), any::<bool>(), any::<bool>(), any::<bool>()),
         )
             .prop_map(
                 |(
@@ -337,8 +348,16 @@ mod properties {
                     reference_year,
                     deadline,
                     baseline,
-                    (start, base, cumulative, higher_is_better),
+                    (start, base, cumulative, higher_is_better, with_duty),
                 )| {
+                    // A yearly duty: a deadline inside a year is measured by that year's figure.
+                    let duty = crate::domain::Duty {
+                        frequency: crate::domain::Frequency::Annual,
+                        due_days: 90,
+                        reporter: None,
+                    };
+                    let milestone = kind == TargetKind::Milestone;
+                    let due = with_duty.then(|| crate::domain::DueDates::of(&duty, base, deadline, milestone));
                     TargetSpec {
                         kind,
                         comparator: (kind != TargetKind::Milestone).then_some(comparator),
@@ -353,7 +372,7 @@ mod properties {
                         base,
                         cumulative,
                         higher_is_better,
-                        due: None,
+                        due,
                     }
                 },
             )
