@@ -555,6 +555,8 @@ pub fn goal_in(
     scale: f64,
     unit: &str,
 ) -> String {
+    // 个百分点 means nothing to an English reader: percentage points.
+    let unit = if lang == Lang::En && unit.contains("百分点") { " pp" } else { unit };
     match (lang, kind, comparator) {
         (Lang::En, TargetKind::Change, Some(c)) => {
             format!("{} {}{unit}", c.display_symbol(), format_number(value / scale))
@@ -670,6 +672,14 @@ mod tests {
         assert_eq!(goal_in(Lang::En, TargetKind::Change, Some(Comparator::AtMost), -14.0, None, 1.0, "%"), "≤ -14%");
         assert_eq!(goal_in(Lang::En, TargetKind::Milestone, None, 100.0, None, 1.0, "%"), "done");
         assert_eq!(goal_in(Lang::Zh, TargetKind::Milestone, None, 100.0, None, 1.0, "%"), "完成");
+        assert_eq!(
+            goal_in(Lang::En, TargetKind::Change, Some(Comparator::MoreThan), 0.0, None, 1.0, "个百分点"),
+            "> 0 pp"
+        );
+        assert_eq!(
+            goal_in(Lang::Zh, TargetKind::Change, Some(Comparator::AtLeast), 2.0, None, 1.0, "个百分点"),
+            "提高 ≥ 2个百分点"
+        );
     }
 
     #[test]

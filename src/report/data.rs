@@ -643,7 +643,8 @@ pub fn gather(
         let mut targets: Vec<TargetLine> = rows.iter().map(|a| target_line(a, lang)).collect();
         if plan.is_none() {
             for (line, a) in targets.iter_mut().zip(&rows) {
-                line.cited_in = a.plan.doc_number.clone().unwrap_or_else(|| a.plan.title.clone());
+                let title = if lang == Lang::Zh { &a.plan.title } else { &a.plan.title_en };
+                line.cited_in = a.plan.doc_number.clone().unwrap_or_else(|| title.clone());
             }
         }
         for (line, charted) in targets.iter_mut().zip(charted) {
