@@ -39,6 +39,9 @@ pub enum AppError {
     NotFound { what: &'static str, slug: String },
     #[error("{message}")]
     BadRequest { message: Said, details: Value },
+    /// A refused file whose bytes were not kept (its sender's daily allowance was used up).
+    #[error("this refused file was not kept: its sender had sent more refused files that day than are kept")]
+    NotKept,
     #[error("{0}")]
     Unauthorized(Said),
     #[error("{0}")]
@@ -112,6 +115,9 @@ impl AppError {
             | AppError::Busy(said)
             | AppError::TooSlow(said) => said.zh.clone(),
             AppError::PayloadTooLarge { limit } => format!("发送的内容超过 {limit} 字节的上限"),
+            AppError::NotKept => {
+                "这份被拒绝的文件未保存：发送者当天被拒绝的文件已超过保存额度（其问题清单仍在）".to_owned()
+            }
             AppError::Unprocessable { message, .. } => message.zh.clone(),
             AppError::InvalidUpload { problems, .. } => format!("文件有 {} 处问题，未写入任何数据", problems.total),
             AppError::NotYours { problems } => {
@@ -175,6 +181,7 @@ impl AppError {
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::NotKept => "not_kept",
             AppError::InvalidUpload { .. } => "invalid_upload",
             AppError::NotYours { .. } => "not_your_indicators",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -276,6 +283,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::NotKept => StatusCode::GONE,
             AppError::InvalidUpload { .. } | AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotYours { .. } => StatusCode::FORBIDDEN,
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,

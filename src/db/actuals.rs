@@ -24,7 +24,11 @@ pub fn committed_upload_by_sha(conn: &mut DbConn, sha256: &str) -> QueryResult<O
 /// Inserts an upload and returns its id. There is no RETURNING on both backends, so the row is
 /// found again by its content and time, inside the caller's transaction.
 pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
-    diesel::insert_into(uploads::table).values(form).execute(conn)?;
+    // A file name is shown on pages and in download headers: no control or direction-changing
+    // characters (U+202E before "fdp.exe" makes it read "exe.pdf").
+    let name: String = form.file_name.chars().filter(|c| !c.is_control() && !is_format_character(*c)).collect();
+    let form = UploadForm { file_name: &name, error_report: form.error_report.clone(), ..*form };
+    diesel::insert_into(uploads::table).values(&form).execute(conn)?;
     uploads::table
         .filter(uploads::sha256.eq(form.sha256))
         .filter(uploads::received_at.eq(form.received_at))
@@ -32,6 +36,12 @@ pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
         .order(uploads::id.desc())
         .select(uploads::id)
         .first(conn)
+}
+
+/// Invisible characters that change how text around them is shown: direction marks and
+/// overrides, zero-width joiners and spaces, the byte order mark.
+fn is_format_character(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// The current value of one (indicator, region, period).
@@ -278,24 +288,38 @@ pub struct RevisionRow {
     pub period_end: chrono::NaiveDate,
     pub value: f64,
     pub recorded_at: NaiveDateTime,
+    /// Stated by a plan's own text (a seed figure), not reported by a department.
+    pub stated: bool,
 }
 
 pub fn revisions_of(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec<RevisionRow>> {
+    // The seed files' uploads: a handful, read once rather than joined to every actual.
+    let stated: std::collections::HashSet<i64> =
+        uploads::table.filter(uploads::channel.eq("seed")).select(uploads::id).load::<i64>(conn)?.into_iter().collect();
     let mut all = Vec::new();
     for chunk in indicator_ids.chunks(ID_CHUNK) {
-        all.extend(
-            actuals::table
-                .filter(actuals::indicator_id.eq_any(chunk))
-                .order((actuals::indicator_id, actuals::period_end, actuals::recorded_at))
-                .select((
-                    actuals::indicator_id,
-                    actuals::region,
-                    actuals::period_end,
-                    actuals::value,
-                    actuals::recorded_at,
-                ))
-                .load::<RevisionRow>(conn)?,
-        );
+        let rows = actuals::table
+            .filter(actuals::indicator_id.eq_any(chunk))
+            .order((actuals::indicator_id, actuals::period_end, actuals::recorded_at))
+            .select((
+                actuals::indicator_id,
+                actuals::region,
+                actuals::period_end,
+                actuals::value,
+                actuals::recorded_at,
+                actuals::upload_id,
+            ))
+            .load::<(i64, String, chrono::NaiveDate, f64, NaiveDateTime, Option<i64>)>(conn)?;
+        all.extend(rows.into_iter().map(|(indicator_id, region, period_end, value, recorded_at, upload)| {
+            RevisionRow {
+                indicator_id,
+                region,
+                period_end,
+                value,
+                recorded_at,
+                stated: upload.is_some_and(|id| stated.contains(&id)),
+            }
+        }));
     }
     Ok(all)
 }
@@ -328,6 +352,9 @@ pub fn uploads_touching(conn: &mut DbConn, indicator_ids: &[i64], limit: i64) ->
     }
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
+    // The seed files hold what the plans' texts state: no department's upload.
+    let seeds: Vec<i64> = uploads::table.filter(uploads::channel.eq("seed")).select(uploads::id).load(conn)?;
+    ids.retain(|id| !seeds.contains(id));
     ids.truncate(limit.max(0) as usize);
     uploads::table
         .filter(uploads::id.eq_any(&ids))
@@ -351,10 +378,22 @@ pub fn upload_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<UploadSumm
 
 /// File name and raw bytes of an upload.
 /// How many bytes an upload's file holds, without reading them.
-pub fn upload_raw_size(conn: &mut DbConn, id: i64) -> QueryResult<Option<i64>> {
+/// The size of the files refused from this sender since `since` (kept or not).
+pub fn rejected_bytes_since(conn: &mut DbConn, sender: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    let sizes: Vec<i64> = uploads::table
+        .filter(uploads::uploaded_by.eq(sender))
+        .filter(uploads::outcome.eq("rejected"))
+        .filter(uploads::received_at.ge(since))
+        .select(uploads::size_bytes)
+        .load(conn)?;
+    Ok(sizes.iter().sum())
+}
+
+/// (bytes kept, size received) of an upload.
+pub fn upload_raw_size(conn: &mut DbConn, id: i64) -> QueryResult<Option<(i64, i64)>> {
     uploads::table
         .find(id)
-        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(length(raw) AS BIGINT)"))
+        .select((diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(length(raw) AS BIGINT)"), uploads::size_bytes))
         .first(conn)
         .optional()
 }

@@ -167,7 +167,8 @@ pub fn routes(routes: &mut Routes) {
         .post(Access::Token(Role::Uploader), uploads::create_upload)
         .add();
     routes.at("/api/v1/uploads/{id}").get(Access::Read, uploads::get_upload).add();
-    routes.at("/api/v1/uploads/{id}/problems").get(Access::Read, uploads::get_upload_problems).add();
+    // A refused file's problems quote its cells: as restricted as its bytes.
+    routes.at("/api/v1/uploads/{id}/problems").get(Access::Restricted, uploads::get_upload_problems).add();
     routes.at("/api/v1/uploads/{id}/raw").get(Access::Restricted, uploads::get_upload_raw).add();
     routes.at("/charts/targets/{file}").get(Access::Read, charts::target_chart).kept().add();
     routes.at("/charts/plans/{file}").get(Access::Read, charts::plan_chart).kept().add();

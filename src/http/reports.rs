@@ -163,13 +163,15 @@ async fn report_of(
         choice("group", query.group.as_deref(), |raw| format!("未知的分组“{raw}”：请用 plan 或 department"))?;
     let identity = state.report_identity.clone();
     // A report takes a second and a few hundred MB: a few at a time, the rest wait or get 503.
-    // Visitors' reports (no token, no sign-in) one at a time in a slot of their own, viewers' in
-    // another: a stranger or a viewer asking again and again keeps no upload waiting, and the
-    // office's viewers wait behind no stranger.
+    // Visitors' reports (no token, no sign-in) one at a time in a slot of their own, viewers' and
+    // uploaders' in another: a stranger or a reader asking again and again keeps no upload waiting,
+    // and the office's readers wait behind no stranger.
     let _slot = match caller.as_ref().map(|c| c.role) {
         None => state.visitor_slot().await?,
-        Some(Role::Viewer) => state.viewer_slot().await?,
-        Some(_) => state.heavy_slot().await?,
+        // An uploader's reports are read like a viewer's: a clerk asking again and again keeps
+        // no other department's upload and no office report waiting.
+        Some(Role::Viewer | Role::Uploader) => state.viewer_slot().await?,
+        Some(Role::Admin) => state.heavy_slot().await?,
     };
     // Laid out in a child process, stopped when the time is up or the client has gone.
     let (budget, watch) = crate::server::client::budget_for(&req, state.work_budget);

@@ -280,14 +280,28 @@ pub struct UploadDetailDto {
     params(("id" = i64, Path, description = "upload id")),
     responses((status = 200, body = UploadDetailDto), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
 )]
-pub async fn get_upload(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get_upload(
+    req: actix_web::HttpRequest,
+    pool: web::Data<DbPool>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    // The first problem's reason may quote a cell (a name, a phone number): for the office only,
+    // like the problems themselves; a visitor sees the kinds and counts.
+    use crate::server::auth::{Role, require};
+    let may_read_cells = require(&req, &pool, Role::Viewer, true).await.is_ok();
     let (upload, problems) = with_conn(&pool, move |conn| {
         let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
         Ok((upload, actuals::upload_problems(conn, id)?.flatten()))
     })
     .await?;
-    let problem_summary = problems.map(|p| Problems::from_stored(&p).summary).unwrap_or_default();
+    let mut problem_summary = problems.map(|p| Problems::from_stored(&p).summary).unwrap_or_default();
+    if !may_read_cells {
+        for count in &mut problem_summary {
+            count.reason.clear();
+            count.reason_zh.clear();
+        }
+    }
     Ok(HttpResponse::Ok().json(UploadDetailDto { upload: UploadDto::from(upload), problem_summary }))
 }
 
@@ -296,7 +310,13 @@ pub async fn get_upload(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<H
     get,
     path = "/api/v1/uploads/{id}/problems",
     params(("id" = i64, Path, description = "upload id")),
-    responses((status = 200, body = Problems), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope))
+    responses(
+        (status = 200, body = Problems),
+        (status = 400, body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope)
+    ),
+    security(("token" = []))
 )]
 pub async fn get_upload_problems(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
@@ -321,7 +341,8 @@ const SMALL_RAW_BYTES: i64 = 1 << 20;
         (status = 200, content_type = "application/octet-stream", body = String),
         (status = 400, body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope)
+        (status = 404, body = ErrorEnvelope),
+        (status = 410, description = "a refused file whose bytes were not kept", body = ErrorEnvelope)
     ),
     security(("token" = []))
 )]
@@ -331,10 +352,13 @@ pub async fn get_upload_raw(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let size = with_conn(&pool, move |conn| {
+    let (size, received) = with_conn(&pool, move |conn| {
         actuals::upload_raw_size(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))
     })
     .await?;
+    if size == 0 && received > 0 {
+        return Err(AppError::NotKept);
+    }
     // A raw file may be 50 MB: a few in memory at once, each for at most the body timeout, however
     // slowly its client reads. A small one is sent without a slot, so readers that never read
     // hold no one else's small file back.

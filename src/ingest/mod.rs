@@ -603,6 +603,11 @@ fn index_order(rows: &[ValidRow], to_write: &[usize], regions: &Regions) -> Vec<
     keyed
 }
 
+/// The most bytes of refused files kept per sender in a day. A refused file is kept so the office
+/// can see what was sent; past this its problems are kept without its bytes, so one sender sending
+/// refused files again and again cannot fill the disk (50 MB refused in 3 s, all day long).
+pub const REJECTED_BYTES_KEPT_PER_DAY: i64 = 64 << 20;
+
 fn record_rejection(
     conn: &mut DbConn,
     request: &UploadRequest,
@@ -611,6 +616,9 @@ fn record_rejection(
     now: NaiveDateTime,
 ) -> Result<i64, IngestError> {
     write_tx(conn, |conn| {
+        let size = request.bytes.len() as i64;
+        let sent_today = actuals::rejected_bytes_since(conn, &request.uploaded_by, now - chrono::Duration::days(1))?;
+        let kept: &[u8] = if sent_today + size <= REJECTED_BYTES_KEPT_PER_DAY { &request.bytes } else { &[] };
         let id = actuals::insert_upload(
             conn,
             &UploadForm {
@@ -627,7 +635,7 @@ fn record_rejection(
                 outcome: "rejected",
                 error_report: serde_json::to_string(problems).ok(),
                 error_count: i32::try_from(problems.total).unwrap_or(i32::MAX),
-                raw: &request.bytes,
+                raw: kept,
             },
         )?;
         claim(conn, request, sha256, id, now)?;

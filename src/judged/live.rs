@@ -318,7 +318,9 @@ impl Judged {
                 let figures: Vec<super::DueFigure> =
                     figures.iter().filter(|f| f.reporter.as_deref() == Some(slug)).cloned().collect();
                 let completeness = super::Completeness::of(figures.iter());
-                let last_received = figures.iter().filter_map(|f| f.received_on).max();
+                // A figure the plan's text stated is no report of the department's.
+                let last_received =
+                    figures.iter().filter(|f| f.arrival != super::Arrival::Stated).filter_map(|f| f.received_on).max();
                 DepartmentView { department: department.clone(), owned, figures, completeness, last_received }
             })
             .collect();

@@ -23,6 +23,9 @@ pub enum Arrival {
     Late,
     /// Due and not (yet) come.
     Missing,
+    /// Stated by the plan's own text (its base year's figure, often): known without anyone
+    /// reporting it, so counted neither as due nor as come.
+    Stated,
 }
 
 /// One figure the targets call for.
@@ -65,7 +68,7 @@ impl Completeness {
         let mut c = Completeness::default();
         for f in figures {
             match f.arrival {
-                Arrival::Upcoming => continue,
+                Arrival::Upcoming | Arrival::Stated => continue,
                 Arrival::OnTime => c.on_time += 1,
                 Arrival::Late => c.late += 1,
                 Arrival::Missing => c.missing += 1,
@@ -88,8 +91,9 @@ impl Snapshot {
     pub fn figures(&self, judgement: &Judgement) -> Vec<DueFigure> {
         let known_by = judgement.known_at.unwrap_or(judgement.as_of).min(judgement.as_of);
         let mut figures: BTreeMap<(i64, String, NaiveDate), DueFigure> = BTreeMap::new();
-        let arrival = |received_on: Option<NaiveDate>, due_on: NaiveDate| match received_on {
-            Some(day) if day <= due_on => Arrival::OnTime,
+        let arrival = |received: Option<(NaiveDate, bool)>, due_on: NaiveDate| match received {
+            Some((_, true)) => Arrival::Stated,
+            Some((day, false)) if day <= due_on => Arrival::OnTime,
             Some(_) => Arrival::Late,
             None if judgement.as_of > due_on => Arrival::Missing,
             None => Arrival::Upcoming,
@@ -115,15 +119,15 @@ impl Snapshot {
                 let due_on = duty.due_on(asked_from.map_or(end, |issued| end.max(issued)));
                 let key = (indicator.id, target.region.clone(), end);
                 let figure = figures.entry(key).or_insert_with(|| {
-                    let received_on = self.first_recorded(indicator.id, &target.region, end, known_by);
+                    let received = self.first_recorded(indicator.id, &target.region, end, known_by);
                     DueFigure {
                         indicator: indicator.clone(),
                         region: target.region.clone(),
                         period_end: end,
                         period: duty.frequency.period_label(end),
                         due_on,
-                        received_on,
-                        arrival: arrival(received_on, due_on),
+                        received_on: received.map(|(day, _)| day),
+                        arrival: arrival(received, due_on),
                         reporter: duty.reporter.clone(),
                         plans: Vec::new(),
                         targets: Vec::new(),
@@ -133,7 +137,8 @@ impl Snapshot {
                 });
                 // Owed to several plans: due for the earliest that asked.
                 if due_on < figure.due_on {
-                    (figure.due_on, figure.arrival) = (due_on, arrival(figure.received_on, due_on));
+                    let received = figure.received_on.map(|day| (day, figure.arrival == Arrival::Stated));
+                    (figure.due_on, figure.arrival) = (due_on, arrival(received, due_on));
                 }
                 figure.starting |= starting == Some(end);
                 if spec.cumulative && figure.total_since.is_none() {
@@ -164,12 +169,12 @@ impl Snapshot {
         region: &str,
         period_end: NaiveDate,
         known_by: NaiveDate,
-    ) -> Option<NaiveDate> {
+    ) -> Option<(NaiveDate, bool)> {
         self.revisions_of(indicator, region)
             .iter()
             .filter(|r| r.period_end == period_end && r.recorded_on <= known_by)
-            .map(|r| r.recorded_on)
-            .min()
+            .map(|r| (r.recorded_on, r.stated))
+            .min_by_key(|(day, _)| *day)
     }
 
     /// Completeness per reporting department (its slug; `None`: nobody named).

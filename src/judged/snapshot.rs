@@ -102,6 +102,7 @@ impl Snapshot {
                 period_end: row.period_end,
                 value: row.value,
                 recorded_on: crate::clock::local_date(row.recorded_at),
+                stated: row.stated,
             });
         }
     }

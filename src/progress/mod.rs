@@ -217,6 +217,8 @@ pub struct Revision {
     pub period_end: NaiveDate,
     pub value: f64,
     pub recorded_on: NaiveDate,
+    /// Stated by a plan's own text (a seed figure): known, but no department's report.
+    pub stated: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]

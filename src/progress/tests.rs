@@ -242,9 +242,9 @@ fn moving_away_from_the_target_is_regressing() {
 #[test]
 fn as_of_counts_periods_ended_and_known_at_counts_what_was_recorded() {
     let revisions = [
-        Revision { period_end: year_end(2017), value: 60.0, recorded_on: ymd(2018, 2, 1) },
-        Revision { period_end: year_end(2017), value: 62.0, recorded_on: ymd(2018, 9, 1) },
-        Revision { period_end: year_end(2018), value: 65.0, recorded_on: ymd(2019, 2, 1) },
+        Revision { period_end: year_end(2017), value: 60.0, recorded_on: ymd(2018, 2, 1), stated: false },
+        Revision { period_end: year_end(2017), value: 62.0, recorded_on: ymd(2018, 9, 1), stated: false },
+        Revision { period_end: year_end(2018), value: 65.0, recorded_on: ymd(2019, 2, 1), stated: false },
     ];
     // The view's date counts the periods ended by then, each at its latest revision, whenever
     // it was recorded: history loaded later is seen at every past date.

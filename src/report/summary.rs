@@ -253,7 +253,7 @@ pub struct Owing {
 /// The departments with figures missing, most first (at most [`LISTED`]), and how many there are.
 pub fn owing(figures: &[DueFigure], departments: &[std::sync::Arc<DepartmentRow>], lang: Lang) -> (Vec<Owing>, usize) {
     let mut by: HashMap<Option<&str>, (usize, usize)> = HashMap::new();
-    for f in figures.iter().filter(|f| f.arrival != Arrival::Upcoming) {
+    for f in figures.iter().filter(|f| matches!(f.arrival, Arrival::OnTime | Arrival::Late | Arrival::Missing)) {
         let entry = by.entry(f.reporter.as_deref()).or_default();
         entry.0 += 1;
         if f.arrival == Arrival::Missing {

@@ -558,10 +558,15 @@ pub(super) async fn detail(
     id: web::Path<i64>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    render(req, pool, state, move |ctx, reads, _: LangQuery| detail_page(ctx, reads, id)).await
+    // A refused file's problems quote its cells, and a department's file may hold names and phone
+    // numbers: listed for the office (a viewer token or sign-in), as its raw bytes are; a visitor of
+    // a public server sees how many problems of each kind.
+    let may_read_cells =
+        crate::server::auth::require(&req, &pool, crate::server::auth::Role::Viewer, true).await.is_ok();
+    render(req, pool, state, move |ctx, reads, _: LangQuery| detail_page(ctx, reads, id, may_read_cells)).await
 }
 
-fn detail_page(ctx: &Ctx, reads: &mut Reads, id: i64) -> Result<Markup, AppError> {
+fn detail_page(ctx: &Ctx, reads: &mut Reads, id: i64, may_read_cells: bool) -> Result<Markup, AppError> {
     let lang = ctx.lang;
     let conn = &mut *reads.conn;
     let upload = actuals::upload_by_id(conn, id)?.ok_or_else(|| AppError::not_found("upload", id.to_string()))?;
@@ -583,7 +588,16 @@ fn detail_page(ctx: &Ctx, reads: &mut Reads, id: i64) -> Result<Markup, AppError
             dd { (upload.rows_total) " · " (lang.pick("新增 ", "new ")) (upload.rows_new) " · " (lang.pick("修订 ", "revised ")) (upload.rows_revised) " · " (lang.pick("不变 ", "unchanged ")) (upload.rows_unchanged) }
             dt { (lang.pick("原始文件", "Raw file")) } dd { a href={ "/api/v1/uploads/" (id) "/raw" } { (lang.pick("下载", "download")) } }
         }
-        @if problems.total > 0 { (errors_table(lang, &problems)) }
+        @if problems.total > 0 && may_read_cells { (errors_table(lang, &problems)) }
+        @if problems.total > 0 && !may_read_cells {
+            h2 { (lang.pick("问题（按类型）", "Problems by kind")) }
+            ul.counts {
+                @for c in &problems.summary {
+                    li { (c.count) " × " (column_shown(c.column.as_deref(), lang)) }
+                }
+            }
+            p { (lang.pick("逐行的问题会引用文件中的内容，登录后可见。", "The problems row by row quote the file's cells: sign in to see them.")) }
+        }
         @if !affected.is_empty() {
             h2 { (lang.pick("涉及的目标（今日状态）", "Targets it touches (status today)")) }
             ul.targets {

@@ -644,3 +644,21 @@ async fn the_figure_a_target_is_measured_from_is_owed_and_once_it_comes_the_targ
         assert_eq!(nox.first(), Some(&(&json!("2021"), &json!(false))), "{nox:?}");
     }
 }
+
+#[tokio::test]
+async fn figures_the_plans_themselves_state_are_no_departments_late_report() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    // Only the seed figures are in: what the plans' texts state (base years, mostly).
+    let (status, departments) = app.get_json("/api/v1/departments").await;
+    assert_eq!(status, 200);
+    let departments = departments.as_array().unwrap();
+    let late: Vec<&serde_json::Value> = departments.iter().filter(|d| d["completeness"]["late"] != 0).collect();
+    assert!(late.is_empty(), "no department sent anything, so none sent late: {late:?}");
+    let (_, eitc) = app.get_json("/api/v1/departments/eitc").await;
+    let seed_uploads: Vec<&serde_json::Value> =
+        eitc["uploads"].as_array().unwrap().iter().filter(|u| u["channel"] == "seed").collect();
+    assert!(seed_uploads.is_empty(), "the seed files are no upload of the department's: {seed_uploads:?}");
+    let figures =
+        eitc["overdue_figures"].as_array().unwrap().len() + eitc["upcoming_figures"].as_array().map_or(0, Vec::len);
+    assert!(figures > 0, "it still owes its own figures: {eitc}");
+}

@@ -213,7 +213,8 @@ async fn a_flood_of_bad_rows_answers_briefly_and_is_stored_briefly() {
     let (_, upload) = app.get_json(&format!("/api/v1/uploads/{id}")).await;
     assert_eq!(upload["error_count"], 200_000);
     assert_eq!(upload["problem_summary"][0]["count"], 200_000);
-    let problems = app.get(&format!("/api/v1/uploads/{id}/problems")).await.bytes().await.unwrap();
+    let viewer = app.token(Role::Viewer);
+    let problems = app.get_as(&format!("/api/v1/uploads/{id}/problems"), &viewer).await.bytes().await.unwrap();
     assert!(problems.len() < 1_000_000, "{} bytes", problems.len());
     let page = app.get(&format!("/uploads/{id}")).await.bytes().await.unwrap();
     assert!(page.len() < 2_000_000, "the page is {} bytes", page.len());
@@ -993,4 +994,46 @@ async fn connections_past_the_limit_wait_for_one_to_close() {
     assert_eq!(answer.status(), 200);
     assert!(started.elapsed() >= Duration::from_secs(3), "answered before a place was free: {:?}", started.elapsed());
     drop(held);
+}
+
+#[tokio::test]
+async fn refused_files_are_kept_up_to_a_daily_allowance_per_sender() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let uploader = app.token(Role::Uploader);
+    let viewer = app.token(Role::Viewer);
+    // 35 MB refused at its header, sent twice: the first is kept, the second is over the 64 MiB a
+    // sender's refused files may take in a day — its problems are kept, its bytes are not.
+    let mut junk = b"bogus\n".to_vec();
+    junk.extend(std::iter::repeat_n(b"a".repeat(99).into_iter().chain([b'\n']), 350_000).flatten());
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (status, body) = app.upload(&uploader, "?name=junk.csv", junk.clone()).await;
+        assert_eq!(status, 422, "{body}");
+        ids.push(body["error"]["details"]["upload_id"].as_i64().unwrap());
+    }
+    let first = app.get_as(&format!("/api/v1/uploads/{}/raw", ids[0]), &viewer).await;
+    assert_eq!((first.status().as_u16(), first.bytes().await.unwrap().len()), (200, junk.len()));
+    let second = app.get_as(&format!("/api/v1/uploads/{}/raw", ids[1]), &viewer).await;
+    assert_eq!(second.status().as_u16(), 410);
+    let said: serde_json::Value = second.json().await.unwrap();
+    assert_eq!(said["error"]["code"], "not_kept", "{said}");
+    assert!(said["error"]["message"].as_str().unwrap().contains("保存额度"), "{said}");
+    let (_, upload) = app.get_json(&format!("/api/v1/uploads/{}", ids[1])).await;
+    assert_eq!(
+        (upload["outcome"].as_str(), upload["size_bytes"].as_u64()),
+        (Some("rejected"), Some(junk.len() as u64))
+    );
+    // Another sender's refused file is kept: the allowance is each sender's own.
+    let other = {
+        let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        plantrack::server::auth::create_token(&mut conn, "another-clerk", Role::Uploader, None, plantrack::now())
+            .unwrap()
+    };
+    // (Its name sent with a right-to-left override, which would show "fdp.exe" as "exe.pdf": kept without it.)
+    let (_, body) = app.upload(&other, "?name=%E2%80%AEfdp.exe", "bogus\nx\n").await;
+    let id = body["error"]["details"]["upload_id"].as_i64().unwrap();
+    assert_eq!(app.get_as(&format!("/api/v1/uploads/{id}/raw"), &viewer).await.status(), 200);
+    let (_, upload) = app.get_json(&format!("/api/v1/uploads/{id}")).await;
+    assert_eq!(upload["file_name"], "fdp.exe", "{upload}");
 }

@@ -84,8 +84,19 @@ async fn a_file_with_three_bad_rows_lists_all_three_and_writes_nothing() {
         let (_, upload) = app.get_json(&format!("/api/v1/uploads/{upload_id}")).await;
         assert_eq!(upload["outcome"], "rejected");
         assert_eq!(upload["error_count"], 4);
-        let (_, problems) = app.get_json(&format!("/api/v1/uploads/{upload_id}/problems")).await;
+        // The problems quote the file's cells: the office's to read, like the raw bytes.
+        let path = format!("/api/v1/uploads/{upload_id}/problems");
+        assert_eq!(app.get(&path).await.status(), 401, "a visitor does not read a refused file's cells");
+        let problems: serde_json::Value = app.get_as(&path, &app.token(Role::Viewer)).await.json().await.unwrap();
         assert_eq!(problems["errors"].as_array().unwrap().len(), 4);
+        let summary = &upload["problem_summary"][0];
+        assert!(
+            summary["count"].as_u64().unwrap() > 0 && summary["reason_zh"] == "",
+            "kinds and counts only: {upload}"
+        );
+        let page = app.get(&format!("/uploads/{upload_id}")).await.text().await.unwrap();
+        assert!(!page.contains("open-data-set<") && !page.contains("火星"), "nor does the page show them");
+        assert!(page.contains("登录后可见"), "it says where they are");
     }
 }
 
