@@ -130,15 +130,24 @@ pub struct ValidRow<'r> {
 /// A figure that passed every check but that a person should look at before it is written.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Doubt {
-    /// `fraction_of_percent` or `hundredfold_revision`.
+    /// `fraction_of_percent`, `hundredfold_revision`, `hundredfold_jump` (a new figure 50 times
+    /// the one before it), `percent_over_100` or `fractional_count`.
     pub code: &'static str,
     pub reason: String,
     pub reason_zh: String,
 }
 
 impl Doubt {
-    fn of(row: &ValidRow, old_value: Option<f64>) -> Option<Doubt> {
+    /// `old_value`: the figure this one revises; `before`: the figure of the period before it,
+    /// for a new one. The likeliest slip is named first.
+    fn of(
+        row: &ValidRow,
+        old_value: Option<f64>,
+        before: Option<f64>,
+        indicator: Option<&IndicatorInfo>,
+    ) -> Option<Doubt> {
         let shown = crate::present::format_number;
+        let unit = indicator.map_or("", |i| i.unit.as_str());
         if row.fraction_of_percent {
             let meant = shown(row.value * 100.0);
             return Some(Doubt {
@@ -147,25 +156,68 @@ impl Doubt {
                 reason_zh: format!("按 {}% 读取；如应为 {meant}%，请填写 {meant} 或 {meant}%", shown(row.value)),
             });
         }
-        let old = old_value.filter(|old| *old != 0.0 && row.value != 0.0)?;
-        let ratio = (row.value / old).abs();
-        (!(1.0 / REVISION_FACTOR..=REVISION_FACTOR).contains(&ratio)).then(|| Doubt {
-            code: "hundredfold_revision",
-            reason: format!(
-                "revises {} to {}, {} times the figure it replaces: check the unit and the decimal point",
-                shown(old),
-                shown(row.value),
-                shown(ratio)
-            ),
-            reason_zh: format!(
-                "把 {} 修订为 {}，是原数值的 {} 倍：请核对单位和小数点",
-                shown(old),
-                shown(row.value),
-                shown(ratio)
-            ),
+        let far_off = |other: f64| {
+            let ratio = (row.value / other).abs();
+            (other != 0.0 && row.value != 0.0 && !(1.0 / REVISION_FACTOR..=REVISION_FACTOR).contains(&ratio))
+                .then_some(ratio)
+        };
+        if let Some(old) = old_value
+            && let Some(ratio) = far_off(old)
+        {
+            return Some(Doubt {
+                code: "hundredfold_revision",
+                reason: format!(
+                    "revises {} to {}, {} times the figure it replaces: check the unit and the decimal point",
+                    shown(old),
+                    shown(row.value),
+                    shown(ratio)
+                ),
+                reason_zh: format!(
+                    "把 {} 修订为 {}，是原数值的 {} 倍：请核对单位和小数点",
+                    shown(old),
+                    shown(row.value),
+                    shown(ratio)
+                ),
+            });
+        }
+        if old_value.is_none()
+            && let Some(before) = before
+            && let Some(ratio) = far_off(before)
+        {
+            return Some(Doubt {
+                code: "hundredfold_jump",
+                reason: format!(
+                    "{} is {} times the figure of the period before ({}): check the unit and the decimal point",
+                    shown(row.value),
+                    shown(ratio),
+                    shown(before)
+                ),
+                reason_zh: format!(
+                    "{} 是上一期数值（{}）的 {} 倍：请核对单位和小数点",
+                    shown(row.value),
+                    shown(before),
+                    shown(ratio)
+                ),
+            });
+        }
+        if unit == "%" && row.value > 100.0 && !indicator.is_some_and(|i| i.can_be_negative) {
+            return Some(Doubt {
+                code: "percent_over_100",
+                reason: format!("{}% is more than the whole: check the figure and the unit", shown(row.value)),
+                reason_zh: format!("{}% 超过了 100%：请核对数值和单位", shown(row.value)),
+            });
+        }
+        (COUNTED_UNITS.contains(&unit) && row.value.fract() != 0.0).then(|| Doubt {
+            code: "fractional_count",
+            reason: format!("{} {unit}: a count with a fraction; check the decimal point", shown(row.value)),
+            reason_zh: format!("{}{unit}：个数带小数，请核对小数点", shown(row.value)),
         })
     }
 }
+
+/// Units that count whole things: a figure in them with a fraction is a slip more often than not.
+const COUNTED_UNITS: [&str; 16] =
+    ["个", "家", "项", "座", "所", "件", "次", "台", "名", "人", "户", "处", "条", "张", "套", "辆"];
 
 /// A revision this many times larger or smaller than the figure it replaces is more likely a
 /// slip (a unit, a decimal point, a % typed as a fraction) than a correction.
@@ -451,14 +503,16 @@ pub fn ingest(
         for row in prepared.rows.iter().filter(|r| allowed.binary_search(&r.indicator_id).is_err()) {
             let slug = indicators.get(&row.indicator_id).map(|i| i.slug.as_str()).unwrap_or_default();
             let name = names.get(&row.indicator_id).copied().unwrap_or_default();
+            // A name that quotes itself (“互联网+”产业投资基金规模) is not quoted again.
+            let quoted = if name.contains('“') { name.to_owned() } else { format!("“{name}”") };
             refused.push(RowError::at(
                 row.line,
                 Some("indicator"),
-                Some(slug),
+                Some(name),
                 problems::why(
                     "indicator_not_reported",
-                    format!("your department does not report {slug}"),
-                    format!("你的部门不负责报送“{name}”"),
+                    format!("your department does not report {slug}: the department that does uploads it"),
+                    format!("你的部门不负责报送{quoted}：请由负责报送的部门上传（见“部门”页面）"),
                 ),
             ));
         }
@@ -704,6 +758,19 @@ fn plan_changes(
         .iter()
         .filter_map(|c| Some(((c.indicator_id, c.region.as_str(), c.period.parse().ok()?), (c.id, c.value))))
         .collect();
+    // Each series' stored figures in period order, for the figure before a new one.
+    let mut series: validate::FastMap<(i64, &str), Vec<(chrono::NaiveDate, f64)>> = validate::FastMap::default();
+    for ((indicator, region, period), (_, value)) in &current {
+        series.entry((*indicator, *region)).or_default().push((period.end(), *value));
+    }
+    for figures in series.values_mut() {
+        figures.sort_by_key(|(end, _)| *end);
+    }
+    let before = |row: &ValidRow| {
+        let figures = series.get(&(row.indicator_id, row.region))?;
+        let at = figures.partition_point(|(end, _)| *end < row.period.end());
+        at.checked_sub(1).map(|i| figures[i].1)
+    };
     let mut plan = ChangePlan {
         total: rows.len(),
         new: 0,
@@ -732,7 +799,11 @@ fn plan_changes(
                 ("revised", Some(old))
             }
         };
-        let doubt = if change == "unchanged" { None } else { Doubt::of(row, old_value) };
+        let doubt = if change == "unchanged" {
+            None
+        } else {
+            Doubt::of(row, old_value, before(row), indicators.get(&row.indicator_id).copied())
+        };
         plan.doubtful += usize::from(doubt.is_some());
         if change != "unchanged" && plan.changes.len() < LISTED_CHANGES {
             let indicator = indicators.get(&row.indicator_id);

@@ -152,7 +152,12 @@ async fn a_department_token_writes_only_its_own_figures() {
         assert_eq!(status, 403, "{body}");
         assert_eq!(body["error"]["code"], "not_your_indicators");
         let listed = body["error"]["details"].to_string();
-        assert!(listed.contains("实际光纤入户率") || listed.contains("ftth-takeup-rate"), "{listed}");
+        let refused = &body["error"]["details"]["errors"][0];
+        assert_eq!(refused["value"], "实际光纤入户率", "the name, not an internal code: {body}");
+        assert!(
+            refused["reason_zh"].as_str().unwrap().contains("不负责报送“实际光纤入户率”：请由负责报送的部门上传"),
+            "{listed}"
+        );
         assert_eq!(body["error"]["details"]["errors"][0]["line"], 3, "{body}");
         let (_, actuals) = app.get_json(&format!("/api/v1/indicators/{ITS_INDICATOR}/actuals")).await;
         assert_eq!(actuals.as_array().unwrap().len(), 0, "nothing written: {actuals}");

@@ -246,7 +246,7 @@ async fn the_upload_form_refuses_other_sites_and_wrong_tokens() {
             "来自其他网站",
         ),
         ("unknown token", Some(&secret), None, upload_form(&secret, "pt_nope", csv), 401, "不存在或已吊销"),
-        ("viewer token", Some(&secret), None, upload_form(&secret, &viewer, csv), 403, "uploader"),
+        ("viewer token", Some(&secret), None, upload_form(&secret, &viewer, csv), 403, "此操作需要填报权限"),
         (
             "no file",
             Some(&secret),

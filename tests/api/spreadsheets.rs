@@ -694,7 +694,7 @@ fn office_sheet(total_row: bool, ambiguous_period: bool) -> Vec<u8> {
     let sheet = workbook.add_worksheet();
     let header = ["序号", "指标项", "年度", "数值\n（亿元）"];
     let mut row = 0;
-    let mut write_header = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32| {
+    let write_header = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32| {
         for (i, h) in header.iter().enumerate() {
             sheet.write_string(row, i as u16, *h).unwrap();
         }

@@ -345,7 +345,7 @@ async fn a_percentage_typed_as_a_fraction_or_a_hundredfold_revision_is_flagged_f
     let app = spawn_app(&Backend::Sqlite).await;
     let token = app.token(Role::Uploader);
     // 实际光纤入户率 is in %: 0.401 is most likely 40.1 % typed as Excel shows a fraction.
-    let csv = "indicator,period,value\nftth-takeup-rate,2021,0.401\nftth-takeup-rate,2022,40.5%\nftth-takeup-rate,2023,0.5%\n";
+    let csv = "indicator,period,value\nftth-takeup-rate,2021,0.401\nftth-takeup-rate,2022,40.5%\nftth-takeup-rate,2023,1.5%\n";
     let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["rows_doubtful"], 1, "{body}");
@@ -406,4 +406,31 @@ async fn a_clerks_total_row_is_named_as_such_and_more_value_headers_are_read() {
     let (_, body) = app.upload(&token, "?dry_run=true", "指标,期间,数值\nxyzzy,2021,1\n").await;
     let said = body["error"]["details"]["errors"][0]["reason_zh"].as_str().unwrap().to_owned();
     assert!(said.contains("报送模板") && !said.contains("/api/"), "{said}");
+}
+
+#[tokio::test]
+async fn figures_that_pass_but_look_wrong_to_a_planner_are_flagged_too() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    assert_eq!(app.upload(&token, "", "indicator,period,value\nftth-takeup-rate,2021,40.1\n").await.0, 201);
+    // 150 % of households, 12.5 enterprises, a new year's figure a hundred times the last one.
+    let csv = "indicator,period,value\n\
+               ftth-takeup-rate,2023,150\n\
+               big-data-key-enterprises,2019,12.5\n\
+               ftth-takeup-rate,2022,4120\n";
+    let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
+    assert_eq!(status, 200, "{body}");
+    let doubts: Vec<(u64, &str)> = body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["doubt"].is_null())
+        .map(|c| (c["line"].as_u64().unwrap(), c["doubt"]["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(doubts, [(2, "percent_over_100"), (3, "fractional_count"), (4, "hundredfold_jump")], "{body}");
+    let jump = body["changes"].as_array().unwrap().iter().find(|c| c["line"] == 4).unwrap();
+    assert!(jump["doubt"]["reason_zh"].as_str().unwrap().contains("上一期数值（40.1）"), "{jump}");
+    // A plausible next figure is not.
+    let (_, fine) = app.upload(&token, "?dry_run=true", "indicator,period,value\nftth-takeup-rate,2022,41.2\n").await;
+    assert_eq!(fine["rows_doubtful"], 0, "{fine}");
 }
