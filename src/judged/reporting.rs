@@ -87,9 +87,12 @@ impl Completeness {
 impl Snapshot {
     /// Every figure the current targets call for, up to their deadlines, with where it stands
     /// at the judgement's date (only revisions recorded by `known_at` count, if given). One entry
-    /// per indicator, region and period, oldest due first.
+    /// per indicator, region and period, oldest due first. Like the targets judged beside them,
+    /// a view of an earlier day knows every figure recorded since unless `known_at` says
+    /// otherwise: a 2024 figure sent late, after that day, is late there — not missing while
+    /// the target it measures is judged on it.
     pub fn figures(&self, judgement: &Judgement) -> Vec<DueFigure> {
-        let known_by = judgement.known_at.unwrap_or(judgement.as_of).min(judgement.as_of);
+        let known_by = judgement.known_at.unwrap_or(NaiveDate::MAX);
         let mut figures: BTreeMap<(i64, String, NaiveDate), DueFigure> = BTreeMap::new();
         let arrival = |received: Option<(NaiveDate, bool)>, due_on: NaiveDate| match received {
             Some((_, true)) => Arrival::Stated,

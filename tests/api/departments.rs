@@ -87,15 +87,24 @@ async fn a_department_sees_what_it_owes_before_and_after_the_due_date() {
         assert_eq!(then["completeness"]["missing"], 8);
 
         // Every department with targets is listed; one that does not exist is a 404.
-        let (_, all) = app.get_json("/api/v1/departments?as_of=2026-06-01").await;
+        let (_, all) = app.get_json("/api/v1/departments?as_of=2026-06-01&known_at=2026-06-01").await;
         let all = all.as_array().unwrap();
         assert!(all.len() > 50, "{} departments", all.len());
         assert!(all.iter().any(|d| d["slug"] == DATA_BUREAU && d["overdue"] == 8));
+        // Viewed as of that day with what is known now, the figure came — late — as the target
+        // judged on it beside it says: no longer owed.
+        let (_, all) = app.get_json("/api/v1/departments?as_of=2026-06-01").await;
+        let bureau = all.as_array().unwrap().iter().find(|d| d["slug"] == DATA_BUREAU).cloned().unwrap();
+        assert_eq!(
+            (&bureau["overdue"], &bureau["completeness"]["late"]),
+            (&serde_json::json!(7), &serde_json::json!(1)),
+            "{bureau}"
+        );
         assert_eq!(app.get_json("/api/v1/departments/no-such-office").await.0, 404);
         assert_eq!(app.get_json("/api/v1/departments?as_of=2026-13-01").await.0, 400);
 
-        // A plan's completeness sums its figures.
-        let (_, plan) = app.get_json("/api/v1/plans/ai-gov-services-2025?as_of=2026-06-01").await;
+        // A plan's completeness sums its figures (as known that day: none had come).
+        let (_, plan) = app.get_json("/api/v1/plans/ai-gov-services-2025?as_of=2026-06-01&known_at=2026-06-01").await;
         let completeness = &plan["completeness"];
         assert!(completeness["missing"].as_u64().unwrap() >= 8, "{completeness}");
         assert_eq!(completeness["due"], completeness["missing"]);
@@ -262,7 +271,9 @@ async fn a_filled_template_uploads_as_is() {
         assert_eq!(app.get("/departments/nobody/template.csv").await.status(), 404);
         assert_eq!(app.get(&format!("/departments/{DATA_BUREAU}/template.csv?as_of=x")).await.status(), 400);
         // In English: slugs, English headers.
-        let english = app.get(&format!("/departments/{DATA_BUREAU}/template.csv?as_of=2026-06-01&lang=en")).await;
+        let english = app
+            .get(&format!("/departments/{DATA_BUREAU}/template.csv?as_of=2026-06-01&known_at=2026-06-01&lang=en"))
+            .await;
         let english = english.text().await.unwrap();
         assert!(english.contains("indicator,period,region,unit,value,note") && english.contains(ITS_INDICATOR));
     }
