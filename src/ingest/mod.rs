@@ -216,7 +216,7 @@ impl Doubt {
 }
 
 /// Units that count whole things: a figure in them with a fraction is a slip more often than not.
-const COUNTED_UNITS: [&str; 16] =
+pub(crate) const COUNTED_UNITS: [&str; 16] =
     ["个", "家", "项", "座", "所", "件", "次", "台", "名", "人", "户", "处", "条", "张", "套", "辆"];
 
 /// A revision this many times larger or smaller than the figure it replaces is more likely a

@@ -599,6 +599,8 @@ fn check_rows<'r>(
         };
         // A stated unit converts where only the magnitude differs (万户 for 户), else is refused.
         let scale = match (indicator, cell(columns.units, row)) {
+            // 个 is the classifier of any count: 12个 of enterprises counted in 家 are 12家.
+            (Some(i), Some("个")) if super::COUNTED_UNITS.contains(&i.unit.as_str()) => 1.0,
             (Some(i), Some(raw)) if raw.trim() != i.unit => match crate::domain::scale_between(raw.trim(), &i.unit) {
                 Ok(scale) => scale,
                 Err(_) => {

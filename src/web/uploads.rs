@@ -97,7 +97,7 @@ fn upload_form(lang: PageLang, csrf: &str, signed_in: Option<(&Caller, Option<St
             }
             label for="file" { (lang.pick("CSV 或 Excel 文件（必填；指标、期间、数值，可选地区、单位、备注、来源；或每个期间一列）", "CSV or Excel file (required; indicator, period, value; optional region, unit, note, source; or one column per period)")) }
             input #file type="file" name="file" accept=".csv,.txt,.xlsx,.xls,.ods,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,application/vnd.ms-excel,application/vnd.oasis.opendocument.spreadsheet" required;
-            label for="sheet" { (lang.pick("工作表（Excel 文件；留空读取第一个）", "Sheet (Excel files; empty: the first)")) }
+            label for="sheet" { (lang.pick("工作表（Excel 文件；留空则读取有表头的可见工作表）", "Sheet (Excel files; empty: the visible one with a header)")) }
             input #sheet type="text" name="sheet" autocomplete="off";
             label for="encoding" { (lang.pick("编码", "Encoding")) }
             select #encoding name="encoding" {

@@ -434,3 +434,21 @@ async fn figures_that_pass_but_look_wrong_to_a_planner_are_flagged_too() {
     let (_, fine) = app.upload(&token, "?dry_run=true", "indicator,period,value\nftth-takeup-rate,2022,41.2\n").await;
     assert_eq!(fine["rows_doubtful"], 0, "{fine}");
 }
+
+#[tokio::test]
+async fn a_count_written_in_ge_is_a_count_of_whatever_the_indicator_counts() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    // 个 is the classifier of any count: 12个 enterprises are the 12家 the indicator counts.
+    let csv = "指标,期间,单位,数值\n大数据重点(龙头)企业数量,2019,个,12\n";
+    let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
+    assert_eq!(status, 200, "{body}");
+    // Another thing counted is refused: 12人 are no enterprises.
+    let csv = "指标,期间,单位,数值\n大数据重点(龙头)企业数量,2019,人,12\n";
+    let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
+    assert_eq!(
+        (status, body["error"]["details"]["errors"][0]["code"].as_str()),
+        (422, Some("unit_mismatch")),
+        "{body}"
+    );
+}
