@@ -680,6 +680,9 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
 /// API pages through the rest).
 const REVISIONS_SHOWN: i64 = 2_000;
 
+/// The most figures due and not in that a target page names (a monthly duty over years owes many).
+const MISSING_LISTED: usize = 4;
+
 /// `/targets/{slug}`: the chart, the goal as written with its citation, the numbers and how
 /// they were judged, the projection, and every figure with its revisions.
 pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
@@ -745,6 +748,14 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let departments = reads.judged.departments();
     let duty = reads.judged.duty_of(indicator.id);
     let versions = target_versions(reads, &one.target);
+    // Figures this target calls for that are due and not in: its status may rest on an older one
+    // ("on track" on the 2024 figure while the 2025 one is months late), which a planner must see.
+    let missing: Vec<crate::judged::DueFigure> = reads
+        .judged
+        .figures(&judgement)
+        .into_iter()
+        .filter(|f| f.arrival == crate::judged::Arrival::Missing && f.targets.iter().any(|t| *t == target.slug))
+        .collect();
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
@@ -831,6 +842,19 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio_text(p.cagr_ratio)) } }
             }
             p.method { (verdict_sentence(p, target.comparator, unit, l)) }
+            @if !missing.is_empty() && p.status != Status::Overdue {
+                p.note {
+                    (lang.pick("应报未报：", "Due and not in: "))
+                    @for (i, f) in missing.iter().take(MISSING_LISTED).enumerate() {
+                        @if i > 0 { (lang.pick("；", "; ")) }
+                        (f.period) (lang.pick("（应于 ", " (due ")) (f.due_on.to_string()) (lang.pick(" 前报送）", ")"))
+                    }
+                    @if missing.len() > MISSING_LISTED {
+                        (lang.pick("等 ", " and more: ")) (missing.len()) (lang.pick(" 项", " in all"))
+                    }
+                    (lang.pick("。上面的判断依据已有的数据。", ". The verdict above rests on the figures in."))
+                }
+            }
             @if let Some(reason) = p.reason { p.note { (reason_text(reason, l)) } }
             // A figure for a period still running counts from the period's end (2026 → 2026-12-31):
             // said, so a figure uploaded today for this year is not taken for lost.

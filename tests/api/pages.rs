@@ -789,3 +789,18 @@ async fn a_figure_for_a_period_not_yet_over_is_said_to_come_later() {
     let (_, after) = page(&app, "/targets/eser14-ultra-low-energy-buildings-800?as_of=2027-01-15").await;
     assert!(!after.contains("期末在截至日期之后"), "counted by then");
 }
+
+#[tokio::test]
+async fn a_target_page_names_the_figures_due_and_not_in_that_its_verdict_does_without() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    // The base year and 2024 are in; the 2025 figure was due by 2026-03-31 and has not come.
+    let csv = "指标,期间,数值\n千亿级特色产业园区数量,2023,2\n千亿级特色产业园区数量,2024,4\n";
+    assert_eq!(app.upload(&admin, "", csv).await.0, 201);
+    let page = app.get("/targets/fip26-100bn-parks?as_of=2026-06-30").await.text().await.unwrap();
+    assert!(page.contains("应报未报：2025（应于 2026-03-31 前报送）"), "{page}");
+    // Once it is in, nothing is said.
+    assert_eq!(app.upload(&admin, "", "指标,期间,数值\n千亿级特色产业园区数量,2025,5\n").await.0, 201);
+    let page = app.get("/targets/fip26-100bn-parks?as_of=2026-06-30").await.text().await.unwrap();
+    assert!(!page.contains("应报未报"), "{page}");
+}
