@@ -142,3 +142,17 @@ secret=$(curl -s -o /dev/null -c - "$url/signin" | awk '/plantrack_csrf/ {print 
 curl -s -o /dev/null -c "$work/cookies" -b "plantrack_csrf=$secret" -H "Origin: $url" \
   -F "csrf=$secret" -F "token=$admin" "$url/signin"
 echo "its review page: $(timed -b "$work/cookies" "$url/plans/drafts/$draft")"
+
+# The eighth attack's: an uploader sending a 50 MB file refused at its header again and again
+# (SYNTHETIC bytes) for 30 s — each used to be kept whole. What the database grows by.
+python3 -c "import sys; sys.stdout.buffer.write(b'bogus\n' + (b'a' * 99 + b'\n') * 524287)" > "$work/junk.csv"
+uploader=$("$bin" token create --name bench-clerk --role uploader | tail -1)
+before=$(du -sk "$work" --exclude=junk.csv | cut -f1)
+sent=0
+end=$((SECONDS + 30))
+while [ $SECONDS -lt $end ]; do
+  curl -s -o /dev/null -H "Authorization: Bearer $uploader" --data-binary @"$work/junk.csv" "$url/api/v1/uploads?name=junk.csv"
+  sent=$((sent + 1))
+done
+after=$(du -sk "$work" --exclude=junk.csv | cut -f1)
+echo "$sent refused 50 MB files in 30 s: the database grew by $(( (after - before) / 1024 )) MB"
