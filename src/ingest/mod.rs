@@ -22,6 +22,7 @@ use crate::db::{DbConn, access, actuals, changes, queries, write_tx};
 use crate::domain::{Budget, Period, Stopped};
 
 pub use decode::{Encoding, decode as decode_text};
+pub use parse::column_zh;
 pub use problems::{ProblemCount, ProblemLog, Problems, RowError, Why, clip, why};
 
 /// What validation needs to know about an indicator.

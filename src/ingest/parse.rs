@@ -51,17 +51,18 @@ pub(super) fn column_and_unit(header: &str) -> Option<(&'static str, Option<Stri
     Some((name, stated))
 }
 
-/// A column of the upload format as the Chinese messages name it.
-pub(super) fn column_zh(name: &str) -> &'static str {
-    match name {
+/// A column of the upload format as templates and Chinese messages name it (数值, 地区 …).
+pub fn column_zh(name: &str) -> Option<&'static str> {
+    Some(match name {
         "indicator" => "指标",
         "period" => "期间",
         "value" => "数值",
         "region" => "地区",
         "unit" => "单位",
         "note" => "备注",
-        _ => "来源",
-    }
+        "source" => "来源",
+        _ => return None,
+    })
 }
 
 /// A column a clerk's sheet keeps for the office's own bookkeeping (序号, 填报人, 联系电话 …):
@@ -372,7 +373,7 @@ fn check_header(cells: &[String], header_line: usize) -> Result<Vec<String>, Vec
                 ),
                 format!(
                     "缺少 {} 列：表头须有 指标、期间、数值，可选 地区、单位、备注、来源",
-                    missing.iter().map(|c| column_zh(c)).collect::<Vec<_>>().join("、")
+                    missing.iter().map(|c| column_zh(c).unwrap_or(c)).collect::<Vec<_>>().join("、")
                 ),
             ),
         ));

@@ -773,8 +773,9 @@ fn header_nearly_found(grid: &Grid) -> Option<Problems> {
         .map(|(line, cells)| (*line, Header::of(cells)))
         .filter(|(_, h)| !h.named.is_empty())
         .max_by_key(|(_, h)| h.named.len())?;
-    let found: Vec<&str> = header.named.iter().map(|(_, name)| column_zh(name)).collect();
-    let missing: Vec<&str> = REQUIRED_COLUMNS.iter().filter(|c| !header.has(c)).map(|c| column_zh(c)).collect();
+    let found: Vec<&str> = header.named.iter().map(|(_, name)| column_zh(name).unwrap_or(name)).collect();
+    let missing: Vec<&str> =
+        REQUIRED_COLUMNS.iter().filter(|c| !header.has(c)).map(|c| column_zh(c).unwrap_or(c)).collect();
     let unknown: Vec<String> = header.unknown.iter().map(|(_, text)| format!("“{}”", clip(text))).collect();
     let unknown_en: Vec<String> = header.unknown.iter().map(|(_, text)| format!("`{}`", clip(text))).collect();
     let (found_zh, missing_zh) = (found.join("、"), missing.join("、"));

@@ -237,16 +237,7 @@ fn channel_label(channel: &str, lang: PageLang) -> String {
 /// A column as the template heads it (数值, 地区 …), or as the API names it on an English page.
 fn column_shown(column: Option<&str>, lang: PageLang) -> String {
     let Some(column) = column else { return "—".to_owned() };
-    let zh = match column {
-        "indicator" => "指标",
-        "period" => "期间",
-        "value" => "数值",
-        "region" => "地区",
-        "unit" => "单位",
-        "note" => "备注",
-        "source" => "来源",
-        other => other,
-    };
+    let zh = ingest::column_zh(column).unwrap_or(column);
     if lang.lang == crate::present::Lang::Zh { zh.to_owned() } else { column.to_owned() }
 }
 

@@ -340,6 +340,17 @@ fn actuals_of_a_missing_indicator_or_upload_are_refused() {
     }
 }
 
+/// (line, code) of each figure of an upload's answer that carries a doubt.
+fn doubts(body: &serde_json::Value) -> Vec<(u64, &str)> {
+    body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["doubt"].is_null())
+        .map(|c| (c["line"].as_u64().unwrap(), c["doubt"]["code"].as_str().unwrap()))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_percentage_typed_as_a_fraction_or_a_hundredfold_revision_is_flagged_for_a_second_look() {
     let app = spawn_app(&Backend::Sqlite).await;
@@ -349,13 +360,7 @@ async fn a_percentage_typed_as_a_fraction_or_a_hundredfold_revision_is_flagged_f
     let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["rows_doubtful"], 1, "{body}");
-    let doubts: Vec<(u64, &str)> = body["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !c["doubt"].is_null())
-        .map(|c| (c["line"].as_u64().unwrap(), c["doubt"]["code"].as_str().unwrap()))
-        .collect();
+    let doubts = doubts(&body);
     assert_eq!(doubts, [(2, "fraction_of_percent")], "a % sign says what was meant: {body}");
     let doubt = &body["changes"][0]["doubt"];
     assert!(doubt["reason_zh"].as_str().unwrap().contains("如应为 40.1%"), "{doubt}");
@@ -420,13 +425,7 @@ async fn figures_that_pass_but_look_wrong_to_a_planner_are_flagged_too() {
                ftth-takeup-rate,2022,4120\n";
     let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
     assert_eq!(status, 200, "{body}");
-    let doubts: Vec<(u64, &str)> = body["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| !c["doubt"].is_null())
-        .map(|c| (c["line"].as_u64().unwrap(), c["doubt"]["code"].as_str().unwrap()))
-        .collect();
+    let doubts = doubts(&body);
     assert_eq!(doubts, [(2, "percent_over_100"), (3, "fractional_count"), (4, "hundredfold_jump")], "{body}");
     let jump = body["changes"].as_array().unwrap().iter().find(|c| c["line"] == 4).unwrap();
     assert!(jump["doubt"]["reason_zh"].as_str().unwrap().contains("上一期数值（40.1）"), "{jump}");
