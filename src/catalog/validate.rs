@@ -12,7 +12,7 @@ use super::raw::{
 use super::{Catalog, CatalogErrors, CatalogFile, CatalogProblem, Regions};
 use crate::domain::{
     Baseline, Citation, Comparator, DEFAULT_DUE_DAYS, DEFAULT_FREQUENCY, Deadline, Department, DepartmentKind, Duty,
-    Frequency, Indicator, MAX_DUE_DAYS, Plan, Target, TargetKind, WHOLE_CITY, scale_between,
+    Frequency, Indicator, MAX_DUE_DAYS, Plan, Target, TargetKind, WHOLE_CITY, is_unprintable, scale_between,
 };
 
 /// The source documents, read once each, split into lines (line 1 is the first).
@@ -139,12 +139,6 @@ impl Problems<'_> {
         }
         Some(text)
     }
-}
-
-/// A character no name or title should hold: control characters, and the bidirectional overrides
-/// and isolates that make text read otherwise than it is stored.
-fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// The longest name, title or unit: the longest in the seed catalog is an English title of 131.

@@ -24,9 +24,10 @@ pub fn committed_upload_by_sha(conn: &mut DbConn, sha256: &str) -> QueryResult<O
 /// Inserts an upload and returns its id. There is no RETURNING on both backends, so the row is
 /// found again by its content and time, inside the caller's transaction.
 pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
-    // A file name is shown on pages and in download headers: no control or direction-changing
-    // characters (U+202E before "fdp.exe" makes it read "exe.pdf").
-    let name: String = form.file_name.chars().filter(|c| !c.is_control() && !is_format_character(*c)).collect();
+    // A file name is shown on pages and in download headers: none of what a catalog name may not
+    // hold, nor the invisible marks that would pass for nothing there.
+    let name: String =
+        form.file_name.chars().filter(|c| !crate::domain::is_unprintable(*c) && !is_invisible_mark(*c)).collect();
     let form = UploadForm { file_name: &name, error_report: form.error_report.clone(), ..*form };
     diesel::insert_into(uploads::table).values(&form).execute(conn)?;
     uploads::table
@@ -38,10 +39,10 @@ pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
         .first(conn)
 }
 
-/// Invisible characters that change how text around them is shown: direction marks and
-/// overrides, zero-width joiners and spaces, the byte order mark.
-fn is_format_character(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+/// Invisible marks beside the direction overrides ([`crate::domain::is_unprintable`]): direction
+/// marks, zero-width joiners and spaces, word joiners, the byte order mark.
+fn is_invisible_mark(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2065}' | '\u{FEFF}')
 }
 
 /// The current value of one (indicator, region, period).
@@ -292,10 +293,14 @@ pub struct RevisionRow {
     pub stated: bool,
 }
 
+/// The uploads of the seed files: the figures the plans' own texts state.
+fn seed_upload_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    uploads::table.filter(uploads::channel.eq("seed")).select(uploads::id).load(conn)
+}
+
 pub fn revisions_of(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec<RevisionRow>> {
     // The seed files' uploads: a handful, read once rather than joined to every actual.
-    let stated: std::collections::HashSet<i64> =
-        uploads::table.filter(uploads::channel.eq("seed")).select(uploads::id).load::<i64>(conn)?.into_iter().collect();
+    let stated: std::collections::HashSet<i64> = seed_upload_ids(conn)?.into_iter().collect();
     let mut all = Vec::new();
     for chunk in indicator_ids.chunks(ID_CHUNK) {
         let rows = actuals::table
@@ -353,7 +358,7 @@ pub fn uploads_touching(conn: &mut DbConn, indicator_ids: &[i64], limit: i64) ->
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
     // The seed files hold what the plans' texts state: no department's upload.
-    let seeds: Vec<i64> = uploads::table.filter(uploads::channel.eq("seed")).select(uploads::id).load(conn)?;
+    let seeds = seed_upload_ids(conn)?;
     ids.retain(|id| !seeds.contains(id));
     ids.truncate(limit.max(0) as usize);
     uploads::table

@@ -18,5 +18,12 @@ pub use plan::Plan;
 pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind};
 pub use units::{UnitMismatch, base_unit, scale_between};
 
+/// A character no name or title should hold: control characters, and the bidirectional overrides
+/// and isolates that make text read otherwise than it is stored (U+202E before "fdp.exe" makes it
+/// read "exe.pdf").
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// The region every target and actual is for unless it names a district.
 pub const WHOLE_CITY: &str = "全市";

@@ -650,11 +650,11 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
     let mut value_columns = Vec::new();
     let cell = |cells: &[Cell], i: usize| cells.get(i).cloned().unwrap_or(Cell::Empty);
     let mut ambiguous = Vec::new();
+    // A second table below the first, headed alike (附表：2025年数据, then the header again):
+    // its title and header are no figures, its rows are read like the first table's.
     let header_cells = &grid.rows[header_index].1;
+    let heads_again = |cells: &[Cell]| cells == header_cells.as_slice();
     for (index, (line, cells)) in data.iter().enumerate() {
-        // A second table below the first, headed alike (附表：2025年数据, then the header again):
-        // its title and header are no figures, its rows are read like the first table's.
-        let heads_again = |cells: &[Cell]| cells == header_cells.as_slice();
         let titles_next = cells.iter().filter(|c| **c != Cell::Empty).count() == 1
             && data.get(index + 1).is_some_and(|(_, next)| heads_again(next));
         if is_note_row(cells) || heads_again(cells) || titles_next {
@@ -710,7 +710,8 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
         names.extend(["period", "value"]);
     }
     // 数值（亿元）: the unit the header states is every row's, as if written in a 单位 column.
-    if let (Some(unit), false) = (&header.values_unit, header.has("unit")) {
+    let stated_unit = header.values_unit.as_ref().filter(|_| !header.has("unit"));
+    if let Some(unit) = stated_unit {
         names.push("unit");
         texts.push(vec![Some(unit.clone()); lines.len()]);
     }
@@ -726,9 +727,7 @@ pub fn table_from_grid(grid: Grid) -> Result<Table, Problems> {
     })?;
     let mut letters: Vec<(&'static str, String)> = header.named.iter().map(|(i, name)| (*name, letter(*i))).collect();
     // A unit stated in the value column's header is found wrong in that column.
-    if let (Some(_), false, Some((i, _))) =
-        (&header.values_unit, header.has("unit"), header.named.iter().find(|(_, name)| *name == "value"))
-    {
+    if let (Some(_), Some((i, _))) = (stated_unit, header.named.iter().find(|(_, name)| *name == "value")) {
         letters.push(("unit", letter(*i)));
     }
     let origin = Origin { sheet, letters, value_columns: wide.then_some(value_columns) };
@@ -774,8 +773,8 @@ fn header_nearly_found(grid: &Grid) -> Option<Problems> {
         .filter(|(_, h)| !h.named.is_empty())
         .max_by_key(|(_, h)| h.named.len())?;
     let found: Vec<&str> = header.named.iter().map(|(_, name)| column_zh(name).unwrap_or(name)).collect();
-    let missing: Vec<&str> =
-        REQUIRED_COLUMNS.iter().filter(|c| !header.has(c)).map(|c| column_zh(c).unwrap_or(c)).collect();
+    let missing_columns: Vec<&str> = REQUIRED_COLUMNS.iter().copied().filter(|c| !header.has(c)).collect();
+    let missing: Vec<&str> = missing_columns.iter().map(|c| column_zh(c).unwrap_or(c)).collect();
     let unknown: Vec<String> = header.unknown.iter().map(|(_, text)| format!("“{}”", clip(text))).collect();
     let unknown_en: Vec<String> = header.unknown.iter().map(|(_, text)| format!("`{}`", clip(text))).collect();
     let (found_zh, missing_zh) = (found.join("、"), missing.join("、"));
@@ -794,7 +793,7 @@ fn header_nearly_found(grid: &Grid) -> Option<Problems> {
             "header_incomplete",
             format!(
                 "row {line} looks like the header but lacks the column(s) {}{not_read_en}: head them 指标, 期间, 数值 (a unit may follow in brackets: 数值（亿元）)",
-                REQUIRED_COLUMNS.iter().filter(|c| !header.has(c)).copied().collect::<Vec<_>>().join(", ")
+                missing_columns.join(", ")
             ),
             format!(
                 "第 {line} 行像是表头，认出了 {found_zh}，但缺少 {missing_zh} 列{not_read_zh}：各列请以 指标、期间、数值 为题（单位可写在括号中，如“数值（亿元）”）"

@@ -33,6 +33,11 @@ fn text(s: &str) -> Paragraph {
     Paragraph::new().add_run(Run::new().add_text(s).fonts(fonts()).size(21))
 }
 
+/// A note of how many there are ({n}) and how many are listed ({k}).
+fn counted(note: &str, all: usize, listed: usize) -> String {
+    note.replace("{n}", &all.to_string()).replace("{k}", &listed.to_string())
+}
+
 fn small(s: &str) -> Paragraph {
     Paragraph::new().add_run(
         Run::new()
@@ -122,9 +127,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
             }
             if !c.listed.is_empty() {
                 if c.transitions > c.listed.len() {
-                    let note = t("listed_note")
-                        .replace("{n}", &c.transitions.to_string())
-                        .replace("{k}", &c.listed.len().to_string());
+                    let note = counted(t("listed_note"), c.transitions, c.listed.len());
                     doc = doc.add_paragraph(small(&note));
                 }
                 let rows = c
@@ -141,9 +144,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
     if data.summary.problems.is_empty() {
         doc = doc.add_paragraph(text(t("no_problems")));
     } else {
-        let note = t("problems_note")
-            .replace("{n}", &data.summary.problems_total.to_string())
-            .replace("{k}", &data.summary.problems.len().to_string());
+        let note = counted(t("problems_note"), data.summary.problems_total, data.summary.problems.len());
         let rows = data
             .summary
             .problems
@@ -171,9 +172,7 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
             .collect();
         doc = doc.add_paragraph(heading(t("owing_heading"), 2));
         if data.summary.owing_total > data.summary.owing.len() {
-            let note = t("owing_note")
-                .replace("{n}", &data.summary.owing_total.to_string())
-                .replace("{k}", &data.summary.owing.len().to_string());
+            let note = counted(t("owing_note"), data.summary.owing_total, data.summary.owing.len());
             doc = doc.add_paragraph(small(&note));
         }
         doc = doc.add_table(table(&[t("department"), t("due"), t("missing"), t("rate")], rows, &[4, 1, 1, 1]));

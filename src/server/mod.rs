@@ -63,9 +63,9 @@ pub struct AppState {
     /// The slot for reports a visitor reads (on a public server, without a token): one at a time,
     /// apart from the heavy slots, so visitors keep no upload or office report waiting.
     pub visitor_slots: Arc<Semaphore>,
-    /// The slot for reports the office's viewers ask for: one at a time, apart from strangers'
-    /// and from the heavy slots uploads and the uploaders' and administrators' reports take, so a
-    /// viewer asking in a loop keeps neither waiting.
+    /// The slot for reports the office's viewers and uploaders ask for: one at a time, apart from
+    /// strangers' and from the heavy slots uploads and administrators' reports take, so a reader
+    /// asking in a loop keeps neither waiting.
     pub viewer_slots: Arc<Semaphore>,
     /// Slots for drawing PNG charts (up to 4000 × 8000 pixels, 128 MB each): one per core.
     pub drawing_slots: Arc<Semaphore>,
