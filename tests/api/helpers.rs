@@ -144,7 +144,7 @@ impl TestApp {
 
     /// The same app, seen by a client that does not follow redirects.
     pub fn without_redirects(self) -> TestApp {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestApp { client, ..self }
     }
 
@@ -205,7 +205,7 @@ async fn spawn_configured(db: TestDb, make: impl FnOnce(&TestDb) -> Settings) ->
         .expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), db_url: db.url.clone(), _db: db }
+    TestApp { address, client: client_builder().build().unwrap(), db_url: db.url.clone(), _db: db }
 }
 
 /// Copies the shipped catalog to a temporary directory a test may edit.
@@ -219,4 +219,11 @@ pub fn copy_catalog(to: &Path) -> PathBuf {
         }
     }
     dir
+}
+
+/// The tests' HTTP client. It lets go of an idle connection after 2 s, before the server closes
+/// it (actix keeps one alive 5 s): a request sent on a connection the server is closing fails
+/// with "connection closed before message completed" after a long pause (a LibreOffice run).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(2))
 }
