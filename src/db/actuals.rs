@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::models::{ActualRow, UploadForm, UploadSummaryRow};
-use super::schema::{actuals, targets, uploads};
+use super::schema::{actuals, targets, upload_files, uploads};
 
 /// Ids per `IN (…)` list.
 const ID_CHUNK: usize = 5_000;
@@ -30,13 +30,17 @@ pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
         form.file_name.chars().filter(|c| !crate::domain::is_unprintable(*c) && !is_invisible_mark(*c)).collect();
     let form = UploadForm { file_name: &name, error_report: form.error_report.clone(), ..*form };
     diesel::insert_into(uploads::table).values(&form).execute(conn)?;
-    uploads::table
+    let id = uploads::table
         .filter(uploads::sha256.eq(form.sha256))
         .filter(uploads::received_at.eq(form.received_at))
         .filter(uploads::file_name.eq(form.file_name))
         .order(uploads::id.desc())
         .select(uploads::id)
-        .first(conn)
+        .first(conn)?;
+    diesel::insert_into(upload_files::table)
+        .values((upload_files::upload_id.eq(id), upload_files::raw.eq(form.raw)))
+        .execute(conn)?;
+    Ok(id)
 }
 
 /// Invisible marks beside the direction overrides ([`crate::domain::is_unprintable`]): direction
@@ -381,8 +385,6 @@ pub fn upload_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<UploadSumm
     uploads::table.find(id).select(UploadSummaryRow::as_select()).first(conn).optional()
 }
 
-/// File name and raw bytes of an upload.
-/// How many bytes an upload's file holds, without reading them.
 /// The size of the files refused from this sender since `since` (kept or not).
 pub fn rejected_bytes_since(conn: &mut DbConn, sender: &str, since: NaiveDateTime) -> QueryResult<i64> {
     let sizes: Vec<i64> = uploads::table
@@ -394,17 +396,24 @@ pub fn rejected_bytes_since(conn: &mut DbConn, sender: &str, since: NaiveDateTim
     Ok(sizes.iter().sum())
 }
 
-/// (bytes kept, size received) of an upload.
+/// (bytes kept, size received) of an upload: how many bytes its file holds, without reading them.
 pub fn upload_raw_size(conn: &mut DbConn, id: i64) -> QueryResult<Option<(i64, i64)>> {
     uploads::table
-        .find(id)
+        .inner_join(upload_files::table)
+        .filter(uploads::id.eq(id))
         .select((diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(length(raw) AS BIGINT)"), uploads::size_bytes))
         .first(conn)
         .optional()
 }
 
+/// File name and raw bytes of an upload.
 pub fn upload_raw(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Vec<u8>)>> {
-    uploads::table.find(id).select((uploads::file_name, uploads::raw)).first(conn).optional()
+    uploads::table
+        .inner_join(upload_files::table)
+        .filter(uploads::id.eq(id))
+        .select((uploads::file_name, upload_files::raw))
+        .first(conn)
+        .optional()
 }
 
 /// The newest committed upload's time: the data vintage.

@@ -451,3 +451,58 @@ async fn a_count_written_in_ge_is_a_count_of_whatever_the_indicator_counts() {
         "{body}"
     );
 }
+
+/// Applies the migrations in `dir` that come before the one whose name holds `stop`.
+fn migrate_until<DB: diesel::backend::Backend>(
+    conn: &mut impl diesel_migrations::MigrationHarness<DB>,
+    dir: &str,
+    stop: &str,
+) {
+    let source = diesel_migrations::FileBasedMigrations::from_path(crate::helpers::repo_root().join(dir)).unwrap();
+    for migration in conn.pending_migrations(source).unwrap() {
+        if migration.name().to_string().contains(stop) {
+            return;
+        }
+        conn.run_migration(&*migration).unwrap();
+    }
+    panic!("no migration named {stop} in {dir}");
+}
+
+/// A database from before uploads' files moved to a table of their own (listing uploads on
+/// SQLite read through every stored file) keeps each file, and which files were not kept.
+#[test]
+fn a_database_from_before_the_files_moved_keeps_every_file() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    use plantrack::db::actuals::{upload_raw, upload_raw_size};
+    let insert = |abcd: &str, empty: &str| {
+        format!(
+            "INSERT INTO uploads (file_name, sha256, size_bytes, received_at, uploaded_by, channel, rows_total,
+                 rows_new, rows_revised, rows_unchanged, outcome, error_report, error_count, raw)
+             VALUES ('甲.csv', 'a', 4, '2026-12-01 08:00:00', 'clerk', 'api', 0, 0, 0, 0, 'rejected', NULL, 1, {abcd}),
+                    ('乙.xlsx', 'b', 9, '2026-12-01 09:00:00', 'clerk', 'api', 0, 0, 0, 0, 'rejected', NULL, 1, {empty})"
+        )
+    };
+    for backend in backends() {
+        let db = crate::helpers::TestDb::new(&backend);
+        match &backend {
+            Backend::Sqlite => {
+                let path = db.url.trim_start_matches("sqlite://");
+                let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+                migrate_until(&mut conn, "migrations/sqlite", "upload_files");
+                conn.batch_execute(&insert("x'61626364'", "x''")).unwrap();
+            }
+            Backend::Postgres(_) => {
+                let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
+                migrate_until(&mut conn, "migrations/postgres", "upload_files");
+                conn.batch_execute(&insert("'\\x61626364'::bytea", "''::bytea")).unwrap();
+            }
+        }
+        let pool = plantrack::db::connect(&db.url, 1).unwrap();
+        let conn = &mut pool.get().unwrap();
+        assert_eq!(upload_raw(conn, 1).unwrap(), Some(("甲.csv".to_owned(), b"abcd".to_vec())), "{backend:?}");
+        assert_eq!(upload_raw_size(conn, 1).unwrap(), Some((4, 4)), "{backend:?}");
+        assert_eq!(upload_raw_size(conn, 2).unwrap(), Some((0, 9)), "{backend:?}: not kept stays not kept");
+        assert_eq!(upload_raw(conn, 3).unwrap(), None);
+    }
+}
