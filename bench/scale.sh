@@ -52,6 +52,9 @@ serve() { # label, database url, catalog dir
   echo "  again /                        $(once /)"
   echo "  fresh /api/v1/plans            $(once /api/v1/plans)"
   echo "  fresh /plans/smart-city-13th-fyp $(once /plans/smart-city-13th-fyp)"
+  echo "  fresh /targets/sc13-it-industrialization-index $(once /targets/sc13-it-industrialization-index)"
+  echo "  fresh /departments/eitc        $(once /departments/eitc)"
+  echo "  fresh /departments             $(once /departments)"
   echo "  fresh /?as_of=2020-06-30       $(once '/?as_of=2020-06-30')"
   echo "  fresh /?as_of=2019-06-30       $(once '/?as_of=2019-06-30')"
   echo "  report (every plan)            $(report_with_child_peak)"
@@ -59,6 +62,8 @@ serve() { # label, database url, catalog dir
   load /healthz
   load /
   load /plans/smart-city-13th-fyp
+  load /targets/sc13-it-industrialization-index
+  load /departments/eitc
   load /api/v1/plans
   load "/api/v1/targets?plan=smart-city-13th-fyp"
   echo "  RSS after wrk: $(rss), server's peak so far $(peak)"

@@ -36,6 +36,12 @@ impl Frequency {
         }
     }
 
+    /// Whether a figure of `period` covers a whole period of this frequency (a year's figure
+    /// does for a half-yearly duty; a half-year's does not for a yearly one).
+    pub fn is_covered_by(&self, period: &super::Period) -> bool {
+        period.months() >= self.months()
+    }
+
     /// The end of the period of this frequency that contains `day`.
     pub fn period_end_of(&self, day: NaiveDate) -> NaiveDate {
         let months = self.months();

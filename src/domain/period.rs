@@ -36,6 +36,17 @@ impl Period {
         }
     }
 
+    /// How many whole months the span covers (a day's: none).
+    pub fn months(&self) -> u32 {
+        match self {
+            Period::Year(_) => 12,
+            Period::Half(..) => 6,
+            Period::Quarter(..) => 3,
+            Period::Month(..) => 1,
+            Period::Day(_) => 0,
+        }
+    }
+
     /// The last day of the span: the day its value is read.
     pub fn end(&self) -> NaiveDate {
         match *self {

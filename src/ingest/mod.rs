@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use crate::catalog::Regions;
 use crate::db::models::{UploadForm, UploadSummaryRow};
 use crate::db::{DbConn, access, actuals, changes, queries, write_tx};
-use crate::domain::{Budget, Period, Stopped};
+use crate::domain::{Budget, Frequency, Period, Stopped};
 
 pub use decode::{Encoding, decode as decode_text};
 pub use parse::column_zh;
@@ -38,6 +38,8 @@ pub struct IndicatorInfo {
     /// The first year of the earliest plan with a target on it: figures from long before are
     /// refused (see [`oldest_period_years`]).
     pub earliest_year: Option<i32>,
+    /// How often its figure is reported: a figure of a shorter period is flagged.
+    pub frequency: Frequency,
 }
 
 static OLDEST_PERIOD_YEARS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(20);
@@ -63,6 +65,7 @@ impl IndicatorInfo {
             can_be_negative: false,
             is_milestone,
             earliest_year: None,
+            frequency: Frequency::Annual,
         }
     }
 }
@@ -96,11 +99,13 @@ impl Reference {
                 .or_insert(Some(indicator));
         }
         let target_names = names.into_iter().filter_map(|(name, id)| id.map(|id| (name, id))).collect();
+        let duties = crate::judged::Duties::load(conn)?;
         let indicators = queries::list_indicators(conn)?
             .into_iter()
             .map(|row| IndicatorInfo {
                 is_milestone: milestones.contains(&row.id),
                 earliest_year: earliest.get(&row.id).copied(),
+                frequency: duties.of(row.id).frequency,
                 id: row.id,
                 slug: row.slug,
                 name: row.name,
@@ -132,7 +137,9 @@ pub struct ValidRow<'r> {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Doubt {
     /// `fraction_of_percent`, `hundredfold_revision`, `hundredfold_jump` (a new figure 50 times
-    /// the one before it), `percent_over_100` or `fractional_count`.
+    /// the one before it), `percent_over_100`, `fractional_count` or `shorter_period` (a
+    /// half-year's figure of an indicator reported yearly: judged as the latest figure, a part of
+    /// the year's total would read as falling behind).
     pub code: &'static str,
     pub reason: String,
     pub reason_zh: String,
@@ -208,10 +215,26 @@ impl Doubt {
                 reason_zh: format!("{}% 超过了 100%：请核对数值和单位", shown(row.value)),
             });
         }
-        (COUNTED_UNITS.contains(&unit) && row.value.fract() != 0.0).then(|| Doubt {
-            code: "fractional_count",
-            reason: format!("{} {unit}: a count with a fraction; check the decimal point", shown(row.value)),
-            reason_zh: format!("{}{unit}：个数带小数，请核对小数点", shown(row.value)),
+        if COUNTED_UNITS.contains(&unit) && row.value.fract() != 0.0 {
+            return Some(Doubt {
+                code: "fractional_count",
+                reason: format!("{} {unit}: a count with a fraction; check the decimal point", shown(row.value)),
+                reason_zh: format!("{}{unit}：个数带小数，请核对小数点", shown(row.value)),
+            });
+        }
+        let frequency = indicator?.frequency;
+        (!frequency.is_covered_by(&row.period)).then(|| {
+            let whole = frequency.period_label(frequency.period_end_of(row.period.end()));
+            let (zh, en) = crate::present::frequency_words(frequency);
+            Doubt {
+                code: "shorter_period",
+                reason: format!(
+                    "{}: a shorter period than this indicator's, reported {en}; if the figure is the whole \
+                     period's, write the period as {whole}",
+                    row.period
+                ),
+                reason_zh: format!("{} 短于该指标的报送周期（{zh}报送）：如是整期的数值，期间请写 {whole}", row.period),
+            }
         })
     }
 }
@@ -941,6 +964,7 @@ pub fn check_seed_files(
                 can_be_negative: i.can_be_negative,
                 is_milestone: milestones.contains(i.slug.as_str()),
                 earliest_year: None,
+                frequency: i.duty.as_ref().map_or(crate::domain::DEFAULT_FREQUENCY, |d| d.frequency),
             })
             .collect(),
         target_names: Vec::new(),

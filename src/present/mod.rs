@@ -310,15 +310,20 @@ pub fn department_name<'a>(
     Some(if lang == Lang::Zh { &department.name } else { &department.name_en })
 }
 
-/// "每年，期末后 90 天内由市数据局报送" — an indicator's reporting duty in words.
-pub fn duty_text(duty: &crate::domain::Duty, reporter: Option<&str>, lang: Lang) -> String {
+/// How often, in words: ("每年", "yearly").
+pub fn frequency_words(frequency: crate::domain::Frequency) -> (&'static str, &'static str) {
     use crate::domain::Frequency;
-    let (zh, en) = match duty.frequency {
+    match frequency {
         Frequency::Annual => ("每年", "yearly"),
         Frequency::Semiannual => ("每半年", "every half-year"),
         Frequency::Quarterly => ("每季度", "quarterly"),
         Frequency::Monthly => ("每月", "monthly"),
-    };
+    }
+}
+
+/// "每年，期末后 90 天内由市数据局报送" — an indicator's reporting duty in words.
+pub fn duty_text(duty: &crate::domain::Duty, reporter: Option<&str>, lang: Lang) -> String {
+    let (zh, en) = frequency_words(duty.frequency);
     let days = duty.due_days;
     match (lang, reporter) {
         (Lang::Zh, Some(who)) => format!("{zh}报送，期末后 {days} 天内由{who}报送"),

@@ -678,3 +678,44 @@ async fn figures_the_plans_themselves_state_are_no_departments_late_report() {
         eitc["overdue_figures"].as_array().unwrap().len() + eitc["upcoming_figures"].as_array().map_or(0, Vec::len);
     assert!(figures > 0, "it still owes its own figures: {eitc}");
 }
+
+/// A figure of a shorter period than its indicator's duty (a half-year's of one reported yearly)
+/// would be judged as the latest figure, a part read as the whole: it is flagged, with the period
+/// to write if the figure is the whole period's; a whole period's figure is not.
+#[tokio::test]
+async fn a_figure_of_a_shorter_period_than_its_duty_is_flagged() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let uploader = app.token(Role::Uploader);
+    let flagged = |body: &Value| -> Vec<(u64, String, String)> {
+        body["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| !c["doubt"].is_null())
+            .map(|c| {
+                let doubt = &c["doubt"];
+                (c["line"].as_u64().unwrap(), doubt["code"].to_string(), doubt["reason_zh"].to_string())
+            })
+            .collect()
+    };
+    let csv = "indicator,period,value\nftth-takeup-rate,2024年上半年,45\nftth-takeup-rate,2024,46\n";
+    let (status, body) = app.upload(&uploader, "?dry_run=true", csv).await;
+    assert_eq!(status, 200, "{body}");
+    let doubts = flagged(&body);
+    assert_eq!(doubts.len(), 1, "{body}");
+    let (line, code, reason) = &doubts[0];
+    assert_eq!((*line, code.as_str()), (2, "\"shorter_period\""), "{body}");
+    assert!(reason.contains("每年报送") && reason.contains("期间请写 2024"), "{reason}");
+
+    let quarterly = json!({"frequency": "quarterly", "due_days": 30});
+    assert_eq!(app.put_duty(Some(&app.token(Role::Admin)), "ftth-takeup-rate", quarterly).await.0, 200);
+    let csv = "indicator,period,value\nftth-takeup-rate,2024-Q1,45\nftth-takeup-rate,2024-05,46\n";
+    let (status, body) = app.upload(&uploader, "?dry_run=true", csv).await;
+    assert_eq!(status, 200, "{body}");
+    let doubts = flagged(&body);
+    assert_eq!(
+        doubts.iter().map(|(line, code, _)| (*line, code.as_str())).collect::<Vec<_>>(),
+        [(3, "\"shorter_period\"")]
+    );
+    assert!(doubts[0].2.contains("每季度报送") && doubts[0].2.contains("期间请写 2024-Q2"), "{}", doubts[0].2);
+}

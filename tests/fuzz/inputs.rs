@@ -20,6 +20,7 @@ pub fn reference() -> Reference {
         can_be_negative: false,
         is_milestone,
         earliest_year: Some(2016),
+        frequency: plantrack::domain::Frequency::Annual,
     };
     Reference {
         indicators: vec![
