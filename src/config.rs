@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use config::ConfigError;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::CatalogPaths;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Settings {
     /// `sqlite://PATH` (the default, embedded) or `postgres://…`.
     pub database_url: String,
@@ -90,7 +91,7 @@ pub struct Settings {
 }
 
 /// One receiver of the reminders.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
     /// A short name, shown with each delivery (the URL may hold a secret key).
@@ -103,7 +104,7 @@ pub struct Webhook {
 }
 
 /// How a notice is posted: plain JSON, or the text message of a WeCom / DingTalk group robot.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WebhookFormat {
     #[default]
@@ -114,20 +115,139 @@ pub enum WebhookFormat {
 
 pub const DEFAULT_CONFIG_FILE: &str = "plantrack.toml";
 
+/// More connections than a PostgreSQL server gives by default (100) is a mistake.
+const MAX_POOL_SIZE: u32 = 100;
+
+/// A day: longer than any interval or limit measured in seconds is meant to be.
+const MAX_SECONDS: f64 = 86_400.0;
+
+/// The setting a misspelt name most likely meant.
+fn closest<'a>(name: &str, names: &'a [String]) -> Option<&'a String> {
+    names
+        .iter()
+        .map(|n| (strsim::levenshtein(name, n), n))
+        .filter(|(distance, _)| *distance <= 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, n)| n)
+}
+
+/// Refuses a settings file with a key that names no setting: `public_raed = false` would
+/// otherwise leave reads open without a word. (A file that cannot be read or parsed is left to
+/// the reader, which says why.)
+fn check_file_keys(file: &Path) -> Result<(), ConfigError> {
+    let Ok(text) = std::fs::read_to_string(file) else { return Ok(()) };
+    let Ok(table) = text.parse::<toml::Table>() else { return Ok(()) };
+    let names = Settings::names();
+    match table.keys().find(|key| !names.contains(&key.to_lowercase())) {
+        None => Ok(()),
+        Some(key) => {
+            let (file, key) = (file.display(), key.escape_debug());
+            let (hint_zh, hint_en) = match closest(&key.to_string().to_lowercase(), &names) {
+                Some(name) => (format!("（是否想写 {name}？）"), format!(" (did you mean {name}?)")),
+                None => (String::new(), String::new()),
+            };
+            Err(ConfigError::Message(crate::present::message(
+                format!("设置文件 {file} 中的“{key}”不是一项设置{hint_zh}"),
+                format!("{file}: `{key}` is not a setting{hint_en}"),
+            )))
+        }
+    }
+}
+
 impl Settings {
     /// Reads settings from `file` (if it exists) and the environment over the defaults.
-    pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
+    /// Refused: a key of the file that names no setting, and a value out of its range.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         // A file named on the command line must exist: a mistyped path would otherwise run
         // the server on the defaults (public reads, the default database) without a word.
         let (file, required) = match file {
             Some(file) => (file, true),
             None => (Path::new(DEFAULT_CONFIG_FILE), false),
         };
-        Self::with_defaults()?
+        check_file_keys(file)?;
+        let settings: Settings = Self::with_defaults()?
             .add_source(config::File::from(file).required(required))
             .add_source(config::Environment::with_prefix("PLANTRACK").try_parsing(true))
             .build()?
-            .try_deserialize()
+            .try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Values that would stop the server working, or make it spin: refused with the setting's
+    /// name and its range. (Days, hours and origins are checked where they are used.)
+    fn check(&self) -> Result<(), ConfigError> {
+        let out_of_range = |name: &str, value: String, range_zh: &str, range_en: &str| {
+            ConfigError::Message(crate::present::message(
+                format!("设置 {name} = {value} 超出范围：{range_zh}"),
+                format!("setting {name} = {value} is out of range: {range_en}"),
+            ))
+        };
+        if !(1..=MAX_POOL_SIZE).contains(&self.pool_size) {
+            let range = format!("1 到 {MAX_POOL_SIZE}");
+            return Err(out_of_range("pool_size", self.pool_size.to_string(), &range, &range.replace("到", "to")));
+        }
+        for (name, value) in [("heavy_jobs", self.heavy_jobs), ("max_connections", self.max_connections)]
+            .into_iter()
+            .chain([("upload_limit_bytes", self.upload_limit_bytes)])
+        {
+            if value == 0 {
+                return Err(out_of_range(name, "0".to_owned(), "至少为 1", "at least 1"));
+            }
+        }
+        if self.report_hour > 23 {
+            return Err(out_of_range("report_hour", self.report_hour.to_string(), "0 到 23", "0 to 23"));
+        }
+        // Intervals of loops that run all the time have a floor: a zero would spin a core.
+        let seconds = [
+            ("queue_wait_seconds", self.queue_wait_seconds, 0.0),
+            ("work_budget_seconds", self.work_budget_seconds, 0.1),
+            ("body_timeout_seconds", self.body_timeout_seconds, 0.1),
+            ("refresh_seconds", self.refresh_seconds, 0.01),
+            ("inbox_poll_seconds", self.inbox_poll_seconds, 0.05),
+            ("report_check_seconds", self.report_check_seconds, 0.05),
+            ("reminder_seconds", self.reminder_seconds, 1.0),
+            ("reminder_retry_seconds", self.reminder_retry_seconds, 1.0),
+        ];
+        for (name, value, floor) in seconds {
+            if !(value.is_finite() && value >= floor && value <= MAX_SECONDS) {
+                let (zh, en) = (format!("{floor} 到 {MAX_SECONDS} 秒"), format!("{floor} to {MAX_SECONDS} seconds"));
+                return Err(out_of_range(name, value.to_string(), &zh, &en));
+            }
+        }
+        for hook in &self.webhooks {
+            let address = reqwest::Url::parse(&hook.url).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
+            if address.is_none() {
+                let url = hook.url.escape_debug();
+                return Err(ConfigError::Message(crate::present::message(
+                    format!("提醒接收方“{}”的 url “{url}”不是 http(s) 地址", hook.name),
+                    format!("webhook `{}`: url `{url}` is not an http(s) address", hook.name),
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The names of every setting.
+    fn names() -> Vec<String> {
+        match serde_json::to_value(Self::defaults()) {
+            Ok(serde_json::Value::Object(fields)) => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `PLANTRACK_*` variables of the environment that name no setting, each with the setting
+    /// it most likely meant: said at start, not refused (other programs' variables share the
+    /// prefix).
+    pub fn unknown_variables() -> Vec<(String, Option<String>)> {
+        let names = Self::names();
+        std::env::vars_os()
+            .filter_map(|(key, _)| key.into_string().ok())
+            .filter_map(|key| {
+                let name = key.strip_prefix("PLANTRACK_")?.to_lowercase();
+                (!names.contains(&name)).then(|| (key.clone(), closest(&name, &names).map(|n| n.to_uppercase())))
+            })
+            .collect()
     }
 
     /// The defaults alone, ignoring any file and the environment (for tests).
@@ -173,5 +293,46 @@ impl Settings {
 
     pub fn catalog_paths(&self) -> CatalogPaths {
         CatalogPaths { targets_dir: self.catalog_dir.clone(), documents_dir: self.documents_dir.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    fn load(text: &str) -> Result<Settings, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plantrack.toml");
+        std::fs::write(&file, text).unwrap();
+        Settings::load(Some(&file)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_misspelt_setting_is_refused_with_the_one_it_most_likely_meant() {
+        let error = load("public_raed = false\n").unwrap_err();
+        assert!(error.contains("public_raed") && error.contains("public_read"), "{error}");
+        let error = load("[server]\nport = 1\n").unwrap_err();
+        assert!(error.contains("server"), "{error}");
+        assert!(!load("public_read = false\n").unwrap().public_read);
+    }
+
+    #[test]
+    fn values_that_would_stop_or_spin_the_server_are_refused_by_name() {
+        for (text, name) in [
+            ("pool_size = 0", "pool_size"),
+            ("pool_size = 100000", "pool_size"),
+            ("heavy_jobs = 0", "heavy_jobs"),
+            ("work_budget_seconds = 0", "work_budget_seconds"),
+            ("work_budget_seconds = -5", "work_budget_seconds"),
+            ("refresh_seconds = nan", "refresh_seconds"),
+            ("reminder_seconds = 0", "reminder_seconds"),
+            ("report_hour = 25", "report_hour"),
+            ("[[webhooks]]\nname = \"群\"\nurl = \"not a url\"", "not a url"),
+        ] {
+            let error = load(text).unwrap_err();
+            assert!(error.contains(name), "{text}: {error}");
+        }
+        let fine = load("pool_size = 20\nreminder_seconds = 60\nreport_hour = 23\n").unwrap();
+        assert_eq!((fine.pool_size, fine.report_hour), (20, 23));
     }
 }

@@ -203,9 +203,12 @@ async fn unknown_address(req: actix_web::HttpRequest) -> actix_web::HttpResponse
 /// sending garbage would otherwise write gigabytes of log an hour).
 const DEFAULT_LOG: &str = "info,actix_http::h1::dispatcher=off";
 
-/// Logs to stderr; `RUST_LOG` overrides the default level.
+/// Logs to stderr (times in UTC); `RUST_LOG` overrides the default level.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    // Colours only for a person at a terminal: a log file or journal gets plain text.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colours).try_init();
 }

@@ -177,9 +177,15 @@ pub struct CatalogErrors(pub Vec<CatalogProblem>);
 
 impl fmt::Display for CatalogErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "the catalog has {} problem(s):", self.0.len())?;
+        let lang = crate::present::message_lang();
+        let n = self.0.len();
+        writeln!(
+            f,
+            "{}",
+            crate::present::message(format!("目标目录有 {n} 处问题："), format!("the catalog has {n} problem(s):"))
+        )?;
         for problem in &self.0 {
-            writeln!(f, "  {problem}")?;
+            writeln!(f, "  {}", problem.shown(lang))?;
         }
         Ok(())
     }
@@ -351,6 +357,13 @@ fn read_catalog_files(dir: &Path) -> Result<Vec<CatalogFile>, CatalogProblem> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
         .collect();
+    // A wrong or unmounted folder would otherwise retire every plan in the database.
+    if paths.is_empty() {
+        return Err(problem(
+            "目录中没有规划文件（*.toml）：请检查 catalog_dir 设置".to_owned(),
+            "the folder holds no plan files (*.toml): check the catalog_dir setting".to_owned(),
+        ));
+    }
     paths.sort();
     paths
         .into_iter()

@@ -676,12 +676,40 @@ fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
         std::env::current_exe()
             .with_context(|| crate::present::message("找不到本程序的路径", "finding this program's own path"))?,
     );
+    for (variable, meant) in Settings::unknown_variables() {
+        let (zh, en) = match meant {
+            Some(name) => (format!("（是否想写 PLANTRACK_{name}？）"), format!(" (did you mean PLANTRACK_{name}?)")),
+            None => (String::new(), String::new()),
+        };
+        let said = crate::present::message(
+            format!("环境变量 {variable} 不是一项设置，已忽略{zh}"),
+            format!("the environment variable {variable} is not a setting and is ignored{en}"),
+        );
+        tracing::warn!("{said}");
+    }
+    check_data_dir(&settings.data_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = Application::build(&settings)?;
         tracing::info!(bind = %settings.bind, "plantrack listening");
         app.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The data folder must take files (reports are kept there): a folder that cannot be written is
+/// said at start, not at the first report.
+fn check_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let reports = dir.join("reports");
+    let probe = reports.join(".plantrack-probe");
+    let written = std::fs::create_dir_all(&reports).and_then(|()| std::fs::write(&probe, b"ok"));
+    let _ = std::fs::remove_file(&probe);
+    written.with_context(|| {
+        let dir = reports.display();
+        crate::present::message(
+            format!("数据目录 {dir} 无法写入：请检查 data_dir 设置和目录权限"),
+            format!("the data folder {dir} cannot be written: check the data_dir setting and the folder's permissions"),
+        )
     })
 }
 

@@ -56,6 +56,11 @@ pub fn set_message_lang(lang: Lang) {
     let _ = MESSAGE_LANG.set(lang);
 }
 
+/// The language of what is said outside any request.
+pub fn message_lang() -> Lang {
+    MESSAGE_LANG.get().copied().unwrap_or_default()
+}
+
 /// A message said outside any request (start-up, the command line), in [`set_message_lang`]'s
 /// language.
 pub fn message(zh: impl Into<String>, en: impl Into<String>) -> String {

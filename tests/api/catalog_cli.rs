@@ -156,3 +156,36 @@ fn output_cut_short_by_its_reader_ends_quietly() {
     assert!(!said.contains("panicked"), "{said}");
     assert_eq!(out.status.code(), Some(0), "{said}");
 }
+
+/// Mistakes an operator makes in setting the server up stop it before it serves, in Chinese:
+/// an empty catalog folder (it would retire every plan), a data folder that cannot be written
+/// (every kept report would fail later), a misspelt setting (reads left open) and a pool of no
+/// connections.
+#[test]
+fn a_server_set_up_wrong_stops_before_serving_and_says_which_setting() {
+    let db = TestDb::new(&crate::helpers::Backend::Sqlite);
+    let empty = tempfile::tempdir().unwrap();
+    let not_a_folder = db.dir.path().join("a-file");
+    std::fs::write(&not_a_folder, "x").unwrap();
+    let settings = db.dir.path().join("plantrack.toml");
+    std::fs::write(&settings, "public_raed = false\n").unwrap();
+    let data = db.dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let cases: [(&[&str], Vec<(&str, &str)>, &str); 4] = [
+        (&["serve"], vec![("PLANTRACK_CATALOG_DIR", empty.path().to_str().unwrap())], "没有规划文件"),
+        (&["serve"], vec![("PLANTRACK_DATA_DIR", not_a_folder.to_str().unwrap())], "无法写入"),
+        (&["--config", settings.to_str().unwrap(), "serve"], vec![], "是否想写 public_read"),
+        (&["serve"], vec![("PLANTRACK_POOL_SIZE", "0")], "pool_size"),
+    ];
+    for (args, mut envs, said) in cases {
+        envs.extend([("PLANTRACK_DATABASE_URL", db.url.as_str()), ("PLANTRACK_BIND", "127.0.0.1:0")]);
+        if !envs.iter().any(|(k, _)| *k == "PLANTRACK_DATA_DIR") {
+            envs.push(("PLANTRACK_DATA_DIR", data));
+        }
+        let out = plantrack(args, &envs);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} {envs:?} served");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
