@@ -1,6 +1,7 @@
 //! `GET /reports/status.pdf?plan=&as_of=&lang=&method=`: the status report as a PDF.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use anyhow::Context;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -189,7 +190,7 @@ async fn report_of(
         match report::make(conn, scope, options, since, &identity, kept, crate::now()) {
             Ok(made) => {
                 if let Some(id) = made.id {
-                    report::keep_file(conn, &reports_dir, id, extension, &made.pdf).map_err(AppError::Internal)?;
+                    report::keep_file(conn, &reports_dir, id, extension, &made.pdf).map_err(kept_file_failed)?;
                 }
                 Ok(made.pdf)
             }
@@ -301,6 +302,15 @@ pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppEr
     Ok(HttpResponse::Ok().json(rows.into_iter().map(ReportDto::from).collect::<Vec<_>>()))
 }
 
+/// A report that could not be kept: a full disk is said as such (507), nothing else is.
+fn kept_file_failed(e: anyhow::Error) -> AppError {
+    let full = e
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::StorageFull || io.kind() == std::io::ErrorKind::QuotaExceeded);
+    if full { AppError::StorageFull(e) } else { AppError::Internal(e) }
+}
+
 /// One kept report's file as it was made: a scheduled report's PDF, or the PDF or Word file an
 /// administrator asked for first.
 #[utoipa::path(
@@ -314,16 +324,31 @@ pub async fn list_reports(pool: web::Data<DbPool>) -> Result<HttpResponse, AppEr
         (status = 404, body = ErrorEnvelope)
     )
 )]
-pub async fn get_report(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn get_report(
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let row = with_conn(&pool, move |conn| {
         crate::db::reports::by_id(conn, id)?.ok_or_else(|| AppError::not_found("report", id.to_string()))
     })
     .await?;
     // Reports made before their files were kept, and scheduled ones still being made or failed.
-    let path = row.file_path.ok_or_else(|| AppError::not_found("report file", id.to_string()))?;
-    let docx = path.ends_with(".docx");
-    let bytes = web::block(move || std::fs::read(&path)).await?.map_err(|e| AppError::Internal(e.into()))?;
+    let stored = row.file_path.ok_or_else(|| AppError::not_found("report file", id.to_string()))?;
+    let docx = stored.ends_with(".docx");
+    let path = report::kept_path(&state.reports_dir, &stored);
+    let bytes = web::block(move || std::fs::read(&path).with_context(|| format!("reading {}", path.display())))
+        .await?
+        .map_err(AppError::Internal)?;
+    // A file changed since it was kept is not handed out as the numbered report.
+    if row.size_bytes.is_some_and(|size| size != bytes.len() as i64) {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "report {id}: the kept file holds {} bytes, {:?} were kept",
+            bytes.len(),
+            row.size_bytes
+        )));
+    }
     let (content_type, extension) = if docx {
         ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
     } else {
@@ -338,4 +363,19 @@ pub async fn get_report(pool: web::Data<DbPool>, id: web::Path<i64>) -> Result<H
         .content_type(content_type)
         .insert_header(crate::server::named(DispositionType::Attachment, &name))
         .body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kept_file_failed;
+    use crate::error::AppError;
+
+    #[test]
+    fn a_report_not_kept_for_a_full_disk_is_said_as_such() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let error = kept_file_failed(anyhow::Error::new(full).context("keeping report 7"));
+        assert!(matches!(error, AppError::StorageFull(_)), "{error:?}");
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(matches!(kept_file_failed(anyhow::Error::new(denied)), AppError::Internal(_)));
+    }
 }

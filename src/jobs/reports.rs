@@ -69,10 +69,9 @@ pub fn run_once(
             .map_err(|e| e.to_string())
     });
     let outcome = pdf.and_then(|pdf| {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        let path = dir.join(format!("status-{}.pdf", period.replace(':', "-")));
-        std::fs::write(&path, &pdf).map_err(|e| e.to_string())?;
-        Ok((path.display().to_string(), pdf.len() as i64))
+        let name = format!("status-{}.pdf", period.replace(':', "-"));
+        report::write_whole(dir, &name, &pdf).map_err(|e| e.to_string())?;
+        Ok((name, pdf.len() as i64))
     });
     if let Err(e) = &outcome {
         tracing::error!(period, error = %e, "the scheduled report failed");

@@ -613,15 +613,43 @@ pub fn keep_file(
     bytes: &[u8],
 ) -> anyhow::Result<()> {
     let kept = crate::db::reports::by_id(conn, id)?.and_then(|row| row.file_path);
-    if kept.is_some_and(|path| std::path::Path::new(&path).exists()) {
+    if kept.is_some_and(|stored| kept_path(dir, &stored).exists()) {
         return Ok(());
     }
-    let path = dir.join(format!("made-{id}.{extension}"));
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&path, bytes))
-        .map_err(|e| anyhow::anyhow!("keeping report {id}: {e}"))?;
-    crate::db::reports::keep_file(conn, id, &path.display().to_string(), bytes.len() as i64)?;
+    let name = format!("made-{id}.{extension}");
+    write_whole(dir, &name, bytes)
+        .map_err(|e| anyhow::Error::new(e).context(format!("keeping report {id} in {}", dir.display())))?;
+    // The name alone: the data folder may be restored elsewhere.
+    crate::db::reports::keep_file(conn, id, &name, bytes.len() as i64)?;
     Ok(())
+}
+
+/// Writes a report's file aside and renames it: a full disk or a crash leaves no part of a file
+/// under its name.
+pub fn write_whole(dir: &std::path::Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let aside = dir.join(format!(".{name}.{}-{n}.partial", std::process::id()));
+    let written = std::fs::File::create_new(&aside).and_then(|mut file| {
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&aside, dir.join(name)));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&aside);
+    }
+    renamed
+}
+
+/// Where a kept report's file is: its name in `dir` (older rows hold a whole path, used while it
+/// exists).
+pub fn kept_path(dir: &std::path::Path, stored: &str) -> std::path::PathBuf {
+    let stored = std::path::Path::new(stored);
+    if stored.is_absolute() && stored.exists() {
+        return stored.to_path_buf();
+    }
+    dir.join(stored.file_name().unwrap_or_default())
 }
 
 /// A kept report's name when no numbering format is set: its id. The reports list, the report's

@@ -120,6 +120,11 @@ impl TestApp {
         self.client.get(format!("{}{path}", self.address)).bearer_auth(token).send().await.expect("request")
     }
 
+    /// Where the server keeps its files (`data_dir`).
+    pub fn data_dir(&self) -> PathBuf {
+        self._db.dir.path().join("data")
+    }
+
     /// A new API token with this role, created the way an admin would.
     pub fn token(&self, role: plantrack::server::auth::Role) -> String {
         let pool = plantrack::db::connect(&self.db_url, 1).unwrap();

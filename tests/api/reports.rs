@@ -394,3 +394,53 @@ async fn a_kept_report_without_a_numbering_format_carries_the_number_the_list_gi
     let visitor = pdf_text(&app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await.bytes().await.unwrap());
     assert!(!unspaced(&visitor).contains("号报告"), "{visitor}");
 }
+
+/// A kept report's file is found by its name in the data folder (a folder restored elsewhere
+/// keeps its reports), is never handed out changed (a half-written file is not the numbered
+/// report), and one lost is made again when the report is asked for again.
+#[tokio::test]
+async fn a_kept_report_is_found_where_the_data_folder_is_and_never_handed_out_changed() {
+    use diesel::RunQueryDsl;
+    let app = crate::helpers::spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let admin = app.token(plantrack::server::auth::Role::Admin);
+    let path = "/reports/status.pdf?plan=smart-city-13th-fyp&as_of=2025-06-30";
+    let first = app.get_as(path, &admin).await.bytes().await.unwrap();
+    let (_, reports) = app.get_json("/api/v1/reports").await;
+    let id = reports[0]["id"].as_i64().unwrap();
+    let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
+    let stored: Vec<String> = diesel::sql_query(format!("SELECT file_path FROM reports WHERE id = {id}"))
+        .load::<FilePath>(&mut pool.get().unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.file_path)
+        .collect();
+    assert_eq!(stored, [format!("made-{id}.pdf")], "the name alone is stored");
+    let file = app.data_dir().join("reports").join(format!("made-{id}.pdf"));
+    assert_eq!(std::fs::read(&file).unwrap(), first);
+    let leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "nothing written aside is left: {leftovers:?}");
+    // A row from a database kept at another path still finds its file here.
+    diesel::sql_query(format!(
+        "UPDATE reports SET file_path = '/srv/old-host/data/reports/made-{id}.pdf' WHERE id = {id}"
+    ))
+    .execute(&mut pool.get().unwrap())
+    .unwrap();
+    let kept = app.get_as(&format!("/api/v1/reports/{id}"), &admin).await;
+    assert_eq!(kept.status(), 200);
+    assert_eq!(kept.bytes().await.unwrap(), first);
+    // Cut short (a disk that filled while it was written by another program): not handed out.
+    std::fs::write(&file, &first[..100]).unwrap();
+    assert_eq!(app.get_as(&format!("/api/v1/reports/{id}"), &admin).await.status(), 500);
+    // Lost: asking for the report again makes the same file again.
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(app.get_as(&format!("/api/v1/reports/{id}"), &admin).await.status(), 500);
+    let again = app.get_as(path, &admin).await.bytes().await.unwrap();
+    assert_eq!(again.len(), first.len());
+    assert_eq!(app.get_as(&format!("/api/v1/reports/{id}"), &admin).await.status(), 200);
+}
+
+#[derive(diesel::QueryableByName)]
+struct FilePath {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    file_path: String,
+}
