@@ -67,6 +67,10 @@ pub struct AppState {
     /// strangers' and from the heavy slots uploads and administrators' reports take, so a reader
     /// asking in a loop keeps neither waiting.
     pub viewer_slots: Arc<Semaphore>,
+    /// Slots for making a page with a database connection: the pool less what uploads, reports
+    /// and the refresh after a write need, so strangers asking for pages of new dates cannot take
+    /// every connection and leave a department's upload with 503.
+    pub page_slots: Arc<Semaphore>,
     /// Slots for drawing PNG charts (up to 4000 × 8000 pixels, 128 MB each): one per core.
     pub drawing_slots: Arc<Semaphore>,
     pub queue_wait: Duration,
@@ -111,6 +115,7 @@ impl AppState {
             viewer_slots: Arc::new(Semaphore::new(1)),
             sending_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
+            page_slots: Arc::new(Semaphore::new(page_slots(settings.pool_size as usize, settings.heavy_jobs))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
             body_timeout: Duration::from_secs_f64(settings.body_timeout_seconds.max(0.1)),
@@ -212,6 +217,12 @@ impl AppState {
     /// The slot for a viewer's report, or 503 as [`AppState::heavy_slot`].
     pub async fn viewer_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         self.slot_of(&self.viewer_slots).await
+    }
+
+    /// A slot for making a page, or 503 as [`AppState::heavy_slot`].
+    pub async fn page_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let busy = Said::new("服务器正忙，请稍后再试", "the server is busy: try again shortly");
+        self.wait_for(&self.page_slots, busy).await
     }
 
     /// A slot for drawing a PNG, or 503 as [`AppState::heavy_slot`].
@@ -422,6 +433,12 @@ fn release_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// How many pages may hold a connection at once: the pool less one per heavy slot and one for
+/// the refresh after a write, and at least one.
+fn page_slots(pool_size: usize, heavy_jobs: usize) -> usize {
+    pool_size.saturating_sub(heavy_jobs.max(1) + 1).max(1)
 }
 
 /// An address as a browser's `Origin` header writes it: `https://plans.example.gov.cn` from

@@ -190,8 +190,13 @@ where
     };
     let page_ctx = ctx.clone();
     let judged = state.judged.clone();
+    let slot = match state.page_slot().await {
+        Ok(slot) => slot,
+        Err(e) => return super::error_page(&ctx, &e),
+    };
     let result =
         crate::server::with_conn(&pool, move |conn| page(&page_ctx, &mut Reads { judged: &judged, conn }, query)).await;
+    drop(slot);
     respond(&ctx, result)
 }
 

@@ -1037,3 +1037,49 @@ async fn refused_files_are_kept_up_to_a_daily_allowance_per_sender() {
     let (_, upload) = app.get_json(&format!("/api/v1/uploads/{id}")).await;
     assert_eq!(upload["file_name"], "fdp.exe", "{upload}");
 }
+
+/// Strangers asking for pages of dates nobody asked before (each made fresh, with a database
+/// connection) take only the page slots: a department's upload still gets its connection.
+#[tokio::test]
+async fn a_flood_of_fresh_pages_leaves_uploads_their_connections() {
+    let app = std::sync::Arc::new(
+        spawn_app_configured(&Backend::Sqlite, |s| {
+            s.pool_size = 4;
+            s.heavy_jobs = 1;
+            s.queue_wait_seconds = 30.0;
+        })
+        .await,
+    );
+    let uploader = app.token(Role::Uploader);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut flood = Vec::new();
+    for client in 0..64u64 {
+        let (app, stop) = (app.clone(), stop.clone());
+        flood.push(tokio::spawn(async move {
+            let mut day = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let as_of =
+                    chrono::NaiveDate::from_ymd_opt(2017, 1, 1).unwrap() + chrono::Days::new(client * 100 + day);
+                day += 1;
+                let _ = app.get(&format!("/?as_of={as_of}")).await;
+            }
+        }));
+    }
+    // While the flood runs, pages (and the refresh) leave a connection of the four free.
+    let mut most_in_use = 0;
+    for _ in 0..40 {
+        let (_, health) = app.get_json("/healthz").await;
+        most_in_use = most_in_use.max(health["connections_in_use"].as_u64().unwrap_or_default());
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!((1..4).contains(&most_in_use), "{most_in_use} connections of 4 held by pages");
+    for year in 2016..2019 {
+        let csv = format!("indicator,period,value\nopen-data-sets,{year},{}\n", 100 + year);
+        let (status, body) = app.upload(&uploader, "", csv).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in flood {
+        client.await.unwrap();
+    }
+}
