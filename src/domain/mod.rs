@@ -25,5 +25,17 @@ pub fn is_unprintable(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Invisible marks beside the direction overrides of [`is_unprintable`]: direction marks,
+/// zero-width joiners and spaces, word joiners, the byte order mark.
+pub fn is_invisible_mark(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2065}' | '\u{FEFF}')
+}
+
+/// A file name as it may be shown on pages and in download headers: without what a catalog name
+/// may not hold, nor the invisible marks that would pass for nothing there.
+pub fn shown_file_name(name: &str) -> String {
+    name.chars().filter(|c| !is_unprintable(*c) && !is_invisible_mark(*c)).collect()
+}
+
 /// The region every target and actual is for unless it names a district.
 pub const WHOLE_CITY: &str = "全市";

@@ -139,13 +139,9 @@ pub fn draft_and_keep(
 ) -> Result<(i64, String, Draft), crate::error::AppError> {
     let draft = self::draft(text, &known_indicators(conn)?);
     let draft_json = serde_json::to_string(&draft).map_err(anyhow::Error::from)?;
-    let file_name: String = file_name
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or("plan.txt")
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_FILE_NAME_CHARS)
-        .collect();
+    let file_name: String =
+        crate::domain::shown_file_name(file_name.unwrap_or_default()).chars().take(MAX_FILE_NAME_CHARS).collect();
+    let file_name = if file_name.trim().is_empty() { "plan.txt".to_owned() } else { file_name };
     let new = crate::db::drafts::NewDraft {
         file_name: &file_name,
         format: text.format.as_str(),

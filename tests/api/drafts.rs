@@ -995,3 +995,15 @@ async fn a_base_figure_is_not_due_before_its_plan_was_issued() {
     let (_, in_june) = app.get_json("/api/v1/departments/eitc?as_of=2026-06-01").await;
     assert_eq!(owed(&in_june, "overdue_figures"), ["\"2025\" \"2026-05-30\""], "{in_june}");
 }
+
+/// A plan text's file name loses what would make it read otherwise than it is stored (U+202E
+/// before "txt.exe" made the name read as a .txt file), as uploads' names do.
+#[tokio::test]
+async fn a_draft_file_name_loses_direction_marks() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    let name = "%E8%A7%84%E5%88%92%E6%96%87%E6%9C%AC%E2%80%AEtxt.exe%E2%80%8B";
+    let (status, draft) = app.post_draft(Some(&admin), name, TEST_PLAN.as_bytes().to_vec()).await;
+    assert_eq!(status, 201, "{draft}");
+    assert_eq!(draft["file_name"], "规划文本txt.exe", "{draft}");
+}
