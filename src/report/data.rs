@@ -187,6 +187,8 @@ pub struct ReportData {
     pub lang: &'static str,
     pub as_of: String,
     pub generated_at: String,
+    /// When it was made, in UTC as document properties write it (2026-12-07T08:00:00Z).
+    pub made_utc: String,
     pub vintage: String,
     pub method_label: String,
     pub target_count: usize,
@@ -721,6 +723,7 @@ pub fn gather(
         lang: lang.code(),
         as_of: view_words(judgement, lang),
         generated_at: crate::clock::shown(generated_at),
+        made_utc: generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         vintage,
         method_label: method_label(judgement.method, lang).to_owned(),
         target_count: assessed.len(),

@@ -83,7 +83,10 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
     let mut doc = Docx::new()
         .page_size(A4.0, A4.1)
         .page_margin(PageMargin::new().top(MARGIN).bottom(MARGIN).left(MARGIN).right(MARGIN))
-        .default_fonts(fonts());
+        .default_fonts(fonts())
+        // Else Word's 文件 → 属性 says the file was made in 1970.
+        .created_at(&data.made_utc)
+        .updated_at(&data.made_utc);
     if !data.sender.is_empty() {
         doc = doc.add_paragraph(text(&data.sender).align(AlignmentType::Right));
     }

@@ -261,6 +261,11 @@ async fn the_word_copy_has_the_same_report_and_survives_libreoffice() {
     {
         assert!(xml.contains(expected), "«{expected}» not in document.xml");
     }
+    // File → Properties tells when it was made (not 1970).
+    let mut core = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("docProps/core.xml").unwrap(), &mut core).unwrap();
+    let year = chrono::Utc::now().format(">%Y-").to_string();
+    assert!(core.contains(&year) && !core.contains("1970"), "{core}");
     let images: Vec<usize> =
         (0..archive.len()).filter(|i| archive.by_index(*i).unwrap().name().starts_with("word/media/")).collect();
     let images: Vec<usize> =
