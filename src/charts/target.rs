@@ -72,8 +72,11 @@ impl TargetChart {
             ChartGoal::Unknown => None,
             ChartGoal::Line(_) | ChartGoal::Band(..) => progress.target_value,
         };
-        // The mark of "by now" sits on the path: at the view's date, or at the deadline once past.
-        let expected = progress.expected.map(|value| Point { date: progress.as_of.min(deadline), value });
+        // The mark sits on the path where the target is weighed: beside its latest figure when
+        // judged by its pace, else at the view's date (the deadline once past).
+        let expected = progress
+            .expected
+            .map(|value| Point { date: progress.expected_on.unwrap_or(progress.as_of).min(deadline), value });
         TargetChart {
             title,
             unit,
@@ -244,7 +247,7 @@ impl TargetChart {
                 let ink = super::rgb(palette::CHART_EXPECTED);
                 chart
                     .draw_series([Circle::new((t(&by_now), by_now.value), 6, ink.stroke_width(2))])?
-                    .label(self.text("按计划此时应达到", "expected by now"))
+                    .label(self.text("按计划应达到", "expected on the path"))
                     .legend(move |(x, y)| Circle::new((x + 8, y), 5, ink.stroke_width(2)));
             }
         }
@@ -375,7 +378,7 @@ impl super::Drawable for TargetChart {
             ChartGoal::Unknown => None,
         };
         let latest = self.series.last().map(|p| (value(p.value), p.date));
-        let expected = self.expected.map(|p| value(p.value));
+        let expected = self.expected.map(|p| (value(p.value), p.date));
         let description =
             target_chart_description(goal.as_deref(), latest, expected, self.status, self.late, self.lang);
         (self.title.clone(), description)

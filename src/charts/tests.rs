@@ -21,6 +21,7 @@ fn progress(status: Status, baseline: Option<Point>, latest: Option<Point>) -> P
         pace: Some(0.9375),
         cagr_ratio: None,
         expected: Some(64.0),
+        expected_on: Some(d(2018, 6, 30)),
         band: None,
         projection: None,
         reason: None,
@@ -66,7 +67,7 @@ fn the_svg_carries_the_title_the_target_and_the_verdict() {
     assert!(svg.contains("实际光纤入户率 ≥ 70%（2020）"), "title");
     assert!(svg.contains("存在风险"), "the status in Chinese");
     assert!(svg.contains("应有进度") && svg.contains("实际值") && svg.contains("目标"), "legend");
-    assert!(svg.contains("按计划此时应达到"), "the expected-by-now mark is in the legend");
+    assert!(svg.contains("按计划应达到"), "the mark on the expected path is in the legend");
     assert!(texts(&svg).iter().any(|t| t == "70"), "the y axis reaches 70: {:?}", texts(&svg));
     assert!(svg.contains(FONT), "the bundled font is named");
 }
@@ -209,7 +210,8 @@ fn every_svg_has_a_title_and_a_description_in_its_language_that_name_it() {
     let title = svg.split(r#"<title id="target-chart-800-title">"#).nth(1).unwrap().split("</title>").next().unwrap();
     assert_eq!(title, "实际光纤入户率 ≥ 70%（2020）");
     let desc = svg.split(r#"<desc id="target-chart-800-desc">"#).nth(1).unwrap().split("</desc>").next().unwrap();
-    for said in ["目标 70%", "最新实际值 60%（2017-12-31）", "按计划此时应达到 64%", "状态：存在风险", "“实际值”表"]
+    for said in
+        ["目标 70%", "最新实际值 60%（2017-12-31）", "按计划 2018-06-30 应达到 64%", "状态：存在风险", "“实际值”表"]
     {
         assert!(desc.contains(said), "{said}: {desc}");
     }
@@ -291,6 +293,7 @@ fn the_share_due_beside_a_share_covered_is_the_one_the_status_weighs() {
         pace: Some(1.245),
         cagr_ratio: None,
         expected: Some(98.0),
+        expected_on: None,
         band: None,
         projection: None,
         reason: None,

@@ -71,8 +71,9 @@ pub struct ProgressSummary {
     pub elapsed: Option<f64>,
     pub pace: Option<f64>,
     pub cagr_ratio: Option<f64>,
-    /// Where the target should be by the date on the straight path from baseline to goal.
+    /// Where the target should be on the straight path from baseline to goal, on `expected_on`.
     pub expected: Option<f64>,
+    pub expected_on: Option<NaiveDate>,
     /// The goal's band, for an approximate goal or a range.
     pub band: Option<progress::Band>,
 }
@@ -92,6 +93,7 @@ impl From<&Progress> for ProgressSummary {
             pace: p.pace,
             cagr_ratio: p.cagr_ratio,
             expected: p.expected,
+            expected_on: p.expected_on,
             band: p.band,
         }
     }

@@ -212,9 +212,10 @@ pub fn verdict_sentence(p: &Progress, comparator: Option<Comparator>, unit: &str
     let goal = goal_text(p, comparator, unit);
     let (progress, elapsed) = (percent_text(p.progress), percent_text(p.elapsed));
     let expected = p.expected.map(value);
+    let on = p.expected_on.map(|d| d.to_string()).unwrap_or_default();
     let by_now = |lang: Lang| match (&expected, lang) {
-        (Some(e), Lang::Zh) => format!("按计划此时应达到 {e}。"),
-        (Some(e), Lang::En) => format!(" On the straight path it should be at {e} by now."),
+        (Some(e), Lang::Zh) => format!("按计划 {on} 应达到 {e}。"),
+        (Some(e), Lang::En) => format!(" On the straight path it should have been at {e} on {on}."),
         (None, _) => String::new(),
     };
     match (p.status, p.method, lang) {
@@ -408,7 +409,7 @@ pub fn status_css() -> String {
 pub fn target_chart_description(
     goal: Option<&str>,
     latest: Option<(String, chrono::NaiveDate)>,
-    expected: Option<String>,
+    expected: Option<(String, chrono::NaiveDate)>,
     status: Status,
     late: bool,
     lang: Lang,
@@ -421,7 +422,7 @@ pub fn target_chart_description(
                 Some((value, date)) => format!("最新实际值 {value}（{date}）"),
                 None => "尚无实际值".to_owned(),
             };
-            let expected = expected.map(|e| format!("，按计划此时应达到 {e}")).unwrap_or_default();
+            let expected = expected.map(|(e, on)| format!("，按计划 {on} 应达到 {e}")).unwrap_or_default();
             format!(
                 "目标 {goal}；{latest}{expected}。状态：{verdict}。实线和圆点为实际值，虚线为目标和应有进度。\
                  完整数据见目标页面的“实际值”表。"
@@ -432,7 +433,7 @@ pub fn target_chart_description(
                 Some((value, date)) => format!("the latest actual is {value} ({date})"),
                 None => "no actual yet".to_owned(),
             };
-            let expected = expected.map(|e| format!(", {e} expected by now")).unwrap_or_default();
+            let expected = expected.map(|(e, on)| format!(", {e} expected on {on}")).unwrap_or_default();
             format!(
                 "Goal {goal}; {latest}{expected}. Status: {verdict}. Solid line and dots: the actuals; dashed: \
                  the goal and the expected path. The full figures are in the table of actuals on the target's page."
@@ -650,6 +651,7 @@ mod tests {
             pace: None,
             cagr_ratio: None,
             expected: None,
+            expected_on: None,
             band: None,
             projection: None,
             reason: None,

@@ -205,6 +205,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         pace: None,
         cagr_ratio: None,
         expected: None,
+        expected_on: None,
         band: None,
         projection: None,
         reason: None,
@@ -218,6 +219,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         out.baseline = *baseline;
         // A baseline that already meets the goal has no path to follow: the goal is to hold it.
         out.expected = baseline.filter(|b| !goal.is_met_by(b.value)).map(|b| expected_by(spec, b, goal.aim(), as_of));
+        out.expected_on = out.expected.map(|_| as_of.min(spec.deadline));
     }
     let Some(latest) = facts.latest else {
         out.status = waiting(spec, as_of);
@@ -257,6 +259,13 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
     };
 
     let score = pace_and_ratio(spec, &goal, baseline, latest, method, &mut out);
+    // Judged by its pace, the target is weighed where it stood on its latest figure's date:
+    // where it should have been then, not today (a year's figure lags by a year).
+    if let (Some(base), Some(_)) = (baseline, out.elapsed) {
+        let on = latest.date.min(spec.deadline);
+        out.expected = Some(expected_by(spec, base, goal.aim(), on));
+        out.expected_on = Some(on);
+    }
     // Only the baseline itself is known: the target's period has no figure yet, whatever the
     // deadline says. (A baseline that already meets the goal was decided above.)
     // Likewise when every figure predates the plan: a 2016 plan is not judged by 2015 alone.

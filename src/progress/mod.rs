@@ -266,8 +266,11 @@ pub struct Progress {
     pub pace: Option<f64>,
     /// Observed CAGR / required CAGR (method `cagr`).
     pub cagr_ratio: Option<f64>,
-    /// Where the target should be by the date on the straight path from baseline to goal.
+    /// Where the target should be on the straight path from baseline to goal, on `expected_on`:
+    /// the latest figure's date when the target is judged by its pace (the date its time
+    /// elapsed is measured to), else the view's date.
     pub expected: Option<f64>,
+    pub expected_on: Option<NaiveDate>,
     /// An approximate goal (左右) or a range as the band it is: `target_value` is its near edge.
     pub band: Option<Band>,
     pub projection: Option<Projection>,

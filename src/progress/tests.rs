@@ -621,15 +621,18 @@ fn a_total_built_up_during_the_plan_counts_from_zero() {
 #[test]
 fn the_expected_value_lies_on_the_straight_path() {
     let spec = level(Comparator::AtLeast, 70.0, Some((2015, 54.0)), 2020);
+    // Judged by its pace, a target is weighed on its latest figure's date, as its time elapsed
+    // is: two of five years by the 2017 figure, 54 + 16 × 0.4 — not three by the view's date.
     let got = assess(&spec, &series(&[(2017, 60.0)]), year_end(2018), Method::Linear);
-    // Three of five years: 54 + 16 × 0.6.
-    assert!((got.expected.unwrap() - 63.6).abs() < 0.05, "{got:?}");
-    // Past the deadline the path ends at the goal.
-    let late = assess(&spec, &series(&[(2017, 60.0)]), ymd(2023, 1, 1), Method::Linear);
-    assert_eq!(late.expected, Some(70.0));
-    // Known before any figure: a target of 70 is 70 from the start.
+    assert!((got.expected.unwrap() - 60.4).abs() < 0.05, "{got:?}");
+    assert_eq!((got.expected_on, got.elapsed.map(|e| (e * 10.0).round())), (Some(year_end(2017)), Some(4.0)));
+    // Known before any figure: where it should be by the view's date (three of five years) …
     let empty = assess(&spec, &[], year_end(2018), Method::Linear);
-    assert!(empty.expected.is_some());
+    assert!((empty.expected.unwrap() - 63.6).abs() < 0.05, "{empty:?}");
+    assert_eq!(empty.expected_on, Some(year_end(2018)));
+    // … and past the deadline the path ends at the goal.
+    let late = assess(&spec, &[], ymd(2023, 1, 1), Method::Linear);
+    assert_eq!((late.expected, late.expected_on), (Some(70.0), Some(year_end(2020))));
 }
 
 #[test]

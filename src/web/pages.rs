@@ -829,8 +829,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 }
                 dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
                 dt { (lang.pick("目标值", "Goal")) } dd { (goal_text(p, target.comparator, unit)) " · " (target.deadline) }
-                @if let Some(expected) = p.expected {
-                    dt { (lang.pick("按计划此时应达到", "Expected by now")) } dd { (value(expected)) }
+                @if let (Some(expected), Some(on)) = (p.expected, p.expected_on) {
+                    dt { @if l == Lang::Zh { "按计划 " (on) " 应达到" } @else { "Expected on " (on) } } dd { (value(expected)) }
                 }
                 dt { (lang.pick("完成进度", "Progress")) } dd { (percent_text(p.progress)) }
                 dt { (lang.pick("时间进度", "Time elapsed")) } dd { (percent_text(p.elapsed)) }
