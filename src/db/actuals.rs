@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::models::{ActualRow, UploadForm, UploadSummaryRow};
-use super::schema::{actuals, targets, upload_files, uploads};
+use super::schema::{actuals, targets, uploads};
 
 /// Ids per `IN (…)` list.
 const ID_CHUNK: usize = 5_000;
@@ -27,17 +27,13 @@ pub fn insert_upload(conn: &mut DbConn, form: &UploadForm) -> QueryResult<i64> {
     let name = crate::domain::shown_file_name(form.file_name);
     let form = UploadForm { file_name: &name, error_report: form.error_report.clone(), ..*form };
     diesel::insert_into(uploads::table).values(&form).execute(conn)?;
-    let id = uploads::table
+    uploads::table
         .filter(uploads::sha256.eq(form.sha256))
         .filter(uploads::received_at.eq(form.received_at))
         .filter(uploads::file_name.eq(form.file_name))
         .order(uploads::id.desc())
         .select(uploads::id)
-        .first(conn)?;
-    diesel::insert_into(upload_files::table)
-        .values((upload_files::upload_id.eq(id), upload_files::raw.eq(form.raw)))
-        .execute(conn)?;
-    Ok(id)
+        .first(conn)
 }
 
 /// The current value of one (indicator, region, period).
@@ -390,8 +386,7 @@ pub fn rejected_bytes_since(conn: &mut DbConn, sender: &str, since: NaiveDateTim
 /// (bytes kept, size received) of an upload: how many bytes its file holds, without reading them.
 pub fn upload_raw_size(conn: &mut DbConn, id: i64) -> QueryResult<Option<(i64, i64)>> {
     uploads::table
-        .inner_join(upload_files::table)
-        .filter(uploads::id.eq(id))
+        .find(id)
         .select((diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(length(raw) AS BIGINT)"), uploads::size_bytes))
         .first(conn)
         .optional()
@@ -399,12 +394,7 @@ pub fn upload_raw_size(conn: &mut DbConn, id: i64) -> QueryResult<Option<(i64, i
 
 /// File name and raw bytes of an upload.
 pub fn upload_raw(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Vec<u8>)>> {
-    uploads::table
-        .inner_join(upload_files::table)
-        .filter(uploads::id.eq(id))
-        .select((uploads::file_name, upload_files::raw))
-        .first(conn)
-        .optional()
+    uploads::table.find(id).select((uploads::file_name, uploads::raw)).first(conn).optional()
 }
 
 /// The newest committed upload's time: the data vintage.

@@ -389,8 +389,6 @@ pub struct UploadForm<'a> {
     pub outcome: &'a str,
     pub error_report: Option<String>,
     pub error_count: i32,
-    /// Kept in `upload_files`, apart from the summary.
-    #[diesel(skip_insertion)]
     pub raw: &'a [u8],
 }
 

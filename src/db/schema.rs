@@ -104,12 +104,6 @@ diesel::table! {
         outcome -> Text,
         error_report -> Nullable<Text>,
         error_count -> Integer,
-    }
-}
-
-diesel::table! {
-    upload_files (upload_id) {
-        upload_id -> BigInt,
         raw -> Binary,
     }
 }
@@ -292,7 +286,6 @@ diesel::table! {
 
 diesel::joinable!(actuals -> indicators (indicator_id));
 diesel::joinable!(actuals -> uploads (upload_id));
-diesel::joinable!(upload_files -> uploads (upload_id));
 diesel::joinable!(web_sessions -> api_tokens (token_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -301,7 +294,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     api_tokens,
     uploads,
-    upload_files,
     actuals,
     audit_log,
     inbox_claims,
