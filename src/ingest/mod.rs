@@ -40,6 +40,8 @@ pub struct IndicatorInfo {
     pub earliest_year: Option<i32>,
     /// How often its figure is reported: a figure of a shorter period is flagged.
     pub frequency: Frequency,
+    /// The department that reports it, by name (said to another department that sends it).
+    pub reporter: Option<String>,
 }
 
 static OLDEST_PERIOD_YEARS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(20);
@@ -66,6 +68,7 @@ impl IndicatorInfo {
             is_milestone,
             earliest_year: None,
             frequency: Frequency::Annual,
+            reporter: None,
         }
     }
 }
@@ -100,12 +103,15 @@ impl Reference {
         }
         let target_names = names.into_iter().filter_map(|(name, id)| id.map(|id| (name, id))).collect();
         let duties = crate::judged::Duties::load(conn)?;
+        let departments: HashMap<String, String> =
+            queries::list_departments(conn)?.into_iter().map(|d| (d.slug, d.name)).collect();
         let indicators = queries::list_indicators(conn)?
             .into_iter()
             .map(|row| IndicatorInfo {
                 is_milestone: milestones.contains(&row.id),
                 earliest_year: earliest.get(&row.id).copied(),
                 frequency: duties.of(row.id).frequency,
+                reporter: duties.of(row.id).reporter.map(|slug| departments.get(&slug).cloned().unwrap_or(slug)),
                 id: row.id,
                 slug: row.slug,
                 name: row.name,
@@ -529,14 +535,19 @@ pub fn ingest(
             let name = names.get(&row.indicator_id).copied().unwrap_or_default();
             // A name that quotes itself (“互联网+”产业投资基金规模) is not quoted again.
             let quoted = if name.contains('“') { name.to_owned() } else { format!("“{name}”") };
+            let reporter = indicators.get(&row.indicator_id).and_then(|i| i.reporter.as_deref());
+            let (who_zh, who_en) = match reporter {
+                Some(who) => (format!("由{who}报送"), format!("{who} reports it")),
+                None => ("尚未指定报送单位".to_owned(), "no department is named to report it".to_owned()),
+            };
             refused.push(RowError::at(
                 row.line,
                 Some("indicator"),
                 Some(name),
                 problems::why(
                     "indicator_not_reported",
-                    format!("your department does not report {slug}: the department that does uploads it"),
-                    format!("你的部门不负责报送{quoted}：请由负责报送的部门上传（见“部门”页面）"),
+                    format!("your department does not report {slug}: {who_en}"),
+                    format!("你的部门不负责报送{quoted}：该指标{who_zh}（见“责任单位”页面）"),
                 ),
             ));
         }
@@ -965,6 +976,7 @@ pub fn check_seed_files(
                 is_milestone: milestones.contains(i.slug.as_str()),
                 earliest_year: None,
                 frequency: i.duty.as_ref().map_or(crate::domain::DEFAULT_FREQUENCY, |d| d.frequency),
+                reporter: None,
             })
             .collect(),
         target_names: Vec::new(),

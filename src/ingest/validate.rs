@@ -331,7 +331,7 @@ impl<'r> Lookup<'r> {
             None => why(
                 "indicator_unknown",
                 "unknown indicator: use the indicator names of the department's template (its page under /departments), or /api/v1/indicators",
-                "未知的指标：请使用本单位报送模板中的指标名称（模板见“部门”页面中本单位的页面）",
+                "未知的指标：请使用本单位报送模板中的指标名称（模板见“责任单位”页面中本单位的页面）",
             ),
         }
     }

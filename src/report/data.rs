@@ -380,7 +380,7 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
         (
             "owing_note",
             pick(
-                "共 {n} 个单位，列出未报最多的前 {k} 个；全部见“部门”页面。",
+                "共 {n} 个单位，列出未报最多的前 {k} 个；全部见“责任单位”页面。",
                 "{n} in all; the {k} with most missing; the departments page lists them all.",
             ),
         ),

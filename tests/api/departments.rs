@@ -157,17 +157,23 @@ async fn a_department_token_writes_only_its_own_figures() {
         let app = spawn_app(&backend).await;
         let token = app.department_token(DATA_BUREAU);
         let mixed = format!("指标,期间,数值\n{ITS_INDICATOR},2025,完成\n实际光纤入户率,2020,70\n");
-        let (status, body) = app.upload(&token, "", mixed).await;
+        let (status, body) = app.upload(&token, "", mixed.clone()).await;
         assert_eq!(status, 403, "{body}");
         assert_eq!(body["error"]["code"], "not_your_indicators");
         let listed = body["error"]["details"].to_string();
         let refused = &body["error"]["details"]["errors"][0];
         assert_eq!(refused["value"], "实际光纤入户率", "the name, not an internal code: {body}");
         assert!(
-            refused["reason_zh"].as_str().unwrap().contains("不负责报送“实际光纤入户率”：请由负责报送的部门上传"),
+            refused["reason_zh"].as_str().unwrap().contains("不负责报送“实际光纤入户率”：该指标尚未指定报送单位"),
             "{listed}"
         );
         assert_eq!(body["error"]["details"]["errors"][0]["line"], 3, "{body}");
+        // Once a department reports it, the refusal says which.
+        let duty = json!({"frequency": "annual", "due_days": 90, "reporter": "ndrc"});
+        assert_eq!(app.put_duty(Some(&app.token(Role::Admin)), "ftth-takeup-rate", duty).await.0, 200);
+        let (_, body) = app.upload(&token, "", mixed).await;
+        let said = body["error"]["details"]["errors"][0]["reason_zh"].as_str().unwrap().to_owned();
+        assert!(said.contains("该指标由市发展改革委报送（见“责任单位”页面）"), "{said}");
         let (_, actuals) = app.get_json(&format!("/api/v1/indicators/{ITS_INDICATOR}/actuals")).await;
         assert_eq!(actuals.as_array().unwrap().len(), 0, "nothing written: {actuals}");
         // Another department's file, already committed by an administrator, is still not its to

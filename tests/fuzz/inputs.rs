@@ -21,6 +21,7 @@ pub fn reference() -> Reference {
         is_milestone,
         earliest_year: Some(2016),
         frequency: plantrack::domain::Frequency::Annual,
+        reporter: None,
     };
     Reference {
         indicators: vec![
