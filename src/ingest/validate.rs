@@ -279,7 +279,11 @@ impl<'r> Lookup<'r> {
                 places.entry(short).or_insert(district.as_str());
             }
         }
-        let loose_names = by_name.iter().map(|(name, i)| (loosely(name), *i)).collect();
+        let mut loose_names: FastMap<String, &IndicatorInfo> =
+            by_name.iter().map(|(name, i)| (loosely(name), *i)).collect();
+        for (name, i) in bracketed_names(&reference.indicators) {
+            loose_names.entry(name).or_insert(i);
+        }
         Lookup { reference, by_name, places, loose_names, suggested: FastMap::default() }
     }
 
@@ -335,6 +339,29 @@ impl<'r> Lookup<'r> {
             ),
         }
     }
+}
+
+/// 煤炭消费量（煤炭消费总量）: a name that gives another in brackets also goes by the part
+/// before them and by the one inside, where no other indicator does (two named …（累计） share
+/// 累计: it names neither), loosely written.
+fn bracketed_names(indicators: &[IndicatorInfo]) -> Vec<(String, &IndicatorInfo)> {
+    let mut names: FastMap<String, Option<&IndicatorInfo>> = FastMap::default();
+    for i in indicators {
+        let name = loosely(&i.name);
+        let Some(open) = name.strip_suffix(')').and_then(|n| n.rfind('(')) else { continue };
+        let (before, inside) = (&name[..open], &name[open + 1..name.len() - 1]);
+        for part in [before, inside].into_iter().filter(|p| p.chars().count() >= 2) {
+            names
+                .entry(part.to_owned())
+                .and_modify(|owner| {
+                    if owner.is_some_and(|o| o.id != i.id) {
+                        *owner = None;
+                    }
+                })
+                .or_insert(Some(i));
+        }
+    }
+    names.into_iter().filter_map(|(name, i)| Some((name, i?))).collect()
 }
 
 /// A name compared loosely: without spaces and line breaks, full-width brackets and colons as

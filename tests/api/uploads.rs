@@ -451,3 +451,19 @@ async fn a_count_written_in_ge_is_a_count_of_whatever_the_indicator_counts() {
         "{body}"
     );
 }
+
+/// 煤炭消费量（煤炭消费总量）: a clerk names it by either name, as the department's page lists it;
+/// a bracket several names share (…（累计）) names none of them.
+#[tokio::test]
+async fn an_indicator_goes_by_either_name_its_brackets_give() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let token = app.token(Role::Uploader);
+    let csv = "指标,期间,数值\n煤炭消费总量,2022,4000\n煤炭消费量,2023,3950\n煤炭消费量（煤炭消费总量）,2024,3900\n";
+    let (status, body) = app.upload(&token, "?dry_run=true", csv).await;
+    assert_eq!(status, 200, "{body}");
+    let named: Vec<&str> =
+        body["changes"].as_array().unwrap().iter().map(|c| c["indicator_name"].as_str().unwrap()).collect();
+    assert_eq!(named, ["煤炭消费量（煤炭消费总量）"; 3], "{body}");
+    let (status, body) = app.upload(&token, "?dry_run=true", "指标,期间,数值\n累计,2022,5\n").await;
+    assert_eq!(status, 422, "{body}");
+}
