@@ -159,7 +159,9 @@ pub fn reason_text(reason: Reason, lang: Lang) -> String {
                 "no baseline in the catalog and no figure for the base year: value against goal only, no pace",
             )
             .to_owned(),
-        Reason::BeyondBand => lang.pick("超出目标区间", "beyond the target band").to_owned(),
+        Reason::BeyondBand => lang
+            .pick("超出目标区间，好于目标：仍算实现", "beyond the target band, better than the goal: still achieved")
+            .to_owned(),
         Reason::NoReferenceYear => {
             lang.pick("变化目标缺少参照年份", "a change target needs a reference year").to_owned()
         }
@@ -229,6 +231,13 @@ pub fn verdict_sentence(p: &Progress, comparator: Option<Comparator>, unit: &str
             "Missed at the deadline; the figure for {}, {latest}, has since reached the goal of {goal}.",
             p.latest.map(|l| l.date.to_string()).unwrap_or_default()
         ),
+        // Past the band's far edge the goal is still met (3880万吨 for 下降5%左右, 3885—3905万吨).
+        (Status::Achieved, _, Lang::Zh) if p.reason == Some(Reason::BeyondBand) => {
+            format!("最新实际值 {latest} 已实现目标，且好于目标区间 {goal}。")
+        }
+        (Status::Achieved, _, Lang::En) if p.reason == Some(Reason::BeyondBand) => {
+            format!("The latest actual, {latest}, meets the goal and goes beyond its band of {goal}.")
+        }
         (Status::Achieved, _, Lang::Zh) => format!("最新实际值 {latest} 已满足目标 {goal}。"),
         (Status::Achieved, _, Lang::En) => format!("The latest actual, {latest}, meets the goal of {goal}."),
         (Status::Missed, _, Lang::Zh) => format!("到期未实现：期限已过，最新实际值 {latest} 未达到目标 {goal}。"),
@@ -671,6 +680,34 @@ mod tests {
             verdict_sentence(&missed, Some(Comparator::MoreThan), "%", Lang::Zh),
             "到期未实现：期限已过，最新实际值 50% 未达到目标 > 50%。"
         );
+    }
+
+    #[test]
+    fn a_figure_beyond_its_band_is_said_to_meet_the_goal_and_go_beyond_it() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // 煤炭消费量 下降5%左右: 3885—3905万吨, and 3880 came.
+        let progress = Progress {
+            status: Status::Achieved,
+            method: Method::Linear,
+            as_of: day(2026, 12, 7),
+            achieved_late: false,
+            baseline: None,
+            latest: Some(crate::progress::Point { date: day(2025, 12, 31), value: 3880.0 }),
+            target_value: Some(3905.0),
+            progress: None,
+            elapsed: None,
+            pace: None,
+            cagr_ratio: None,
+            expected: None,
+            expected_on: None,
+            band: Some(crate::progress::Band { low: 3885.0, high: 3905.0 }),
+            projection: None,
+            reason: Some(Reason::BeyondBand),
+        };
+        let zh = verdict_sentence(&progress, Some(Comparator::About), "万吨", Lang::Zh);
+        assert!(zh.contains("已实现目标，且好于目标区间") && !zh.contains("已满足目标 3885"), "{zh}");
+        let en = verdict_sentence(&progress, Some(Comparator::About), "万吨", Lang::En);
+        assert!(en.contains("goes beyond its band"), "{en}");
     }
 
     #[test]
