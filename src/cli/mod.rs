@@ -801,6 +801,22 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
                     );
                 }
             }
+            // One live token per name: `token revoke --name` would otherwise take the new token
+            // with the old one when a token is replaced under its name.
+            if db::access::list_tokens(&mut conn)?.iter().any(|t| t.name == name && t.revoked_at.is_none()) {
+                let name = name.escape_debug();
+                anyhow::bail!(
+                    "{}",
+                    say(
+                        lang,
+                        format!("已有名为“{name}”的有效令牌：请换一个名称（更换令牌时，先用新名称创建，再吊销旧的）"),
+                        format!(
+                            "a live token is named `{name}` already: choose another name (to replace a token, create \
+                             the new one under a new name, then revoke the old)"
+                        )
+                    )
+                );
+            }
             let token = crate::server::auth::create_token(&mut conn, &name, role, department.as_deref(), crate::now())?;
             eprintln!(
                 "{}",
@@ -825,7 +841,8 @@ fn token(settings: &Settings, command: TokenCommand, lang: Lang) -> anyhow::Resu
                 let created = crate::clock::shown(t.created_at);
                 // Names from before names were checked may hold control characters: shown escaped.
                 let created = say(lang, format!("创建于 {created}"), format!("created {created}"));
-                outln!("{}\t{}\t{created}\t{state}", t.name.escape_debug(), t.role);
+                let department = t.department.as_deref().unwrap_or("-");
+                outln!("{}\t{}\t{department}\t{created}\t{state}", t.name.escape_debug(), t.role);
             }
         }
         TokenCommand::Revoke { name } => {

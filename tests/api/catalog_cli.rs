@@ -189,3 +189,22 @@ fn a_server_set_up_wrong_stops_before_serving_and_says_which_setting() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+/// One live token per name: replacing a token under its own name and then revoking "the old one"
+/// by name would revoke both. A revoked name may be used again; the list shows departments.
+#[test]
+fn a_live_token_name_is_not_given_twice() {
+    let db = TestDb::new(&crate::helpers::Backend::Sqlite);
+    let env = [("PLANTRACK_DATABASE_URL", db.url.as_str())];
+    let create = ["token", "create", "--name", "市数据局科员", "--role", "uploader", "--department", "data-bureau"];
+    assert!(plantrack(&create, &env).status.success());
+    let again = plantrack(&create, &env);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success() && said.contains("已有名为“市数据局科员”的有效令牌"), "{said}");
+    let list = plantrack(&["token", "list"], &env);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains("uploader\tdata-bureau\t"), "{listed}");
+    assert!(plantrack(&["token", "revoke", "--name", "市数据局科员"], &env).status.success());
+    assert!(plantrack(&create, &env).status.success(), "a revoked name is free again");
+}
