@@ -55,6 +55,12 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Copy the SQLite database, while the server runs, into a new file (a consistent copy, as of
+    /// one moment); kept reports are the files in `<data_dir>/reports`.
+    Backup {
+        /// The copy to write (must not exist yet)
+        out: PathBuf,
+    },
     /// Load files of actuals — CSV, .xlsx, .xls, .ods; long or wide — with the same checks as an
     /// upload (each file all or nothing).
     Ingest {
@@ -430,6 +436,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve => serve(settings),
         Command::RenderReport | Command::ReadFile { .. } => unreachable!("handled before the settings are read"),
+        Command::Backup { out } => backup(&settings, &out, lang),
         Command::Migrate => {
             db::connect(&settings.database_url, 1)?;
             let url = crate::redact(&settings.database_url);
@@ -695,6 +702,60 @@ fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
         app.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// A consistent copy of the SQLite database (`VACUUM INTO`, a read transaction: the server
+/// goes on). A copy of the file itself can miss what is still in its write-ahead log.
+fn backup(settings: &Settings, out: &std::path::Path, lang: Lang) -> anyhow::Result<ExitCode> {
+    if matches!(db::Backend::from_url(&settings.database_url)?, db::Backend::Postgres(_)) {
+        anyhow::bail!(
+            "{}",
+            say(
+                lang,
+                "PostgreSQL 数据库请用 pg_dump 备份（pg_dump 数据库URL > 备份.sql），报告文件在数据目录的 reports 中",
+                "back up a PostgreSQL database with pg_dump (pg_dump URL > backup.sql); kept reports are in the data folder's reports"
+            )
+        );
+    }
+    if out.exists() {
+        anyhow::bail!(
+            "{}",
+            say(
+                lang,
+                format!("{} 已存在：请换一个文件名", out.display()),
+                format!("{} exists: choose a new file", out.display())
+            )
+        );
+    }
+    use diesel::RunQueryDsl;
+    let pool = db::connect(&settings.database_url, 1)?;
+    let started = std::time::Instant::now();
+    let target = out
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("{}", say(lang, "文件名须为 UTF-8", "the file name must be UTF-8")))?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<diesel::sql_types::Text, _>(target)
+        .execute(&mut *pool.get()?)
+        .with_context(|| writing(out, lang))?;
+    let (mb, seconds) = (std::fs::metadata(out).map(|m| m.len() >> 20).unwrap_or(0), started.elapsed().as_secs_f64());
+    let reports = settings.data_dir.join("reports");
+    outln!(
+        "{}",
+        say(
+            lang,
+            format!(
+                "已把数据库备份到 {}（{mb} MB，用时 {seconds:.1} 秒）；报告文件请另行复制 {}",
+                out.display(),
+                reports.display()
+            ),
+            format!(
+                "database copied to {} ({mb} MB in {seconds:.1} s); copy the kept reports in {} as well",
+                out.display(),
+                reports.display()
+            )
+        )
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The data folder must take files (reports are kept there): a folder that cannot be written is

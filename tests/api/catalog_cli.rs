@@ -208,3 +208,26 @@ fn a_live_token_name_is_not_given_twice() {
     assert!(plantrack(&["token", "revoke", "--name", "市数据局科员"], &env).status.success());
     assert!(plantrack(&create, &env).status.success(), "a revoked name is free again");
 }
+
+/// `plantrack backup` writes a consistent copy of the SQLite database that serves the same
+/// figures; it never overwrites a file, and a PostgreSQL database is sent to pg_dump.
+#[test]
+fn a_backup_is_a_database_that_answers_as_the_original() {
+    let db = TestDb::new(&crate::helpers::Backend::Sqlite);
+    let env = [("PLANTRACK_DATABASE_URL", db.url.as_str())];
+    assert!(plantrack(&["catalog", "check"], &env).status.success());
+    let copy = db.dir.path().join("备份.db");
+    let copy_path = copy.to_str().unwrap();
+    let out = plantrack(&["backup", copy_path], &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("已把数据库备份到"));
+    let status = |url: &str| plantrack(&["status", "--format", "csv"], &[("PLANTRACK_DATABASE_URL", url)]).stdout;
+    let copied_url = format!("sqlite://{copy_path}");
+    assert_eq!(status(&db.url), status(&copied_url), "the copy answers as the original");
+    let again = plantrack(&["backup", copy_path], &env);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("已存在"));
+    if let Some(crate::helpers::Backend::Postgres(url)) = backends().into_iter().nth(1) {
+        let pg = plantrack(&["backup", "x.db"], &[("PLANTRACK_DATABASE_URL", &url)]);
+        assert!(!pg.status.success() && String::from_utf8_lossy(&pg.stderr).contains("pg_dump"));
+    }
+}
