@@ -13,7 +13,7 @@ port=18090
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 export RUST_LOG=warn
-bin=target/release/plantrack
+bin=${PLANTRACK_BIN:-target/release/plantrack}
 url="http://127.0.0.1:$port"
 
 rss() { echo "$(( $(grep VmRSS /proc/$server/status | awk '{print $2}') / 1024 )) MB"; }
