@@ -61,6 +61,30 @@ pub fn current_values(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<V
     Ok(all)
 }
 
+/// A figure a later one replaced: (indicator, region, period, value, when it was replaced).
+pub type ReplacedValue = (i64, String, String, f64, NaiveDateTime);
+
+/// The figures later ones replaced, of these indicators.
+pub fn replaced_values(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec<ReplacedValue>> {
+    let mut all = Vec::new();
+    for chunk in indicator_ids.chunks(ID_CHUNK) {
+        all.extend(
+            actuals::table
+                .filter(actuals::superseded_at.is_not_null())
+                .filter(actuals::indicator_id.eq_any(chunk))
+                .select((
+                    actuals::indicator_id,
+                    actuals::region,
+                    actuals::period,
+                    actuals::value,
+                    actuals::superseded_at.assume_not_null(),
+                ))
+                .load::<ReplacedValue>(conn)?,
+        );
+    }
+    Ok(all)
+}
+
 pub fn supersede(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult<()> {
     for chunk in ids.chunks(ID_CHUNK) {
         diesel::update(actuals::table.filter(actuals::id.eq_any(chunk)))

@@ -142,7 +142,7 @@ pub struct ValidRow<'r> {
 /// A figure that passed every check but that a person should look at before it is written.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Doubt {
-    /// `fraction_of_percent`, `hundredfold_revision`, `hundredfold_jump` (a new figure 50 times
+    /// `fraction_of_percent`, `reverts_a_correction`, `hundredfold_revision`, `hundredfold_jump` (a new figure 50 times
     /// the one before it), `percent_over_100`, `fractional_count` or `shorter_period` (a
     /// half-year's figure of an indicator reported yearly: judged as the latest figure, a part of
     /// the year's total would read as falling behind).
@@ -152,11 +152,13 @@ pub struct Doubt {
 }
 
 impl Doubt {
-    /// `old_value`: the figure this one revises; `before`: the figure of the period before it,
-    /// for a new one. The likeliest slip is named first.
+    /// `old_value`: the figure this one revises; `reverted`: when this row's figure was itself
+    /// replaced, if it was; `before`: the figure of the period before it, for a new one. The
+    /// likeliest slip is named first.
     fn of(
         row: &ValidRow,
         old_value: Option<f64>,
+        reverted: Option<NaiveDateTime>,
         before: Option<f64>,
         indicator: Option<&IndicatorInfo>,
     ) -> Option<Doubt> {
@@ -168,6 +170,23 @@ impl Doubt {
                 code: "fraction_of_percent",
                 reason: format!("read as {} %: if {meant} % is meant, write {meant} or {meant}%", shown(row.value)),
                 reason_zh: format!("按 {}% 读取；如应为 {meant}%，请填写 {meant} 或 {meant}%", shown(row.value)),
+            });
+        }
+        if let (Some(old), Some(at)) = (old_value, reverted) {
+            let at = crate::clock::shown(at);
+            return Some(Doubt {
+                code: "reverts_a_correction",
+                reason: format!(
+                    "sets {} back to {}, a figure corrected on {at}: check that this file is not an older copy",
+                    shown(old),
+                    shown(row.value)
+                ),
+                reason_zh: format!(
+                    "把 {} 改回 {}：{} 已于 {at} 被更正，请确认这不是旧版文件",
+                    shown(old),
+                    shown(row.value),
+                    shown(row.value)
+                ),
             });
         }
         let far_off = |other: f64| {
@@ -806,6 +825,22 @@ fn plan_changes(
         let at = figures.partition_point(|(end, _)| *end < row.period.end());
         at.checked_sub(1).map(|i| figures[i].1)
     };
+    // A revision back to a figure that was itself corrected (an older copy of a file sent again
+    // after the correction) is flagged: the figures replaced before, of the indicators revised.
+    let mut revised_ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| current.get(&(r.indicator_id, r.region, r.period)).is_some_and(|&(_, v)| v != r.value))
+        .map(|r| r.indicator_id)
+        .collect();
+    revised_ids.sort_unstable();
+    revised_ids.dedup();
+    let replaced_rows = actuals::replaced_values(conn, &revised_ids)?;
+    let mut replaced: validate::FastMap<(i64, &str, Period, u64), NaiveDateTime> = validate::FastMap::default();
+    for (indicator, region, period, value, at) in &replaced_rows {
+        let Ok(period) = period.parse::<Period>() else { continue };
+        let when = replaced.entry((*indicator, region.as_str(), period, value.to_bits())).or_insert(*at);
+        *when = (*when).max(*at);
+    }
     let mut plan = ChangePlan {
         total: rows.len(),
         new: 0,
@@ -837,7 +872,9 @@ fn plan_changes(
         let doubt = if change == "unchanged" {
             None
         } else {
-            Doubt::of(row, old_value, before(row), indicators.get(&row.indicator_id).copied())
+            let reverted = old_value
+                .and_then(|_| replaced.get(&(row.indicator_id, row.region, row.period, row.value.to_bits())).copied());
+            Doubt::of(row, old_value, reverted, before(row), indicators.get(&row.indicator_id).copied())
         };
         plan.doubtful += usize::from(doubt.is_some());
         if change != "unchanged" && plan.changes.len() < LISTED_CHANGES {

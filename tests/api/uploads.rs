@@ -467,3 +467,26 @@ async fn an_indicator_goes_by_either_name_its_brackets_give() {
     let (status, body) = app.upload(&token, "?dry_run=true", "指标,期间,数值\n累计,2022,5\n").await;
     assert_eq!(status, 422, "{body}");
 }
+
+/// The original file sent again after a correction (a second clerk forwarding the first e-mail)
+/// would put back the figures corrected since: each is flagged, with when it was corrected.
+#[tokio::test]
+async fn a_file_that_would_undo_a_correction_is_flagged() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(Role::Uploader);
+        let original = "indicator,period,value\nopen-data-sets,2021,4500\nopen-data-sets,2022,4800\n";
+        assert_eq!(app.upload(&token, "", original).await.0, 201);
+        let corrected = "indicator,period,value\nopen-data-sets,2021,4550\n";
+        assert_eq!(app.upload(&token, "", corrected).await.0, 201);
+        let (status, body) = app.upload(&token, "?dry_run=true", original).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(doubts(&body), [(2, "reverts_a_correction")], "{body}");
+        let said = body["changes"][0]["doubt"]["reason_zh"].as_str().unwrap();
+        assert!(said.starts_with("把 4550 改回 4500：4500 已于 ") && said.contains("被更正"), "{said}");
+        // A revision to a figure never stored before is an ordinary one.
+        let (_, fresh) =
+            app.upload(&token, "?dry_run=true", "indicator,period,value\nopen-data-sets,2021,4560\n").await;
+        assert_eq!(fresh["rows_doubtful"], 0, "{fresh}");
+    }
+}
