@@ -171,7 +171,9 @@ fn a_server_set_up_wrong_stops_before_serving_and_says_which_setting() {
     std::fs::write(&settings, "public_raed = false\n").unwrap();
     let data = db.dir.path().join("data");
     let data = data.to_str().unwrap();
-    let cases: [(&[&str], Vec<(&str, &str)>, &str); 4] = [
+    /// Arguments, settings in the environment, and what the error says.
+    type Case<'a> = (&'a [&'a str], Vec<(&'a str, &'a str)>, &'a str);
+    let cases: [Case; 4] = [
         (&["serve"], vec![("PLANTRACK_CATALOG_DIR", empty.path().to_str().unwrap())], "没有规划文件"),
         (&["serve"], vec![("PLANTRACK_DATA_DIR", not_a_folder.to_str().unwrap())], "无法写入"),
         (&["--config", settings.to_str().unwrap(), "serve"], vec![], "是否想写 public_read"),
