@@ -644,17 +644,16 @@ mod tests {
         assert_eq!(band_text(93.1, 102.9, "%", "–"), "93.1–102.9%");
     }
 
-    #[test]
-    fn an_overdue_target_without_a_pace_says_what_is_missing_not_dashes() {
-        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        let progress = Progress {
-            status: Status::Overdue,
+    /// A target judged on 2026-12-07 by one figure, without a baseline or a pace.
+    fn judged_on(status: Status, figure_date: chrono::NaiveDate, figure: f64, goal: f64) -> Progress {
+        Progress {
+            status,
             method: Method::Linear,
-            as_of: day(2026, 12, 7),
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
             achieved_late: false,
             baseline: None,
-            latest: Some(crate::progress::Point { date: day(2024, 12, 31), value: 46.3 }),
-            target_value: Some(50.0),
+            latest: Some(crate::progress::Point { date: figure_date, value: figure }),
+            target_value: Some(goal),
             progress: None,
             elapsed: None,
             pace: None,
@@ -664,7 +663,13 @@ mod tests {
             band: None,
             projection: None,
             reason: None,
-        };
+        }
+    }
+
+    #[test]
+    fn an_overdue_target_without_a_pace_says_what_is_missing_not_dashes() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let progress = judged_on(Status::Overdue, day(2024, 12, 31), 46.3, 50.0);
         let zh = verdict_sentence(&progress, Some(Comparator::AtLeast), "%", Lang::Zh);
         assert_eq!(zh, "逾期未报：截至 2026-12-07 应报送的数据尚未收到；最新实际值 46.3%，目标 ≥ 50%。");
         assert!(!verdict_sentence(&progress, None, "%", Lang::En).contains('—'));
@@ -687,22 +692,9 @@ mod tests {
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
         // 煤炭消费量 下降5%左右: 3885—3905万吨, and 3880 came.
         let progress = Progress {
-            status: Status::Achieved,
-            method: Method::Linear,
-            as_of: day(2026, 12, 7),
-            achieved_late: false,
-            baseline: None,
-            latest: Some(crate::progress::Point { date: day(2025, 12, 31), value: 3880.0 }),
-            target_value: Some(3905.0),
-            progress: None,
-            elapsed: None,
-            pace: None,
-            cagr_ratio: None,
-            expected: None,
-            expected_on: None,
             band: Some(crate::progress::Band { low: 3885.0, high: 3905.0 }),
-            projection: None,
             reason: Some(Reason::BeyondBand),
+            ..judged_on(Status::Achieved, day(2025, 12, 31), 3880.0, 3905.0)
         };
         let zh = verdict_sentence(&progress, Some(Comparator::About), "万吨", Lang::Zh);
         assert!(zh.contains("已实现目标，且好于目标区间") && !zh.contains("已满足目标 3885"), "{zh}");
