@@ -207,11 +207,11 @@ fn bands(lang: Lang) -> String {
     }
 }
 
-/// How a verdict was reached, in one sentence with the target's own numbers.
-pub fn verdict_sentence(p: &Progress, comparator: Option<Comparator>, unit: &str, lang: Lang) -> String {
+/// How a verdict was reached, in one sentence with the target's own numbers; `goal` as
+/// [`goal_shown`] writes it.
+pub fn verdict_sentence(p: &Progress, goal: &str, unit: &str, lang: Lang) -> String {
     let value = |v: f64| figure(v, unit);
     let latest = p.latest.map(|l| value(l.value)).unwrap_or_default();
-    let goal = goal_text(p, comparator, unit);
     let (progress, elapsed) = (percent_text(p.progress), percent_text(p.elapsed));
     let expected = p.expected.map(value);
     let on = p.expected_on.map(|d| d.to_string()).unwrap_or_default();
@@ -302,6 +302,16 @@ pub fn goal_text(p: &Progress, comparator: Option<Comparator>, unit: &str) -> St
         (None, Some(v), _) => figure(v, unit),
         (None, None, _) => "—".to_owned(),
     }
+}
+
+/// A target's goal on its page: the value judged against, or — where that is not known yet (a
+/// change from a year whose figure has not come) — the goal as the plan writes it (下降 ≥ 14%).
+pub fn goal_shown(p: &Progress, target: &crate::db::models::TargetRow, indicator_unit: &str, lang: Lang) -> String {
+    if p.band.is_none() && p.target_value.is_none() {
+        return goal_of(lang, target, indicator_unit);
+    }
+    let unit = if target.kind == TargetKind::Milestone { "%" } else { indicator_unit };
+    goal_text(p, target.comparator, unit)
 }
 
 /// A band's two edges written alike ("47.5—52.5个"): each as a figure without its unit, so a
@@ -424,7 +434,8 @@ pub fn target_chart_description(
     lang: Lang,
 ) -> String {
     let verdict = verdict_label(status, late, lang);
-    let goal = goal.unwrap_or("—");
+    // A goal not known as a value yet (a change from a year without its figure) is in the title.
+    let goal = goal.unwrap_or(lang.pick("见标题", "as in the title"));
     match lang {
         Lang::Zh => {
             let latest = match latest {
@@ -670,11 +681,14 @@ mod tests {
     fn an_overdue_target_without_a_pace_says_what_is_missing_not_dashes() {
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
         let progress = judged_on(Status::Overdue, day(2024, 12, 31), 46.3, 50.0);
-        let zh = verdict_sentence(&progress, Some(Comparator::AtLeast), "%", Lang::Zh);
+        let zh = verdict_sentence(&progress, &goal_text(&progress, Some(Comparator::AtLeast), "%"), "%", Lang::Zh);
         assert_eq!(zh, "逾期未报：截至 2026-12-07 应报送的数据尚未收到；最新实际值 46.3%，目标 ≥ 50%。");
-        assert!(!verdict_sentence(&progress, None, "%", Lang::En).contains('—'));
+        assert!(!verdict_sentence(&progress, &goal_text(&progress, None, "%"), "%", Lang::En).contains('—'));
         let paced = Progress { pace: Some(0.9), progress: Some(0.5), elapsed: Some(0.55), ..progress.clone() };
-        assert!(verdict_sentence(&paced, None, "%", Lang::Zh).starts_with("线性进度"), "with a pace, the pace");
+        assert!(
+            verdict_sentence(&paced, &goal_text(&paced, None, "%"), "%", Lang::Zh).starts_with("线性进度"),
+            "with a pace, the pace"
+        );
         // 超过 50%: a figure of exactly 50% is missed, and the sentence says why.
         let missed = Progress {
             status: Status::Missed,
@@ -682,7 +696,7 @@ mod tests {
             ..progress
         };
         assert_eq!(
-            verdict_sentence(&missed, Some(Comparator::MoreThan), "%", Lang::Zh),
+            verdict_sentence(&missed, &goal_text(&missed, Some(Comparator::MoreThan), "%"), "%", Lang::Zh),
             "到期未实现：期限已过，最新实际值 50% 未达到目标 > 50%。"
         );
     }
@@ -696,9 +710,9 @@ mod tests {
             reason: Some(Reason::BeyondBand),
             ..judged_on(Status::Achieved, day(2025, 12, 31), 3880.0, 3905.0)
         };
-        let zh = verdict_sentence(&progress, Some(Comparator::About), "万吨", Lang::Zh);
+        let zh = verdict_sentence(&progress, &goal_text(&progress, Some(Comparator::About), "万吨"), "万吨", Lang::Zh);
         assert!(zh.contains("已实现目标，且好于目标区间") && !zh.contains("已满足目标 3885"), "{zh}");
-        let en = verdict_sentence(&progress, Some(Comparator::About), "万吨", Lang::En);
+        let en = verdict_sentence(&progress, &goal_text(&progress, Some(Comparator::About), "万吨"), "万吨", Lang::En);
         assert!(en.contains("goes beyond its band"), "{en}");
     }
 

@@ -18,8 +18,8 @@ use crate::domain::TargetKind;
 use crate::error::AppError;
 use crate::judged::{self, Assessed, Judged, Judgement};
 use crate::present::{
-    Lang, attention_rank, department_name, duty_text, figure, goal_text, percent_text, ratio_text, reason_text,
-    status_label, verdict_sentence,
+    Lang, attention_rank, department_name, duty_text, figure, percent_text, ratio_text, reason_text, status_label,
+    verdict_sentence,
 };
 use crate::progress::{ALL_STATUSES, Status};
 use crate::report::{TargetLine, target_line};
@@ -761,6 +761,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         .into_iter()
         .filter(|f| f.arrival == crate::judged::Arrival::Missing && f.targets.iter().any(|t| *t == target.slug))
         .collect();
+    let goal = crate::present::goal_shown(p, target, &indicator.unit, l);
     let content = html! {
         p.crumbs { a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) } }
         h1 { (title) }
@@ -828,7 +829,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                     }
                 }
                 dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
-                dt { (lang.pick("目标值", "Goal")) } dd { (goal_text(p, target.comparator, unit)) " · " (target.deadline) }
+                dt { (lang.pick("目标值", "Goal")) } dd { (goal) " · " (target.deadline) }
                 @if let (Some(expected), Some(on)) = (p.expected, p.expected_on) {
                     dt { @if l == Lang::Zh { "按计划 " (on) " 应达到" } @else { "Expected on " (on) } } dd { (value(expected)) }
                 }
@@ -846,7 +847,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 }
                 @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio_text(p.cagr_ratio)) } }
             }
-            p.method { (verdict_sentence(p, target.comparator, unit, l)) }
+            p.method { (verdict_sentence(p, &goal, unit, l)) }
             @if !missing.is_empty() && p.status != Status::Overdue {
                 p.note {
                     (lang.pick("应报未报：", "Due and not in: "))

@@ -806,3 +806,14 @@ async fn a_target_page_names_the_figures_due_and_not_in_that_its_verdict_does_wi
     let page = app.get("/targets/fip26-100bn-parks?as_of=2026-06-30").await.text().await.unwrap();
     assert!(!page.contains("应报未报"), "{page}");
 }
+
+/// A change whose reference year has no figure yet has no value to judge against: its page shows
+/// the goal as the plan writes it, not a dash, in the facts and in the verdict.
+#[tokio::test]
+async fn a_change_without_its_reference_figure_shows_the_goal_as_written() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (status, page) = page(&app, "/targets/eser14-energy-intensity-minus-14").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("下降 ≥ 14%"), "{page}");
+    assert!(!page.contains("目标 —") && !page.contains("<dd>— ·"), "{page}");
+}
