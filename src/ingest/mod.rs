@@ -107,16 +107,19 @@ impl Reference {
             queries::list_departments(conn)?.into_iter().map(|d| (d.slug, d.name)).collect();
         let indicators = queries::list_indicators(conn)?
             .into_iter()
-            .map(|row| IndicatorInfo {
-                is_milestone: milestones.contains(&row.id),
-                earliest_year: earliest.get(&row.id).copied(),
-                frequency: duties.of(row.id).frequency,
-                reporter: duties.of(row.id).reporter.map(|slug| departments.get(&slug).cloned().unwrap_or(slug)),
-                id: row.id,
-                slug: row.slug,
-                name: row.name,
-                unit: row.unit,
-                can_be_negative: row.can_be_negative,
+            .map(|row| {
+                let duty = duties.of(row.id);
+                IndicatorInfo {
+                    is_milestone: milestones.contains(&row.id),
+                    earliest_year: earliest.get(&row.id).copied(),
+                    frequency: duty.frequency,
+                    reporter: duty.reporter.map(|slug| departments.get(&slug).cloned().unwrap_or(slug)),
+                    id: row.id,
+                    slug: row.slug,
+                    name: row.name,
+                    unit: row.unit,
+                    can_be_negative: row.can_be_negative,
+                }
             })
             .collect();
         Ok(Reference { indicators, target_names, regions, today })
@@ -142,10 +145,11 @@ pub struct ValidRow<'r> {
 /// A figure that passed every check but that a person should look at before it is written.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Doubt {
-    /// `fraction_of_percent`, `reverts_a_correction`, `hundredfold_revision`, `hundredfold_jump` (a new figure 50 times
-    /// the one before it), `percent_over_100`, `fractional_count` or `shorter_period` (a
-    /// half-year's figure of an indicator reported yearly: judged as the latest figure, a part of
-    /// the year's total would read as falling behind).
+    /// `fraction_of_percent`, `reverts_a_correction` (a figure set back to one corrected since),
+    /// `hundredfold_revision`, `hundredfold_jump` (a new figure 50 times the one before it),
+    /// `percent_over_100`, `fractional_count` or `shorter_period` (a half-year's figure of an
+    /// indicator reported yearly: judged as the latest figure, a part of the year's total would
+    /// read as falling behind).
     pub code: &'static str,
     pub reason: String,
     pub reason_zh: String,
