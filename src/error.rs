@@ -73,7 +73,7 @@ pub enum AppError {
     TooSlow(Said),
     #[error("the database is unavailable: try again shortly")]
     Unavailable(#[source] anyhow::Error),
-    #[error("the database's storage is full: nothing was written; an administrator must free space")]
+    #[error("the server's storage is full: nothing was written; an administrator must free space")]
     StorageFull(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -128,7 +128,7 @@ impl AppError {
                 format!("请求内容须按原样发送：不接受压缩编码（Content-Encoding: {encoding}），请发送未压缩的内容")
             }
             AppError::Unavailable(_) => "数据库暂时不可用，请稍后再试".to_owned(),
-            AppError::StorageFull(_) => "数据库存储空间已满，未写入任何数据；请管理员释放空间".to_owned(),
+            AppError::StorageFull(_) => "服务器存储空间已满，未写入任何数据；请管理员释放空间".to_owned(),
             AppError::Internal(_) => "服务器内部错误".to_owned(),
         };
         match lang {

@@ -375,6 +375,9 @@ mod tests {
         let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
         let error = kept_file_failed(anyhow::Error::new(full).context("keeping report 7"));
         assert!(matches!(error, AppError::StorageFull(_)), "{error:?}");
+        // The report's file, not the database, ran out of room: the message names neither wrongly.
+        let said = error.message(crate::present::Lang::Zh);
+        assert!(said.starts_with("服务器存储空间已满"), "{said}");
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         assert!(matches!(kept_file_failed(anyhow::Error::new(denied)), AppError::Internal(_)));
     }

@@ -20,12 +20,29 @@ use crate::intake::{self, Candidate, DocumentText, Format, KnownIndicator};
 use crate::server::auth::{Caller, Role, session_caller, start_session};
 use crate::server::{AppState, with_conn, within};
 
-/// The administrator signed in on this browser, if any.
-fn signed_in_admin(conn: &mut DbConn, session: Option<String>) -> Result<Option<Caller>, AppError> {
+/// Whoever is signed in on this browser, if anyone.
+fn signed_in(conn: &mut DbConn, session: Option<String>) -> Result<Option<Caller>, AppError> {
     Ok(match session {
-        Some(session) => session_caller(conn, &session, crate::now())?.filter(|c| c.role >= Role::Admin),
+        Some(session) => session_caller(conn, &session, crate::now())?,
         None => None,
     })
+}
+
+/// The administrator signed in on this browser, if any.
+fn signed_in_admin(conn: &mut DbConn, session: Option<String>) -> Result<Option<Caller>, AppError> {
+    Ok(signed_in(conn, session)?.filter(|c| c.role >= Role::Admin))
+}
+
+/// Said to someone signed in with a token that cannot draft: which token, and what is needed.
+fn not_an_admin_note(lang: PageLang, caller: &Caller) -> Markup {
+    html! {
+        p.note {
+            (lang.pick("当前以“", "Signed in as “")) (caller.name)
+            (lang.pick("”登录，该令牌不能处理规划草稿；", "”, a token that cannot handle plan drafts; "))
+            a href="/signin?next=%2Fplans%2Fdrafts" { (lang.pick("改用管理员令牌登录", "sign in with an administrator token")) }
+            (lang.pick("。", "."))
+        }
+    }
 }
 
 /// The token field, unless the browser is signed in as an administrator.
@@ -53,12 +70,13 @@ pub(super) async fn list(req: HttpRequest, pool: web::Data<DbPool>, state: web::
     };
     let session = session_of(&req);
     let found = with_conn(&pool, move |conn| {
-        let admin = signed_in_admin(conn, session)?;
+        let signed = signed_in(conn, session)?;
+        let admin = signed.clone().filter(|c| c.role >= Role::Admin);
         let rows = if admin.is_some() { drafts::recent_drafts(conn, 200)? } else { Vec::new() };
-        Ok((admin, rows))
+        Ok((signed, admin, rows))
     })
     .await;
-    let (admin, rows) = match found {
+    let (signed, admin, rows) = match found {
         Ok(found) => found,
         Err(e) => return error_page(&ctx, &e),
     };
@@ -74,7 +92,9 @@ pub(super) async fn list(req: HttpRequest, pool: web::Data<DbPool>, state: web::
             input #file type="file" name="file" required accept=".txt,.docx,.html,.htm,.pdf,text/plain,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document";
             button type="submit" { (lang.pick("生成草稿", "Draft the targets")) }
         }
-        @if admin.is_none() {
+        @if let (None, Some(caller)) = (&admin, &signed) {
+            (not_an_admin_note(lang, caller))
+        } @else if admin.is_none() {
             p.note { a href="/signin?next=%2Fplans%2Fdrafts" { (lang.pick("用管理员令牌登录", "Sign in with an administrator token")) } (lang.pick("后可查看已有草稿。", " to see the drafts made so far.")) }
         } @else if !rows.is_empty() {
             h2 { (lang.pick("已有草稿", "Drafts")) }

@@ -20,7 +20,7 @@ const DATA_BUREAU: &str = "data-bureau";
 const ITS_INDICATOR: &str = "aigs-remote-window-platform";
 
 impl TestApp {
-    fn department_token(&self, department: &str) -> String {
+    pub(crate) fn department_token(&self, department: &str) -> String {
         let pool = plantrack::db::connect(&self.db_url, 1).unwrap();
         let mut conn = pool.get().unwrap();
         plantrack::server::auth::create_token(&mut conn, "科员", Role::Uploader, Some(department), plantrack::now())

@@ -1007,3 +1007,18 @@ async fn a_draft_file_name_loses_direction_marks() {
     assert_eq!(status, 201, "{draft}");
     assert_eq!(draft["file_name"], "规划文本txt.exe", "{draft}");
 }
+
+/// A clerk signed in with a department's token who opens the drafts page is told the token they
+/// are signed in with cannot draft, not merely asked for one as if nobody were signed in.
+#[tokio::test]
+async fn the_drafts_page_tells_a_signed_in_clerk_their_token_cannot_draft() {
+    use reqwest::header::COOKIE;
+    let app = spawn_app(&backends().remove(0)).await;
+    let (cookies, _) = crate::departments::sign_in(&app, &app.department_token("data-bureau")).await;
+    let page = app.client.get(format!("{}/plans/drafts", app.address)).header(COOKIE, &cookies).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("该令牌不能处理规划草稿") && page.contains("改用管理员令牌登录"), "{page}");
+    let anonymous = app.get("/plans/drafts").await.text().await.unwrap();
+    assert!(!anonymous.contains("该令牌不能处理规划草稿") && anonymous.contains("用管理员令牌登录"));
+}
