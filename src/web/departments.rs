@@ -185,6 +185,7 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
     let reported_elsewhere =
         owned.iter().filter(|a| reads.judged.duty_of(a.target.indicator_id).reporter.as_deref() != Some(slug)).count();
     let link_view = view_query(&judgement);
+    let labels = target_labels(&*reads.judged.view(&judgement)?, &overdue, l);
     let title = name(&view, l).to_owned();
     let figure_columns = [("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("应报日期", "Due on")];
     let content = html! {
@@ -217,7 +218,7 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
                 @if overdue_running.is_empty() {
                     p { (lang.pick("在施规划没有逾期未报的数据。", "No figure of a plan still running is overdue.")) }
                 } @else {
-                    (overdue_table(lang, &overdue_running, as_of, &link_view, lang.pick("在施规划逾期未报的数据", "Overdue figures of plans still running")))
+                    (overdue_table(lang, &overdue_running, as_of, &link_view, &labels, lang.pick("在施规划逾期未报的数据", "Overdue figures of plans still running")))
                 }
                 @if !overdue_ended.is_empty() {
                     details {
@@ -225,7 +226,7 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
                             (lang.pick("规划期已结束的规划：", "Plans past their horizon: ")) (overdue_ended.len())
                             (lang.pick(" 项逾期未报（补报后可判断目标是否实现）", " overdue figures (sent late, they still tell whether a target was met)"))
                         }
-                        (overdue_table(lang, &overdue_ended, as_of, &link_view, lang.pick("已结束规划逾期未报的数据", "Overdue figures of plans past their horizon")))
+                        (overdue_table(lang, &overdue_ended, as_of, &link_view, &labels, lang.pick("已结束规划逾期未报的数据", "Overdue figures of plans past their horizon")))
                     }
                 }
             }
@@ -274,8 +275,37 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
     Ok(layout::page(ctx, &title, content))
 }
 
+/// How a link to a target reads in a list of figures: its deadline and goal ("2025年 ≥ 8000项"),
+/// with its plan's title to hover; by target slug.
+type TargetLabels = std::collections::HashMap<String, (String, String)>;
+
+fn target_labels(view: &judged::View, figures: &[&DueFigure], l: Lang) -> TargetLabels {
+    let wanted: std::collections::HashSet<&str> =
+        figures.iter().flat_map(|f| f.targets.iter().map(String::as_str)).collect();
+    view.assessed
+        .iter()
+        .filter(|a| wanted.contains(a.target.slug.as_str()))
+        .map(|a| {
+            let goal = crate::present::goal_of(l, &a.target, &a.indicator.unit);
+            let label = match l {
+                Lang::Zh => format!("{}年 {goal}", a.target.deadline),
+                Lang::En => format!("{}: {goal}", a.target.deadline),
+            };
+            let plan = if l == Lang::Zh { &a.plan.title } else { &a.plan.title_en };
+            (a.target.slug.clone(), (label, plan.clone()))
+        })
+        .collect()
+}
+
 /// Overdue figures: what, for when, due on, days late, and the targets that call for them.
-fn overdue_table(lang: PageLang, figures: &[&DueFigure], as_of: NaiveDate, link_view: &str, title: &str) -> Markup {
+fn overdue_table(
+    lang: PageLang,
+    figures: &[&DueFigure],
+    as_of: NaiveDate,
+    link_view: &str,
+    labels: &TargetLabels,
+    title: &str,
+) -> Markup {
     let figure_columns = [("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("应报日期", "Due on")];
     html! {
         table.cards {
@@ -288,8 +318,11 @@ fn overdue_table(lang: PageLang, figures: &[&DueFigure], as_of: NaiveDate, link_
                         td.num data-label=(lang.pick("逾期天数", "Days late")) { ((as_of - f.due_on).num_days()) }
                         td data-label=(lang.pick("相关目标", "Targets")) {
                             @for (i, t) in f.targets.iter().enumerate() {
-                                @if i > 0 { " " }
-                                a href={ "/targets/" (t) (link_view) } { (i + 1) }
+                                @if i > 0 { br; }
+                                @match labels.get(t) {
+                                    Some((label, plan)) => a href={ "/targets/" (t) (link_view) } title=(plan) { (label) },
+                                    None => a href={ "/targets/" (t) (link_view) } { (t) },
+                                }
                             }
                         }
                     }

@@ -340,6 +340,11 @@ async fn the_department_pages_list_its_targets_and_what_it_owes() {
     assert!(one.contains("应报 8 项：按时 0，逾期报送 0，未报 8"), "{one}");
     assert!(one.contains("逾期未报的数据 <span class=\"muted\">8</span>"), "{one}");
     assert!(one.contains("template.csv"), "{one}");
+    // An overdue figure's targets are named by deadline and goal, their plan's title to hover.
+    let link =
+        format!("<a href=\"/targets/{ITS_INDICATOR}?as_of=2026-06-01\" title=\"上海市加快“人工智能+政务服务”改革");
+    let at = one.find(&link).unwrap_or_else(|| panic!("{one}"));
+    assert!(one[at..].split("</a>").next().unwrap().ends_with(">2025年 完成"), "{one}");
     assert!(one.contains("href=\"/?status=overdue&amp;department=data-bureau\""), "a count leads to those targets");
     // The figures of plans still running first; those of plans past their horizon folded below.
     let eitc = app.get("/departments/eitc?as_of=2026-06-01").await.text().await.unwrap();
