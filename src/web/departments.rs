@@ -287,9 +287,12 @@ fn target_labels(view: &judged::View, figures: &[&DueFigure], l: Lang) -> Target
         .filter(|a| wanted.contains(a.target.slug.as_str()))
         .map(|a| {
             let goal = crate::present::goal_of(l, &a.target, &a.indicator.unit);
+            // A deadline is a year (2025) or a day (2026-12-31).
+            let deadline = &a.target.deadline;
             let label = match l {
-                Lang::Zh => format!("{}年 {goal}", a.target.deadline),
-                Lang::En => format!("{}: {goal}", a.target.deadline),
+                Lang::Zh if deadline.len() == 4 => format!("{deadline}年 {goal}"),
+                Lang::Zh => format!("{deadline} {goal}"),
+                Lang::En => format!("{deadline}: {goal}"),
             };
             let plan = if l == Lang::Zh { &a.plan.title } else { &a.plan.title_en };
             (a.target.slug.clone(), (label, plan.clone()))

@@ -345,6 +345,8 @@ async fn the_department_pages_list_its_targets_and_what_it_owes() {
         format!("<a href=\"/targets/{ITS_INDICATOR}?as_of=2026-06-01\" title=\"上海市加快“人工智能+政务服务”改革");
     let at = one.find(&link).unwrap_or_else(|| panic!("{one}"));
     assert!(one[at..].split("</a>").next().unwrap().ends_with(">2025年 完成"), "{one}");
+    let sme = app.get("/departments/eitc?as_of=2026-06-01").await.text().await.unwrap();
+    assert!(sme.contains(">2026-12-31 ≥ 40%</a>") && !sme.contains("2026-12-31年"), "{sme}");
     assert!(one.contains("href=\"/?status=overdue&amp;department=data-bureau\""), "a count leads to those targets");
     // The figures of plans still running first; those of plans past their horizon folded below.
     let eitc = app.get("/departments/eitc?as_of=2026-06-01").await.text().await.unwrap();
