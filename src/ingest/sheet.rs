@@ -985,7 +985,7 @@ mod tests {
             sheet: Some("Sheet1".to_owned()),
             rows: vec![
                 (1, vec![text("2016—2018年光纤入户情况"), Cell::Empty, Cell::Empty, Cell::Empty]),
-                (3, vec![text("指标名称"), text("区域"), Cell::Number(2016.0), text("2017年")]),
+                (3, vec![text("指标名称"), text("区域"), text("2016年（基期）"), text("2017年")]),
                 (4, vec![text("实际光纤入户率"), text("全市"), Cell::Number(58.0), text("62")]),
                 (5, vec![text("实际光纤入户率"), text("浦东新区"), Cell::Empty, Cell::Number(61.5)]),
             ],

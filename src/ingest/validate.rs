@@ -232,7 +232,17 @@ fn check_text(raw: &str) -> Result<(), Why> {
 }
 
 pub(super) fn parse_period(raw: &str) -> Result<Period, crate::domain::PeriodError> {
-    if raw.is_ascii() { raw.parse() } else { to_half_width(raw).parse() }
+    if raw.is_ascii() {
+        return raw.parse();
+    }
+    // 2023年（基期）, as the department page and a plan's table mark the base year: the mark says
+    // what the figure is for, the period is the year.
+    let unmarked = ["（基期）", "(基期)", "（基年）", "(基年)", "基期"]
+        .iter()
+        .find_map(|mark| raw.trim_end().strip_suffix(mark))
+        .filter(|rest| !rest.trim().is_empty())
+        .unwrap_or(raw);
+    to_half_width(unmarked).parse()
 }
 
 /// Hash maps keyed by short strings and small tuples: a fast hasher (no untrusted-key attack
@@ -729,6 +739,17 @@ fn too_small() -> Why {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_marked_as_the_base_year_is_that_period() {
+        for raw in ["2023年（基期）", "2023（基期）", "2023年 (基期)", "2023年基期", "2020年（基年）"]
+        {
+            let year = if raw.starts_with("2020") { 2020 } else { 2023 };
+            assert_eq!(parse_period(raw).ok(), Some(Period::Year(year)), "{raw}");
+        }
+        assert!(parse_period("（基期）").is_err() && parse_period("基期").is_err(), "the mark alone names no period");
+        assert!(parse_period("2023年（预计）").is_err(), "an estimate is not taken for the year's figure");
+    }
 
     #[test]
     fn numbers_are_read_the_way_clerks_write_them() {
