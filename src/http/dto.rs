@@ -235,14 +235,29 @@ pub struct TargetDetailDto {
     #[serde(flatten)]
     pub target: TargetDto,
     pub assessment: Progress,
-    /// The actuals the verdict rests on (as of the date, latest revision of each period).
+    /// The actuals the verdict rests on (as of the date, latest revision of each period); for a
+    /// target with `counted_from`, the reported totals less the total it counts from.
     pub series: Vec<Point>,
+    /// A 累计 target whose indicator's totals count from an earlier plan's start: the reported
+    /// total it counts from (`total` absent while that figure has not come).
+    pub counted_from: Option<CountedFrom>,
     /// The latest figure of each district on the indicator (as of the date), in catalog order.
     pub districts: Vec<DistrictFigure>,
     /// Only figures recorded by this date counted (absent: every figure known now).
     pub known_at: Option<NaiveDate>,
     /// The district the target was judged on instead of its own region (absent: its own).
     pub judged_in: Option<String>,
+}
+
+/// Where a target's own total starts on its indicator's running totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountedFrom {
+    /// The day the indicator's reported totals count from.
+    pub totals_since: NaiveDate,
+    /// The end of the target's base year: its own total is 0 here.
+    pub base: NaiveDate,
+    /// The reported total taken off every later figure.
+    pub total: Option<Point>,
 }
 
 /// One district's latest figure.

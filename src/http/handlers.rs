@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::dto::{
-    DistrictFigure, Health, IndicatorDetailDto, IndicatorDto, PlanDetailDto, PlanDto, TargetDetailDto, TargetDto,
-    status_counts,
+    CountedFrom, DistrictFigure, Health, IndicatorDetailDto, IndicatorDto, PlanDetailDto, PlanDto, TargetDetailDto,
+    TargetDto, status_counts,
 };
 use crate::db::{self, DbPool, queries};
 use crate::error::{AppError, ErrorEnvelope};
@@ -322,6 +322,11 @@ pub async fn get_target(
             ..TargetDto::new(t, p, i, &one.target.owners)
         },
         series: one.series.iter().map(|o| Point { date: o.date, value: o.value }).collect(),
+        counted_from: one.rebased.map(|r| CountedFrom {
+            totals_since: r.since,
+            base: r.base,
+            total: r.total.map(|o| Point { date: o.date, value: o.value }),
+        }),
         districts: one
             .districts
             .iter()

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use crate::db::schema::{indicators, targets};
+use chrono::NaiveDate;
+
+use crate::db::models::{PlanRow, TargetRow};
+use crate::db::schema::{indicators, plans, targets};
 use crate::db::{DbConn, queries};
 use crate::domain::{DEFAULT_DUE_DAYS, DEFAULT_FREQUENCY, Duty, Frequency};
 
@@ -14,6 +17,27 @@ use crate::domain::{DEFAULT_DUE_DAYS, DEFAULT_FREQUENCY, Duty, Frequency};
 pub struct Duties {
     by_indicator: HashMap<i64, Duty>,
     owners: HashMap<String, Vec<String>>,
+    /// Indicators whose figures are running totals (a 累计 target measures them from 0): the day
+    /// they count from — the start of the earliest such plan, so one series serves every plan.
+    totals_since: HashMap<i64, NaiveDate>,
+}
+
+/// Each indicator a current 累计 target (one without a stated baseline) is measured on: the day
+/// after the earliest such target's base year ends.
+fn totals_since(conn: &mut DbConn) -> QueryResult<HashMap<i64, NaiveDate>> {
+    let cumulative: Vec<(TargetRow, PlanRow)> = targets::table
+        .inner_join(plans::table)
+        .filter(targets::retired_at.is_null())
+        .filter(targets::cumulative.eq(true))
+        .filter(targets::baseline_value.is_null())
+        .select((TargetRow::as_select(), PlanRow::as_select()))
+        .load(conn)?;
+    let mut since: HashMap<i64, NaiveDate> = HashMap::new();
+    for (target, plan) in cumulative {
+        let Some(day) = NaiveDate::from_ymd_opt(super::base_year(&target, &plan) + 1, 1, 1) else { continue };
+        since.entry(target.indicator_id).and_modify(|d| *d = (*d).min(day)).or_insert(day);
+    }
+    Ok(since)
 }
 
 /// A duty as stored (catalog columns or an override), with the defaults for what is not.
@@ -69,7 +93,12 @@ impl Duties {
                 (id, duty)
             })
             .collect();
-        Ok(Duties { by_indicator, owners })
+        Ok(Duties { by_indicator, owners, totals_since: totals_since(conn)? })
+    }
+
+    /// The day an indicator's figures count from, when they are running totals.
+    pub fn totals_since(&self, indicator_id: i64) -> Option<NaiveDate> {
+        self.totals_since.get(&indicator_id).copied()
     }
 
     /// The duty of an indicator (the defaults for one the catalog no longer has).

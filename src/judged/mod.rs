@@ -123,7 +123,7 @@ pub struct Assessed {
 
 /// The plan's base period: the catalog's `base_year`, else the year before the horizon starts
 /// (never the deadline's year or later).
-fn base_year(target: &TargetRow, plan: &PlanRow) -> i32 {
+pub(super) fn base_year(target: &TargetRow, plan: &PlanRow) -> i32 {
     target.base_year.unwrap_or(plan.horizon_start - 1).min(target.deadline_date.year() - 1)
 }
 
@@ -163,6 +163,20 @@ pub struct AssessedOne {
     pub series: Vec<Observation>,
     /// The latest figure of each district on the target's indicator, in catalog order.
     pub districts: Vec<(String, Observation)>,
+    /// Measured on running totals counted from an earlier plan's start: its figures less the total
+    /// at its base.
+    pub rebased: Option<Rebased>,
+}
+
+/// How a target's figures were rebased (see `AssessedOne::rebased`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rebased {
+    /// The day the indicator's reported totals count from.
+    pub since: NaiveDate,
+    /// The end of the target's base year: its own total counts from here.
+    pub base: NaiveDate,
+    /// The reported total then, taken off every later figure; `None` while it has not come.
+    pub total: Option<Observation>,
 }
 
 /// Judges every (current) target of a plan and/or indicator at once, reading them afresh.

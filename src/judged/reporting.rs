@@ -144,8 +144,8 @@ impl Snapshot {
                     (figure.due_on, figure.arrival) = (due_on, arrival(received, due_on));
                 }
                 figure.starting |= starting == Some(end);
-                if spec.cumulative && figure.total_since.is_none() {
-                    figure.total_since = spec.base.succ_opt();
+                if figure.total_since.is_none() {
+                    figure.total_since = self.duties.totals_since(indicator.id);
                 }
                 if !figure.plans.contains(&context.plan.slug) {
                     figure.plans.push(context.plan.slug.clone());

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::{Assessed, AssessedOne, Context, Duties, InFull, JudgedResult, Judgement, ProgressSummary, Scope, spec_of};
 use crate::catalog::Regions;
@@ -21,6 +21,9 @@ pub struct Snapshot {
     /// Current targets in catalog order.
     pub targets: Vec<Context>,
     pub(super) specs: Vec<TargetSpec>,
+    /// Per target: measured on running totals that count from an earlier plan's start — the day
+    /// its own total starts from (its base year's end); `None` for the rest.
+    rebased: Vec<Option<NaiveDate>>,
     by_slug: HashMap<String, usize>,
     /// Every revision of each (indicator, region) series, oldest period first.
     series: HashMap<SeriesKey, Vec<Revision>>,
@@ -65,7 +68,7 @@ impl Snapshot {
         let plans: Vec<Arc<PlanRow>> =
             plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
         let revision = Revisions::of(&plans, &targets);
-        let specs = targets
+        let mut specs: Vec<TargetSpec> = targets
             .iter()
             .map(|c| {
                 let mut spec = spec_of(&c.target, &c.plan, &c.indicator, &duties.of(c.indicator.id));
@@ -75,11 +78,12 @@ impl Snapshot {
                 spec
             })
             .collect();
+        let rebased = targets.iter().zip(&mut specs).map(|(c, spec)| rebase(spec, &duties, c)).collect();
         let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
         let regions = queries::regions(conn)?;
         let departments = queries::list_departments(conn)?.into_iter().map(Arc::new).collect();
         let mut snapshot =
-            Snapshot { plans, targets, specs, by_slug, series: HashMap::new(), regions, duties, departments };
+            Snapshot { plans, targets, specs, rebased, by_slug, series: HashMap::new(), regions, duties, departments };
         let indicator_ids: Vec<i64> = indicator_rows.keys().copied().collect();
         snapshot.reload(conn, &indicator_ids)?;
         Ok(snapshot)
@@ -112,7 +116,11 @@ impl Snapshot {
     fn observations(&self, index: usize, judgement: &Judgement) -> Vec<Observation> {
         let context = &self.targets[index];
         let region = judgement.region.as_deref().unwrap_or(&context.target.region);
-        self.series_in(&context.indicator, region, judgement)
+        let series = self.series_in(&context.indicator, region, judgement);
+        match self.rebased[index] {
+            Some(base) => progress::counted_from(series, base).map(|(_, rebased)| rebased).unwrap_or_default(),
+            None => series,
+        }
     }
 
     /// One region's series of an indicator for this judgement. The city's is what was reported
@@ -215,7 +223,13 @@ impl Snapshot {
         let series = self.observations(index, judgement);
         let progress = progress::assess(&self.specs[index], &series, judgement.as_of, judgement.method);
         let districts = self.district_figures(&target.indicator, judgement);
-        Some(AssessedOne { target, progress, series, districts })
+        let rebased = self.rebased[index].map(|base| {
+            let region = judgement.region.as_deref().unwrap_or(&target.target.region);
+            let raw = self.series_in(&target.indicator, region, judgement);
+            let since = self.duties.totals_since(target.indicator.id).unwrap_or(base);
+            super::Rebased { since, base, total: progress::counted_from(raw, base).map(|(total, _)| total) }
+        });
+        Some(AssessedOne { target, progress, series, districts, rebased })
     }
 
     /// What reports and chart sets of one plan (`None`: no such plan) or every plan draw on.
@@ -256,6 +270,19 @@ impl Snapshot {
             .collect();
         Ok(Some(scope))
     }
+}
+
+/// A 累计 target whose indicator's running totals count from an earlier plan's start (the
+/// retrofits of a 2024—2028 plan, reported as totals since 2021): it is measured on those totals
+/// less the total at its own base year's end — as a level from that base, at 0 — and that total
+/// is owed as its starting figure. Answers the base for such a target.
+fn rebase(spec: &mut TargetSpec, duties: &Duties, context: &Context) -> Option<NaiveDate> {
+    let since = duties.totals_since(context.indicator.id)?;
+    let rebased = spec.cumulative && spec.baseline.is_none() && since <= spec.base;
+    if rebased {
+        spec.cumulative = false;
+    }
+    rebased.then_some(spec.base)
 }
 
 /// What revised plans carry over: a target a revision restates (an earlier version holds it as

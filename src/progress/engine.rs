@@ -26,6 +26,19 @@ pub fn observations_as_of(revisions: &[Revision], as_of: NaiveDate, known_at: Op
     known.into_iter().map(|(date, (_, value))| Observation { date, value }).collect()
 }
 
+/// Running totals counted from an earlier day, recounted from `base` (the end of a base year):
+/// the last total reported in that year, and every figure from then on less it — so the total
+/// reads 0 at the base. `None` when no total was reported in the base year.
+pub fn counted_from(series: Vec<Observation>, base: NaiveDate) -> Option<(Observation, Vec<Observation>)> {
+    let total = *series.iter().rev().find(|o| o.date.year() == base.year())?;
+    let rebased = series
+        .into_iter()
+        .filter(|o| o.date >= total.date)
+        .map(|o| Observation { date: o.date, value: o.value - total.value })
+        .collect();
+    Some((total, rebased))
+}
+
 /// A city series completed from its districts': each period the city did not report but every
 /// district did gets their sum or mean. Periods some district lacks stay empty.
 pub fn with_district_totals(

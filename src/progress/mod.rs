@@ -15,7 +15,7 @@ mod time;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-pub use engine::{assess, observations_as_of, with_district_totals};
+pub use engine::{assess, counted_from, observations_as_of, with_district_totals};
 #[cfg(test)]
 mod tests;
 

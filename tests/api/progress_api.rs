@@ -243,3 +243,51 @@ async fn a_city_figure_is_the_sum_of_its_districts_only_when_the_indicator_says_
         assert_eq!(target["progress"]["latest"]["value"], 6500.0, "{target}");
     }
 }
+
+/// Two plans total one indicator: the 2021—2025 plan's 累计 3000万平方米 and the 2024—2028 plan's
+/// 4000万平方米 done within its own years. The figures are totals since 2021 (the earlier plan's
+/// start), so the later plan counts from the total reported for 2023 — owed as its starting
+/// figure until it comes.
+#[tokio::test]
+async fn a_later_plan_totals_its_own_years_on_an_earlier_plans_running_totals() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let token = app.token(plantrack::server::auth::Role::Uploader);
+        let name = "既有建筑节能改造面积（累计）";
+        let without_2023 = format!(
+            "指标,期间,数值,单位\n{name},2021,500,万平方米\n{name},2022,1100,万平方米\n{name},2024,2450,万平方米\n"
+        );
+        let (status, body) = app.upload(&token, "", without_2023).await;
+        assert_eq!(status, 201, "{body}");
+        let later = "/api/v1/targets/nu28-building-energy-retrofit?as_of=2025-06-30";
+        let (_, waiting) = app.get_json(later).await;
+        assert_eq!(waiting["progress"]["status"], "overdue", "the 2023 total it counts from is owed: {waiting}");
+        assert!(waiting["counted_from"]["total"].is_null(), "{waiting}");
+        assert_eq!(waiting["counted_from"]["totals_since"], "2021-01-01");
+        let (_, eitc) = app.get_json("/api/v1/departments/housing-construction?as_of=2025-06-30").await;
+        assert!(eitc.to_string().contains("2023"), "the 2023 total is listed as owed: {eitc}");
+
+        let (status, body) = app.upload(&token, "", format!("指标,期间,数值,单位\n{name},2023,1900,万平方米\n")).await;
+        assert_eq!(status, 201, "{body}");
+        let (_, counted) = app.get_json(later).await;
+        let progress = &counted["progress"];
+        // 2450 − 1900 = 550万 of 4000万 done within the plan: 13.75 %, a year of five gone.
+        assert_eq!(progress["latest"]["value"], 5_500_000.0, "{counted}");
+        assert_eq!(progress["baseline"]["value"], 0.0);
+        assert!((progress["progress"].as_f64().unwrap() - 0.1375).abs() < 1e-9, "{counted}");
+        assert_eq!(progress["status"], "at_risk");
+        assert_eq!(counted["counted_from"]["total"]["value"], 19_000_000.0);
+        // The earlier plan keeps counting from 0 at its own start: 2450万 of 3000万.
+        let (_, earlier) = app.get_json("/api/v1/targets/eser14-building-energy-retrofit-3000?as_of=2025-06-30").await;
+        assert!((earlier["progress"]["progress"].as_f64().unwrap() - 24.5 / 30.0).abs() < 1e-9, "{earlier}");
+        assert!(earlier["counted_from"].is_null());
+        // The page says what was taken off; both plans' templates ask for totals since 2021.
+        let page = app.get("/targets/nu28-building-energy-retrofit?as_of=2025-06-30").await.text().await.unwrap();
+        assert!(page.contains("已减去 2023-12-31 的累计数 1900万平方米"), "{page}");
+        let template = app.get("/plans/new-urbanization-2024-2028/template.xlsx").await.bytes().await.unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(template.to_vec())).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
+        assert!(sheet.contains("请填写自 2021-01-01 起至本期末的累计合计"), "{sheet}");
+    }
+}
