@@ -39,6 +39,13 @@ pub fn local_date(utc: NaiveDateTime) -> NaiveDate {
     local(utc).date()
 }
 
+/// When the office's day ends, as a stored (UTC) time: the first moment of the next day.
+pub fn day_ends_utc(day: NaiveDate) -> NaiveDateTime {
+    use chrono::TimeZone;
+    let next = day.succ_opt().unwrap_or(day).and_time(chrono::NaiveTime::MIN);
+    zone().from_local_datetime(&next).earliest().map_or(next, |t| t.naive_utc())
+}
+
 /// A stored time as the office reads it: "2026-12-06 14:05".
 pub fn shown(utc: NaiveDateTime) -> String {
     local(utc).format("%Y-%m-%d %H:%M").to_string()
@@ -54,5 +61,7 @@ mod tests {
         assert_eq!(shown(utc), "2026-12-07 04:30");
         assert_eq!(local_date(utc), NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
         assert!(set_zone("Mars/Olympus").is_err());
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        assert_eq!(day_ends_utc(day), day.and_hms_opt(16, 0, 0).unwrap(), "midnight in Beijing is 16:00 UTC");
     }
 }

@@ -421,7 +421,12 @@ pub fn upload_raw(conn: &mut DbConn, id: i64) -> QueryResult<Option<(String, Vec
     uploads::table.find(id).select((uploads::file_name, uploads::raw)).first(conn).optional()
 }
 
-/// The newest committed upload's time: the data vintage.
-pub fn newest_upload_at(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
-    uploads::table.filter(uploads::outcome.eq("committed")).select(diesel::dsl::max(uploads::received_at)).first(conn)
+/// The newest committed upload's time: the data vintage — of the uploads known on `known_at`
+/// (the office's day), when a view is as known then.
+pub fn newest_upload_at(conn: &mut DbConn, known_at: Option<chrono::NaiveDate>) -> QueryResult<Option<NaiveDateTime>> {
+    let mut query = uploads::table.filter(uploads::outcome.eq("committed")).into_boxed();
+    if let Some(day) = known_at {
+        query = query.filter(uploads::received_at.lt(crate::clock::day_ends_utc(day)));
+    }
+    query.select(diesel::dsl::max(uploads::received_at)).first(conn)
 }

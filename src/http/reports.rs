@@ -181,7 +181,7 @@ async fn report_of(
     let reports_dir = state.reports_dir.clone();
     let pdf = with_conn_heavy(&pool, move |conn| {
         let started = std::time::Instant::now();
-        let vintage = crate::db::actuals::newest_upload_at(conn)?;
+        let vintage = crate::db::actuals::newest_upload_at(conn, options.judgement.known_at)?;
         let in_full = |scope: &crate::judged::Scope| crate::report::charted(scope, &options);
         let scope = judged
             .scope(options.plan.as_deref(), &options.judgement, vintage, crate::judged::InFull::Chosen(&in_full))?

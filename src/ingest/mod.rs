@@ -537,7 +537,7 @@ pub fn ingest(
     {
         return Ok(duplicate_report(original, request.dry_run));
     }
-    let reference = Reference::load(conn, regions.clone(), now.date())?;
+    let reference = Reference::load(conn, regions.clone(), crate::clock::local_date(now))?;
     let started = std::time::Instant::now();
     let prepared = match prepare(&request.bytes, request.encoding, request.sheet.as_deref(), &reference, budget) {
         Ok(prepared) => prepared,

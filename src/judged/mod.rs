@@ -233,7 +233,7 @@ pub fn scope(
     judgement: &Judgement,
     in_full: InFull,
 ) -> JudgedResult<Option<Scope>> {
-    let vintage = actuals::newest_upload_at(conn)?;
+    let vintage = actuals::newest_upload_at(conn, judgement.known_at)?;
     Snapshot::load(conn, plan, None)?.scope(plan, judgement, vintage, in_full)
 }
 

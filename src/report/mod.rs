@@ -523,9 +523,20 @@ pub fn make(
         options.group,
         identity.sender,
     );
-    let key = format!("made:{:x}", sha2::Sha256::digest(format!("{asked}|{snapshot_json}").as_bytes()));
+    // What it reports beside the verdicts: the figures owed and how they came (a duty changed
+    // changes them), and the newest upload it knows of.
+    let owed: String = scope
+        .figures
+        .iter()
+        .map(|f| format!("{}:{}:{}:{}:{:?};", f.indicator.id, f.region, f.period_end, f.due_on, f.arrival))
+        .collect();
+    let key = format!(
+        "made:{:x}",
+        sha2::Sha256::digest(format!("{asked}|{snapshot_json}|{owed}|{:?}", scope.vintage).as_bytes())
+    );
     let mut until = match since {
-        Since::Date(day) => day.and_hms_opt(23, 59, 59),
+        // The reports made by the end of that day in the office.
+        Since::Date(day) => Some(crate::clock::day_ends_utc(day) - chrono::Duration::microseconds(1)),
         _ => None,
     };
     let data_error = |e: diesel::result::Error| ReportError::Data(e.into());

@@ -688,6 +688,24 @@ const REVISIONS_SHOWN: i64 = 2_000;
 /// The most figures due and not in that a target page names (a monthly duty over years owes many).
 const MISSING_LISTED: usize = 4;
 
+/// The revisions as known on a day (the office's): those recorded by then, current unless
+/// revised by then — a view as known on a day shows no later correction.
+fn as_known_on(
+    revisions: Vec<crate::db::models::ActualRow>,
+    known_at: Option<chrono::NaiveDate>,
+) -> Vec<crate::db::models::ActualRow> {
+    let Some(known_at) = known_at else { return revisions };
+    let known = |at: chrono::NaiveDateTime| crate::clock::local_date(at) <= known_at;
+    revisions
+        .into_iter()
+        .filter(|r| known(r.recorded_at))
+        .map(|mut r| {
+            r.superseded_at = r.superseded_at.filter(|&at| known(at));
+            r
+        })
+        .collect()
+}
+
 /// Why a 累计 target's figures are not the ones reported: its indicator's totals count from an
 /// earlier plan's start, and this plan's own total from its base.
 fn rebased_text(rebased: &judged::Rebased, value: &dyn Fn(f64) -> String, l: Lang) -> String {
@@ -767,7 +785,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         limit: Some(REVISIONS_SHOWN),
         offset: 0,
     };
-    let revisions = actuals::actuals_of_indicator(reads.conn, indicator.id, &filter)?;
+    let revisions = as_known_on(actuals::actuals_of_indicator(reads.conn, indicator.id, &filter)?, judgement.known_at);
     let later: Vec<&crate::db::models::ActualRow> =
         revisions.iter().filter(|r| r.superseded_at.is_none() && r.period_end > judgement.as_of).collect();
     let later_count = later.len();
@@ -971,7 +989,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                                     }
                                     td {
                                         @match a.superseded_at {
-                                            Some(at) => { (lang.pick("已被修订 ", "revised ")) (at.format("%Y-%m-%d")) }
+                                            Some(at) => { (lang.pick("已被修订 ", "revised ")) (crate::clock::shown(at)) }
                                             None => { (lang.pick("当前", "current")) }
                                         }
                                     }

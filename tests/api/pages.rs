@@ -817,3 +817,43 @@ async fn a_change_without_its_reference_figure_shows_the_goal_as_written() {
     assert!(page.contains("下降 ≥ 14%"), "{page}");
     assert!(!page.contains("目标 —") && !page.contains("<dd>— ·"), "{page}");
 }
+
+/// A figure recorded in January and corrected today: the page says when it was corrected in
+/// Beijing time, and the view as known in June shows the January figure as it stood then.
+#[tokio::test]
+async fn a_corrections_time_is_beijing_time_and_a_view_as_known_earlier_shows_none_after() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let regions = plantrack::db::queries::regions(&mut conn).unwrap();
+    let january = chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap().and_hms_opt(2, 0, 0).unwrap();
+    let first = plantrack::ingest::UploadRequest {
+        file_name: "一月.csv".to_owned(),
+        bytes: "indicator,period,value\nftth-takeup-rate,2018,64\n".as_bytes().to_vec(),
+        uploaded_by: "test".to_owned(),
+        channel: "api".to_owned(),
+        encoding: None,
+        sheet: None,
+        dry_run: false,
+        inbox_claim: None,
+        allowed_indicators: None,
+    };
+    plantrack::ingest::ingest(&mut conn, &first, &regions, january, &plantrack::domain::Budget::unlimited()).unwrap();
+    let (status, body) =
+        app.upload(&app.token(Role::Uploader), "", "indicator,period,value\nftth-takeup-rate,2018,65\n").await;
+    assert_eq!(status, 201, "{body}");
+    let (_, history) = app.get_json("/api/v1/indicators/ftth-takeup-rate/actuals?history=true").await;
+    let old = history.as_array().unwrap().iter().find(|a| a["value"] == 64.0).unwrap().clone();
+    let superseded: chrono::DateTime<chrono::Utc> = old["superseded_at"].as_str().unwrap().parse().unwrap();
+    let beijing = superseded.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string();
+
+    let (_, now) = page(&app, "/targets/sc13-ftth-takeup").await;
+    assert!(now.contains(&format!("已被修订 {beijing}")), "{beijing}: {now}");
+    let (_, then) = page(&app, "/targets/sc13-ftth-takeup?known_at=2026-06-01").await;
+    let table = &then[then.find("id=\"actuals\"").unwrap()..];
+    assert!(
+        table.contains("2026-01-10 10:00") && !table.contains("已被修订"),
+        "the January figure, current then: {table}"
+    );
+    assert!(!table.contains(">65%<"), "today's correction was not known in June: {table}");
+}

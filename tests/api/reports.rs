@@ -449,3 +449,39 @@ struct FilePath {
     #[diesel(sql_type = diesel::sql_types::Text)]
     file_path: String,
 }
+
+/// A report as known on a day names the newest upload known then, and the same report asked for
+/// again after a reporting duty changed what it counts as owed is a new report, not the old
+/// number over new figures.
+#[tokio::test]
+async fn a_report_is_kept_once_only_while_everything_it_says_is_the_same() {
+    let app = crate::helpers::spawn_app_configured(&crate::helpers::Backend::Sqlite, |s| {
+        s.report_number = "沪规划报〔{year}〕{n}号".to_owned();
+    })
+    .await;
+    let admin = app.token(plantrack::server::auth::Role::Admin);
+    let office = |path: String| {
+        let request = app.client.get(format!("{}{path}", app.address)).bearer_auth(&admin);
+        async move { pdf_text(&request.send().await.unwrap().bytes().await.unwrap()) }
+    };
+    let known_then = office("/reports/status.pdf?as_of=2025-12-31&known_at=2026-01-01".to_owned()).await;
+    let flat = unspaced(&known_then);
+    assert!(flat.contains("数据截至（最新上传）—"), "no upload was known on 2026-01-01: {known_then}");
+    let year = chrono::Datelike::year(&plantrack::judged::today());
+    let path = "/reports/status.pdf?plan=ai-gov-services-2025&as_of=2026-06-01".to_owned();
+    let first = unspaced(&office(path.clone()).await);
+    assert!(first.contains(&format!("沪规划报〔{year}〕2号")), "{first}");
+    assert!(unspaced(&office(path.clone()).await).contains(&format!("沪规划报〔{year}〕2号")), "asked again: the same");
+    let body = serde_json::json!({"frequency": "quarterly", "due_days": 15, "reporter": "data-bureau"});
+    let changed = app
+        .client
+        .put(format!("{}/api/v1/indicators/aigs-remote-window-platform/duty", app.address))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+    let after = unspaced(&office(path).await);
+    assert!(after.contains(&format!("沪规划报〔{year}〕3号")), "what is owed changed: a new report: {after}");
+}
