@@ -185,10 +185,11 @@ pub async fn get_department(
     }))
 }
 
-/// The figures falling due in the next [`UPCOMING_DAYS`] days and not yet in.
+/// The figures falling due in the next [`UPCOMING_DAYS`] days and not yet in on the view's date
+/// (one sent after that date was still to come then).
 pub fn upcoming(figures: &[DueFigure], as_of: NaiveDate) -> impl Iterator<Item = &DueFigure> {
     let until = as_of.checked_add_days(chrono::Days::new(UPCOMING_DAYS)).unwrap_or(as_of);
-    figures.iter().filter(move |f| f.arrival == Arrival::Upcoming && f.received_on.is_none() && f.due_on <= until)
+    figures.iter().filter(move |f| f.arrival == Arrival::Upcoming && f.due_on <= until)
 }
 
 /// An indicator's reporting duty, as an administrator sets it.

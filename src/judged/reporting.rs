@@ -94,8 +94,11 @@ impl Snapshot {
     pub fn figures(&self, judgement: &Judgement) -> Vec<DueFigure> {
         let known_by = judgement.known_at.unwrap_or(NaiveDate::MAX);
         let mut figures: BTreeMap<(i64, String, NaiveDate), DueFigure> = BTreeMap::new();
+        // A figure not yet due on the view's date is owed only once it is: until then it is
+        // upcoming, unless it came by that date.
         let arrival = |received: Option<(NaiveDate, bool)>, due_on: NaiveDate| match received {
             Some((_, true)) => Arrival::Stated,
+            Some((day, false)) if judgement.as_of <= due_on && day > judgement.as_of => Arrival::Upcoming,
             Some((day, false)) if day <= due_on => Arrival::OnTime,
             Some(_) => Arrival::Late,
             None if judgement.as_of > due_on => Arrival::Missing,

@@ -85,6 +85,10 @@ async fn a_department_sees_what_it_owes_before_and_after_the_due_date() {
         // As known on 2026-06-01 it had not come.
         let (_, then) = app.get_json(&format!("/api/v1/departments/{DATA_BUREAU}?known_at=2026-06-01")).await;
         assert_eq!(then["completeness"]["missing"], 8);
+        // Before its due date it was owed by nobody yet: not counted late there, still to come.
+        let (_, early) = app.get_json(&format!("/api/v1/departments/{DATA_BUREAU}?as_of=2026-03-01")).await;
+        assert_eq!(early["completeness"], json!({"due": 0, "on_time": 0, "late": 0, "missing": 0}), "{early}");
+        assert_eq!(early["upcoming"].as_array().unwrap().len(), 8, "{}", early["upcoming"]);
 
         // Every department with targets is listed; one that does not exist is a 404.
         let (_, all) = app.get_json("/api/v1/departments?as_of=2026-06-01&known_at=2026-06-01").await;
