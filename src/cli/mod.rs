@@ -455,7 +455,9 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
             let started = std::time::Instant::now();
             let mut conn = pool.get()?;
             let department = department.map(|slug| find_department(&mut conn, &slug, lang)).transpose()?;
-            let mut options = crate::report::ReportOptions::new(plan, view.judgement(), lang);
+            let judgement = view.judgement();
+            let plan = plan.map(|slug| plan_in_force(&mut conn, &slug, judgement.as_of)).transpose()?;
+            let mut options = crate::report::ReportOptions::new(plan, judgement, lang);
             options.department = department;
             options.layout = layout.parse().map_err(anyhow::Error::msg)?;
             options.group = group.parse().map_err(anyhow::Error::msg)?;
@@ -561,6 +563,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<ExitCode> {
                     )
                 );
             }
+            let plan = plan.map(|slug| plan_in_force(&mut conn, &slug, judgement.as_of)).transpose()?;
             let mut assessed = crate::judged::assess_list(&mut conn, plan.as_deref(), None, &judgement)?;
             if let Some(department) = &department {
                 assessed.retain(|a| a.owners.iter().any(|o| *o == department.slug));
@@ -776,6 +779,12 @@ fn check_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
 
 /// Validates the seed CSVs against the catalog; prints every problem, and warns about facts that
 /// two documents report differently (both are kept: the later file's value is current).
+/// A revised plan named: the version in force on the view's date.
+fn plan_in_force(conn: &mut crate::db::DbConn, slug: &str, as_of: chrono::NaiveDate) -> anyhow::Result<String> {
+    let plans = crate::db::queries::list_plans(conn)?.into_iter().map(std::sync::Arc::new).collect();
+    Ok(crate::judged::version_in_force(plans, slug, as_of))
+}
+
 fn seed_actuals_ok(settings: &Settings, catalog: &Catalog, lang: Lang) -> bool {
     let today = crate::clock::today();
     match crate::ingest::check_seed_files(&settings.seed_actuals_dir, catalog, today) {

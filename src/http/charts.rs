@@ -46,6 +46,11 @@ impl ChartQuery {
             region: self.region.as_deref(),
         }
     }
+
+    /// Whether the view's date was given (not today by default).
+    fn date_asked(&self) -> bool {
+        self.as_of.as_deref().is_some_and(|a| !a.trim().is_empty())
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -135,7 +140,11 @@ pub async fn target_chart(
     let (slug, format) = split_file(&file)?;
     let (width, height) = size(&query, 480, format)?;
     let lang = lang(query.lang.as_deref())?;
-    let judgement = judgement(query.asked(), &state.regions)?;
+    // A revised plan's target: the version in force on the view's date.
+    let (slug, judgement) = state
+        .judged
+        .target_shown(&slug, &judgement(query.asked(), &state.regions)?, query.date_asked())
+        .ok_or_else(|| AppError::not_found("target", &slug))?;
     let one = state.one(slug, &judgement).await?;
     let _slot = drawing_slot(&state, format).await?;
     // Drawn after the connection went back to the pool: a big PNG must not hold one.
@@ -176,8 +185,10 @@ pub async fn plan_chart(
     size(&query, 480, format)?;
     let requested_height = query.height;
     let width = query.width.unwrap_or(800);
-    let plan =
-        state.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", &slug))?;
+    let (plan, judgement) = state
+        .judged
+        .plan_shown(&slug, &judgement, query.date_asked())
+        .ok_or_else(|| AppError::not_found("plan", &slug))?;
     let view = state.view(&judgement).await?;
     let _slot = drawing_slot(&state, format).await?;
     // Drawn after the connection went back to the pool.

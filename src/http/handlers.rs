@@ -45,6 +45,11 @@ impl JudgementQuery {
         };
         judgement(asked, &state.regions)
     }
+
+    /// Whether the view's date was given (not today by default).
+    fn date_asked(&self) -> bool {
+        self.as_of.as_deref().is_some_and(|a| !a.trim().is_empty())
+    }
 }
 
 /// A filter given empty names nothing: it is no filter.
@@ -135,13 +140,15 @@ pub async fn get_plan(
     query: web::Query<JudgementQuery>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let judgement = query.judgement(&state)?;
-    let plan =
-        state.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", &slug))?;
+    // A revised plan: the version in force on the view's date.
+    let (plan, judgement) = state
+        .judged
+        .plan_shown(&slug, &query.judgement(&state)?, query.date_asked())
+        .ok_or_else(|| AppError::not_found("plan", &slug))?;
     let view = state.view(&judgement).await?;
-    let assessed: Vec<&judged::Assessed> = view.of_plan(&slug).collect();
+    let assessed: Vec<&judged::Assessed> = view.of_plan(&plan.slug).collect();
     let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
-    let completeness = state.judged.plan_completeness(&slug, &judgement);
+    let completeness = state.judged.plan_completeness(&plan.slug, &judgement);
     Ok(HttpResponse::Ok().json(PlanDetailDto {
         completeness,
         plan: PlanDto::new(&plan, assessed.len() as i64),
@@ -246,6 +253,8 @@ pub async fn list_targets(
         region: region.as_deref(),
     };
     let judgement = judgement(asked, &state.regions)?;
+    // A revised plan named: the version in force on the view's date.
+    let plan = plan.map(|p| state.judged.plan_shown(&p, &judgement, true).map_or(p, |(shown, _)| shown.slug.clone()));
     let wanted: Option<Status> = match wanted.as_deref() {
         None => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| {
@@ -313,8 +322,13 @@ pub async fn get_target(
     slug: web::Path<String>,
     query: web::Query<JudgementQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let judgement = query.judgement(&state)?;
-    let one = state.one(slug.into_inner(), &judgement).await?;
+    let slug = slug.into_inner();
+    // A revised plan's target: the version in force on the view's date.
+    let (slug, judgement) = state
+        .judged
+        .target_shown(&slug, &query.judgement(&state)?, query.date_asked())
+        .ok_or_else(|| AppError::not_found("target", &slug))?;
+    let one = state.one(slug, &judgement).await?;
     let judged::Context { target: t, plan: p, indicator: i, .. } = &one.target;
     Ok(HttpResponse::Ok().json(TargetDetailDto {
         target: TargetDto {

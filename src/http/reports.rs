@@ -156,7 +156,13 @@ async fn report_of(
     let layout = choice("layout", query.layout.as_deref(), |raw| format!("未知的版式“{raw}”：请用 compact 或 full"))?;
     let since =
         choice("since", query.since.as_deref(), |raw| format!("“{raw}”既不是报告编号也不是日期（YYYY-MM-DD）"))?;
-    let mut options = ReportOptions::new(query.plan.clone().filter(|p| !p.is_empty()), judgement, lang);
+    // A revised plan named: the version in force on the report's date.
+    let plan = query
+        .plan
+        .clone()
+        .filter(|p| !p.is_empty())
+        .map(|p| state.judged.plan_shown(&p, &judgement, true).map_or(p, |(shown, _)| shown.slug.clone()));
+    let mut options = ReportOptions::new(plan, judgement, lang);
     options.department = department;
     options.layout = layout;
     options.output = output;

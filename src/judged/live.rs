@@ -122,10 +122,18 @@ impl Judged {
                 snapshot.replace(&ids, revisions);
                 let touched = snapshot.targets_on(&ids);
                 let rejudge = |view: &Arc<View>| -> JudgedResult<Arc<View>> {
-                    let fresh = snapshot.judge_these(&touched, &view.judgement)?;
+                    // A view holds the targets in force on its day only (an earlier version of a
+                    // revised plan is not): each touched target is found at its place there.
+                    let in_force = snapshot.in_force(view.judgement.as_of);
+                    let places: Vec<(usize, usize)> = touched
+                        .iter()
+                        .filter_map(|&i| in_force.binary_search(&i).ok().map(|place| (i, place)))
+                        .collect();
+                    let indices: Vec<usize> = places.iter().map(|&(i, _)| i).collect();
+                    let fresh = snapshot.judge_these(&indices, &view.judgement)?;
                     let mut assessed = view.assessed.clone();
-                    for (&i, a) in touched.iter().zip(fresh) {
-                        assessed[i] = a;
+                    for (&(_, place), a) in places.iter().zip(fresh) {
+                        assessed[place] = a;
                     }
                     Ok(Arc::new(View { judgement: view.judgement.clone(), generation: newest, assessed }))
                 };
@@ -182,6 +190,12 @@ impl Judged {
     /// Whether a target of this slug is known (without judging it).
     pub fn has_target(&self, slug: &str) -> bool {
         self.snapshot.read().unwrap_or_else(|e| e.into_inner()).index_of(slug).is_some()
+    }
+
+    /// The plan (version) a current target belongs to.
+    pub fn plan_of_target(&self, slug: &str) -> Option<Arc<crate::db::models::PlanRow>> {
+        let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
+        snapshot.index_of(slug).map(|i| snapshot.targets[i].plan.clone())
     }
 
     /// One target in full (projection and series), judged from memory.

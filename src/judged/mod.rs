@@ -11,6 +11,7 @@ mod duties;
 mod live;
 mod reporting;
 mod snapshot;
+mod versions;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use duties::Duties;
 pub use live::{DepartmentView, Judged, View};
 pub use reporting::{Arrival, Completeness, DueFigure};
 pub use snapshot::Snapshot;
+pub use versions::{last_day_in_force, version_in_force};
 
 use crate::db::models::{IndicatorRow, PlanRow, TargetRow};
 use crate::db::{DbConn, actuals, queries};

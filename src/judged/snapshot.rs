@@ -181,9 +181,13 @@ impl Snapshot {
     /// Every target of the plan versions in force on the judgement's date, judged at once (the
     /// polars frame), in catalog order.
     pub fn judge(&self, judgement: &Judgement) -> JudgedResult<Vec<Assessed>> {
-        let in_force: Vec<usize> =
-            (0..self.targets.len()).filter(|&i| self.targets[i].plan.in_force_on(judgement.as_of)).collect();
-        self.judge_these(&in_force, judgement)
+        self.judge_these(&self.in_force(judgement.as_of), judgement)
+    }
+
+    /// The targets (by index, in catalog order) of the plan versions in force on a day: those a
+    /// view of that day judges, in its order.
+    pub fn in_force(&self, as_of: chrono::NaiveDate) -> Vec<usize> {
+        (0..self.targets.len()).filter(|&i| self.targets[i].plan.in_force_on(as_of)).collect()
     }
 
     /// Some targets (by index) judged at once, in the order given.

@@ -489,36 +489,9 @@ impl SortBy {
     }
 }
 
-/// The earlier versions of a revised plan (`{slug}-v{n}`), oldest first.
-fn earlier_versions(reads: &Reads, plan: &PlanRow) -> Vec<std::sync::Arc<PlanRow>> {
-    if plan.in_force_until.is_some() {
-        return Vec::new();
-    }
-    let mut versions: Vec<_> = reads
-        .judged
-        .plans()
-        .into_iter()
-        .filter(|p| p.slug != plan.slug && crate::catalog::version_of(&p.slug) == plan.slug)
-        .collect();
-    versions.sort_by_key(|p| p.in_force_until);
-    versions
-}
-
-/// How many earlier versions a dropped target's address is looked for in.
-const MAX_VERSIONS_LOOKED_UP: usize = 20;
-
-/// The day to judge an earlier version by when no date was asked and it is no longer in force.
-fn last_day_in_force(plan: &PlanRow, as_of: NaiveDate, asked: Option<&str>) -> Option<NaiveDate> {
-    let until = plan.in_force_until?;
-    (asked.is_none_or(|a| a.trim().is_empty()) && as_of >= until).then(|| until.pred_opt()).flatten()
-}
-
-/// The version of a revised plan in force on a day before the revision took over, if another.
-fn earlier_version_in_force(reads: &Reads, plan: &PlanRow, as_of: NaiveDate) -> Option<std::sync::Arc<PlanRow>> {
-    if plan.in_force_from.is_none_or(|from| from <= as_of) {
-        return None;
-    }
-    earlier_versions(reads, plan).into_iter().find(|p| p.in_force_on(as_of))
+/// Whether the view's date was given (not today by default).
+fn date_asked(query: &PageQuery) -> bool {
+    query.as_of.as_deref().is_some_and(|a| !a.trim().is_empty())
 }
 
 /// The other versions of a target of a revised plan: the one in force (for an earlier version)
@@ -536,7 +509,9 @@ fn target_versions(reads: &Reads, context: &judged::Context) -> TargetVersions {
         let exists = current != target.slug && reads.judged.has_target(&current);
         return TargetVersions { current: exists.then_some(current), earlier: Vec::new() };
     }
-    let earlier = earlier_versions(reads, plan)
+    let earlier = reads
+        .judged
+        .earlier_versions(plan)
         .into_iter()
         .filter_map(|version| {
             let slug = format!("{}{}", target.slug, &version.slug[plan.slug.len()..]);
@@ -554,15 +529,15 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
     let sort = SortBy::parse(query.sort.as_deref())?;
     let plan =
         reads.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", slug))?;
-    if let Some(earlier) = earlier_version_in_force(reads, &plan, judgement.as_of) {
-        return plan_page(ctx, reads, &earlier.slug, query);
+    if let Some((shown, by)) = reads.judged.plan_shown(slug, &judgement, date_asked(&query)) {
+        if shown.slug != slug {
+            return plan_page(ctx, reads, &shown.slug, query);
+        }
+        if by.as_of != judgement.as_of {
+            return plan_page(ctx, reads, slug, PageQuery { as_of: Some(by.as_of.to_string()), ..query });
+        }
     }
-    // An earlier version asked for without a date: as of its last day in force (after it, its
-    // targets are no longer judged and the page would list none).
-    if let Some(last_day) = last_day_in_force(&plan, judgement.as_of, query.as_of.as_deref()) {
-        return plan_page(ctx, reads, slug, PageQuery { as_of: Some(last_day.to_string()), ..query });
-    }
-    let versions = earlier_versions(reads, &plan);
+    let versions = reads.judged.earlier_versions(&plan);
     let department = params::department(query.department.as_deref(), reads.judged)?;
     let assessed: Vec<Assessed> = reads
         .judged
@@ -740,27 +715,18 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     if query.sort.is_some() {
         return Err(AppError::bad_parameter("sort", "只有规划页的目标可以排序", "only a plan's targets can be sorted"));
     }
-    let Some(one) = reads.judged.one(slug, &judgement) else {
-        // A goal a revision dropped lives on in the earlier version that set it.
-        let dropped =
-            (1..=MAX_VERSIONS_LOOKED_UP).rev().map(|n| format!("{slug}-v{n}")).find(|s| reads.judged.has_target(s));
-        return match dropped {
-            Some(earlier) => target_page(ctx, reads, &earlier, query),
-            None => Err(AppError::not_found("target", slug)),
-        };
-    };
-    let plan_of_one = one.target.plan.clone();
-    if let Some(last_day) = last_day_in_force(&plan_of_one, judgement.as_of, query.as_of.as_deref()) {
-        return target_page(ctx, reads, slug, PageQuery { as_of: Some(last_day.to_string()), ..query });
+    // The version of a revised plan the view shows: the one in force on its date.
+    let (shown, by) = reads
+        .judged
+        .target_shown(slug, &judgement, date_asked(&query))
+        .ok_or_else(|| AppError::not_found("target", slug))?;
+    if shown != slug {
+        return target_page(ctx, reads, &shown, query);
     }
-    // A revised target as of a day before its revision took over: the version then in force.
-    if let Some(earlier) = earlier_version_in_force(reads, &one.target.plan, judgement.as_of) {
-        let suffix = &earlier.slug[one.target.plan.slug.len()..];
-        let earlier_slug = format!("{slug}{suffix}");
-        if reads.judged.has_target(&earlier_slug) {
-            return target_page(ctx, reads, &earlier_slug, query);
-        }
+    if by.as_of != judgement.as_of {
+        return target_page(ctx, reads, slug, PageQuery { as_of: Some(by.as_of.to_string()), ..query });
     }
+    let one = reads.judged.one(slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))?;
     let districts = reads.judged.districts_reporting(&[one.target.indicator.id]);
     let l = lang.lang;
     let judged::Context { target, plan, indicator, .. } = &one.target;

@@ -970,6 +970,36 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     let dropped = app.get(&format!("/targets/{plan}-2")).await;
     assert_eq!(dropped.status(), 200);
     assert!(dropped.text().await.unwrap().contains("实际光纤入户率达到80%"));
+
+    // The API, the charts and the reports show the same versions as the pages.
+    let (_, then) = app.get_json(&format!("/api/v1/plans/{plan}?as_of=2026-06-30")).await;
+    assert_eq!((&then["slug"], &then["doc_number"]), (&json!(format!("{plan}-v1")), &json!("沪府办发〔2026〕2号")));
+    assert_eq!(then["targets"].as_array().map(Vec::len), Some(4), "the first version's goals: {then}");
+    let (_, goal_then) = app.get_json(&format!("/api/v1/targets/{plan}-1?as_of=2026-06-30")).await;
+    assert_eq!((&goal_then["slug"], &goal_then["value"]), (&json!(format!("{plan}-1-v1")), &json!(8000.0)));
+    let (status, dropped) = app.get_json(&format!("/api/v1/targets/{plan}-2")).await;
+    assert_eq!((status, &dropped["slug"]), (200, &json!(format!("{plan}-2-v1"))), "{dropped}");
+    let (_, first_version) = app.get_json(&format!("/api/v1/plans/{plan}-v1")).await;
+    assert_eq!(
+        (first_version["as_of"].as_str(), first_version["targets"].as_array().map(Vec::len)),
+        (Some("2026-08-31"), Some(4))
+    );
+    let (_, listed) = app.get_json(&format!("/api/v1/targets?plan={plan}&as_of=2026-06-30")).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(4), "{listed}");
+    let chart = app.get(&format!("/charts/plans/{plan}.svg?as_of=2026-06-30")).await.text().await.unwrap();
+    assert!(chart.contains("实际光纤入户率"), "the first version's goals drawn: {chart}");
+    let chart = app.get(&format!("/charts/targets/{plan}-1.svg?as_of=2026-06-30")).await.text().await.unwrap();
+    assert!(chart.contains("8000") && !chart.contains("9000"), "{chart}");
+    let report = app.get(&format!("/reports/status.pdf?plan={plan}&as_of=2026-06-30")).await.bytes().await.unwrap();
+    let report = crate::reports::pdf_text(&report);
+    assert!(report.contains("印发 2026-03-01") && report.contains("实际光纤入户率"), "{report}");
+
+    // A figure after the revision: today's lists show it at once (an earlier version's targets
+    // are in memory but not in today's view, and the view is updated in place).
+    assert_eq!(app.upload(&uploader, "", format!("indicator,period,value\n{plan}-3,2026-11,80\n")).await.0, 201);
+    let (_, listed) = app.get_json(&format!("/api/v1/targets?plan={plan}")).await;
+    let platform = listed.as_array().unwrap().iter().find(|t| t["slug"] == format!("{plan}-3")).cloned().unwrap();
+    assert_eq!(platform["progress"]["latest"]["value"], 80.0, "{platform}");
 }
 
 /// A plan issued after its base year's figure would have been due: that figure is due as long

@@ -94,7 +94,7 @@ async fn a_scheduled_report_is_written_once_even_with_two_replicas() {
 
 /// The text of a PDF, as pdftotext reads it (in the order it was laid out: a table cell's
 /// wrapped lines follow each other).
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("r.pdf");
     std::fs::write(&path, bytes).unwrap();
