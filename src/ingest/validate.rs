@@ -698,6 +698,8 @@ fn check_rows<'r>(
                 "a milestone is measured in percent complete: 0 to 100 (or 完成 / 未完成)",
                 "里程碑以完成百分比计：0 到 100（或填“完成”/“未完成”）",
             )),
+            // -0 is 0: stored as written, PostgreSQL would answer -0 and SQLite 0.
+            _ if v == 0.0 => Ok(0.0),
             _ => Ok(v),
         });
         let value = match value {

@@ -518,3 +518,17 @@ async fn a_period_is_checked_against_the_offices_today_not_utcs() {
     let Err(plantrack::ingest::IngestError::Invalid { problems, .. }) = tomorrow else { panic!("{tomorrow:?}") };
     assert!(problems.errors[0].reason.contains("today is 2026-12-08"), "{:?}", problems.errors);
 }
+
+/// A figure written -0 is 0 on both databases (PostgreSQL kept the sign, SQLite did not).
+#[tokio::test]
+async fn minus_zero_is_stored_as_zero_on_every_database() {
+    for backend in backends() {
+        let app = spawn_app(&backend).await;
+        let csv = "indicator,period,value\nbig-data-industry-bases,2019,-0\n";
+        let (status, body) = app.upload(&app.token(Role::Uploader), "", csv).await;
+        assert_eq!(status, 201, "{body}");
+        let rows = actuals(&app, "big-data-industry-bases", false).await;
+        let value = &rows_for(&rows, "2019")[0]["value"];
+        assert_eq!(value.to_string(), "0.0", "{backend:?}: {value}");
+    }
+}
