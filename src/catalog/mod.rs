@@ -254,6 +254,7 @@ fn milestone_measure(slug: &str, target: &toml::Table) -> toml::Table {
     measure.insert("name".into(), text("name").into());
     measure.insert("name_en".into(), text("name_en").into());
     measure.insert("unit".into(), "%".into());
+    measure.insert("higher_is_better".into(), true.into());
     measure
 }
 

@@ -1052,3 +1052,25 @@ async fn the_drafts_page_tells_a_signed_in_clerk_their_token_cannot_draft() {
     let anonymous = app.get("/plans/drafts").await.text().await.unwrap();
     assert!(!anonymous.contains("该令牌不能处理规划草稿") && anonymous.contains("用管理员令牌登录"));
 }
+
+/// A revision that drops a milestone measured by its own percent complete: published, and the
+/// earlier version keeps measuring it (it was refused: its measure lacked a direction).
+#[tokio::test]
+async fn a_revision_may_drop_a_milestone_the_plan_measured_by_itself() {
+    let app = spawn_app(&crate::helpers::Backend::Sqlite).await;
+    let admin = app.token(Role::Admin);
+    let plan = "test-services-2026";
+    let (_, draft) = app.post_draft(Some(&admin), "v1.txt", PLAN_V1.as_bytes().to_vec()).await;
+    let first = json!({
+        "plan": plan_input("2026-03-01", "沪府办发〔2026〕2号"),
+        "targets": [open_data_sets(8000), milestone(7, "建成全市统一的测试服务信息平台", "2027")]
+    });
+    let (status, published) = app.publish(&admin, draft["id"].as_i64().unwrap(), &first).await;
+    assert_eq!(status, 201, "{published}");
+    let (_, draft) = app.post_draft(Some(&admin), "v2.txt", PLAN_V2.as_bytes().to_vec()).await;
+    let revised = json!({ "plan": plan_input("2026-09-01", "沪府办发〔2026〕9号"), "targets": [open_data_sets(9000)] });
+    let (status, published) = app.publish(&admin, draft["id"].as_i64().unwrap(), &revised).await;
+    assert_eq!((status, published["version"].as_i64()), (201, Some(2)), "{published}");
+    let (status, dropped) = app.get_json(&format!("/api/v1/targets/{plan}-2")).await;
+    assert_eq!((status, &dropped["slug"]), (200, &json!(format!("{plan}-2-v1"))), "{dropped}");
+}
