@@ -106,6 +106,7 @@ pub fn csv(assessed: &[Assessed]) -> anyhow::Result<String> {
         "deadline",
         "as_of",
         "method",
+        "unit",
     ])?;
     let number = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     for a in assessed {
@@ -128,6 +129,7 @@ pub fn csv(assessed: &[Assessed]) -> anyhow::Result<String> {
             a.target.deadline.clone(),
             s.as_of.to_string(),
             s.method.as_str().to_owned(),
+            a.target.value_unit(&a.indicator.unit).to_owned(),
         ])?;
     }
     Ok(String::from_utf8(writer.into_inner()?)?)

@@ -248,6 +248,18 @@ pub struct TargetRow {
     pub notes_en: Option<String>,
 }
 
+impl TargetRow {
+    /// The unit its value (and baseline) is stored in: the indicator's, once a figure written in
+    /// 万 or 亿 was scaled; percent for a milestone and for a change written in %.
+    pub fn value_unit<'a>(&'a self, indicator_unit: &'a str) -> &'a str {
+        match self.kind {
+            TargetKind::Milestone => "%",
+            TargetKind::Change if self.unit.trim() == "%" => "%",
+            _ => indicator_unit,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = targets, treat_none_as_null = true)]
 pub struct TargetForm {

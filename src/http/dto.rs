@@ -139,11 +139,14 @@ pub struct TargetDto {
     pub indicator: IndicatorRef,
     pub kind: TargetKind,
     pub comparator: Option<Comparator>,
-    /// In the indicator's unit (a relative change: signed percent).
+    /// In `unit`: the indicator's (a figure written in 万 or 亿 is scaled to it; a milestone and
+    /// a relative change: percent).
     pub value: f64,
     pub value_max: Option<f64>,
-    /// The unit as the document writes it.
+    /// The unit `value`, `value_max` and the baseline are in.
     pub unit: String,
+    /// The unit as the document writes it (万平方米 where `unit` is 平方米): see `as_written`.
+    pub unit_as_written: String,
     /// The goal as written, e.g. "≥ 70%".
     pub as_written: String,
     pub tolerance: Option<f64>,
@@ -195,7 +198,8 @@ impl TargetDto {
             comparator,
             value: target.value,
             value_max: target.value_max,
-            unit: target.unit.clone(),
+            unit: target.value_unit(&indicator.unit).to_owned(),
+            unit_as_written: target.unit.clone(),
             as_written: goal_as_written(kind, comparator, target.value, target.value_max, target.scale, &target.unit),
             tolerance: target.tolerance,
             reference_year: target.reference_year,

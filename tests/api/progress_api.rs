@@ -194,6 +194,10 @@ async fn the_cli_and_the_api_agree() {
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(csv.starts_with("target,plan,indicator,name"));
     assert!(csv.lines().any(|l| l.starts_with("sc13-open-data-sets,") && l.contains(",missed,")));
+    // Each figure with the unit it is in: 3000万平方米 is 30000000 平方米.
+    assert!(csv.lines().next().unwrap().ends_with(",method,unit"), "{csv}");
+    let retrofit = csv.lines().find(|l| l.starts_with("eser14-building-energy-retrofit-3000,")).unwrap();
+    assert!(retrofit.contains(",30000000,") && retrofit.ends_with(",平方米"), "{retrofit}");
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::helpers::{backends, repo_root, spawn_app};
+use crate::helpers::{Backend, backends, repo_root, spawn_app};
 
 const SMART_CITY: &str = "smart-city-13th-fyp";
 
@@ -159,4 +159,20 @@ async fn openapi_describes_the_read_api_and_metrics_count_requests() {
         "{metrics}"
     );
     assert!(metrics.contains("plantrack_http_requests_duration_seconds"));
+}
+
+/// A target's value comes with the unit it is in: the indicator's when the plan wrote 万 or 亿
+/// (3000万平方米 is 30000000 平方米), percent for a change written in %; the unit as written beside.
+#[tokio::test]
+async fn a_targets_value_is_given_in_the_unit_it_is_in() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, retrofit) = app.get_json("/api/v1/targets/eser14-building-energy-retrofit-3000").await;
+    assert_eq!(
+        (&retrofit["value"], &retrofit["unit"], &retrofit["unit_as_written"]),
+        (&json!(30_000_000.0), &json!("平方米"), &json!("万平方米")),
+        "{retrofit}"
+    );
+    assert_eq!(retrofit["as_written"], "≥ 3000万平方米");
+    let (_, intensity) = app.get_json("/api/v1/targets/eser14-energy-intensity-minus-14").await;
+    assert_eq!((&intensity["value"], &intensity["unit"]), (&json!(-14.0), &json!("%")), "{intensity}");
 }
