@@ -861,7 +861,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                 @if p.cagr_ratio.is_some() { dt { (lang.pick("CAGR 比", "CAGR ratio")) } dd { (ratio_text(p.cagr_ratio)) } }
             }
             p.method { (verdict_sentence(p, &goal, unit, l)) }
-            @if !missing.is_empty() && p.status != Status::Overdue {
+            @if !missing.is_empty() {
                 p.note {
                     (lang.pick("应报未报：", "Due and not in: "))
                     @for (i, f) in missing.iter().take(MISSING_LISTED).enumerate() {
@@ -871,7 +871,11 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                     @if missing.len() > MISSING_LISTED {
                         (lang.pick("等 ", " and more: ")) (missing.len()) (lang.pick(" 项", " in all"))
                     }
-                    (lang.pick("。上面的判断依据已有的数据。", ". The verdict above rests on the figures in."))
+                    @if p.status == Status::Overdue {
+                        (lang.pick("。", "."))
+                    } @else {
+                        (lang.pick("。上面的判断依据已有的数据。", ". The verdict above rests on the figures in."))
+                    }
                 }
             }
             @if let Some(reason) = p.reason { p.note { (reason_text(reason, l)) } }

@@ -805,6 +805,10 @@ async fn a_target_page_names_the_figures_due_and_not_in_that_its_verdict_does_wi
     assert_eq!(app.upload(&admin, "", "指标,期间,数值\n千亿级特色产业园区数量,2025,5\n").await.0, 201);
     let page = app.get("/targets/fip26-100bn-parks?as_of=2026-06-30").await.text().await.unwrap();
     assert!(!page.contains("应报未报"), "{page}");
+    // A target overdue for want of them names them too: 逾期未报 says which figures.
+    let page = app.get("/targets/sc13-ftth-takeup").await.text().await.unwrap();
+    assert!(page.contains("应报未报：2016（应于 2017-03-31 前报送）"), "{page}");
+    assert!(!page.contains("上面的判断依据已有的数据"), "{page}");
 }
 
 /// A change whose reference year has no figure yet has no value to judge against: its page shows
