@@ -79,6 +79,9 @@ impl Snapshot {
             })
             .collect();
         let rebased = targets.iter().zip(&mut specs).map(|(c, spec)| rebase(spec, &duties, c)).collect();
+        for (c, spec) in targets.iter().zip(&mut specs) {
+            owe_starting_figure(spec, &duties.of(c.indicator.id), c.plan.issued);
+        }
         let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
         let regions = queries::regions(conn)?;
         let departments = queries::list_departments(conn)?.into_iter().map(Arc::new).collect();
@@ -287,6 +290,18 @@ fn rebase(spec: &mut TargetSpec, duties: &Duties, context: &Context) -> Option<N
         spec.cumulative = false;
     }
     rebased.then_some(spec.base)
+}
+
+/// A target measured from a figure the catalog does not state (its base year's) is owed that
+/// figure first: due as long after the base period — or after the plan's issue, when that came
+/// later — as any figure, as the department pages count it. Without any figure, the target is
+/// overdue from then, not only once its first later figure is.
+fn owe_starting_figure(spec: &mut TargetSpec, duty: &crate::domain::Duty, issued: Option<NaiveDate>) {
+    let Some(starting) = spec.starting_year_end() else { return };
+    let Some(due) = spec.due.as_mut() else { return };
+    let period_end = duty.frequency.period_end_of(starting);
+    let owed_from = issued.map_or(period_end, |issued| period_end.max(issued));
+    due.first_due = due.first_due.min(duty.due_on(owed_from));
 }
 
 /// What revised plans carry over: a target a revision restates (an earlier version holds it as

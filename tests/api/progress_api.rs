@@ -295,3 +295,19 @@ async fn a_later_plan_totals_its_own_years_on_an_earlier_plans_running_totals() 
         assert!(sheet.contains("请填写自 2021-01-01 起至本期末的累计合计"), "{sheet}");
     }
 }
+
+/// A target measured from its base year's figure is overdue once that figure is, as its
+/// department's page says — not only once the first figure after it falls due a year later.
+#[tokio::test]
+async fn a_target_is_overdue_when_the_base_figure_it_needs_is() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, target) = app.get_json("/api/v1/targets/fip26-landmark-chains?as_of=2024-06-01").await;
+    assert_eq!(target["progress"]["status"], "overdue", "{target}");
+    let (_, department) = app.get_json("/api/v1/departments/eitc?as_of=2024-06-01").await;
+    let owed = department["overdue_figures"].as_array().unwrap().iter().any(|f| {
+        f["indicator"] == "landmark-industrial-chains" && f["period"] == "2023" && f["due_on"] == "2024-03-30"
+    });
+    assert!(owed, "{department}");
+    let (_, before) = app.get_json("/api/v1/targets/fip26-landmark-chains?as_of=2024-03-30").await;
+    assert_eq!(before["progress"]["status"], "awaiting", "due that day, not yet late: {before}");
+}
