@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::models::{ActualRow, UploadForm, UploadSummaryRow};
-use super::schema::{actuals, targets, uploads};
+use super::schema::{actuals, plans, targets, uploads};
 
 /// Ids per `IN (…)` list.
 const ID_CHUNK: usize = 5_000;
@@ -306,16 +306,30 @@ pub struct RevisionRow {
     pub recorded_at: NaiveDateTime,
     /// Stated by a plan's own text (a seed figure), not reported by a department.
     pub stated: bool,
+    /// For a stated figure: the day the plan whose seed file brought it was issued — known since
+    /// then, however much later the server first loaded it.
+    pub stated_on: Option<chrono::NaiveDate>,
 }
 
-/// The uploads of the seed files: the figures the plans' own texts state.
-fn seed_upload_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
-    uploads::table.filter(uploads::channel.eq("seed")).select(uploads::id).load(conn)
+/// The uploads of the seed files (the figures the plans' own texts state), each with the issue
+/// day of the plan its file is named after (`smart-city-13th-fyp.csv`).
+fn seed_uploads(conn: &mut DbConn) -> QueryResult<std::collections::HashMap<i64, Option<chrono::NaiveDate>>> {
+    let seeds: Vec<(i64, String)> =
+        uploads::table.filter(uploads::channel.eq("seed")).select((uploads::id, uploads::file_name)).load(conn)?;
+    let issued: std::collections::HashMap<String, Option<chrono::NaiveDate>> =
+        plans::table.select((plans::slug, plans::issued)).load(conn)?.into_iter().collect();
+    Ok(seeds
+        .into_iter()
+        .map(|(id, file)| {
+            let plan = file.strip_suffix(".csv").unwrap_or(&file);
+            (id, issued.get(plan).copied().flatten())
+        })
+        .collect())
 }
 
 pub fn revisions_of(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec<RevisionRow>> {
     // The seed files' uploads: a handful, read once rather than joined to every actual.
-    let stated: std::collections::HashSet<i64> = seed_upload_ids(conn)?.into_iter().collect();
+    let stated = seed_uploads(conn)?;
     let mut all = Vec::new();
     for chunk in indicator_ids.chunks(ID_CHUNK) {
         let rows = actuals::table
@@ -337,7 +351,8 @@ pub fn revisions_of(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec
                 period_end,
                 value,
                 recorded_at,
-                stated: upload.is_some_and(|id| stated.contains(&id)),
+                stated: upload.is_some_and(|id| stated.contains_key(&id)),
+                stated_on: upload.and_then(|id| stated.get(&id).copied().flatten()),
             }
         }));
     }
@@ -373,8 +388,8 @@ pub fn uploads_touching(conn: &mut DbConn, indicator_ids: &[i64], limit: i64) ->
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
     // The seed files hold what the plans' texts state: no department's upload.
-    let seeds = seed_upload_ids(conn)?;
-    ids.retain(|id| !seeds.contains(id));
+    let seeds = seed_uploads(conn)?;
+    ids.retain(|id| !seeds.contains_key(id));
     ids.truncate(limit.max(0) as usize);
     uploads::table
         .filter(uploads::id.eq_any(&ids))

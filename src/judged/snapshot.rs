@@ -108,7 +108,10 @@ impl Snapshot {
             self.series.entry((row.indicator_id, row.region)).or_default().push(Revision {
                 period_end: row.period_end,
                 value: row.value,
-                recorded_on: crate::clock::local_date(row.recorded_at),
+                // A figure a plan states was known when the plan was issued.
+                recorded_on: row.stated_on.map_or(crate::clock::local_date(row.recorded_at), |issued| {
+                    issued.min(crate::clock::local_date(row.recorded_at))
+                }),
                 stated: row.stated,
             });
         }

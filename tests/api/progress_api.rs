@@ -311,3 +311,27 @@ async fn a_target_is_overdue_when_the_base_figure_it_needs_is() {
     let (_, before) = app.get_json("/api/v1/targets/fip26-landmark-chains?as_of=2024-03-30").await;
     assert_eq!(before["progress"]["status"], "awaiting", "due that day, not yet late: {before}");
 }
+
+/// The figures the plans' own texts state were known when the plans were issued, not on the day
+/// the server first loaded them: a view as known yesterday, on a server installed today with no
+/// figure sent since, says what today's says.
+#[tokio::test]
+async fn the_plans_own_figures_were_known_when_the_plans_were_issued() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let yesterday = plantrack::judged::today().pred_opt().unwrap();
+    let statuses = |targets: &Value| -> Vec<(String, String)> {
+        let all = targets.as_array().unwrap().iter();
+        all.map(|t| (t["slug"].as_str().unwrap().to_owned(), t["progress"]["status"].to_string())).collect()
+    };
+    let (_, today) = app.get_json("/api/v1/targets?limit=10000").await;
+    let (_, then) = app.get_json(&format!("/api/v1/targets?limit=10000&known_at={yesterday}")).await;
+    assert_eq!(statuses(&today), statuses(&then));
+    let broadband = statuses(&then).into_iter().find(|(slug, _)| slug == "sc13-fixed-broadband-download-speed");
+    assert_eq!(broadband.map(|(_, s)| s).as_deref(), Some("\"achieved\""));
+    let (_, departments_today) = app.get_json("/api/v1/departments").await;
+    let (_, departments_then) = app.get_json(&format!("/api/v1/departments?known_at={yesterday}")).await;
+    assert_eq!(departments_today, departments_then);
+    // Before a plan was issued its own figures were not known: the 2015 fibre take-up it states.
+    let (_, before) = app.get_json("/api/v1/targets/sc13-ftth-takeup?as_of=2016-06-30&known_at=2016-06-30").await;
+    assert!(before["progress"]["latest"].is_null(), "{before}");
+}

@@ -90,7 +90,7 @@ async fn one_target_and_one_plan_by_slug() {
         let (status, mut target) = app.get_json(&format!("/api/v1/targets/{slug}")).await;
         assert_eq!(status, 200);
         let detail = target.as_object_mut().unwrap();
-        for only_in_the_detail in ["assessment", "series", "districts", "known_at", "judged_in"] {
+        for only_in_the_detail in ["assessment", "series", "counted_from", "districts", "known_at", "judged_in"] {
             assert!(detail.remove(only_in_the_detail).is_some(), "{only_in_the_detail}");
         }
         assert_eq!(target, targets[0], "the detail is the list entry plus assessment, series and districts");
