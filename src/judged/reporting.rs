@@ -125,7 +125,7 @@ impl Snapshot {
                 let due_on = duty.due_on(asked_from.map_or(end, |issued| end.max(issued)));
                 let key = (indicator.id, target.region.clone(), end);
                 let figure = figures.entry(key).or_insert_with(|| {
-                    let received = self.first_recorded(indicator.id, &target.region, end, known_by);
+                    let received = self.received(indicator, &target.region, end, known_by);
                     DueFigure {
                         indicator: indicator.clone(),
                         region: target.region.clone(),
@@ -166,6 +166,27 @@ impl Snapshot {
             ))
         });
         figures
+    }
+
+    /// When a figure came, if by `known_by`: its first revision's day; for the city's figure of
+    /// an indicator that adds up (or averages) its districts', when it was not sent itself, the
+    /// day the last district's came — the city's figure is then made from theirs, and judged on.
+    fn received(
+        &self,
+        indicator: &IndicatorRow,
+        region: &str,
+        period_end: NaiveDate,
+        known_by: NaiveDate,
+    ) -> Option<(NaiveDate, bool)> {
+        let own = self.first_recorded(indicator.id, region, period_end, known_by);
+        let adds_up = indicator.aggregate.as_deref().is_some_and(|a| a.parse::<crate::domain::Aggregate>().is_ok())
+            && !self.regions.districts.is_empty();
+        if own.is_some() || !adds_up || region != self.regions.default {
+            return own;
+        }
+        let districts: Option<Vec<(NaiveDate, bool)>> =
+            self.regions.districts.iter().map(|d| self.first_recorded(indicator.id, d, period_end, known_by)).collect();
+        districts?.into_iter().max_by_key(|(day, _)| *day).map(|(day, _)| (day, false))
     }
 
     /// The day the first revision of a figure was recorded, if by `known_by`.

@@ -239,6 +239,9 @@ async fn a_city_figure_is_the_sum_of_its_districts_only_when_the_indicator_says_
         assert_eq!(progress["latest"]["date"], "2017-12-31", "2016 lacked a district: no partial sum");
         assert_eq!(progress["status"], "achieved");
         assert_eq!(target["indicator"]["slug"], "blood-emergency-drill-volume");
+        // The city's 2017 figure is made from the districts': not owed as well; 2016's is.
+        let page = app.get("/targets/bd17-emergency-drill?as_of=2018-06-30").await.text().await.unwrap();
+        assert!(page.contains("应报未报：2016（应于") && !page.contains("2017（应于"), "{page}");
         // A figure the city reports itself wins over the sum.
         let (status, body) =
             app.upload(&token, "", "indicator,period,value\n年度应急献血实战演练献血量,2017,6500\n").await;
