@@ -110,7 +110,9 @@ pub fn district_chart(one: &AssessedOne, lang: Lang) -> Option<super::DistrictCh
         Lang::En => format!("{}: latest figure of each district", indicator.name_en),
     };
     let rows = one.districts.iter().map(|(d, o)| (d.clone(), o.value)).collect();
-    let goal = one.progress.target_value.filter(|_| one.target.target.kind != TargetKind::Milestone);
+    // A city total made of the districts' figures is no goal for any one district.
+    let city_total = indicator.aggregate.as_deref() == Some(crate::domain::Aggregate::Sum.as_str());
+    let goal = one.progress.target_value.filter(|_| one.target.target.kind != TargetKind::Milestone && !city_total);
     Some(super::DistrictChart::new(title, indicator.unit.clone(), lang, rows, goal, indicator.higher_is_better))
 }
 

@@ -911,6 +911,9 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         @if let Some((wide, narrow, chart)) = &district_chart {
             section aria-labelledby="districts" {
                 h2 #districts { (lang.pick("各区最新数据", "Latest figure of each district")) }
+                @if indicator.aggregate.as_deref() == Some(crate::domain::Aggregate::Sum.as_str()) {
+                    p.note { (lang.pick("各区数据相加为全市数：目标是全市的，不逐区比较。", "The districts' figures add up to the city's: the goal is the city's, not each district's.")) }
+                }
                 (inline_chart(wide, narrow, ("#district-figures", lang.pick("各区数值见下表", "Each district's figure: the table below"))))
                 table.cards #district-figures {
                     (layout::caption(lang.pick("各区最新数据", "Latest figure of each district")))
@@ -925,7 +928,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                                 td.num data-label=(lang.pick("期间", "Period")) { (period) }
                                 td.num data-label=(lang.pick("数值", "Value")) { (value(*figure_)) }
                                 td data-label=(lang.pick("是否达到目标", "Meets the goal")) {
-                                    @match p.target_value {
+                                    @match chart.goal {
                                         Some(_) if chart.meets(*figure_) => (lang.pick("是", "yes")),
                                         Some(_) => (lang.pick("否", "no")),
                                         None => "—",

@@ -242,6 +242,9 @@ async fn a_city_figure_is_the_sum_of_its_districts_only_when_the_indicator_says_
         // The city's 2017 figure is made from the districts': not owed as well; 2016's is.
         let page = app.get("/targets/bd17-emergency-drill?as_of=2018-06-30").await.text().await.unwrap();
         assert!(page.contains("应报未报：2016（应于") && !page.contains("2017（应于"), "{page}");
+        // Each district's part of the city total is not held against the city's goal.
+        let table = &page[page.find("id=\"district-figures\"").unwrap()..];
+        assert!(page.contains("目标是全市的，不逐区比较") && !table.contains(">否<"), "{table}");
         // A figure the city reports itself wins over the sum.
         let (status, body) =
             app.upload(&token, "", "indicator,period,value\n年度应急献血实战演练献血量,2017,6500\n").await;
