@@ -489,6 +489,11 @@ impl SortBy {
     }
 }
 
+/// The last day a version was in force, given the day the next took over.
+fn last_day(replaced_on: NaiveDate) -> String {
+    replaced_on.pred_opt().unwrap_or(replaced_on).to_string()
+}
+
 /// Whether the view's date was given (not today by default).
 fn date_asked(query: &PageQuery) -> bool {
     query.as_of.as_deref().is_some_and(|a| !a.trim().is_empty())
@@ -584,9 +589,9 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
         h1 { (title) }
         @if let (Some(until), Some(current)) = (plan.in_force_until, current_version) {
             p.note {
-                (lang.pick("这是规划的旧版本，", "This is an earlier version of the plan, in force until "))
+                (lang.pick("这是规划的旧版本，", "This is an earlier version of the plan, replaced on "))
                 (until.to_string())
-                (lang.pick(" 起由修订版取代：", "; the revision: "))
+                (lang.pick(" 起由修订版取代：", " by the revision: "))
                 a href={ "/plans/" (current) } { (lang.pick("现行版本", "the version in force")) }
             }
         }
@@ -596,7 +601,8 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
                 @for (n, earlier) in versions.iter().enumerate() {
                     (if n == 0 { lang.pick("此前的版本：", " Earlier versions: ") } else { lang.pick("、", ", ") })
                     a href={ "/plans/" (earlier.slug) } { (earlier.slug) }
-                    @if let Some(until) = earlier.in_force_until { (lang.pick("（至 ", " (until ")) (until.to_string()) (lang.pick("）", ")")) }
+                    // Its last day in force: the day before the next version took over.
+                    @if let Some(until) = earlier.in_force_until { (lang.pick("（施行至 ", " (in force through ")) (last_day(until)) (lang.pick("）", ")")) }
                 }
             }
         }
@@ -778,8 +784,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         p.lead { (layout::marked_chinese(if l == Lang::Zh { &target.name } else { &target.name_en }, l)) " " (status_badge(p.status, p.achieved_late, l)) }
         @if let (Some(until), Some(current)) = (plan.in_force_until, &versions.current) {
             p.note {
-                (lang.pick("这是目标在规划旧版本中的写法，施行至 ", "This is the target as an earlier version of the plan set it, in force until "))
-                (until.to_string()) (lang.pick("；", "; "))
+                (lang.pick("这是目标在规划旧版本中的写法，施行至 ", "This is the target as an earlier version of the plan set it, in force through "))
+                (last_day(until)) (lang.pick("；", "; "))
                 a href={ "/targets/" (current) } { (lang.pick("现行版本", "the version in force")) }
             }
         }

@@ -952,9 +952,11 @@ async fn a_revision_drafted_anew_keeps_each_goals_name_and_figures_and_earlier_d
     assert!(before.contains("实际光纤入户率"), "the first version's targets: {before}");
     let now = app.get(&format!("/plans/{plan}")).await.text().await.unwrap();
     assert!(now.contains("自 2026-09-01 起施行") && now.contains(&format!("href=\"/plans/{plan}-v1\"")), "{now}");
+    assert!(now.contains("（施行至 2026-08-31）"), "its last day in force, not the day it was replaced: {now}");
     let target_before = app.get(&format!("/targets/{plan}-1?as_of=2026-06-30")).await.text().await.unwrap();
     assert!(
-        target_before.contains("超过8000项") && target_before.contains("这是目标在规划旧版本中的写法"),
+        target_before.contains("超过8000项")
+            && target_before.contains("这是目标在规划旧版本中的写法，施行至 2026-08-31"),
         "{target_before}"
     );
     let target_now = app.get(&format!("/targets/{plan}-1")).await.text().await.unwrap();
