@@ -125,6 +125,31 @@ impl TestApp {
         self._db.dir.path().join("data")
     }
 
+    /// A CSV taken through the upload path as if it arrived at `now` (UTC): a figure recorded on
+    /// an earlier day, or a period checked against another day's today.
+    pub fn ingest_at(
+        &self,
+        csv: &str,
+        now: chrono::NaiveDateTime,
+        dry_run: bool,
+    ) -> Result<plantrack::ingest::IngestReport, plantrack::ingest::IngestError> {
+        let pool = plantrack::db::connect(&self.db_url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        let regions = plantrack::db::queries::regions(&mut conn).unwrap();
+        let request = plantrack::ingest::UploadRequest {
+            file_name: "at.csv".to_owned(),
+            bytes: csv.as_bytes().to_vec(),
+            uploaded_by: "test".to_owned(),
+            channel: "api".to_owned(),
+            encoding: None,
+            sheet: None,
+            dry_run,
+            inbox_claim: None,
+            allowed_indicators: None,
+        };
+        plantrack::ingest::ingest(&mut conn, &request, &regions, now, &plantrack::domain::Budget::unlimited())
+    }
+
     /// A new API token with this role, created the way an admin would.
     pub fn token(&self, role: plantrack::server::auth::Role) -> String {
         let pool = plantrack::db::connect(&self.db_url, 1).unwrap();

@@ -827,22 +827,8 @@ async fn a_change_without_its_reference_figure_shows_the_goal_as_written() {
 #[tokio::test]
 async fn a_corrections_time_is_beijing_time_and_a_view_as_known_earlier_shows_none_after() {
     let app = spawn_app(&Backend::Sqlite).await;
-    let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
-    let mut conn = pool.get().unwrap();
-    let regions = plantrack::db::queries::regions(&mut conn).unwrap();
     let january = chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap().and_hms_opt(2, 0, 0).unwrap();
-    let first = plantrack::ingest::UploadRequest {
-        file_name: "一月.csv".to_owned(),
-        bytes: "indicator,period,value\nftth-takeup-rate,2018,64\n".as_bytes().to_vec(),
-        uploaded_by: "test".to_owned(),
-        channel: "api".to_owned(),
-        encoding: None,
-        sheet: None,
-        dry_run: false,
-        inbox_claim: None,
-        allowed_indicators: None,
-    };
-    plantrack::ingest::ingest(&mut conn, &first, &regions, january, &plantrack::domain::Budget::unlimited()).unwrap();
+    app.ingest_at("indicator,period,value\nftth-takeup-rate,2018,64\n", january, false).unwrap();
     let (status, body) =
         app.upload(&app.token(Role::Uploader), "", "indicator,period,value\nftth-takeup-rate,2018,65\n").await;
     assert_eq!(status, 201, "{body}");

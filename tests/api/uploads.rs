@@ -496,25 +496,13 @@ async fn a_file_that_would_undo_a_correction_is_flagged() {
 #[tokio::test]
 async fn a_period_is_checked_against_the_offices_today_not_utcs() {
     let app = spawn_app(&Backend::Sqlite).await;
-    let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
-    let mut conn = pool.get().unwrap();
-    let regions = plantrack::db::queries::regions(&mut conn).unwrap();
     let utc_evening = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap().and_hms_opt(18, 0, 0).unwrap();
-    let dry_run = |period: &str| plantrack::ingest::UploadRequest {
-        file_name: "today.csv".to_owned(),
-        bytes: format!("indicator,period,value\nopen-data-sets,{period},1\n").into_bytes(),
-        uploaded_by: "test".to_owned(),
-        channel: "api".to_owned(),
-        encoding: None,
-        sheet: None,
-        dry_run: true,
-        inbox_claim: None,
-        allowed_indicators: None,
+    let dry_run = |period: &str| {
+        app.ingest_at(&format!("indicator,period,value\nopen-data-sets,{period},1\n"), utc_evening, true)
     };
-    let budget = plantrack::domain::Budget::unlimited();
-    let beijing_today = plantrack::ingest::ingest(&mut conn, &dry_run("2026-12-08"), &regions, utc_evening, &budget);
+    let beijing_today = dry_run("2026-12-08");
     assert!(beijing_today.is_ok(), "{:?}", beijing_today.err());
-    let tomorrow = plantrack::ingest::ingest(&mut conn, &dry_run("2026-12-09"), &regions, utc_evening, &budget);
+    let tomorrow = dry_run("2026-12-09");
     let Err(plantrack::ingest::IngestError::Invalid { problems, .. }) = tomorrow else { panic!("{tomorrow:?}") };
     assert!(problems.errors[0].reason.contains("today is 2026-12-08"), "{:?}", problems.errors);
 }
