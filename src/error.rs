@@ -146,6 +146,18 @@ impl AppError {
         }
     }
 
+    /// A field of a JSON body that cannot be used: which one, and why (in both languages).
+    pub fn bad_field(field: &str, zh: impl Into<String>, en: impl Into<String>) -> AppError {
+        let (zh, en) = (crate::ingest::clip(&zh.into()), crate::ingest::clip(&en.into()));
+        AppError::BadRequest {
+            message: Said::new(
+                format!("请求内容中的 {field} 有误：{zh}"),
+                format!("field `{field}` of the body: {en}"),
+            ),
+            details: serde_json::json!({ "field": field, "reason": en, "reason_zh": zh }),
+        }
+    }
+
     /// A query string that does not parse (serde's words, which are English, read for a Chinese
     /// reader as well).
     pub fn bad_query(reason: &str) -> AppError {

@@ -228,11 +228,12 @@ pub async fn set_duty(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let input = input.into_inner();
-    let frequency: Frequency = input.frequency.parse().map_err(|en: String| {
-        AppError::bad_parameter("frequency", "可选 annual、semiannual、quarterly 或 monthly", en)
-    })?;
+    let frequency: Frequency = input
+        .frequency
+        .parse()
+        .map_err(|en: String| AppError::bad_field("frequency", "可选 annual、semiannual、quarterly 或 monthly", en))?;
     if input.due_days > MAX_DUE_DAYS {
-        return Err(AppError::bad_parameter(
+        return Err(AppError::bad_field(
             "due_days",
             format!("不能超过 {MAX_DUE_DAYS} 天"),
             format!("at most {MAX_DUE_DAYS} days"),
@@ -241,7 +242,7 @@ pub async fn set_duty(
     if let Some(reporter) = &input.reporter
         && !state.judged.departments().iter().any(|d| &d.slug == reporter)
     {
-        return Err(AppError::bad_parameter(
+        return Err(AppError::bad_field(
             "reporter",
             format!("没有部门“{}”", crate::ingest::clip(reporter)),
             format!("no department `{}`", crate::ingest::clip(reporter)),

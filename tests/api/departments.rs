@@ -125,14 +125,15 @@ async fn an_administrator_sets_a_reporting_duty_and_nobody_else_can() {
         assert_eq!(app.put_duty(None, ITS_INDICATOR, quarterly.clone()).await.0, 401);
         let (status, body) = app.put_duty(Some(&uploader), ITS_INDICATOR, quarterly.clone()).await;
         assert_eq!(status, 403, "{body}");
-        for (bad, parameter) in [
+        for (bad, field) in [
             (json!({"frequency": "weekly", "due_days": 15}), "frequency"),
             (json!({"frequency": "annual", "due_days": 999}), "due_days"),
             (json!({"frequency": "annual", "due_days": 30, "reporter": "no-such-office"}), "reporter"),
         ] {
             let (status, body) = app.put_duty(Some(&admin), ITS_INDICATOR, bad).await;
             assert_eq!(status, 400, "{body}");
-            assert_eq!(body["error"]["details"]["parameter"], parameter, "{body}");
+            assert_eq!(body["error"]["details"]["field"], field, "{body}");
+            assert!(!body["error"]["message_en"].to_string().contains("query parameter"), "a body's field: {body}");
             assert!(body["error"]["message"].as_str().unwrap().chars().any(|c| c > '\u{2e80}'), "{body}");
         }
         assert_eq!(app.put_duty(Some(&admin), "no-such-indicator", quarterly.clone()).await.0, 404);
