@@ -103,13 +103,18 @@ pub fn take(conn: &mut DbConn, path: &Path, regions: &Regions, replica: &str) ->
         allowed_indicators: None,
     };
     match ingest::ingest(conn, &request, regions, crate::now(), &Budget::unlimited()) {
+        // Another replica may have taken the same file (it finds the figures already in) and
+        // moved it first: then there is nothing left to move, and nothing to say.
         Ok(report) => {
-            tracing::info!(file = %name, new = report.rows_new, revised = report.rows_revised, "inbox file ingested");
-            Ok(Outcome::Done(move_into(path, &inbox.join("done"))?))
+            let outcome = finish_moved(path, inbox, false)?;
+            if matches!(outcome, Outcome::Done(_)) {
+                tracing::info!(file = %name, new = report.rows_new, revised = report.rows_revised, "inbox file ingested");
+            }
+            Ok(outcome)
         }
         Err(IngestError::Invalid { problems, upload_id }) => {
+            let Outcome::Failed(moved) = finish_moved(path, inbox, true)? else { return Ok(Outcome::Skipped) };
             tracing::warn!(file = %name, problems = problems.total, "inbox file refused");
-            let moved = move_into(path, &inbox.join("failed"))?;
             let report = serde_json::json!({
                 "file": name,
                 "upload_id": upload_id,
@@ -176,6 +181,16 @@ pub async fn run(dir: PathBuf, every: Duration, pool: DbPool, regions: Regions) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_another_replica_moved_first_is_skipped_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("taken.csv");
+        assert!(matches!(finish_moved(&gone, dir.path(), false), Ok(Outcome::Skipped)));
+        assert!(matches!(finish_moved(&gone, dir.path(), true), Ok(Outcome::Skipped)));
+        std::fs::write(&gone, "x").unwrap();
+        assert!(matches!(finish_moved(&gone, dir.path(), false), Ok(Outcome::Done(_))));
+    }
 
     #[test]
     fn a_file_is_ready_once_it_stops_growing_and_part_files_never_are() {
