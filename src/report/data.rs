@@ -336,8 +336,8 @@ fn labels(lang: Lang) -> HashMap<&'static str, serde_json::Value> {
     };
     HashMap::from([
         ("as_of", pick("截至日期", "As of")),
-        ("generated", pick("生成时间", "Generated")),
-        ("vintage", pick("数据截至（最新上传）", "Data vintage (newest upload)")),
+        ("generated", pick("生成时间（北京时间）", "Generated (Beijing time)")),
+        ("vintage", pick("数据截至（最新上传，北京时间）", "Data vintage (newest upload, Beijing time)")),
         ("method", pick("评估方法", "Method")),
         ("plans", pick("规划文件数", "Plans")),
         ("targets", pick("目标数", "Targets")),

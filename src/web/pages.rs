@@ -1062,13 +1062,16 @@ pub fn reports_page(ctx: &Ctx, reads: &mut Reads, _: LangQuery) -> Result<Markup
         } @else {
             div.scroll tabindex="0" role="region" aria-label=(lang.pick("已出具的报告", "Reports made")) { table {
                 (layout::caption(lang.pick("已出具的报告", "Reports made")))
-                (header_row(lang, &[("编号", "Number"), ("范围", "Scope"), ("截至日期", "As of"), ("语言", "Language"), ("生成时间", "Made"), ("文件", "File")]))
+                (header_row(lang, &[("编号", "Number"), ("范围", "Scope"), ("截至日期", "As of"), ("语言", "Language"), ("生成时间（北京时间）", "Made (Beijing time)"), ("文件", "File")]))
                 tbody {
                     @for r in &asked {
                         tr {
                             th scope="row" { (r.number.clone().unwrap_or_else(|| crate::report::unnumbered_name(r.id, l))) }
                             td { (covers(r)) }
-                            td.num { (r.as_of) }
+                            td.num {
+                                (r.as_of)
+                                @if let Some(known_at) = r.known_at { br; span.muted { (lang.pick("按 ", "as known on ")) (known_at) (lang.pick(" 时已知", "")) } }
+                            }
                             td { (if r.lang == "en" { "English" } else { "中文" }) }
                             td.num { (crate::clock::shown(r.created_at)) }
                             td {

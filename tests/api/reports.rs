@@ -466,7 +466,10 @@ async fn a_report_is_kept_once_only_while_everything_it_says_is_the_same() {
     };
     let known_then = office("/reports/status.pdf?as_of=2025-12-31&known_at=2026-01-01".to_owned()).await;
     let flat = unspaced(&known_then);
-    assert!(flat.contains("数据截至（最新上传）—"), "no upload was known on 2026-01-01: {known_then}");
+    assert!(flat.contains("数据截至（最新上传，北京时间）—"), "no upload was known on 2026-01-01: {known_then}");
+    let listed = app.client.get(format!("{}/reports", app.address)).bearer_auth(&admin).send().await.unwrap();
+    let listed = listed.text().await.unwrap();
+    assert!(listed.contains("按 2026-01-01 时已知"), "the list says which view it was: {listed}");
     let year = chrono::Datelike::year(&plantrack::judged::today());
     let path = "/reports/status.pdf?plan=ai-gov-services-2025&as_of=2026-06-01".to_owned();
     let first = unspaced(&office(path.clone()).await);
