@@ -444,3 +444,12 @@ fn an_earlier_version_measures_its_milestones_where_they_were_measured() {
     assert_eq!(dropped["indicator"][0]["slug"].as_str(), Some("p-1"), "{dropped}");
     assert_eq!(dropped["indicator"][0]["unit"].as_str(), Some("%"));
 }
+
+#[test]
+fn a_figure_written_in_wan_is_the_whole_number_it_means() {
+    // 1.63万 as a binary product is 16299.999999999998.
+    assert_eq!(1.63 * 10_000.0, 16_299.999_999_999_998);
+    assert_eq!(super::validate::scaled(1.63, 10_000.0), 16_300.0);
+    assert_eq!(super::validate::scaled(0.1234, 1e-8), 1.234e-9, "small figures keep their digits");
+    assert_eq!(super::validate::scaled(2.5, 1.0), 2.5);
+}

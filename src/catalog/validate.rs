@@ -390,6 +390,12 @@ fn read_indicator(file: &CatalogFile, value: &toml::Value, plan_duty: Option<&to
     });
 }
 
+/// A figure written in 万 or 亿 in the indicator's unit, rounded to twelve significant digits.
+pub(super) fn scaled(v: f64, scale: f64) -> f64 {
+    let product = v * scale;
+    format!("{product:.11e}").parse().unwrap_or(product)
+}
+
 /// A milestone that names no indicator is measured by one of its own (percent complete), which
 /// other targets may then point to, so it is registered before any target is read.
 fn imply_milestone_indicator(file: &CatalogFile, value: &toml::Value, reading: &mut Reading) {
@@ -837,7 +843,9 @@ fn read_target(
     let (slug, name, name_en, kind, deadline, unit, value, scale, indicator, source) =
         (slug?, name?, name_en?, kind?, deadline?, unit?, value?, scale?, indicator_slug?, source?);
     // A relative change is a percentage, not a quantity of the indicator: it is not scaled.
-    let to_canonical = |v: f64| v * scale;
+    // 1.63万 is 16300, not the 16299.999999999998 a binary product gives: twelve significant
+    // digits are more than any plan writes.
+    let to_canonical = |v: f64| scaled(v, scale);
     // A relative change's baseline is the indicator's value in its own unit.
     let baseline_scale = if relative_change { 1.0 } else { scale };
     Some(Target {
@@ -857,7 +865,7 @@ fn read_target(
         deadline,
         deadline_implied: raw.deadline_implied,
         baseline: raw.baseline.as_ref().map(|b| Baseline {
-            value: b.value * baseline_scale,
+            value: scaled(b.value, baseline_scale),
             year: b.year,
             line: b.line,
         }),

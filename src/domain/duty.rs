@@ -126,7 +126,11 @@ impl Duty {
 /// holds its deadline, and when that figure falls due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DueDates {
+    /// When the first figure after the base falls due.
     pub first_due: NaiveDate,
+    /// When the figure the target is measured from (its base year's, when the catalog states no
+    /// baseline) falls due; `None` when it needs none.
+    pub starting_due: Option<NaiveDate>,
     pub deadline_period_end: NaiveDate,
     pub deadline_due: NaiveDate,
 }
@@ -139,7 +143,12 @@ impl DueDates {
         let deadline_due = duty.due_on(deadline_period_end);
         let first =
             if milestone { deadline_period_end } else { duty.frequency.period_end_of(base.succ_opt().unwrap_or(base)) };
-        DueDates { first_due: duty.due_on(first.min(deadline_period_end)), deadline_period_end, deadline_due }
+        DueDates {
+            first_due: duty.due_on(first.min(deadline_period_end)),
+            starting_due: None,
+            deadline_period_end,
+            deadline_due,
+        }
     }
 }
 

@@ -253,8 +253,14 @@ pub async fn list_targets(
         region: region.as_deref(),
     };
     let judgement = judgement(asked, &state.regions)?;
-    // A revised plan named: the version in force on the view's date.
-    let plan = plan.map(|p| state.judged.plan_shown(&p, &judgement, true).map_or(p, |(shown, _)| shown.slug.clone()));
+    // A revised plan named: the version in force on the view's date (an earlier version named
+    // without a date: as of its last day in force).
+    let date_asked = as_of.as_deref().is_some_and(|a| !a.trim().is_empty());
+    let (plan, judgement) = match plan.map(|p| (state.judged.plan_shown(&p, &judgement, date_asked), p)) {
+        Some((Some((shown, by)), _)) => (Some(shown.slug.clone()), by),
+        Some((None, p)) => (Some(p), judgement),
+        None => (None, judgement),
+    };
     let wanted: Option<Status> = match wanted.as_deref() {
         None => None,
         Some(raw) => Some(raw.parse().map_err(|reason: String| {

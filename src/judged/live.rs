@@ -194,8 +194,13 @@ impl Judged {
 
     /// The plan (version) a current target belongs to.
     pub fn plan_of_target(&self, slug: &str) -> Option<Arc<crate::db::models::PlanRow>> {
+        self.context(slug).map(|c| c.plan)
+    }
+
+    /// A current target (of any version of its plan) with its plan and indicator.
+    pub fn context(&self, slug: &str) -> Option<super::Context> {
         let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
-        snapshot.index_of(slug).map(|i| snapshot.targets[i].plan.clone())
+        snapshot.index_of(slug).map(|i| snapshot.targets[i].clone())
     }
 
     /// One target in full (projection and series), judged from memory.

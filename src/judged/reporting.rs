@@ -121,8 +121,14 @@ impl Snapshot {
             // Nobody owed a figure before the plan asking for it was issued: one for a period
             // already over then (its base year, often) is due as long after the issue.
             let asked_from = context.plan.issued;
+            // An earlier version of a revised plan asked for no figure that fell due only after
+            // the revision took over (a goal the revision dropped is owed no more).
+            let replaced_on = context.plan.in_force_until;
             for end in ends {
                 let due_on = duty.due_on(asked_from.map_or(end, |issued| end.max(issued)));
+                if replaced_on.is_some_and(|until| due_on >= until) {
+                    continue;
+                }
                 let key = (indicator.id, target.region.clone(), end);
                 let figure = figures.entry(key).or_insert_with(|| {
                     let received = self.received(indicator, &target.region, end, known_by);

@@ -297,14 +297,14 @@ fn rebase(spec: &mut TargetSpec, duties: &Duties, context: &Context) -> Option<N
 
 /// A target measured from a figure the catalog does not state (its base year's) is owed that
 /// figure first: due as long after the base period — or after the plan's issue, when that came
-/// later — as any figure, as the department pages count it. Without any figure, the target is
-/// overdue from then, not only once its first later figure is.
+/// later — as any figure, as the department pages count it. While it has no figure at all, the
+/// target is overdue from then, not only once its first later figure is.
 fn owe_starting_figure(spec: &mut TargetSpec, duty: &crate::domain::Duty, issued: Option<NaiveDate>) {
     let Some(starting) = spec.starting_year_end() else { return };
     let Some(due) = spec.due.as_mut() else { return };
     let period_end = duty.frequency.period_end_of(starting);
     let owed_from = issued.map_or(period_end, |issued| period_end.max(issued));
-    due.first_due = due.first_due.min(duty.due_on(owed_from));
+    due.starting_due = Some(duty.due_on(owed_from));
 }
 
 /// What revised plans carry over: a target a revision restates (an earlier version holds it as

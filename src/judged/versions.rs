@@ -80,7 +80,8 @@ impl Judged {
             None => {
                 let earlier =
                     (1..=MAX_VERSIONS_LOOKED_UP).rev().map(|n| format!("{slug}-v{n}")).find(|s| self.has_target(s))?;
-                return self.target_shown(&earlier, judgement, date_asked);
+                // After it was dropped it is judged no more: seen as on its last day in force.
+                return self.target_shown(&earlier, judgement, false);
             }
         };
         if let Some(earlier) = self.earlier_version_in_force(&plan, judgement.as_of) {

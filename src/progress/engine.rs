@@ -235,7 +235,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         out.expected_on = out.expected.map(|_| as_of.min(spec.deadline));
     }
     let Some(latest) = facts.latest else {
-        out.status = waiting(spec, as_of);
+        out.status = waiting(spec, as_of, true);
         out.reason = Some(Reason::NoActual);
         return out;
     };
@@ -299,7 +299,7 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
         }
         _ if nothing_since_baseline => {
             out.reason = Some(Reason::NothingSinceBaseline);
-            waiting(spec, as_of)
+            waiting(spec, as_of, false)
         }
         (Some(status), _) => status,
         (None, Ok(score)) => Status::from_score(score),
@@ -318,9 +318,14 @@ pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, me
 }
 
 /// No figure to judge by: overdue once the first figure the target calls for is past its due
-/// date, else awaited.
-fn waiting(spec: &TargetSpec, as_of: NaiveDate) -> Status {
-    if spec.due.is_some_and(|due| as_of > due.first_due) { Status::Overdue } else { Status::Awaiting }
+/// date, else awaited. With no figure at all that is the figure it is measured from, if it needs
+/// one; with the baseline in, the first figure after it.
+fn waiting(spec: &TargetSpec, as_of: NaiveDate, nothing_at_all: bool) -> Status {
+    let first_due = |due: crate::domain::DueDates| match due.starting_due {
+        Some(starting) if nothing_at_all => starting.min(due.first_due),
+        _ => due.first_due,
+    };
+    if spec.due.is_some_and(|due| as_of > first_due(due)) { Status::Overdue } else { Status::Awaiting }
 }
 
 /// The value on the straight path from the baseline to the goal at `as_of` (时间过半、任务过半).

@@ -185,7 +185,7 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
     let reported_elsewhere =
         owned.iter().filter(|a| reads.judged.duty_of(a.target.indicator_id).reporter.as_deref() != Some(slug)).count();
     let link_view = view_query(&judgement);
-    let labels = target_labels(&*reads.judged.view(&judgement)?, &overdue, l);
+    let labels = target_labels(reads.judged, &overdue, l);
     let title = name(&view, l).to_owned();
     let figure_columns = [("指标", "Indicator"), ("期间", "Period"), ("地区", "Region"), ("应报日期", "Due on")];
     let content = html! {
@@ -279,21 +279,26 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
 /// with its plan's title to hover; by target slug.
 type TargetLabels = std::collections::HashMap<String, (String, String)>;
 
-fn target_labels(view: &judged::View, figures: &[&DueFigure], l: Lang) -> TargetLabels {
-    let wanted: std::collections::HashSet<&str> =
-        figures.iter().flat_map(|f| f.targets.iter().map(String::as_str)).collect();
-    view.assessed
-        .iter()
-        .filter(|a| wanted.contains(a.target.slug.as_str()))
+fn target_labels(judged: &judged::Judged, figures: &[&DueFigure], l: Lang) -> TargetLabels {
+    let mut wanted: Vec<&str> = figures.iter().flat_map(|f| f.targets.iter().map(String::as_str)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+        .into_iter()
+        .filter_map(|slug| judged.context(slug))
         .map(|a| {
             let goal = crate::present::goal_of(l, &a.target, &a.indicator.unit);
             // A deadline is a year (2025) or a day (2026-12-31).
             let deadline = &a.target.deadline;
-            let label = match l {
+            let mut label = match l {
                 Lang::Zh if deadline.len() == 4 => format!("{deadline}年 {goal}"),
                 Lang::Zh => format!("{deadline} {goal}"),
                 Lang::En => format!("{deadline}: {goal}"),
             };
+            // An earlier version of a revised plan still owed it (it fell due while in force).
+            if a.plan.in_force_until.is_some() {
+                label.push_str(if l == Lang::Zh { "（旧版本）" } else { " (earlier version)" });
+            }
             let plan = if l == Lang::Zh { &a.plan.title } else { &a.plan.title_en };
             (a.target.slug.clone(), (label, plan.clone()))
         })

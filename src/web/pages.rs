@@ -726,11 +726,9 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         .judged
         .target_shown(slug, &judgement, date_asked(&query))
         .ok_or_else(|| AppError::not_found("target", slug))?;
-    if shown != slug {
-        return target_page(ctx, reads, &shown, query);
-    }
-    if by.as_of != judgement.as_of {
-        return target_page(ctx, reads, slug, PageQuery { as_of: Some(by.as_of.to_string()), ..query });
+    if shown != slug || by.as_of != judgement.as_of {
+        let as_of = if by.as_of != judgement.as_of { Some(by.as_of.to_string()) } else { query.as_of.clone() };
+        return target_page(ctx, reads, &shown, PageQuery { as_of, ..query });
     }
     let one = reads.judged.one(slug, &judgement).ok_or_else(|| AppError::not_found("target", slug))?;
     let districts = reads.judged.districts_reporting(&[one.target.indicator.id]);

@@ -1075,4 +1075,11 @@ async fn a_revision_may_drop_a_milestone_the_plan_measured_by_itself() {
     assert_eq!((status, published["version"].as_i64()), (201, Some(2)), "{published}");
     let (status, dropped) = app.get_json(&format!("/api/v1/targets/{plan}-2")).await;
     assert_eq!((status, &dropped["slug"]), (200, &json!(format!("{plan}-2-v1"))), "{dropped}");
+    // Asked for later, it is seen as on its last day in force, not judged (and chased) since.
+    let (_, later) = app.get_json(&format!("/api/v1/targets/{plan}-2?as_of=2028-06-30")).await;
+    assert_eq!(later["progress"]["as_of"], "2026-08-31", "{later}");
+    // The first version owes only what fell due while it was in force: the 2025 figure its
+    // open-data goal is measured from (due 2026-05-30), not the milestone due in 2028.
+    let (_, first) = app.get_json(&format!("/api/v1/plans/{plan}-v1?as_of=2028-06-30")).await;
+    assert_eq!(first["completeness"]["due"], 1, "{first}");
 }

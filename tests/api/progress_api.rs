@@ -316,6 +316,20 @@ async fn a_target_is_overdue_when_the_base_figure_it_needs_is() {
     assert!(owed, "{department}");
     let (_, before) = app.get_json("/api/v1/targets/fip26-landmark-chains?as_of=2024-03-30").await;
     assert_eq!(before["progress"]["status"], "awaiting", "due that day, not yet late: {before}");
+    // With its base figure in (sent in March 2024), nothing is owed until the 2024 figure is.
+    let march = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().and_hms_opt(2, 0, 0).unwrap();
+    app.ingest_at("indicator,period,value\nlandmark-industrial-chains,2023,8\n", march, false).unwrap();
+    let url = "/api/v1/targets/fip26-landmark-chains?as_of=2024-06-01&known_at=2024-06-01";
+    // Written past the server: its figures are read again at its next look (every 0.1 s).
+    let mut based = app.get_json(url).await.1;
+    for _ in 0..50 {
+        if !based["progress"]["latest"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        based = app.get_json(url).await.1;
+    }
+    assert_eq!(based["progress"]["status"], "awaiting", "{based}");
 }
 
 /// The figures the plans' own texts state were known when the plans were issued, not on the day
