@@ -114,10 +114,27 @@ impl Backend {
                     // of being read back from the WAL (measured: 25 s → see BENCHMARKS.md).
                     "PRAGMA cache_size = -65536",
                 ] {
-                    conn.batch_execute(pragma).map_err(ConnectionError::CouldntSetupConfiguration)?;
+                    setup_pragma(&mut conn, pragma).map_err(ConnectionError::CouldntSetupConfiguration)?;
                 }
                 Ok(DbConn::Sqlite(conn))
             }
+        }
+    }
+}
+
+/// One PRAGMA of a new SQLite connection. Switching a new database to WAL needs it to itself,
+/// and SQLite answers "database is locked" at once rather than waiting out busy_timeout while
+/// another process opens it too (replicas starting together): tried again for up to 15 s.
+fn setup_pragma(conn: &mut SqliteConnection, pragma: &str) -> diesel::QueryResult<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.batch_execute(pragma) {
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("locked") && started.elapsed() < std::time::Duration::from_secs(15) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            outcome => return outcome,
         }
     }
 }
