@@ -483,6 +483,32 @@ pub fn plan_chart_description(counts: &[(Status, usize)], lang: Lang) -> String 
     }
 }
 
+/// Why a 累计 target's figures are not the ones reported: its indicator's totals count from an
+/// earlier plan's start, and this plan's own total from its base (in brackets, after its base).
+pub fn rebased_text(rebased: &crate::judged::Rebased, unit: &str, lang: Lang) -> String {
+    let crate::judged::Rebased { since, base, total } = rebased;
+    match (total, lang) {
+        (Some(total), Lang::Zh) => format!(
+            "（本目标计规划期内的累计量：报送数据为自 {since} 起的累计数，已减去 {} 的累计数 {}，从 0 起算）",
+            total.date,
+            figure(total.value, unit)
+        ),
+        (Some(total), Lang::En) => format!(
+            " (counted within this plan: the figures reported are totals since {since}, less the total of {} on {}, so it starts from 0)",
+            figure(total.value, unit),
+            total.date
+        ),
+        (None, Lang::Zh) => {
+            format!(
+                "（本目标计规划期内的累计量：报送数据为自 {since} 起的累计数，需以 {base} 的累计数为起点，该数据尚未报送）"
+            )
+        }
+        (None, Lang::En) => format!(
+            " (counted within this plan: the figures reported are totals since {since}, and the total on {base} it counts from has not come)"
+        ),
+    }
+}
+
 /// What a districts chart shows, for its `<desc>`.
 pub fn district_chart_description(districts: usize, meeting: Option<(usize, String)>, lang: Lang) -> String {
     match (lang, meeting) {

@@ -240,6 +240,9 @@ pub struct TargetLine {
     /// The plan's 文号 and source file, for the citation.
     pub doc: String,
     pub source: String,
+    /// A charted 累计 target measured on totals less its base year's: what was taken off (empty
+    /// for the rest).
+    pub counted: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -520,6 +523,7 @@ pub(crate) fn target_line(a: &Assessed, lang: Lang) -> TargetLine {
         quote: t.source_quote.clone(),
         doc: a.plan.doc_number.clone().unwrap_or_default(),
         source: a.plan.source_file.clone(),
+        counted: String::new(),
     }
 }
 
@@ -652,8 +656,12 @@ pub fn gather(
         for (line, charted) in targets.iter_mut().zip(charted) {
             line.charted = charted;
         }
-        for line in targets.iter().filter(|l| l.charted) {
+        for line in targets.iter_mut().filter(|l| l.charted) {
             if let Some(one) = full.remove(&line.slug) {
+                if let Some(rebased) = &one.rebased {
+                    let unit = &one.target.indicator.unit;
+                    line.counted = crate::present::rebased_text(rebased, unit, lang).trim().to_owned();
+                }
                 // Two to a row in a compact report: at half the page, 800 pixels would print
                 // their text at ~4 pt; at 480 it prints at ~6.5 pt.
                 let size = if compact { (480, 300) } else { (800, 400) };

@@ -247,6 +247,9 @@ pub fn docx(data: &ReportData, charts: &HashMap<String, (Vec<u8>, u32, u32)>) ->
                     t("line_suffix"),
                     x.quote
                 )));
+            if !x.counted.is_empty() {
+                doc = doc.add_paragraph(small(&x.counted));
+            }
         }
     }
     // 附录

@@ -687,32 +687,6 @@ fn as_known_on(
         .collect()
 }
 
-/// Why a 累计 target's figures are not the ones reported: its indicator's totals count from an
-/// earlier plan's start, and this plan's own total from its base.
-fn rebased_text(rebased: &judged::Rebased, value: &dyn Fn(f64) -> String, l: Lang) -> String {
-    let judged::Rebased { since, base, total } = rebased;
-    match (total, l) {
-        (Some(total), Lang::Zh) => format!(
-            "（本目标计规划期内的累计量：报送数据为自 {since} 起的累计数，已减去 {} 的累计数 {}，从 0 起算）",
-            total.date,
-            value(total.value)
-        ),
-        (Some(total), Lang::En) => format!(
-            " (counted within this plan: the figures reported are totals since {since}, less the total of {} on {}, so it starts from 0)",
-            value(total.value),
-            total.date
-        ),
-        (None, Lang::Zh) => {
-            format!(
-                "（本目标计规划期内的累计量：报送数据为自 {since} 起的累计数，需以 {base} 的累计数为起点，该数据尚未报送）"
-            )
-        }
-        (None, Lang::En) => format!(
-            " (counted within this plan: the figures reported are totals since {since}, and the total on {base} it counts from has not come)"
-        ),
-    }
-}
-
 /// `/targets/{slug}`: the chart, the goal as written with its citation, the numbers and how
 /// they were judged, the projection, and every figure with its revisions.
 pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> Result<Markup, AppError> {
@@ -843,7 +817,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                             (lang.pick("（规划未给基期值，取基期年份的实际值）", " (the plan states none: the figure reported for its base year)"))
                         }
                     }
-                    @if let Some(rebased) = &one.rebased { (rebased_text(rebased, &value, l)) }
+                    @if let Some(rebased) = &one.rebased { (crate::present::rebased_text(rebased, unit, l)) }
                 }
                 dt { (lang.pick("最新实际值", "Latest actual")) } dd { (point(p.latest)) }
                 dt { (lang.pick("目标值", "Goal")) } dd { (goal) " · " (target.deadline) }

@@ -299,6 +299,16 @@ async fn a_later_plan_totals_its_own_years_on_an_earlier_plans_running_totals() 
         let mut sheet = String::new();
         std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
         assert!(sheet.contains("请填写自 2021-01-01 起至本期末的累计合计"), "{sheet}");
+        // A full report says so under the target's chart, in the PDF and in the Word file.
+        let report = "/reports/status.pdf?plan=new-urbanization-2024-2028&layout=full&as_of=2025-06-30";
+        let pdf = crate::reports::pdf_text(&app.get(report).await.bytes().await.unwrap());
+        let flat: String = pdf.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(flat.contains("已减去2023-12-31的累计数1900万平方米"), "{pdf}");
+        let word = app.get(&report.replace("status.pdf", "status.docx")).await.bytes().await.unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(word.to_vec())).unwrap();
+        let mut document = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut document).unwrap();
+        assert!(document.contains("已减去 2023-12-31 的累计数 1900万平方米"), "the Word file too");
     }
 }
 
