@@ -120,6 +120,8 @@ pub struct DepartmentDetailDto {
     #[serde(flatten)]
     pub department: DepartmentDto,
     pub as_of: NaiveDate,
+    /// Only figures recorded by this date counted (absent: every figure known now).
+    pub known_at: Option<NaiveDate>,
     pub owned: Vec<TargetDto>,
     /// Figures due and missing, oldest first.
     pub overdue_figures: Vec<FigureDto>,
@@ -165,7 +167,7 @@ pub async fn get_department(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let judgement = query.judgement(&state)?;
-    let as_of = judgement.as_of;
+    let (as_of, known_at) = (judgement.as_of, judgement.known_at);
     let judged = state.judged.clone();
     let wanted = slug.clone();
     let view = web::block(move || judged.department_view(&wanted, &judgement))
@@ -178,6 +180,7 @@ pub async fn get_department(
     Ok(HttpResponse::Ok().json(DepartmentDetailDto {
         department: DepartmentDto::from(&view),
         as_of,
+        known_at,
         owned: view.owned.iter().map(TargetDto::assessed).collect(),
         overdue_figures: view.figures.iter().filter(|f| f.arrival == Arrival::Missing).map(FigureDto::from).collect(),
         upcoming: upcoming(&view.figures, as_of).map(FigureDto::from).collect(),

@@ -50,6 +50,8 @@ pub struct PlanDetailDto {
     #[serde(flatten)]
     pub plan: PlanDto,
     pub as_of: NaiveDate,
+    /// Only figures recorded by this date counted (absent: every figure known now).
+    pub known_at: Option<NaiveDate>,
     pub method: Method,
     pub status_counts: Vec<StatusCount>,
     /// The figures its targets call for: due by the date, on time, late, missing.

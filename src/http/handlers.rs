@@ -153,6 +153,7 @@ pub async fn get_plan(
         completeness,
         plan: PlanDto::new(&plan, assessed.len() as i64),
         as_of: judgement.as_of,
+        known_at: judgement.known_at,
         method: judgement.method,
         status_counts: status_counts(counts),
         targets: assessed.into_iter().map(TargetDto::assessed).collect(),

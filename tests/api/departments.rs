@@ -85,6 +85,9 @@ async fn a_department_sees_what_it_owes_before_and_after_the_due_date() {
         // As known on 2026-06-01 it had not come.
         let (_, then) = app.get_json(&format!("/api/v1/departments/{DATA_BUREAU}?known_at=2026-06-01")).await;
         assert_eq!(then["completeness"]["missing"], 8);
+        assert_eq!((&then["known_at"], &now["known_at"]), (&json!("2026-06-01"), &Value::Null), "the view says so");
+        let (_, plan) = app.get_json("/api/v1/plans/ai-gov-services-2025?known_at=2026-06-01").await;
+        assert_eq!(plan["known_at"], "2026-06-01", "{plan}");
         // Before its due date it was owed by nobody yet: not counted late there, still to come.
         let (_, early) = app.get_json(&format!("/api/v1/departments/{DATA_BUREAU}?as_of=2026-03-01")).await;
         assert_eq!(early["completeness"], json!({"due": 0, "on_time": 0, "late": 0, "missing": 0}), "{early}");
