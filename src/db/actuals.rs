@@ -46,19 +46,24 @@ pub struct CurrentValue {
     pub value: f64,
 }
 
-/// Current values of the given indicators.
-pub fn current_values(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec<CurrentValue>> {
+/// What `load` reads for the ids, an `IN (…)` list of at most [`ID_CHUNK`] at a time.
+fn per_chunk<T>(ids: &[i64], mut load: impl FnMut(&[i64]) -> QueryResult<Vec<T>>) -> QueryResult<Vec<T>> {
     let mut all = Vec::new();
-    for chunk in indicator_ids.chunks(ID_CHUNK) {
-        all.extend(
-            actuals::table
-                .filter(actuals::superseded_at.is_null())
-                .filter(actuals::indicator_id.eq_any(chunk))
-                .select((actuals::id, actuals::indicator_id, actuals::region, actuals::period, actuals::value))
-                .load::<CurrentValue>(conn)?,
-        );
+    for chunk in ids.chunks(ID_CHUNK) {
+        all.extend(load(chunk)?);
     }
     Ok(all)
+}
+
+/// Current values of the given indicators.
+pub fn current_values(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec<CurrentValue>> {
+    per_chunk(indicator_ids, |chunk| {
+        actuals::table
+            .filter(actuals::superseded_at.is_null())
+            .filter(actuals::indicator_id.eq_any(chunk))
+            .select((actuals::id, actuals::indicator_id, actuals::region, actuals::period, actuals::value))
+            .load::<CurrentValue>(conn)
+    })
 }
 
 /// A figure a later one replaced: (indicator, region, period, value, when it was replaced).
@@ -66,23 +71,19 @@ pub type ReplacedValue = (i64, String, String, f64, NaiveDateTime);
 
 /// The figures later ones replaced, of these indicators.
 pub fn replaced_values(conn: &mut DbConn, indicator_ids: &[i64]) -> QueryResult<Vec<ReplacedValue>> {
-    let mut all = Vec::new();
-    for chunk in indicator_ids.chunks(ID_CHUNK) {
-        all.extend(
-            actuals::table
-                .filter(actuals::superseded_at.is_not_null())
-                .filter(actuals::indicator_id.eq_any(chunk))
-                .select((
-                    actuals::indicator_id,
-                    actuals::region,
-                    actuals::period,
-                    actuals::value,
-                    actuals::superseded_at.assume_not_null(),
-                ))
-                .load::<ReplacedValue>(conn)?,
-        );
-    }
-    Ok(all)
+    per_chunk(indicator_ids, |chunk| {
+        actuals::table
+            .filter(actuals::superseded_at.is_not_null())
+            .filter(actuals::indicator_id.eq_any(chunk))
+            .select((
+                actuals::indicator_id,
+                actuals::region,
+                actuals::period,
+                actuals::value,
+                actuals::superseded_at.assume_not_null(),
+            ))
+            .load::<ReplacedValue>(conn)
+    })
 }
 
 pub fn supersede(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> QueryResult<()> {
@@ -374,17 +375,14 @@ pub fn uploads_touching(conn: &mut DbConn, indicator_ids: &[i64], limit: i64) ->
     if indicator_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<i64> = Vec::new();
-    for chunk in indicator_ids.chunks(ID_CHUNK) {
-        ids.extend(
-            actuals::table
-                .filter(actuals::indicator_id.eq_any(chunk))
-                .filter(actuals::upload_id.is_not_null())
-                .select(actuals::upload_id.assume_not_null())
-                .distinct()
-                .load::<i64>(conn)?,
-        );
-    }
+    let mut ids: Vec<i64> = per_chunk(indicator_ids, |chunk| {
+        actuals::table
+            .filter(actuals::indicator_id.eq_any(chunk))
+            .filter(actuals::upload_id.is_not_null())
+            .select(actuals::upload_id.assume_not_null())
+            .distinct()
+            .load::<i64>(conn)
+    })?;
     ids.sort_unstable_by(|a, b| b.cmp(a));
     ids.dedup();
     // The seed files hold what the plans' texts state: no department's upload.
