@@ -153,6 +153,13 @@ pub struct IndicatorRow {
     pub reporter: Option<String>,
 }
 
+impl IndicatorRow {
+    /// How the city's figure follows from the districts', if it does.
+    pub fn aggregation(&self) -> Option<crate::domain::Aggregate> {
+        self.aggregate.as_deref().and_then(|a| a.parse().ok())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
 #[diesel(table_name = indicators, treat_none_as_null = true)]
 pub struct IndicatorForm {

@@ -46,11 +46,6 @@ impl ChartQuery {
             region: self.region.as_deref(),
         }
     }
-
-    /// Whether the view's date was given (not today by default).
-    fn date_asked(&self) -> bool {
-        self.as_of.as_deref().is_some_and(|a| !a.trim().is_empty())
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -143,7 +138,7 @@ pub async fn target_chart(
     // A revised plan's target: the version in force on the view's date.
     let (slug, judgement) = state
         .judged
-        .target_shown(&slug, &judgement(query.asked(), &state.regions)?, query.date_asked())
+        .target_shown(&slug, &judgement(query.asked(), &state.regions)?, query.asked().date_asked())
         .ok_or_else(|| AppError::not_found("target", &slug))?;
     let one = state.one(slug, &judgement).await?;
     let _slot = drawing_slot(&state, format).await?;
@@ -187,7 +182,7 @@ pub async fn plan_chart(
     let width = query.width.unwrap_or(800);
     let (plan, judgement) = state
         .judged
-        .plan_shown(&slug, &judgement, query.date_asked())
+        .plan_shown(&slug, &judgement, query.asked().date_asked())
         .ok_or_else(|| AppError::not_found("plan", &slug))?;
     let view = state.view(&judgement).await?;
     let _slot = drawing_slot(&state, format).await?;

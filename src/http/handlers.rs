@@ -36,19 +36,17 @@ pub struct JudgementQuery {
 }
 
 impl JudgementQuery {
-    fn judgement(&self, state: &AppState) -> Result<Judgement, AppError> {
-        let asked = Asked {
+    fn asked(&self) -> Asked<'_> {
+        Asked {
             as_of: self.as_of.as_deref(),
             known_at: self.known_at.as_deref(),
             method: self.method.as_deref(),
             region: self.region.as_deref(),
-        };
-        judgement(asked, &state.regions)
+        }
     }
 
-    /// Whether the view's date was given (not today by default).
-    fn date_asked(&self) -> bool {
-        self.as_of.as_deref().is_some_and(|a| !a.trim().is_empty())
+    fn judgement(&self, state: &AppState) -> Result<Judgement, AppError> {
+        judgement(self.asked(), &state.regions)
     }
 }
 
@@ -143,7 +141,7 @@ pub async fn get_plan(
     // A revised plan: the version in force on the view's date.
     let (plan, judgement) = state
         .judged
-        .plan_shown(&slug, &query.judgement(&state)?, query.date_asked())
+        .plan_shown(&slug, &query.judgement(&state)?, query.asked().date_asked())
         .ok_or_else(|| AppError::not_found("plan", &slug))?;
     let view = state.view(&judgement).await?;
     let assessed: Vec<&judged::Assessed> = view.of_plan(&plan.slug).collect();
@@ -256,8 +254,7 @@ pub async fn list_targets(
     let judgement = judgement(asked, &state.regions)?;
     // A revised plan named: the version in force on the view's date (an earlier version named
     // without a date: as of its last day in force).
-    let date_asked = as_of.as_deref().is_some_and(|a| !a.trim().is_empty());
-    let (plan, judgement) = match plan.map(|p| (state.judged.plan_shown(&p, &judgement, date_asked), p)) {
+    let (plan, judgement) = match plan.map(|p| (state.judged.plan_shown(&p, &judgement, asked.date_asked()), p)) {
         Some((Some((shown, by)), _)) => (Some(shown.slug.clone()), by),
         Some((None, p)) => (Some(p), judgement),
         None => (None, judgement),
@@ -333,7 +330,7 @@ pub async fn get_target(
     // A revised plan's target: the version in force on the view's date.
     let (slug, judgement) = state
         .judged
-        .target_shown(&slug, &query.judgement(&state)?, query.date_asked())
+        .target_shown(&slug, &query.judgement(&state)?, query.asked().date_asked())
         .ok_or_else(|| AppError::not_found("target", &slug))?;
     let one = state.one(slug, &judgement).await?;
     let judged::Context { target: t, plan: p, indicator: i, .. } = &one.target;

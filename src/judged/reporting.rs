@@ -185,8 +185,7 @@ impl Snapshot {
         known_by: NaiveDate,
     ) -> Option<(NaiveDate, bool)> {
         let own = self.first_recorded(indicator.id, region, period_end, known_by);
-        let adds_up = indicator.aggregate.as_deref().is_some_and(|a| a.parse::<crate::domain::Aggregate>().is_ok())
-            && !self.regions.districts.is_empty();
+        let adds_up = indicator.aggregation().is_some() && !self.regions.districts.is_empty();
         if own.is_some() || !adds_up || region != self.regions.default {
             return own;
         }

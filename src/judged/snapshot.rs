@@ -10,7 +10,6 @@ use super::{Assessed, AssessedOne, Context, Duties, InFull, JudgedResult, Judgem
 use crate::catalog::Regions;
 use crate::db::models::{DepartmentRow, IndicatorRow, PlanRow};
 use crate::db::{DbConn, actuals, queries};
-use crate::domain::Aggregate;
 use crate::progress::{self, Observation, Revision, TargetSpec};
 
 /// The series of one indicator in one region.
@@ -68,20 +67,19 @@ impl Snapshot {
         let plans: Vec<Arc<PlanRow>> =
             plans.into_iter().map(|p| plan_rows.get(&p.id).cloned().unwrap_or_else(|| Arc::new(p))).collect();
         let revision = Revisions::of(&plans, &targets);
-        let mut specs: Vec<TargetSpec> = targets
+        let (specs, rebased) = targets
             .iter()
             .map(|c| {
-                let mut spec = spec_of(&c.target, &c.plan, &c.indicator, &duties.of(c.indicator.id));
+                let duty = duties.of(c.indicator.id);
+                let mut spec = spec_of(&c.target, &c.plan, &c.indicator, &duty);
                 if let Some(start) = revision.carried_start(c) {
                     spec.start = start;
                 }
-                spec
+                let rebased = rebase(&mut spec, &duties, c);
+                owe_starting_figure(&mut spec, &duty, c.plan.issued);
+                (spec, rebased)
             })
-            .collect();
-        let rebased = targets.iter().zip(&mut specs).map(|(c, spec)| rebase(spec, &duties, c)).collect();
-        for (c, spec) in targets.iter().zip(&mut specs) {
-            owe_starting_figure(spec, &duties.of(c.indicator.id), c.plan.issued);
-        }
+            .unzip();
         let by_slug = targets.iter().enumerate().map(|(i, c)| (c.target.slug.clone(), i)).collect();
         let regions = queries::regions(conn)?;
         let departments = queries::list_departments(conn)?.into_iter().map(Arc::new).collect();
@@ -120,13 +118,22 @@ impl Snapshot {
     /// The figures a target stands on for this judgement: its own region's, or the district the
     /// judgement names.
     fn observations(&self, index: usize, judgement: &Judgement) -> Vec<Observation> {
+        self.observed(index, judgement).0
+    }
+
+    /// The figures a target stands on, and for one measured on running totals less its base
+    /// year's, what was taken off (nothing stands until that total has come).
+    fn observed(&self, index: usize, judgement: &Judgement) -> (Vec<Observation>, Option<super::Rebased>) {
         let context = &self.targets[index];
         let region = judgement.region.as_deref().unwrap_or(&context.target.region);
         let series = self.series_in(&context.indicator, region, judgement);
-        match self.rebased[index] {
-            Some(base) => progress::counted_from(series, base).map(|(_, rebased)| rebased).unwrap_or_default(),
-            None => series,
-        }
+        let Some(base) = self.rebased[index] else { return (series, None) };
+        let since = self.duties.totals_since(context.indicator.id).unwrap_or(base);
+        let (total, counted) = match progress::counted_from(series, base) {
+            Some((total, counted)) => (Some(total), counted),
+            None => (None, Vec::new()),
+        };
+        (counted, Some(super::Rebased { since, base, total }))
     }
 
     /// One region's series of an indicator for this judgement. The city's is what was reported
@@ -140,8 +147,7 @@ impl Snapshot {
                 .unwrap_or_default()
         };
         let reported = of(region);
-        let aggregate = indicator.aggregate.as_deref().and_then(|a| a.parse::<Aggregate>().ok());
-        match aggregate {
+        match indicator.aggregation() {
             Some(how) if region == self.regions.default && !self.regions.districts.is_empty() => {
                 let districts: Vec<Vec<Observation>> = self.regions.districts.iter().map(|d| of(d)).collect();
                 progress::with_district_totals(reported, &districts, how)
@@ -230,15 +236,9 @@ impl Snapshot {
     /// One target in full: its verdict with projection, and the figures it stands on.
     pub fn one(&self, index: usize, judgement: &Judgement) -> Option<AssessedOne> {
         let target = self.targets.get(index)?.clone();
-        let series = self.observations(index, judgement);
+        let (series, rebased) = self.observed(index, judgement);
         let progress = progress::assess(&self.specs[index], &series, judgement.as_of, judgement.method);
         let districts = self.district_figures(&target.indicator, judgement);
-        let rebased = self.rebased[index].map(|base| {
-            let region = judgement.region.as_deref().unwrap_or(&target.target.region);
-            let raw = self.series_in(&target.indicator, region, judgement);
-            let since = self.duties.totals_since(target.indicator.id).unwrap_or(base);
-            super::Rebased { since, base, total: progress::counted_from(raw, base).map(|(total, _)| total) }
-        });
         Some(AssessedOne { target, progress, series, districts, rebased })
     }
 

@@ -30,6 +30,12 @@ impl<'a> Asked<'a> {
     pub fn as_of(as_of: Option<&'a str>) -> Asked<'a> {
         Asked { as_of, ..Asked::default() }
     }
+
+    /// Whether the view's date was given (not today by default): an earlier version of a revised
+    /// plan asked for without one is shown as on its last day in force.
+    pub fn date_asked(&self) -> bool {
+        self.as_of.is_some_and(|a| !a.trim().is_empty())
+    }
 }
 
 fn date(parameter: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {

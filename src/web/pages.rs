@@ -494,11 +494,6 @@ fn last_day(replaced_on: NaiveDate) -> String {
     replaced_on.pred_opt().unwrap_or(replaced_on).to_string()
 }
 
-/// Whether the view's date was given (not today by default).
-fn date_asked(query: &PageQuery) -> bool {
-    query.as_of.as_deref().is_some_and(|a| !a.trim().is_empty())
-}
-
 /// The other versions of a target of a revised plan: the one in force (for an earlier version)
 /// and the earlier ones with the day each was in force until (for the one in force).
 #[derive(Default)]
@@ -532,15 +527,14 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
     let lang = ctx.lang;
     let judgement = query.judgement(&reads.judged.regions())?;
     let sort = SortBy::parse(query.sort.as_deref())?;
-    let plan =
-        reads.judged.plans().into_iter().find(|p| p.slug == slug).ok_or_else(|| AppError::not_found("plan", slug))?;
-    if let Some((shown, by)) = reads.judged.plan_shown(slug, &judgement, date_asked(&query)) {
-        if shown.slug != slug {
-            return plan_page(ctx, reads, &shown.slug, query);
-        }
-        if by.as_of != judgement.as_of {
-            return plan_page(ctx, reads, slug, PageQuery { as_of: Some(by.as_of.to_string()), ..query });
-        }
+    // The version of a revised plan the view shows: the one in force on its date.
+    let (plan, by) = reads
+        .judged
+        .plan_shown(slug, &judgement, Asked::as_of(query.as_of.as_deref()).date_asked())
+        .ok_or_else(|| AppError::not_found("plan", slug))?;
+    if plan.slug != slug || by.as_of != judgement.as_of {
+        let as_of = if by.as_of != judgement.as_of { Some(by.as_of.to_string()) } else { query.as_of.clone() };
+        return plan_page(ctx, reads, &plan.slug, PageQuery { as_of, ..query });
     }
     let versions = reads.judged.earlier_versions(&plan);
     let department = params::department(query.department.as_deref(), reads.judged)?;
@@ -698,7 +692,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     // The version of a revised plan the view shows: the one in force on its date.
     let (shown, by) = reads
         .judged
-        .target_shown(slug, &judgement, date_asked(&query))
+        .target_shown(slug, &judgement, Asked::as_of(query.as_of.as_deref()).date_asked())
         .ok_or_else(|| AppError::not_found("target", slug))?;
     if shown != slug || by.as_of != judgement.as_of {
         let as_of = if by.as_of != judgement.as_of { Some(by.as_of.to_string()) } else { query.as_of.clone() };
@@ -812,10 +806,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                     (point(p.baseline))
                     // The catalog gives none: the figure reported for the plan's base year stands in.
                     // (A milestone starts at 0 % complete when its plan does: nothing stands in.)
-                    @if p.baseline.is_some() && target.baseline_value.is_none() && !target.cumulative && target.kind != TargetKind::Milestone {
-                        @if one.rebased.is_none() {
-                            (lang.pick("（规划未给基期值，取基期年份的实际值）", " (the plan states none: the figure reported for its base year)"))
-                        }
+                    @if p.baseline.is_some() && target.baseline_value.is_none() && !target.cumulative && target.kind != TargetKind::Milestone && one.rebased.is_none() {
+                        (lang.pick("（规划未给基期值，取基期年份的实际值）", " (the plan states none: the figure reported for its base year)"))
                     }
                     @if let Some(rebased) = &one.rebased { (crate::present::rebased_text(rebased, unit, l)) }
                 }
@@ -889,7 +881,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         @if let Some((wide, narrow, chart)) = &district_chart {
             section aria-labelledby="districts" {
                 h2 #districts { (lang.pick("各区最新数据", "Latest figure of each district")) }
-                @if indicator.aggregate.as_deref() == Some(crate::domain::Aggregate::Sum.as_str()) {
+                @if indicator.aggregation() == Some(crate::domain::Aggregate::Sum) {
                     p.note { (lang.pick("各区数据相加为全市数：目标是全市的，不逐区比较。", "The districts' figures add up to the city's: the goal is the city's, not each district's.")) }
                 }
                 (inline_chart(wide, narrow, ("#district-figures", lang.pick("各区数值见下表", "Each district's figure: the table below"))))
