@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::models::{DepartmentRow, IndicatorRow, PlanRow, TargetRow};
-use super::schema::{departments, duty_overrides, indicators, plans, regions, target_owners, targets};
+use super::schema::{departments, duty_changes, indicators, plans, regions, target_owners, targets};
 
 /// A target with the plan that sets it and the indicator it measures.
 pub type TargetWithContext = (TargetRow, PlanRow, IndicatorRow);
@@ -111,42 +111,43 @@ pub fn target_owners(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
         .load(conn)
 }
 
-/// A duty an administrator set for an indicator.
+/// A duty an administrator set for an indicator, from the time it was recorded.
 #[derive(Debug, Clone, Queryable)]
-pub struct DutyOverride {
+pub struct DutyChange {
     pub indicator_slug: String,
     pub frequency: String,
     pub due_days: i32,
     pub reporter: Option<String>,
-    pub updated_at: chrono::NaiveDateTime,
-    pub updated_by: String,
+    pub recorded_at: chrono::NaiveDateTime,
+    pub recorded_by: String,
 }
 
-pub fn duty_overrides(conn: &mut DbConn) -> QueryResult<Vec<DutyOverride>> {
-    duty_overrides::table
+/// Every duty an administrator set, oldest first: the last of an indicator's is its duty now.
+pub fn duty_changes(conn: &mut DbConn) -> QueryResult<Vec<DutyChange>> {
+    duty_changes::table
+        .order((duty_changes::recorded_at, duty_changes::id))
         .select((
-            duty_overrides::indicator_slug,
-            duty_overrides::frequency,
-            duty_overrides::due_days,
-            duty_overrides::reporter,
-            duty_overrides::updated_at,
-            duty_overrides::updated_by,
+            duty_changes::indicator_slug,
+            duty_changes::frequency,
+            duty_changes::due_days,
+            duty_changes::reporter,
+            duty_changes::recorded_at,
+            duty_changes::recorded_by,
         ))
         .load(conn)
 }
 
-/// Sets (or replaces) an indicator's duty; the caller records the change.
-pub fn set_duty_override(conn: &mut DbConn, duty: &DutyOverride) -> QueryResult<()> {
-    diesel::delete(duty_overrides::table.filter(duty_overrides::indicator_slug.eq(&duty.indicator_slug)))
-        .execute(conn)?;
-    diesel::insert_into(duty_overrides::table)
+/// Sets an indicator's duty from now on; the earlier ones stay for views as known before. The
+/// caller records the change.
+pub fn set_duty(conn: &mut DbConn, duty: &DutyChange) -> QueryResult<()> {
+    diesel::insert_into(duty_changes::table)
         .values((
-            duty_overrides::indicator_slug.eq(&duty.indicator_slug),
-            duty_overrides::frequency.eq(&duty.frequency),
-            duty_overrides::due_days.eq(duty.due_days),
-            duty_overrides::reporter.eq(&duty.reporter),
-            duty_overrides::updated_at.eq(duty.updated_at),
-            duty_overrides::updated_by.eq(&duty.updated_by),
+            duty_changes::indicator_slug.eq(&duty.indicator_slug),
+            duty_changes::frequency.eq(&duty.frequency),
+            duty_changes::due_days.eq(duty.due_days),
+            duty_changes::reporter.eq(&duty.reporter),
+            duty_changes::recorded_at.eq(duty.recorded_at),
+            duty_changes::recorded_by.eq(&duty.recorded_by),
         ))
         .execute(conn)?;
     Ok(())

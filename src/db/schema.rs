@@ -248,13 +248,14 @@ diesel::table! {
 }
 
 diesel::table! {
-    duty_overrides (indicator_slug) {
+    duty_changes (id) {
+        id -> BigInt,
         indicator_slug -> Text,
         frequency -> Text,
         due_days -> Integer,
         reporter -> Nullable<Text>,
-        updated_at -> Timestamp,
-        updated_by -> Text,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
     }
 }
 
@@ -303,7 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     departments,
     target_owners,
-    duty_overrides,
+    duty_changes,
     notifications,
     target_marks,
     plan_drafts,

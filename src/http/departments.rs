@@ -252,30 +252,30 @@ pub async fn set_duty(
         ));
     }
     let duty = Duty { frequency, due_days: input.due_days, reporter: input.reporter.clone() };
-    let stored = queries::DutyOverride {
+    let stored = queries::DutyChange {
         indicator_slug: slug.clone(),
         frequency: frequency.as_str().to_owned(),
         due_days: input.due_days as i32,
         reporter: input.reporter,
-        updated_at: crate::now(),
-        updated_by: caller.name.clone(),
+        recorded_at: crate::now(),
+        recorded_by: caller.name.clone(),
     };
     with_conn(&pool, move |conn| {
         db::write_tx(conn, |conn| {
             if queries::indicator_by_slug(conn, &stored.indicator_slug)?.is_none() {
                 return Err(AppError::not_found("indicator", &stored.indicator_slug));
             }
-            queries::set_duty_override(conn, &stored)?;
+            queries::set_duty(conn, &stored)?;
             // Every judgement may change: what is due, and so what is overdue.
-            db::changes::record(conn, &db::changes::Changed::Everything, stored.updated_at)?;
+            db::changes::record(conn, &db::changes::Changed::Everything, stored.recorded_at)?;
             let details = format!("{} every {} due {} days", stored.indicator_slug, stored.frequency, stored.due_days);
             db::access::audit(
                 conn,
-                &stored.updated_by,
+                &stored.recorded_by,
                 "duty.set",
                 &stored.indicator_slug,
                 Some(details),
-                stored.updated_at,
+                stored.recorded_at,
             )?;
             Ok(())
         })

@@ -1,6 +1,8 @@
 //! Who answers for each target and who owes which figure: the owners the catalog names, and each
 //! indicator's reporting duty — an administrator's, else the catalog's, else the defaults, with
-//! the lead owner of its first target as the reporter when none is named.
+//! the lead owner of its first target as the reporter when none is named. An administrator's
+//! duties are kept in the order they were set, so a view as known on an earlier day counts by the
+//! duty known then.
 
 use std::collections::HashMap;
 
@@ -15,7 +17,9 @@ use crate::domain::{DEFAULT_DUE_DAYS, DEFAULT_FREQUENCY, Duty, Frequency};
 
 #[derive(Debug, Clone, Default)]
 pub struct Duties {
-    by_indicator: HashMap<i64, Duty>,
+    /// Each indicator's duties, oldest first, each with the day it was known from (Beijing
+    /// time): the catalog's from the start, then each an administrator set.
+    by_indicator: HashMap<i64, Vec<(NaiveDate, Duty)>>,
     owners: HashMap<String, Vec<String>>,
     /// Indicators whose figures are running totals (a 累计 target measures them from 0): the day
     /// they count from — the start of the earliest such plan, so one series serves every plan.
@@ -66,8 +70,10 @@ impl Duties {
                 indicators::reporter,
             ))
             .load(conn)?;
-        let overrides: HashMap<String, queries::DutyOverride> =
-            queries::duty_overrides(conn)?.into_iter().map(|o| (o.indicator_slug.clone(), o)).collect();
+        let mut set: HashMap<String, Vec<queries::DutyChange>> = HashMap::new();
+        for change in queries::duty_changes(conn)? {
+            set.entry(change.indicator_slug.clone()).or_default().push(change);
+        }
         // The lead owner of each indicator's first target (catalog order) reports it by default.
         let mut lead: HashMap<i64, String> = HashMap::new();
         let current: Vec<(String, i64)> = targets::table
@@ -83,14 +89,18 @@ impl Duties {
         let by_indicator = catalog
             .into_iter()
             .map(|(id, slug, frequency, due_days, reporter)| {
-                let mut duty = match overrides.get(&slug) {
-                    Some(o) => stored(Some(&o.frequency), Some(o.due_days), o.reporter.clone()),
-                    None => stored(frequency.as_deref(), due_days, reporter),
-                };
-                if duty.reporter.is_none() {
-                    duty.reporter = lead.get(&id).cloned();
+                let catalog = (NaiveDate::MIN, stored(frequency.as_deref(), due_days, reporter));
+                let changes = set.get(&slug).into_iter().flatten().map(|c| {
+                    let duty = stored(Some(&c.frequency), Some(c.due_days), c.reporter.clone());
+                    (crate::clock::local_date(c.recorded_at), duty)
+                });
+                let mut duties: Vec<(NaiveDate, Duty)> = std::iter::once(catalog).chain(changes).collect();
+                for (_, duty) in &mut duties {
+                    if duty.reporter.is_none() {
+                        duty.reporter = lead.get(&id).cloned();
+                    }
                 }
-                (id, duty)
+                (id, duties)
             })
             .collect();
         Ok(Duties { by_indicator, owners, totals_since: totals_since(conn)? })
@@ -103,7 +113,21 @@ impl Duties {
 
     /// The duty of an indicator (the defaults for one the catalog no longer has).
     pub fn of(&self, indicator_id: i64) -> Duty {
-        self.by_indicator.get(&indicator_id).cloned().unwrap_or_else(|| stored(None, None, None))
+        self.known_on(indicator_id, None)
+    }
+
+    /// The duty of an indicator as known on a day (`None`: now).
+    pub fn known_on(&self, indicator_id: i64, day: Option<NaiveDate>) -> Duty {
+        let duties = self.by_indicator.get(&indicator_id).map(Vec::as_slice).unwrap_or_default();
+        let known = duties.iter().rev().find(|(from, _)| day.is_none_or(|day| *from <= day));
+        // A day before even the catalog's: the catalog's, which was there from the start.
+        known.or(duties.first()).map_or_else(|| stored(None, None, None), |(_, duty)| duty.clone())
+    }
+
+    /// Whether an indicator's duty was set anew after a day: a view as known on it counts by an
+    /// earlier duty.
+    pub fn changed_after(&self, indicator_id: i64, day: NaiveDate) -> bool {
+        self.by_indicator.get(&indicator_id).and_then(|d| d.last()).is_some_and(|(from, _)| *from > day)
     }
 
     /// A target's owners, the lead first.

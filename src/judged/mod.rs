@@ -130,13 +130,12 @@ pub(super) fn base_year(target: &TargetRow, plan: &PlanRow) -> i32 {
 }
 
 /// What the engine needs of a stored target.
-pub fn spec_of(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow, duty: &crate::domain::Duty) -> TargetSpec {
+pub fn spec_of(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow) -> TargetSpec {
     let (kind, comparator) = (target.kind, target.comparator);
     let year_end = |y: i32| NaiveDate::from_ymd_opt(y, 12, 31);
     let start =
         plan.issued.or_else(|| NaiveDate::from_ymd_opt(plan.horizon_start, 1, 1)).unwrap_or(target.deadline_date);
     let base = year_end(base_year(target, plan)).unwrap_or(start);
-    let milestone = kind == TargetKind::Milestone;
     TargetSpec {
         kind,
         comparator,
@@ -154,7 +153,8 @@ pub fn spec_of(target: &TargetRow, plan: &PlanRow, indicator: &IndicatorRow, dut
         base,
         cumulative: target.cumulative,
         higher_is_better: indicator.higher_is_better,
-        due: Some(crate::domain::DueDates::of(duty, base, target.deadline_date, milestone)),
+        // Set by the reporting duty (see `Snapshot`).
+        due: None,
     }
 }
 

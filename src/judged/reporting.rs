@@ -106,8 +106,8 @@ impl Snapshot {
         };
         for (i, context) in self.targets.iter().enumerate() {
             let (target, indicator) = (&context.target, &context.indicator);
-            let duty = self.duties.of(indicator.id);
-            let spec = &self.specs[i];
+            let duty = self.duties.known_on(indicator.id, judgement.known_at);
+            let spec = self.spec_for(i, judgement);
             let mut ends = if target.kind == TargetKind::Milestone {
                 vec![duty.frequency.period_end_of(target.deadline_date)]
             } else {

@@ -71,12 +71,12 @@ impl Snapshot {
             .iter()
             .map(|c| {
                 let duty = duties.of(c.indicator.id);
-                let mut spec = spec_of(&c.target, &c.plan, &c.indicator, &duty);
+                let mut spec = spec_of(&c.target, &c.plan, &c.indicator);
                 if let Some(start) = revision.carried_start(c) {
                     spec.start = start;
                 }
                 let rebased = rebase(&mut spec, &duties, c);
-                owe_starting_figure(&mut spec, &duty, c.plan.issued);
+                set_due_dates(&mut spec, &duty, c.plan.issued);
                 (spec, rebased)
             })
             .unzip();
@@ -206,7 +206,7 @@ impl Snapshot {
     pub fn judge_these(&self, indices: &[usize], judgement: &Judgement) -> JudgedResult<Vec<Assessed>> {
         let series: Vec<Vec<Observation>> = indices.iter().map(|&i| self.observations(i, judgement)).collect();
         let slices: Vec<&[Observation]> = series.iter().map(Vec::as_slice).collect();
-        let specs: Vec<TargetSpec> = indices.iter().map(|&i| self.specs[i].clone()).collect();
+        let specs: Vec<TargetSpec> = indices.iter().map(|&i| self.spec_for(i, judgement).into_owned()).collect();
         let verdicts = progress::frame::assess_all(&specs, &slices, judgement.as_of, judgement.method)?;
         Ok(indices
             .iter()
@@ -224,6 +224,21 @@ impl Snapshot {
             .collect())
     }
 
+    /// A target's spec for this judgement: as built, unless the view is as known on a day before
+    /// its indicator's duty was last set — then its figures fall due as the duty known then said.
+    pub(super) fn spec_for(&self, index: usize, judgement: &Judgement) -> std::borrow::Cow<'_, TargetSpec> {
+        let context = &self.targets[index];
+        let indicator = context.indicator.id;
+        match judgement.known_at.filter(|&day| self.duties.changed_after(indicator, day)) {
+            None => std::borrow::Cow::Borrowed(&self.specs[index]),
+            Some(day) => {
+                let mut spec = self.specs[index].clone();
+                set_due_dates(&mut spec, &self.duties.known_on(indicator, Some(day)), context.plan.issued);
+                std::borrow::Cow::Owned(spec)
+            }
+        }
+    }
+
     pub fn index_of(&self, slug: &str) -> Option<usize> {
         self.by_slug.get(slug).copied()
     }
@@ -237,7 +252,7 @@ impl Snapshot {
     pub fn one(&self, index: usize, judgement: &Judgement) -> Option<AssessedOne> {
         let target = self.targets.get(index)?.clone();
         let (series, rebased) = self.observed(index, judgement);
-        let progress = progress::assess(&self.specs[index], &series, judgement.as_of, judgement.method);
+        let progress = progress::assess(&self.spec_for(index, judgement), &series, judgement.as_of, judgement.method);
         let districts = self.district_figures(&target.indicator, judgement);
         Some(AssessedOne { target, progress, series, districts, rebased })
     }
@@ -295,16 +310,20 @@ fn rebase(spec: &mut TargetSpec, duties: &Duties, context: &Context) -> Option<N
     rebased.then_some(spec.base)
 }
 
-/// A target measured from a figure the catalog does not state (its base year's) is owed that
-/// figure first: due as long after the base period — or after the plan's issue, when that came
-/// later — as any figure, as the department pages count it. While it has no figure at all, the
-/// target is overdue from then, not only once its first later figure is.
-fn owe_starting_figure(spec: &mut TargetSpec, duty: &crate::domain::Duty, issued: Option<NaiveDate>) {
-    let Some(starting) = spec.starting_year_end() else { return };
-    let Some(due) = spec.due.as_mut() else { return };
-    let period_end = duty.frequency.period_end_of(starting);
-    let owed_from = issued.map_or(period_end, |issued| period_end.max(issued));
-    due.starting_due = Some(duty.due_on(owed_from));
+/// When a target's figures fall due under a reporting duty. One measured from a figure the
+/// catalog does not state (its base year's) is owed that figure first: due as long after the base
+/// period — or after the plan's issue, when that came later — as any figure, as the department
+/// pages count it. While it has no figure at all, the target is overdue from then, not only once
+/// its first later figure is.
+fn set_due_dates(spec: &mut TargetSpec, duty: &crate::domain::Duty, issued: Option<NaiveDate>) {
+    let milestone = spec.kind == crate::domain::TargetKind::Milestone;
+    let mut due = crate::domain::DueDates::of(duty, spec.base, spec.deadline, milestone);
+    if let Some(starting) = spec.starting_year_end() {
+        let period_end = duty.frequency.period_end_of(starting);
+        let owed_from = issued.map_or(period_end, |issued| period_end.max(issued));
+        due.starting_due = Some(duty.due_on(owed_from));
+    }
+    spec.due = Some(due);
 }
 
 /// What revised plans carry over: a target a revision restates (an earlier version holds it as

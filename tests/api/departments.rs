@@ -156,6 +156,25 @@ async fn an_administrator_sets_a_reporting_duty_and_nobody_else_can() {
         assert_eq!((&owed[0]["period"], &owed[0]["due_on"]), (&json!("2025-Q4"), &json!("2026-01-15")));
         let (_, bureau) = app.get_json(&format!("/api/v1/departments/{DATA_BUREAU}?as_of=2026-06-01")).await;
         assert_eq!(bureau["completeness"]["missing"], 7, "the bureau no longer owes it");
+
+        // As known the day before, the duty was the catalog's: a view made then is made again
+        // as it was — the bureau owed the yearly figure, 市发展改革委 nothing of it.
+        let yesterday = plantrack::clock::today().pred_opt().unwrap();
+        let then = |department: &str| format!("/api/v1/departments/{department}?as_of=2026-06-01&known_at={yesterday}");
+        let (_, bureau) = app.get_json(&then(DATA_BUREAU)).await;
+        assert_eq!(bureau["completeness"]["missing"], 8, "{}", bureau["completeness"]);
+        let owed = bureau["overdue_figures"].as_array().unwrap().iter().find(|f| f["indicator"] == ITS_INDICATOR);
+        let owed = owed.expect("owed by the bureau as known then");
+        assert_eq!((&owed["period"], &owed["due_on"]), (&json!("2025"), &json!("2026-03-31")));
+        let (_, ndrc) = app.get_json(&then("ndrc")).await;
+        assert!(!ndrc["overdue_figures"].as_array().unwrap().iter().any(|f| f["indicator"] == ITS_INDICATOR), "{ndrc}");
+        // The target, as known then, was overdue since the yearly figure's due date, not the
+        // quarter's.
+        let target = |known_at: &str| format!("/api/v1/targets/{ITS_INDICATOR}?as_of=2026-02-01{known_at}");
+        let (_, now) = app.get_json(&target("")).await;
+        assert_eq!(now["progress"]["status"], "overdue", "{now}");
+        let (_, before) = app.get_json(&target(&format!("&known_at={yesterday}"))).await;
+        assert_eq!(before["progress"]["status"], "awaiting", "{before}");
     }
 }
 
