@@ -10,7 +10,7 @@ use super::{Assessed, AssessedOne, Context, Duties, InFull, JudgedResult, Judgem
 use crate::catalog::Regions;
 use crate::db::models::{DepartmentRow, IndicatorRow, PlanRow};
 use crate::db::{DbConn, actuals, queries};
-use crate::progress::{self, Observation, Revision, TargetSpec};
+use crate::progress::{self, Observation, Progress, Revision, TargetSpec};
 
 /// The series of one indicator in one region.
 type SeriesKey = (i64, String);
@@ -212,6 +212,7 @@ impl Snapshot {
             .iter()
             .zip(verdicts)
             .map(|(&i, verdict)| {
+                let verdict = self.in_region(i, judgement, verdict);
                 let c = &self.targets[i];
                 Assessed {
                     target: c.target.clone(),
@@ -239,6 +240,26 @@ impl Snapshot {
         }
     }
 
+    /// A city target judged on one district's figures of an indicator the districts add up (land
+    /// areas, base stations): the district's figure is a part of the city's total, so no verdict
+    /// against the city's goal — not assessable, saying why, with its latest figure.
+    fn in_region(&self, index: usize, judgement: &Judgement, verdict: Progress) -> Progress {
+        let context = &self.targets[index];
+        let district = judgement.region.as_deref().filter(|&r| r != self.regions.default);
+        let part_of_total = district.is_some()
+            && context.target.region == self.regions.default
+            && context.indicator.aggregation() == Some(crate::domain::Aggregate::Sum);
+        if !part_of_total {
+            return verdict;
+        }
+        Progress {
+            status: progress::Status::NotAssessable,
+            reason: Some(progress::Reason::PartOfCityTotal),
+            latest: verdict.latest,
+            ..Progress::unjudged(verdict.method, verdict.as_of)
+        }
+    }
+
     pub fn index_of(&self, slug: &str) -> Option<usize> {
         self.by_slug.get(slug).copied()
     }
@@ -253,6 +274,7 @@ impl Snapshot {
         let target = self.targets.get(index)?.clone();
         let (series, rebased) = self.observed(index, judgement);
         let progress = progress::assess(&self.spec_for(index, judgement), &series, judgement.as_of, judgement.method);
+        let progress = self.in_region(index, judgement, progress);
         let districts = self.district_figures(&target.indicator, judgement);
         Some(AssessedOne { target, progress, series, districts, rebased })
     }

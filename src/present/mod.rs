@@ -192,6 +192,12 @@ pub fn reason_text(reason: Reason, lang: Lang) -> String {
             )
             .to_owned(),
         Reason::CagrRequiredZero => lang.pick("所需年均增长率为零", "the required growth rate is zero").to_owned(),
+        Reason::PartOfCityTotal => lang
+            .pick(
+                "各区数值相加为全市数：区的数值是全市合计的一部分，不与全市目标比较",
+                "the districts' figures add up to the city's: a district's is a part of the total, not held against the city's goal",
+            )
+            .to_owned(),
     }
 }
 
@@ -263,6 +269,19 @@ pub fn verdict_sentence(p: &Progress, goal: &str, unit: &str, lang: Lang) -> Str
             ),
             None => format!("Overdue: a figure due by {} has not come; the goal is {goal}.", p.as_of),
         },
+        (Status::NotAssessable, _, _) if p.reason == Some(Reason::PartOfCityTotal) => {
+            let figure = match (p.latest, lang) {
+                (Some(_), Lang::Zh) => format!("本区最新实际值 {latest}"),
+                (Some(_), Lang::En) => format!("This district's latest actual is {latest}"),
+                (None, _) => lang.pick("本区尚无实际值", "No figure for this district yet").to_owned(),
+            };
+            format!(
+                "{figure}{}{}{}",
+                lang.pick("；", "; "),
+                reason_text(Reason::PartOfCityTotal, lang),
+                lang.pick("。", ".")
+            )
+        }
         (Status::NotAssessable, _, Lang::Zh) => format!("最新实际值 {latest}，目标 {goal}；尚未达到，暂不计算进度。"),
         (Status::NotAssessable, _, Lang::En) => {
             format!("The latest actual is {latest} against a goal of {goal}: not reached yet, and no pace is computed.")

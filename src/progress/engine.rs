@@ -204,25 +204,9 @@ pub(super) fn goal_and_baseline(spec: &TargetSpec, facts: &SeriesFacts) -> Resul
 
 /// Stage two: the judgement of the facts. Kept free of the series so the frame can mirror it.
 pub(super) fn judge(spec: &TargetSpec, facts: &SeriesFacts, as_of: NaiveDate, method: Method) -> Progress {
-    let mut out = Progress {
-        status: Status::Awaiting,
-        // A milestone is always judged by linear pace.
-        method: if spec.kind == TargetKind::Milestone { Method::Linear } else { method },
-        as_of,
-        achieved_late: false,
-        baseline: None,
-        latest: facts.latest,
-        target_value: None,
-        progress: None,
-        elapsed: None,
-        pace: None,
-        cagr_ratio: None,
-        expected: None,
-        expected_on: None,
-        band: None,
-        projection: None,
-        reason: None,
-    };
+    // A milestone is always judged by linear pace.
+    let method = if spec.kind == TargetKind::Milestone { Method::Linear } else { method };
+    let mut out = Progress { latest: facts.latest, ..Progress::unjudged(method, as_of) };
     // The goal is known without data (a target of 70 % is 70 % before the first figure), and
     // so is where it should be by now.
     let resolved = goal_and_baseline(spec, facts);

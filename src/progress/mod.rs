@@ -279,6 +279,30 @@ pub struct Progress {
     pub reason: Option<Reason>,
 }
 
+impl Progress {
+    /// A verdict with nothing found yet: awaiting, no figures, no goal worked out.
+    pub fn unjudged(method: Method, as_of: NaiveDate) -> Progress {
+        Progress {
+            status: Status::Awaiting,
+            method,
+            as_of,
+            achieved_late: false,
+            baseline: None,
+            latest: None,
+            target_value: None,
+            progress: None,
+            elapsed: None,
+            pace: None,
+            cagr_ratio: None,
+            expected: None,
+            expected_on: None,
+            band: None,
+            projection: None,
+            reason: None,
+        }
+    }
+}
+
 /// Why a target could not be judged, or how it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
@@ -298,6 +322,9 @@ pub enum Reason {
     MilestoneIsLinear,
     CagrNeedsPositive,
     CagrRequiredZero,
+    /// A district's figure of an indicator the districts add up to the city's: a part of the
+    /// city's total, not held against the city's goal.
+    PartOfCityTotal,
 }
 
 impl Reason {
@@ -316,6 +343,7 @@ impl Reason {
             Reason::MilestoneIsLinear => "milestone_is_linear",
             Reason::CagrNeedsPositive => "cagr_needs_positive",
             Reason::CagrRequiredZero => "cagr_required_zero",
+            Reason::PartOfCityTotal => "part_of_city_total",
         }
     }
 }

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestDb, backends, repo_root, spawn_app, spawn_app_with};
 
@@ -141,6 +141,7 @@ async fn district_figures_are_shown_judged_by_region_and_never_summed_unless_the
     // ?region= judges the city target on one district's figures.
     let (_, pudong) = app.get_json("/api/v1/targets/sc13-ftth-takeup?as_of=2018-06-30&region=浦东新区").await;
     assert_eq!(pudong["progress"]["latest"]["value"], 60.0, "{pudong}");
+    assert_ne!(pudong["progress"]["status"], "not_assessable", "a rate is each district's own goal too: {pudong}");
     let (_, plan) = app.get_json("/api/v1/plans/smart-city-13th-fyp?as_of=2018-06-30&region=浦东新区").await;
     let listed = plan["targets"].as_array().unwrap().iter().find(|t| t["slug"] == "sc13-ftth-takeup").unwrap();
     assert_eq!(listed["progress"]["latest"]["value"], 60.0);
@@ -245,6 +246,18 @@ async fn a_city_figure_is_the_sum_of_its_districts_only_when_the_indicator_says_
         // Each district's part of the city total is not held against the city's goal.
         let table = &page[page.find("id=\"district-figures\"").unwrap()..];
         assert!(page.contains("目标是全市的，不逐区比较") && !table.contains(">否<"), "{table}");
+        // Judged on one district's figures, the part is not held against the whole's goal
+        // either: not assessable, saying why, on the target, its page and its plan.
+        let (_, chongming) = app.get_json("/api/v1/targets/bd17-emergency-drill?as_of=2018-01-31&region=崇明区").await;
+        let judged = &chongming["assessment"];
+        assert_eq!((&judged["status"], &judged["reason"]), (&json!("not_assessable"), &json!("part_of_city_total")));
+        assert_eq!((&judged["latest"]["value"], &judged["target_value"]), (&json!(420.0), &Value::Null), "{judged}");
+        let page = app.get("/targets/bd17-emergency-drill?as_of=2018-01-31&region=%E5%B4%87%E6%98%8E%E5%8C%BA").await;
+        let page = page.text().await.unwrap();
+        assert!(page.contains("本区最新实际值 420人份；各区数值相加为全市数") && !page.contains("尚未达到"), "{page}");
+        let (_, plan) = app.get_json("/api/v1/plans/blood-donation-2017?as_of=2018-01-31&region=崇明区").await;
+        let listed = plan["targets"].as_array().unwrap().iter().find(|t| t["slug"] == "bd17-emergency-drill").unwrap();
+        assert_eq!(listed["progress"]["status"], "not_assessable", "{listed}");
         // A figure the city reports itself wins over the sum.
         let (status, body) =
             app.upload(&token, "", "indicator,period,value\n年度应急献血实战演练献血量,2017,6500\n").await;
