@@ -847,16 +847,17 @@ fn is_note(text: &str) -> bool {
 pub fn csv_grid(text: &str, separator: u8) -> Option<Result<Grid, Problems>> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(separator).from_reader(text.as_bytes());
+    let mut lines = FileLines::of(text);
     // Look for a header in the first rows before reading the rest.
     let mut rows = Vec::new();
     let mut cells_kept = 0;
     let mut records = reader.records();
     for record in records.by_ref() {
         let record = record.ok()?;
-        if let Err(refused) = within_grid_bounds(&record, &mut cells_kept) {
+        let line = lines.of_record(&record);
+        if let Err(refused) = within_grid_bounds(&record, line, &mut cells_kept) {
             return Some(Err(refused));
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
         rows.push((line, record.iter().map(text_cell).collect::<Vec<_>>()));
         if rows.len() >= HEADER_SEARCH_ROWS {
             break;
@@ -865,10 +866,10 @@ pub fn csv_grid(text: &str, separator: u8) -> Option<Result<Grid, Problems>> {
     rows.iter().map(|(_, cells)| Header::of(cells)).find(|h| h.is_long() || h.is_wide())?;
     for record in records {
         let record = record.ok()?;
-        if let Err(refused) = within_grid_bounds(&record, &mut cells_kept) {
+        let line = lines.of_record(&record);
+        if let Err(refused) = within_grid_bounds(&record, line, &mut cells_kept) {
             return Some(Err(refused));
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
         let cells: Vec<Cell> = record.iter().map(text_cell).collect();
         if cells.iter().any(|c| *c != Cell::Empty) {
             rows.push((line, cells));
@@ -876,6 +877,44 @@ pub fn csv_grid(text: &str, separator: u8) -> Option<Result<Grid, Problems>> {
     }
     rows.retain(|(_, cells)| cells.iter().any(|c| *c != Cell::Empty));
     Some(Ok(Grid { sheet: None, rows, first_column: 0, format: "csv" }))
+}
+
+/// The file line (from 1) each CSV record starts on, counted from the text itself: the csv
+/// reader's own count starts a record at the blank lines before it and counts a CRLF file's
+/// lines differently, and a clerk must be sent to the row as the editor numbers it. Records are
+/// asked for in order, so the text is walked once.
+struct FileLines<'t> {
+    text: &'t [u8],
+    at: usize,
+    line: usize,
+}
+
+impl<'t> FileLines<'t> {
+    fn of(text: &'t str) -> FileLines<'t> {
+        FileLines { text: text.as_bytes(), at: 0, line: 1 }
+    }
+
+    fn of_record(&mut self, record: &csv::StringRecord) -> usize {
+        let start = record.position().map_or(self.at, |p| p.byte() as usize).clamp(self.at, self.text.len());
+        self.count_to(start);
+        // A record's position may fall on the line ends (blank lines) the reader skipped first.
+        while let Some(b'\r' | b'\n') = self.text.get(self.at) {
+            self.count_to(self.at + 1);
+        }
+        self.line
+    }
+
+    /// Moves to `end`, counting the lines ended on the way (CRLF, LF or a lone CR each end one).
+    fn count_to(&mut self, end: usize) {
+        for i in self.at..end {
+            match self.text[i] {
+                b'\n' => self.line += 1,
+                b'\r' if self.text.get(i + 1) != Some(&b'\n') => self.line += 1,
+                _ => {}
+            }
+        }
+        self.at = end;
+    }
 }
 
 /// The most cells a CSV read as a grid (title rows above its header, or periods across) holds
@@ -886,8 +925,7 @@ pub const MAX_GRID_CELLS: usize = 2_000_000;
 
 /// Refuses a CSV row wider than [`MAX_COLUMNS`], or one that takes the grid past
 /// [`MAX_GRID_CELLS`]: each cell held costs many times its bytes.
-fn within_grid_bounds(record: &csv::StringRecord, cells_kept: &mut usize) -> Result<(), Problems> {
-    let line = record.position().map_or(0, |p| p.line() as usize);
+fn within_grid_bounds(record: &csv::StringRecord, line: usize, cells_kept: &mut usize) -> Result<(), Problems> {
     if record.len() > MAX_COLUMNS {
         return Err(Problems::from(vec![RowError::at(
             line,
@@ -933,6 +971,23 @@ mod tests {
 
     fn text(s: &str) -> Cell {
         text_cell(s)
+    }
+
+    #[test]
+    fn a_csv_grid_numbers_its_rows_by_file_line_whatever_ends_its_lines() {
+        // Excel's "save as CSV" ends lines with CRLF: title rows above the header, as a clerk
+        // leaves them, and a blank line between.
+        let rows =
+            ["报送单位：市发展改革委,,", "单位：吨,,", "指标,期间,数值", "煤炭消费总量,2020,1", "煤炭消费总量,2021,2"];
+        for ending in ["\n", "\r\n", "\r"] {
+            let lines = |text: String| -> Vec<usize> {
+                let grid = csv_grid(&text, b',').expect("a header").expect("read");
+                grid.rows.iter().map(|(line, _)| *line).collect()
+            };
+            assert_eq!(lines(rows.join(ending) + ending), [1, 2, 3, 4, 5], "lines ended by {ending:?}");
+            let with_blank = [&rows[..2], &[""], &rows[2..]].concat().join(ending);
+            assert_eq!(lines(with_blank), [1, 2, 4, 5, 6], "a blank line, lines ended by {ending:?}");
+        }
     }
 
     #[test]
