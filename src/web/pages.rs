@@ -923,7 +923,8 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                             @for a in &revisions {
                                 tr.superseded[a.superseded_at.is_some()] {
                                     th.num scope="row" { (a.period) }
-                                    td.num { (value(a.value)) }
+                                    // As stored, not rounded: this is where a clerk checks what was taken in.
+                                    td.num { (crate::present::format_number(a.value)) (unit) }
                                     td.num { (crate::clock::shown(a.recorded_at)) }
                                     td {
                                         @if let Some(id) = a.upload_id { a href={ "/uploads/" (id) } { "#" (id) } " " }

@@ -847,3 +847,16 @@ async fn a_corrections_time_is_beijing_time_and_a_view_as_known_earlier_shows_no
     );
     assert!(!table.contains(">65%<"), "today's correction was not known in June: {table}");
 }
+
+/// The table of actuals is where a clerk checks what was taken in: each figure as stored, not
+/// rounded as the facts above it are.
+#[tokio::test]
+async fn the_table_of_actuals_shows_each_figure_as_stored() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let csv = "indicator,period,value\nbig-data-core-industry-output,2017,2015.5\nbig-data-core-industry-output,2018,1623.47\n";
+    let (status, body) = app.upload(&app.token(Role::Uploader), "", csv).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, page) = page(&app, "/targets/bd16-core-industry-output").await;
+    let table = &page[page.find("id=\"actuals\"").unwrap()..];
+    assert!(table.contains(">2015.5亿元<") && table.contains(">1623.47亿元<"), "{table}");
+}
