@@ -224,6 +224,12 @@ async fn a_report_says_what_changed_since_the_previous_one() {
                 "{query}: {body}"
             );
         }
+        // A report as figures stood known yesterday compares with none made since: each of them
+        // knew more (sent upward, "已实现 → 逾期未报" would read as targets falling back).
+        let yesterday = plantrack::clock::today().pred_opt().unwrap();
+        let known = office(&format!("/reports/status.pdf?known_at={yesterday}")).await;
+        let known = pdf_text(&known.bytes().await.unwrap());
+        assert!(known.contains("没有可比较的上次报告"), "{known}");
     }
 }
 
