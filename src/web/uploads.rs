@@ -197,7 +197,12 @@ fn errors_table(lang: PageLang, problems: &Problems) -> Markup {
         @if problems.truncated || problems.summary.len() > 1 {
             ul.counts {
                 @for c in &problems.summary {
-                    li { (c.count) " × " (column_shown(c.column.as_deref(), lang)) "：" (if zh { &c.reason_zh } else { &c.reason }) }
+                    li {
+                        (c.count) " × " (column_shown(c.column.as_deref(), lang))
+                        // The reason is the first one's (its cell's text): the others differ.
+                        @if c.count > 1 { (lang.pick("，第一处：", "; the first: ")) } @else { (lang.pick("：", ": ")) }
+                        (if zh { &c.reason_zh } else { &c.reason })
+                    }
                 }
             }
         }

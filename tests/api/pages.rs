@@ -172,7 +172,7 @@ async fn the_upload_form_shows_every_bad_row() {
     let app = spawn_app(&Backend::Sqlite).await;
     let token = app.token(Role::Uploader);
     let secret = form_secret(&app).await;
-    let csv = "指标,期间,数值\naigs-smart-haoban-4,2025,完成\nnope,2025,1\naigs-smart-haoban-4,2099,50\nopen-data-sets,2021,1000亿元\n";
+    let csv = "指标,期间,数值\naigs-smart-haoban-4,2025,完成\nnope,2025,1\naigs-smart-haoban-4,2099,50\nopen-data-sets,2021,1000亿元\nopen-data-sets,2022,5000项\n";
     let (status, body) =
         post_form(&app, "/uploads/preview", Some(&secret), None, upload_form(&secret, &token, csv)).await;
     assert_eq!(status, 422);
@@ -180,6 +180,8 @@ async fn the_upload_form_shows_every_bad_row() {
     // Columns by the template's Chinese heads, problems counted by kind, a unit told to move.
     assert!(body.contains("<td>数值</td>") && !body.contains("<td>value</td>"), "{body}");
     assert!(body.contains("按类型统计") && body.contains("带了单位“亿元”"), "{body}");
+    // Two units told to move are counted together, the first one's words said to be the first's.
+    assert!(body.contains("2 × 数值，第一处：“1000亿元”"), "{body}");
     assert_eq!(web_uploads(&app).await, 0);
     // In English the reasons are English.
     let response = app
