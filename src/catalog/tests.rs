@@ -216,6 +216,26 @@ fn duplicate_indicator_slugs_are_reported() {
 }
 
 #[test]
+fn one_indicator_is_not_both_a_running_total_and_a_level() {
+    // 光纤用户超过 500 万户 read as users added since the plan began, beside the good target that
+    // reads the same indicator as the number of users: refused, naming the other target.
+    let added = GOOD_TARGETS.replace("slug = \"demo-fibre-users\"", "slug = \"demo-fibre-added\"").replace(
+        "baseline = { value = 330, year = 2015, line = 2 }\nsource = { line = 3, quote = \"光纤用户超过 500 万户\" }",
+        "cumulative = true\nsource = { line = 3, quote = \"光纤用户超过 500 万户\" }",
+    );
+    let added = &added[added.find("[[target]]\nslug = \"demo-fibre-added\"").unwrap()
+        ..added.find("[[target]]\nslug = \"demo-bases\"").unwrap()];
+    assert!(added.contains("cumulative = true"), "test setup: {added}");
+    let found = problems(&format!("{PLAN}{GOOD_TARGETS}\n{added}"));
+    assert_one_problem(&found, "indicator", "reads the indicator `fibre-users` as a running total");
+    assert!(found.iter().any(|p| p.reason_zh.contains("目标“demo-fibre-users”按当期数值")), "{found:#?}");
+    // With a baseline of its own it is measured from that figure, as a level: no conflict.
+    let from_baseline =
+        added.replace("cumulative = true", "cumulative = true\nbaseline = { value = 330, year = 2015, line = 2 }");
+    assert!(load(&format!("{PLAN}{GOOD_TARGETS}\n{from_baseline}")).is_ok());
+}
+
+#[test]
 fn an_unknown_indicator_is_reported() {
     let found = problems(&ftth_with("indicator = \"ftth\"", "indicator = \"fibre\""));
     assert_one_problem(&found, "indicator", "unknown indicator `fibre`");

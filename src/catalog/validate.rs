@@ -837,6 +837,9 @@ fn read_target(
         );
     }
 
+    if let (Some(kind), Some(indicator)) = (kind, &indicator_slug) {
+        check_one_reading(&raw, kind, indicator, &reading.targets, &mut p);
+    }
     if p.found.len() > before {
         return None;
     }
@@ -884,6 +887,40 @@ fn read_target(
 
 /// Owners are cited like quotes: each is a known department whose name (or an alias) stands
 /// verbatim on `owners_line` of the plan's document.
+/// One indicator is not read both as running totals and as each period's own figure (see
+/// `reads_running_totals`): 新增50家 on the count of such firms would ask for the total added since
+/// the plan began where another plan asks for how many there are. Such a target needs an
+/// indicator of its own.
+fn check_one_reading(raw: &RawTarget, kind: TargetKind, indicator: &str, earlier: &[Target], p: &mut Problems) {
+    let Some(this) = crate::domain::reads_running_totals(kind, raw.cumulative, raw.baseline.is_some()) else { return };
+    let other = earlier.iter().filter(|t| t.indicator == indicator).find(|t| {
+        crate::domain::reads_running_totals(t.kind, t.cumulative, t.baseline.is_some())
+            .is_some_and(|total| total != this)
+    });
+    let Some(other) = other else { return };
+    let (zh, en) = if this {
+        ("累计（新增）", "a running total (累计, 新增)")
+    } else {
+        ("当期数值（存量）", "the period's own figure (a level)")
+    };
+    let (other_zh, other_en) = if this {
+        ("当期数值（存量）", "the period's own figure")
+    } else {
+        ("累计（新增）", "a running total")
+    };
+    p.add(
+        Some("indicator"),
+        format!(
+            "此目标按{zh}衡量指标“{indicator}”，而目标“{}”按{other_zh}衡量同一指标：报送单位无法知道该填哪一个数。请为此目标另设指标（如“新增……数量”）",
+            other.slug
+        ),
+        format!(
+            "this target reads the indicator `{indicator}` as {en}, while target `{}` reads it as {other_en}: its reporters could not tell which figure to send; give this target an indicator of its own",
+            other.slug
+        ),
+    );
+}
+
 fn check_owners(raw: &RawTarget, plan: &Plan, departments: &[Department], documents: &mut Documents, p: &mut Problems) {
     let (owners, line) = match (&raw.owners, raw.owners_line) {
         (None, None) => return,

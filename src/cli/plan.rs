@@ -72,10 +72,23 @@ fn draft(
     };
     // Matched against the catalog on disk; a catalog with problems leaves every indicator new.
     let catalog = Catalog::load(&settings.catalog_paths()).ok();
+    let read: std::collections::HashMap<&str, bool> = catalog
+        .iter()
+        .flat_map(|c| &c.targets)
+        .filter_map(|t| {
+            let total = crate::domain::reads_running_totals(t.kind, t.cumulative, t.baseline.is_some())?;
+            Some((t.indicator.as_str(), total))
+        })
+        .collect();
     let known: Vec<KnownIndicator> = catalog
         .iter()
         .flat_map(|c| &c.indicators)
-        .map(|i| KnownIndicator { slug: i.slug.clone(), name: i.name.clone(), unit: i.unit.clone() })
+        .map(|i| KnownIndicator {
+            slug: i.slug.clone(),
+            name: i.name.clone(),
+            unit: i.unit.clone(),
+            running_total: read.get(i.slug.as_str()).copied(),
+        })
         .collect();
     let draft = intake::draft(&text, &known);
     if let Some(note) = draft.empty_note() {

@@ -15,8 +15,8 @@ pub use duty::{DEFAULT_DUE_DAYS, DEFAULT_FREQUENCY, DueDates, Duty, Frequency, M
 pub use indicator::{Aggregate, Indicator};
 pub use period::{Period, PeriodError};
 pub use plan::Plan;
-pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind};
-pub use units::{UnitMismatch, base_unit, scale_between};
+pub use target::{Baseline, Citation, Comparator, Deadline, Target, TargetKind, reads_running_totals};
+pub use units::{UnitMismatch, base_unit, indicator_unit, scale_between};
 
 /// A character no name or title should hold: control characters, and the bidirectional overrides
 /// and isolates that make text read otherwise than it is stored (U+202E before "fdp.exe" makes it

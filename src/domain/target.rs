@@ -5,6 +5,14 @@ use std::str::FromStr;
 
 use super::period::last_day_of_month;
 
+/// How a target reads its indicator's figures: as running totals (`Some(true)`) when it is 累计 /
+/// 新增 with no stated baseline — measured from 0 — else as each period's own (`Some(false)`). A
+/// milestone reads none (`None`): it has a measure of its own. One indicator is read one way only,
+/// or its reporters could not tell which figure to send.
+pub fn reads_running_totals(kind: TargetKind, cumulative: bool, stated_baseline: bool) -> Option<bool> {
+    (kind != TargetKind::Milestone).then_some(cumulative && !stated_baseline)
+}
+
 /// How a target is judged (DESIGN.md, target kinds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -65,6 +65,14 @@ pub fn base_unit(unit: &str) -> &str {
     split(unit).base
 }
 
+/// The unit an indicator first met in a plan's text is counted in: as the plan writes it (亿元,
+/// 万辆 — what its reporters count in, as the catalog's indicators are), except percentage
+/// points, which measure a percentage.
+pub fn indicator_unit(written: &str) -> &str {
+    let written = written.trim();
+    if split(written).base == "%" { "%" } else { written }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitMismatch {
     pub written: String,
@@ -95,6 +103,14 @@ pub fn scale_between(written: &str, canonical: &str) -> Result<f64, UnitMismatch
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_indicator_counts_in_the_unit_the_plan_writes() {
+        assert_eq!(indicator_unit("亿元"), "亿元");
+        assert_eq!(indicator_unit(" 万辆 "), "万辆");
+        assert_eq!(indicator_unit("个百分点"), "%");
+        assert_eq!(indicator_unit("%"), "%");
+    }
 
     #[test]
     fn scale_factors_follow_the_written_magnitude() {

@@ -79,6 +79,18 @@ pub struct KnownIndicator {
     pub slug: String,
     pub name: String,
     pub unit: String,
+    /// How the current targets on it read its figures: `Some(true)` as running totals (累计 from
+    /// 0), `Some(false)` as each period's own; `None` when no numeric target reads it yet. A goal
+    /// read the other way is not matched to it (新增50家 is no count of firms).
+    pub running_total: Option<bool>,
+}
+
+impl Found {
+    /// Whether this goal reads its indicator as running totals (see `reads_running_totals`).
+    pub fn running_total(&self) -> Option<bool> {
+        let kind = self.kind.parse::<crate::domain::TargetKind>().ok()?;
+        crate::domain::reads_running_totals(kind, self.cumulative, self.baseline.is_some())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
@@ -121,7 +133,11 @@ pub fn match_indicator(found: &Found, known: &[KnownIndicator]) -> IndicatorMatc
     // A milestone is measured by its own percent complete (the catalog implies its indicator), so
     // it is matched to none: most candidates are milestones, and comparing each with every known
     // name was nearly all of a draft's time.
-    let comparable = |k: &&KnownIndicator| found.kind != "milestone" && base_unit(&k.unit) == base_unit(&found.unit);
+    let comparable = |k: &&KnownIndicator| {
+        found.kind != "milestone"
+            && base_unit(&k.unit) == base_unit(&found.unit)
+            && k.running_total.is_none_or(|total| found.running_total() == Some(total))
+    };
     let best = known
         .iter()
         .filter(comparable)
@@ -2219,7 +2235,12 @@ mod tests {
         let mut long = found[0].clone();
         long.name = format!("实际光纤入户率{}", "很".repeat(20_000));
         let known: Vec<KnownIndicator> = (0..300)
-            .map(|i| KnownIndicator { slug: format!("k{i}"), name: format!("指标{i}的名称"), unit: "%".into() })
+            .map(|i| KnownIndicator {
+                slug: format!("k{i}"),
+                name: format!("指标{i}的名称"),
+                unit: "%".into(),
+                running_total: None,
+            })
             .collect();
         assert_eq!(match_indicator(&long, &known).matched, "new");
         assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
@@ -2229,8 +2250,18 @@ mod tests {
     fn indicators_match_by_name_and_unit() {
         let found = read(&plan("实际光纤入户率达到70%。"));
         let known = [
-            KnownIndicator { slug: "ftth".into(), name: "实际光纤入户率".into(), unit: "%".into() },
-            KnownIndicator { slug: "wlan".into(), name: "WLAN 接入点数量".into(), unit: "个".into() },
+            KnownIndicator {
+                slug: "ftth".into(),
+                name: "实际光纤入户率".into(),
+                unit: "%".into(),
+                running_total: None,
+            },
+            KnownIndicator {
+                slug: "wlan".into(),
+                name: "WLAN 接入点数量".into(),
+                unit: "个".into(),
+                running_total: None,
+            },
         ];
         let m = match_indicator(&found[0], &known);
         assert_eq!((m.slug.as_str(), m.matched), ("ftth", "existing"));
@@ -2239,7 +2270,10 @@ mod tests {
         assert!(m.slug.starts_with("new-l5-") && m.slug.is_ascii());
         // A scope in front names a narrower series: not the city-wide indicator. The whole city
         // in front is the same one.
-        let open = [KnownIndicator { slug: "open".into(), name: "数据开放率".into(), unit: "%".into() }];
+        let open =
+            [KnownIndicator {
+                slug: "open".into(), name: "数据开放率".into(), unit: "%".into(), running_total: None
+            }];
         let narrower = read(&plan("到2025年，重点领域数据开放率达到80%。"));
         assert_eq!(match_indicator(&narrower[0], &open).matched, "new", "{narrower:?}");
         let citywide = read(&plan("到2025年，全市数据开放率达到80%。"));
@@ -2247,13 +2281,31 @@ mod tests {
         // The slug a new indicator would take, defined by an earlier version of the plan under the
         // name its reviewer gave: the same indicator. Taken by another measure: a slug of its own.
         let fresh = match_indicator(&found[0], &[]).slug;
-        let renamed =
-            [KnownIndicator { slug: fresh.clone(), name: "家庭宽带光纤接入比例".into(), unit: "%".into() }];
+        let renamed = [KnownIndicator {
+            slug: fresh.clone(),
+            name: "家庭宽带光纤接入比例".into(),
+            unit: "%".into(),
+            running_total: None,
+        }];
         let m = match_indicator(&found[0], &renamed);
         assert_eq!((m.slug.as_str(), m.matched, m.name.as_str()), (fresh.as_str(), "existing", "家庭宽带光纤接入比例"));
-        let other = [KnownIndicator { slug: fresh.clone(), name: "光纤".into(), unit: "个".into() }];
+        let other =
+            [KnownIndicator { slug: fresh.clone(), name: "光纤".into(), unit: "个".into(), running_total: None }];
         let m = match_indicator(&found[0], &other);
         assert_eq!((m.slug, m.matched), (format!("{fresh}-2"), "new"));
+    }
+
+    #[test]
+    fn a_running_total_is_not_matched_to_an_indicator_read_as_a_level() {
+        let found = read(&plan("到2027年，累计新增专精特新中小企业50家。"));
+        assert_eq!(found.first().map(|f| f.running_total()), Some(Some(true)), "{found:?}");
+        let count = |running_total| {
+            [KnownIndicator { slug: "sme".into(), name: found[0].name.clone(), unit: "家".into(), running_total }]
+        };
+        // Another plan counts how many there are: 新增50家 is not that count.
+        assert_eq!(match_indicator(&found[0], &count(Some(false))).matched, "new");
+        assert_eq!(match_indicator(&found[0], &count(Some(true))).matched, "existing");
+        assert_eq!(match_indicator(&found[0], &count(None)).matched, "existing");
     }
 
     #[test]
@@ -2268,8 +2320,12 @@ mod tests {
             "{found:?}"
         );
         // Firms are counted in 家, the rest in 个.
-        let known =
-            |slug: &str, name: &str| KnownIndicator { slug: slug.into(), name: name.into(), unit: "个".into() };
+        let known = |slug: &str, name: &str| KnownIndicator {
+            slug: slug.into(),
+            name: name.into(),
+            unit: "个".into(),
+            running_total: None,
+        };
         let known = [
             KnownIndicator { unit: "家".into(), ..known("patent-centres", "高价值专利培育中心数量") },
             KnownIndicator {

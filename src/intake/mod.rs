@@ -152,10 +152,19 @@ pub fn draft_and_keep(
     Ok((crate::db::drafts::save_draft(conn, &new, crate::now())?, file_name, draft))
 }
 
-/// The indicators stored, as the rules match candidates to them.
+/// The indicators stored, as the rules match candidates to them, each with how the current
+/// targets read it.
 pub fn known_indicators(conn: &mut crate::db::DbConn) -> Result<Vec<KnownIndicator>, crate::error::AppError> {
+    let read: std::collections::HashMap<i64, bool> = crate::db::queries::list_targets(conn, None, None)?
+        .into_iter()
+        .filter_map(|(t, _, _)| {
+            let stated_baseline = t.baseline_value.is_some();
+            crate::domain::reads_running_totals(t.kind, t.cumulative, stated_baseline)
+                .map(|total| (t.indicator_id, total))
+        })
+        .collect();
     Ok(crate::db::queries::list_indicators(conn)?
         .into_iter()
-        .map(|i| KnownIndicator { slug: i.slug, name: i.name, unit: i.unit })
+        .map(|i| KnownIndicator { running_total: read.get(&i.id).copied(), slug: i.slug, name: i.name, unit: i.unit })
         .collect())
 }

@@ -542,7 +542,7 @@ pub fn accept_all(draft: &super::Draft, slug: &str) -> PublishRequest {
                     slug: matched.slug.clone(),
                     name: matched.name.clone(),
                     name_en: None,
-                    unit: crate::domain::base_unit(&found.unit).to_owned(),
+                    unit: crate::domain::indicator_unit(&found.unit).to_owned(),
                     higher_is_better: !matches!(found.comparator, Some("<=" | "<")),
                 });
             }

@@ -1008,7 +1008,7 @@ fn define_new_indicators(review: &mut Review, edits: Vec<(String, NewIndicatorEd
                     slug: slug.clone(),
                     name: first.name.clone(),
                     name_en: None,
-                    unit: crate::domain::base_unit(&first.unit).to_owned(),
+                    unit: crate::domain::indicator_unit(&first.unit).to_owned(),
                     higher_is_better: !matches!(first.comparator.as_deref(), Some("<=" | "<")),
                 });
                 review.request.indicators.len() - 1
