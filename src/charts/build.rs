@@ -47,6 +47,7 @@ pub fn target_chart(one: &AssessedOne, lang: Lang) -> TargetChart {
         p,
         thinned(&one.series),
     )
+    .from_plan_start(chrono::NaiveDate::from_ymd_opt(one.target.plan.horizon_start, 1, 1))
 }
 
 /// The most figures a target chart draws. 800 pixels show no more, and an indicator reported daily

@@ -45,6 +45,9 @@ pub struct TargetChart {
     /// Achieved, but only after the deadline.
     pub late: bool,
     pub pace: Option<f64>,
+    /// The first day of the plan: the span shown starts there at the latest, so a target without
+    /// figures is seen against its plan's years, not a few months around its deadline.
+    pub plan_start: Option<NaiveDate>,
 }
 
 /// The largest magnitude a value axis spans (far past any figure an upload can hold, 10^15).
@@ -92,7 +95,13 @@ impl TargetChart {
             status: progress.status,
             late: progress.achieved_late,
             pace: progress.cagr_ratio.or(progress.pace),
+            plan_start: None,
         }
+    }
+
+    /// The chart over its plan's years, from `start` on.
+    pub fn from_plan_start(self, start: Option<NaiveDate>) -> TargetChart {
+        TargetChart { plan_start: start.filter(|s| *s < self.deadline), ..self }
     }
 
     pub fn svg(&self, width: u32, height: u32) -> Result<String, ChartError> {
@@ -117,8 +126,9 @@ impl TargetChart {
     }
 
     /// Time span shown: from the first thing drawn to past the deadline and the "as of" date.
-    fn x_range(&self) -> (f64, f64) {
+    pub(super) fn x_range(&self) -> (f64, f64) {
         let dates = self.series.iter().map(|p| p.date).chain(self.baseline.map(|b| b.date)).chain([self.deadline]);
+        let dates = dates.chain(self.plan_start);
         let first = dates.clone().min().unwrap_or(self.deadline);
         // The "as of" date is shown unless it lies far past the deadline.
         let latest_shown = self.deadline.with_year(self.deadline.year() + 3).unwrap_or(self.deadline);

@@ -137,6 +137,29 @@ fn the_overview_sorts_by_status_and_cuts_long_names() {
 }
 
 #[test]
+fn a_target_without_figures_is_drawn_over_its_plans_years() {
+    let awaiting =
+        Progress { target_value: Some(500.0), ..Progress::unjudged(crate::progress::Method::Linear, d(2025, 3, 1)) };
+    let chart = |start| {
+        TargetChart::new(
+            "低空经济".to_owned(),
+            "亿元".to_owned(),
+            Lang::Zh,
+            ChartGoal::Line(500.0),
+            d(2027, 12, 31),
+            &awaiting,
+            vec![],
+        )
+        .from_plan_start(start)
+    };
+    // Without the plan's start only the months around the deadline show; with it, 2024 on.
+    assert!(chart(None).x_range().0 > 2025.0, "{:?}", chart(None).x_range());
+    let (from, to) = chart(Some(d(2024, 1, 1))).x_range();
+    assert!(from < 2024.0 && to > 2027.9, "{from}–{to}");
+    assert!(chart(Some(d(2024, 1, 1))).svg(800, 480).is_ok());
+}
+
+#[test]
 fn a_change_with_no_reference_figure_draws_no_goal_line() {
     let chart = TargetChart::new(
         "单位GDP能耗 比2020年≤ -14%（2025）".to_owned(),
