@@ -184,7 +184,10 @@ pub async fn plan_chart(
         .judged
         .plan_shown(&slug, &judgement, query.asked().date_asked())
         .ok_or_else(|| AppError::not_found("plan", &slug))?;
-    let view = state.view(&judgement).await?;
+    let view = {
+        let _judging = state.judging_slot(&judgement).await?;
+        state.view(&judgement).await?
+    };
     let _slot = drawing_slot(&state, format).await?;
     // Drawn after the connection went back to the pool.
     let bytes = web::block(move || {

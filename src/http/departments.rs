@@ -143,6 +143,7 @@ pub async fn list_departments(
     query: web::Query<DepartmentQuery>,
 ) -> Result<HttpResponse, AppError> {
     let judgement = query.judgement(&state)?;
+    let _judging = state.judging_slot(&judgement).await?;
     let judged = state.judged.clone();
     let views = web::block(move || judged.department_views(&judgement)).await??;
     Ok(HttpResponse::Ok().json(views.iter().map(DepartmentDto::from).collect::<Vec<_>>()))
@@ -168,6 +169,7 @@ pub async fn get_department(
     let slug = slug.into_inner();
     let judgement = query.judgement(&state)?;
     let (as_of, known_at) = (judgement.as_of, judgement.known_at);
+    let _judging = state.judging_slot(&judgement).await?;
     let judged = state.judged.clone();
     let wanted = slug.clone();
     let view = web::block(move || judged.department_view(&wanted, &judgement))

@@ -298,4 +298,7 @@ pub struct Health {
     /// The pool's connections, and how many are in use now.
     pub connections: u32,
     pub connections_in_use: u32,
+    /// Views not held in memory (another date, as known on a day) being judged right now: at
+    /// most one per core, the rest wait for a slot.
+    pub judging: usize,
 }

@@ -81,14 +81,21 @@ pub async fn healthz(state: web::Data<crate::server::AppState>, main_pool: web::
             database: "ok",
             connections,
             connections_in_use,
+            judging: state.judged.judging(),
         }),
         outcome => {
             if let Ok(Ok(Err(e))) = &outcome {
                 tracing::warn!(error = %e, "health check: database");
             }
-            HttpResponse::ServiceUnavailable()
-                .insert_header((actix_web::http::header::RETRY_AFTER, "10"))
-                .json(Health { status: "degraded", database: "down", connections, connections_in_use })
+            HttpResponse::ServiceUnavailable().insert_header((actix_web::http::header::RETRY_AFTER, "10")).json(
+                Health {
+                    status: "degraded",
+                    database: "down",
+                    connections,
+                    connections_in_use,
+                    judging: state.judged.judging(),
+                },
+            )
         }
     }
 }
@@ -143,6 +150,7 @@ pub async fn get_plan(
         .judged
         .plan_shown(&slug, &query.judgement(&state)?, query.asked().date_asked())
         .ok_or_else(|| AppError::not_found("plan", &slug))?;
+    let _judging = state.judging_slot(&judgement).await?;
     let view = state.view(&judgement).await?;
     let assessed: Vec<&judged::Assessed> = view.of_plan(&plan.slug).collect();
     let counts = judged::count_by_status(assessed.iter().map(|a| &a.summary.status));
@@ -294,6 +302,7 @@ pub async fn list_targets(
             ));
         }
     }
+    let _judging = state.judging_slot(&judgement).await?;
     let view = state.view(&judgement).await?;
     let matching: Vec<&judged::Assessed> = view
         .assessed

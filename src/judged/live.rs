@@ -48,6 +48,8 @@ pub struct Judged {
     other_views: Mutex<HashMap<(Judgement, i64), Arc<View>>>,
     /// One refresh at a time.
     refreshing: Mutex<()>,
+    /// How many views not held in memory are being judged right now (the health check says).
+    judging: std::sync::atomic::AtomicUsize,
 }
 
 fn method_view(judgement: Judgement, generation: i64, snapshot: &Snapshot) -> JudgedResult<Arc<View>> {
@@ -87,6 +89,7 @@ impl Judged {
             today: RwLock::new(today),
             other_views: Mutex::new(HashMap::new()),
             refreshing: Mutex::new(()),
+            judging: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -176,6 +179,7 @@ impl Judged {
             return Ok(view.clone());
         }
         let view = {
+            let _counted = Judging::counted(&self.judging);
             let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
             method_view(judgement.clone(), generation, &snapshot)?
         };
@@ -185,6 +189,20 @@ impl Judged {
         }
         kept.insert(key, view.clone());
         Ok(view)
+    }
+
+    /// Whether the view of a judgement is held in memory (today's, or one judged since the last
+    /// change): answering from it costs next to nothing.
+    pub fn holds(&self, judgement: &Judgement) -> bool {
+        let (generation, today) = self.generation();
+        let todays = judgement.known_at.is_none() && judgement.region.is_none() && judgement.as_of == today;
+        todays
+            || self.other_views.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&(judgement.clone(), generation))
+    }
+
+    /// How many views not held in memory are being judged right now.
+    pub fn judging(&self) -> usize {
+        self.judging.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether a target of this slug is known (without judging it).
@@ -344,5 +362,21 @@ impl Judged {
             })
             .collect();
         Ok(views)
+    }
+}
+
+/// Counts a judgement in progress for as long as it lives.
+struct Judging<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl<'a> Judging<'a> {
+    fn counted(count: &'a std::sync::atomic::AtomicUsize) -> Judging<'a> {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Judging(count)
+    }
+}
+
+impl Drop for Judging<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }

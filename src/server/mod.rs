@@ -73,6 +73,10 @@ pub struct AppState {
     pub page_slots: Arc<Semaphore>,
     /// Slots for drawing PNG charts (up to 4000 × 8000 pixels, 128 MB each): one per core.
     pub drawing_slots: Arc<Semaphore>,
+    /// Slots for judging a view the server does not hold (another date, as known on a day, one
+    /// district): one per core, so a crowd asking for fresh views cannot starve every other
+    /// request — the health check included — of the processors.
+    pub judging_slots: Arc<Semaphore>,
     pub queue_wait: Duration,
     /// The longest a request may compute before it is stopped.
     pub work_budget: Duration,
@@ -115,6 +119,7 @@ impl AppState {
             viewer_slots: Arc::new(Semaphore::new(1)),
             sending_slots: Arc::new(Semaphore::new(2 * settings.heavy_jobs.max(1))),
             drawing_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
+            judging_slots: Arc::new(Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
             page_slots: Arc::new(Semaphore::new(page_slots(settings.pool_size as usize, settings.heavy_jobs))),
             queue_wait: Duration::from_secs_f64(settings.queue_wait_seconds.max(0.0)),
             work_budget: Duration::from_secs_f64(settings.work_budget_seconds.max(0.1)),
@@ -223,6 +228,19 @@ impl AppState {
     pub async fn page_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
         let busy = Said::new("服务器正忙，请稍后再试", "the server is busy: try again shortly");
         self.wait_for(&self.page_slots, busy).await
+    }
+
+    /// A slot for judging this view when it is not held in memory (`None`: it is, and costs
+    /// nothing), or 503 as [`AppState::heavy_slot`]. Held while the answer is worked out.
+    pub async fn judging_slot(
+        &self,
+        judgement: &crate::judged::Judgement,
+    ) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, AppError> {
+        if self.judged.holds(judgement) {
+            return Ok(None);
+        }
+        let busy = Said::new("服务器正忙，请稍后再试", "the server is busy: try again shortly");
+        self.wait_for(&self.judging_slots, busy).await.map(Some)
     }
 
     /// A slot for drawing a PNG, or 503 as [`AppState::heavy_slot`].

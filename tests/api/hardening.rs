@@ -1040,6 +1040,46 @@ async fn refused_files_are_kept_up_to_a_daily_allowance_per_sender() {
 
 /// Strangers asking for pages of dates nobody asked before (each made fresh, with a database
 /// connection) take only the page slots: a department's upload still gets its connection.
+/// Strangers asking for views the server does not hold (each as known on another day) judge
+/// one per core at a time: the rest wait for a slot, and the health check still answers.
+#[tokio::test]
+async fn a_crowd_asking_for_fresh_views_judges_one_per_core() {
+    let app = std::sync::Arc::new(
+        spawn_app_configured(&Backend::Sqlite, |s| {
+            s.queue_wait_seconds = 30.0;
+        })
+        .await,
+    );
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut crowd = Vec::new();
+    for client in 0..32u64 {
+        let (app, stop) = (app.clone(), stop.clone());
+        crowd.push(tokio::spawn(async move {
+            let mut day = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let known_at =
+                    chrono::NaiveDate::from_ymd_opt(2017, 1, 1).unwrap() + chrono::Days::new(client * 100 + day);
+                day += 1;
+                let _ = app.get(&format!("/api/v1/targets?limit=10000&known_at={known_at}")).await;
+            }
+        }));
+    }
+    let (mut most_judging, mut answered) = (0, 0);
+    for _ in 0..40 {
+        let (status, health) = app.get_json("/healthz").await;
+        answered += u64::from(status == 200);
+        most_judging = most_judging.max(health["judging"].as_u64().unwrap_or_default());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in crowd {
+        client.await.unwrap();
+    }
+    assert!((1..=cores).contains(&most_judging), "{most_judging} views judged at once on {cores} cores");
+    assert_eq!(answered, 40, "the health check answered throughout");
+}
+
 #[tokio::test]
 async fn a_flood_of_fresh_pages_leaves_uploads_their_connections() {
     let app = std::sync::Arc::new(
