@@ -175,6 +175,9 @@ fn names_and_titles_with_control_or_direction_characters_are_reported() {
     assert_one_problem(&problems(&reversed), "title_en", "direction");
     let nul = plan_with("doc_number = \"沪府发〔2016〕80号\"", "doc_number = \"沪府发\\u0000〔2016〕80号\"");
     assert_one_problem(&problems(&nul), "doc_number", "control");
+    // An invisible joiner: a name that passes for another.
+    let lookalike = ftth_with("name = \"实际光纤入户率\"", "name = \"实际光纤入户率\u{200d}\"");
+    assert_one_problem(&problems(&lookalike), "name", "invisible");
     let broken = ftth_with("name_en = \"FTTH take-up\"", "name_en = \"FTTH\\n[plan]\"");
     assert_one_problem(&problems(&broken), "name_en", "control");
     // Excel runs a template cell that begins so.
@@ -404,13 +407,19 @@ fn problems_are_told_in_chinese_too() {
     }
 }
 
-/// A second plan file citing the same document, with its own slug and 文号.
+/// A second plan file citing the same document, with its own slug, 文号 and title (`{slug}` in
+/// the title stands for the slug).
 fn plan_named(slug: &str, doc_number: &str) -> String {
+    plan_titled(slug, doc_number, "上海市推进智慧城市建设“十三五”规划（{slug}）")
+}
+
+fn plan_titled(slug: &str, doc_number: &str, title: &str) -> String {
+    let title = title.replace("{slug}", slug);
     format!(
         r#"
 [plan]
 slug = "{slug}"
-title = "上海市推进智慧城市建设“十三五”规划"
+title = "{title}"
 title_en = "Smart city plan"
 doc_number = "{doc_number}"
 issued = 2016-09-19
@@ -442,6 +451,16 @@ fn a_plan_registered_twice_under_one_doc_number_is_reported_but_its_versions_are
     let found = Catalog::load(&paths).expect_err("the same plan twice").0;
     assert_one_problem(&found, "doc_number", "the same 文号 as plan `demo-plan");
     assert!(found.iter().any(|p| p.reason_zh.contains("发布其新版本请用标识“demo-plan”")), "{found:#?}");
+    fs::remove_file(paths.targets_dir.join("twin-plan.toml")).unwrap();
+
+    // Nor under one title: an earlier version keeps it, another plan may not take it.
+    let title = "上海市推进智慧城市建设“十三五”规划";
+    fs::write(paths.targets_dir.join("demo-plan-v1.toml"), plan_titled("demo-plan-v1", "沪府发〔2016〕80号", title))
+        .unwrap();
+    Catalog::load(&paths).expect("an earlier version keeps its title");
+    fs::write(paths.targets_dir.join("lookalike.toml"), plan_titled("lookalike", "沪府发〔2016〕82号", title)).unwrap();
+    let found = Catalog::load(&paths).expect_err("two plans of one title").0;
+    assert_one_problem(&found, "title", "the same title as plan `demo-plan");
 }
 
 #[test]

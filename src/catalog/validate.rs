@@ -129,11 +129,13 @@ impl Problems<'_> {
             );
             return None;
         }
-        if text.chars().any(is_unprintable) {
+        // Nor invisible marks: 实际光纤入户率 with a zero-width joiner would pass for the
+        // indicator of that name, and take a clerk's figures copied from the page.
+        if text.chars().any(|c| is_unprintable(c) || crate::domain::is_invisible_mark(c)) {
             self.add(
                 Some(field),
-                "含有控制字符或改变书写方向的字符",
-                "holds control characters or marks that change the direction of the text",
+                "含有控制字符、不可见字符或改变书写方向的字符",
+                "holds control characters, invisible marks or marks that change the direction of the text",
             );
             return None;
         }
@@ -515,6 +517,28 @@ fn read_plan(
                 "the same 文号 as plan `{}` ({}): that plan is registered already; to publish a new version of it, use the slug `{}`",
                 twin.slug,
                 twin.title,
+                super::version_of(&twin.slug)
+            ),
+        );
+        ok = false;
+    }
+    // Nor one title for two plans: no page or report could tell them apart.
+    if let Some(twin) = raw.title.as_deref().map(str::trim).and_then(|title| {
+        reading
+            .plans
+            .iter()
+            .find(|plan| plan.title.trim() == title && super::version_of(&plan.slug) != super::version_of(&slug))
+    }) {
+        p.add(
+            Some("title"),
+            format!(
+                "标题与规划“{}”相同：同一规划已登记；发布其新版本请用标识“{}”",
+                twin.slug,
+                super::version_of(&twin.slug)
+            ),
+            format!(
+                "the same title as plan `{}`: that plan is registered already; to publish a new version of it, use the slug `{}`",
+                twin.slug,
                 super::version_of(&twin.slug)
             ),
         );

@@ -22,13 +22,31 @@ pub use units::{UnitMismatch, base_unit, indicator_unit, scale_between};
 /// and isolates that make text read otherwise than it is stored (U+202E before "fdp.exe" makes it
 /// read "exe.pdf").
 pub fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || changes_direction(c)
+}
+
+/// The embeddings, overrides and isolates that change the direction text reads in (U+202E
+/// shows "fdp.exe" as "exe.pdf").
+pub fn changes_direction(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Invisible marks beside the direction overrides of [`is_unprintable`]: direction marks,
 /// zero-width joiners and spaces, word joiners, the byte order mark.
 pub fn is_invisible_mark(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2065}' | '\u{FEFF}')
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{2065}'
+            | '\u{FEFF}'
+            | '\u{061C}'
+            | '\u{034F}'
+            | '\u{180E}'
+            // Hangul fillers: blank, yet letters.
+            | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
+            // Tags: invisible letters.
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 /// A file name as it may be shown on pages and in download headers: without what a catalog name

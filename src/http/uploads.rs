@@ -144,7 +144,7 @@ pub async fn create_upload(
     let file_name = file_name.or_else(|| query.name.clone()).filter(|n| !n.trim().is_empty());
     let request = UploadRequest {
         file_name: file_name
-            .map(|n| n.chars().filter(|c| !c.is_control()).take(MAX_FILE_NAME_CHARS).collect())
+            .map(|n| crate::domain::shown_file_name(&n).chars().take(MAX_FILE_NAME_CHARS).collect())
             .unwrap_or_else(|| "upload.csv".to_owned()),
         bytes,
         allowed_indicators: caller.department.as_deref().map(|d| state.judged.indicators_reported_by(d)),

@@ -228,6 +228,15 @@ fn check_text(raw: &str) -> Result<(), Why> {
             format!("含有控制字符 U+{:04X}：请删除", c as u32),
         ));
     }
+    // A note or source is shown on the public pages: a mark that reverses how the text reads
+    // (U+202E) would make "…exe.pdf" of "…fdp.exe" there.
+    if let Some(c) = raw.chars().find(|&c| crate::domain::changes_direction(c)) {
+        return Err(why(
+            "direction_character",
+            format!("contains U+{:04X}, which changes the direction the text reads in: remove it", c as u32),
+            format!("含有改变文字书写方向的字符 U+{:04X}：请删除", c as u32),
+        ));
+    }
     Ok(())
 }
 
@@ -852,7 +861,7 @@ mod tests {
         let reference = one_indicator();
         let long_note = "备".repeat(2000);
         let csv = format!(
-            "indicator,period,value,note\nftth,2020,1,a\u{0}b\nftth,2019,1,{long_note}\nftth,2018,1e-400,\nftth,2017,1e400,\nftth,2016,0,\nftth,2015,\"1\n\",\"two\tlines\n\"\n"
+            "indicator,period,value,note\nftth,2020,1,a\u{0}b\nftth,2019,1,{long_note}\nftth,2018,1e-400,\nftth,2017,1e400,\nftth,2016,0,\nftth,2015,\"1\n\",\"two\tlines\n\"\nftth,2014,1,\u{202e}fdp.exe\n"
         );
         let problems = problems_of(&csv, &reference, &Budget::unlimited()).unwrap();
         let found: Vec<(usize, &str, &str)> =
@@ -864,6 +873,7 @@ mod tests {
                 (3, "note", "cell_too_long"),
                 (4, "value", "value_invalid"),
                 (5, "value", "value_invalid"),
+                (10, "note", "direction_character"),
             ],
             "{problems:#?}"
         );
