@@ -138,8 +138,18 @@ pub fn duty_changes(conn: &mut DbConn) -> QueryResult<Vec<DutyChange>> {
 }
 
 /// Sets an indicator's duty from now on; the earlier ones stay for views as known before. The
-/// caller records the change.
-pub fn set_duty(conn: &mut DbConn, duty: &DutyChange) -> QueryResult<()> {
+/// same duty set again changes nothing and is not kept twice (`false`). The caller records the
+/// change.
+pub fn set_duty(conn: &mut DbConn, duty: &DutyChange) -> QueryResult<bool> {
+    let last: Option<(String, i32, Option<String>)> = duty_changes::table
+        .filter(duty_changes::indicator_slug.eq(&duty.indicator_slug))
+        .order((duty_changes::recorded_at.desc(), duty_changes::id.desc()))
+        .select((duty_changes::frequency, duty_changes::due_days, duty_changes::reporter))
+        .first(conn)
+        .optional()?;
+    if last == Some((duty.frequency.clone(), duty.due_days, duty.reporter.clone())) {
+        return Ok(false);
+    }
     diesel::insert_into(duty_changes::table)
         .values((
             duty_changes::indicator_slug.eq(&duty.indicator_slug),
@@ -150,5 +160,5 @@ pub fn set_duty(conn: &mut DbConn, duty: &DutyChange) -> QueryResult<()> {
             duty_changes::recorded_by.eq(&duty.recorded_by),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(true)
 }

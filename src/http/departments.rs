@@ -262,12 +262,14 @@ pub async fn set_duty(
         recorded_at: crate::now(),
         recorded_by: caller.name.clone(),
     };
-    with_conn(&pool, move |conn| {
+    let (indicator_id, changed) = with_conn(&pool, move |conn| {
         db::write_tx(conn, |conn| {
-            if queries::indicator_by_slug(conn, &stored.indicator_slug)?.is_none() {
+            let Some(indicator) = queries::indicator_by_slug(conn, &stored.indicator_slug)? else {
                 return Err(AppError::not_found("indicator", &stored.indicator_slug));
+            };
+            if !queries::set_duty(conn, &stored)? {
+                return Ok((indicator.id, false));
             }
-            queries::set_duty(conn, &stored)?;
             // Every judgement may change: what is due, and so what is overdue.
             db::changes::record(conn, &db::changes::Changed::Everything, stored.recorded_at)?;
             let details = format!("{} every {} due {} days", stored.indicator_slug, stored.frequency, stored.due_days);
@@ -279,10 +281,14 @@ pub async fn set_duty(
                 Some(details),
                 stored.recorded_at,
             )?;
-            Ok(())
+            Ok((indicator.id, true))
         })
     })
     .await?;
-    state.refresh().await;
+    if changed {
+        state.refresh().await;
+    }
+    // The duty as it now stands: a reporter left out is the lead owner's, as the indicator says.
+    let duty = Duty { reporter: duty.reporter.or_else(|| state.judged.duty_of(indicator_id).reporter), ..duty };
     Ok(HttpResponse::Ok().json(duty))
 }

@@ -143,8 +143,15 @@ async fn an_administrator_sets_a_reporting_duty_and_nobody_else_can() {
         let (_, unchanged) = app.get_json(&format!("/api/v1/indicators/{ITS_INDICATOR}")).await;
         assert_eq!(unchanged["duty"]["frequency"], "annual", "nothing was written: {unchanged}");
 
-        let (status, duty) = app.put_duty(Some(&admin), ITS_INDICATOR, quarterly).await;
+        let (status, duty) = app.put_duty(Some(&admin), ITS_INDICATOR, quarterly.clone()).await;
         assert_eq!(status, 200, "{duty}");
+        // The same duty set again is kept once; one left without a reporter answers with the
+        // lead owner who reports it.
+        assert_eq!(app.put_duty(Some(&admin), ITS_INDICATOR, quarterly).await.0, 200);
+        let pool = plantrack::db::connect(&app.db_url, 1).unwrap();
+        let kept = plantrack::db::queries::duty_changes(&mut pool.get().unwrap()).unwrap();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+
         let (_, indicator) = app.get_json(&format!("/api/v1/indicators/{ITS_INDICATOR}")).await;
         assert_eq!(indicator["duty"], json!({"frequency": "quarterly", "due_days": 15, "reporter": "ndrc"}));
         // The figures are now quarterly, due 15 days after each quarter, and owed by 市发展改革委.
@@ -175,6 +182,10 @@ async fn an_administrator_sets_a_reporting_duty_and_nobody_else_can() {
         assert_eq!(now["progress"]["status"], "overdue", "{now}");
         let (_, before) = app.get_json(&target(&format!("&known_at={yesterday}"))).await;
         assert_eq!(before["progress"]["status"], "awaiting", "{before}");
+        // A duty set without a reporter is reported by the lead owner, and says so.
+        let unnamed = json!({"frequency": "annual", "due_days": 90});
+        let (status, answer) = app.put_duty(Some(&admin), ITS_INDICATOR, unnamed).await;
+        assert_eq!((status, &answer["reporter"]), (200, &json!(DATA_BUREAU)), "{answer}");
     }
 }
 
