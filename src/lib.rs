@@ -155,6 +155,8 @@ impl Application {
                 .wrap(actix_web::middleware::Compress::default())
                 .wrap(metrics.clone())
                 .wrap(TracingLogger::default())
+                // Outside the request's span: one short line, without the span's query string.
+                .wrap(actix_web::middleware::from_fn(server::responses::refusals_logged))
                 // The last wrap runs first: `//api/v1/plans/` is `/api/v1/plans` before anything
                 // (metrics, route guards) looks at it.
                 .wrap(actix_web::middleware::NormalizePath::trim())

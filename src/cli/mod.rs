@@ -700,7 +700,21 @@ fn serve(mut settings: Settings) -> anyhow::Result<ExitCode> {
     check_data_dir(&settings.data_dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
+        let sqlite_file = match db::Backend::from_url(&settings.database_url) {
+            Ok(db::Backend::Sqlite(path)) if !path.starts_with(':') => Some(std::path::PathBuf::from(path)),
+            _ => None,
+        };
+        let created = sqlite_file.as_ref().is_some_and(|file| !file.exists());
         let app = Application::build(&settings)?;
+        // Which database, by the path the file has: a mistyped one is a new, empty database.
+        match sqlite_file.map(|file| std::fs::canonicalize(&file).unwrap_or(file)) {
+            Some(file) if created => tracing::warn!(
+                file = %file.display(),
+                "a new SQLite database was created: if the office's database was meant, check database_url"
+            ),
+            Some(file) => tracing::info!(file = %file.display(), "SQLite database opened"),
+            None => tracing::info!(database = %crate::redact(&settings.database_url), "database opened"),
+        }
         tracing::info!(bind = %settings.bind, "plantrack listening");
         app.run_until_stopped().await?;
         Ok(ExitCode::SUCCESS)

@@ -141,6 +141,31 @@ pub async fn bodies_as_they_are(
     }
 }
 
+/// Each refused or failed request is logged, with its method, path (not its query: it may be
+/// long, or hold what a user typed), client and request id: an operator sees who is turned away
+/// and why. Refusals of a sign-in or a token (401, 403) at `warn`, the rest at `info`; the cause
+/// of a server error is logged where it happens.
+pub async fn refusals_logged(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let method = req.method().clone();
+    let path = crate::ingest::clip(req.path());
+    let client = req.peer_addr().map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
+    let response = next.call(req).await?;
+    let status = response.status();
+    // The id the request's span was given, inside.
+    let request_id = actix_web::HttpMessage::extensions(response.request())
+        .get::<tracing_actix_web::RequestId>()
+        .map_or_else(|| "-".to_owned(), ToString::to_string);
+    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        tracing::warn!(status = status.as_u16(), %method, path, client, request_id, "request refused");
+    } else if status.is_client_error() || status.is_server_error() {
+        tracing::info!(status = status.as_u16(), %method, path, client, request_id, "request failed");
+    }
+    Ok(response)
+}
+
 /// A body as pieces of [`super::SENT_PIECE_BYTES`], each a view of it (no copy).
 fn in_pieces(bytes: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> {
     let starts = (0..bytes.len()).step_by(super::SENT_PIECE_BYTES);

@@ -233,3 +233,57 @@ fn a_backup_is_a_database_that_answers_as_the_original() {
         assert!(!pg.status.success() && String::from_utf8_lossy(&pg.stderr).contains("pg_dump"));
     }
 }
+
+/// What an operator reads in the server's log: which database file it opened (a new one said
+/// loudly: a mistyped path is an empty database), and each request it turned away or failed
+/// with its method, path, status and client — a token refused at `warn`.
+#[tokio::test]
+async fn the_log_names_the_database_file_and_each_refused_request() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mistyped.sqlit");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_plantrack"))
+        .arg("serve")
+        .current_dir(repo_root())
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("PLANTRACK_DATABASE_URL", format!("sqlite://{}", file.display()))
+        .env("PLANTRACK_DATA_DIR", dir.path().join("data"))
+        .env("PLANTRACK_BIND", format!("127.0.0.1:{port}"))
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let address = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    while client.get(format!("{address}/healthz")).send().await.is_err() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(120), "the server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let refused =
+        client.post(format!("{address}/api/v1/uploads")).bearer_auth("not-a-token").body("x").send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let missing = client.get(format!("{address}/api/v1/plans/no-such-plan?as_of=2020-01-01")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    terminate(&server);
+    let mut log = String::new();
+    server.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    server.wait().unwrap();
+    let line = |has: &str| log.lines().find(|l| l.contains(has)).unwrap_or_default().to_owned();
+    assert!(line("a new SQLite database was created").contains("mistyped.sqlit"), "{log}");
+    let refused = line("request refused");
+    assert!(refused.contains("WARN") && refused.contains("status=401"), "{log}");
+    assert!(refused.contains("/api/v1/uploads") && refused.contains("127.0.0.1"), "{refused}");
+    assert!(refused.contains("request_id=") && !refused.contains("request_id=\"-\""), "{refused}");
+    let failed = line("request failed");
+    assert!(failed.contains("status=404") && failed.contains("/api/v1/plans/no-such-plan"), "{log}");
+    assert!(!log.contains("not-a-token") && !log.contains("as_of=2020"), "no token, no query: {log}");
+}
+
+/// Stops the server as an operator's SIGTERM does.
+fn terminate(server: &std::process::Child) {
+    let stopped = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(stopped.success());
+}
