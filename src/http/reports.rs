@@ -259,6 +259,9 @@ pub struct ReportDto {
     pub period_key: String,
     /// Its number (setting `report_number`).
     pub number: Option<String>,
+    /// What the report's own header, the reports page and the next report call it: its number,
+    /// or without a numbering format "第 {id} 号报告" (in the report's language).
+    pub name: String,
     pub known_at: Option<chrono::NaiveDate>,
     pub department: Option<String>,
     pub plan: Option<String>,
@@ -278,6 +281,10 @@ impl From<crate::db::reports::ReportRow> for ReportDto {
         ReportDto {
             id: r.id,
             period_key: r.period_key,
+            name: r.number.clone().unwrap_or_else(|| {
+                let lang = if r.lang == "en" { crate::present::Lang::En } else { crate::present::Lang::Zh };
+                crate::report::unnumbered_name(r.id, lang)
+            }),
             number: r.number,
             known_at: r.known_at,
             department: r.department,

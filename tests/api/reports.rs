@@ -173,6 +173,7 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let reports = reports.as_array().unwrap();
         assert_eq!(reports.len(), 4, "the visitor's report is not kept: {reports:?}");
         assert_eq!(reports[0]["number"], format!("沪规划报〔{year}〕4号"));
+        assert_eq!(reports[0]["name"], reports[0]["number"]);
         // Its file as it was made, linked from the reports page.
         let kept_id = reports[0]["id"].as_i64().unwrap();
         let kept = app.get(&format!("/api/v1/reports/{kept_id}")).await;
@@ -401,6 +402,7 @@ async fn a_kept_report_without_a_numbering_format_carries_the_number_the_list_gi
     let (_, reports) = app.get_json("/api/v1/reports").await;
     let id = reports[0]["id"].as_i64().unwrap();
     assert!(unspaced(&text).contains(&format!("第{id}号报告")), "{text}");
+    assert_eq!(reports[0]["name"], format!("第 {id} 号报告"), "the API calls it as the report does");
     // A visitor's report is not kept: it names no number.
     let visitor = pdf_text(&app.get("/reports/status.pdf?plan=smart-city-13th-fyp").await.bytes().await.unwrap());
     assert!(!unspaced(&visitor).contains("号报告"), "{visitor}");
