@@ -54,6 +54,14 @@ fn date(parameter: &str, raw: &str) -> Result<chrono::NaiveDate, AppError> {
 pub fn judgement(asked: Asked, regions: &Regions) -> Result<Judgement, AppError> {
     let as_of = asked.as_of.map(|raw| date("as_of", raw)).transpose()?.unwrap_or_else(judged::today);
     let known_at = asked.known_at.map(|raw| date("known_at", raw)).transpose()?;
+    // What will be known tomorrow is not known: a later day would pass for today's knowledge.
+    if let Some(day) = known_at.filter(|&day| day > judged::today()) {
+        return Err(AppError::bad_parameter(
+            "known_at",
+            format!("{day} 晚于今天（北京时间 {}）：只能查看已经知道的数据", judged::today()),
+            format!("{day} is after today ({} Beijing time): only what is known can be shown", judged::today()),
+        ));
+    }
     let method = match asked.method {
         None => Method::Linear,
         Some(raw) => raw.parse().map_err(|reason: String| {

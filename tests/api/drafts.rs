@@ -573,7 +573,7 @@ async fn the_cli_drafts_a_catalog_file_that_validates_and_exports_a_published_pl
         &table,
         format!(
             "{}\n指标\t2025年基数\t2028年目标\t属性\n测试床位数（张）\t120\t200\t预期性",
-            TEST_PLAN.replace("1号", "3号")
+            TEST_PLAN.replace("1号", "3号").replace("测试事项", "测试床位")
         ),
     )
     .unwrap();

@@ -51,11 +51,19 @@ async fn bad_status_date_and_method_are_400_naming_the_parameter() {
         ("/api/v1/targets?method=magic", "method"),
         ("/api/v1/targets/sc13-open-data-sets?as_of=yesterday", "as_of"),
         ("/api/v1/plans/smart-city-13th-fyp?method=okr", "method"),
+        ("/api/v1/departments?known_at=2999-01-01", "known_at"),
     ] {
         let (status, body) = app.get_json(path).await;
         assert_eq!(status, 400, "{path}");
         assert_eq!(body["error"]["details"]["parameter"], parameter, "{path}: {body}");
     }
+    // What is known today may be asked for; tomorrow's, not.
+    let today = plantrack::judged::today();
+    assert_eq!(app.get_json(&format!("/api/v1/targets?known_at={today}")).await.0, 200);
+    let tomorrow = today.succ_opt().unwrap();
+    let page = app.get(&format!("/targets/sc13-ftth-takeup?known_at={tomorrow}")).await;
+    assert_eq!(page.status(), 400);
+    assert!(page.text().await.unwrap().contains("晚于今天"));
 }
 
 #[tokio::test]
