@@ -94,6 +94,15 @@ pub fn catalogs_in_force(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
+/// A published plan's text by the name its citations give it (`{slug}.v{n}.txt`).
+pub fn document_text(conn: &mut DbConn, document_name: &str) -> QueryResult<Option<String>> {
+    published_plans::table
+        .filter(published_plans::document_name.eq(document_name))
+        .select(published_plans::document_text)
+        .first(conn)
+        .optional()
+}
+
 /// The text of the version in force of a published plan.
 pub fn text_in_force(conn: &mut DbConn, slug: &str) -> QueryResult<Option<String>> {
     published_plans::table

@@ -53,6 +53,7 @@ pub fn routes(routes: &mut Routes) {
     routes.at("/uploads/commit").post(Access::Form, uploads::commit).add();
     routes.at("/uploads/{id}").get(Access::Page, uploads::detail).add();
     routes.at("/reports").get(Access::Page, pages::reports).add();
+    routes.at("/documents/{name}").get(Access::Page, pages::document).add();
     routes.at("/departments").get(Access::Page, departments::list).kept().add();
     routes.at("/departments/{slug}").get(Access::Page, departments::one).kept().add();
     routes.at("/departments/{slug}/{file}").get(Access::Page, departments::department_template).add();

@@ -224,6 +224,16 @@ pub(super) async fn target(
     render(req, pool, state, move |ctx, reads, query| target_page(ctx, reads, &slug, query)).await
 }
 
+pub(super) async fn document(
+    req: HttpRequest,
+    pool: web::Data<DbPool>,
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> HttpResponse {
+    let (name, dir) = (name.into_inner(), state.catalog_paths.documents_dir.clone());
+    render(req, pool, state, move |ctx, reads, query| document_page(ctx, reads, &name, &dir, query)).await
+}
+
 pub(super) async fn reports(req: HttpRequest, pool: web::Data<DbPool>, state: web::Data<AppState>) -> HttpResponse {
     render(req, pool, state, reports_page).await
 }
@@ -606,7 +616,7 @@ pub fn plan_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -> 
             dt { (lang.pick("规划期", "Horizon")) } dd { (plan.horizon_text()) }
             dt { (lang.pick("原文", "Source text")) }
             dd {
-                code { (plan.source_file) }
+                a href={ "/documents/" (percent_encode(&plan.source_file)) "#L" (plan.source_line.unwrap_or(1)) } { code { (plan.source_file) } }
                 @if let Some(line) = plan.source_line { ", " (lang.pick("第 ", "line ")) (line) (lang.pick(" 行", "")) }
             }
             @if l == Lang::Zh { dt { "英文标题" } dd lang="en" { (plan.title_en) } }
@@ -778,8 +788,10 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
             h2 #source { (lang.pick("原文", "As written")) }
             blockquote lang="zh-CN" { (target.source_quote) }
             p.cite {
-                (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or(""), l)) " " code { (plan.source_file) } ", "
-                (lang.pick("第 ", "line ")) (target.source_line) (lang.pick(" 行", ""))
+                (layout::marked_chinese(plan.doc_number.as_deref().unwrap_or(""), l)) " "
+                a href={ "/documents/" (percent_encode(&plan.source_file)) "#L" (target.source_line) } {
+                    code { (plan.source_file) } ", " (lang.pick("第 ", "line ")) (target.source_line) (lang.pick(" 行", ""))
+                }
                 @if target.deadline_implied { " · " (lang.pick("期限按规划期末推定", "deadline implied by the plan's horizon")) }
             }
             @if let Some(notes) = if l == Lang::Zh { &target.notes } else { &target.notes_en } { p.note { (layout::marked_chinese(notes, l)) } }
@@ -942,6 +954,52 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
                         }
                     }
                 }
+            }
+        }
+    };
+    Ok(layout::page(ctx, &title, content))
+}
+
+/// `/documents/{name}`: a plan's source text as the catalog cites it, each line numbered and
+/// addressable (`#L35`), so a reader checks a quote in its place. Only a text some plan cites is
+/// shown: the seed gazette's file, or a published plan's stored text.
+pub fn document_page(
+    ctx: &Ctx,
+    reads: &mut Reads,
+    name: &str,
+    documents_dir: &std::path::Path,
+    _: LangQuery,
+) -> Result<Markup, AppError> {
+    let lang = ctx.lang;
+    let citing: Vec<std::sync::Arc<PlanRow>> =
+        reads.judged.plans().into_iter().filter(|p| p.source_file == name).collect();
+    if citing.is_empty() {
+        return Err(AppError::not_found("document", name));
+    }
+    // The name is one a plan cites, not a path a visitor wrote: a file of the documents folder,
+    // else a published plan's text.
+    let text = match std::fs::read_to_string(documents_dir.join(name)) {
+        Ok(text) => text,
+        Err(_) => {
+            crate::db::drafts::document_text(reads.conn, name)?.ok_or_else(|| AppError::not_found("document", name))?
+        }
+    };
+    let l = lang.lang;
+    let title = format!("{}{name}", lang.pick("原文：", "Source text: "));
+    let content = html! {
+        h1 { (title) }
+        p {
+            (lang.pick("本文件所载规划：", "Plans in this text: "))
+            @for (i, plan) in citing.iter().enumerate() {
+                @if i > 0 { (lang.pick("；", "; ")) }
+                a href={ "/plans/" (plan.slug) } { (plan_title(plan, l)) }
+                @if let Some(number) = &plan.doc_number { " " (layout::marked_chinese(number, l)) }
+            }
+        }
+        p.note { (lang.pick("每个目标引用的行号即下列行号。", "The line a target cites is the line of this number.")) }
+        ol.source lang="zh-CN" {
+            @for (i, line) in text.lines().enumerate() {
+                li id={ "L" (i + 1) } { (line) }
             }
         }
     };

@@ -316,6 +316,7 @@ async fn screenshots_at_desktop_and_phone_widths() {
         ("reports", "/reports".to_owned()),
         ("departments", "/departments?as_of=2026-06-01".to_owned()),
         ("department", "/departments/data-bureau?as_of=2026-06-01".to_owned()),
+        ("document", "/documents/003_adc202cce85258cc.txt#L20".to_owned()),
     ];
     for (width, height, device) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         browser.resize(width, height).await;

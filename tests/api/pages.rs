@@ -862,3 +862,24 @@ async fn the_table_of_actuals_shows_each_figure_as_stored() {
     let table = &page[page.find("id=\"actuals\"").unwrap()..];
     assert!(table.contains(">2015.5亿元<") && table.contains(">1623.47亿元<"), "{table}");
 }
+
+/// A citation is a link to the line it cites: the plan's text, each line numbered and
+/// addressable. Only a text some plan cites is served.
+#[tokio::test]
+async fn a_citation_links_to_its_line_in_the_plans_text() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let (_, target) = app.get_json("/api/v1/targets/sc13-ftth-takeup").await;
+    let (file, line) = (target["citation"]["document"].as_str().unwrap(), target["citation"]["line"].as_u64().unwrap());
+    let quote = target["citation"]["quote"].as_str().unwrap();
+    let (_, target_page) = page(&app, "/targets/sc13-ftth-takeup").await;
+    let link = format!("href=\"/documents/{file}#L{line}\"");
+    assert!(target_page.contains(&link), "{link}: {target_page}");
+    let (status, text) = page(&app, &format!("/documents/{file}")).await;
+    assert_eq!(status, 200);
+    let cited = &text[text.find(&format!("id=\"L{line}\"")).expect("the line's anchor")..];
+    assert!(cited[..cited.find("</li>").unwrap()].contains(quote), "{quote}: {cited:.300}");
+    assert!(text.contains("href=\"/plans/smart-city-13th-fyp\""), "the plans it holds");
+    for wrong in ["/documents/Cargo.toml", "/documents/..%2FCargo.toml", "/documents/%2E%2E%2Fseed%2Fdocuments"] {
+        assert_eq!(page(&app, wrong).await.0, 404, "{wrong}");
+    }
+}
