@@ -704,21 +704,9 @@ mod tests {
     fn judged_on(status: Status, figure_date: chrono::NaiveDate, figure: f64, goal: f64) -> Progress {
         Progress {
             status,
-            method: Method::Linear,
-            as_of: chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
-            achieved_late: false,
-            baseline: None,
             latest: Some(crate::progress::Point { date: figure_date, value: figure }),
             target_value: Some(goal),
-            progress: None,
-            elapsed: None,
-            pace: None,
-            cagr_ratio: None,
-            expected: None,
-            expected_on: None,
-            band: None,
-            projection: None,
-            reason: None,
+            ..Progress::unjudged(Method::Linear, chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap())
         }
     }
 
