@@ -94,6 +94,7 @@ fn kind_zh(what: &str) -> &str {
         "chart" => "图表",
         "report file" => "报告文件",
         "template" => "模板",
+        "document" => "原文",
         other => other,
     }
 }

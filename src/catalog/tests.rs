@@ -176,8 +176,10 @@ fn names_and_titles_with_control_or_direction_characters_are_reported() {
     let nul = plan_with("doc_number = \"沪府发〔2016〕80号\"", "doc_number = \"沪府发\\u0000〔2016〕80号\"");
     assert_one_problem(&problems(&nul), "doc_number", "control");
     // An invisible joiner: a name that passes for another.
-    let lookalike = ftth_with("name = \"实际光纤入户率\"", "name = \"实际光纤入户率\u{200d}\"");
-    assert_one_problem(&problems(&lookalike), "name", "invisible");
+    for mark in ['\u{200d}', '\u{00ad}', '\u{fe0f}', '\u{2028}'] {
+        let lookalike = ftth_with("name = \"实际光纤入户率\"", &format!("name = \"实际光纤入户率{mark}\""));
+        assert_one_problem(&problems(&lookalike), "name", "invisible");
+    }
     let broken = ftth_with("name_en = \"FTTH take-up\"", "name_en = \"FTTH\\n[plan]\"");
     assert_one_problem(&problems(&broken), "name_en", "control");
     // Excel runs a template cell that begins so.

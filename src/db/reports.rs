@@ -180,6 +180,9 @@ pub struct ReportScope<'a> {
     pub method: &'a str,
     /// The date the report judges: it is compared with one judging that day or earlier.
     pub as_of: NaiveDate,
+    /// The day the report shows figures as known on, if any: it is compared only with a report
+    /// made by that day's end, which knew no more.
+    pub known_at: Option<NaiveDate>,
 }
 
 /// The report to compare with: of the kept ones of the same scope other than `key` that judged

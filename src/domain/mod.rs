@@ -41,7 +41,14 @@ pub fn is_invisible_mark(c: char) -> bool {
             | '\u{FEFF}'
             | '\u{061C}'
             | '\u{034F}'
-            | '\u{180E}'
+            | '\u{00AD}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{17B4}' | '\u{17B5}'
+            // Variation selectors: the same letter drawn alike.
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{E0100}'..='\u{E01EF}'
+            // Line and paragraph separators: breaks that are no control characters.
+            | '\u{2028}' | '\u{2029}'
             // Hangul fillers: blank, yet letters.
             | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
             // Tags: invisible letters.

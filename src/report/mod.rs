@@ -417,6 +417,18 @@ fn not_comparable(
             format!("report {} shows figures as known on an earlier day: it cannot be compared with", row.id),
         ));
     }
+    if let Some(day) = scope.known_at
+        && row.created_at >= crate::clock::day_ends_utc(day)
+    {
+        let made = crate::clock::shown(row.created_at);
+        return Some((
+            format!("报告 {} 制作于 {made}（北京时间），晚于本报告所按已知数据的 {day}，无法比较", row.id),
+            format!(
+                "report {} was made on {made} (Beijing time), after {day}, the day this one shows figures as known on: it cannot be compared with",
+                row.id
+            ),
+        ));
+    }
     (row.as_of > scope.as_of).then(|| {
         (
             format!("报告 {} 截至 {}，晚于本报告的 {}，无法比较", row.id, row.as_of, scope.as_of),
@@ -563,6 +575,7 @@ pub fn make(
         department: department.as_deref(),
         method: judgement.method.as_str(),
         as_of: judgement.as_of,
+        known_at: judgement.known_at,
     };
     let previous = crate::db::reports::previous(conn, &key, &same_scope, wanted, until).map_err(data_error)?;
     match (since, &previous) {

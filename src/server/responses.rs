@@ -142,8 +142,8 @@ pub async fn bodies_as_they_are(
 }
 
 /// Each refused or failed request is logged, with its method, path (not its query: it may be
-/// long, or hold what a user typed), client and request id: an operator sees who is turned away
-/// and why. Refusals of a sign-in or a token (401, 403) at `warn`, the rest at `info`; the cause
+/// long, or hold what a user typed), client and request id (every answer carries its id in
+/// `X-Request-Id`): an operator sees who is turned away and why. Refusals of a sign-in or a token (401, 403) at `warn`, the rest at `info`; the cause
 /// of a server error is logged where it happens.
 pub async fn refusals_logged(
     req: ServiceRequest,
@@ -152,12 +152,16 @@ pub async fn refusals_logged(
     let method = req.method().clone();
     let path = crate::ingest::clip(req.path());
     let client = req.peer_addr().map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?;
     let status = response.status();
-    // The id the request's span was given, inside.
+    // The id the request's span was given, inside; sent back too, so a user reporting an error
+    // can quote the line it was logged on.
     let request_id = actix_web::HttpMessage::extensions(response.request())
         .get::<tracing_actix_web::RequestId>()
         .map_or_else(|| "-".to_owned(), ToString::to_string);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-request-id"), value);
+    }
     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
         tracing::warn!(status = status.as_u16(), %method, path, client, request_id, "request refused");
     } else if status.is_client_error() || status.is_server_error() {

@@ -231,6 +231,10 @@ async fn a_report_says_what_changed_since_the_previous_one() {
         let known = office(&format!("/reports/status.pdf?known_at={yesterday}")).await;
         let known = pdf_text(&known.bytes().await.unwrap());
         assert!(known.contains("没有可比较的上次报告"), "{known}");
+        // Nor with one named, made since.
+        let (status, body) = app.get_json(&format!("/reports/status.pdf?known_at={yesterday}&since={first_id}")).await;
+        assert_eq!((status, body["error"]["details"]["parameter"].as_str()), (400, Some("since")), "{body}");
+        assert!(body["error"]["message"].as_str().unwrap_or_default().contains("晚于本报告所按已知数据"), "{body}");
     }
 }
 
