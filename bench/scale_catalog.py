@@ -34,8 +34,9 @@ for name in sorted(os.listdir(src)):
         # Longest first, so a slug that is a prefix of another is not replaced inside it.
         for slug in sorted(set(slugs), key=len, reverse=True):
             copy = re.sub(r'"' + re.escape(slug) + r'"', f'"{slug}-x{n}"', copy)
-        # One 文号 names one plan: each copy's is marked as the copy it is.
+        # One 文号 and one title name one plan: each copy's are marked as the copy it is.
         copy = re.sub(r'^(doc_number = ".*)"$', rf'\1（副本{n}）"', copy, flags=re.M)
+        copy = re.sub(r'^(title = ".*)"$', rf'\1（副本{n}）"', copy, flags=re.M)
         stem = name[: -len(".toml")]
         with open(os.path.join(out, f"{stem}-x{n}.toml"), "w", encoding="utf-8") as f:
             f.write("# SYNTHETIC copy for benchmarks (bench/scale_catalog.py): not a plan of its own.\n" + copy)
