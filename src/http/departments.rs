@@ -289,6 +289,6 @@ pub async fn set_duty(
         state.refresh().await;
     }
     // The duty as it now stands: a reporter left out is the lead owner's, as the indicator says.
-    let duty = Duty { reporter: duty.reporter.or_else(|| state.judged.duty_of(indicator_id).reporter), ..duty };
+    let duty = Duty { reporter: duty.reporter.or_else(|| state.judged.duty_of(indicator_id, None).reporter), ..duty };
     Ok(HttpResponse::Ok().json(duty))
 }

@@ -199,7 +199,7 @@ pub async fn get_indicator(
             .iter()
             .map(|(t, p, i)| TargetDto::new(t, p, i, &judged.owners_of(&t.slug)))
             .collect();
-        Ok(IndicatorDetailDto { duty: judged.duty_of(row.id), indicator: IndicatorDto::from(&row), targets })
+        Ok(IndicatorDetailDto { duty: judged.duty_of(row.id, None), indicator: IndicatorDto::from(&row), targets })
     })
     .await?;
     Ok(HttpResponse::Ok().json(indicator))

@@ -278,9 +278,9 @@ impl Judged {
         self.snapshot.read().unwrap_or_else(|e| e.into_inner()).duties.owners_of(target_slug).to_vec()
     }
 
-    /// An indicator's reporting duty.
-    pub fn duty_of(&self, indicator_id: i64) -> crate::domain::Duty {
-        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).duties.of(indicator_id)
+    /// An indicator's reporting duty as known on a day (`None`: now).
+    pub fn duty_of(&self, indicator_id: i64, known_at: Option<NaiveDate>) -> crate::domain::Duty {
+        self.snapshot.read().unwrap_or_else(|e| e.into_inner()).duties.known_on(indicator_id, known_at)
     }
 
     /// The current departments.

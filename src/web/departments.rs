@@ -182,8 +182,10 @@ pub fn department_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuer
     let counts = judged::count_by_status(owned.iter().map(|a| &a.summary.status));
     // Targets it answers for whose figures another department (or nobody named) reports: their
     // 逾期未报 is a figure missing, not necessarily one this department owes.
-    let reported_elsewhere =
-        owned.iter().filter(|a| reads.judged.duty_of(a.target.indicator_id).reporter.as_deref() != Some(slug)).count();
+    let reported_elsewhere = owned
+        .iter()
+        .filter(|a| reads.judged.duty_of(a.target.indicator_id, judgement.known_at).reporter.as_deref() != Some(slug))
+        .count();
     let link_view = view_query(&judgement);
     let labels = target_labels(reads.judged, &overdue, l);
     let title = name(&view, l).to_owned();

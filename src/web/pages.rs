@@ -743,7 +743,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
     let point = |pt: Option<crate::progress::Point>| dash(pt.map(|pt| format!("{} ({})", value(pt.value), pt.date)));
     let action = format!("/targets/{}", target.slug);
     let departments = reads.judged.departments();
-    let duty = reads.judged.duty_of(indicator.id);
+    let duty = reads.judged.duty_of(indicator.id, judgement.known_at);
     let versions = target_versions(reads, &one.target);
     // Figures this target calls for that are due and not in: its status may rest on an older one
     // ("on track" on the 2024 figure while the 2025 one is months late), which a planner must see.

@@ -182,6 +182,20 @@ async fn an_administrator_sets_a_reporting_duty_and_nobody_else_can() {
         assert_eq!(now["progress"]["status"], "overdue", "{now}");
         let (_, before) = app.get_json(&target(&format!("&known_at={yesterday}"))).await;
         assert_eq!(before["progress"]["status"], "awaiting", "{before}");
+        // The bureau's page as known then counts that target among those it reports itself.
+        let elsewhere = |page: String| -> u32 {
+            let said = &page[page.find("其中 ").expect("the count of targets reported elsewhere") + "其中 ".len()..];
+            said[..said.find(' ').unwrap()].parse().unwrap()
+        };
+        let page = |query: String| {
+            let app = &app;
+            async move {
+                app.get(&format!("/departments/{DATA_BUREAU}?as_of=2026-06-01{query}")).await.text().await.unwrap()
+            }
+        };
+        let (now, then) =
+            (elsewhere(page(String::new()).await), elsewhere(page(format!("&known_at={yesterday}")).await));
+        assert_eq!(now, then + 1, "reported elsewhere: {now} now, {then} as known then");
         // A duty set without a reporter is reported by the lead owner, and says so.
         let unnamed = json!({"frequency": "annual", "due_days": 90});
         let (status, answer) = app.put_duty(Some(&admin), ITS_INDICATOR, unnamed).await;
