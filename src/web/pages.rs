@@ -134,8 +134,11 @@ pub(super) fn page_judgement(
     }
     let as_of = given(as_of);
     let today = judged::today().to_string();
-    // The switch knows what the date field says: as known on the view's date.
-    let known_at = given(known_at).or(given(as_known).map(|_| as_of.unwrap_or(&today)));
+    // The switch knows what the date field says: as known on the view's date — today, for a
+    // date still to come (what will be known then is not known).
+    let known_on = |day: &str| if day <= today.as_str() { day.to_owned() } else { today.clone() };
+    let known_day = given(as_known).map(|_| known_on(as_of.unwrap_or(&today)));
+    let known_at = given(known_at).or(known_day.as_deref());
     let asked = Asked { as_of, known_at, method: None, region: given(region) };
     judgement(asked, regions)
 }

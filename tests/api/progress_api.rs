@@ -61,6 +61,9 @@ async fn bad_status_date_and_method_are_400_naming_the_parameter() {
     let today = plantrack::judged::today();
     assert_eq!(app.get_json(&format!("/api/v1/targets?known_at={today}")).await.0, 200);
     let tomorrow = today.succ_opt().unwrap();
+    // A page's "as known then" switch on a date still to come shows what is known today.
+    let ahead = app.get(&format!("/targets/sc13-ftth-takeup?as_of={tomorrow}&as_known=1")).await;
+    assert_eq!(ahead.status(), 200);
     let page = app.get(&format!("/targets/sc13-ftth-takeup?known_at={tomorrow}")).await;
     assert_eq!(page.status(), 400);
     assert!(page.text().await.unwrap().contains("晚于今天"));
