@@ -112,7 +112,7 @@ pub fn district_chart(one: &AssessedOne, lang: Lang) -> Option<super::DistrictCh
     };
     let rows = one.districts.iter().map(|(d, o)| (d.clone(), o.value)).collect();
     // A city total made of the districts' figures is no goal for any one district.
-    let city_total = indicator.aggregation() == Some(crate::domain::Aggregate::Sum);
+    let city_total = indicator.sums_districts();
     let goal = one.progress.target_value.filter(|_| one.target.target.kind != TargetKind::Milestone && !city_total);
     Some(super::DistrictChart::new(title, indicator.unit.clone(), lang, rows, goal, indicator.higher_is_better))
 }

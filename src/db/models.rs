@@ -158,6 +158,12 @@ impl IndicatorRow {
     pub fn aggregation(&self) -> Option<crate::domain::Aggregate> {
         self.aggregate.as_deref().and_then(|a| a.parse().ok())
     }
+
+    /// Whether the city's figure is the sum of its districts': a district's is a part of the
+    /// city's total, never held against the city's goal.
+    pub fn sums_districts(&self) -> bool {
+        self.aggregation() == Some(crate::domain::Aggregate::Sum)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]

@@ -185,10 +185,18 @@ pub struct ReportScope<'a> {
     pub known_at: Option<NaiveDate>,
 }
 
+impl ReportScope<'_> {
+    /// When the reports it may be compared with were made before, as known on its day: the end
+    /// of that day (Beijing time); a report made since knew more.
+    pub fn known_until(&self) -> Option<NaiveDateTime> {
+        self.known_at.map(crate::clock::day_ends_utc)
+    }
+}
+
 /// The report to compare with: of the kept ones of the same scope other than `key` that judged
 /// the figures as recorded (no `known_at`) on the same date or before (made at or before `until`,
-/// when given), the one of the latest date, the newest of those; or the one with this id. A look
-/// at 1990 made today is no "last report".
+/// when given, and before the scope's [`ReportScope::known_until`]), the one of the latest date,
+/// the newest of those; or the one with this id. A look at 1990 made today is no "last report".
 pub fn previous(
     conn: &mut DbConn,
     key: &str,
@@ -212,6 +220,9 @@ pub fn previous(
         .into_boxed();
     if let Some(until) = until {
         query = query.filter(reports::created_at.le(until));
+    }
+    if let Some(known_until) = scope.known_until() {
+        query = query.filter(reports::created_at.lt(known_until));
     }
     query = match scope.plan {
         Some(plan) => query.filter(reports::plan.eq(plan)),

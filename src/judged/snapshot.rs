@@ -246,9 +246,8 @@ impl Snapshot {
     fn in_region(&self, index: usize, judgement: &Judgement, verdict: Progress) -> Progress {
         let context = &self.targets[index];
         let district = judgement.region.as_deref().filter(|&r| r != self.regions.default);
-        let part_of_total = district.is_some()
-            && context.target.region == self.regions.default
-            && context.indicator.aggregation() == Some(crate::domain::Aggregate::Sum);
+        let part_of_total =
+            district.is_some() && context.target.region == self.regions.default && context.indicator.sums_districts();
         if !part_of_total {
             return verdict;
         }

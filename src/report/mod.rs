@@ -417,8 +417,8 @@ fn not_comparable(
             format!("report {} shows figures as known on an earlier day: it cannot be compared with", row.id),
         ));
     }
-    if let Some(day) = scope.known_at
-        && row.created_at >= crate::clock::day_ends_utc(day)
+    if let (Some(day), Some(known_until)) = (scope.known_at, scope.known_until())
+        && row.created_at >= known_until
     {
         let made = crate::clock::shown(row.created_at);
         return Some((
@@ -551,11 +551,6 @@ pub fn make(
         Since::Date(day) => Some(crate::clock::day_ends_utc(day) - chrono::Duration::microseconds(1)),
         _ => None,
     };
-    // A report as known on a day is compared with one made by its end: a later one knew more.
-    if let Some(known) = judgement.known_at {
-        let known_end = crate::clock::day_ends_utc(known) - chrono::Duration::microseconds(1);
-        until = Some(until.map_or(known_end, |u| u.min(known_end)));
-    }
     let data_error = |e: diesel::result::Error| ReportError::Data(e.into());
     // The same report asked for again is the one numbered then, word for word: made as of the
     // time it was first made, compared with what came before it — not with reports made since.

@@ -143,8 +143,9 @@ pub async fn bodies_as_they_are(
 
 /// Each refused or failed request is logged, with its method, path (not its query: it may be
 /// long, or hold what a user typed), client and request id (every answer carries its id in
-/// `X-Request-Id`): an operator sees who is turned away and why. Refusals of a sign-in or a token (401, 403) at `warn`, the rest at `info`; the cause
-/// of a server error is logged where it happens.
+/// `X-Request-Id`): an operator sees who is turned away and why. Refusals of a sign-in or a
+/// token (401, 403) at `warn`, the rest at `info`; the cause of a server error is logged where
+/// it happens.
 pub async fn refusals_logged(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

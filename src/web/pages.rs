@@ -896,7 +896,7 @@ pub fn target_page(ctx: &Ctx, reads: &mut Reads, slug: &str, query: PageQuery) -
         @if let Some((wide, narrow, chart)) = &district_chart {
             section aria-labelledby="districts" {
                 h2 #districts { (lang.pick("各区最新数据", "Latest figure of each district")) }
-                @if indicator.aggregation() == Some(crate::domain::Aggregate::Sum) {
+                @if indicator.sums_districts() {
                     p.note { (lang.pick("各区数据相加为全市数：目标是全市的，不逐区比较。", "The districts' figures add up to the city's: the goal is the city's, not each district's.")) }
                 }
                 (inline_chart(wide, narrow, ("#district-figures", lang.pick("各区数值见下表", "Each district's figure: the table below"))))
